@@ -1,0 +1,143 @@
+# hostprof build: CO-RE BPF objects -> bpftool skeletons -> one userspace binary; plus tests,
+# sanitizer builds and benchmarks. Everything lands in build/ ("make clean" removes it).
+
+BUILD     ?= build
+ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+SC_ARCH   := $(shell uname -m)
+CLANG     ?= clang
+BPFTOOL   ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+CC        ?= cc
+PKGS      := libbpf libelf zlib libcjson libmicrohttpd
+VERSION   := 0.1.0
+GIT_REV   := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+CFLAGS    ?= -O2 -g
+CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+	     -DHOSTPROF_VERSION='"$(VERSION)+$(GIT_REV)"' \
+	     -Iinclude -Iuser -I$(BUILD) -I$(BUILD)/gen \
+	     $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS    += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude \
+	      -Wall -Werror
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+USER_SRCS := $(wildcard user/*.c)
+LIB_SRCS  := $(filter-out user/main.c,$(USER_SRCS))
+OBJS      := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
+SAN_OBJS  := $(patsubst user/%.c,$(BUILD)/san/%.o,$(USER_SRCS))
+GEN       := $(BUILD)/gen/syscall_names.inc
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNITS     := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRCS))
+WORKLOADS := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tests/workloads/*.c))
+
+.PHONY: all deps deps-test deps-bench run test unit e2e bench clean vmlinux syscall-table format
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/hostprof
+
+# --- set-up ---------------------------------------------------------------------------------
+BUILD_DEBS := clang llvm make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
+	      libcjson-dev libmicrohttpd-dev linux-libc-dev
+TEST_DEBS  := libcmocka-dev prometheus curl python3 iproute2 util-linux procps
+BENCH_DEBS := bpftrace
+define apt_install
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" != 0 ]; then echo "missing packages: $$missing (run as root: sudo make $@)"; exit 1; fi; \
+		echo "installing:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+endef
+deps:
+	$(call apt_install,$(BUILD_DEBS))
+deps-test: deps
+	$(call apt_install,$(TEST_DEBS))
+deps-bench: deps
+	$(call apt_install,$(BENCH_DEBS))
+
+run: deps all
+	$(BUILD)/hostprof serve $(ARGS)
+
+# --- BPF ------------------------------------------------------------------------------------
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard include/*.h) | $(BUILD)/bpf
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp.o
+	$(BPFTOOL) gen object $@ $@.tmp.o   # links and strips DWARF; BTF stays for CO-RE
+	rm -f $@.tmp.o
+
+$(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+# --- userspace ------------------------------------------------------------------------------
+$(GEN): user/syscalls_$(SC_ARCH).tbl | $(BUILD)/gen
+	awk '!/^#/ && NF == 2 { printf "\t[%d] = \"%s\",\n", $$1, $$2 }' $< > $@
+
+$(BUILD)/obj/%.o: user/%.c $(wildcard user/*.h include/*.h) $(SKELS) $(GEN) | $(BUILD)/obj
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/hostprof: $(OBJS)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/san/%.o: user/%.c $(wildcard user/*.h include/*.h) $(SKELS) $(GEN) | $(BUILD)/san
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(BUILD)/san/hostprof: $(SAN_OBJS)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/bpf $(BUILD)/obj $(BUILD)/san $(BUILD)/san/tests $(BUILD)/gen $(BUILD)/workloads $(BUILD)/bench:
+	mkdir -p $@
+
+# --- tests ----------------------------------------------------------------------------------
+$(BUILD)/san/tests/%: tests/unit/%.c $(filter-out $(BUILD)/san/main.o,$(SAN_OBJS)) | $(BUILD)/san/tests
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
+$(BUILD)/workloads/%: tests/workloads/%.c | $(BUILD)/workloads
+	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror $< -o $@
+
+unit: $(UNITS)
+	@bash tests/run_unit.sh $(UNITS)
+
+e2e: $(BUILD)/hostprof $(BUILD)/san/hostprof $(WORKLOADS)
+	@HOSTPROF=$(BUILD)/san/hostprof WORKLOADS=$(BUILD)/workloads python3 tests/e2e/run.py
+
+test: deps-test
+	$(MAKE) --no-print-directory all unit-build e2e-build
+	@bash tests/run_all.sh $(BUILD)
+
+unit-build: $(UNITS)
+e2e-build: $(BUILD)/hostprof $(BUILD)/san/hostprof $(WORKLOADS)
+
+# --- benchmarks -----------------------------------------------------------------------------
+$(BUILD)/bench/%.bpf.o: tests/bench/%.bpf.c | $(BUILD)/bench
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp.o
+	$(BPFTOOL) gen object $@ $@.tmp.o
+	rm -f $@.tmp.o
+
+$(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(BUILD)/bench/syscall_overhead: tests/bench/syscall_overhead.c $(BUILD)/bench/empty.skel.h
+	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -I$(BUILD)/bench -Iinclude $< -o $@ \
+		$(shell pkg-config --cflags --libs libbpf 2>/dev/null)
+
+bench: deps-bench all $(BUILD)/bench/syscall_overhead
+	$(BUILD)/bench/syscall_overhead --hostprof $(BUILD)/hostprof
+
+# --- maintenance ----------------------------------------------------------------------------
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
+
+# Merges the numbers from a (newer) unistd_64.h into the committed table; the header wins.
+SYSCALL_HDR ?= /usr/include/$(SC_ARCH)-linux-gnu/asm/unistd_64.h
+syscall-table:
+	{ grep '^#' user/syscalls_$(SC_ARCH).tbl; \
+	  { awk '/^#define __NR_/ { sub("__NR_", "", $$2); print $$3 "\t" $$2 }' $(SYSCALL_HDR); \
+	    grep -v '^#' user/syscalls_$(SC_ARCH).tbl; } | sort -n -s -k1,1 | awk '!seen[$$1]++'; \
+	} > $(BUILD)/syscalls.tbl && mv $(BUILD)/syscalls.tbl user/syscalls_$(SC_ARCH).tbl
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^vmlinux/')
+
+clean:
+	rm -rf $(BUILD)

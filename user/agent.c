@@ -1,0 +1,324 @@
+/* "hostprof serve" (see agent.h). Threads: main (start-up, then sigwait), the ticker (folds every
+ * collector's kernel maps once per tick), and libmicrohttpd's connection threads. Collector state
+ * is only touched under that collector's lock. */
+#include "agent.h"
+
+#include <bpf/libbpf.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "collector.h"
+#include "http.h"
+#include "landing.h"
+#include "log.h"
+#include "probe.h"
+#include "prom.h"
+#include "version.h"
+
+struct hp_agent {
+	const struct hp_config *cfg;
+	struct hp_features features;
+	struct hp_collector collectors[HP_MAX_COLLECTORS];
+	int ncollectors;
+	struct hp_route *routes[HP_MAX_COLLECTORS]; /* per-collector copies with ctx filled in */
+	const struct hp_route *tables[HP_MAX_COLLECTORS + 1];
+	int ntables;
+	double start_unix;
+	pthread_t ticker;
+	bool ticker_running;
+	pthread_mutex_t stop_lock;
+	pthread_cond_t stop_cond;
+	bool stopping;
+};
+
+static void agent__self_metrics(struct hp_agent *a, struct hp_buf *out, const double *durations)
+{
+	static const enum hp_feature feats[] = { HP_FEAT_BTF,	     HP_FEAT_TP_BTF,
+						 HP_FEAT_RAW_TP,     HP_FEAT_TASK_STORAGE,
+						 HP_FEAT_PERF_EVENT, HP_FEAT_RINGBUF,
+						 HP_FEAT_FENTRY,     HP_FEAT_KPROBE };
+	struct hp_self_stats stats[HP_MAX_COLLECTORS] = { 0 };
+	struct hp_label l[3];
+
+	hp_prom__family(out, "hostprof_build_info", HP_PROM_GAUGE,
+			"Always 1; labels carry the hostprof version and the libbpf it runs with.");
+	l[0] = (struct hp_label){ "version", HOSTPROF_VERSION };
+	l[1] = (struct hp_label){ "libbpf", libbpf_version_string() };
+	hp_prom__sample(out, "hostprof_build_info", l, 2, 1);
+
+	hp_prom__family(out, "hostprof_start_time_seconds", HP_PROM_GAUGE,
+			"Unix time the agent started.");
+	hp_prom__sample(out, "hostprof_start_time_seconds", NULL, 0, a->start_unix);
+
+	hp_prom__family(out, "hostprof_kernel_feature_available", HP_PROM_GAUGE,
+			"1 if the start-up probe found the kernel feature usable.");
+	for (size_t i = 0; i < sizeof(feats) / sizeof(feats[0]); i++) {
+		l[0] = (struct hp_label){ "feature", hp_feature__name(feats[i]) };
+		hp_prom__sample(out, "hostprof_kernel_feature_available", l, 1,
+				(a->features.have & feats[i]) ? 1 : 0);
+	}
+
+	hp_prom__family(
+	    out, "hostprof_collector_attach_info", HP_PROM_GAUGE,
+	    "Always 1; the attach path each collector's programs use (tp_btf or raw_tp).");
+	for (int i = 0; i < a->ncollectors; i++) {
+		l[0] = (struct hp_label){ "collector", a->collectors[i].ops->name };
+		l[1] = (struct hp_label){ "path", hp_attach_path__name(a->collectors[i].path) };
+		hp_prom__sample(out, "hostprof_collector_attach_info", l, 2, 1);
+	}
+
+	for (int i = 0; i < a->ncollectors; i++) {
+		struct hp_collector *c = &a->collectors[i];
+
+		pthread_mutex_lock(&c->lock);
+		c->ops->self_stats(c, &stats[i]);
+		pthread_mutex_unlock(&c->lock);
+	}
+	hp_prom__family(out, "hostprof_events_dropped_total", HP_PROM_COUNTER,
+			"Events not counted, by collector and reason. Should stay 0.");
+	for (int i = 0; i < a->ncollectors; i++) {
+		l[0] = (struct hp_label){ "collector", a->collectors[i].ops->name };
+		for (int k = 0; k < stats[i].ndrops; k++) {
+			l[1] = (struct hp_label){ "reason", stats[i].drops[k].reason };
+			hp_prom__sample(out, "hostprof_events_dropped_total", l, 2,
+					(double)stats[i].drops[k].count);
+		}
+	}
+	hp_prom__family(out, "hostprof_map_entries", HP_PROM_GAUGE,
+			"Entries in use in each BPF map or bounded userspace table.");
+	for (int i = 0; i < a->ncollectors; i++) {
+		l[0] = (struct hp_label){ "collector", a->collectors[i].ops->name };
+		for (int k = 0; k < stats[i].nmaps; k++) {
+			l[1] = (struct hp_label){ "map", stats[i].maps[k].name };
+			hp_prom__sample(out, "hostprof_map_entries", l, 2,
+					(double)stats[i].maps[k].entries);
+		}
+	}
+	hp_prom__family(out, "hostprof_map_max_entries", HP_PROM_GAUGE,
+			"Capacity of each BPF map or bounded userspace table.");
+	for (int i = 0; i < a->ncollectors; i++) {
+		l[0] = (struct hp_label){ "collector", a->collectors[i].ops->name };
+		for (int k = 0; k < stats[i].nmaps; k++) {
+			l[1] = (struct hp_label){ "map", stats[i].maps[k].name };
+			hp_prom__sample(out, "hostprof_map_max_entries", l, 2,
+					(double)stats[i].maps[k].max_entries);
+		}
+	}
+	hp_prom__family(out, "hostprof_scrape_duration_seconds", HP_PROM_GAUGE,
+			"Time this scrape spent reading and rendering each collector.");
+	for (int i = 0; i < a->ncollectors; i++) {
+		l[0] = (struct hp_label){ "collector", a->collectors[i].ops->name };
+		hp_prom__sample(out, "hostprof_scrape_duration_seconds", l, 1, durations[i]);
+	}
+}
+
+static void agent__metrics(const struct hp_route *route, const struct hp_request *req,
+			   struct hp_response *resp)
+{
+	struct hp_agent *a = route->ctx;
+	double durations[HP_MAX_COLLECTORS] = { 0 };
+
+	(void)req;
+	resp->content_type = HP_PROM_CONTENT_TYPE;
+	for (int i = 0; i < a->ncollectors; i++) {
+		struct hp_collector *c = &a->collectors[i];
+		double t0 = hp_now();
+		int err;
+
+		pthread_mutex_lock(&c->lock);
+		err = c->ops->refresh(c, false);
+		if (!err)
+			c->ops->metrics(c, &resp->body);
+		pthread_mutex_unlock(&c->lock);
+		if (err) {
+			hp_response__error(resp, 500, "%s: reading kernel maps failed: %s",
+					   c->ops->name, strerror(-err));
+			return;
+		}
+		durations[i] = hp_now() - t0;
+	}
+	agent__self_metrics(a, &resp->body, durations);
+}
+
+static void agent__healthz(const struct hp_route *route, const struct hp_request *req,
+			   struct hp_response *resp)
+{
+	(void)route;
+	(void)req;
+	hp_buf__puts(&resp->body, "ok\n");
+}
+
+static void agent__landing(const struct hp_route *route, const struct hp_request *req,
+			   struct hp_response *resp)
+{
+	struct hp_agent *a = route->ctx;
+
+	(void)req;
+	resp->content_type = "text/html; charset=utf-8";
+	hp_landing__render(&resp->body, a->tables, a->ntables);
+}
+
+static void *agent__tick(void *arg)
+{
+	struct hp_agent *a = arg;
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	pthread_mutex_lock(&a->stop_lock);
+	while (!a->stopping) {
+		long ns = (long)(a->cfg->tick_seconds * 1e9);
+
+		deadline.tv_sec += ns / 1000000000L;
+		deadline.tv_nsec += ns % 1000000000L;
+		if (deadline.tv_nsec >= 1000000000L) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000L;
+		}
+		if (pthread_cond_timedwait(&a->stop_cond, &a->stop_lock, &deadline) != ETIMEDOUT)
+			continue;
+		pthread_mutex_unlock(&a->stop_lock);
+		for (int i = 0; i < a->ncollectors; i++) {
+			struct hp_collector *c = &a->collectors[i];
+			int err;
+
+			pthread_mutex_lock(&c->lock);
+			err = c->ops->refresh(c, true);
+			pthread_mutex_unlock(&c->lock);
+			if (err)
+				hp_warn("%s: refresh failed: %s", c->ops->name, strerror(-err));
+		}
+		pthread_mutex_lock(&a->stop_lock);
+	}
+	pthread_mutex_unlock(&a->stop_lock);
+	return NULL;
+}
+
+static const char *const no_params[] = { NULL };
+
+static int agent__routes(struct hp_agent *a)
+{
+	static struct hp_route own[] = {
+		{ "/", no_params, agent__landing, NULL, "this page" },
+		{ "/metrics", no_params, agent__metrics, NULL,
+		  "Prometheus metrics (text format 0.0.4)" },
+		{ "/healthz", no_params, agent__healthz, NULL, "liveness: 200 \"ok\"" },
+		{ NULL, NULL, NULL, NULL, NULL },
+	};
+
+	for (struct hp_route *r = own; r->path; r++)
+		r->ctx = a;
+	a->tables[a->ntables++] = own;
+	for (int i = 0; i < a->ncollectors; i++) {
+		const struct hp_route *src = a->collectors[i].ops->routes;
+		size_t n = 0;
+
+		while (src && src[n].path)
+			n++;
+		a->routes[i] = calloc(n + 1, sizeof(struct hp_route));
+		if (!a->routes[i])
+			return -ENOMEM;
+		for (size_t k = 0; k < n; k++) {
+			a->routes[i][k] = src[k];
+			a->routes[i][k].ctx = &a->collectors[i];
+		}
+		a->tables[a->ntables++] = a->routes[i];
+	}
+	return 0;
+}
+
+static void agent__teardown(struct hp_agent *a)
+{
+	if (a->ticker_running) {
+		pthread_mutex_lock(&a->stop_lock);
+		a->stopping = true;
+		pthread_cond_signal(&a->stop_cond);
+		pthread_mutex_unlock(&a->stop_lock);
+		pthread_join(a->ticker, NULL);
+	}
+	for (int i = a->ncollectors - 1; i >= 0; i--) {
+		const char *name = a->collectors[i].ops->name;
+
+		hp_collector__stop(&a->collectors[i]);
+		hp_info("%s: links detached, BPF object closed", name);
+	}
+	for (int i = 0; i < HP_MAX_COLLECTORS; i++)
+		free(a->routes[i]);
+	pthread_cond_destroy(&a->stop_cond);
+	pthread_mutex_destroy(&a->stop_lock);
+}
+
+static int agent__start_ticker(struct hp_agent *a)
+{
+	if (pthread_create(&a->ticker, NULL, agent__tick, a))
+		return -errno;
+	a->ticker_running = true;
+	return 0;
+}
+
+int hp_agent__run(const struct hp_config *cfg)
+{
+	struct hp_agent a = { .cfg = cfg };
+	struct hp_http *http = NULL;
+	pthread_condattr_t cond_attr;
+	sigset_t stop;
+	int sig = 0, rc = 1;
+
+	/* Block stop signals before any thread exists so only sigwait() below receives them. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	pthread_mutex_init(&a.stop_lock, NULL);
+	pthread_condattr_init(&cond_attr);
+	pthread_condattr_setclock(&cond_attr, CLOCK_MONOTONIC); /* the ticker's deadlines */
+	pthread_cond_init(&a.stop_cond, &cond_attr);
+	pthread_condattr_destroy(&cond_attr);
+	a.start_unix = (double)time(NULL);
+
+	hp_info("hostprof %s starting (libbpf %s)", HOSTPROF_VERSION, libbpf_version_string());
+	hp_probe__run(&a.features, cfg->btf_path);
+	hp_probe__log(&a.features);
+
+	for (int i = 0; i < cfg->ncollectors; i++) {
+		const struct hp_collector_ops *ops = hp_collectors__find(cfg->collectors[i]);
+
+		if (hp_probe__require(&a.features, ops->needs, ops->name))
+			goto out;
+	}
+	for (int i = 0; i < cfg->ncollectors; i++) {
+		const struct hp_collector_ops *ops = hp_collectors__find(cfg->collectors[i]);
+		int err = hp_collector__start(&a.collectors[i], ops, cfg, &a.features);
+
+		if (err) {
+			fprintf(stderr,
+				"hostprof: collector %s could not be started: %s (run with -v for "
+				"the verifier log)\n",
+				ops->name, strerror(-err));
+			goto out;
+		}
+		a.ncollectors++;
+	}
+	if (agent__routes(&a))
+		goto out;
+	if (agent__start_ticker(&a))
+		goto out;
+	http = hp_http__start(cfg->listen, a.tables, a.ntables);
+	if (!http)
+		goto out;
+
+	if (sigwait(&stop, &sig) == 0)
+		hp_info("received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	rc = 0;
+out:
+	hp_http__stop(http);
+	agent__teardown(&a);
+	if (rc == 0)
+		hp_info("all programs detached, bye");
+	return rc;
+}

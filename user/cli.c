@@ -1,0 +1,223 @@
+/* Parses "hostprof [--help|--version] serve [flags]" into an hp_config (see cli.h). Every value is
+ * validated here, so the agent never starts with a configuration it would reject later. */
+#include "cli.h"
+
+#include <bpf/libbpf.h>
+#include <getopt.h>
+#include <sys/socket.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector.h"
+#include "http.h"
+#include "log.h"
+#include "params.h"
+#include "version.h"
+
+void hp_config__defaults(struct hp_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->listen = "127.0.0.1:7747";
+	cfg->collectors[0] = "syscalls";
+	cfg->ncollectors = 1;
+	cfg->comm_map_entries = 16384;
+	cfg->attach_mode = HP_ATTACH_AUTO;
+	cfg->tick_seconds = 1.0;
+}
+
+void hp_cli__usage(FILE *out)
+{
+	fprintf(
+	    out,
+	    "Usage: hostprof [--help] [--version] <command> [options]\n"
+	    "\n"
+	    "Commands:\n"
+	    "  serve              run the agent in the foreground and serve HTTP\n"
+	    "\n"
+	    "serve options:\n"
+	    "  --listen ADDR      HTTP address, host:port, [v6]:port or :port (default "
+	    "127.0.0.1:7747)\n"
+	    "  --collectors LIST  comma-separated collectors to run (default: syscalls)\n"
+	    "  --pid PID          only trace this process (thread group), filtered in the kernel\n"
+	    "  --cgroup PATH      only trace tasks in this cgroup v2 directory or below it\n"
+	    "  --comm-top K       per-process-name breakdown: top K names, the rest as "
+	    "comm=\"other\"\n"
+	    "  --comm-map-size N  (comm, syscall) keys the breakdown holds (default 16384)\n"
+	    "  --attach MODE      auto (default), tp_btf or raw_tp; env HOSTPROF_ATTACH sets the "
+	    "default\n"
+	    "  --btf FILE         kernel BTF for CO-RE when /sys/kernel/btf/vmlinux is missing\n"
+	    "  -v, --verbose      debug logging, including libbpf and verifier output\n"
+	    "\n"
+	    "Collectors:\n");
+	for (int i = 0; hp_collectors_all[i]; i++)
+		fprintf(out, "  %-18s %s\n", hp_collectors_all[i]->name,
+			hp_collectors_all[i]->summary);
+}
+
+static int cli__attach_mode(const char *s, enum hp_attach_mode *mode)
+{
+	if (strcmp(s, "auto") == 0)
+		*mode = HP_ATTACH_AUTO;
+	else if (strcmp(s, "tp_btf") == 0)
+		*mode = HP_ATTACH_TP_BTF;
+	else if (strcmp(s, "raw_tp") == 0)
+		*mode = HP_ATTACH_RAW_TP;
+	else
+		return -1;
+	return 0;
+}
+
+static int cli__collectors(char *list, struct hp_config *cfg)
+{
+	char *save = NULL;
+
+	cfg->ncollectors = 0;
+	for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		if (!hp_collectors__find(name)) {
+			fprintf(stderr, "hostprof: unknown collector '%s'\n", name);
+			return -1;
+		}
+		for (int i = 0; i < cfg->ncollectors; i++) {
+			if (strcmp(cfg->collectors[i], name) == 0) {
+				fprintf(stderr, "hostprof: collector '%s' given twice\n", name);
+				return -1;
+			}
+		}
+		if (cfg->ncollectors == HP_MAX_COLLECTORS)
+			return -1;
+		cfg->collectors[cfg->ncollectors++] = name;
+	}
+	if (cfg->ncollectors == 0) {
+		fprintf(stderr, "hostprof: --collectors needs at least one name\n");
+		return -1;
+	}
+	return 0;
+}
+
+static enum hp_cli_action cli__bad(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "hostprof: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n\n");
+	hp_cli__usage(stderr);
+	return HP_CLI_USAGE;
+}
+
+enum hp_cli_action hp_cli__parse(int argc, char **argv, struct hp_config *cfg)
+{
+	enum {
+		OPT_LISTEN = 256,
+		OPT_COLLECTORS,
+		OPT_PID,
+		OPT_CGROUP,
+		OPT_COMM_TOP,
+		OPT_COMM_MAP,
+		OPT_ATTACH,
+		OPT_BTF,
+		OPT_VERSION
+	};
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "listen", required_argument, NULL, OPT_LISTEN },
+		{ "collectors", required_argument, NULL, OPT_COLLECTORS },
+		{ "pid", required_argument, NULL, OPT_PID },
+		{ "cgroup", required_argument, NULL, OPT_CGROUP },
+		{ "comm-top", required_argument, NULL, OPT_COMM_TOP },
+		{ "comm-map-size", required_argument, NULL, OPT_COMM_MAP },
+		{ "attach", required_argument, NULL, OPT_ATTACH },
+		{ "btf", required_argument, NULL, OPT_BTF },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *env = getenv("HOSTPROF_ATTACH");
+	bool saw_command = false;
+	unsigned long long v;
+	int c;
+
+	hp_config__defaults(cfg);
+	if (env && *env && cli__attach_mode(env, &cfg->attach_mode))
+		return cli__bad("HOSTPROF_ATTACH must be auto, tp_btf or raw_tp, not '%s'", env);
+
+	/* "+" stops at the first non-option: global flags, then the command, then its flags. */
+	optind = 1;
+	opterr = 0;
+	while (optind < argc) {
+		c = getopt_long(argc, argv, "+:hv", opts, NULL);
+		if (c == -1) {
+			if (saw_command)
+				return cli__bad("unexpected argument '%s'", argv[optind]);
+			if (strcmp(argv[optind], "serve") == 0) {
+				saw_command = true;
+				optind++;
+				continue;
+			}
+			if (strcmp(argv[optind], "help") == 0) {
+				hp_cli__usage(stdout);
+				return HP_CLI_DONE;
+			}
+			return cli__bad("unknown command '%s'", argv[optind]);
+		}
+		switch (c) {
+		case 'h':
+			hp_cli__usage(stdout);
+			return HP_CLI_DONE;
+		case OPT_VERSION:
+			printf("hostprof %s (libbpf %s)\n", HOSTPROF_VERSION,
+			       libbpf_version_string());
+			return HP_CLI_DONE;
+		case 'v':
+			cfg->verbose = true;
+			break;
+		case OPT_LISTEN: {
+			struct sockaddr_storage ss;
+			unsigned int len;
+
+			if (hp_http__parse_listen(optarg, &ss, &len))
+				return cli__bad(
+				    "invalid --listen '%s' (want host:port, [v6]:port or :port)",
+				    optarg);
+			cfg->listen = optarg;
+			break;
+		}
+		case OPT_COLLECTORS:
+			if (cli__collectors(optarg, cfg))
+				return cli__bad("invalid --collectors '%s'", optarg);
+			break;
+		case OPT_PID:
+			if (hp_params__uint(optarg, 1, 4194304, &v))
+				return cli__bad("invalid --pid '%s' (want a process id)", optarg);
+			cfg->pid = (pid_t)v;
+			break;
+		case OPT_CGROUP:
+			cfg->cgroup_path = optarg;
+			break;
+		case OPT_COMM_TOP:
+			if (hp_params__uint(optarg, 0, 1000, &v))
+				return cli__bad("invalid --comm-top '%s' (want 0..1000)", optarg);
+			cfg->comm_top = (unsigned int)v;
+			break;
+		case OPT_COMM_MAP:
+			if (hp_params__uint(optarg, 64, 1 << 20, &v))
+				return cli__bad("invalid --comm-map-size '%s' (want 64..1048576)",
+						optarg);
+			cfg->comm_map_entries = (unsigned int)v;
+			break;
+		case OPT_ATTACH:
+			if (cli__attach_mode(optarg, &cfg->attach_mode))
+				return cli__bad(
+				    "invalid --attach '%s' (want auto, tp_btf or raw_tp)", optarg);
+			break;
+		case OPT_BTF:
+			cfg->btf_path = optarg;
+			break;
+		case ':':
+			return cli__bad("option %s needs a value", argv[optind - 1]);
+		default:
+			return cli__bad("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (!saw_command)
+		return cli__bad("%s", "missing command (try 'hostprof serve')");
+	return HP_CLI_SERVE;
+}

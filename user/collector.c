@@ -1,0 +1,106 @@
+/* Collector registry and the shared start-up driver: the attach-path fallback (tp_btf, then
+ * raw_tp) lives here once instead of in every collector. */
+#include "collector.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+extern const struct hp_collector_ops hp_collector_syscalls;
+
+const struct hp_collector_ops *const hp_collectors_all[] = {
+	&hp_collector_syscalls,
+	NULL,
+};
+
+const struct hp_collector_ops *hp_collectors__find(const char *name)
+{
+	for (int i = 0; hp_collectors_all[i]; i++)
+		if (strcmp(hp_collectors_all[i]->name, name) == 0)
+			return hp_collectors_all[i];
+	return NULL;
+}
+
+const char *hp_attach_path__name(enum hp_attach_path path)
+{
+	return path == HP_PATH_TP_BTF ? "tp_btf" : "raw_tp";
+}
+
+double hp_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Tries one attach path end to end; on any failure leaves nothing behind. */
+static int collector__try(struct hp_collector *c, enum hp_attach_path path)
+{
+	const char *step = "open";
+	int err;
+
+	c->path = path;
+	err = c->ops->open(c, path);
+	if (!err) {
+		step = "load";
+		err = c->ops->load(c);
+	}
+	if (!err) {
+		step = "attach";
+		err = c->ops->attach(c);
+	}
+	if (err) {
+		hp_warn("%s: %s path failed at %s: %s", c->ops->name, hp_attach_path__name(path),
+			step, strerror(-err));
+		c->ops->destroy(c);
+	}
+	return err;
+}
+
+int hp_collector__start(struct hp_collector *c, const struct hp_collector_ops *ops,
+			const struct hp_config *cfg, const struct hp_features *features)
+{
+	enum hp_attach_path order[HP_PATH__COUNT];
+	int n = 0, err = -ENOTSUP;
+
+	memset(c, 0, sizeof(*c));
+	c->ops = ops;
+	c->cfg = cfg;
+	c->features = features;
+	pthread_mutex_init(&c->lock, NULL);
+
+	if (cfg->attach_mode != HP_ATTACH_RAW_TP) {
+		if (features->have & HP_FEAT_TP_BTF || cfg->attach_mode == HP_ATTACH_TP_BTF)
+			order[n++] = HP_PATH_TP_BTF;
+		else
+			hp_info("%s: tp_btf unavailable per probe, using raw_tp", ops->name);
+	}
+	if (cfg->attach_mode != HP_ATTACH_TP_BTF)
+		order[n++] = HP_PATH_RAW_TP;
+
+	for (int i = 0; i < n; i++) {
+		err = collector__try(c, order[i]);
+		if (!err) {
+			c->started_at = hp_now();
+			hp_info("%s: attached via %s%s", ops->name, hp_attach_path__name(order[i]),
+				cfg->attach_mode == HP_ATTACH_AUTO ? "" : " (forced by --attach)");
+			return 0;
+		}
+	}
+	pthread_mutex_destroy(&c->lock);
+	return err;
+}
+
+void hp_collector__stop(struct hp_collector *c)
+{
+	if (!c->ops)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->ops->destroy(c);
+	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_destroy(&c->lock);
+	c->ops = NULL;
+}

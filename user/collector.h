@@ -1,0 +1,84 @@
+/* The collector interface: every data source (syscalls today; CPU samples, off-CPU, TCP next) is a
+ * module behind these few operations, driven by the agent through the same life cycle. */
+#ifndef HOSTPROF_COLLECTOR_H
+#define HOSTPROF_COLLECTOR_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "buf.h"
+#include "config.h"
+#include "http.h"
+#include "probe.h"
+
+/* How a program pair reaches its hook; chosen at runtime by hp_collector__start(). */
+enum hp_attach_path { HP_PATH_TP_BTF, HP_PATH_RAW_TP, HP_PATH__COUNT };
+
+const char *hp_attach_path__name(enum hp_attach_path path);
+
+/* What a collector reports about itself for the shared self-metrics families. */
+#define HP_SELF_MAX 16
+struct hp_self_stats {
+	int ndrops;
+	struct {
+		const char *reason;
+		__u64 count;
+	} drops[HP_SELF_MAX];
+	int nmaps;
+	struct {
+		const char *name;
+		__u64 entries; /* entries in use (for arrays: max_entries) */
+		__u64 max_entries;
+	} maps[HP_SELF_MAX];
+};
+
+struct hp_collector;
+
+struct hp_collector_ops {
+	const char *name;    /* as given to --collectors */
+	const char *summary; /* one line for --help and the landing page */
+	unsigned int needs;  /* HP_FEAT_* bits that must be present, checked before open */
+	/* Allocate state and open the BPF object for one attach path; configure rodata from cfg. */
+	int (*open)(struct hp_collector *c, enum hp_attach_path path);
+	int (*load)(struct hp_collector *c);
+	int (*attach)(struct hp_collector *c);
+	/* Fold kernel maps into userspace state. Called with c->lock held, every tick and before
+	 * every read that must be current (scrapes, API requests). */
+	int (*refresh)(struct hp_collector *c, bool tick);
+	/* Append this collector's own metric families (lock held, after refresh). */
+	void (*metrics)(struct hp_collector *c, struct hp_buf *out);
+	/* Fill drop counters and map fill levels (lock held, after refresh). */
+	void (*self_stats)(struct hp_collector *c, struct hp_self_stats *out);
+	/* Detach and free everything open() created; safe after a failed open/load/attach. */
+	void (*destroy)(struct hp_collector *c);
+	/* HTTP endpoints this collector serves (terminated by a NULL path); handlers get the
+	 * collector as route->ctx and must take c->lock themselves. */
+	const struct hp_route *routes;
+};
+
+struct hp_collector {
+	const struct hp_collector_ops *ops;
+	const struct hp_config *cfg;
+	const struct hp_features *features;
+	enum hp_attach_path path;
+	pthread_mutex_t lock; /* guards priv between the ticker and HTTP threads */
+	double started_at;    /* CLOCK_MONOTONIC seconds when attached */
+	void *priv;
+};
+
+/* Every collector compiled in, NULL-terminated. */
+extern const struct hp_collector_ops *const hp_collectors_all[];
+const struct hp_collector_ops *hp_collectors__find(const char *name);
+
+/*
+ * open + load + attach, trying tp_btf then raw_tp (or only the path cfg->attach_mode forces).
+ * Logs the path chosen and why others were skipped. Returns 0 or a negative errno.
+ */
+int hp_collector__start(struct hp_collector *c, const struct hp_collector_ops *ops,
+			const struct hp_config *cfg, const struct hp_features *features);
+void hp_collector__stop(struct hp_collector *c);
+
+double hp_now(void); /* CLOCK_MONOTONIC in seconds */
+
+#endif

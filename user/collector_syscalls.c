@@ -1,0 +1,397 @@
+/* The syscall collector: loads bpf/syscalls.bpf.c, folds its per-CPU histograms, errno counts and
+ * optional per-comm breakdown into snapshots, and exports them to /metrics and the JSON API. */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "collector.h"
+#include "collector_syscalls.h"
+#include "comm_table.h"
+#include "errno_names.h"
+#include "log.h"
+#include "prom.h"
+#include "syscall_names.h"
+#include "syscalls.skel.h"
+
+/* Windows: 1 s steps for the last 2 minutes, 10 s steps for the last 15 minutes. */
+#define WINDOW_FINE_SLOTS 120
+#define WINDOW_COARSE_INTERVAL 10.0
+#define WINDOW_COARSE_SLOTS 90
+#define LOOKUP_BATCH 64
+
+static const char *const drop_reasons[HP_SC_DROP__COUNT] = {
+	[HP_SC_DROP_NR_RANGE] = "syscall_nr_out_of_range",
+	[HP_SC_DROP_STORAGE] = "task_storage_unavailable",
+	[HP_SC_DROP_COMM_MAP_FULL] = "comm_map_full",
+};
+
+static struct sc_state *state(struct hp_collector *c)
+{
+	return c->priv;
+}
+
+static int sc__open(struct hp_collector *c, enum hp_attach_path path)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts);
+	const struct hp_config *cfg = c->cfg;
+	struct sc_state *s;
+	bool btf = path == HP_PATH_TP_BTF;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	c->priv = s;
+	s->cgroup_fd = -1;
+	s->ncpus = libbpf_num_possible_cpus();
+	if (s->ncpus <= 0)
+		return s->ncpus ? s->ncpus : -EINVAL;
+
+	if (cfg->btf_path)
+		opts.btf_custom_path = cfg->btf_path;
+	s->skel = syscalls_bpf__open_opts(&opts);
+	if (!s->skel)
+		return -errno;
+
+	bpf_program__set_autoload(s->skel->progs.sys_enter_btf, btf);
+	bpf_program__set_autoload(s->skel->progs.sys_exit_btf, btf);
+	bpf_program__set_autoload(s->skel->progs.sys_enter_raw, !btf);
+	bpf_program__set_autoload(s->skel->progs.sys_exit_raw, !btf);
+
+	s->skel->rodata->filter_tgid = (__u32)cfg->pid;
+	s->skel->rodata->filter_cgroup = cfg->cgroup_path != NULL;
+	s->skel->rodata->by_comm = cfg->comm_top > 0;
+	if (cfg->comm_top > 0)
+		bpf_map__set_max_entries(s->skel->maps.comm_stats, cfg->comm_map_entries);
+	else
+		bpf_map__set_max_entries(s->skel->maps.comm_stats, 1); /* unused: keep it tiny */
+	/* mmapable so refresh() reads the errno table without a syscall */
+	bpf_map__set_map_flags(s->skel->maps.errors,
+			       bpf_map__map_flags(s->skel->maps.errors) | BPF_F_MMAPABLE);
+	return 0;
+}
+
+static int sc__load(struct hp_collector *c)
+{
+	struct sc_state *s = state(c);
+	const struct hp_config *cfg = c->cfg;
+	size_t errsz;
+	__u32 zero = 0;
+	int err;
+
+	err = syscalls_bpf__load(s->skel);
+	if (err)
+		return err;
+
+	errsz = (size_t)HP_SC_MAX_NR * HP_ERRNO_SLOTS * sizeof(__u64);
+	s->errors_len = (errsz + (size_t)getpagesize() - 1) & ~((size_t)getpagesize() - 1);
+	s->errors =
+	    mmap(NULL, s->errors_len, PROT_READ, MAP_SHARED, bpf_map__fd(s->skel->maps.errors), 0);
+	if (s->errors == MAP_FAILED) {
+		s->errors = NULL;
+		return -errno;
+	}
+
+	if (cfg->cgroup_path) {
+		s->cgroup_fd = open(cfg->cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (s->cgroup_fd < 0) {
+			err = -errno;
+			hp_error("syscalls: cannot open cgroup %s: %s (give a cgroup v2 directory)",
+				 cfg->cgroup_path, strerror(errno));
+			return err;
+		}
+		if (bpf_map_update_elem(bpf_map__fd(s->skel->maps.cgroup_filter), &zero,
+					&s->cgroup_fd, BPF_ANY)) {
+			err = -errno;
+			hp_error("syscalls: %s is not usable as a cgroup v2 filter: %s",
+				 cfg->cgroup_path, strerror(errno));
+			return err;
+		}
+	}
+
+	s->hists = calloc(HP_SC_MAX_NR, sizeof(*s->hists));
+	s->percpu = calloc((size_t)LOOKUP_BATCH * (size_t)s->ncpus, sizeof(struct hp_sc_hist));
+	s->latest = sc_snapshot__empty(hp_now());
+	if (!s->hists || !s->percpu || !s->latest)
+		return -ENOMEM;
+	if (cfg->comm_top > 0) {
+		err = hp_comm_table__init(&s->comms, cfg->comm_map_entries);
+		if (err)
+			return err;
+		s->comm_keys = calloc(cfg->comm_map_entries, sizeof(*s->comm_keys));
+		s->comm_vals = calloc((size_t)s->ncpus, sizeof(*s->comm_vals));
+		if (!s->comm_keys || !s->comm_vals)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int sc__attach(struct hp_collector *c)
+{
+	struct sc_state *s = state(c);
+	static const struct hp_window_ops ops = {
+		.retain = sc_snapshot__retain,
+		.release = sc_snapshot__release,
+	};
+	int err;
+
+	err = syscalls_bpf__attach(s->skel);
+	if (err)
+		return err;
+	err = hp_window__init(&s->window, &ops, c->cfg->tick_seconds, WINDOW_FINE_SLOTS,
+			      WINDOW_COARSE_INTERVAL, WINDOW_COARSE_SLOTS, hp_now(), s->latest);
+	if (err)
+		return err;
+	s->window_ready = true;
+	return 0;
+}
+
+/* Sums the per-CPU histograms of every syscall number into s->hists. */
+static int sc__read_hists(struct sc_state *s)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	int fd = bpf_map__fd(s->skel->maps.hists);
+	__u32 keys[LOOKUP_BATCH], out_batch = 0;
+	bool first = true, done = false;
+
+	while (!done) {
+		__u32 count = LOOKUP_BATCH;
+		int err;
+
+		err = bpf_map_lookup_batch(fd, first ? NULL : &out_batch, &out_batch, keys,
+					   s->percpu, &count, &opts);
+		if (err && errno != ENOENT)
+			return -errno;
+		done = err != 0;
+		first = false;
+		for (__u32 k = 0; k < count; k++) {
+			struct hp_sc_hist *dst = &s->hists[keys[k]];
+
+			if (keys[k] >= HP_SC_MAX_NR)
+				continue;
+			memset(dst, 0, sizeof(*dst));
+			for (int cpu = 0; cpu < s->ncpus; cpu++) {
+				const struct hp_sc_hist *src =
+				    &s->percpu[(size_t)k * s->ncpus + cpu];
+
+				for (unsigned int b = 0; b < HP_HIST_BUCKETS; b++)
+					dst->buckets[b] += src->buckets[b];
+				dst->sum_ns += src->sum_ns;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * Moves every comm_stats entry older than the previous generation into the userspace table.
+ * The BPF side reads comm_gen once per event; after a flip, an event may still be writing the
+ * previous generation, so only generations at least two flips old are drained (one tick apart,
+ * far longer than any program runs).
+ */
+static int sc__drain_comms(struct sc_state *s)
+{
+	int fd = bpf_map__fd(s->skel->maps.comm_stats);
+	__u32 gen = s->skel->bss->comm_gen + 1;
+	struct hp_sc_comm_key key, next, *prev = NULL;
+	size_t nkeys = 0;
+
+	s->skel->bss->comm_gen = gen;
+	while (nkeys < s->comms.max_entries && bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (gen - next.gen >= 2)
+			s->comm_keys[nkeys++] = next;
+		key = next;
+		prev = &key;
+	}
+	for (size_t i = 0; i < nkeys; i++) {
+		struct hp_sc_comm_val sum = { 0 };
+
+		if (bpf_map_lookup_elem(fd, &s->comm_keys[i], s->comm_vals))
+			continue;
+		for (int cpu = 0; cpu < s->ncpus; cpu++) {
+			sum.calls += s->comm_vals[cpu].calls;
+			sum.errors += s->comm_vals[cpu].errors;
+			sum.sum_ns += s->comm_vals[cpu].sum_ns;
+		}
+		bpf_map_delete_elem(fd, &s->comm_keys[i]);
+		hp_comm_table__add(&s->comms, s->comm_keys[i].comm, s->comm_keys[i].nr, &sum);
+	}
+	return 0;
+}
+
+static int sc__refresh(struct hp_collector *c, bool tick)
+{
+	struct sc_state *s = state(c);
+	struct sc_snapshot *snap;
+	double now = hp_now();
+	int err;
+
+	err = sc__read_hists(s);
+	if (err)
+		return err;
+	snap = sc_snapshot__build(now, s->hists, s->errors);
+	if (!snap)
+		return -ENOMEM;
+	sc_snapshot__release(s->latest);
+	s->latest = snap;
+	if (tick) {
+		hp_window__push(&s->window, now, snap);
+		if (c->cfg->comm_top > 0)
+			sc__drain_comms(s);
+	}
+	return 0;
+}
+
+static void sc__metrics_comm(struct sc_state *s, unsigned int top, struct hp_buf *out)
+{
+	static const struct {
+		const char *name, *help;
+	} families[] = {
+		{ "hostprof_syscall_comm_calls_total",
+		  "Syscalls completed, by process name (top names; the rest as comm=\"other\")." },
+		{ "hostprof_syscall_comm_errors_total",
+		  "Syscalls that returned an error, by process name." },
+		{ "hostprof_syscall_comm_latency_seconds_total",
+		  "Total time spent in syscalls, by process name." },
+	};
+	struct hp_comm_series *series;
+	size_t n;
+	char name[32];
+
+	series = hp_comm_table__top(&s->comms, top, &n);
+	if (!series) {
+		out->oom = true;
+		return;
+	}
+	for (int f = 0; f < 3; f++) {
+		hp_prom__family(out, families[f].name, HP_PROM_COUNTER, families[f].help);
+		for (size_t i = 0; i < n; i++) {
+			struct hp_label l[2] = { { "comm", series[i].comm },
+						 { "syscall", hp_syscall__name(series[i].nr, name,
+									       sizeof(name)) } };
+			double v = f == 0   ? (double)series[i].v.calls
+				   : f == 1 ? (double)series[i].v.errors
+					    : (double)series[i].v.sum_ns / 1e9;
+
+			hp_prom__sample(out, families[f].name, l, 2, v);
+		}
+	}
+	free(series);
+}
+
+static void sc__metrics(struct hp_collector *c, struct hp_buf *out)
+{
+	struct sc_state *s = state(c);
+	const struct sc_snapshot *snap = s->latest;
+	char name[32], err_name[32];
+
+	hp_prom__family(
+	    out, "hostprof_syscall_latency_seconds", HP_PROM_HISTOGRAM,
+	    "Time from sys_enter to sys_exit, per syscall; _count is the number of calls.");
+	for (size_t i = 0; i < snap->n; i++) {
+		const struct sc_entry *e = &snap->e[i];
+		struct hp_label l = { "syscall", hp_syscall__name(e->nr, name, sizeof(name)) };
+
+		hp_prom__histogram(out, "hostprof_syscall_latency_seconds", &l, 1, e->buckets,
+				   (double)e->sum_ns / 1e9);
+	}
+	hp_prom__family(out, "hostprof_syscall_errors_total", HP_PROM_COUNTER,
+			"Syscalls that returned an error, per syscall and errno.");
+	for (size_t i = 0; i < snap->nerr; i++) {
+		const struct sc_err *e = &snap->err[i];
+		struct hp_label l[2] = {
+			{ "syscall", hp_syscall__name(e->nr, name, sizeof(name)) },
+			{ "errno", hp_errno__slot_name(e->slot, err_name, sizeof(err_name)) },
+		};
+
+		hp_prom__sample(out, "hostprof_syscall_errors_total", l, 2, (double)e->count);
+	}
+	if (c->cfg->comm_top > 0)
+		sc__metrics_comm(s, c->cfg->comm_top, out);
+}
+
+static void sc__self_stats(struct hp_collector *c, struct hp_self_stats *out)
+{
+	struct sc_state *s = state(c);
+	int fd = bpf_map__fd(s->skel->maps.drops);
+	__u64 *vals = calloc((size_t)s->ncpus, sizeof(__u64));
+
+	for (__u32 r = 0; r < HP_SC_DROP__COUNT && out->ndrops < HP_SELF_MAX; r++) {
+		__u64 sum = 0;
+
+		if (vals && bpf_map_lookup_elem(fd, &r, vals) == 0)
+			for (int cpu = 0; cpu < s->ncpus; cpu++)
+				sum += vals[cpu];
+		out->drops[out->ndrops].reason = drop_reasons[r];
+		out->drops[out->ndrops++].count = sum;
+	}
+	free(vals);
+	if (c->cfg->comm_top > 0 && out->ndrops < HP_SELF_MAX) {
+		out->drops[out->ndrops].reason = "comm_table_folded_into_other";
+		out->drops[out->ndrops++].count = s->comms.folded;
+	}
+
+	out->maps[out->nmaps].name = "hists";
+	out->maps[out->nmaps].entries = s->latest->n; /* syscall numbers seen */
+	out->maps[out->nmaps++].max_entries = HP_SC_MAX_NR;
+	if (c->cfg->comm_top > 0) {
+		__u32 max = bpf_map__max_entries(s->skel->maps.comm_stats);
+		int cfd = bpf_map__fd(s->skel->maps.comm_stats);
+		struct hp_sc_comm_key key, next, *prev = NULL;
+		__u64 n = 0;
+
+		while (n < max && bpf_map_get_next_key(cfd, prev, &next) == 0) {
+			n++;
+			key = next;
+			prev = &key;
+		}
+		out->maps[out->nmaps].name = "comm_stats";
+		out->maps[out->nmaps].entries = n;
+		out->maps[out->nmaps++].max_entries = max;
+		out->maps[out->nmaps].name = "comm_table";
+		out->maps[out->nmaps].entries = s->comms.n;
+		out->maps[out->nmaps++].max_entries = s->comms.max_entries;
+	}
+}
+
+static void sc__destroy(struct hp_collector *c)
+{
+	struct sc_state *s = state(c);
+
+	if (!s)
+		return;
+	if (s->window_ready)
+		hp_window__free(&s->window);
+	sc_snapshot__release(s->latest);
+	if (s->errors)
+		munmap(s->errors, s->errors_len);
+	syscalls_bpf__destroy(s->skel);
+	if (s->cgroup_fd >= 0)
+		close(s->cgroup_fd);
+	if (s->comms.slots)
+		hp_comm_table__free(&s->comms);
+	free(s->comm_keys);
+	free(s->comm_vals);
+	free(s->hists);
+	free(s->percpu);
+	free(s);
+	c->priv = NULL;
+}
+
+const struct hp_collector_ops hp_collector_syscalls = {
+	.name = "syscalls",
+	.summary = "per-syscall latency histograms, call counts and errors by errno",
+	.needs = HP_FEAT_PRIV | HP_FEAT_BTF | HP_FEAT_TASK_STORAGE,
+	.open = sc__open,
+	.load = sc__load,
+	.attach = sc__attach,
+	.refresh = sc__refresh,
+	.metrics = sc__metrics,
+	.self_stats = sc__self_stats,
+	.destroy = sc__destroy,
+	.routes = hp_syscalls_routes,
+};

@@ -1,0 +1,35 @@
+/* State of the syscall collector, shared by its life cycle (collector_syscalls.c) and its JSON
+ * API (syscalls_api.c); nothing outside those two files includes this. */
+#ifndef HOSTPROF_COLLECTOR_SYSCALLS_H
+#define HOSTPROF_COLLECTOR_SYSCALLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "comm_table.h"
+#include "http.h"
+#include "hp_syscalls.h"
+#include "syscall_snapshot.h"
+#include "window.h"
+
+struct syscalls_bpf;
+
+struct sc_state {
+	struct syscalls_bpf *skel;
+	int ncpus;
+	int cgroup_fd;
+	__u64 *errors; /* mmap of the errors map */
+	size_t errors_len;
+	struct hp_sc_hist *hists;   /* HP_SC_MAX_NR summed over CPUs */
+	struct hp_sc_hist *percpu;  /* lookup buffer: LOOKUP_BATCH * ncpus */
+	struct sc_snapshot *latest; /* as of the last refresh */
+	struct hp_window window;
+	bool window_ready;
+	struct hp_comm_table comms;
+	struct hp_sc_comm_key *comm_keys; /* drain buffer */
+	struct hp_sc_comm_val *comm_vals; /* one per CPU */
+};
+
+extern const struct hp_route hp_syscalls_routes[];
+
+#endif

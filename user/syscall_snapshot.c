@@ -1,0 +1,149 @@
+/* Snapshot construction and differencing for the syscall collector (see syscall_snapshot.h).
+ * Sparse storage keeps a snapshot near n_active * 260 bytes instead of 512 * 260. */
+#include "syscall_snapshot.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static struct sc_snapshot *snapshot__alloc(double t, size_t n, size_t nerr)
+{
+	struct sc_snapshot *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->refs = 1;
+	s->t = t;
+	s->e = calloc(n ? n : 1, sizeof(*s->e));
+	s->err = calloc(nerr ? nerr : 1, sizeof(*s->err));
+	if (!s->e || !s->err) {
+		sc_snapshot__release(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct sc_snapshot *sc_snapshot__empty(double t)
+{
+	return snapshot__alloc(t, 0, 0);
+}
+
+struct sc_snapshot *sc_snapshot__build(double t, const struct hp_sc_hist *hists,
+				       const __u64 *errors)
+{
+	size_t n = 0, nerr = 0;
+	struct sc_snapshot *s;
+
+	for (__u32 nr = 0; nr < HP_SC_MAX_NR; nr++) {
+		for (unsigned int b = 0; b < HP_HIST_BUCKETS; b++) {
+			if (hists[nr].buckets[b]) {
+				n++;
+				break;
+			}
+		}
+		for (unsigned int k = 0; k < HP_ERRNO_SLOTS; k++)
+			nerr += errors[nr * HP_ERRNO_SLOTS + k] != 0;
+	}
+	s = snapshot__alloc(t, n, nerr);
+	if (!s)
+		return NULL;
+	for (__u32 nr = 0; nr < HP_SC_MAX_NR; nr++) {
+		struct sc_entry *e = &s->e[s->n];
+		__u64 calls = 0, errs = 0;
+
+		for (unsigned int k = 0; k < HP_ERRNO_SLOTS; k++) {
+			__u64 c = errors[nr * HP_ERRNO_SLOTS + k];
+
+			if (!c)
+				continue;
+			s->err[s->nerr++] = (struct sc_err){ .nr = nr, .slot = k, .count = c };
+			errs += c;
+		}
+		for (unsigned int b = 0; b < HP_HIST_BUCKETS; b++)
+			calls += hists[nr].buckets[b];
+		if (!calls)
+			continue;
+		e->nr = nr;
+		e->calls = calls;
+		e->errors = errs;
+		e->sum_ns = hists[nr].sum_ns;
+		memcpy(e->buckets, hists[nr].buckets, sizeof(e->buckets));
+		s->n++;
+	}
+	return s;
+}
+
+const struct sc_entry *sc_snapshot__find(const struct sc_snapshot *s, __u32 nr)
+{
+	size_t lo = 0, hi = s->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (s->e[mid].nr == nr)
+			return &s->e[mid];
+		if (s->e[mid].nr < nr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static __u64 sub(__u64 a, __u64 b)
+{
+	return a > b ? a - b : 0;
+}
+
+struct sc_snapshot *sc_snapshot__diff(const struct sc_snapshot *cur, const struct sc_snapshot *old)
+{
+	struct sc_snapshot *d = snapshot__alloc(cur->t, cur->n, cur->nerr);
+	size_t j = 0;
+
+	if (!d)
+		return NULL;
+	for (size_t i = 0; i < cur->n; i++) {
+		const struct sc_entry *c = &cur->e[i], *o = sc_snapshot__find(old, c->nr);
+		struct sc_entry *e = &d->e[d->n];
+
+		*e = *c;
+		if (o) {
+			e->calls = sub(c->calls, o->calls);
+			e->errors = sub(c->errors, o->errors);
+			e->sum_ns = sub(c->sum_ns, o->sum_ns);
+			for (unsigned int b = 0; b < HP_HIST_BUCKETS; b++)
+				e->buckets[b] = sub(c->buckets[b], o->buckets[b]);
+		}
+		if (e->calls)
+			d->n++;
+	}
+	/* both error lists are sorted by (nr, slot): merge-walk */
+	for (size_t i = 0; i < cur->nerr; i++) {
+		const struct sc_err *c = &cur->err[i];
+		__u64 before = 0;
+
+		while (j < old->nerr && (old->err[j].nr < c->nr ||
+					 (old->err[j].nr == c->nr && old->err[j].slot < c->slot)))
+			j++;
+		if (j < old->nerr && old->err[j].nr == c->nr && old->err[j].slot == c->slot)
+			before = old->err[j].count;
+		if (c->count > before)
+			d->err[d->nerr++] = (struct sc_err){ c->nr, c->slot, c->count - before };
+	}
+	return d;
+}
+
+void sc_snapshot__retain(void *snap)
+{
+	((struct sc_snapshot *)snap)->refs++;
+}
+
+void sc_snapshot__release(void *snap)
+{
+	struct sc_snapshot *s = snap;
+
+	if (!s || --s->refs > 0)
+		return;
+	free(s->e);
+	free(s->err);
+	free(s);
+}
