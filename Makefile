@@ -19,7 +19,7 @@ CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 LDLIBS    += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude \
 	      -Wall -Werror
-SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_FLAGS := -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
@@ -32,13 +32,14 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNITS     := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRCS))
 WORKLOADS := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tests/workloads/*.c))
 
-.PHONY: all deps deps-test deps-bench run test unit e2e bench clean vmlinux syscall-table format
+.PHONY: all deps deps-test deps-bench run test unit e2e unit-build e2e-build bench clean vmlinux \
+	syscall-table format
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/hostprof
 
 # --- set-up ---------------------------------------------------------------------------------
-BUILD_DEBS := clang llvm make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
+BUILD_DEBS := clang make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
 	      libcjson-dev libmicrohttpd-dev linux-libc-dev
 TEST_DEBS  := libcmocka-dev prometheus curl python3 iproute2 util-linux procps
 BENCH_DEBS := bpftrace
@@ -57,7 +58,10 @@ deps-test: deps
 deps-bench: deps
 	$(call apt_install,$(BENCH_DEBS))
 
-run: deps all
+# Recursive make: pkg-config flags are computed when the Makefile is read, which on a fresh
+# machine is before "deps" has installed the libraries.
+run: deps
+	$(MAKE) --no-print-directory all
 	$(BUILD)/hostprof serve $(ARGS)
 
 # --- BPF ------------------------------------------------------------------------------------
@@ -121,7 +125,8 @@ $(BUILD)/bench/syscall_overhead: tests/bench/syscall_overhead.c $(BUILD)/bench/e
 	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -I$(BUILD)/bench -Iinclude $< -o $@ \
 		$(shell pkg-config --cflags --libs libbpf 2>/dev/null)
 
-bench: deps-bench all $(BUILD)/bench/syscall_overhead
+bench: deps-bench
+	$(MAKE) --no-print-directory all $(BUILD)/bench/syscall_overhead
 	$(BUILD)/bench/syscall_overhead --hostprof $(BUILD)/hostprof
 
 # --- maintenance ----------------------------------------------------------------------------

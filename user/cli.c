@@ -140,11 +140,13 @@ enum hp_cli_action hp_cli__parse(int argc, char **argv, struct hp_config *cfg)
 		return cli__bad("HOSTPROF_ATTACH must be auto, tp_btf or raw_tp, not '%s'", env);
 
 	/* "+" stops at the first non-option: global flags, then the command, then its flags. */
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then also forgets its position inside the previous argv */
 	opterr = 0;
-	while (optind < argc) {
+	for (;;) {
 		c = getopt_long(argc, argv, "+:hv", opts, NULL);
 		if (c == -1) {
+			if (optind >= argc)
+				break;
 			if (saw_command)
 				return cli__bad("unexpected argument '%s'", argv[optind]);
 			if (strcmp(argv[optind], "serve") == 0) {

@@ -122,8 +122,10 @@ struct hp_comm_series *hp_comm_table__top(const struct hp_comm_table *t, unsigne
 		free(out);
 		return NULL;
 	}
+	/* A process really named "other" is never a top-K candidate: its series would collide with
+	 * the aggregate's label set, so it is summed into the aggregate instead. */
 	for (size_t i = 0; i < t->cap; i++)
-		if (t->slots[i].used)
+		if (t->slots[i].used && strncmp(t->slots[i].comm, HP_COMM_OTHER, HP_COMM_LEN) != 0)
 			tot[ntot++] = (struct comm_total){ t->slots[i].comm, t->slots[i].v.calls };
 	/* fold (comm, nr) totals into one total per comm */
 	qsort(tot, ntot, sizeof(*tot), total__by_comm);
@@ -154,7 +156,7 @@ struct hp_comm_series *hp_comm_table__top(const struct hp_comm_table *t, unsigne
 	for (__u32 nr = 0; nr < HP_SC_MAX_NR; nr++) {
 		if (!other[nr].calls)
 			continue;
-		strcpy(out[nout].comm, "other");
+		strcpy(out[nout].comm, HP_COMM_OTHER);
 		out[nout].nr = nr;
 		out[nout++].v = other[nr];
 	}

@@ -8,6 +8,9 @@
 
 #include "hp_syscalls.h"
 
+/* Label value of the aggregate of every name outside the top K. */
+#define HP_COMM_OTHER "other"
+
 struct hp_comm_slot {
 	char comm[HP_COMM_LEN];
 	__u32 nr;

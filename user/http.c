@@ -211,7 +211,8 @@ int hp_http__parse_listen(const char *listen, void *storage, unsigned int *len)
 		host[hlen] = '\0';
 	}
 	port = colon + 1;
-	if (!*port || strspn(port, "0123456789") != strlen(port) || atoi(port) > 65535)
+	if (!*port || strlen(port) > 5 || strspn(port, "0123456789") != strlen(port) ||
+	    strtoul(port, NULL, 10) > 65535)
 		return -EINVAL;
 	err = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
 	if (err || !res)

@@ -13,7 +13,16 @@ void hp_prom__family(struct hp_buf *out, const char *name, enum hp_prom_type typ
 {
 	static const char *const types[] = { "counter", "gauge", "histogram" };
 
-	hp_buf__printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, types[type]);
+	hp_buf__printf(out, "# HELP %s ", name);
+	for (const char *p = help; *p; p++) {
+		if (*p == '\\')
+			hp_buf__puts(out, "\\\\");
+		else if (*p == '\n')
+			hp_buf__puts(out, "\\n");
+		else
+			hp_buf__append(out, p, 1);
+	}
+	hp_buf__printf(out, "\n# TYPE %s %s\n", name, types[type]);
 }
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if the bytes there are not valid UTF-8. */
@@ -112,7 +121,7 @@ static void hp_prom__value(struct hp_buf *out, double v)
 		hp_buf__puts(out, " NaN\n");
 	else if (isinf(v))
 		hp_buf__puts(out, v > 0 ? " +Inf\n" : " -Inf\n");
-	else if (v == (double)(long long)v && fabs(v) < 9007199254740992.0) /* exact integer */
+	else if (fabs(v) < 9007199254740992.0 && v == (double)(long long)v) /* exact integer */
 		hp_buf__printf(out, " %lld\n", (long long)v);
 	else
 		hp_buf__printf(out, " %s\n", hp_prom__shortest(v, tmp, sizeof(tmp)));

@@ -12,7 +12,7 @@ static int window__tier_init(struct hp_window_tier *t, double interval, size_t c
 	memset(t, 0, sizeof(*t));
 	t->interval = interval;
 	t->cap = cap;
-	t->last = -INFINITY;
+	t->due = -INFINITY;
 	t->slots = calloc(cap, sizeof(*t->slots));
 	return t->slots ? 0 : -ENOMEM;
 }
@@ -56,9 +56,12 @@ void hp_window__push(struct hp_window *w, double t, void *snap)
 		struct hp_window_tier *tier = &w->tiers[i];
 		struct hp_window_slot *slot;
 
-		/* 10% slack so a tick that fires a little early still lands in the tier */
-		if (t - tier->last < tier->interval * 0.9)
+		/* 10% slack so a tick that fires a little early still lands in the tier; the next slot
+		 * is due one interval after this one was due, so the slack never accumulates. */
+		if (t < tier->due - tier->interval * 0.1)
 			continue;
+		tier->due = t - tier->due > tier->interval ? t + tier->interval
+							   : tier->due + tier->interval;
 		if (tier->n == tier->cap) {
 			w->ops->release(tier->slots[tier->head].snap);
 			tier->head = (tier->head + 1) % tier->cap;
@@ -69,7 +72,6 @@ void hp_window__push(struct hp_window *w, double t, void *snap)
 		slot->snap = snap;
 		w->ops->retain(snap);
 		tier->n++;
-		tier->last = t;
 	}
 }
 

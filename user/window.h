@@ -19,7 +19,7 @@ struct hp_window_slot {
 struct hp_window_tier {
 	double interval; /* seconds between kept snapshots */
 	size_t cap, head, n;
-	double last; /* time of the newest slot */
+	double due; /* when the next slot is due */
 	struct hp_window_slot *slots;
 };
 
@@ -34,7 +34,7 @@ int hp_window__init(struct hp_window *w, const struct hp_window_ops *ops, double
 		    size_t fine_cap, double coarse_interval, size_t coarse_cap, double t0,
 		    void *origin);
 void hp_window__free(struct hp_window *w);
-/* Offers a snapshot taken at t; each tier keeps it if its interval has passed since its last. */
+/* Offers a snapshot taken at t; each tier keeps it when its next slot is due. */
 void hp_window__push(struct hp_window *w, double t, void *snap);
 /* Longest window that can be answered (seconds). */
 double hp_window__retention(const struct hp_window *w);

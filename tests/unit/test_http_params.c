@@ -1,0 +1,470 @@
+/* Unit tests for the agent's front door: --listen address parsing and the command line as a whole.
+ * A bad value must stop the agent with a usage error, never start it listening somewhere else. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include "cli.h"
+#include "http.h"
+
+/* ---- hp_http__parse_listen ------------------------------------------------------------------ */
+
+static int listen_parse(const char *s, struct sockaddr_storage *ss, unsigned int *len)
+{
+	memset(ss, 0xAA, sizeof(*ss));
+	*len = 0;
+	return hp_http__parse_listen(s, ss, len);
+}
+
+static void expect_ipv4(const char *s, uint32_t host_addr, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
+	unsigned int len;
+
+	if (listen_parse(s, &ss, &len) != 0)
+		fail_msg("\"%s\" rejected", s);
+	assert_int_equal(ss.ss_family, AF_INET);
+	assert_int_equal(len, sizeof(struct sockaddr_in));
+	assert_int_equal(ntohs(in->sin_port), port);
+	assert_int_equal(ntohl(in->sin_addr.s_addr), host_addr);
+}
+
+static void test_listen_ipv4(void **state)
+{
+	(void)state;
+	expect_ipv4("127.0.0.1:7747", 0x7F000001, 7747);
+	expect_ipv4("0.0.0.0:80", 0, 80);
+	expect_ipv4("1.2.3.4:1", 0x01020304, 1);
+	expect_ipv4("1.2.3.4:65535", 0x01020304, 65535);
+}
+
+static void test_listen_all_interfaces(void **state)
+{
+	struct sockaddr_storage ss;
+	unsigned int len;
+
+	(void)state;
+	assert_int_equal(listen_parse(":7747", &ss, &len), 0);
+	if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
+
+		assert_int_equal(len, sizeof(*in));
+		assert_int_equal(ntohs(in->sin_port), 7747);
+		assert_int_equal(in->sin_addr.s_addr, htonl(INADDR_ANY));
+	} else {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
+
+		assert_int_equal(ss.ss_family, AF_INET6);
+		assert_int_equal(len, sizeof(*in6));
+		assert_int_equal(ntohs(in6->sin6_port), 7747);
+		assert_memory_equal(&in6->sin6_addr, &in6addr_any, sizeof(in6addr_any));
+	}
+}
+
+static void test_listen_ipv6(void **state)
+{
+	struct sockaddr_storage ss;
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
+	unsigned int len;
+
+	(void)state;
+	assert_int_equal(listen_parse("[::1]:80", &ss, &len), 0);
+	assert_int_equal(ss.ss_family, AF_INET6);
+	assert_int_equal(len, sizeof(*in6));
+	assert_int_equal(ntohs(in6->sin6_port), 80);
+	assert_memory_equal(&in6->sin6_addr, &in6addr_loopback, sizeof(in6addr_loopback));
+
+	assert_int_equal(listen_parse("[::]:9000", &ss, &len), 0);
+	assert_int_equal(ss.ss_family, AF_INET6);
+	assert_int_equal(ntohs(in6->sin6_port), 9000);
+	assert_memory_equal(&in6->sin6_addr, &in6addr_any, sizeof(in6addr_any));
+}
+
+static void test_listen_hostname(void **state)
+{
+	struct sockaddr_storage ss;
+	unsigned int len;
+
+	(void)state;
+	/* resolved from /etc/hosts; either loopback family is fine */
+	assert_int_equal(listen_parse("localhost:80", &ss, &len), 0);
+	if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
+
+		assert_int_equal(ntohs(in->sin_port), 80);
+		assert_int_equal(ntohl(in->sin_addr.s_addr), 0x7F000001);
+	} else {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
+
+		assert_int_equal(ss.ss_family, AF_INET6);
+		assert_int_equal(ntohs(in6->sin6_port), 80);
+		assert_memory_equal(&in6->sin6_addr, &in6addr_loopback, sizeof(in6addr_loopback));
+	}
+}
+
+static void expect_listen_rejected(const char *s)
+{
+	struct sockaddr_storage ss;
+	unsigned int len;
+	int err = listen_parse(s, &ss, &len);
+
+	if (err == 0)
+		fail_msg("\"%s\" accepted (family %d, port %u)", s ? s : "(null)", ss.ss_family,
+			 ntohs(((const struct sockaddr_in *)&ss)->sin_port));
+	assert_true(err < 0);
+}
+
+static void test_listen_rejected(void **state)
+{
+	(void)state;
+	expect_listen_rejected("7747");
+	expect_listen_rejected("1.2.3.4:");
+	expect_listen_rejected("1.2.3.4:99999");
+	expect_listen_rejected("1.2.3.4:65536");
+	expect_listen_rejected("[::1]80");
+	expect_listen_rejected("a:b:c");
+	expect_listen_rejected("::1:80"); /* IPv6 needs brackets */
+	expect_listen_rejected("");
+	expect_listen_rejected(NULL);
+	expect_listen_rejected(":");
+	expect_listen_rejected("[::1]");
+	expect_listen_rejected("[::1");
+	expect_listen_rejected("[::1]:");
+	expect_listen_rejected("1.2.3.4:-1");
+	expect_listen_rejected("1.2.3.4:+80");
+	expect_listen_rejected("1.2.3.4:0x50");
+	expect_listen_rejected("1.2.3.4:8o");
+	expect_listen_rejected("1.2.3.4: 80");
+	expect_listen_rejected("1.2.3.4:80 ");
+	expect_listen_rejected("1.2.3.4:http");
+}
+
+static void test_listen_port_overflow(void **state)
+{
+	(void)state;
+	/* 2^16 + 80 and 2^32 + 80 must not wrap around to port 80 */
+	expect_listen_rejected("1.2.3.4:65616");
+	expect_listen_rejected("127.0.0.1:4294967376");
+	expect_listen_rejected(":4294967376");
+	expect_listen_rejected("127.0.0.1:18446744073709551696");
+}
+
+/* ---- hp_cli__parse -------------------------------------------------------------------------- */
+
+/*
+ * argv is modified by the parser (strtok_r on --collectors), so it lives in writable storage. Each
+ * parse gets fresh storage from this pool, as separate processes would; test_cli_reparse_in_place
+ * checks reusing one buffer on purpose.
+ */
+static char arg_pool[1 << 16];
+static size_t arg_pool_used;
+static char *arg_v[33];
+
+static char *arg_copy(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = &arg_pool[arg_pool_used];
+
+	assert_true(arg_pool_used + n <= sizeof(arg_pool));
+	memcpy(p, s, n);
+	arg_pool_used += n;
+	return p;
+}
+
+/* stdout and stderr of one parse, captured so the usage contract can be checked. */
+static char out_text[16384], err_text[16384];
+
+static void capture_read(FILE *f, char *buf, size_t size)
+{
+	size_t n;
+
+	rewind(f);
+	n = fread(buf, 1, size - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+static enum hp_cli_action parse_argv(struct hp_config *cfg, int argc, char **argv);
+
+static enum hp_cli_action parse_v(struct hp_config *cfg, const char *first, va_list ap)
+{
+	int argc = 0;
+
+	arg_v[argc++] = arg_copy("hostprof");
+	for (const char *a = first; a; a = va_arg(ap, const char *)) {
+		assert_true(argc < 32);
+		arg_v[argc++] = arg_copy(a);
+	}
+	arg_v[argc] = NULL;
+	return parse_argv(cfg, argc, arg_v);
+}
+
+static enum hp_cli_action parse_argv(struct hp_config *cfg, int argc, char **argv)
+{
+	FILE *out = tmpfile(), *err = tmpfile(), *real_out = stdout, *real_err = stderr;
+	enum hp_cli_action act;
+
+	assert_non_null(out);
+	assert_non_null(err);
+	/*
+	 * Swap the stdio streams rather than the file descriptors, so a sanitizer report (written
+	 * to fd 2 directly) still reaches the terminal if the parser crashes.
+	 */
+	fflush(stdout);
+	fflush(stderr);
+	stdout = out;
+	stderr = err;
+	act = hp_cli__parse(argc, argv, cfg);
+	stdout = real_out;
+	stderr = real_err;
+	capture_read(out, out_text, sizeof(out_text));
+	capture_read(err, err_text, sizeof(err_text));
+	return act;
+}
+
+/* parse(cfg, "serve", "--pid", "1", NULL): runs "hostprof serve --pid 1". */
+static enum hp_cli_action parse(struct hp_config *cfg, const char *first, ...)
+{
+	enum hp_cli_action act;
+	va_list ap;
+
+	va_start(ap, first);
+	act = parse_v(cfg, first, ap);
+	va_end(ap);
+	return act;
+}
+
+static void expect_usage(const char *first, ...)
+{
+	struct hp_config cfg;
+	enum hp_cli_action act;
+	va_list ap;
+
+	va_start(ap, first);
+	act = parse_v(&cfg, first, ap);
+	va_end(ap);
+	if (act != HP_CLI_USAGE)
+		fail_msg("\"hostprof %s ...\": action %d, expected usage error", first ? first : "",
+			 act);
+	/* the reason, then the usage text, both on stderr; nothing on stdout */
+	assert_non_null(strstr(err_text, "hostprof: "));
+	assert_non_null(strstr(err_text, "Usage: hostprof"));
+	assert_string_equal(out_text, "");
+}
+
+static int setup_env(void **state)
+{
+	(void)state;
+	return unsetenv("HOSTPROF_ATTACH");
+}
+
+static void test_cli_defaults(void **state)
+{
+	struct hp_config cfg;
+
+	(void)state;
+	assert_int_equal(parse(&cfg, "serve", NULL), HP_CLI_SERVE);
+	assert_string_equal(cfg.listen, "127.0.0.1:7747");
+	assert_int_equal(cfg.ncollectors, 1);
+	assert_string_equal(cfg.collectors[0], "syscalls");
+	assert_int_equal(cfg.pid, 0);
+	assert_null(cfg.cgroup_path);
+	assert_int_equal(cfg.comm_top, 0);
+	assert_int_equal(cfg.comm_map_entries, 16384);
+	assert_int_equal(cfg.attach_mode, HP_ATTACH_AUTO);
+	assert_null(cfg.btf_path);
+	assert_true(cfg.tick_seconds == 1.0);
+	assert_false(cfg.verbose);
+	assert_string_equal(out_text, "");
+	assert_string_equal(err_text, "");
+}
+
+static void test_cli_full_serve_line(void **state)
+{
+	struct hp_config cfg;
+
+	(void)state;
+	assert_int_equal(parse(&cfg, "-v", "serve", "--listen", "[::1]:9000", "--collectors",
+			       "syscalls", "--pid", "4242", "--cgroup", "/sys/fs/cgroup/app",
+			       "--comm-top", "20", "--comm-map-size", "4096", "--attach", "raw_tp",
+			       "--btf", "/tmp/vmlinux.btf", NULL),
+			 HP_CLI_SERVE);
+	assert_true(cfg.verbose);
+	assert_string_equal(cfg.listen, "[::1]:9000");
+	assert_int_equal(cfg.ncollectors, 1);
+	assert_string_equal(cfg.collectors[0], "syscalls");
+	assert_int_equal(cfg.pid, 4242);
+	assert_string_equal(cfg.cgroup_path, "/sys/fs/cgroup/app");
+	assert_int_equal(cfg.comm_top, 20);
+	assert_int_equal(cfg.comm_map_entries, 4096);
+	assert_int_equal(cfg.attach_mode, HP_ATTACH_RAW_TP);
+	assert_string_equal(cfg.btf_path, "/tmp/vmlinux.btf");
+
+	/* "--flag=value" spelling, flags before and after each other */
+	assert_int_equal(parse(&cfg, "serve", "--attach=tp_btf", "--verbose", "--listen=:8080",
+			       "--pid=1", "--comm-top=0", NULL),
+			 HP_CLI_SERVE);
+	assert_int_equal(cfg.attach_mode, HP_ATTACH_TP_BTF);
+	assert_true(cfg.verbose);
+	assert_string_equal(cfg.listen, ":8080");
+	assert_int_equal(cfg.pid, 1);
+	assert_int_equal(cfg.comm_top, 0);
+
+	/* range ends */
+	assert_int_equal(parse(&cfg, "serve", "--pid", "4194304", "--comm-top", "1000",
+			       "--comm-map-size", "64", "--attach", "auto", NULL),
+			 HP_CLI_SERVE);
+	assert_int_equal(cfg.pid, 4194304);
+	assert_int_equal(cfg.comm_top, 1000);
+	assert_int_equal(cfg.comm_map_entries, 64);
+	assert_int_equal(cfg.attach_mode, HP_ATTACH_AUTO);
+	assert_int_equal(parse(&cfg, "serve", "--comm-map-size", "1048576", NULL), HP_CLI_SERVE);
+	assert_int_equal(cfg.comm_map_entries, 1048576);
+}
+
+static void test_cli_usage_errors(void **state)
+{
+	(void)state;
+	expect_usage(NULL);				 /* no command */
+	expect_usage("frobnicate", NULL);		 /* unknown command */
+	expect_usage("serve", "extra", NULL);		 /* stray argument */
+	expect_usage("serve", "serve", NULL);		 /* command twice */
+	expect_usage("serve", "--bogus", NULL);		 /* unknown long flag */
+	expect_usage("serve", "-x", NULL);		 /* unknown short flag */
+	expect_usage("--bogus", "serve", NULL);		 /* unknown global flag */
+	expect_usage("serve", "--pid", NULL);		 /* missing value */
+	expect_usage("serve", "--listen", NULL);	 /* missing value */
+	expect_usage("serve", "--pid", "0", NULL);	 /* not a process */
+	expect_usage("serve", "--pid", "-5", NULL);	 /* negative */
+	expect_usage("serve", "--pid", "4194305", NULL); /* past PID_MAX_LIMIT */
+	expect_usage("serve", "--pid", "12abc", NULL);
+	expect_usage("serve", "--attach", "bogus", NULL);
+	expect_usage("serve", "--attach", "", NULL);
+	expect_usage("serve", "--listen", "7747", NULL);
+	expect_usage("serve", "--listen", "1.2.3.4:99999", NULL);
+	expect_usage("serve", "--comm-top", "1001", NULL);
+	expect_usage("serve", "--comm-top", "-1", NULL);
+	expect_usage("serve", "--comm-map-size", "63", NULL);
+	expect_usage("serve", "--comm-map-size", "1048577", NULL);
+	expect_usage("serve", "--collectors", "nosuch", NULL);
+	expect_usage("serve", "--collectors", "syscalls,syscalls", NULL);
+	expect_usage("serve", "--collectors", ",", NULL);
+	expect_usage("serve", "--collectors", "", NULL);
+	expect_usage("serve", "--verbose=yes", NULL); /* flag takes no value */
+}
+
+static void test_cli_help_and_version(void **state)
+{
+	struct hp_config cfg;
+
+	(void)state;
+	assert_int_equal(parse(&cfg, "--help", NULL), HP_CLI_DONE);
+	assert_non_null(strstr(out_text, "Usage: hostprof"));
+	assert_non_null(strstr(out_text, "syscalls")); /* the collector list */
+	assert_string_equal(err_text, "");
+	assert_int_equal(parse(&cfg, "-h", NULL), HP_CLI_DONE);
+	assert_non_null(strstr(out_text, "Usage: hostprof"));
+	assert_int_equal(parse(&cfg, "serve", "--help", NULL), HP_CLI_DONE);
+	assert_non_null(strstr(out_text, "Usage: hostprof"));
+	assert_int_equal(parse(&cfg, "help", NULL), HP_CLI_DONE);
+	assert_non_null(strstr(out_text, "Usage: hostprof"));
+	/* --help wins even after a flag with an error-free value */
+	assert_int_equal(parse(&cfg, "serve", "--pid", "5", "--help", NULL), HP_CLI_DONE);
+	assert_int_equal(parse(&cfg, "--version", NULL), HP_CLI_DONE);
+	assert_true(strncmp(out_text, "hostprof ", 9) == 0);
+	assert_string_equal(err_text, "");
+}
+
+static void test_cli_attach_env(void **state)
+{
+	struct hp_config cfg;
+
+	(void)state;
+	assert_int_equal(setenv("HOSTPROF_ATTACH", "raw_tp", 1), 0);
+	assert_int_equal(parse(&cfg, "serve", NULL), HP_CLI_SERVE);
+	assert_int_equal(cfg.attach_mode, HP_ATTACH_RAW_TP);
+	/* the flag overrides the environment */
+	assert_int_equal(parse(&cfg, "serve", "--attach", "tp_btf", NULL), HP_CLI_SERVE);
+	assert_int_equal(cfg.attach_mode, HP_ATTACH_TP_BTF);
+	assert_int_equal(setenv("HOSTPROF_ATTACH", "bogus", 1), 0);
+	expect_usage("serve", NULL);
+	assert_int_equal(setenv("HOSTPROF_ATTACH", "", 1), 0);
+	assert_int_equal(parse(&cfg, "serve", NULL), HP_CLI_SERVE);
+	assert_int_equal(cfg.attach_mode, HP_ATTACH_AUTO);
+	assert_int_equal(unsetenv("HOSTPROF_ATTACH"), 0);
+}
+
+static void test_cli_reparse(void **state)
+{
+	struct hp_config cfg;
+
+	(void)state;
+	/* a failed parse, stopped in the middle of argv, must not leak state into the next one */
+	expect_usage("serve", "--pid", "7", "--bogus", "--comm-top", "3", NULL);
+	expect_usage("-vx", "serve", NULL);
+	assert_int_equal(parse(&cfg, "serve", "--comm-top", "3", NULL), HP_CLI_SERVE);
+	assert_int_equal(cfg.comm_top, 3);
+	assert_int_equal(cfg.pid, 0);
+	assert_false(cfg.verbose);
+	assert_int_equal(parse(&cfg, "serve", NULL), HP_CLI_SERVE);
+	assert_int_equal(cfg.comm_top, 0);
+}
+
+/*
+ * The same argv storage parsed twice, as a caller reusing one buffer (or a test) would: the
+ * second parse must see only the new arguments, not a position left over from the first.
+ */
+static void test_cli_reparse_in_place(void **state)
+{
+	static char buf[3][16];
+	char *argv[4] = { buf[0], buf[1], buf[2], NULL };
+	struct hp_config cfg;
+
+	(void)state;
+	strcpy(buf[0], "hostprof");
+	strcpy(buf[1], "-h");
+	assert_int_equal(parse_argv(&cfg, 2, argv), HP_CLI_DONE);
+	strcpy(buf[1], "serve");
+	if (parse_argv(&cfg, 2, argv) != HP_CLI_SERVE)
+		fail_msg("\"hostprof serve\" after \"hostprof -h\" in the same buffer: %.*s",
+			 (int)strcspn(err_text, "\n"), err_text);
+
+	strcpy(buf[1], "-vx");
+	assert_int_equal(parse_argv(&cfg, 2, argv), HP_CLI_USAGE);
+	strcpy(buf[1], "serve");
+	strcpy(buf[2], "-v");
+	if (parse_argv(&cfg, 3, argv) != HP_CLI_SERVE)
+		fail_msg("\"hostprof serve -v\" after \"hostprof -vx\" in the same buffer: %.*s",
+			 (int)strcspn(err_text, "\n"), err_text);
+	assert_true(cfg.verbose);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_listen_ipv4),
+		cmocka_unit_test(test_listen_all_interfaces),
+		cmocka_unit_test(test_listen_ipv6),
+		cmocka_unit_test(test_listen_hostname),
+		cmocka_unit_test(test_listen_rejected),
+		cmocka_unit_test(test_listen_port_overflow),
+		cmocka_unit_test_setup(test_cli_defaults, setup_env),
+		cmocka_unit_test_setup(test_cli_full_serve_line, setup_env),
+		cmocka_unit_test_setup(test_cli_usage_errors, setup_env),
+		cmocka_unit_test_setup(test_cli_help_and_version, setup_env),
+		cmocka_unit_test_setup(test_cli_attach_env, setup_env),
+		cmocka_unit_test_setup(test_cli_reparse, setup_env),
+		cmocka_unit_test_setup(test_cli_reparse_in_place, setup_env),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,253 @@
+/* Unit tests for syscall and errno naming: the "syscall" and "errno" label values on /metrics.
+ * A wrong table entry silently mislabels a series, so known numbers are checked by hand. */
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "errno_names.h"
+#include "hp_syscalls.h"
+#include "syscall_names.h"
+
+static const char *sc_name(long nr)
+{
+	static char buf[64];
+
+	memset(buf, 'X', sizeof(buf));
+	return hp_syscall__name(nr, buf, sizeof(buf));
+}
+
+static const char *slot_name(unsigned int slot)
+{
+	static char buf[64];
+
+	memset(buf, 'X', sizeof(buf));
+	return hp_errno__slot_name(slot, buf, sizeof(buf));
+}
+
+static void test_syscall_names_known(void **state)
+{
+	(void)state;
+	/* x86_64 numbers from arch/x86/entry/syscalls/syscall_64.tbl */
+	assert_string_equal(sc_name(0), "read");
+	assert_string_equal(sc_name(1), "write");
+	assert_string_equal(sc_name(3), "close");
+	assert_string_equal(sc_name(35), "nanosleep");
+	assert_string_equal(sc_name(59), "execve");
+	assert_string_equal(sc_name(60), "exit");
+	assert_string_equal(sc_name(231), "exit_group");
+	assert_string_equal(sc_name(257), "openat");
+	assert_string_equal(sc_name(334), "rseq");
+	assert_string_equal(sc_name(424), "pidfd_send_signal");
+	assert_string_equal(sc_name(435), "clone3");
+	assert_string_equal(sc_name(470), "listns");
+}
+
+static void test_syscall_names_unknown(void **state)
+{
+	(void)state;
+	assert_string_equal(sc_name(9999), "sys_9999");
+	assert_string_equal(sc_name(-1), "sys_-1");
+	assert_string_equal(sc_name(512), "sys_512");
+	assert_string_equal(sc_name(400), "sys_400"); /* gap 335..423 on x86_64 */
+	assert_string_equal(sc_name(LONG_MAX), "sys_9223372036854775807");
+}
+
+static void test_syscall_name_truncation(void **state)
+{
+	char buf[5];
+
+	(void)state;
+	memset(buf, 'X', sizeof(buf));
+	assert_ptr_equal(hp_syscall__name(257, buf, sizeof(buf)), buf);
+	assert_string_equal(buf, "open");
+	memset(buf, 'X', sizeof(buf));
+	hp_syscall__name(9999, buf, sizeof(buf));
+	assert_string_equal(buf, "sys_");
+}
+
+static void test_syscall_numbers(void **state)
+{
+	(void)state;
+	assert_int_equal(hp_syscall__number("read"), 0);
+	assert_int_equal(hp_syscall__number("nanosleep"), 35);
+	assert_int_equal(hp_syscall__number("execve"), 59);
+	assert_int_equal(hp_syscall__number("openat"), 257);
+	assert_int_equal(hp_syscall__number("clone3"), 435);
+	assert_int_equal(hp_syscall__number("listns"), 470);
+	assert_int_equal(hp_syscall__number("sys_123"), 123);
+	assert_int_equal(hp_syscall__number("sys_0"), 0);
+	assert_int_equal(hp_syscall__number("sys_9999"), 9999);
+}
+
+static void test_syscall_numbers_unknown(void **state)
+{
+	(void)state;
+	assert_int_equal(hp_syscall__number("no_such_syscall"), -1);
+	assert_int_equal(hp_syscall__number(""), -1);
+	assert_int_equal(hp_syscall__number("READ"), -1);
+	assert_int_equal(hp_syscall__number("read "), -1);
+	assert_int_equal(hp_syscall__number("sys_"), -1);
+	assert_int_equal(hp_syscall__number("sys_-1"), -1);
+	assert_int_equal(hp_syscall__number("sys_12x"), -1);
+	assert_int_equal(hp_syscall__number("sys_ 1"), -1);
+	assert_int_equal(hp_syscall__number("sys_99999999999999999999999"), -1);
+}
+
+static void test_syscall_round_trip(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	/* every number the collector can report maps to a label that maps back to it */
+	for (long nr = 0; nr < HP_SC_MAX_NR; nr++) {
+		hp_syscall__name(nr, buf, sizeof(buf));
+		if (hp_syscall__number(buf) != nr)
+			fail_msg("name(%ld) = \"%s\" maps back to %ld", nr, buf,
+				 hp_syscall__number(buf));
+	}
+}
+
+static void test_syscall_table_size(void **state)
+{
+	size_t named = 0;
+
+	(void)state;
+	/* x86_64 has about 380 syscalls; the table must not have lost or invented many */
+	assert_true(hp_syscall__table_size() > 370);
+	assert_true(hp_syscall__table_size() <= HP_SC_MAX_NR);
+	for (long nr = 0; nr < 1024; nr++) {
+		char want[32];
+
+		snprintf(want, sizeof(want), "sys_%ld", nr);
+		named += strcmp(sc_name(nr), want) != 0;
+	}
+	assert_int_equal(named, hp_syscall__table_size());
+}
+
+static void test_errno_slot_mapping(void **state)
+{
+	(void)state;
+	/* 133 user codes, 20 kernel-internal codes 512..531, then the overflow slot */
+	assert_int_equal(HP_ERRNO_SLOT_OTHER, 154);
+	assert_int_equal(HP_ERRNO_SLOTS, 155);
+	assert_int_equal(hp_errno__slot(1), 1);
+	assert_int_equal(hp_errno__slot(ENOENT), 2);
+	assert_int_equal(hp_errno__slot(133), 133);
+	assert_int_equal(hp_errno__slot(512), 134);
+	assert_int_equal(hp_errno__slot(520), 142);
+	assert_int_equal(hp_errno__slot(531), 153);
+	assert_int_equal(hp_errno__slot(0), HP_ERRNO_SLOT_OTHER);
+	assert_int_equal(hp_errno__slot(-1), HP_ERRNO_SLOT_OTHER);
+	assert_int_equal(hp_errno__slot(-ENOENT), HP_ERRNO_SLOT_OTHER);
+	assert_int_equal(hp_errno__slot(134), HP_ERRNO_SLOT_OTHER);
+	assert_int_equal(hp_errno__slot(511), HP_ERRNO_SLOT_OTHER);
+	assert_int_equal(hp_errno__slot(532), HP_ERRNO_SLOT_OTHER);
+	assert_int_equal(hp_errno__slot(4095), HP_ERRNO_SLOT_OTHER);
+	assert_int_equal(hp_errno__slot(LONG_MAX), HP_ERRNO_SLOT_OTHER);
+	assert_int_equal(hp_errno__slot(LONG_MIN), HP_ERRNO_SLOT_OTHER);
+}
+
+static void test_errno_slots_distinct(void **state)
+{
+	unsigned int seen[HP_ERRNO_SLOTS] = { 0 };
+
+	(void)state;
+	/* every real slot is reached by exactly one errno value */
+	for (long err = -10; err < 700; err++) {
+		unsigned int s = hp_errno__slot(err);
+
+		assert_true(s < HP_ERRNO_SLOTS);
+		if (s != HP_ERRNO_SLOT_OTHER)
+			seen[s]++;
+	}
+	assert_int_equal(seen[0], 0);
+	for (unsigned int s = 1; s < HP_ERRNO_SLOT_OTHER; s++)
+		assert_int_equal(seen[s], 1);
+}
+
+static void test_errno_names_user(void **state)
+{
+	(void)state;
+	assert_string_equal(slot_name(hp_errno__slot(EPERM)), "EPERM");
+	assert_string_equal(slot_name(2), "ENOENT");
+	assert_string_equal(slot_name(hp_errno__slot(EINTR)), "EINTR");
+	assert_string_equal(slot_name(hp_errno__slot(EAGAIN)), "EAGAIN");
+	assert_string_equal(slot_name(hp_errno__slot(110)), "ETIMEDOUT");
+	assert_string_equal(slot_name(hp_errno__slot(133)), "EHWPOISON");
+	/* 41 and 58 are unassigned in Linux */
+	assert_string_equal(slot_name(hp_errno__slot(41)), "E41");
+	assert_string_equal(slot_name(hp_errno__slot(58)), "E58");
+}
+
+static void test_errno_names_kernel(void **state)
+{
+	(void)state;
+	/* include/linux/errno.h */
+	assert_string_equal(slot_name(hp_errno__slot(512)), "ERESTARTSYS");
+	assert_string_equal(slot_name(hp_errno__slot(513)), "ERESTARTNOINTR");
+	assert_string_equal(slot_name(hp_errno__slot(514)), "ERESTARTNOHAND");
+	assert_string_equal(slot_name(hp_errno__slot(516)), "ERESTART_RESTARTBLOCK");
+	assert_string_equal(slot_name(hp_errno__slot(524)), "ENOTSUPP");
+	assert_string_equal(slot_name(hp_errno__slot(531)), "ENOGRACE");
+	/* 520 has no name in the kernel */
+	assert_string_equal(slot_name(hp_errno__slot(520)), "E520");
+}
+
+static void test_errno_names_other(void **state)
+{
+	char buf[3];
+
+	(void)state;
+	assert_string_equal(slot_name(HP_ERRNO_SLOT_OTHER), "other");
+	assert_string_equal(slot_name(hp_errno__slot(9999)), "other");
+	assert_string_equal(slot_name(0), "other");
+	assert_string_equal(slot_name(UINT32_MAX), "other");
+	/* bounded write */
+	memset(buf, 'X', sizeof(buf));
+	assert_ptr_equal(hp_errno__slot_name(2, buf, sizeof(buf)), buf);
+	assert_string_equal(buf, "EN");
+}
+
+static void test_errno_names_all_valid(void **state)
+{
+	(void)state;
+	/* every slot has a non-empty label made of [A-Z0-9_] (or "other") */
+	for (unsigned int s = 0; s < HP_ERRNO_SLOTS; s++) {
+		const char *n = slot_name(s);
+
+		assert_true(n[0] != '\0');
+		if (strcmp(n, "other") == 0) {
+			assert_true(s == 0 || s == HP_ERRNO_SLOT_OTHER);
+			continue;
+		}
+		assert_true(n[0] == 'E');
+		assert_int_equal(strspn(n, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"), strlen(n));
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_syscall_names_known),
+		cmocka_unit_test(test_syscall_names_unknown),
+		cmocka_unit_test(test_syscall_name_truncation),
+		cmocka_unit_test(test_syscall_numbers),
+		cmocka_unit_test(test_syscall_numbers_unknown),
+		cmocka_unit_test(test_syscall_round_trip),
+		cmocka_unit_test(test_syscall_table_size),
+		cmocka_unit_test(test_errno_slot_mapping),
+		cmocka_unit_test(test_errno_slots_distinct),
+		cmocka_unit_test(test_errno_names_user),
+		cmocka_unit_test(test_errno_names_kernel),
+		cmocka_unit_test(test_errno_names_other),
+		cmocka_unit_test(test_errno_names_all_valid),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
