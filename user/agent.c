@@ -281,16 +281,16 @@ int hp_agent__run(const struct hp_config *cfg)
 	pthread_condattr_destroy(&cond_attr);
 	a.start_unix = (double)time(NULL);
 
-	hp_info("hostprof %s starting (libbpf %s)", HOSTPROF_VERSION, libbpf_version_string());
+	/* Requirements first, so a host that cannot run us gets exactly one actionable line. */
 	hp_probe__run(&a.features, cfg->btf_path);
-	hp_probe__log(&a.features);
-
 	for (int i = 0; i < cfg->ncollectors; i++) {
 		const struct hp_collector_ops *ops = hp_collectors__find(cfg->collectors[i]);
 
 		if (hp_probe__require(&a.features, ops->needs, ops->name))
 			goto out;
 	}
+	hp_info("hostprof %s starting (libbpf %s)", HOSTPROF_VERSION, libbpf_version_string());
+	hp_probe__log(&a.features);
 	for (int i = 0; i < cfg->ncollectors; i++) {
 		const struct hp_collector_ops *ops = hp_collectors__find(cfg->collectors[i]);
 		int err = hp_collector__start(&a.collectors[i], ops, cfg, &a.features);

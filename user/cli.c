@@ -3,7 +3,12 @@
 #include "cli.h"
 
 #include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +70,28 @@ static int cli__attach_mode(const char *s, enum hp_attach_mode *mode)
 	else
 		return -1;
 	return 0;
+}
+
+/* --cgroup must name a cgroup v2 directory: the kernel filter only understands those. */
+static int cli__check_cgroup(const char *path)
+{
+	struct statfs fs;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "hostprof: --cgroup %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (fstatfs(fd, &fs) || fs.f_type != CGROUP2_SUPER_MAGIC) {
+		fprintf(stderr,
+			"hostprof: --cgroup %s is not a cgroup v2 directory (cgroup v2 is "
+			"usually mounted at /sys/fs/cgroup or /sys/fs/cgroup/unified)\n",
+			path);
+		err = -1;
+	}
+	close(fd);
+	return err;
 }
 
 static int cli__collectors(char *list, struct hp_config *cfg)
@@ -192,6 +219,8 @@ enum hp_cli_action hp_cli__parse(int argc, char **argv, struct hp_config *cfg)
 			cfg->pid = (pid_t)v;
 			break;
 		case OPT_CGROUP:
+			if (cli__check_cgroup(optarg))
+				return HP_CLI_USAGE;
 			cfg->cgroup_path = optarg;
 			break;
 		case OPT_COMM_TOP:

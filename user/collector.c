@@ -25,7 +25,9 @@ const struct hp_collector_ops *hp_collectors__find(const char *name)
 
 const char *hp_attach_path__name(enum hp_attach_path path)
 {
-	return path == HP_PATH_TP_BTF ? "tp_btf" : "raw_tp";
+	static const char *const names[HP_PATH__COUNT] = { "tp_btf", "raw_tp", "perf_event" };
+
+	return path < HP_PATH__COUNT ? names[path] : "?";
 }
 
 double hp_now(void)
@@ -72,21 +74,25 @@ int hp_collector__start(struct hp_collector *c, const struct hp_collector_ops *o
 	c->features = features;
 	pthread_mutex_init(&c->lock, NULL);
 
-	if (cfg->attach_mode != HP_ATTACH_RAW_TP) {
+	if (ops->paths & (1u << HP_PATH_TP_BTF) && cfg->attach_mode != HP_ATTACH_RAW_TP) {
 		if (features->have & HP_FEAT_TP_BTF || cfg->attach_mode == HP_ATTACH_TP_BTF)
 			order[n++] = HP_PATH_TP_BTF;
 		else
 			hp_info("%s: tp_btf unavailable per probe, using raw_tp", ops->name);
 	}
-	if (cfg->attach_mode != HP_ATTACH_TP_BTF)
+	if (ops->paths & (1u << HP_PATH_RAW_TP) && cfg->attach_mode != HP_ATTACH_TP_BTF)
 		order[n++] = HP_PATH_RAW_TP;
+	if (ops->paths & (1u << HP_PATH_PERF_EVENT))
+		order[n++] = HP_PATH_PERF_EVENT;
 
 	for (int i = 0; i < n; i++) {
 		err = collector__try(c, order[i]);
 		if (!err) {
 			c->started_at = hp_now();
 			hp_info("%s: attached via %s%s", ops->name, hp_attach_path__name(order[i]),
-				cfg->attach_mode == HP_ATTACH_AUTO ? "" : " (forced by --attach)");
+				cfg->attach_mode != HP_ATTACH_AUTO && order[i] != HP_PATH_PERF_EVENT
+				    ? " (forced by --attach)"
+				    : "");
 			return 0;
 		}
 	}

@@ -12,8 +12,15 @@
 #include "http.h"
 #include "probe.h"
 
-/* How a program pair reaches its hook; chosen at runtime by hp_collector__start(). */
-enum hp_attach_path { HP_PATH_TP_BTF, HP_PATH_RAW_TP, HP_PATH__COUNT };
+/* How a collector's programs reach their hooks; chosen at runtime by hp_collector__start(). */
+enum hp_attach_path {
+	HP_PATH_TP_BTF,	    /* BTF-typed tracepoint (preferred) */
+	HP_PATH_RAW_TP,	    /* raw tracepoint (fallback, or forced by --attach raw_tp) */
+	HP_PATH_PERF_EVENT, /* perf_event sampling program, one link per CPU */
+	HP_PATH__COUNT,
+};
+
+#define HP_PATHS_TRACEPOINT ((1u << HP_PATH_TP_BTF) | (1u << HP_PATH_RAW_TP))
 
 const char *hp_attach_path__name(enum hp_attach_path path);
 
@@ -39,6 +46,7 @@ struct hp_collector_ops {
 	const char *name;    /* as given to --collectors */
 	const char *summary; /* one line for --help and the landing page */
 	unsigned int needs;  /* HP_FEAT_* bits that must be present, checked before open */
+	unsigned int paths;  /* 1 << HP_PATH_* this collector can attach through */
 	/* Allocate state and open the BPF object for one attach path; configure rodata from cfg. */
 	int (*open)(struct hp_collector *c, enum hp_attach_path path);
 	int (*load)(struct hp_collector *c);
@@ -72,7 +80,8 @@ extern const struct hp_collector_ops *const hp_collectors_all[];
 const struct hp_collector_ops *hp_collectors__find(const char *name);
 
 /*
- * open + load + attach, trying tp_btf then raw_tp (or only the path cfg->attach_mode forces).
+ * open + load + attach through each of ops->paths in order: tp_btf, then raw_tp (cfg->attach_mode
+ * may force one of the two), then perf_event.
  * Logs the path chosen and why others were skipped. Returns 0 or a negative errno.
  */
 int hp_collector__start(struct hp_collector *c, const struct hp_collector_ops *ops,

@@ -281,6 +281,11 @@ static void sc__metrics_comm(struct sc_state *s, unsigned int top, struct hp_buf
 		}
 	}
 	free(series);
+	hp_prom__family(out, "hostprof_syscall_comm_folded_total", HP_PROM_COUNTER,
+			"Syscalls attributed to comm=\"other\" because the comm table "
+			"(--comm-map-size) was full.");
+	hp_prom__sample(out, "hostprof_syscall_comm_folded_total", NULL, 0,
+			(double)s->comms.folded);
 }
 
 static void sc__metrics(struct hp_collector *c, struct hp_buf *out)
@@ -330,10 +335,6 @@ static void sc__self_stats(struct hp_collector *c, struct hp_self_stats *out)
 		out->drops[out->ndrops++].count = sum;
 	}
 	free(vals);
-	if (c->cfg->comm_top > 0 && out->ndrops < HP_SELF_MAX) {
-		out->drops[out->ndrops].reason = "comm_table_folded_into_other";
-		out->drops[out->ndrops++].count = s->comms.folded;
-	}
 
 	out->maps[out->nmaps].name = "hists";
 	out->maps[out->nmaps].entries = s->latest->n; /* syscall numbers seen */
@@ -386,6 +387,7 @@ const struct hp_collector_ops hp_collector_syscalls = {
 	.name = "syscalls",
 	.summary = "per-syscall latency histograms, call counts and errors by errno",
 	.needs = HP_FEAT_PRIV | HP_FEAT_BTF | HP_FEAT_TASK_STORAGE,
+	.paths = HP_PATHS_TRACEPOINT,
 	.open = sc__open,
 	.load = sc__load,
 	.attach = sc__attach,

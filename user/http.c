@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -237,6 +238,7 @@ struct hp_http *hp_http__start(const char *listen, const struct hp_route *const 
 {
 	struct sockaddr_storage addr;
 	unsigned int addrlen = 0, flags;
+	uint16_t port;
 	struct hp_http *h;
 
 	if (hp_http__parse_listen(listen, &addr, &addrlen)) {
@@ -252,8 +254,10 @@ struct hp_http *hp_http__start(const char *listen, const struct hp_route *const 
 	flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	port = ntohs(addr.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&addr)->sin6_port
+						: ((struct sockaddr_in *)&addr)->sin_port);
 	h->daemon = MHD_start_daemon(
-	    flags, 0, NULL, NULL, http__handle, h, MHD_OPTION_EXTERNAL_LOGGER, http__log_error,
+	    flags, port, NULL, NULL, http__handle, h, MHD_OPTION_EXTERNAL_LOGGER, http__log_error,
 	    NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_LIMIT,
 	    (unsigned int)HP_HTTP_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned int)HP_HTTP_IDLE_TIMEOUT_S, MHD_OPTION_END);

@@ -23,8 +23,8 @@ struct api_query {
 	enum sort_key sort;
 };
 
-static int api__parse(const struct hp_request *req, struct hp_response *resp, double retention,
-		      struct api_query *q)
+static int api__parse(const struct hp_request *req, struct hp_response *resp, double tick,
+		      double retention, struct api_query *q)
 {
 	const char *window = hp_request__param(req, "window");
 	const char *syscall = hp_request__param(req, "syscall");
@@ -48,6 +48,12 @@ static int api__parse(const struct hp_request *req, struct hp_response *resp, do
 			    resp, 400,
 			    "invalid window '%s': want a positive duration such as 10s, 5m, 500ms",
 			    window);
+			return -1;
+		}
+		if (q->window < tick) {
+			hp_response__error(
+			    resp, 400, "window=%s is shorter than the snapshot interval of %g s",
+			    window, tick);
 			return -1;
 		}
 	}
@@ -191,7 +197,7 @@ static void api__syscalls(const struct hp_route *route, const struct hp_request 
 
 	pthread_mutex_lock(&c->lock);
 	s = c->priv;
-	if (api__parse(req, resp, hp_window__retention(&s->window), &q))
+	if (api__parse(req, resp, c->cfg->tick_seconds, hp_window__retention(&s->window), &q))
 		goto out;
 	err = c->ops->refresh(c, false);
 	if (err) {

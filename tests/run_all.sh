@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every test suite (ASan+UBSan unit tests, then end-to-end tests with real BPF) and prints
+# one closing line "tests: N passed, M failed" that CI reads. Called by "make test".
+set -u
+build=${1:-build}
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
+status=0
+
+bash tests/run_unit.sh "$build"/san/tests/test_* 2>&1 | tee "$log/unit" || status=1
+HOSTPROF="$build/san/hostprof" WORKLOADS="$build/workloads" python3 tests/e2e/run.py 2>&1 |
+	tee "$log/e2e" || status=1
+
+passed=0
+failed=0
+for suite in unit e2e; do
+	line=$(grep -E "^$suite: [0-9]+ passed, [0-9]+ failed" "$log/$suite" | tail -1)
+	if [ -z "$line" ]; then
+		echo "$suite: no summary line (suite crashed?)"
+		failed=$((failed + 1))
+		status=1
+		continue
+	fi
+	p=$(sed -E 's/^[a-z0-9]+: ([0-9]+) passed, ([0-9]+) failed.*/\1/' <<<"$line")
+	f=$(sed -E 's/^[a-z0-9]+: ([0-9]+) passed, ([0-9]+) failed.*/\2/' <<<"$line")
+	passed=$((passed + p))
+	failed=$((failed + f))
+done
+[ "$failed" -eq 0 ] || status=1
+echo
+echo "tests: $passed passed, $failed failed"
+exit $status
