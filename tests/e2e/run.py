@@ -31,7 +31,6 @@ M_OPENS = 500  # failing openat calls per sleeper run
 HIST = "hostprof_syscall_latency_seconds"
 LE_8MS, LE_16MS = "0.008388608", "0.016777216"  # the bucket a 10 ms sleep lands in
 PROM_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (debug|info|warn|error) ")
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
                      "SUMMARY: UndefinedBehaviorSanitizer")
 

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <mntent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,26 +289,51 @@ static void test_cli_defaults(void **state)
 	assert_string_equal(err_text, "");
 }
 
+/* Mount point of a cgroup v2 hierarchy (--cgroup accepts only those); skips when none. */
+static const char *cgroup2_mount(void)
+{
+	static char path[256];
+	struct mntent *m;
+	FILE *f = setmntent("/proc/self/mounts", "r");
+
+	path[0] = '\0';
+	while (f && (m = getmntent(f)) != NULL) {
+		if (strcmp(m->mnt_type, "cgroup2") == 0) {
+			snprintf(path, sizeof(path), "%s", m->mnt_dir);
+			break;
+		}
+	}
+	if (f)
+		endmntent(f);
+	return path[0] ? path : NULL;
+}
+
 static void test_cli_full_serve_line(void **state)
 {
+	const char *cg = cgroup2_mount();
 	struct hp_config cfg;
 
 	(void)state;
+	if (!cg)
+		skip();
 	assert_int_equal(parse(&cfg, "-v", "serve", "--listen", "[::1]:9000", "--collectors",
-			       "syscalls", "--pid", "4242", "--cgroup", "/sys/fs/cgroup/app",
-			       "--comm-top", "20", "--comm-map-size", "4096", "--attach", "raw_tp",
-			       "--btf", "/tmp/vmlinux.btf", NULL),
+			       "syscalls", "--pid", "4242", "--cgroup", cg, "--comm-top", "20",
+			       "--comm-map-size", "4096", "--attach", "raw_tp", "--btf",
+			       "/tmp/vmlinux.btf", NULL),
 			 HP_CLI_SERVE);
 	assert_true(cfg.verbose);
 	assert_string_equal(cfg.listen, "[::1]:9000");
 	assert_int_equal(cfg.ncollectors, 1);
 	assert_string_equal(cfg.collectors[0], "syscalls");
 	assert_int_equal(cfg.pid, 4242);
-	assert_string_equal(cfg.cgroup_path, "/sys/fs/cgroup/app");
+	assert_string_equal(cfg.cgroup_path, cg);
 	assert_int_equal(cfg.comm_top, 20);
 	assert_int_equal(cfg.comm_map_entries, 4096);
 	assert_int_equal(cfg.attach_mode, HP_ATTACH_RAW_TP);
 	assert_string_equal(cfg.btf_path, "/tmp/vmlinux.btf");
+	/* not cgroup v2, or missing: bad usage */
+	assert_int_equal(parse(&cfg, "serve", "--cgroup", "/tmp", NULL), HP_CLI_USAGE);
+	assert_int_equal(parse(&cfg, "serve", "--cgroup", "/nonexistent/cg", NULL), HP_CLI_USAGE);
 
 	/* "--flag=value" spelling, flags before and after each other */
 	assert_int_equal(parse(&cfg, "serve", "--attach=tp_btf", "--verbose", "--listen=:8080",
