@@ -7,7 +7,7 @@ SC_ARCH   := $(shell uname -m)
 CLANG     ?= clang
 BPFTOOL   ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
 CC        ?= cc
-PKGS      := libbpf libelf zlib libcjson libmicrohttpd
+PKGS      := libbpf libelf zlib libcjson libmicrohttpd liblzma
 VERSION   := 0.1.0
 GIT_REV   := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
@@ -16,7 +16,7 @@ CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	     -DHOSTPROF_VERSION='"$(VERSION)+$(GIT_REV)"' \
 	     -Iinclude -Iuser -I$(BUILD) -I$(BUILD)/gen \
 	     $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS    += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+LDLIBS    += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -liberty -lpthread -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude \
 	      -Wall -Werror
 SAN_FLAGS := -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -40,8 +40,9 @@ all: $(BUILD)/hostprof
 
 # --- set-up ---------------------------------------------------------------------------------
 BUILD_DEBS := clang make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
-	      libcjson-dev libmicrohttpd-dev linux-libc-dev
-TEST_DEBS  := libcmocka-dev prometheus curl python3 iproute2 util-linux procps
+	      libcjson-dev libmicrohttpd-dev linux-libc-dev liblzma-dev libiberty-dev
+TEST_DEBS  := libcmocka-dev prometheus curl python3 iproute2 util-linux procps binutils xz-utils \
+	      golang-go linux-perf chromium
 BENCH_DEBS := bpftrace
 define apt_install
 	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -96,13 +97,50 @@ $(BUILD)/bpf $(BUILD)/obj $(BUILD)/san $(BUILD)/san/tests $(BUILD)/gen $(BUILD)/
 $(BUILD)/san/tests/%: tests/unit/%.c $(filter-out $(BUILD)/san/main.o,$(SAN_OBJS)) | $(BUILD)/san/tests
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ -o $@ $(LDLIBS) -lcmocka
 
+# ELF files the symbolizer test reads (PIE, non-PIE, stripped + debug files, a chroot); order-only
+# so the stamp stays out of the link line, yet is rebuilt when the fixture sources change.
+FIXTURES := $(BUILD)/fixtures/.stamp
+$(FIXTURES): tests/fixtures/build.sh $(wildcard tests/fixtures/*.c)
+	bash tests/fixtures/build.sh $(BUILD)/fixtures
+$(BUILD)/san/tests/test_symbolizer: | $(FIXTURES)
+
 $(BUILD)/workloads/%: tests/workloads/%.c | $(BUILD)/workloads
 	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror $< -o $@
+
+# The CPU burner needs frame pointers, a shared library (found through rpath $ORIGIN) and a C++
+# translation unit, so it has its own rules; burner-nopie is the same program linked -no-pie.
+# clang, because GCC 12 ignores -mno-omit-leaf-frame-pointer: a leaf without its own frame hides
+# its caller from every frame-pointer unwinder, and the expected call chains would not hold.
+BURN_DIR   := tests/workloads/burner
+BURN_FLAGS := -O1 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+	      -fno-optimize-sibling-calls -Wall -Wextra -Werror -I$(BURN_DIR)
+BURN_CXX   := $(CLANG)++ -std=c++17 $(BURN_FLAGS) -fno-exceptions -fno-rtti
+BURNER     := $(BUILD)/workloads/burner $(BUILD)/workloads/burner-nopie \
+	      $(BUILD)/workloads/libhpburn.so
+
+$(BUILD)/workloads/libhpburn.so: $(BURN_DIR)/hpburn.c $(BURN_DIR)/hpburn.h | $(BUILD)/workloads
+	$(CLANG) -std=gnu11 $(BURN_FLAGS) -fPIC -shared $< -o $@
+
+$(BUILD)/workloads/spinner.o: $(BURN_DIR)/spinner.cc $(BURN_DIR)/hpburn.h | $(BUILD)/workloads
+	$(BURN_CXX) -fPIE -c $< -o $@
+
+$(BUILD)/workloads/spinner-nopie.o: $(BURN_DIR)/spinner.cc $(BURN_DIR)/hpburn.h | $(BUILD)/workloads
+	$(BURN_CXX) -fno-pie -c $< -o $@
+
+$(BUILD)/workloads/burner: $(BURN_DIR)/burner.c $(BUILD)/workloads/spinner.o \
+			   $(BUILD)/workloads/libhpburn.so
+	$(CLANG) -std=gnu11 $(BURN_FLAGS) -fPIE -pie $< $(BUILD)/workloads/spinner.o -o $@ \
+		-L$(BUILD)/workloads -lhpburn -Wl,-rpath,'$$ORIGIN'
+
+$(BUILD)/workloads/burner-nopie: $(BURN_DIR)/burner.c $(BUILD)/workloads/spinner-nopie.o \
+				 $(BUILD)/workloads/libhpburn.so
+	$(CLANG) -std=gnu11 $(BURN_FLAGS) -fno-pie -no-pie $< $(BUILD)/workloads/spinner-nopie.o \
+		-o $@ -L$(BUILD)/workloads -lhpburn -Wl,-rpath,'$$ORIGIN'
 
 unit: $(UNITS)
 	@bash tests/run_unit.sh $(UNITS)
 
-e2e: $(BUILD)/hostprof $(BUILD)/san/hostprof $(WORKLOADS)
+e2e: $(BUILD)/hostprof $(BUILD)/san/hostprof $(WORKLOADS) $(BURNER)
 	@HOSTPROF=$(BUILD)/san/hostprof WORKLOADS=$(BUILD)/workloads python3 tests/e2e/run.py
 
 test: deps-test
@@ -110,7 +148,24 @@ test: deps-test
 	@bash tests/run_all.sh $(BUILD)
 
 unit-build: $(UNITS)
-e2e-build: $(BUILD)/hostprof $(BUILD)/san/hostprof $(WORKLOADS)
+e2e-build: $(BUILD)/hostprof $(BUILD)/san/hostprof $(WORKLOADS) $(BURNER)
+
+# Test tools: small programs linked with the userspace objects (not main.o), e.g. make_profile
+# writes a known profile in every export format for tests/e2e/pprof_go_check.sh.
+TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
+.PHONY: tools pprof-go-check bench-pprof
+
+$(BUILD)/tools:
+	mkdir -p $@
+
+$(BUILD)/tools/%: tests/tools/%.c $(filter-out $(BUILD)/obj/main.o,$(OBJS)) | $(BUILD)/tools
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+tools: $(TOOLS)
+
+# pprof output read by the real go tool pprof (needs golang-go; skips with exit 77 without it).
+pprof-go-check: $(BUILD)/tools/make_profile
+	@bash tests/e2e/pprof_go_check.sh $(BUILD)/tools/make_profile
 
 # --- benchmarks -----------------------------------------------------------------------------
 $(BUILD)/bench/%.bpf.o: tests/bench/%.bpf.c | $(BUILD)/bench
@@ -121,9 +176,18 @@ $(BUILD)/bench/%.bpf.o: tests/bench/%.bpf.c | $(BUILD)/bench
 $(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
-$(BUILD)/bench/syscall_overhead: tests/bench/syscall_overhead.c $(BUILD)/bench/empty.skel.h
+$(BUILD)/bench/syscall_overhead: tests/bench/syscall_overhead.c $(BUILD)/bench/empty.skel.h \
+				  $(BUILD)/bench/floor_latency.skel.h
 	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -I$(BUILD)/bench -Iinclude $< -o $@ \
 		$(shell pkg-config --cflags --libs libbpf 2>/dev/null)
+
+# Profile build + pprof encode + gzip for 10k distinct stacks (target: <= 50 ms).
+$(BUILD)/bench/pprof_build: tests/bench/pprof_build.c $(filter-out $(BUILD)/obj/main.o,$(OBJS)) \
+			    | $(BUILD)/bench
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+bench-pprof: $(BUILD)/bench/pprof_build
+	$(BUILD)/bench/pprof_build
 
 bench: deps-bench
 	$(MAKE) --no-print-directory all $(BUILD)/bench/syscall_overhead

@@ -316,6 +316,9 @@ int hp_agent__run(const struct hp_config *cfg)
 		hp_info("received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	rc = 0;
 out:
+	for (int i = 0; i < a.ncollectors; i++)
+		if (a.collectors[i].ops->shutdown)
+			a.collectors[i].ops->shutdown(&a.collectors[i]);
 	hp_http__stop(http);
 	agent__teardown(&a);
 	if (rc == 0)

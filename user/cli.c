@@ -1,5 +1,5 @@
-/* Parses "hostprof [--help|--version] serve [flags]" into an hp_config (see cli.h). Every value is
- * validated here, so the agent never starts with a configuration it would reject later. */
+/* Parses "hostprof [--help|--version] serve|record [flags]" into an hp_config (see cli.h). Every
+ * value is validated here, so the agent never starts with a configuration it would reject later. */
 #include "cli.h"
 
 #include <bpf/libbpf.h>
@@ -24,39 +24,76 @@ void hp_config__defaults(struct hp_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->listen = "127.0.0.1:7747";
 	cfg->collectors[0] = "syscalls";
-	cfg->ncollectors = 1;
+	cfg->collectors[1] = "cpu";
+	cfg->ncollectors = 2;
 	cfg->comm_map_entries = 16384;
 	cfg->attach_mode = HP_ATTACH_AUTO;
 	cfg->tick_seconds = 1.0;
+	cfg->frequency = 99;
+	cfg->kernel_stacks = true;
+	cfg->user_stacks = true;
+	cfg->retention_seconds = 600;
+	cfg->cpu_map_entries = 16384;
+	cfg->duration_seconds = 30;
 }
 
 void hp_cli__usage(FILE *out)
 {
-	fprintf(
-	    out,
+	fputs(
 	    "Usage: hostprof [--help] [--version] <command> [options]\n"
 	    "\n"
 	    "Commands:\n"
 	    "  serve              run the agent in the foreground and serve HTTP\n"
+	    "  record             profile the CPU for a while and write a file\n"
+	    "\n"
+	    "Options for both:\n"
+	    "  --pid PID          only trace this process (thread group), filtered in the kernel\n"
+	    "  --cgroup PATH      only trace tasks in this cgroup v2 directory or below it\n"
+	    "  -F, --frequency HZ CPU samples per second per CPU (default 99)\n"
+	    "  --kernel-only      CPU profiles: kernel stacks only\n"
+	    "  --user-only        CPU profiles: user stacks only\n"
+	    "  --max-stacks N     cap on distinct stacks per 1 s drain (default 16384; sized\n"
+	      "                     4 x frequency x CPUs below that)\n"
+	    "  --btf FILE         kernel BTF for CO-RE when /sys/kernel/btf/vmlinux is missing\n"
+	    "  -v, --verbose      debug logging, including libbpf and verifier output\n"
 	    "\n"
 	    "serve options:\n"
 	    "  --listen ADDR      HTTP address, host:port, [v6]:port or :port (default "
 	    "127.0.0.1:7747)\n"
-	    "  --collectors LIST  comma-separated collectors to run (default: syscalls)\n"
-	    "  --pid PID          only trace this process (thread group), filtered in the kernel\n"
-	    "  --cgroup PATH      only trace tasks in this cgroup v2 directory or below it\n"
-	    "  --comm-top K       per-process-name breakdown: top K names, the rest as "
+	    "  --collectors LIST  comma-separated collectors to run (default: syscalls,cpu)\n"
+	    "  --retention D      how far back CPU profiles can be asked for (default 10m)\n"
+	    "  --comm-top K       syscalls per process name: top K names, the rest as "
 	    "comm=\"other\"\n"
 	    "  --comm-map-size N  (comm, syscall) keys the breakdown holds (default 16384)\n"
 	    "  --attach MODE      auto (default), tp_btf or raw_tp; env HOSTPROF_ATTACH sets the "
 	    "default\n"
-	    "  --btf FILE         kernel BTF for CO-RE when /sys/kernel/btf/vmlinux is missing\n"
-	    "  -v, --verbose      debug logging, including libbpf and verifier output\n"
 	    "\n"
-	    "Collectors:\n");
+	    "record options:\n"
+	    "  -d, --duration D   how long to record (default 30s); Ctrl-C stops early\n"
+	    "  -o, --output FILE  where to write; the format follows the name: .folded .txt "
+	    ".pb.gz\n"
+	    "                     .pprof .speedscope.json .json .html\n"
+	    "  --format F         folded, pprof, speedscope, json or html (overrides the name)\n"
+	    "\n"
+	    "Collectors:\n",
+	    out);
 	for (int i = 0; hp_collectors_all[i]; i++)
 		fprintf(out, "  %-18s %s\n", hp_collectors_all[i]->name,
 			hp_collectors_all[i]->summary);
+}
+
+/* The kernel refuses sampling frequencies above kernel.perf_event_max_sample_rate. */
+static unsigned long long cli__max_frequency(void)
+{
+	unsigned long long max = 100000;
+	FILE *f = fopen("/proc/sys/kernel/perf_event_max_sample_rate", "r");
+
+	if (f) {
+		if (fscanf(f, "%llu", &max) != 1)
+			max = 100000;
+		fclose(f);
+	}
+	return max;
 }
 
 static int cli__attach_mode(const char *s, enum hp_attach_mode *mode)
@@ -141,7 +178,12 @@ enum hp_cli_action hp_cli__parse(int argc, char **argv, struct hp_config *cfg)
 		OPT_COMM_MAP,
 		OPT_ATTACH,
 		OPT_BTF,
-		OPT_VERSION
+		OPT_VERSION,
+		OPT_KERNEL_ONLY,
+		OPT_USER_ONLY,
+		OPT_MAX_STACKS,
+		OPT_RETENTION,
+		OPT_FORMAT,
 	};
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -155,10 +197,20 @@ enum hp_cli_action hp_cli__parse(int argc, char **argv, struct hp_config *cfg)
 		{ "comm-map-size", required_argument, NULL, OPT_COMM_MAP },
 		{ "attach", required_argument, NULL, OPT_ATTACH },
 		{ "btf", required_argument, NULL, OPT_BTF },
+		{ "frequency", required_argument, NULL, 'F' },
+		{ "kernel-only", no_argument, NULL, OPT_KERNEL_ONLY },
+		{ "user-only", no_argument, NULL, OPT_USER_ONLY },
+		{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
+		{ "retention", required_argument, NULL, OPT_RETENTION },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *env = getenv("HOSTPROF_ATTACH");
-	bool saw_command = false;
+	enum hp_cli_action command = HP_CLI_USAGE;
+	bool saw_command = false, saw_serve_flag = false, saw_record_flag = false;
+	double d;
 	unsigned long long v;
 	int c;
 
@@ -170,13 +222,15 @@ enum hp_cli_action hp_cli__parse(int argc, char **argv, struct hp_config *cfg)
 	optind = 0; /* 0, not 1: glibc then also forgets its position inside the previous argv */
 	opterr = 0;
 	for (;;) {
-		c = getopt_long(argc, argv, "+:hv", opts, NULL);
+		c = getopt_long(argc, argv, "+:hvF:d:o:", opts, NULL);
 		if (c == -1) {
 			if (optind >= argc)
 				break;
 			if (saw_command)
 				return cli__bad("unexpected argument '%s'", argv[optind]);
-			if (strcmp(argv[optind], "serve") == 0) {
+			if (strcmp(argv[optind], "serve") == 0 ||
+			    strcmp(argv[optind], "record") == 0) {
+				command = argv[optind][0] == 's' ? HP_CLI_SERVE : HP_CLI_RECORD;
 				saw_command = true;
 				optind++;
 				continue;
@@ -207,11 +261,13 @@ enum hp_cli_action hp_cli__parse(int argc, char **argv, struct hp_config *cfg)
 				    "invalid --listen '%s' (want host:port, [v6]:port or :port)",
 				    optarg);
 			cfg->listen = optarg;
+			saw_serve_flag = true;
 			break;
 		}
 		case OPT_COLLECTORS:
 			if (cli__collectors(optarg, cfg))
 				return cli__bad("invalid --collectors '%s'", optarg);
+			saw_serve_flag = true;
 			break;
 		case OPT_PID:
 			if (hp_params__uint(optarg, 1, 4194304, &v))
@@ -242,6 +298,55 @@ enum hp_cli_action hp_cli__parse(int argc, char **argv, struct hp_config *cfg)
 		case OPT_BTF:
 			cfg->btf_path = optarg;
 			break;
+		case 'F':
+			if (hp_params__uint(optarg, 1, cli__max_frequency(), &v))
+				return cli__bad("invalid --frequency '%s' (want 1 up to "
+						"kernel.perf_event_max_sample_rate)",
+						optarg);
+			cfg->frequency = (unsigned int)v;
+			break;
+		case OPT_KERNEL_ONLY:
+			cfg->user_stacks = false;
+			if (!cfg->kernel_stacks)
+				return cli__bad("%s",
+						"--kernel-only and --user-only exclude each other");
+			break;
+		case OPT_USER_ONLY:
+			cfg->kernel_stacks = false;
+			if (!cfg->user_stacks)
+				return cli__bad("%s",
+						"--kernel-only and --user-only exclude each other");
+			break;
+		case OPT_MAX_STACKS:
+			if (hp_params__uint(optarg, 256, 1 << 20, &v))
+				return cli__bad("invalid --max-stacks '%s' (want 256..1048576)",
+						optarg);
+			cfg->cpu_map_entries = (unsigned int)v;
+			break;
+		case OPT_RETENTION:
+			if (hp_params__duration(optarg, false, 86400, &d) || d < 10)
+				return cli__bad("invalid --retention '%s' (want 10s..24h)", optarg);
+			cfg->retention_seconds = d;
+			saw_serve_flag = true;
+			break;
+		case 'd':
+			if (hp_params__duration(optarg, false, 86400, &d))
+				return cli__bad(
+				    "invalid --duration '%s' (want e.g. 30s, 2m; at most 24h)",
+				    optarg);
+			cfg->duration_seconds = d;
+			saw_record_flag = true;
+			break;
+		case 'o':
+			if (!*optarg)
+				return cli__bad("%s", "--output needs a file name");
+			cfg->output = optarg;
+			saw_record_flag = true;
+			break;
+		case OPT_FORMAT:
+			cfg->format_name = optarg;
+			saw_record_flag = true;
+			break;
 		case ':':
 			return cli__bad("option %s needs a value", argv[optind - 1]);
 		default:
@@ -250,5 +355,17 @@ enum hp_cli_action hp_cli__parse(int argc, char **argv, struct hp_config *cfg)
 	}
 	if (!saw_command)
 		return cli__bad("%s", "missing command (try 'hostprof serve')");
-	return HP_CLI_SERVE;
+	if (command == HP_CLI_SERVE && saw_record_flag)
+		return cli__bad("%s",
+				"--duration, --output and --format belong to 'hostprof record'");
+	if (command == HP_CLI_RECORD) {
+		if (saw_serve_flag)
+			return cli__bad("%s", "--listen, --collectors and --retention belong to "
+					      "'hostprof serve'");
+		if (!cfg->output)
+			return cli__bad("%s", "record needs --output FILE (e.g. -o profile.pb.gz)");
+		cfg->collectors[0] = "cpu";
+		cfg->ncollectors = 1;
+	}
+	return command;
 }

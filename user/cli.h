@@ -8,9 +8,10 @@
 #include "config.h"
 
 enum hp_cli_action {
-	HP_CLI_SERVE, /* run the agent with cfg */
-	HP_CLI_DONE,  /* --help or --version printed; exit 0 */
-	HP_CLI_USAGE, /* bad input reported; exit 2 */
+	HP_CLI_SERVE,  /* run the agent with cfg */
+	HP_CLI_RECORD, /* record a CPU profile to cfg->output */
+	HP_CLI_DONE,   /* --help or --version printed; exit 0 */
+	HP_CLI_USAGE,  /* bad input reported; exit 2 */
 };
 
 enum hp_cli_action hp_cli__parse(int argc, char **argv, struct hp_config *cfg);

@@ -9,9 +9,11 @@
 #include "log.h"
 
 extern const struct hp_collector_ops hp_collector_syscalls;
+extern const struct hp_collector_ops hp_collector_cpu;
 
 const struct hp_collector_ops *const hp_collectors_all[] = {
 	&hp_collector_syscalls,
+	&hp_collector_cpu,
 	NULL,
 };
 

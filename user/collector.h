@@ -60,6 +60,9 @@ struct hp_collector_ops {
 	void (*self_stats)(struct hp_collector *c, struct hp_self_stats *out);
 	/* Detach and free everything open() created; safe after a failed open/load/attach. */
 	void (*destroy)(struct hp_collector *c);
+	/* Optional: wake requests blocked on this collector (e.g. a profile being recorded) so the
+	 * HTTP server can stop; called before the server stops, destroy() comes later. */
+	void (*shutdown)(struct hp_collector *c);
 	/* HTTP endpoints this collector serves (terminated by a NULL path); handlers get the
 	 * collector as route->ctx and must take c->lock themselves. */
 	const struct hp_route *routes;

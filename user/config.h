@@ -25,6 +25,15 @@ struct hp_config {
 	enum hp_attach_mode attach_mode;
 	const char *btf_path; /* custom BTF for CO-RE; NULL: /sys/kernel/btf/vmlinux */
 	double tick_seconds;  /* how often collectors fold kernel maps into snapshots */
+	/* cpu collector */
+	unsigned int frequency; /* samples per second per CPU */
+	bool kernel_stacks, user_stacks;
+	double retention_seconds;     /* how far back since=D can reach */
+	unsigned int cpu_map_entries; /* distinct keys/stacks per drain generation */
+	/* record */
+	double duration_seconds;
+	const char *output;
+	const char *format_name; /* --format; NULL: from the output file name */
 	bool verbose;
 };
 

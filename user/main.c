@@ -5,21 +5,27 @@
 #include "agent.h"
 #include "cli.h"
 #include "log.h"
+#include "record.h"
 
 int main(int argc, char **argv)
 {
 	struct hp_config cfg;
 
-	switch (hp_cli__parse(argc, argv, &cfg)) {
+	enum hp_cli_action action = hp_cli__parse(argc, argv, &cfg);
+
+	switch (action) {
 	case HP_CLI_DONE:
 		return 0;
 	case HP_CLI_USAGE:
 		return 2;
 	case HP_CLI_SERVE:
+	case HP_CLI_RECORD:
 		break;
 	}
 	if (cfg.verbose)
 		hp_log__set_level(HP_LOG_DEBUG);
 	hp_log__hook_libbpf();
+	if (action == HP_CLI_RECORD)
+		return hp_record__run(&cfg);
 	return hp_agent__run(&cfg);
 }

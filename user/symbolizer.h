@@ -12,21 +12,32 @@
 struct hp_symbolizer;
 
 struct hp_symbolizer_opts {
-	size_t max_elf_files;  /* parsed ELF symbol tables kept (LRU); 0: default 256 */
-	size_t max_processes;  /* captured process address spaces kept (LRU); 0: default 4096 */
-	const char *proc_root; /* "/proc" unless a test points it elsewhere */
+	/* Parsed ELF symbol tables kept (LRU); 0: default 256. Tables that a captured process
+	 * still maps are never evicted, so the count can exceed this while they are pinned. */
+	size_t max_elf_files;
+	size_t max_processes;	/* captured process address spaces kept (LRU); 0: default 4096 */
+	const char *proc_root;	/* "/proc" unless a test points it elsewhere */
 	const char *debug_root; /* "/usr/lib/debug" unless a test points it elsewhere */
+	bool skip_map_files;	/* open mapped files only via /proc/PID/root (tests the fallback) */
 };
 
 /* What one address resolved to. Strings are copied into the caller's struct. */
 struct hp_sym {
-	char function[512];     /* demangled name; "" if no symbol covers the address */
-	char mangled[512];      /* linker name ("" if function is ""), equals function if plain C */
-	char module[256];       /* file path as seen by the process, "[vdso]", "[kernel.kallsyms]", "[ext4]" */
-	char build_id[41];      /* lowercase hex GNU build-id of the module, "" if none */
-	uint64_t offset;        /* address relative to the module: ELF file offset for user code,
-				 * addr - module base for kernel code */
-	uint64_t map_start, map_limit, map_offset; /* the mapping that holds the address (user) */
+	char function[512]; /* demangled name; "" if no symbol covers the address (truncated) */
+	char mangled[512];  /* linker name ("" if function is ""), equals function if plain C */
+	/* File path as seen by the process ("/usr/lib/libc.so.6", also inside containers and
+	 * chroots), "[vdso]", "[anon]" or a named mapping ("[anon:...]", "/memfd:..."); for JIT
+	 * frames named by a perf map, that map ("/tmp/perf-PID.map", PID as the process sees it);
+	 * "[kernel.kallsyms]", "[ext4]", "[bpf]" for kernel code. */
+	char module[256];
+	char build_id[41]; /* lowercase hex GNU build-id of the module, "" if none */
+	/* Address relative to the module: ELF file offset for user code (addr - map_start +
+	 * map_offset), addr - module base for kernel code (the base is _text for the kernel, the
+	 * /proc/modules address for a module, 0 for [bpf] and other pseudo-modules). */
+	uint64_t offset;
+	/* The mapping that holds the address; for kernel code the module's range (_text.._etext
+	 * for the kernel), 0 if unknown. */
+	uint64_t map_start, map_limit, map_offset;
 	bool kernel;
 };
 
@@ -34,18 +45,25 @@ struct hp_symbolizer *hp_symbolizer__new(const struct hp_symbolizer_opts *opts);
 void hp_symbolizer__free(struct hp_symbolizer *s);
 
 /*
- * Records what is needed to resolve pid's addresses later: its mappings and an open handle on
- * each mapped file (through /proc/PID/map_files or /proc/PID/root, so files inside containers
- * resolve), so that stacks of a process that exits before symbolization still resolve. Cheap when
- * nothing changed since the last capture. 0, or a negative errno (-ESRCH: process gone).
+ * Records what is needed to resolve pid's addresses later: its executable mappings, the symbol
+ * tables of the mapped files (read through /proc/PID/map_files, else /proc/PID/root, so deleted
+ * files and files inside containers resolve; shared with other processes by build-id or file
+ * identity), its vDSO and its perf map. Stacks of a process that exits before symbolization
+ * still resolve. Cheap when nothing changed since the last capture (maps content compared).
+ * pid is a thread group id; entries are keyed by pid and start time, so a reused pid replaces
+ * the old entry. 0, or a negative errno (-ESRCH: process gone).
  */
 int hp_symbolizer__capture(struct hp_symbolizer *s, pid_t pid);
 /* Drops the captured state of pid (it exited and its samples are symbolized). */
 void hp_symbolizer__forget(struct hp_symbolizer *s, pid_t pid);
 
 /* 0 when the address is inside a known mapping (module filled in, function maybe ""), -ENOENT
- * when no mapping covers it, other negative errno on failure. Captures pid first if needed. */
+ * when no mapping covers it, other negative errno on failure. Captures pid first if needed;
+ * uses the captured state otherwise, re-reading the maps (at most every 200 ms) only when the
+ * address is in none of them. */
 int hp_symbolizer__user(struct hp_symbolizer *s, pid_t pid, uint64_t addr, struct hp_sym *out);
+/* Same contract for kernel addresses; the first call reads /proc/kallsyms (~100 ms). -EPERM when
+ * kptr_restrict hides the addresses. */
 int hp_symbolizer__kernel(struct hp_symbolizer *s, uint64_t addr, struct hp_sym *out);
 /* Re-reads /proc/kallsyms if /proc/modules changed since the last read (modules loaded). */
 int hp_symbolizer__refresh_kernel(struct hp_symbolizer *s);

@@ -1,5 +1,5 @@
-/* Measures what hostprof's syscall collector adds to every syscall, next to the floor (an empty BPF
- * pair on the same hooks) and to an equivalent bpftrace script, so the overhead target is checkable. */
+/* Measures what hostprof's syscall collector adds to every syscall, next to two floors (an empty BPF
+ * pair, a minimal latency tracer) on the same hooks and to an equivalent bpftrace script. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -28,31 +28,38 @@
 #include <bpf/libbpf.h>
 
 #include "empty.skel.h"
+#include "floor_latency.skel.h"
 
-#define BENCH_PASSES 3          /* passes over all modes, to spread drift over every mode */
-#define READY_TIMEOUT_MS 20000  /* hostprof /healthz, bpftrace attach */
-#define STOP_TIMEOUT_MS 10000   /* after which a child gets SIGKILL */
+#define BENCH_PASSES 3	       /* passes over all modes, to spread drift over every mode */
+#define READY_TIMEOUT_MS 20000 /* hostprof /healthz, bpftrace attach */
+#define STOP_TIMEOUT_MS 10000  /* after which a child gets SIGKILL */
 #define POLL_MS 100
 #define TRACEFS_DIR "/sys/kernel/tracing"
 
 /* Latency histogram keyed by syscall id, start kept per thread: what the collector does. END
  * clears the maps so bpftrace does not spend its exit printing hundreds of histograms. */
-static const char bpftrace_prog[] =
-	"tracepoint:raw_syscalls:sys_enter { @start[tid] = nsecs; }\n"
-	"tracepoint:raw_syscalls:sys_exit /@start[tid]/ {\n"
-	"  @lat[args->id] = hist(nsecs - @start[tid]);\n"
-	"  delete(@start[tid]);\n"
-	"}\n"
-	"END { clear(@start); clear(@lat); }\n";
+static const char bpftrace_prog[] = "tracepoint:raw_syscalls:sys_enter { @start[tid] = nsecs; }\n"
+				    "tracepoint:raw_syscalls:sys_exit /@start[tid]/ {\n"
+				    "  @lat[args->id] = hist(nsecs - @start[tid]);\n"
+				    "  delete(@start[tid]);\n"
+				    "}\n"
+				    "END { clear(@start); clear(@lat); }\n";
 
-enum mode_id { MODE_BASE, MODE_EMPTY, MODE_HOSTPROF, MODE_BPFTRACE, MODE__COUNT };
+enum mode_id {
+	MODE_BASE,
+	MODE_EMPTY,
+	MODE_MIN_LATENCY,
+	MODE_HOSTPROF,
+	MODE_BPFTRACE,
+	MODE__COUNT,
+};
 
 struct mode {
 	const char *label;
-	double *ns;           /* ns/call of each round */
+	double *ns; /* ns/call of each round */
 	int rounds;
-	char skip[256];       /* non-empty: not measured, and why */
-	bool failed;          /* the skip is an unexpected failure: exit 1 */
+	char skip[256]; /* non-empty: not measured, and why */
+	bool failed;	/* the skip is an unexpected failure: exit 1 */
 };
 
 struct bench {
@@ -60,11 +67,12 @@ struct bench {
 	int rounds;
 	const char *hostprof;
 	char bpftrace[4096];
-	cpu_set_t child_cpus;  /* affinity before pinning, restored in children */
+	cpu_set_t child_cpus; /* affinity before pinning, restored in children */
 	struct empty_bpf *skel;
+	struct floor_latency_bpf *min_latency; /* NULL if it did not load: mode skipped */
 	struct mode modes[MODE__COUNT];
-	__u32 own_progs[2];     /* ids of the empty pair, which stay loaded while detached */
-	int tainted;            /* baseline blocks that saw someone else's tracing programs */
+	__u32 own_progs[4]; /* ids of both floor pairs, which stay loaded while detached */
+	int tainted;	    /* baseline blocks that saw someone else's tracing programs */
 };
 
 /* Shared with the signal handler so an interrupted run leaves no child or mount behind. */
@@ -99,7 +107,8 @@ static void tracefs__release(void)
 	if (!tracefs_mounted)
 		return;
 	if (umount2(TRACEFS_DIR, 0) && umount2(TRACEFS_DIR, MNT_DETACH))
-		fprintf(stderr, "warning: could not unmount %s: %s\n", TRACEFS_DIR, strerror(errno));
+		fprintf(stderr, "warning: could not unmount %s: %s\n", TRACEFS_DIR,
+			strerror(errno));
 	tracefs_mounted = 0;
 }
 
@@ -145,6 +154,14 @@ static __u32 prog__id(int fd)
 	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
 }
 
+static bool bench__own_prog(const struct bench *b, __u32 id)
+{
+	for (size_t i = 0; i < sizeof(b->own_progs) / sizeof(*b->own_progs); i++)
+		if (id == b->own_progs[i])
+			return true;
+	return false;
+}
+
 /* Tracing programs loaded by anyone else (another agent, a test run): the baseline is not clean. */
 static int bench__foreign_progs(struct bench *b)
 {
@@ -156,13 +173,14 @@ static int bench__foreign_progs(struct bench *b)
 		__u32 len = sizeof(info);
 		int fd;
 
-		if (id == b->own_progs[0] || id == b->own_progs[1])
+		if (bench__own_prog(b, id))
 			continue;
 		fd = bpf_prog_get_fd_by_id(id);
 		if (fd < 0)
 			continue;
 		if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
-		    (info.type == BPF_PROG_TYPE_TRACING || info.type == BPF_PROG_TYPE_RAW_TRACEPOINT ||
+		    (info.type == BPF_PROG_TYPE_TRACING ||
+		     info.type == BPF_PROG_TYPE_RAW_TRACEPOINT ||
 		     info.type == BPF_PROG_TYPE_TRACEPOINT || info.type == BPF_PROG_TYPE_KPROBE))
 			n++;
 		close(fd);
@@ -212,7 +230,9 @@ static bool mode__measured(const struct mode *m)
 	return !m->skip[0] && m->rounds > 0;
 }
 
-__attribute__((format(printf, 3, 4)))
+static void mode__skip(struct mode *m, bool failed, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static void mode__skip(struct mode *m, bool failed, const char *fmt, ...)
 {
 	va_list ap;
@@ -290,7 +310,8 @@ static void proc__stop(pid_t pid, int sig)
 	kill(pid, sig);
 	while (waitpid(pid, NULL, WNOHANG) == 0) {
 		if (time__ms() > deadline) {
-			fprintf(stderr, "warning: pid %d ignored signal %d, sending SIGKILL\n", pid, sig);
+			fprintf(stderr, "warning: pid %d ignored signal %d, sending SIGKILL\n", pid,
+				sig);
 			kill(pid, SIGKILL);
 			waitpid(pid, NULL, 0);
 			break;
@@ -304,7 +325,8 @@ static void proc__stop(pid_t pid, int sig)
 
 static int net__free_port(void)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(sa);
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
 
@@ -321,7 +343,8 @@ static int net__free_port(void)
 static int http__healthz(int port)
 {
 	static const char req[] = "GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(port),
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	struct timeval tv = { .tv_sec = 1 };
 	char buf[64] = "", sink[4096];
@@ -355,8 +378,8 @@ out:
 static pid_t agent__spawn(struct bench *b, char *why, size_t len)
 {
 	char listen[32];
-	char *argv[] = { (char *)b->hostprof, "serve", "--listen", listen,
-			 "--collectors", "syscalls", NULL };
+	char *argv[] = { (char *)b->hostprof, "serve",	  "--listen", listen,
+			 "--collectors",      "syscalls", NULL };
 	int port = net__free_port(), status = -1;
 	long deadline = time__ms() + READY_TIMEOUT_MS;
 	pid_t pid;
@@ -373,8 +396,8 @@ static pid_t agent__spawn(struct bench *b, char *why, size_t len)
 	}
 	while (time__ms() < deadline) {
 		if (!proc__alive(pid, why, len)) {
-			snprintf(why + strlen(why), len - strlen(why), " before /healthz answered (log: %s)",
-				 agent_log);
+			snprintf(why + strlen(why), len - strlen(why),
+				 " before /healthz answered (log: %s)", agent_log);
 			return -1;
 		}
 		status = http__healthz(port);
@@ -416,7 +439,8 @@ static int tracefs__ensure(char *why, size_t len)
 	    !stat("/sys/kernel/debug/tracing/events/raw_syscalls", &st))
 		return 0;
 	if (mount("tracefs", TRACEFS_DIR, "tracefs", 0, NULL)) {
-		snprintf(why, len, "tracefs not mounted and mounting it failed: %s", strerror(errno));
+		snprintf(why, len, "tracefs not mounted and mounting it failed: %s",
+			 strerror(errno));
 		return -1;
 	}
 	tracefs_mounted = 1;
@@ -472,8 +496,8 @@ static pid_t tracer__spawn(struct bench *b, char *why, size_t len)
 	}
 	while (time__ms() < deadline) {
 		if (!proc__alive(pid, why, len)) {
-			snprintf(why + strlen(why), len - strlen(why), " before attaching (log: %s)",
-				 tracer_log);
+			snprintf(why + strlen(why), len - strlen(why),
+				 " before attaching (log: %s)", tracer_log);
 			return -1;
 		}
 		if (tracer__attached(pid) >= 2)
@@ -505,6 +529,15 @@ static void bench__run_mode(struct bench *b, enum mode_id id, int rounds)
 		}
 		bench__measure(b, id, rounds);
 		empty_bpf__detach(b->skel);
+		return;
+	case MODE_MIN_LATENCY:
+		err = floor_latency_bpf__attach(b->min_latency);
+		if (err) {
+			mode__skip(m, true, "attach failed: %s", strerror(-err));
+			return;
+		}
+		bench__measure(b, id, rounds);
+		floor_latency_bpf__detach(b->min_latency);
 		return;
 	case MODE_HOSTPROF:
 		pid = agent__spawn(b, why, sizeof(why));
@@ -555,11 +588,26 @@ static void bench__run(struct bench *b)
 	bench__measure(b, MODE_BASE, b->rounds / passes);
 }
 
+/* One "ratio" line, in columns; n/a when the denominator shows no measurable cost. */
+static void bench__ratio(const char *name, const char *formula, double num, double den,
+			 const char *note)
+{
+	char label[64];
+
+	snprintf(label, sizeof(label), "ratio %s", name);
+	if (den <= 0)
+		printf("%-30s%-14sn/a   (denominator not above the baseline; rerun)\n", label,
+		       formula);
+	else
+		printf("%-30s%-14s%.2f%s%s\n", label, formula, num / den, *note ? "   " : "", note);
+}
+
 static void bench__report(struct bench *b)
 {
-	double med[MODE__COUNT] = { 0 }, base, floor;
+	double med[MODE__COUNT] = { 0 }, base, floor, floor2;
 
-	printf("\nns per syscall(SYS_getppid), %ld calls x %d rounds per mode, CPU 0, median of rounds\n",
+	printf("\nns per syscall(SYS_getppid), %ld calls x %d rounds per mode, CPU 0, median of "
+	       "rounds\n",
 	       b->calls, b->rounds);
 	printf("%-36s %10s %10s %10s\n", "mode", "median", "min", "added");
 	for (int id = 0; id < MODE__COUNT; id++) {
@@ -579,10 +627,13 @@ static void bench__report(struct bench *b)
 	}
 	printf("\n");
 	if (b->tainted)
-		printf("warning: %d baseline blocks ran while other BPF tracing programs were loaded; "
-		       "something else is tracing this host, numbers are suspect\n", b->tainted);
+		printf(
+		    "warning: %d baseline blocks ran while other BPF tracing programs were loaded; "
+		    "something else is tracing this host, numbers are suspect\n",
+		    b->tainted);
 	base = med[MODE_BASE];
 	floor = med[MODE_EMPTY] - base;
+	floor2 = med[MODE_MIN_LATENCY] - base;
 	if (!mode__measured(&b->modes[MODE_EMPTY]))
 		return;
 	if (floor <= 0) {
@@ -590,10 +641,19 @@ static void bench__report(struct bench *b)
 		return;
 	}
 	if (mode__measured(&b->modes[MODE_HOSTPROF]))
-		printf("ratio hostprof/empty (c-a)/(b-a): %.2f   (target <= 1.3)\n",
-		       (med[MODE_HOSTPROF] - base) / floor);
+		bench__ratio("hostprof/empty", "(c-a)/(b-a):", med[MODE_HOSTPROF] - base, floor,
+			     "(target <= 1.3)");
+	if (mode__measured(&b->modes[MODE_MIN_LATENCY])) {
+		bench__ratio("min-latency/empty", "(b2-a)/(b-a):", floor2, floor,
+			     "(two timestamps + task storage: the cost any latency tracer pays)");
+		if (mode__measured(&b->modes[MODE_HOSTPROF]))
+			bench__ratio("hostprof/min-latency",
+				     "(c-a)/(b2-a):", med[MODE_HOSTPROF] - base, floor2,
+				     "(hostprof's own work on top of that)");
+	}
 	if (mode__measured(&b->modes[MODE_BPFTRACE]))
-		printf("ratio bpftrace/empty (d-a)/(b-a): %.2f\n", (med[MODE_BPFTRACE] - base) / floor);
+		bench__ratio("bpftrace/empty", "(d-a)/(b-a):", med[MODE_BPFTRACE] - base, floor,
+			     "");
 }
 
 static void bench__usage(FILE *f)
@@ -645,8 +705,11 @@ bad:
 int main(int argc, char **argv)
 {
 	static const char *labels[MODE__COUNT] = {
-		"(a) nothing attached", "(b) empty BPF pair (floor)",
-		"(c) hostprof --collectors syscalls", "(d) bpftrace latency hist",
+		[MODE_BASE] = "(a) nothing attached",
+		[MODE_EMPTY] = "(b) empty BPF pair (floor)",
+		[MODE_MIN_LATENCY] = "(b2) minimal latency tracer",
+		[MODE_HOSTPROF] = "(c) hostprof --collectors syscalls",
+		[MODE_BPFTRACE] = "(d) bpftrace latency hist",
 	};
 	struct bench b = { .calls = 1000000, .rounds = 15 };
 	struct sigaction sa = { .sa_handler = bench__cleanup_signal };
@@ -666,8 +729,9 @@ int main(int argc, char **argv)
 
 	for (int id = 0; id < MODE__COUNT; id++) {
 		b.modes[id].label = labels[id];
-		/* baseline: up to 3 blocks per pass plus the closing block; others: one per pass */
-		b.modes[id].ns = calloc(id == MODE_BASE ? 4 * b.rounds : b.rounds, sizeof(double));
+		/* baseline: one block per attached mode and pass, plus the closing block */
+		b.modes[id].ns =
+		    calloc(id == MODE_BASE ? MODE__COUNT * b.rounds : b.rounds, sizeof(double));
 		if (!b.modes[id].ns) {
 			fprintf(stderr, "syscall_overhead: out of memory\n");
 			return 1;
@@ -679,8 +743,7 @@ int main(int argc, char **argv)
 	if (!b.hostprof)
 		mode__skip(&b.modes[MODE_HOSTPROF], false, "no --hostprof given");
 	else if (access(b.hostprof, X_OK))
-		mode__skip(&b.modes[MODE_HOSTPROF], false, "%s: %s", b.hostprof,
-			   strerror(errno));
+		mode__skip(&b.modes[MODE_HOSTPROF], false, "%s: %s", b.hostprof, strerror(errno));
 	if (!path__find("bpftrace", b.bpftrace, sizeof(b.bpftrace))) {
 		mode__skip(&b.modes[MODE_BPFTRACE], false, "not in PATH");
 		printf("bpftrace: skipped (not in PATH)\n");
@@ -688,13 +751,25 @@ int main(int argc, char **argv)
 
 	b.skel = empty_bpf__open_and_load();
 	if (!b.skel) {
-		fprintf(stderr, "syscall_overhead: loading the empty BPF pair (tp_btf sys_enter/sys_exit) failed: %s\n",
+		fprintf(stderr,
+			"syscall_overhead: loading the empty BPF pair (tp_btf sys_enter/sys_exit) "
+			"failed: %s\n",
 			strerror(errno));
 		return 1;
 	}
 
 	b.own_progs[0] = prog__id(bpf_program__fd(b.skel->progs.empty_enter));
 	b.own_progs[1] = prog__id(bpf_program__fd(b.skel->progs.empty_exit));
+
+	b.min_latency = floor_latency_bpf__open_and_load();
+	if (!b.min_latency) {
+		mode__skip(&b.modes[MODE_MIN_LATENCY], true,
+			   "loading tests/bench/floor_latency.bpf.c failed: %s", strerror(errno));
+	} else {
+		b.own_progs[2] =
+		    prog__id(bpf_program__fd(b.min_latency->progs.floor_latency_enter));
+		b.own_progs[3] = prog__id(bpf_program__fd(b.min_latency->progs.floor_latency_exit));
+	}
 
 	if (sched_getaffinity(0, sizeof(b.child_cpus), &b.child_cpus))
 		CPU_ZERO(&b.child_cpus);
@@ -711,7 +786,8 @@ int main(int argc, char **argv)
 
 	for (int id = 0; id < MODE__COUNT; id++)
 		if (b.modes[id].failed) {
-			fprintf(stderr, "syscall_overhead: %s: %s\n", b.modes[id].label, b.modes[id].skip);
+			fprintf(stderr, "syscall_overhead: %s: %s\n", b.modes[id].label,
+				b.modes[id].skip);
 			ret = 1;
 		}
 	if (!b.modes[MODE_HOSTPROF].failed)
@@ -720,6 +796,7 @@ int main(int argc, char **argv)
 		unlink(tracer_log);
 out:
 	tracefs__release();
+	floor_latency_bpf__destroy(b.min_latency);
 	empty_bpf__destroy(b.skel);
 	for (int id = 0; id < MODE__COUNT; id++)
 		free(b.modes[id].ns);

@@ -3,7 +3,8 @@
 # workload and checks the exact figures it reports. Prints "e2e: N passed, M failed" last (CI).
 """Usage: HOSTPROF=build/san/hostprof WORKLOADS=build/workloads python3 tests/e2e/run.py [FILTER]
 
-FILTER selects the tests whose name contains it. Needs root, bpftool and promtool.
+FILTER selects the tests whose name contains it. Needs root, bpftool and promtool; the CPU
+profiler's tests (cpu.py) also go, perf and chromium.
 """
 
 import contextlib
@@ -886,10 +887,18 @@ def run_one(name, fn):
     return True
 
 
+def all_tests():
+    """These tests, then the CPU profiler's from tests/e2e/cpu.py (which imports this module as
+    "run": registering __main__ under that name keeps one TestFailure class)."""
+    sys.modules.setdefault("run", sys.modules[__name__])
+    import cpu
+    return TESTS + cpu.TESTS
+
+
 def main():
     pattern = sys.argv[1] if len(sys.argv) > 1 else ""
     passed = failed = 0
-    for name, fn in TESTS:
+    for name, fn in all_tests():
         if pattern not in name:
             continue
         if run_one(name, fn):

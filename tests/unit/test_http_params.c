@@ -275,8 +275,12 @@ static void test_cli_defaults(void **state)
 	(void)state;
 	assert_int_equal(parse(&cfg, "serve", NULL), HP_CLI_SERVE);
 	assert_string_equal(cfg.listen, "127.0.0.1:7747");
-	assert_int_equal(cfg.ncollectors, 1);
+	assert_int_equal(cfg.ncollectors, 2);
 	assert_string_equal(cfg.collectors[0], "syscalls");
+	assert_string_equal(cfg.collectors[1], "cpu");
+	assert_int_equal(cfg.frequency, 99);
+	assert_true(cfg.kernel_stacks && cfg.user_stacks);
+	assert_true(cfg.retention_seconds == 600);
 	assert_int_equal(cfg.pid, 0);
 	assert_null(cfg.cgroup_path);
 	assert_int_equal(cfg.comm_top, 0);

@@ -1,0 +1,959 @@
+# End-to-end tests of the CPU profiler: tests/workloads/burner spends known, self-measured shares
+# of its CPU time in known functions, and every output of hostprof must report exactly those.
+"""CPU profiler tests; run.py imports this module and runs its TESTS after its own.
+
+Needs root, the burner (make e2e builds it), go, perf, chromium, bpftool and promtool. BURNER
+overrides the executable, e.g. BURNER=build/workloads/burner-nopie for a non-PIE run.
+"""
+
+import collections
+import concurrent.futures
+import gzip
+import html
+import json
+import os
+import re
+import shutil
+import signal
+import struct
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import zlib
+
+import run
+from run import Agent, TestFailure, check, diag
+
+WORKLOADS = run.WORKLOADS
+BURNER = os.path.abspath(os.environ.get("BURNER", os.path.join(WORKLOADS, "burner")))
+BURNER_NOPIE = os.path.join(WORKLOADS, "burner-nopie")
+
+FREQ = 99  # hostprof's default -F
+EXE_LEAF, LIB_LEAF, CPP_LEAF = "burn_exe_leaf", "burn_lib_leaf", "hpburn::Spinner::spin(int)"
+LEAVES = (EXE_LEAF, LIB_LEAF, CPP_LEAF)
+# root -> leaf from main on; what sits above main (libc start code) is not checked
+CHAINS = {
+    EXE_LEAF: ["main", "burn_exe_top", "burn_exe_mid", EXE_LEAF],
+    LIB_LEAF: ["main", LIB_LEAF],
+    CPP_LEAF: ["main", "hpburn_spin_chunk", CPP_LEAF],
+}
+BURNER_FUNCS = {f for chain in CHAINS.values() for f in chain}
+COUNT_TOLERANCE = 0.15  # sample count vs. the burner's own CPU time x frequency
+SHARE_TOLERANCE = 10.0  # points between a leaf's sampled share and the burner's measured one
+CPU_DROP_REASONS = ("counts_map_full", "stack_map_full", "stack_hash_collision",
+                    "kernel_stack_error", "user_stack_error", "stack_truncated",
+                    "new_process_notification_lost")
+FOLDED_LINE_RE = re.compile(r"^[^;\n]+(;[^;\n]+)* [0-9]+$")
+
+
+# --- the burner -------------------------------------------------------------------------------
+
+class Truth:
+    """The burner's JSON line: CPU time per leaf and a timeline of cumulative figures."""
+
+    def __init__(self, doc):
+        self.doc = doc
+        self.pid = doc["pid"]
+        self.cols = doc["columns"]
+        self.rows = doc["timeline"]
+        check(self.cols[2:] == list(LEAVES), "burner columns %s" % self.cols)
+        check(len(self.rows) >= 2, "burner timeline has %d points" % len(self.rows))
+
+    def _at(self, t):
+        """Cumulative figures interpolated at monotonic time t (seconds), clamped to the run."""
+        t_ns = t * 1e9
+        rows = self.rows
+        if t_ns <= rows[0][0]:
+            return rows[0][1:]
+        for a, b in zip(rows, rows[1:]):
+            if t_ns <= b[0]:
+                w = (t_ns - a[0]) / max(1, b[0] - a[0])
+                return [x + w * (y - x) for x, y in zip(a[1:], b[1:])]
+        return rows[-1][1:]
+
+    def window(self, t0, t1):
+        """(CPU seconds, {leaf: share in %}) the burner measured between monotonic t0 and t1."""
+        a, b = self._at(t0), self._at(t1)
+        cpu = b[0] - a[0]
+        check(cpu > 0, "burner used no CPU between %.2f and %.2f" % (t0, t1))
+        return cpu / 1e9, {f: 100.0 * (y - x) / cpu for f, x, y in zip(LEAVES, a[1:], b[1:])}
+
+    def whole(self):
+        return self.window(self.rows[0][0] / 1e9, self.rows[-1][0] / 1e9)
+
+    def covers(self, t0, t1, slack=0.25):
+        """Whether the run spans t0..t1, give or take slack seconds (go() to first point)."""
+        return self.rows[0][0] <= (t0 + slack) * 1e9 and (t1 - slack) * 1e9 <= self.rows[-1][0]
+
+
+class Burner:
+    """tests/workloads/burner started paused; go() releases it, finish() returns its Truth.
+    prefix: a wrapper command (unshare, chroot); pid is then the burner's own, from its ready
+    line."""
+
+    def __init__(self, seconds, exe=None, shares=None, prefix=()):
+        argv = list(prefix) + [exe or BURNER, str(seconds)] + [str(s) for s in shares or ()]
+        self.seconds = seconds
+        self.pid = None
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        line = self._ready_line(15)
+        fields = line.split()
+        if len(fields) != 2 or fields[0] != "ready" or not fields[1].isdigit():
+            self.kill()
+            raise TestFailure("burner did not report ready: %r" % (line + self._rest()))
+        self.pid = int(fields[1])
+        self.started = None
+
+    def _ready_line(self, timeout):
+        result = []
+        reader = threading.Thread(target=lambda: result.append(self.proc.stderr.readline()))
+        reader.daemon = True
+        reader.start()
+        reader.join(timeout)
+        return result[0].decode(errors="replace") if result else ""
+
+    def _rest(self):
+        try:
+            return self.proc.stderr.read().decode(errors="replace")[-300:]
+        except (OSError, ValueError):
+            return ""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.kill()
+        return False
+
+    def kill(self):
+        if self.proc.poll() is None:
+            if self.pid and self.pid != self.proc.pid:  # behind a wrapper: stop it too
+                try:
+                    os.kill(self.pid, signal.SIGKILL)
+                except (OSError, AttributeError):
+                    pass
+            self.proc.kill()
+        self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if pipe:
+                pipe.close()
+
+    def go(self):
+        self.proc.stdin.write(b"g")
+        self.proc.stdin.close()
+        self.proc.stdin = None
+        self.started = time.monotonic()
+
+    def finish(self, stop=False):
+        """Waits for the burner's JSON; stop: end the burn now (SIGTERM) instead of waiting."""
+        if stop and self.proc.poll() is None:
+            os.kill(self.pid, signal.SIGTERM)
+        out, err = self.proc.communicate(timeout=self.seconds + 60)
+        check(self.proc.returncode == 0, "burner exited %d: %s" % (self.proc.returncode, err))
+        truth = Truth(json.loads(out))
+        check(truth.pid == self.pid, "burner JSON pid %d, ready line %d" % (truth.pid, self.pid))
+        return truth
+
+
+# --- HTTP and profiles -------------------------------------------------------------------------
+
+def fetch(url, timeout=90):
+    """(status, headers, body bytes) without raising on 4xx/5xx."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+def profile(agent, query, fmt="json"):
+    """GET /api/v1/profile/cpu?query&format=fmt; the parsed JSON, or the text for folded/html."""
+    path = "/api/v1/profile/cpu?%s&format=%s" % (query, fmt)
+    status, headers, body = fetch(agent.base + path)
+    check(status == 200, "%s answered %d: %s" % (path, status, body[:300]))
+    if fmt != "json":
+        return body.decode()
+    ctype = headers.get("Content-Type", "")
+    check(ctype.startswith("application/json"), "%s Content-Type %r" % (path, ctype))
+    return json.loads(body)
+
+
+def timed_profile(agent, query, fmt="json"):
+    """(answer, monotonic start, monotonic end) of one profile request."""
+    t0 = time.monotonic()
+    doc = profile(agent, query, fmt)
+    return doc, t0, time.monotonic()
+
+
+def frame_name(frame):
+    return frame["function"] if isinstance(frame, dict) else frame
+
+
+def json_stacks(doc, pid):
+    """[(frames root..leaf as names, count)] of one process in a JSON profile."""
+    return [([frame_name(f) for f in st["frames"]], st["count"])
+            for st in doc["stacks"] if st["pid"] == pid]
+
+
+def parse_folded(text):
+    """[(frames root..leaf with the comm first, count)]; every line must fit flamegraph.pl."""
+    stacks = []
+    for line in text.splitlines():
+        check(FOLDED_LINE_RE.match(line), "folded line does not fit flamegraph.pl: %r" % line)
+        frames, count = line.rsplit(" ", 1)
+        stacks.append((frames.split(";"), int(count)))
+    return stacks
+
+
+def folded_stacks(text, comm="burner"):
+    """The stacks of one comm in a folded profile, without the comm."""
+    return [(frames[1:], count) for frames, count in parse_folded(text) if frames[0] == comm]
+
+
+def leaf_counts(stacks):
+    counts = collections.Counter()
+    for frames, count in stacks:
+        counts[frames[-1] if frames else "(no frames)"] += count
+    return counts
+
+
+def shares_of(counts):
+    total = sum(counts.values())
+    check(total > 0, "no samples of the burner at all")
+    return {f: 100.0 * n / total for f, n in counts.items()}
+
+
+def describe(shares, n=6):
+    top = sorted(shares.items(), key=lambda kv: -kv[1])[:n]
+    return ", ".join("%s %.1f%%" % kv for kv in top)
+
+
+# --- checks against the burner's own figures ----------------------------------------------------
+
+def check_count(total, truth, t0, t1, where, freq=FREQ):
+    """total samples of the burner between t0 and t1 ~ its own CPU seconds there x frequency."""
+    check(truth.covers(t0, t1), "%s: window %.2f-%.2f not inside the burner's run" % (
+        where, t0, t1))
+    cpu, _ = truth.window(t0, t1)
+    want = cpu * freq
+    check(abs(total - want) <= COUNT_TOLERANCE * want,
+          "%s: %d samples, want %.0f +-%d%% (burner used %.2f CPU s in %.2f s at %d Hz)"
+          % (where, total, want, COUNT_TOLERANCE * 100, cpu, t1 - t0, freq))
+
+
+def check_leaf_shares(counts, truth, t0, t1, where, tolerance=SHARE_TOLERANCE):
+    """>= 90 % of the samples on the three leaves, each within tolerance of the burner's share."""
+    got = shares_of(counts)
+    _, want = truth.window(t0, t1)
+    on_leaves = sum(got.get(f, 0) for f in LEAVES)
+    check(on_leaves >= 90, "%s: only %.1f%% of the burner's samples on its leaves (%s)"
+          % (where, on_leaves, describe(got)))
+    for f in LEAVES:
+        check(abs(got.get(f, 0) - want[f]) <= tolerance,
+              "%s: %s has %.1f%% of the samples, the burner measured %.1f%% (+-%g points)"
+              % (where, f, got.get(f, 0), want[f], tolerance))
+
+
+def check_chains(stacks, where):
+    """Every leaf's samples come (>= 95 %) through its expected chain from main, and nothing
+    of the burner's own sits above main."""
+    for leaf, chain in CHAINS.items():
+        mine = [(frames, n) for frames, n in stacks if frames and frames[-1] == leaf]
+        total = sum(n for _, n in mine)
+        good = sum(n for frames, n in mine if chain_ok(frames, chain))
+        bad = [";".join(frames) for frames, n in mine if not chain_ok(frames, chain)]
+        check(total and good >= 0.95 * total, "%s: %d of %d %s samples have the chain %s; e.g. %s"
+              % (where, good, total, leaf, ";".join(chain), bad[:2]))
+
+
+def chain_ok(frames, chain):
+    n = len(chain)
+    return (len(frames) >= n and frames[-n:] == chain
+            and not BURNER_FUNCS.intersection(frames[:-n]))
+
+
+def check_burner_profile(stacks, total, truth, t0, t1, where):
+    check_count(total, truth, t0, t1, where)
+    check_leaf_shares(leaf_counts(stacks), truth, t0, t1, where)
+    check_chains(stacks, where)
+
+
+def check_json_header(doc, seconds, where):
+    check(doc["frequency"] == FREQ, "%s: frequency %s, want %d" % (where, doc["frequency"], FREQ))
+    check(doc["period_ns"] == 10 ** 9 // FREQ, "%s: period_ns %s, want %d"
+          % (where, doc["period_ns"], 10 ** 9 // FREQ))
+    check(abs(doc["duration_seconds"] - seconds) <= 1.0, "%s: duration_seconds %s, asked for %d"
+          % (where, doc["duration_seconds"], seconds))
+    total = sum(st["count"] for st in doc["stacks"])
+    check(doc["total_samples"] == total, "%s: total_samples %s but the stacks sum to %d"
+          % (where, doc["total_samples"], total))
+
+
+def check_top(doc, where, modules):
+    """top[]: each leaf's self count equals what the stacks say; modules as expected."""
+    counts = leaf_counts((([frame_name(f) for f in st["frames"]], st["count"])
+                          for st in doc["stacks"]))
+    top = {e["function"]: e for e in doc["top"]}
+    for leaf in LEAVES:
+        e = top.get(leaf)
+        check(e is not None, "%s: %s missing from top (%s)" % (where, leaf, sorted(top)[:10]))
+        check(e["self"] == counts[leaf], "%s: top says %s self %s, stacks say %d"
+              % (where, leaf, e["self"], counts[leaf]))
+        pct = 100.0 * counts[leaf] / doc["total_samples"]
+        check(abs(e["self_percent"] - pct) < 0.05, "%s: %s self_percent %s, want %.2f"
+              % (where, leaf, e["self_percent"], pct))
+        check(os.path.basename(e["module"]) == modules[leaf], "%s: %s module %r, want .../%s"
+              % (where, leaf, e["module"], modules[leaf]))
+
+
+# --- tests --------------------------------------------------------------------------------------
+
+def burner_modules(exe):
+    name = os.path.basename(exe)
+    return {EXE_LEAF: name, LIB_LEAF: "libhpburn.so", CPP_LEAF: name}
+
+
+def leaves_case(exe):
+    with Burner(9, exe=exe) as b:
+        with Agent("--collectors", "cpu", "--pid", str(b.pid)) as agent:
+            b.go()
+            doc, t0, _ = timed_profile(agent, "seconds=6")
+        truth = b.finish()
+    where = "%s seconds=6" % os.path.basename(exe)
+    check_json_header(doc, 6, where)
+    others = {st["pid"] for st in doc["stacks"]} - {b.pid}
+    check(not others, "%s: --pid %d profile has stacks of pids %s" % (where, b.pid, others))
+    stacks = json_stacks(doc, b.pid)
+    check_burner_profile(stacks, doc["total_samples"], truth, t0, t0 + doc["duration_seconds"],
+                         where)
+    check_top(doc, where, burner_modules(exe))
+
+
+def test_cpu_burner_leaves():
+    leaves_case(BURNER)
+
+
+def test_cpu_burner_leaves_nopie():
+    leaves_case(BURNER_NOPIE)
+
+
+def kallsyms_names():
+    with open("/proc/kallsyms") as f:
+        return {line.split()[2] for line in f if len(line.split()) >= 3}
+
+
+KERNEL_ONLY_RE = re.compile(r"^(entry_SYSCALL_64|do_syscall_64|__x64_sys_|asm_sysvec_|"
+                            r"__sysvec_|hrtimer_|cpuidle_|default_idle|native_safe_halt)")
+
+
+def test_cpu_folded_grammar():
+    # host-wide (idle CPUs and kernel threads give kernel frames), 60/25/15 this time
+    with Burner(6, shares=(60, 25, 15)) as b:
+        with Agent("--collectors", "cpu") as agent:
+            b.go()
+            text, t0, _ = timed_profile(agent, "seconds=4", fmt="folded")
+        truth = b.finish()
+    check(text.endswith("\n"), "folded answer does not end with a newline")
+    stacks = parse_folded(text)
+    check(len(stacks) > 1, "folded answer has %d lines" % len(stacks))
+    ksyms = kallsyms_names()
+    kernel_lines = 0
+    for frames, _ in stacks:
+        kernel_lines += check_kernel_frames(frames, ksyms)
+    check(kernel_lines > 0, "no folded line has a kernel frame (host-wide, idle CPUs included)")
+    mine = [(frames[1:], n) for frames, n in stacks if frames[0] == "burner"]
+    check_burner_profile(mine, sum(n for _, n in mine), truth, t0, t0 + 4, "folded seconds=4")
+
+
+def check_kernel_frames(frames, ksyms):
+    """Kernel frames end in _[k], name kernel symbols and sit together at the leaf end. Returns
+    whether the line has any."""
+    kernel = [f.endswith("_[k]") for f in frames[1:]]
+    if not any(kernel):
+        bad = [f for f in frames[1:] if KERNEL_ONLY_RE.match(f)]
+        check(not bad, "kernel frames without _[k]: %s in %s" % (bad, ";".join(frames)))
+        return False
+    first = kernel.index(True)
+    check(all(kernel[first:]), "user frame below a kernel frame: %s" % ";".join(frames))
+    for f in frames[1 + first:]:
+        name = f[:-len("_[k]")]
+        check(name in ksyms or re.match(r"^\S+\+0x[0-9a-f]+$", name),
+              "kernel frame %r is not in /proc/kallsyms" % f)
+    return True
+
+
+def pprof_env(tmp):
+    return dict(os.environ, HOME=tmp, PPROF_TMPDIR=tmp, GOTOOLCHAIN="local",
+                GOCACHE=os.path.join(tmp, "gocache"))
+
+
+PPROF_TOP_RE = re.compile(r"^\s*(\S+)\s+([\d.]+)%\s+([\d.]+)%\s+(\S+)\s+([\d.]+)%\s+(.+?)\s*$")
+
+
+def pprof_top(source, tmp):
+    """{function: flat %} from go tool pprof -top of a file or URL."""
+    out = subprocess.run(["go", "tool", "pprof", "-top", "-nodecount=200", source],
+                         capture_output=True, text=True, timeout=120, env=pprof_env(tmp))
+    if out.returncode != 0:
+        diag(out.stdout + out.stderr)
+    check(out.returncode == 0, "go tool pprof -top %s exited %d: %s" % (
+        source, out.returncode, out.stderr.strip().splitlines()[-1:]))
+    flat = {}
+    for line in out.stdout.splitlines():
+        m = PPROF_TOP_RE.match(line)
+        if m:
+            flat[m.group(6)] = flat.get(m.group(6), 0) + float(m.group(2))
+    check(flat, "go tool pprof -top printed no functions: %r" % out.stdout[:500])
+    return flat, out.stdout
+
+
+def check_pprof_shares(flat, truth, t0, t1, where):
+    _, want = truth.window(t0, t1)
+    for f in LEAVES:
+        check(f in flat, "%s: %s not listed by go tool pprof -top (%s)" % (
+            where, f, describe(flat)))
+        check(abs(flat[f] - want[f]) <= SHARE_TOLERANCE,
+              "%s: pprof flat %s %.1f%%, the burner measured %.1f%%" % (
+                  where, f, flat[f], want[f]))
+
+
+def test_cpu_pprof_go():
+    check(shutil.which("go"), "go not found (install golang-go)")
+    with tempfile.TemporaryDirectory(prefix="hostprof-e2e-pprof-") as tmp, \
+            Burner(9) as b, Agent("--collectors", "cpu", "--pid", str(b.pid)) as agent:
+        b.go()
+        url = agent.base + "/debug/pprof/profile?seconds=5"
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            direct = pool.submit(pprof_top, url, tmp)
+            t0 = time.monotonic()
+            status, headers, body = fetch(url)
+            t1 = time.monotonic()
+            flat_url, _ = direct.result()
+        truth_t = (t0, t0 + 5)
+        check(status == 200, "/debug/pprof/profile answered %d: %r" % (status, body[:200]))
+        ctype = headers.get("Content-Type")
+        check(ctype == "application/octet-stream", "pprof Content-Type %r" % ctype)
+        check(body[:2] == b"\x1f\x8b", "pprof body is not gzip: %r" % body[:8])
+        check(len(gzip.decompress(body)) > 0, "pprof body decompresses to nothing")
+        path = os.path.join(tmp, "cpu.pb.gz")
+        with open(path, "wb") as f:
+            f.write(body)
+        flat_file, _ = pprof_top(path, tmp)
+        truth = b.finish()
+    check(t1 - t0 >= 4.5, "seconds=5 answered after %.1f s" % (t1 - t0))
+    check_pprof_shares(flat_file, truth, *truth_t, "pprof file")
+    check_pprof_shares(flat_url, truth, *truth_t, "pprof URL")
+
+
+def expect_400(agent, query):
+    path = "/api/v1/profile/cpu?" + query
+    status, headers, body = fetch(agent.base + path, timeout=20)
+    check(status == 400, "%s answered %d, want 400: %r" % (path, status, body[:200]))
+    ctype = headers.get("Content-Type", "")
+    check(ctype.startswith("application/json"), "%s Content-Type %r" % (path, ctype))
+    doc = json.loads(body)
+    check(isinstance(doc.get("error"), str) and doc["error"] and doc.get("status") == 400,
+          "%s error body %r" % (path, body[:200]))
+
+
+def test_cpu_since():
+    with Agent("--collectors", "cpu", "--retention", "30s") as agent:
+        with Burner(5) as b:
+            b.go()
+            truth = b.finish()
+        time.sleep(1.5)  # the last second of the run reaches the retention ring at a tick
+        t0 = time.monotonic()
+        doc = profile(agent, "since=10s&pid=%d" % b.pid)
+        took = time.monotonic() - t0
+        check(took < 1.0, "since=10s took %.2f s, want < 1 s" % took)
+        stacks = json_stacks(doc, b.pid)
+        check(stacks, "since=10s has no stacks of the burner")
+        cpu, _ = truth.whole()
+        start, end = truth.rows[0][0] / 1e9, truth.rows[-1][0] / 1e9
+        check_burner_profile(stacks, doc["total_samples"], truth, start, end, "since=10s")
+        folded = profile(agent, "since=10s&comm=burner", fmt="folded")
+        total = sum(n for _, n in folded_stacks(folded))
+        check(total == doc["total_samples"], "since=10s comm=burner folded has %d samples, "
+              "pid=%d json %d" % (total, b.pid, doc["total_samples"]))
+        for bad in ("since=31s", "since=1h", "seconds=abc", "since=abc", "seconds=3&since=10s",
+                    "since=10s&format=bogus", "since=10s&pid=abc", "seconds=0", "since=-5s"):
+            expect_400(agent, bad)
+
+
+def prog_names(agent):
+    return sorted(run.bpf_prog_names(agent.prog_ids()).values())
+
+
+def perf_event_fds(pid):
+    n = 0
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            n += os.readlink("/proc/%d/fd/%s" % (pid, fd)) == "anon_inode:[perf_event]"
+        except OSError:
+            pass
+    return n
+
+
+def test_cpu_concurrent_requests():
+    with Burner(8) as b, Agent("--collectors", "cpu", "--pid", str(b.pid)) as agent:
+        before = (prog_names(agent), perf_event_fds(agent.pid))
+        check(before[0].count("on_sample") == 1, "agent holds programs %s" % before[0])
+        check(before[1] >= os.cpu_count(), "agent has %d perf_event fds for %d CPUs"
+              % (before[1], os.cpu_count()))
+        b.go()
+        with concurrent.futures.ThreadPoolExecutor(3) as pool:
+            t0 = time.monotonic()
+            futures = [pool.submit(timed_profile, agent, "seconds=3") for _ in range(3)]
+            time.sleep(1.5)
+            during = (prog_names(agent), perf_event_fds(agent.pid))
+            answers = [f.result() for f in futures]
+            took = time.monotonic() - t0
+        truth = b.finish()
+    check(during == before, "programs/perf_event fds changed during requests: %s -> %s"
+          % (before, during))
+    check(took < 5.5, "3 concurrent seconds=3 requests took %.1f s together" % took)
+    for i, (doc, s, e) in enumerate(answers):
+        where = "concurrent request %d" % i
+        check(2.8 <= e - s <= 5.0, "%s took %.1f s" % (where, e - s))
+        check_json_header(doc, 3, where)
+        check_count(doc["total_samples"], truth, s, s + doc["duration_seconds"], where)
+
+
+PERF_REPORT_RE = re.compile(r"^\s*([\d.]+)%\s+\[([.k])\]\s+(.+?)\s*$")
+
+
+def perf_leaf_shares(data, tmp):
+    out = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "-F",
+                          "overhead,sym", "-g", "none", "--percent-limit", "0", "-q"],
+                         capture_output=True, text=True, timeout=120, cwd=tmp)
+    check(out.returncode == 0, "perf report exited %d: %s" % (out.returncode, out.stderr[-300:]))
+    shares = collections.Counter()
+    for line in out.stdout.splitlines():
+        m = PERF_REPORT_RE.match(line)
+        if m:
+            shares[normalize(m.group(3))] += float(m.group(1))
+    check(shares, "perf report printed no symbols: %r" % out.stdout[:300])
+    return shares
+
+
+def normalize(name):
+    """perf prints C++ names without parameters and kernel names without _[k]."""
+    return re.sub(r"\(.*\)$", "", name)
+
+
+def top_names(shares, n=5):
+    return [f for f, _ in sorted(shares.items(), key=lambda kv: -kv[1])[:n]]
+
+
+def test_cpu_vs_perf():
+    check(shutil.which("perf"), "perf not found (install linux-perf)")
+    with tempfile.TemporaryDirectory(prefix="hostprof-e2e-perf-") as tmp, Burner(10) as b, \
+            Agent("--collectors", "cpu", "--pid", str(b.pid)) as agent:
+        b.go()
+        data = os.path.join(tmp, "perf.data")
+        perf = subprocess.Popen(["perf", "record", "-e", "cpu-clock", "-F", str(FREQ), "-g",
+                                 "-p", str(b.pid), "-o", data, "--", "sleep", "6"],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        doc = profile(agent, "seconds=6")
+        perf_out = perf.communicate(timeout=60)[0].decode(errors="replace")
+        check(perf.returncode == 0, "perf record exited %d: %s" % (perf.returncode, perf_out))
+        b.finish()
+        theirs = perf_leaf_shares(data, tmp)
+    ours = collections.Counter()
+    for name, n in leaf_counts(json_stacks(doc, b.pid)).items():
+        ours[normalize(name)] += 100.0 * n / doc["total_samples"]
+    big = lambda s: {f for f, v in s.items() if v >= 3.0}
+    check(big(ours) == big(theirs), "functions with >= 3%% differ: hostprof %s, perf %s"
+          % (describe(ours), describe(theirs)))
+    for f in set(top_names(ours)) | set(top_names(theirs)):
+        check(abs(ours[f] - theirs[f]) <= 3.0, "%s: hostprof %.1f%%, perf %.1f%% (hostprof: %s; "
+              "perf: %s)" % (f, ours[f], theirs[f], describe(ours), describe(theirs)))
+
+
+def shared_libs(exe):
+    """Absolute paths of the libraries the dynamic loader maps for exe, loader included."""
+    out = subprocess.run(["ldd", exe], capture_output=True, text=True, check=True)
+    libs = re.findall(r"(/\S+) \(0x", out.stdout)
+    return [l for l in libs if not l.startswith(os.path.dirname(exe))]
+
+
+# Runs in a new mount namespace: a tmpfs over $1 that only this namespace sees, the burner and its
+# libraries copied into it, then chroot: /hpburn/burner exists nowhere in the host's namespace.
+CONTAINER_SH = r"""
+set -e
+root=$1 lib=$2 libs=$3 exe=$4 seconds=$5
+mount -t tmpfs hostprof-e2e "$root"
+mkdir "$root/hpburn"
+cp "$exe" "$root/hpburn/burner"
+cp "$lib" "$root/hpburn/libhpburn.so"
+for l in $libs; do cp -L --parents "$l" "$root"; done
+mkdir "$root/proc"
+mount -t proc proc "$root/proc"  # the loader resolves $ORIGIN through /proc/self/exe
+exec chroot "$root" /hpburn/burner "$seconds"
+"""
+
+
+def container_burner(root, seconds):
+    """A Burner running as /hpburn/burner inside a private mount namespace and chroot."""
+    lib = os.path.join(os.path.dirname(BURNER), "libhpburn.so")
+    prefix = ["unshare", "--mount", "--propagation", "private", "--fork", "--kill-child",
+              "sh", "-c", CONTAINER_SH, "sh", root, lib, " ".join(shared_libs(BURNER))]
+    return Burner(seconds, prefix=prefix)
+
+
+def test_cpu_container():
+    with tempfile.TemporaryDirectory(prefix="hostprof-e2e-ns-") as root:
+        with container_burner(root, 9) as b:
+            # the kernel prints the path from the namespace's mount point, which is an empty
+            # directory here; the file itself is only reachable through /proc/PID/{root,map_files}
+            exe = os.readlink("/proc/%d/exe" % b.pid)
+            check(exe.endswith("/hpburn/burner") and not os.path.exists(exe)
+                  and not os.path.exists("/hpburn") and not os.listdir(root),
+                  "the container's burner %r is visible in the host namespace" % exe)
+            with Agent("--collectors", "cpu", "--pid", str(b.pid)) as agent:
+                b.go()
+                doc, t0, _ = timed_profile(agent, "seconds=6")
+            truth = b.finish()
+    stacks = json_stacks(doc, b.pid)
+    where = "container seconds=6"
+    check_burner_profile(stacks, doc["total_samples"], truth, t0, t0 + doc["duration_seconds"],
+                         where)
+    check_top(doc, where, burner_modules("/hpburn/burner"))
+
+
+# --- hostprof record ------------------------------------------------------------------------
+
+SUMMARY_RE = re.compile(r"wrote (\S+): (\d+) samples")
+
+
+def record_cmd(args):
+    return [run.HOSTPROF, "record"] + args
+
+
+def check_clean(args, rc, output, want_rc=0):
+    report = [m for m in run.SANITIZER_MARKERS if m in output]
+    if report or rc != want_rc:
+        diag(output)
+    check(not report, "record %s: sanitizer report" % " ".join(args))
+    check(rc == want_rc, "record %s exited %s, want %d: %s" % (
+        " ".join(args), rc, want_rc, output.strip().splitlines()[-1:]))
+
+
+def record(args, want_rc=0, timeout=90):
+    """Runs hostprof record to the end; its stdout + stderr."""
+    out = subprocess.run(record_cmd(args), capture_output=True, text=True, timeout=timeout,
+                         stdin=subprocess.DEVNULL)
+    check_clean(args, out.returncode, out.stdout + out.stderr, want_rc)
+    return out.stdout + out.stderr
+
+
+def summary_samples(output, path):
+    m = SUMMARY_RE.search(output)
+    check(m and m.group(1) == path, "no 'wrote %s: N samples' in the summary: %r" % (
+        path, output[-500:]))
+    return int(m.group(2))
+
+
+def record_interrupted(args, after):
+    """Starts hostprof record, sends SIGINT `after` seconds after its first output line (the
+    progress line: recording has begun) and returns (output, seconds between line and signal)."""
+    proc = subprocess.Popen(record_cmd(args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    lines, first = [], threading.Event()
+
+    def reader():
+        for raw in iter(lambda: proc.stdout.readline(), b""):
+            lines.append(raw.decode(errors="replace"))
+            first.set()
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    try:
+        check(first.wait(30), "record printed nothing within 30 s")
+        t_line = time.monotonic()
+        time.sleep(after)
+        proc.send_signal(signal.SIGINT)
+        rc = proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    t.join(5)
+    output = "".join(lines)
+    check_clean(args, rc, output)
+    return output, after
+
+
+# Fetches of outside resources; a user-clickable <a href> or a namespace URI is fine.
+REMOTE_LOAD_RE = re.compile(
+    r"(src\s*=|fetch\(|import\s*\(?|url\(|@import|\.open\(|<link\b[^>]*)\s*[\"'`]?\s*$",
+    re.I)
+
+
+def check_self_contained(text, where):
+    check(not re.search(r"<script\b[^>]*\bsrc\s*=", text, re.I), "%s has <script src=" % where)
+    check(not re.search(r"<link\b[^>]*\brel\s*=\s*[\"']?stylesheet", text, re.I),
+          "%s links a stylesheet" % where)
+    for m in re.finditer(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", text, re.I):
+        before = text[max(0, m.start() - 60):m.start()]
+        check(not REMOTE_LOAD_RE.search(before), "%s loads %r (...%s)" % (
+            where, m.group(0), before[-40:]))
+
+
+def folded_total(path):
+    with open(path) as f:
+        return sum(n for _, n in parse_folded(f.read()))
+
+
+def test_cpu_record_cli():
+    with tempfile.TemporaryDirectory(prefix="hostprof-e2e-record-") as tmp, Burner(60) as b:
+        b.go()
+        pb = os.path.join(tmp, "x.pb.gz")
+        t0 = time.monotonic()
+        out = record(["--duration", "4s", "--pid", str(b.pid), "-o", pb])
+        t1 = time.monotonic()
+        n = summary_samples(out, pb)
+        for leaf in LEAVES:
+            check(leaf in out, "record summary does not list %s: %r" % (leaf, out[-800:]))
+        flat, _ = pprof_top(pb, tmp)
+        folded = os.path.join(tmp, "x.folded")
+        out_int, after = record_interrupted(["--duration", "30s", "--pid", str(b.pid), "-o",
+                                             folded], 2)
+        n_int = summary_samples(out_int, folded)
+        check(folded_total(folded) == n_int, "%s holds %d samples, the summary says %d"
+              % (folded, folded_total(folded), n_int))
+        page = os.path.join(tmp, "x.html")
+        record(["--duration", "2s", "--pid", str(b.pid), "-o", page])
+        with open(page) as f:
+            text = f.read()
+        bad = record(["--duration", "1s", "--format", "bogus", "-o",
+                      os.path.join(tmp, "y.out")], want_rc=2)
+        truth = b.finish(stop=True)
+    cpu, _ = truth.window(t0, t1)
+    util = cpu / (t1 - t0)
+    check(abs(n - 4 * FREQ * util) <= COUNT_TOLERANCE * 4 * FREQ * util,
+          "record --duration 4s: %d samples, want %.0f (burner at %.0f%% CPU)"
+          % (n, 4 * FREQ * util, util * 100))
+    check_pprof_shares(flat, truth, t0, t1, "record .pb.gz")
+    want = after * FREQ * util
+    check(want * 0.5 <= n_int <= want * 1.6, "SIGINT after %.0f s: %d samples, want about %.0f"
+          % (after, n_int, want))
+    check("<html" in text.lower() and all(html.escape(f) in text or f in text for f in LEAVES),
+          "x.html lacks <html> or a leaf name")
+    check_self_contained(text, "record x.html")
+    check("bogus" in bad, "bad --format: message does not name it: %r" % bad[-300:])
+
+
+# --- the HTML flame graph in a browser ------------------------------------------------------
+
+def png_decode(path):
+    """(width, height, bytes per pixel, [row bytes]) of an 8-bit RGB/RGBA, non-interlaced PNG."""
+    with open(path, "rb") as f:
+        data = f.read()
+    check(data[:8] == b"\x89PNG\r\n\x1a\n", "%s is not a PNG" % path)
+    pos, idat, hdr = 8, [], None
+    while pos + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+        if kind == b"IHDR":
+            hdr = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat.append(body)
+        elif kind == b"IEND":
+            break
+    check(hdr, "%s has no IHDR" % path)
+    width, height, depth, color, _, _, interlace = hdr
+    check(depth == 8 and color in (2, 6) and not interlace, "unsupported PNG %s" % (hdr,))
+    bpp = 3 if color == 2 else 4
+    raw, stride = zlib.decompress(b"".join(idat)), width * bpp
+    rows, prev = [], bytearray(stride)
+    for y in range(height):
+        start = y * (stride + 1)
+        line = bytearray(raw[start + 1:start + 1 + stride])
+        png_unfilter(raw[start], line, prev, bpp)
+        rows.append(bytes(line))
+        prev = line
+    return width, height, bpp, rows
+
+
+def png_unfilter(kind, line, prev, bpp):
+    if kind == 1:
+        for i in range(bpp, len(line)):
+            line[i] = (line[i] + line[i - bpp]) & 255
+    elif kind == 2:
+        line[:] = bytes((a + b) & 255 for a, b in zip(line, prev))
+    elif kind == 3:
+        for i in range(len(line)):
+            left = line[i - bpp] if i >= bpp else 0
+            line[i] = (line[i] + ((left + prev[i]) >> 1)) & 255
+    elif kind == 4:
+        for i in range(len(line)):
+            a = line[i - bpp] if i >= bpp else 0
+            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+            p = a + b - c
+            pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+            line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+    else:
+        check(kind == 0, "bad PNG filter type %d" % kind)
+
+
+def png_colors(rows, bpp):
+    """Counter of pixel colours."""
+    colors = collections.Counter()
+    for row in rows:
+        colors.update(row[i:i + bpp] for i in range(0, len(row), bpp))
+    return colors
+
+
+def chromium(args, tmp, timeout=120):
+    cmd = ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           "--no-first-run", "--user-data-dir=" + os.path.join(tmp, "profile"),
+           # no network at all: the page must render from its own bytes
+           "--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=3000"] + args
+    out = subprocess.run(cmd, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    check(out.returncode == 0, "chromium %s exited %d: %s" % (
+        args[-1], out.returncode, out.stderr.decode(errors="replace")[-300:]))
+    return out.stdout.decode(errors="replace")
+
+
+SCREENSHOT_KEEP = os.environ.get("HOSTPROF_E2E_SCREENSHOT")  # copy the PNG here to look at it
+
+
+def test_cpu_html_chromium():
+    check(shutil.which("chromium"), "chromium not found (install chromium)")
+    with tempfile.TemporaryDirectory(prefix="hostprof-e2e-chromium-") as tmp:
+        with Burner(4) as b, Agent("--collectors", "cpu", "--pid", str(b.pid)) as agent:
+            b.go()
+            truth = b.finish()
+            time.sleep(1.5)  # the last second reaches the retention ring at a tick
+            status, headers, body = fetch(agent.base + "/flamegraph?since=10s")
+        check(status == 200, "/flamegraph answered %d: %r" % (status, body[:200]))
+        ctype = headers.get("Content-Type", "")
+        check(ctype.startswith("text/html"), "/flamegraph Content-Type %r" % ctype)
+        text = body.decode()
+        check_self_contained(text, "/flamegraph")
+        page = os.path.join(tmp, "flame.html")
+        with open(page, "w") as f:
+            f.write(text)
+        png = os.path.join(tmp, "shot.png")
+        chromium(["--screenshot=" + png, "--window-size=1200,800", "file://" + page], tmp)
+        if SCREENSHOT_KEEP:
+            shutil.copy(png, SCREENSHOT_KEEP)
+        check_screenshot(png)
+        _, want = truth.whole()
+        for leaf in LEAVES:
+            check_rendered_leaf(page, tmp, text, b.pid, leaf, want[leaf])
+
+
+def check_screenshot(png):
+    width, height, bpp, rows = png_decode(png)
+    check((width, height) == (1200, 800), "screenshot is %dx%d" % (width, height))
+    colors = png_colors(rows, bpp)
+    background = colors.most_common(1)[0][1] / (width * height)
+    # frames are filled boxes: several saturated colours that each cover a visible area
+    boxes = [c for c, n in colors.items() if n >= 300 and max(c[:3]) - min(c[:3]) > 40]
+    check(len(boxes) >= 3 and background <= 0.95, "screenshot does not look like a flame graph:"
+          " %d colours, %d saturated ones in boxes, %.0f%% background" % (
+              len(colors), len(boxes), background * 100))
+
+
+def page_data(text):
+    """The profile the page's script draws from (<script id="hp-data">)."""
+    m = re.search(r'<script id="hp-data" type="application/json">(.*?)</script>', text, re.S)
+    check(m, "no hp-data script in the flame graph page")
+    return json.loads(m.group(1))
+
+
+def focus_path(data, pid, chain):
+    """The page's #focus= path (child indices, children sorted by name) to the heaviest stack
+    of pid ending in chain, and that stack's names from the process node down."""
+    procs = [i for i, (_, p) in enumerate(data["procs"]) if p == pid]
+    check(len(procs) == 1, "pid %d is %d processes in hp-data" % (pid, len(procs)))
+    funcs = data["funcs"]
+    stacks = [st for st in data["stacks"] if st[0] == procs[0]]
+    names = lambda st: [funcs[f][0] for f in st[2:]]
+    mine = [st for st in stacks if chain_ok(names(st), chain)]
+    check(mine, "no stack ending in %s in hp-data" % ";".join(chain))
+    target = max(mine, key=lambda st: st[1])[2:]
+    shown = [i for i, p in enumerate(data["procs"]) if any(st[0] == i for st in data["stacks"])]
+    path = [shown.index(procs[0])]
+    for depth in range(len(target)):
+        ids = {st[2 + depth] for st in stacks
+               if st[2:2 + depth] == target[:depth] and len(st) > 2 + depth}
+        ordered = sorted(ids, key=lambda f: (funcs[f][0], 1 if funcs[f][2] else 0))
+        path.append(ordered.index(target[depth]))
+    return ".".join(map(str, path)), [funcs[f][0] for f in target]
+
+
+def check_rendered_leaf(page, tmp, text, pid, leaf, want_pct):
+    """Opens the page zoomed to leaf's stack and searching for leaf: after the script ran, the
+    DOM shows the stack's names as breadcrumbs and the leaf's share of the samples."""
+    path, names = focus_path(page_data(text), pid, CHAINS[leaf])
+    search = "/^%s$/" % re.escape(leaf)
+    url = "file://%s#focus=%s&search=%s" % (page, path, urllib.parse.quote(search, safe=""))
+    dom = chromium(["--dump-dom", url], tmp)
+    check(re.search(r'<body[^>]*data-status="ok"', dom), "%s: page script did not finish: %r"
+          % (leaf, re.findall(r'<div id="msg">.*?</div>', dom)))
+    crumbs = re.search(r'<div id="crumbs">(.*?)</div>', dom, re.S)
+    shown = html.unescape(re.sub(r"<[^>]+>", "", crumbs.group(1))) if crumbs else ""
+    want = " \u203a ".join(["all", "burner (%d)" % pid] + names)
+    check(shown == want, "%s: breadcrumbs %r, want %r" % (leaf, shown, want))
+    matched = re.search(r'<span id="matched">Matched: ([\d.]+)%', dom)
+    check(matched, "%s: no 'Matched:' figure after searching %s" % (leaf, search))
+    got = float(matched.group(1))
+    check(abs(got - want_pct) <= SHARE_TOLERANCE, "%s: page says it matched %.2f%%, the burner "
+          "measured %.1f%%" % (leaf, got, want_pct))
+
+
+# --- metrics ----------------------------------------------------------------------------------
+
+def test_cpu_metrics():
+    with Burner(9) as b, Agent("--pid", str(b.pid)) as agent:
+        b.go()
+        time.sleep(1.2)  # a full tick of samples in the counters, so both scrapes lag alike
+        t_before = time.monotonic()
+        before = agent.metrics()
+        doc, t0, _ = timed_profile(agent, "seconds=4")
+        time.sleep(max(0.0, t0 + doc["duration_seconds"] + 1.2 - time.monotonic()))
+        status, _, body = agent.get("/metrics")
+        t_after = time.monotonic()
+        truth = b.finish(stop=True)
+    check(status == 200, "/metrics answered %d" % status)
+    after = run.Metrics(body)
+    attach = after.select("hostprof_collector_attach_info", collector="cpu")
+    check([(l.get("path"), v) for l, v in attach] == [("perf_event", 1.0)],
+          "cpu attach info %s, want path=perf_event 1" % attach)
+    name = "hostprof_cpu_samples_total"
+    check(("%s" % name, "counter") in after.types, "%s is not typed counter" % name)
+    grew = after.value(name) - before.value(name)
+    check_count(grew, truth, t_before - 1, t_after - 1, "%s delta" % name)
+    check_count(doc["total_samples"], truth, t0, t0 + doc["duration_seconds"], "seconds=4")
+    check(grew >= doc["total_samples"], "%s grew %d, less than the %d samples of the profile "
+          "taken between the scrapes" % (name, grew, doc["total_samples"]))
+    drops = {l["reason"]: v for l, v in after.select("hostprof_events_dropped_total",
+                                                      collector="cpu")}
+    check(set(CPU_DROP_REASONS) <= set(drops), "cpu drop reasons %s, want all of %s"
+          % (sorted(drops), CPU_DROP_REASONS))
+    check(not any(drops.values()), "cpu drops on a single burner: %s" % drops)
+    run.promtool_check(body)
+
+
+TESTS = [
+    ("cpu_burner_leaves", test_cpu_burner_leaves),
+    ("cpu_burner_leaves_nopie", test_cpu_burner_leaves_nopie),
+    ("cpu_folded_grammar", test_cpu_folded_grammar),
+    ("cpu_pprof_go", test_cpu_pprof_go),
+    ("cpu_since", test_cpu_since),
+    ("cpu_concurrent_requests", test_cpu_concurrent_requests),
+    ("cpu_vs_perf", test_cpu_vs_perf),
+    ("cpu_container", test_cpu_container),
+    ("cpu_record_cli", test_cpu_record_cli),
+    ("cpu_html_chromium", test_cpu_html_chromium),
+    ("cpu_metrics", test_cpu_metrics),
+]

@@ -1,0 +1,923 @@
+/* Unit tests for the exporters: one hand-built profile (kernel frames, a demangled C++ name, a
+ * name with ';' and a newline) checked in every format, pprof decoded by a test-side reader. */
+#include <errno.h>
+#include <regex.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+#include <zlib.h>
+
+#include "export.h"
+#include "profile.h"
+
+#define PUSH_BACK "std::vector<int, std::allocator<int> >::push_back(int const&)"
+#define PUSH_BACK_MANGLED "_ZNSt6vectorIiSaIiEE9push_backERKi"
+#define WEIRD "weird;name\nwith newline"
+#define PERIOD (1000000000ull / 99)
+
+enum { F_MAIN, F_COMPUTE, F_HOT, F_PUSH, F_MEMCPY, F_WRITE, F_ENTRY, F_KSYS, F_WEIRD, F__N };
+
+static const struct {
+	const char *name, *system_name;
+	unsigned int mapping; /* 1 app, 2 libc, 3 kernel */
+	uint64_t addr;
+} fixture_frames[F__N] = {
+	[F_MAIN] = { "main", NULL, 1, 0x401000 },
+	[F_COMPUTE] = { "compute", NULL, 1, 0x401100 },
+	[F_HOT] = { "hot_leaf", NULL, 1, 0x401200 },
+	[F_PUSH] = { PUSH_BACK, PUSH_BACK_MANGLED, 1, 0x401300 },
+	[F_MEMCPY] = { "memcpy", NULL, 2, 0x7f0000001000 },
+	[F_WRITE] = { "__libc_write", NULL, 2, 0x7f0000002000 },
+	[F_ENTRY] = { "entry_SYSCALL_64", NULL, 3, 0xffffffff81000100 },
+	[F_KSYS] = { "ksys_write", NULL, 3, 0xffffffff81000200 },
+	[F_WEIRD] = { WEIRD, NULL, 1, 0x401400 },
+};
+
+/*
+ * Stacks (leaf first) and counts; total 110:
+ *   app 100  hot_leaf < compute < main                          70 (+2 added again later)
+ *   app 100  memcpy < push_back < compute < main                20
+ *   app 100  ksys_write < entry_SYSCALL_64 < __libc_write < main 10
+ *   app 200  hot_leaf < compute < main                           3
+ *   tool 300 weird < main                                        5
+ */
+static void fixture_build(struct hp_profile *p)
+{
+	static const struct hp_prof_mapping maps[] = {
+		{ 0x400000, 0x402000, 0, "/usr/bin/app", "b1d0", false },
+		{ 0x7f0000000000, 0x7f0000100000, 0x1000, "/usr/lib/libc.so.6", "c0ffee", false },
+		{ 0xffffffff81000000, 0xffffffff82000000, 0, "[kernel.kallsyms]", "", true },
+	};
+	static const struct {
+		uint32_t pid;
+		const char *comm;
+		int frames[5];
+		uint32_t n;
+		uint64_t count;
+	} stacks[] = {
+		{ 100, "app", { F_HOT, F_COMPUTE, F_MAIN }, 3, 70 },
+		{ 100, "app", { F_MEMCPY, F_PUSH, F_COMPUTE, F_MAIN }, 4, 20 },
+		{ 100, "app", { F_KSYS, F_ENTRY, F_WRITE, F_MAIN }, 4, 10 },
+		{ 200, "app", { F_HOT, F_COMPUTE, F_MAIN }, 3, 3 },
+		{ 300, "tool", { F_WEIRD, F_MAIN }, 2, 5 },
+		{ 100, "app", { F_HOT, F_COMPUTE, F_MAIN }, 3, 2 },
+	};
+	uint32_t ids[F__N];
+
+	hp_profile__init(p, 99);
+	p->start_unix_ns = 1700000000000000000ull;
+	p->duration_ns = 10000000000ull;
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(hp_profile__mapping(p, &maps[i]), i + 1);
+	for (int i = 0; i < F__N; i++) {
+		struct hp_prof_frame f = {
+			.function = fixture_frames[i].name,
+			.system_name = fixture_frames[i].system_name,
+			.address = fixture_frames[i].addr,
+			.mapping = fixture_frames[i].mapping,
+			.kernel = fixture_frames[i].mapping == 3,
+		};
+		int64_t id = hp_profile__frame(p, &f);
+
+		assert_true(id >= 0);
+		ids[i] = (uint32_t)id;
+	}
+	for (size_t i = 0; i < sizeof(stacks) / sizeof(stacks[0]); i++) {
+		uint32_t fr[5];
+
+		for (uint32_t j = 0; j < stacks[i].n; j++)
+			fr[j] = ids[stacks[i].frames[j]];
+		assert_int_equal(hp_profile__add(p, stacks[i].pid, stacks[i].comm, fr, stacks[i].n,
+						 stacks[i].count),
+				 0);
+	}
+	assert_int_equal(p->total, 110);
+	assert_int_equal(p->nsamples, 5);
+}
+
+struct fixture {
+	struct hp_profile p;
+	struct hp_buf out;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	fixture_build(&f->p);
+	hp_buf__init(&f->out);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	hp_profile__free(&f->p);
+	hp_buf__free(&f->out);
+	free(f);
+	return 0;
+}
+
+static const char *render(struct fixture *f, enum hp_export_format fmt)
+{
+	hp_buf__reset(&f->out);
+	assert_int_equal(hp_export__render(&f->p, fmt, &f->out), 0);
+	assert_false(f->out.oom);
+	assert_non_null(f->out.data);
+	return f->out.data;
+}
+
+/* --- folded ------------------------------------------------------------------------------- */
+
+static void test_folded_exact(void **state)
+{
+	const char *expected = "app;main;__libc_write;entry_SYSCALL_64_[k];ksys_write_[k] 10\n"
+			       "app;main;compute;hot_leaf 75\n"
+			       "app;main;compute;" PUSH_BACK ";memcpy 20\n"
+			       "tool;main;weird:name?with newline 5\n";
+
+	assert_string_equal(render(*state, HP_EXPORT_FOLDED), expected);
+}
+
+/* Every line of the output matches the folded grammar, whatever the names contain. */
+static void test_folded_grammar(void **state)
+{
+	static const char *const names[] = { "a;b;c",	 "\n",	   ";", "tab\there",
+					     "\r\n;;\n", "x y 12", "" };
+	struct hp_profile p;
+	struct hp_buf out;
+	regex_t re;
+	uint32_t fr[8];
+	char *line, *save = NULL;
+	int lines = 0;
+
+	(void)state;
+	hp_profile__init(&p, 49);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct hp_prof_frame f = { .function = names[i],
+					   .address = i + 1,
+					   .kernel = i & 1 };
+		int64_t id = hp_profile__frame(&p, &f);
+
+		assert_true(id >= 0);
+		fr[i] = (uint32_t)id;
+	}
+	assert_int_equal(hp_profile__add(&p, 1, "co;mm\n", fr, 7, 3), 0);
+	assert_int_equal(hp_profile__add(&p, 2, "", fr + 2, 3, 4), 0);
+	assert_int_equal(hp_profile__add(&p, 3, "zero", fr, 1, 0), 0); /* dropped: count 0 */
+	assert_int_equal(hp_profile__add(&p, 4, "nostack", NULL, 0, 1), 0);
+	hp_buf__init(&out);
+	assert_int_equal(hp_export__folded(&p, &out), 0);
+	assert_non_null(strstr(out.data, "\nnostack 1\n"));
+	assert_null(strstr(out.data, "zero"));
+	assert_int_equal(regcomp(&re, "^[^;\n]+(;[^;\n]+)* [0-9]+$", REG_EXTENDED | REG_NOSUB), 0);
+	for (line = strtok_r(out.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (regexec(&re, line, 0, NULL, 0) != 0)
+			fail_msg("line does not match the folded grammar: '%s'", line);
+		lines++;
+	}
+	assert_int_equal(lines, 3);
+	regfree(&re);
+	hp_buf__free(&out);
+	hp_profile__free(&p);
+}
+
+/* --- pprof: gunzip, then a minimal protobuf reader ----------------------------------------- */
+
+static unsigned char *gunzip(const char *data, size_t len, size_t *out_len)
+{
+	z_stream zs = { 0 };
+	size_t cap = 1 << 16, n = 0;
+	unsigned char *buf = malloc(cap);
+	int ret;
+
+	assert_non_null(buf);
+	assert_int_equal(inflateInit2(&zs, 15 + 16), Z_OK); /* gzip wrapper only */
+	zs.next_in = (unsigned char *)(uintptr_t)data;
+	zs.avail_in = (uInt)len;
+	do {
+		if (n == cap) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+		zs.next_out = buf + n;
+		zs.avail_out = (uInt)(cap - n);
+		ret = inflate(&zs, Z_NO_FLUSH);
+		assert_true(ret == Z_OK || ret == Z_STREAM_END);
+		n = cap - zs.avail_out;
+	} while (ret != Z_STREAM_END);
+	assert_int_equal(zs.avail_in, 0); /* nothing after the gzip member */
+	inflateEnd(&zs);
+	*out_len = n;
+	return buf;
+}
+
+struct pb {
+	const unsigned char *p, *end;
+};
+
+static uint64_t pb_varint(struct pb *r)
+{
+	uint64_t v = 0;
+
+	for (int shift = 0; shift < 64; shift += 7) {
+		assert_true(r->p < r->end);
+		v |= (uint64_t)(*r->p & 0x7f) << shift;
+		if (!(*r->p++ & 0x80))
+			return v;
+	}
+	fail_msg("varint too long");
+	return 0;
+}
+
+/* Reads the next field: varints in *v, length-delimited payloads in *sub. */
+static bool pb_next(struct pb *r, uint32_t *field, uint32_t *wire, uint64_t *v, struct pb *sub)
+{
+	uint64_t key;
+
+	if (r->p >= r->end)
+		return false;
+	key = pb_varint(r);
+	*field = (uint32_t)(key >> 3);
+	*wire = key & 7;
+	assert_true(*field > 0);
+	if (*wire == 0) {
+		*v = pb_varint(r);
+	} else if (*wire == 2) {
+		uint64_t len = pb_varint(r);
+
+		assert_true(len <= (uint64_t)(r->end - r->p));
+		sub->p = r->p;
+		sub->end = r->p + len;
+		r->p += len;
+	} else {
+		fail_msg("unexpected wire type %u", *wire);
+	}
+	return true;
+}
+
+/* A repeated uint64 field, packed (wire 2) or not (wire 0). */
+static size_t pb_repeated(uint32_t wire, uint64_t v, struct pb *sub, uint64_t *out, size_t n,
+			  size_t max)
+{
+	if (wire == 0) {
+		assert_true(n < max);
+		out[n++] = v;
+		return n;
+	}
+	while (sub->p < sub->end) {
+		assert_true(n < max);
+		out[n++] = pb_varint(sub);
+	}
+	return n;
+}
+
+struct dec {
+	char *strings[64];
+	size_t nstrings;
+	uint64_t sample_type[4][2];
+	size_t ntypes;
+	struct dec_sample {
+		uint64_t loc[16], val[4];
+		size_t nloc, nval;
+		struct {
+			uint64_t key, str, num;
+		} labels[4];
+		size_t nlabels;
+	} samples[16];
+	size_t nsamples;
+	struct {
+		uint64_t id, mapping, address, function;
+	} locs[16];
+	size_t nlocs;
+	struct {
+		uint64_t id, name, system_name;
+	} funcs[16];
+	size_t nfuncs;
+	struct {
+		uint64_t id, start, limit, offset, filename, build_id, has_functions;
+	} maps[4];
+	size_t nmaps;
+	uint64_t time_nanos, duration_nanos, period, period_type[2];
+};
+
+static void dec_value_type(struct pb *r, uint64_t out[2])
+{
+	uint32_t field, wire;
+	uint64_t v = 0;
+	struct pb sub;
+
+	while (pb_next(r, &field, &wire, &v, &sub))
+		if (field == 1 || field == 2)
+			out[field - 1] = v;
+}
+
+static void dec_sample(struct pb *r, struct dec_sample *s)
+{
+	uint32_t field, wire, f2, w2;
+	uint64_t v = 0, v2 = 0;
+	struct pb sub, sub2;
+
+	while (pb_next(r, &field, &wire, &v, &sub)) {
+		if (field == 1) {
+			s->nloc = pb_repeated(wire, v, &sub, s->loc, s->nloc, 16);
+		} else if (field == 2) {
+			s->nval = pb_repeated(wire, v, &sub, s->val, s->nval, 4);
+		} else if (field == 3) {
+			assert_true(s->nlabels < 4);
+			while (pb_next(&sub, &f2, &w2, &v2, &sub2)) {
+				if (f2 == 1)
+					s->labels[s->nlabels].key = v2;
+				else if (f2 == 2)
+					s->labels[s->nlabels].str = v2;
+				else if (f2 == 3)
+					s->labels[s->nlabels].num = v2;
+			}
+			s->nlabels++;
+		}
+	}
+}
+
+static void dec_profile(const unsigned char *data, size_t len, struct dec *d)
+{
+	struct pb r = { data, data + len }, sub, sub2, line;
+	uint32_t field, wire, f2, w2, f3, w3;
+	uint64_t v = 0, v2 = 0, v3 = 0;
+
+	memset(d, 0, sizeof(*d));
+	while (pb_next(&r, &field, &wire, &v, &sub)) {
+		switch (field) {
+		case 1:
+			assert_true(d->ntypes < 4);
+			dec_value_type(&sub, d->sample_type[d->ntypes++]);
+			break;
+		case 2:
+			assert_true(d->nsamples < 16);
+			dec_sample(&sub, &d->samples[d->nsamples++]);
+			break;
+		case 3:
+			assert_true(d->nmaps < 4);
+			while (pb_next(&sub, &f2, &w2, &v2, &sub2)) {
+				uint64_t *m = &d->maps[d->nmaps].id;
+
+				if (f2 >= 1 && f2 <= 7)
+					m[f2 - 1] = v2;
+			}
+			d->nmaps++;
+			break;
+		case 4:
+			assert_true(d->nlocs < 16);
+			while (pb_next(&sub, &f2, &w2, &v2, &sub2)) {
+				if (f2 == 1)
+					d->locs[d->nlocs].id = v2;
+				else if (f2 == 2)
+					d->locs[d->nlocs].mapping = v2;
+				else if (f2 == 3)
+					d->locs[d->nlocs].address = v2;
+				else if (f2 == 4)
+					while (pb_next(&sub2, &f3, &w3, &v3, &line))
+						if (f3 == 1)
+							d->locs[d->nlocs].function = v3;
+			}
+			d->nlocs++;
+			break;
+		case 5:
+			assert_true(d->nfuncs < 16);
+			while (pb_next(&sub, &f2, &w2, &v2, &sub2)) {
+				if (f2 == 1)
+					d->funcs[d->nfuncs].id = v2;
+				else if (f2 == 2)
+					d->funcs[d->nfuncs].name = v2;
+				else if (f2 == 3)
+					d->funcs[d->nfuncs].system_name = v2;
+			}
+			d->nfuncs++;
+			break;
+		case 6:
+			assert_int_equal(wire, 2);
+			assert_true(d->nstrings < 64);
+			d->strings[d->nstrings] =
+			    strndup((const char *)sub.p, (size_t)(sub.end - sub.p));
+			assert_non_null(d->strings[d->nstrings++]);
+			break;
+		case 9:
+			d->time_nanos = v;
+			break;
+		case 10:
+			d->duration_nanos = v;
+			break;
+		case 11:
+			dec_value_type(&sub, d->period_type);
+			break;
+		case 12:
+			d->period = v;
+			break;
+		default:
+			fail_msg("unexpected Profile field %u", field);
+		}
+	}
+}
+
+static void dec_free(struct dec *d)
+{
+	for (size_t i = 0; i < d->nstrings; i++)
+		free(d->strings[i]);
+}
+
+static const char *dec_str(const struct dec *d, uint64_t i)
+{
+	assert_true(i < d->nstrings);
+	return d->strings[i];
+}
+
+static const char *dec_loc_func(const struct dec *d, uint64_t loc_id)
+{
+	for (size_t i = 0; i < d->nlocs; i++) {
+		if (d->locs[i].id != loc_id)
+			continue;
+		for (size_t j = 0; j < d->nfuncs; j++)
+			if (d->funcs[j].id == d->locs[i].function)
+				return dec_str(d, d->funcs[j].name);
+	}
+	fail_msg("location %llu has no function", (unsigned long long)loc_id);
+	return NULL;
+}
+
+/* The stack of sample s as "leaf<...<root". */
+static void dec_stack(const struct dec *d, const struct dec_sample *s, char *out, size_t size)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < s->nloc; i++)
+		n += (size_t)snprintf(out + n, size - n, "%s%s", i ? "<" : "",
+				      dec_loc_func(d, s->loc[i]));
+}
+
+static const char *dec_label_str(const struct dec *d, const struct dec_sample *s, const char *k)
+{
+	for (size_t i = 0; i < s->nlabels; i++)
+		if (strcmp(dec_str(d, s->labels[i].key), k) == 0)
+			return dec_str(d, s->labels[i].str);
+	return NULL;
+}
+
+static int64_t dec_label_num(const struct dec *d, const struct dec_sample *s, const char *k)
+{
+	for (size_t i = 0; i < s->nlabels; i++)
+		if (strcmp(dec_str(d, s->labels[i].key), k) == 0)
+			return (int64_t)s->labels[i].num;
+	return -1;
+}
+
+static void test_pprof(void **state)
+{
+	static const struct {
+		const char *stack, *comm;
+		int64_t pid;
+		uint64_t count;
+	} want[] = {
+		{ "hot_leaf<compute<main", "app", 100, 72 },
+		{ "memcpy<" PUSH_BACK "<compute<main", "app", 100, 20 },
+		{ "ksys_write<entry_SYSCALL_64<__libc_write<main", "app", 100, 10 },
+		{ "hot_leaf<compute<main", "app", 200, 3 },
+		{ WEIRD "<main", "tool", 300, 5 },
+	};
+	struct fixture *f = *state;
+	unsigned char *raw;
+	size_t len;
+	struct dec d;
+	char stack[512];
+
+	render(f, HP_EXPORT_PPROF);
+	assert_true(f->out.len > 18);
+	assert_int_equal((unsigned char)f->out.data[0], 0x1f); /* gzip magic */
+	assert_int_equal((unsigned char)f->out.data[1], 0x8b);
+	raw = gunzip(f->out.data, f->out.len, &len);
+	dec_profile(raw, len, &d);
+
+	assert_true(d.nstrings > 0);
+	assert_string_equal(d.strings[0], "");
+	for (size_t i = 1; i < d.nstrings; i++) /* no duplicates */
+		for (size_t j = i + 1; j < d.nstrings; j++)
+			assert_string_not_equal(d.strings[i], d.strings[j]);
+	assert_int_equal(d.ntypes, 2);
+	assert_string_equal(dec_str(&d, d.sample_type[0][0]), "samples");
+	assert_string_equal(dec_str(&d, d.sample_type[0][1]), "count");
+	assert_string_equal(dec_str(&d, d.sample_type[1][0]), "cpu");
+	assert_string_equal(dec_str(&d, d.sample_type[1][1]), "nanoseconds");
+	assert_string_equal(dec_str(&d, d.period_type[0]), "cpu");
+	assert_string_equal(dec_str(&d, d.period_type[1]), "nanoseconds");
+	assert_int_equal(d.period, PERIOD);
+	assert_int_equal(d.time_nanos, 1700000000000000000ull);
+	assert_int_equal(d.duration_nanos, 10000000000ull);
+
+	assert_int_equal(d.nsamples, 5);
+	for (size_t i = 0; i < 5; i++) {
+		const struct dec_sample *s = &d.samples[i];
+
+		dec_stack(&d, s, stack, sizeof(stack));
+		assert_string_equal(stack, want[i].stack);
+		assert_int_equal(s->nval, 2);
+		assert_int_equal(s->val[0], want[i].count);
+		assert_int_equal(s->val[1], want[i].count * PERIOD);
+		assert_string_equal(dec_label_str(&d, s, "comm"), want[i].comm);
+		assert_int_equal(dec_label_num(&d, s, "pid"), want[i].pid);
+	}
+
+	/* locations: one per frame, with its mapping and address */
+	assert_int_equal(d.nlocs, F__N);
+	assert_int_equal(d.nfuncs, F__N);
+	for (size_t i = 0; i < d.nlocs; i++) {
+		assert_int_equal(d.locs[i].id, i + 1);
+		assert_int_equal(d.locs[i].address, fixture_frames[i].addr);
+		assert_int_equal(d.locs[i].mapping, fixture_frames[i].mapping);
+		assert_string_equal(dec_loc_func(&d, d.locs[i].id), fixture_frames[i].name);
+	}
+	for (size_t i = 0; i < d.nfuncs; i++)
+		if (strcmp(dec_str(&d, d.funcs[i].name), PUSH_BACK) == 0)
+			assert_string_equal(dec_str(&d, d.funcs[i].system_name), PUSH_BACK_MANGLED);
+
+	assert_int_equal(d.nmaps, 3);
+	assert_int_equal(d.maps[0].id, 1);
+	assert_string_equal(dec_str(&d, d.maps[0].filename), "/usr/bin/app");
+	assert_string_equal(dec_str(&d, d.maps[0].build_id), "b1d0");
+	assert_int_equal(d.maps[0].start, 0x400000);
+	assert_int_equal(d.maps[0].limit, 0x402000);
+	assert_int_equal(d.maps[0].has_functions, 1);
+	assert_string_equal(dec_str(&d, d.maps[1].build_id), "c0ffee");
+	assert_int_equal(d.maps[1].offset, 0x1000);
+	assert_string_equal(dec_str(&d, d.maps[2].filename), "[kernel.kallsyms]");
+	assert_string_equal(dec_str(&d, d.maps[2].build_id), "");
+	dec_free(&d);
+	free(raw);
+}
+
+/* An empty profile still encodes the sample types, period and an "" string table. */
+static void test_pprof_empty(void **state)
+{
+	struct hp_profile p;
+	struct hp_buf out;
+	unsigned char *raw;
+	size_t len;
+	struct dec d;
+
+	(void)state;
+	hp_profile__init(&p, 0);
+	hp_buf__init(&out);
+	assert_int_equal(hp_export__pprof(&p, &out), 0);
+	raw = gunzip(out.data, out.len, &len);
+	dec_profile(raw, len, &d);
+	assert_string_equal(d.strings[0], "");
+	assert_int_equal(d.ntypes, 2);
+	assert_int_equal(d.nsamples, 0);
+	assert_int_equal(d.period, 0);
+	dec_free(&d);
+	free(raw);
+	hp_buf__free(&out);
+	hp_profile__free(&p);
+}
+
+/* --- speedscope --------------------------------------------------------------------------- */
+
+static const char *ss_frame(cJSON *frames, cJSON *idx)
+{
+	cJSON *fr = cJSON_GetArrayItem(frames, idx->valueint);
+
+	assert_non_null(fr);
+	return cJSON_GetObjectItem(fr, "name")->valuestring;
+}
+
+static const char *ss_profile_name(cJSON *profiles, int i)
+{
+	return cJSON_GetObjectItem(cJSON_GetArrayItem(profiles, i), "name")->valuestring;
+}
+
+static void test_speedscope(void **state)
+{
+	cJSON *root = cJSON_Parse(render(*state, HP_EXPORT_SPEEDSCOPE));
+	cJSON *frames, *profiles, *prof, *samples, *weights, *s0, *fr;
+	double sum = 0;
+	int found = 0;
+
+	assert_non_null(root);
+	assert_string_equal(cJSON_GetObjectItem(root, "$schema")->valuestring,
+			    "https://www.speedscope.app/file-format-schema.json");
+	frames = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "shared"), "frames");
+	assert_int_equal(cJSON_GetArraySize(frames), F__N);
+	cJSON_ArrayForEach(fr, frames)
+	{
+		const char *name = cJSON_GetObjectItem(fr, "name")->valuestring;
+
+		if (strcmp(name, PUSH_BACK) == 0 || strcmp(name, WEIRD) == 0)
+			found++;
+		if (strcmp(name, "ksys_write") == 0)
+			assert_string_equal(cJSON_GetObjectItem(fr, "file")->valuestring,
+					    "[kernel.kallsyms]");
+	}
+	assert_int_equal(found, 2); /* names kept verbatim, JSON-escaped */
+
+	profiles = cJSON_GetObjectItem(root, "profiles");
+	assert_int_equal(cJSON_GetArraySize(profiles), 3);
+	/* heaviest process first */
+	assert_string_equal(ss_profile_name(profiles, 0), "app (100)");
+	assert_string_equal(ss_profile_name(profiles, 1), "tool (300)");
+	assert_string_equal(ss_profile_name(profiles, 2), "app (200)");
+	prof = cJSON_GetArrayItem(profiles, 0);
+	assert_string_equal(cJSON_GetObjectItem(prof, "type")->valuestring, "sampled");
+	assert_string_equal(cJSON_GetObjectItem(prof, "unit")->valuestring, "nanoseconds");
+	samples = cJSON_GetObjectItem(prof, "samples");
+	weights = cJSON_GetObjectItem(prof, "weights");
+	assert_int_equal(cJSON_GetArraySize(samples), 3);
+	assert_int_equal(cJSON_GetArraySize(weights), 3);
+	/* root first: main, compute, hot_leaf */
+	s0 = cJSON_GetArrayItem(samples, 0);
+	assert_int_equal(cJSON_GetArraySize(s0), 3);
+	assert_string_equal(ss_frame(frames, cJSON_GetArrayItem(s0, 0)), "main");
+	assert_string_equal(ss_frame(frames, cJSON_GetArrayItem(s0, 1)), "compute");
+	assert_string_equal(ss_frame(frames, cJSON_GetArrayItem(s0, 2)), "hot_leaf");
+	assert_true(cJSON_GetArrayItem(weights, 0)->valuedouble == 72.0 * PERIOD);
+	cJSON_ArrayForEach(fr, weights) sum += fr->valuedouble;
+	assert_true(sum == cJSON_GetObjectItem(prof, "endValue")->valuedouble);
+	assert_true(sum == 102.0 * PERIOD);
+	cJSON_Delete(root);
+}
+
+/* --- JSON API ----------------------------------------------------------------------------- */
+
+static void test_json(void **state)
+{
+	static const struct {
+		const char *function, *module;
+		double self, self_pct, total, total_pct;
+	} want[] = {
+		{ "hot_leaf", "/usr/bin/app", 75, 68.18, 75, 68.18 },
+		{ "memcpy", "/usr/lib/libc.so.6", 20, 18.18, 20, 18.18 },
+		{ "ksys_write", "[kernel.kallsyms]", 10, 9.09, 10, 9.09 },
+		{ WEIRD, "/usr/bin/app", 5, 4.55, 5, 4.55 },
+		{ "main", "/usr/bin/app", 0, 0, 110, 100 },
+		{ "compute", "/usr/bin/app", 0, 0, 95, 86.36 },
+		{ PUSH_BACK, "/usr/bin/app", 0, 0, 20, 18.18 },
+		{ "__libc_write", "/usr/lib/libc.so.6", 0, 0, 10, 9.09 },
+		{ "entry_SYSCALL_64", "[kernel.kallsyms]", 0, 0, 10, 9.09 },
+	};
+	cJSON *root = cJSON_Parse(render(*state, HP_EXPORT_JSON));
+	cJSON *top, *stacks, *s, *frames;
+
+	assert_non_null(root);
+	assert_int_equal(cJSON_GetObjectItem(root, "frequency")->valueint, 99);
+	assert_true(cJSON_GetObjectItem(root, "period_ns")->valuedouble == PERIOD);
+	assert_true(cJSON_GetObjectItem(root, "duration_seconds")->valuedouble == 10.0);
+	assert_int_equal(cJSON_GetObjectItem(root, "total_samples")->valueint, 110);
+	top = cJSON_GetObjectItem(root, "top");
+	assert_int_equal(cJSON_GetArraySize(top), 9);
+	for (int i = 0; i < 9; i++) {
+		cJSON *t = cJSON_GetArrayItem(top, i);
+
+		assert_string_equal(cJSON_GetObjectItem(t, "function")->valuestring,
+				    want[i].function);
+		assert_string_equal(cJSON_GetObjectItem(t, "module")->valuestring, want[i].module);
+		assert_true(cJSON_GetObjectItem(t, "self")->valuedouble == want[i].self);
+		assert_true(cJSON_GetObjectItem(t, "total")->valuedouble == want[i].total);
+		assert_true(cJSON_GetObjectItem(t, "self_percent")->valuedouble ==
+			    want[i].self_pct);
+		assert_true(cJSON_GetObjectItem(t, "total_percent")->valuedouble ==
+			    want[i].total_pct);
+	}
+	stacks = cJSON_GetObjectItem(root, "stacks");
+	assert_int_equal(cJSON_GetArraySize(stacks), 5);
+	s = cJSON_GetArrayItem(stacks, 0); /* biggest first */
+	assert_int_equal(cJSON_GetObjectItem(s, "pid")->valueint, 100);
+	assert_string_equal(cJSON_GetObjectItem(s, "comm")->valuestring, "app");
+	assert_int_equal(cJSON_GetObjectItem(s, "count")->valueint, 72);
+	frames = cJSON_GetObjectItem(s, "frames");
+	assert_int_equal(cJSON_GetArraySize(frames), 3);
+	assert_string_equal(cJSON_GetArrayItem(frames, 0)->valuestring, "main");
+	assert_string_equal(cJSON_GetArrayItem(frames, 2)->valuestring, "hot_leaf");
+	s = cJSON_GetArrayItem(stacks, 4);
+	assert_int_equal(cJSON_GetObjectItem(s, "count")->valueint, 3);
+	assert_int_equal(cJSON_GetObjectItem(s, "pid")->valueint, 200);
+	cJSON_Delete(root);
+}
+
+static size_t count_substr(const char *s, const char *sub)
+{
+	size_t n = 0;
+
+	for (s = strstr(s, sub); s; s = strstr(s + 1, sub))
+		n++;
+	return n;
+}
+
+/* Names that are not valid UTF-8 or hold control characters still give valid JSON. */
+static void test_json_escaping(void **state)
+{
+	struct hp_profile p;
+	struct hp_buf out;
+	struct hp_prof_frame f = { .function = "bad\xff\xfe utf8 \"q\" \\ \x01 </script>",
+				   .address = 1 };
+	uint32_t id;
+	cJSON *root;
+
+	(void)state;
+	hp_profile__init(&p, 99);
+	id = (uint32_t)hp_profile__frame(&p, &f);
+	assert_int_equal(hp_profile__add(&p, 1, "c\xc3\xa9\xe2\x80\xa8", &id, 1, 1), 0);
+	for (int fmt = HP_EXPORT_SPEEDSCOPE; fmt <= HP_EXPORT_JSON; fmt++) {
+		hp_buf__init(&out);
+		assert_int_equal(hp_export__render(&p, fmt, &out), 0);
+		assert_null(strstr(out.data, "\xff"));
+		root = cJSON_Parse(out.data);
+		assert_non_null(root);
+		cJSON_Delete(root);
+		hp_buf__free(&out);
+	}
+	hp_buf__init(&out);
+	assert_int_equal(hp_export__json(&p, &out), 0);
+	assert_non_null(strstr(out.data, "\"bad\\ufffd\\ufffd utf8 \\\"q\\\" \\\\ \\u0001 "
+					 "</script>\""));
+	assert_non_null(strstr(out.data, "\"c\xc3\xa9\\u2028\"")); /* é kept, U+2028 escaped */
+	hp_buf__reset(&out);
+	/* inside the HTML page the same name cannot close the data element */
+	assert_int_equal(hp_export__html(&p, &out), 0);
+	assert_int_equal(count_substr(out.data, "</script>"), 2);
+	assert_non_null(strstr(out.data, "\"bad\\ufffd\\ufffd utf8 \\\"q\\\" \\\\ \\u0001 "
+					 "\\u003c/script\\u003e\""));
+	hp_buf__free(&out);
+	hp_profile__free(&p);
+}
+
+/* --- HTML --------------------------------------------------------------------------------- */
+
+static void test_html(void **state)
+{
+	const char *html = render(*state, HP_EXPORT_HTML);
+	const char *data, *end;
+
+	assert_true(strncmp(html, "<!DOCTYPE html>", 15) == 0);
+	assert_non_null(strstr(html, "</html>\n"));
+	/* self-contained: nothing fetched, no external script or style */
+	assert_null(strstr(html, "http://"));
+	assert_null(strstr(html, "https://"));
+	assert_null(strstr(html, "src="));
+	assert_null(strstr(html, "<link"));
+	/* the data block: exactly two script elements, the data one first */
+	assert_int_equal(count_substr(html, "<script"), 2);
+	assert_int_equal(count_substr(html, "</script>"), 2);
+	data = strstr(html, "<script id=\"hp-data\" type=\"application/json\">");
+	assert_non_null(data);
+	data = strchr(data, '>') + 1;
+	end = strstr(data, "</script>");
+	{
+		char *json = strndup(data, (size_t)(end - data));
+		cJSON *root, *funcs, *procs, *stacks, *st;
+
+		assert_non_null(json);
+		root = cJSON_Parse(json);
+		assert_non_null(root);
+		assert_int_equal(cJSON_GetObjectItem(root, "total")->valueint, 110);
+		assert_int_equal(cJSON_GetObjectItem(root, "frequency")->valueint, 99);
+		funcs = cJSON_GetObjectItem(root, "funcs");
+		procs = cJSON_GetObjectItem(root, "procs");
+		stacks = cJSON_GetObjectItem(root, "stacks");
+		assert_int_equal(cJSON_GetArraySize(funcs), F__N);
+		assert_int_equal(cJSON_GetArraySize(procs), 3);
+		assert_string_equal(
+		    cJSON_GetArrayItem(cJSON_GetArrayItem(procs, 0), 0)->valuestring, "app");
+		assert_int_equal(cJSON_GetArrayItem(cJSON_GetArrayItem(procs, 0), 1)->valueint,
+				 100);
+		assert_int_equal(cJSON_GetArraySize(stacks), 5);
+		/* [proc, count, root .. leaf]: the kernel leaf of the syscall stack */
+		st = cJSON_GetArrayItem(stacks, 2);
+		assert_int_equal(cJSON_GetArrayItem(st, 1)->valueint, 10);
+		{
+			cJSON *leaf = cJSON_GetArrayItem(
+			    funcs, cJSON_GetArrayItem(st, cJSON_GetArraySize(st) - 1)->valueint);
+
+			assert_string_equal(cJSON_GetArrayItem(leaf, 0)->valuestring, "ksys_write");
+			assert_int_equal(cJSON_GetArrayItem(leaf, 2)->valueint, 1);
+		}
+		cJSON_Delete(root);
+		free(json);
+	}
+	/* '<' is escaped in the embedded data, so the C++ name appears in its escaped form */
+	assert_non_null(strstr(html, "\"std::vector\\u003cint, std::allocator\\u003cint\\u003e "
+				     "\\u003e::push_back(int const\\u0026)\""));
+	assert_non_null(strstr(html, "\"weird;name\\nwith newline\""));
+}
+
+/* --- format names and dispatch ------------------------------------------------------------ */
+
+static void test_formats(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(hp_export__parse_format("folded"), HP_EXPORT_FOLDED);
+	assert_int_equal(hp_export__parse_format("pprof"), HP_EXPORT_PPROF);
+	assert_int_equal(hp_export__parse_format("speedscope"), HP_EXPORT_SPEEDSCOPE);
+	assert_int_equal(hp_export__parse_format("json"), HP_EXPORT_JSON);
+	assert_int_equal(hp_export__parse_format("html"), HP_EXPORT_HTML);
+	assert_int_equal(hp_export__parse_format("svg"), -1);
+	assert_int_equal(hp_export__parse_format(""), -1);
+	assert_int_equal(hp_export__parse_format(NULL), -1);
+	for (int i = 0; i < HP_EXPORT__COUNT; i++)
+		assert_int_equal(hp_export__parse_format(hp_export__format_name(i)), i);
+	assert_null(hp_export__format_name(HP_EXPORT__COUNT));
+
+	assert_int_equal(hp_export__format_from_path("out.folded"), HP_EXPORT_FOLDED);
+	assert_int_equal(hp_export__format_from_path("/tmp/x.txt"), HP_EXPORT_FOLDED);
+	assert_int_equal(hp_export__format_from_path("cpu.pb.gz"), HP_EXPORT_PPROF);
+	assert_int_equal(hp_export__format_from_path("cpu.PPROF"), HP_EXPORT_PPROF);
+	assert_int_equal(hp_export__format_from_path("a.speedscope.json"), HP_EXPORT_SPEEDSCOPE);
+	assert_int_equal(hp_export__format_from_path("a.json"), HP_EXPORT_JSON);
+	assert_int_equal(hp_export__format_from_path("flame.html"), HP_EXPORT_HTML);
+	assert_int_equal(hp_export__format_from_path("flame.htm"), HP_EXPORT_HTML);
+	assert_int_equal(hp_export__format_from_path("profile"), -1);
+	assert_int_equal(hp_export__format_from_path("x.gz"), -1);
+	assert_int_equal(hp_export__format_from_path(".json"), -1);
+	assert_int_equal(hp_export__format_from_path("dir/.html"), -1);
+	assert_int_equal(hp_export__format_from_path(NULL), -1);
+
+	assert_string_equal(hp_export__content_type(HP_EXPORT_PPROF), "application/octet-stream");
+	assert_string_equal(hp_export__content_type(HP_EXPORT_FOLDED), "text/plain; charset=utf-8");
+	assert_string_equal(hp_export__content_type(HP_EXPORT_JSON), "application/json");
+	assert_string_equal(hp_export__content_type(HP_EXPORT_SPEEDSCOPE), "application/json");
+	assert_string_equal(hp_export__content_type(HP_EXPORT_HTML), "text/html; charset=utf-8");
+
+	hp_buf__reset(&f->out);
+	assert_int_equal(hp_export__render(&f->p, HP_EXPORT__COUNT, &f->out), -EINVAL);
+	/* render appends: two folded renders are the text twice */
+	render(f, HP_EXPORT_FOLDED);
+	{
+		size_t once = f->out.len;
+
+		assert_int_equal(hp_export__render(&f->p, HP_EXPORT_FOLDED, &f->out), 0);
+		assert_int_equal(f->out.len, 2 * once);
+	}
+}
+
+/* Filtering first, then exporting: only the chosen process remains anywhere. */
+static void test_filtered_export(void **state)
+{
+	struct fixture *f = *state;
+
+	hp_profile__filter(&f->p, 300, NULL);
+	assert_string_equal(render(f, HP_EXPORT_FOLDED), "tool;main;weird:name?with newline 5\n");
+	render(f, HP_EXPORT_JSON);
+	assert_null(strstr(f->out.data, "hot_leaf"));
+	assert_non_null(strstr(f->out.data, "\"total_samples\":5"));
+	render(f, HP_EXPORT_HTML);
+	assert_null(strstr(f->out.data, "memcpy"));
+}
+
+/* Empty profiles render in every format. */
+static void test_empty(void **state)
+{
+	struct hp_profile p;
+	struct hp_buf out;
+	cJSON *root;
+
+	(void)state;
+	hp_profile__init(&p, 99);
+	for (int fmt = 0; fmt < HP_EXPORT__COUNT; fmt++) {
+		hp_buf__init(&out);
+		assert_int_equal(hp_export__render(&p, fmt, &out), 0);
+		if (fmt == HP_EXPORT_JSON || fmt == HP_EXPORT_SPEEDSCOPE) {
+			root = cJSON_Parse(out.data);
+			assert_non_null(root);
+			cJSON_Delete(root);
+		}
+		hp_buf__free(&out);
+	}
+	hp_profile__free(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_folded_exact, setup, teardown),
+		cmocka_unit_test(test_folded_grammar),
+		cmocka_unit_test_setup_teardown(test_pprof, setup, teardown),
+		cmocka_unit_test(test_pprof_empty),
+		cmocka_unit_test_setup_teardown(test_speedscope, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json, setup, teardown),
+		cmocka_unit_test(test_json_escaping),
+		cmocka_unit_test_setup_teardown(test_html, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_formats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_filtered_export, setup, teardown),
+		cmocka_unit_test(test_empty),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

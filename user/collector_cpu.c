@@ -1,0 +1,338 @@
+/* The CPU sampling collector: opens a cpu-clock perf event on every online CPU with
+ * bpf/cpu.bpf.c attached, drains its double-buffered maps every tick, symbolizes the stacks and
+ * keeps them in retention segments for the profile endpoints and "hostprof record". */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/perf_event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector.h"
+#include "collector_cpu.h"
+#include "cpu.skel.h"
+#include "cpulist.h"
+#include "log.h"
+#include "prom.h"
+#include "stack_resolve.h"
+
+static const char *const drop_reasons[HP_CPU_DROP__COUNT] = {
+	[HP_CPU_DROP_COUNTS_FULL] = "counts_map_full",
+	[HP_CPU_DROP_STACKS_FULL] = "stack_map_full",
+	[HP_CPU_DROP_STACK_COLLISION] = "stack_hash_collision",
+	[HP_CPU_DROP_KSTACK_ERROR] = "kernel_stack_error",
+	[HP_CPU_DROP_USTACK_ERROR] = "user_stack_error",
+	[HP_CPU_DROP_TRUNCATED] = "stack_truncated",
+	[HP_CPU_DROP_NOTIFY_FULL] = "new_process_notification_lost",
+	[HP_CPU_DROP_COUNTS_UPDATE] = "counts_map_update_failed",
+	[HP_CPU_DROP_STACK_UPDATE] = "stack_map_update_failed",
+};
+
+static struct cpu_state *state(struct hp_collector *c)
+{
+	return c->priv;
+}
+
+static int cpu__open(struct hp_collector *c, enum hp_attach_path path)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts);
+	const struct hp_config *cfg = c->cfg;
+	struct cpu_state *s;
+	pthread_condattr_t attr;
+	int err;
+
+	(void)path;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	c->priv = s;
+	s->cgroup_fd = -1;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->wake, &attr);
+	pthread_condattr_destroy(&attr);
+
+	s->ncpus = libbpf_num_possible_cpus();
+	if (s->ncpus <= 0)
+		return s->ncpus ? s->ncpus : -EINVAL;
+	err = hp_cpulist__online(NULL, &s->online, &s->nonline);
+	if (err) {
+		hp_error("cpu: cannot read the online CPU list: %s", strerror(-err));
+		return err;
+	}
+	if (cfg->btf_path)
+		opts.btf_custom_path = cfg->btf_path;
+	s->skel = cpu_bpf__open_opts(&opts);
+	if (!s->skel)
+		return -errno;
+	s->skel->rodata->filter_tgid = (__u32)cfg->pid;
+	s->skel->rodata->filter_cgroup = cfg->cgroup_path != NULL;
+	s->skel->rodata->kernel_stacks = cfg->kernel_stacks;
+	s->skel->rodata->user_stacks = cfg->user_stacks;
+	/* A 1 s drain sees at most frequency * CPUs samples, each with up to two distinct stacks;
+	 * twice that leaves room for a late drain. --max-stacks caps it. */
+	s->max_entries = 1024;
+	while (s->max_entries < 4ULL * cfg->frequency * s->nonline &&
+	       s->max_entries < cfg->cpu_map_entries)
+		s->max_entries *= 2;
+	if (s->max_entries > cfg->cpu_map_entries)
+		s->max_entries = cfg->cpu_map_entries;
+	bpf_map__set_max_entries(s->skel->maps.counts0, (__u32)s->max_entries);
+	bpf_map__set_max_entries(s->skel->maps.counts1, (__u32)s->max_entries);
+	bpf_map__set_max_entries(s->skel->maps.stacks0, (__u32)s->max_entries);
+	bpf_map__set_max_entries(s->skel->maps.stacks1, (__u32)s->max_entries);
+	return 0;
+}
+
+static int cpu__on_new_proc(void *ctx, void *data, size_t size)
+{
+	struct cpu_state *s = ctx;
+	const struct hp_cpu_new_proc *ev = data;
+
+	if (size >= sizeof(*ev))
+		hp_symbolizer__capture(s->sym, (pid_t)ev->tgid);
+	return 0;
+}
+
+static int cpu__load(struct hp_collector *c)
+{
+	struct cpu_state *s = state(c);
+	__u32 zero = 0;
+	int err;
+
+	err = cpu_bpf__load(s->skel);
+	if (err)
+		return err;
+	if (c->cfg->cgroup_path) {
+		s->cgroup_fd = open(c->cfg->cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (s->cgroup_fd < 0 ||
+		    bpf_map_update_elem(bpf_map__fd(s->skel->maps.cgroup_filter), &zero,
+					&s->cgroup_fd, BPF_ANY))
+			return -errno;
+	}
+	s->sym = hp_symbolizer__new(&(struct hp_symbolizer_opts){
+	    .max_elf_files = HP_CPU_SYM_ELF_FILES, .max_processes = HP_CPU_SYM_PROCESSES });
+	s->keys = calloc(s->max_entries, sizeof(*s->keys));
+	s->counts = calloc(s->max_entries, sizeof(*s->counts));
+	if (!s->sym || !s->keys || !s->counts)
+		return -ENOMEM;
+	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.new_procs), cpu__on_new_proc, s, NULL);
+	if (!s->rb)
+		return -errno;
+	return 0;
+}
+
+static void *cpu__notify_loop(void *arg)
+{
+	struct cpu_state *s = arg;
+
+	while (!s->notify_stop)
+		ring_buffer__poll(s->rb, 100);
+	return NULL;
+}
+
+static int cpu__perf_open(unsigned int freq, int cpu)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.size = sizeof(attr),
+		.freq = 1,
+		.sample_freq = freq,
+	};
+
+	return (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+static int cpu__attach(struct hp_collector *c)
+{
+	struct cpu_state *s = state(c);
+	int err;
+
+	s->perf_fds = calloc(s->nonline, sizeof(*s->perf_fds));
+	s->links = calloc(s->nonline, sizeof(*s->links));
+	if (!s->perf_fds || !s->links)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nonline; i++) {
+		int fd = cpu__perf_open(c->cfg->frequency, s->online[i]);
+
+		s->perf_fds[i] = fd;
+		if (fd < 0) {
+			err = -errno;
+			if (err == -ENODEV) { /* went offline since we read the list */
+				hp_warn("cpu: CPU %d is offline, not sampled", s->online[i]);
+				continue;
+			}
+			hp_error("cpu: perf_event_open(cpu-clock) on CPU %d: %s", s->online[i],
+				 strerror(-err));
+			return err;
+		}
+		s->links[i] = bpf_program__attach_perf_event(s->skel->progs.on_sample, fd);
+		if (!s->links[i]) {
+			err = -errno;
+			hp_error("cpu: attaching to CPU %d: %s", s->online[i], strerror(-err));
+			return err;
+		}
+		s->nlinks++;
+	}
+	if (s->nlinks == 0)
+		return -ENODEV;
+	err = hp_cpu_store__init(&s->store, c->cfg->frequency, c->cfg->retention_seconds, hp_now());
+	if (err)
+		return err;
+	s->store_ready = true;
+	if (pthread_create(&s->notify_thread, NULL, cpu__notify_loop, s))
+		return -errno;
+	s->notify_running = true;
+	hp_info("cpu: sampling %zu CPUs at %u Hz (%s stacks), retention %.0f s", s->nlinks,
+		c->cfg->frequency,
+		c->cfg->kernel_stacks && c->cfg->user_stacks ? "kernel+user"
+		: c->cfg->kernel_stacks			     ? "kernel"
+							     : "user",
+		hp_cpu_store__retention(&s->store));
+	return 0;
+}
+
+static int cpu__refresh(struct hp_collector *c, bool tick)
+{
+	(void)tick;
+	return hp_cpu__drain(state(c), hp_now());
+}
+
+static void cpu__metrics(struct hp_collector *c, struct hp_buf *out)
+{
+	struct cpu_state *s = state(c);
+	struct hp_symbolizer_stats st;
+
+	hp_prom__family(out, "hostprof_cpu_samples_total", HP_PROM_COUNTER,
+			"CPU samples drained from the kernel (idle excluded).");
+	hp_prom__sample(out, "hostprof_cpu_samples_total", NULL, 0, (double)s->samples_total);
+	hp_prom__family(out, "hostprof_cpu_sampling_frequency_hertz", HP_PROM_GAUGE,
+			"Samples per second per CPU.");
+	hp_prom__sample(out, "hostprof_cpu_sampling_frequency_hertz", NULL, 0,
+			(double)c->cfg->frequency);
+	hp_prom__family(out, "hostprof_cpu_sampled_cpus", HP_PROM_GAUGE,
+			"Online CPUs with a sampling event attached.");
+	hp_prom__sample(out, "hostprof_cpu_sampled_cpus", NULL, 0, (double)s->nlinks);
+	hp_prom__family(out, "hostprof_cpu_drain_duration_seconds", HP_PROM_GAUGE,
+			"Time the last drain took to read, symbolize and store the kernel maps.");
+	hp_prom__sample(out, "hostprof_cpu_drain_duration_seconds", NULL, 0, s->last_drain_seconds);
+
+	hp_symbolizer__stats(s->sym, &st);
+	hp_prom__family(out, "hostprof_symbolizer_elf_cache_lookups_total", HP_PROM_COUNTER,
+			"ELF symbol table cache lookups by result.");
+	hp_prom__sample(out, "hostprof_symbolizer_elf_cache_lookups_total",
+			(struct hp_label[]){ { "result", "hit" } }, 1, (double)st.elf_cache_hits);
+	hp_prom__sample(out, "hostprof_symbolizer_elf_cache_lookups_total",
+			(struct hp_label[]){ { "result", "miss" } }, 1,
+			(double)st.elf_cache_misses);
+	hp_prom__family(out, "hostprof_symbolizer_evictions_total", HP_PROM_COUNTER,
+			"Entries evicted from the bounded symbolizer caches.");
+	hp_prom__sample(out, "hostprof_symbolizer_evictions_total",
+			(struct hp_label[]){ { "cache", "elf" } }, 1,
+			(double)st.elf_cache_evictions);
+	hp_prom__sample(out, "hostprof_symbolizer_evictions_total",
+			(struct hp_label[]){ { "cache", "process" } }, 1,
+			(double)st.proc_evictions);
+	hp_prom__family(out, "hostprof_symbolizer_unresolved_total", HP_PROM_COUNTER,
+			"User addresses that resolved to no symbol, by kind.");
+	hp_prom__sample(out, "hostprof_symbolizer_unresolved_total",
+			(struct hp_label[]){ { "kind", "no_symbol" } }, 1, (double)st.unresolved);
+	hp_prom__sample(out, "hostprof_symbolizer_unresolved_total",
+			(struct hp_label[]){ { "kind", "no_mapping" } }, 1, (double)st.unmapped);
+}
+
+static void cpu__self_stats(struct hp_collector *c, struct hp_self_stats *out)
+{
+	struct cpu_state *s = state(c);
+	int fd = bpf_map__fd(s->skel->maps.drops);
+	__u64 *vals = calloc((size_t)s->ncpus, sizeof(__u64));
+	struct hp_symbolizer_stats st;
+
+	for (__u32 r = 0; r < HP_CPU_DROP__COUNT && out->ndrops < HP_SELF_MAX; r++) {
+		__u64 sum = 0;
+
+		if (vals && bpf_map_lookup_elem(fd, &r, vals) == 0)
+			for (int cpu = 0; cpu < s->ncpus; cpu++)
+				sum += vals[cpu];
+		out->drops[out->ndrops].reason = drop_reasons[r];
+		out->drops[out->ndrops++].count = sum;
+	}
+	free(vals);
+	hp_symbolizer__stats(s->sym, &st);
+	out->maps[out->nmaps].name = "counts";
+	out->maps[out->nmaps].entries = s->last_keys;
+	out->maps[out->nmaps++].max_entries = s->max_entries;
+	out->maps[out->nmaps].name = "stacks";
+	out->maps[out->nmaps].entries = s->last_stacks;
+	out->maps[out->nmaps++].max_entries = s->max_entries;
+	out->maps[out->nmaps].name = "symbolizer_elf_cache";
+	out->maps[out->nmaps].entries = st.elf_entries;
+	out->maps[out->nmaps++].max_entries = HP_CPU_SYM_ELF_FILES;
+	out->maps[out->nmaps].name = "symbolizer_processes";
+	out->maps[out->nmaps].entries = st.proc_entries;
+	out->maps[out->nmaps++].max_entries = HP_CPU_SYM_PROCESSES;
+}
+
+static void cpu__shutdown(struct hp_collector *c)
+{
+	struct cpu_state *s = state(c);
+
+	pthread_mutex_lock(&c->lock);
+	s->stopping = true;
+	pthread_cond_broadcast(&s->wake);
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void cpu__destroy(struct hp_collector *c)
+{
+	struct cpu_state *s = state(c);
+
+	if (!s)
+		return;
+	if (s->notify_running) {
+		s->notify_stop = true;
+		pthread_join(s->notify_thread, NULL);
+	}
+	ring_buffer__free(s->rb);
+	for (size_t i = 0; s->links && i < s->nonline; i++)
+		bpf_link__destroy(s->links[i]);
+	for (size_t i = 0; s->perf_fds && i < s->nonline; i++)
+		if (s->perf_fds[i] >= 0)
+			close(s->perf_fds[i]);
+	cpu_bpf__destroy(s->skel);
+	if (s->cgroup_fd >= 0)
+		close(s->cgroup_fd);
+	if (s->store_ready)
+		hp_cpu_store__free(&s->store);
+	hp_symbolizer__free(s->sym);
+	pthread_cond_destroy(&s->wake);
+	free(s->links);
+	free(s->perf_fds);
+	free(s->online);
+	free(s->keys);
+	free(s->counts);
+	free(s);
+	c->priv = NULL;
+}
+
+const struct hp_collector_ops hp_collector_cpu = {
+	.name = "cpu",
+	.summary = "on-CPU stack sampling (cpu-clock perf events): flame graphs, pprof, speedscope",
+	.needs = HP_FEAT_PRIV | HP_FEAT_BTF | HP_FEAT_PERF_EVENT | HP_FEAT_RINGBUF,
+	.paths = 1u << HP_PATH_PERF_EVENT,
+	.open = cpu__open,
+	.load = cpu__load,
+	.attach = cpu__attach,
+	.refresh = cpu__refresh,
+	.metrics = cpu__metrics,
+	.self_stats = cpu__self_stats,
+	.shutdown = cpu__shutdown,
+	.destroy = cpu__destroy,
+	.routes = hp_cpu_routes,
+};

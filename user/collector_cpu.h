@@ -1,0 +1,61 @@
+/* State of the CPU sampling collector, shared by its life cycle (collector_cpu.c), its HTTP
+ * endpoints (cpu_api.c) and "hostprof record" (record.c). */
+#ifndef HOSTPROF_COLLECTOR_CPU_H
+#define HOSTPROF_COLLECTOR_CPU_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "cpu_store.h"
+#include "hp_cpu.h"
+#include "http.h"
+#include "symbolizer.h"
+
+/* Bounds of the symbolizer caches (LRU). */
+#define HP_CPU_SYM_ELF_FILES 256
+#define HP_CPU_SYM_PROCESSES 4096
+
+struct cpu_bpf;
+struct ring_buffer;
+struct bpf_link;
+
+struct cpu_state {
+	struct cpu_bpf *skel;
+	int ncpus;   /* possible CPUs (per-CPU map value count) */
+	int *online; /* online CPUs sampled */
+	size_t nonline;
+	int *perf_fds;		 /* one per online CPU, -1 if it could not be opened */
+	struct bpf_link **links; /* one per online CPU */
+	size_t nlinks;
+	int cgroup_fd;
+	struct hp_symbolizer *sym;
+	struct hp_cpu_store store;
+	bool store_ready;
+	/* new-process notifications: a thread polls the ring buffer and captures mappings */
+	struct ring_buffer *rb;
+	pthread_t notify_thread;
+	bool notify_running;
+	volatile bool notify_stop;
+	/* requests blocked in "seconds=N" wait on this (with the collector lock) */
+	pthread_cond_t wake;
+	bool stopping;
+	/* drain scratch */
+	struct hp_cpu_key *keys;
+	__u64 *counts;
+	size_t max_entries;
+	/* totals for /metrics */
+	__u64 samples_total;
+	__u64 truncated_total;
+	__u64 drains;
+	__u64 last_keys, last_stacks; /* map entries at the last drain */
+	double last_drain_seconds;
+};
+
+extern const struct hp_route hp_cpu_routes[];
+
+/* Drains the kernel maps into the store (and subscribers). Lock held. */
+int hp_cpu__drain(struct cpu_state *s, double now);
+
+#endif

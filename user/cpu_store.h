@@ -1,0 +1,43 @@
+/* Where drained CPU samples go: a ring of closed retention segments plus the open one (answers
+ * "since=5m" instantly) and the profiles of requests waiting on "seconds=N" (subscribers). */
+#ifndef HOSTPROF_CPU_STORE_H
+#define HOSTPROF_CPU_STORE_H
+
+#include <stddef.h>
+
+#include "profile.h"
+
+#define HP_CPU_SEGMENT_SECONDS 10.0
+#define HP_CPU_MAX_SUBSCRIBERS 64
+
+struct hp_cpu_segment {
+	double start, end; /* CLOCK_MONOTONIC seconds */
+	struct hp_profile profile;
+};
+
+struct hp_cpu_store {
+	unsigned int frequency;
+	size_t cap, head, n; /* closed segments, oldest at head */
+	struct hp_cpu_segment *closed;
+	struct hp_cpu_segment open;
+	struct hp_profile *subs[HP_CPU_MAX_SUBSCRIBERS];
+	size_t nsubs;
+	unsigned long long dropped_segments; /* closed early: not used so far */
+};
+
+int hp_cpu_store__init(struct hp_cpu_store *st, unsigned int frequency, double retention,
+		       double now);
+void hp_cpu_store__free(struct hp_cpu_store *st);
+/* Merges a drained window into the open segment and every subscriber; rotates the segment when it
+ * is HP_CPU_SEGMENT_SECONDS old. */
+int hp_cpu_store__add(struct hp_cpu_store *st, const struct hp_profile *window, double now);
+/* Builds the merge of every segment overlapping [now - since, now] into out (initialised here);
+ * *covered gets the span really covered (bounded by uptime and retention). */
+int hp_cpu_store__since(struct hp_cpu_store *st, double since, double now, struct hp_profile *out,
+			double *covered);
+double hp_cpu_store__retention(const struct hp_cpu_store *st);
+/* A request's profile receives every window added until it unsubscribes. -EBUSY when full. */
+int hp_cpu_store__subscribe(struct hp_cpu_store *st, struct hp_profile *p);
+void hp_cpu_store__unsubscribe(struct hp_cpu_store *st, struct hp_profile *p);
+
+#endif

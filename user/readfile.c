@@ -1,0 +1,69 @@
+/* Whole-file reads for procfs/sysfs (see readfile.h). Grows by doubling from 16 KiB, which holds
+ * most /proc/PID/maps files in one read. */
+#include "readfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+char *hp_readfile__fd(int fd, size_t max, size_t *len)
+{
+	size_t n = 0, cap = 16384;
+	char *buf = malloc(cap + 1);
+
+	if (!buf)
+		return NULL;
+	for (;;) {
+		ssize_t r;
+
+		if (n == cap) {
+			char *nb;
+
+			if (cap >= max) {
+				free(buf);
+				errno = EFBIG;
+				return NULL;
+			}
+			cap = cap * 2 > max ? max : cap * 2;
+			nb = realloc(buf, cap + 1);
+			if (!nb) {
+				free(buf);
+				errno = ENOMEM;
+				return NULL;
+			}
+			buf = nb;
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int err = errno;
+
+			free(buf);
+			errno = err;
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+char *hp_readfile__path(const char *path, size_t max, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *buf;
+	int err;
+
+	if (fd < 0)
+		return NULL;
+	buf = hp_readfile__fd(fd, max, len);
+	err = errno;
+	close(fd);
+	errno = err;
+	return buf;
+}

@@ -1,0 +1,171 @@
+/* "hostprof record" (see record.h). It drives the same cpu collector and exporters as the agent,
+ * without HTTP: one subscriber profile fed by a drain every second. */
+#include "record.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector.h"
+#include "collector_cpu.h"
+#include "export.h"
+#include "log.h"
+#include "probe.h"
+#include "profile_summary.h"
+
+static int record__format(const struct hp_config *cfg)
+{
+	int f = cfg->format_name ? hp_export__parse_format(cfg->format_name)
+				 : hp_export__format_from_path(cfg->output);
+
+	if (f < 0 && cfg->format_name)
+		fprintf(stderr,
+			"hostprof: unknown --format '%s' (want folded, pprof, speedscope, "
+			"json or html)\n",
+			cfg->format_name);
+	else if (f < 0)
+		fprintf(stderr,
+			"hostprof: cannot tell the format from '%s': name it .folded, .pb.gz, "
+			".speedscope.json, .json or .html, or pass --format\n",
+			cfg->output);
+	return f;
+}
+
+static int record__write(const char *path, const struct hp_buf *body)
+{
+	char tmp[4096];
+	FILE *f;
+
+	/* write next to the target and rename, so a failed write never leaves half a file */
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	f = fopen(tmp, "wb");
+	if (!f)
+		return -errno;
+	if (fwrite(body->data ? body->data : "", 1, body->len, f) != body->len || fclose(f)) {
+		int err = -errno;
+
+		unlink(tmp);
+		return err ? err : -EIO;
+	}
+	if (rename(tmp, path)) {
+		int err = -errno;
+
+		unlink(tmp);
+		return err;
+	}
+	return 0;
+}
+
+/* Waits until deadline (monotonic seconds) or a stop signal; true if a signal came. */
+static bool record__wait(const sigset_t *stop, double until)
+{
+	double left = until - hp_now();
+	struct timespec ts;
+
+	if (left <= 0)
+		return false;
+	ts.tv_sec = (time_t)left;
+	ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+	return sigtimedwait(stop, NULL, &ts) > 0;
+}
+
+int hp_record__run(const struct hp_config *cfg)
+{
+	struct hp_features features;
+	struct hp_collector c;
+	struct cpu_state *s;
+	struct hp_profile p;
+	struct hp_buf out;
+	sigset_t stop;
+	double t0, next;
+	bool interrupted = false, tty = isatty(STDERR_FILENO);
+	int format, err, rc = 1;
+
+	format = record__format(cfg);
+	if (format < 0)
+		return 2;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+
+	hp_probe__run(&features, cfg->btf_path);
+	if (hp_probe__require(&features, hp_collectors__find("cpu")->needs, "record"))
+		return 1;
+	err = hp_collector__start(&c, hp_collectors__find("cpu"), cfg, &features);
+	if (err) {
+		fprintf(stderr, "hostprof: CPU sampling could not be started: %s\n",
+			strerror(-err));
+		return 1;
+	}
+	s = c.priv;
+	hp_profile__init(&p, cfg->frequency);
+	pthread_mutex_lock(&c.lock);
+	hp_cpu__drain(s, hp_now()); /* start clean: nothing sampled before "now" */
+	err = hp_cpu_store__subscribe(&s->store, &p);
+	pthread_mutex_unlock(&c.lock);
+	if (err)
+		goto stop;
+
+	t0 = hp_now();
+	fprintf(stderr, "recording CPU samples at %u Hz for %.0f s into %s (Ctrl-C stops early)\n",
+		cfg->frequency, cfg->duration_seconds, cfg->output);
+	for (next = t0 + 1;; next += 1) {
+		double end = t0 + cfg->duration_seconds;
+
+		interrupted = record__wait(&stop, next < end ? next : end);
+		pthread_mutex_lock(&c.lock);
+		err = hp_cpu__drain(s, hp_now());
+		pthread_mutex_unlock(&c.lock);
+		if (err)
+			hp_warn("draining samples failed: %s", strerror(-err));
+		fprintf(stderr, "%s%5.1f s / %.0f s  %llu samples%s", tty ? "\r" : "",
+			hp_now() - t0, cfg->duration_seconds, (unsigned long long)p.total,
+			tty ? "" : "\n");
+		if (interrupted || hp_now() >= end)
+			break;
+	}
+	if (tty)
+		fputc('\n', stderr);
+	if (interrupted)
+		fprintf(stderr, "interrupted: writing what was recorded\n");
+
+	pthread_mutex_lock(&c.lock);
+	hp_cpu_store__unsubscribe(&s->store, &p);
+	pthread_mutex_unlock(&c.lock);
+	p.duration_ns = (uint64_t)((hp_now() - t0) * 1e9);
+	{
+		struct timespec now;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		p.start_unix_ns =
+		    (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec - p.duration_ns;
+	}
+	hp_buf__init(&out);
+	err = hp_export__render(&p, (enum hp_export_format)format, &out);
+	if (!err && out.oom)
+		err = -ENOMEM;
+	if (!err)
+		err = record__write(cfg->output, &out);
+	hp_buf__free(&out);
+	if (err) {
+		fprintf(stderr, "hostprof: writing %s failed: %s\n", cfg->output, strerror(-err));
+	} else {
+		struct hp_self_stats st = { 0 };
+
+		pthread_mutex_lock(&c.lock);
+		c.ops->self_stats(&c, &st);
+		pthread_mutex_unlock(&c.lock);
+		hp_profile_summary__print(stderr, &p, &st, cfg->output);
+		rc = 0;
+	}
+stop:
+	hp_profile__free(&p);
+	hp_collector__stop(&c);
+	return rc;
+}
