@@ -1,5 +1,6 @@
-/* Where drained CPU samples go: a ring of closed retention segments plus the open one (answers
- * "since=5m" instantly) and the profiles of requests waiting on "seconds=N" (subscribers). */
+/* Where drained CPU samples go: rings of past windows (answer "since=5m" instantly) and the
+ * profiles of requests waiting on "seconds=N" (subscribers). Two tiers bound memory: every drain
+ * is kept for a minute, 10 s segments for the whole retention. */
 #ifndef HOSTPROF_CPU_STORE_H
 #define HOSTPROF_CPU_STORE_H
 
@@ -8,6 +9,7 @@
 #include "profile.h"
 
 #define HP_CPU_SEGMENT_SECONDS 10.0
+#define HP_CPU_FINE_WINDOWS 60 /* drains kept individually (one per tick: the last minute) */
 #define HP_CPU_MAX_SUBSCRIBERS 64
 
 struct hp_cpu_segment {
@@ -15,14 +17,19 @@ struct hp_cpu_segment {
 	struct hp_profile profile;
 };
 
+struct hp_cpu_ring {
+	size_t cap, head, n; /* oldest at head */
+	struct hp_cpu_segment *slots;
+};
+
 struct hp_cpu_store {
 	unsigned int frequency;
-	size_t cap, head, n; /* closed segments, oldest at head */
-	struct hp_cpu_segment *closed;
+	struct hp_cpu_ring coarse; /* closed 10 s segments */
+	struct hp_cpu_ring fine;   /* one window per drain */
 	struct hp_cpu_segment open;
+	double last_add;
 	struct hp_profile *subs[HP_CPU_MAX_SUBSCRIBERS];
 	size_t nsubs;
-	unsigned long long dropped_segments; /* closed early: not used so far */
 };
 
 int hp_cpu_store__init(struct hp_cpu_store *st, unsigned int frequency, double retention,
