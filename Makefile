@@ -66,7 +66,7 @@ run: deps
 	$(BUILD)/hostprof serve $(ARGS)
 
 # --- BPF ------------------------------------------------------------------------------------
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard include/*.h) | $(BUILD)/bpf
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard include/*.h bpf/*.h) | $(BUILD)/bpf
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp.o
 	$(BPFTOOL) gen object $@ $@.tmp.o   # links and strips DWARF; BTF stays for CO-RE
 	rm -f $@.tmp.o

@@ -5,16 +5,11 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "hp_cpu.h"
+#include "common.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define EEXIST 17
-#define EFAULT 14
-#define E2BIG 7
-
 /* Set by userspace before load; the verifier prunes disabled branches. */
-const volatile __u32 filter_tgid = 0;
-const volatile bool filter_cgroup = false;
 const volatile bool kernel_stacks = true;
 const volatile bool user_stacks = true;
 
@@ -57,19 +52,7 @@ struct {
 	__type(value, struct hp_cpu_stack);
 } scratch SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, HP_CPU_DROP__COUNT);
-	__type(key, __u32);
-	__type(value, __u64);
-} drops SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} cgroup_filter SEC(".maps");
+HP_DROPS_MAP(HP_CPU_DROP__COUNT);
 
 /* Processes already announced to userspace; LRU, so forgetting one only re-announces it. */
 struct {
@@ -84,14 +67,6 @@ struct {
 	__uint(max_entries, 64 * 1024);
 } new_procs SEC(".maps");
 
-static __always_inline void drop(__u32 reason)
-{
-	__u64 *cnt = bpf_map_lookup_elem(&drops, &reason);
-
-	if (cnt)
-		*cnt += 1;
-}
-
 static __always_inline void announce(__u32 tgid)
 {
 	struct hp_cpu_new_proc *ev;
@@ -101,7 +76,7 @@ static __always_inline void announce(__u32 tgid)
 		return;
 	ev = bpf_ringbuf_reserve(&new_procs, sizeof(*ev), 0);
 	if (!ev) {
-		drop(HP_CPU_DROP_NOTIFY_FULL); /* not remembered: retried on the next sample */
+		HP_DROP(HP_CPU_DROP_NOTIFY_FULL); /* not remembered: retried on the next sample */
 		return;
 	}
 	ev->tgid = tgid;
@@ -141,14 +116,14 @@ static __always_inline __u64 capture(struct bpf_perf_event_data *ctx, void *stac
 	n = bpf_get_stack(ctx, st->ips, sizeof(st->ips), flags);
 	if (n < 0) {
 		if (n != -EFAULT)
-			drop(walk_error);
+			HP_DROP(walk_error);
 		return 0;
 	}
 	st->len = n / sizeof(__u64);
 	if (st->len == 0)
 		return 0;
 	if (st->len >= HP_CPU_MAX_DEPTH)
-		drop(HP_CPU_DROP_TRUNCATED);
+		HP_DROP(HP_CPU_DROP_TRUNCATED);
 	for (__u32 i = 0; i < HP_CPU_MAX_DEPTH; i++) {
 		if (i >= st->len)
 			break;
@@ -160,13 +135,13 @@ static __always_inline __u64 capture(struct bpf_perf_event_data *ctx, void *stac
 	if (old) {
 		if (same_stack(old, st))
 			return h;
-		drop(HP_CPU_DROP_STACK_COLLISION);
+		HP_DROP(HP_CPU_DROP_STACK_COLLISION);
 		*lost = true;
 		return 0;
 	}
 	err = bpf_map_update_elem(stacks, &h, st, BPF_NOEXIST);
 	if (err && err != -EEXIST) {
-		drop(err == -E2BIG ? HP_CPU_DROP_STACKS_FULL : HP_CPU_DROP_STACK_UPDATE);
+		HP_DROP(err == -E2BIG ? HP_CPU_DROP_STACKS_FULL : HP_CPU_DROP_STACK_UPDATE);
 		*lost = true;
 		return 0;
 	}
@@ -189,7 +164,7 @@ static __always_inline void count(void *counts, struct hp_cpu_key *key)
 		if (val)
 			__sync_fetch_and_add(val, 1);
 	} else if (err) {
-		drop(err == -E2BIG ? HP_CPU_DROP_COUNTS_FULL : HP_CPU_DROP_COUNTS_UPDATE);
+		HP_DROP(err == -E2BIG ? HP_CPU_DROP_COUNTS_FULL : HP_CPU_DROP_COUNTS_UPDATE);
 	}
 }
 
@@ -204,9 +179,7 @@ int on_sample(struct bpf_perf_event_data *ctx)
 
 	if ((__u32)id == 0)
 		return 0; /* the idle task: the CPU had nothing to run */
-	if (filter_tgid && tgid != filter_tgid)
-		return 0;
-	if (filter_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
+	if (!hp_filter__pass(tgid))
 		return 0;
 
 	key.tgid = tgid;

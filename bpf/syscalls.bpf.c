@@ -5,15 +5,12 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "hp_syscalls.h"
+#include "common.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define EEXIST 17
-
 /* Set by userspace before load; the verifier prunes the branches of disabled features. */
-const volatile __u32 filter_tgid = 0;	   /* 0: every process */
-const volatile bool filter_cgroup = false; /* only tasks under cgroup_filter[0] */
-const volatile bool by_comm = false;	   /* maintain comm_stats */
+const volatile bool by_comm = false; /* maintain comm_stats */
 
 /* Generation of comm_stats that new events go to; flipped by userspace through the mmaped .bss. */
 volatile __u32 comm_gen = 0;
@@ -48,41 +45,19 @@ struct {
 	__type(value, struct hp_sc_comm_val);
 } comm_stats SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, HP_SC_DROP__COUNT);
-	__type(key, __u32);
-	__type(value, __u64);
-} drops SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} cgroup_filter SEC(".maps");
-
-static __always_inline void drop(__u32 reason)
-{
-	__u64 *cnt = bpf_map_lookup_elem(&drops, &reason);
-
-	if (cnt)
-		*cnt += 1;
-}
+HP_DROPS_MAP(HP_SC_DROP__COUNT);
 
 static __always_inline int on_enter(long nr)
 {
 	struct hp_sc_inflight *in;
 
-	if (filter_tgid && (bpf_get_current_pid_tgid() >> 32) != filter_tgid)
-		return 0;
-	if (filter_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
+	if (!hp_filter__pass(filter_tgid ? bpf_get_current_pid_tgid() >> 32 : 0))
 		return 0;
 
 	in = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), NULL,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!in) {
-		drop(HP_SC_DROP_STORAGE);
+		HP_DROP(HP_SC_DROP_STORAGE);
 		return 0;
 	}
 	in->nr = nr;
@@ -101,7 +76,7 @@ static __always_inline void count_comm(__u32 nr, bool failed, __u64 delta)
 		long err = bpf_map_update_elem(&comm_stats, &key, &zero, BPF_NOEXIST);
 
 		if (err && err != -EEXIST) {
-			drop(HP_SC_DROP_COMM_MAP_FULL);
+			HP_DROP(HP_SC_DROP_COMM_MAP_FULL);
 			return;
 		}
 		val = bpf_map_lookup_elem(&comm_stats, &key);
@@ -128,7 +103,7 @@ static __always_inline int on_exit(long ret)
 	start = in->start_ns;
 	in->start_ns = 0;
 	if (in->nr < 0 || in->nr >= HP_SC_MAX_NR) {
-		drop(HP_SC_DROP_NR_RANGE);
+		HP_DROP(HP_SC_DROP_NR_RANGE);
 		return 0;
 	}
 	nr = in->nr;

@@ -2,7 +2,10 @@
  * raw_tp) lives here once instead of in every collector. */
 #include "collector.h"
 
+#include <bpf/bpf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -30,6 +33,53 @@ const char *hp_attach_path__name(enum hp_attach_path path)
 	static const char *const names[HP_PATH__COUNT] = { "tp_btf", "raw_tp", "perf_event" };
 
 	return path < HP_PATH__COUNT ? names[path] : "?";
+}
+
+void hp_self_stats__add_drops(struct hp_self_stats *out, int map_fd, int ncpus,
+			      const char *const *reasons, unsigned int nreasons)
+{
+	__u64 *vals = calloc((size_t)ncpus, sizeof(*vals));
+
+	for (__u32 r = 0; r < nreasons && out->ndrops < HP_SELF_MAX; r++) {
+		__u64 sum = 0;
+
+		if (vals && bpf_map_lookup_elem(map_fd, &r, vals) == 0)
+			for (int cpu = 0; cpu < ncpus; cpu++)
+				sum += vals[cpu];
+		out->drops[out->ndrops].reason = reasons[r];
+		out->drops[out->ndrops++].count = sum;
+	}
+	free(vals);
+}
+
+void hp_self_stats__add_map(struct hp_self_stats *out, const char *name, __u64 entries,
+			    __u64 max_entries)
+{
+	if (out->nmaps >= HP_SELF_MAX)
+		return;
+	out->maps[out->nmaps].name = name;
+	out->maps[out->nmaps].entries = entries;
+	out->maps[out->nmaps++].max_entries = max_entries;
+}
+
+int hp_collector__cgroup_filter(const char *who, const char *path, int map_fd, int *fd)
+{
+	__u32 zero = 0;
+	int err;
+
+	*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*fd < 0) {
+		err = -errno;
+		hp_error("%s: cannot open cgroup %s: %s", who, path, strerror(-err));
+		return err;
+	}
+	if (bpf_map_update_elem(map_fd, &zero, fd, BPF_ANY)) {
+		err = -errno;
+		hp_error("%s: %s is not usable as a cgroup v2 filter: %s", who, path,
+			 strerror(-err));
+		return err;
+	}
+	return 0;
 }
 
 double hp_now(void)

@@ -78,6 +78,15 @@ struct hp_collector {
 	void *priv;
 };
 
+/* Sums a per-CPU array of drop counters (slot i named reasons[i]) into out. */
+void hp_self_stats__add_drops(struct hp_self_stats *out, int map_fd, int ncpus,
+			      const char *const *reasons, unsigned int nreasons);
+void hp_self_stats__add_map(struct hp_self_stats *out, const char *name, __u64 entries,
+			    __u64 max_entries);
+/* Opens the cgroup v2 directory path and installs it in slot 0 of a BPF_MAP_TYPE_CGROUP_ARRAY;
+ * *fd keeps it open for the collector's lifetime. 0 or a negative errno (logged). */
+int hp_collector__cgroup_filter(const char *who, const char *path, int map_fd, int *fd);
+
 /* Every collector compiled in, NULL-terminated. */
 extern const struct hp_collector_ops *const hp_collectors_all[];
 const struct hp_collector_ops *hp_collectors__find(const char *name);

@@ -102,18 +102,17 @@ static int cpu__on_new_proc(void *ctx, void *data, size_t size)
 static int cpu__load(struct hp_collector *c)
 {
 	struct cpu_state *s = state(c);
-	__u32 zero = 0;
 	int err;
 
 	err = cpu_bpf__load(s->skel);
 	if (err)
 		return err;
 	if (c->cfg->cgroup_path) {
-		s->cgroup_fd = open(c->cfg->cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (s->cgroup_fd < 0 ||
-		    bpf_map_update_elem(bpf_map__fd(s->skel->maps.cgroup_filter), &zero,
-					&s->cgroup_fd, BPF_ANY))
-			return -errno;
+		err = hp_collector__cgroup_filter("cpu", c->cfg->cgroup_path,
+						  bpf_map__fd(s->skel->maps.cgroup_filter),
+						  &s->cgroup_fd);
+		if (err)
+			return err;
 	}
 	s->sym = hp_symbolizer__new(&(struct hp_symbolizer_opts){
 	    .max_elf_files = HP_CPU_SYM_ELF_FILES, .max_processes = HP_CPU_SYM_PROCESSES });
@@ -250,33 +249,15 @@ static void cpu__metrics(struct hp_collector *c, struct hp_buf *out)
 static void cpu__self_stats(struct hp_collector *c, struct hp_self_stats *out)
 {
 	struct cpu_state *s = state(c);
-	int fd = bpf_map__fd(s->skel->maps.drops);
-	__u64 *vals = calloc((size_t)s->ncpus, sizeof(__u64));
 	struct hp_symbolizer_stats st;
 
-	for (__u32 r = 0; r < HP_CPU_DROP__COUNT && out->ndrops < HP_SELF_MAX; r++) {
-		__u64 sum = 0;
-
-		if (vals && bpf_map_lookup_elem(fd, &r, vals) == 0)
-			for (int cpu = 0; cpu < s->ncpus; cpu++)
-				sum += vals[cpu];
-		out->drops[out->ndrops].reason = drop_reasons[r];
-		out->drops[out->ndrops++].count = sum;
-	}
-	free(vals);
+	hp_self_stats__add_drops(out, bpf_map__fd(s->skel->maps.drops), s->ncpus, drop_reasons,
+				 HP_CPU_DROP__COUNT);
 	hp_symbolizer__stats(s->sym, &st);
-	out->maps[out->nmaps].name = "counts";
-	out->maps[out->nmaps].entries = s->last_keys;
-	out->maps[out->nmaps++].max_entries = s->max_entries;
-	out->maps[out->nmaps].name = "stacks";
-	out->maps[out->nmaps].entries = s->last_stacks;
-	out->maps[out->nmaps++].max_entries = s->max_entries;
-	out->maps[out->nmaps].name = "symbolizer_elf_cache";
-	out->maps[out->nmaps].entries = st.elf_entries;
-	out->maps[out->nmaps++].max_entries = HP_CPU_SYM_ELF_FILES;
-	out->maps[out->nmaps].name = "symbolizer_processes";
-	out->maps[out->nmaps].entries = st.proc_entries;
-	out->maps[out->nmaps++].max_entries = HP_CPU_SYM_PROCESSES;
+	hp_self_stats__add_map(out, "counts", s->last_keys, s->max_entries);
+	hp_self_stats__add_map(out, "stacks", s->last_stacks, s->max_entries);
+	hp_self_stats__add_map(out, "symbolizer_elf_cache", st.elf_entries, HP_CPU_SYM_ELF_FILES);
+	hp_self_stats__add_map(out, "symbolizer_processes", st.proc_entries, HP_CPU_SYM_PROCESSES);
 }
 
 static void cpu__shutdown(struct hp_collector *c)

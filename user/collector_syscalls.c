@@ -80,7 +80,6 @@ static int sc__load(struct hp_collector *c)
 	struct sc_state *s = state(c);
 	const struct hp_config *cfg = c->cfg;
 	size_t errsz;
-	__u32 zero = 0;
 	int err;
 
 	err = syscalls_bpf__load(s->skel);
@@ -97,20 +96,11 @@ static int sc__load(struct hp_collector *c)
 	}
 
 	if (cfg->cgroup_path) {
-		s->cgroup_fd = open(cfg->cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (s->cgroup_fd < 0) {
-			err = -errno;
-			hp_error("syscalls: cannot open cgroup %s: %s (give a cgroup v2 directory)",
-				 cfg->cgroup_path, strerror(errno));
+		err = hp_collector__cgroup_filter("syscalls", cfg->cgroup_path,
+						  bpf_map__fd(s->skel->maps.cgroup_filter),
+						  &s->cgroup_fd);
+		if (err)
 			return err;
-		}
-		if (bpf_map_update_elem(bpf_map__fd(s->skel->maps.cgroup_filter), &zero,
-					&s->cgroup_fd, BPF_ANY)) {
-			err = -errno;
-			hp_error("syscalls: %s is not usable as a cgroup v2 filter: %s",
-				 cfg->cgroup_path, strerror(errno));
-			return err;
-		}
 	}
 
 	s->hists = calloc(HP_SC_MAX_NR, sizeof(*s->hists));
@@ -322,23 +312,10 @@ static void sc__metrics(struct hp_collector *c, struct hp_buf *out)
 static void sc__self_stats(struct hp_collector *c, struct hp_self_stats *out)
 {
 	struct sc_state *s = state(c);
-	int fd = bpf_map__fd(s->skel->maps.drops);
-	__u64 *vals = calloc((size_t)s->ncpus, sizeof(__u64));
 
-	for (__u32 r = 0; r < HP_SC_DROP__COUNT && out->ndrops < HP_SELF_MAX; r++) {
-		__u64 sum = 0;
-
-		if (vals && bpf_map_lookup_elem(fd, &r, vals) == 0)
-			for (int cpu = 0; cpu < s->ncpus; cpu++)
-				sum += vals[cpu];
-		out->drops[out->ndrops].reason = drop_reasons[r];
-		out->drops[out->ndrops++].count = sum;
-	}
-	free(vals);
-
-	out->maps[out->nmaps].name = "hists";
-	out->maps[out->nmaps].entries = s->latest->n; /* syscall numbers seen */
-	out->maps[out->nmaps++].max_entries = HP_SC_MAX_NR;
+	hp_self_stats__add_drops(out, bpf_map__fd(s->skel->maps.drops), s->ncpus, drop_reasons,
+				 HP_SC_DROP__COUNT);
+	hp_self_stats__add_map(out, "hists", s->latest->n /* syscall numbers seen */, HP_SC_MAX_NR);
 	if (c->cfg->comm_top > 0) {
 		__u32 max = bpf_map__max_entries(s->skel->maps.comm_stats);
 		int cfd = bpf_map__fd(s->skel->maps.comm_stats);
@@ -350,12 +327,8 @@ static void sc__self_stats(struct hp_collector *c, struct hp_self_stats *out)
 			key = next;
 			prev = &key;
 		}
-		out->maps[out->nmaps].name = "comm_stats";
-		out->maps[out->nmaps].entries = n;
-		out->maps[out->nmaps++].max_entries = max;
-		out->maps[out->nmaps].name = "comm_table";
-		out->maps[out->nmaps].entries = s->comms.n;
-		out->maps[out->nmaps++].max_entries = s->comms.max_entries;
+		hp_self_stats__add_map(out, "comm_stats", n, max);
+		hp_self_stats__add_map(out, "comm_table", s->comms.n, s->comms.max_entries);
 	}
 }
 

@@ -1,5 +1,5 @@
-/* Measures what hostprof's syscall collector adds to every syscall, next to two floors (an empty BPF
- * pair, a minimal latency tracer) on the same hooks and to an equivalent bpftrace script. */
+/* Measures what hostprof's syscall collector adds to every syscall, next to two floors on the same
+ * hooks (an empty BPF pair, a minimal latency tracer) and to an equivalent bpftrace script. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -378,8 +378,9 @@ out:
 static pid_t agent__spawn(struct bench *b, char *why, size_t len)
 {
 	char listen[32];
-	char *argv[] = { (char *)b->hostprof, "serve",	  "--listen", listen,
-			 "--collectors",      "syscalls", NULL };
+	char *argv[] = {
+		(char *)b->hostprof, "serve", "--listen", listen, "--collectors", "syscalls", NULL,
+	};
 	int port = net__free_port(), status = -1;
 	long deadline = time__ms() + READY_TIMEOUT_MS;
 	pid_t pid;
@@ -512,7 +513,7 @@ static pid_t tracer__spawn(struct bench *b, char *why, size_t len)
 
 /* ---- driver ------------------------------------------------------------------------------- */
 
-/* Attaches mode id, measures a block of rounds, detaches; a mode that fails is skipped from then on. */
+/* Attaches mode id, measures a block of rounds, detaches; a mode that fails is skipped after. */
 static void bench__run_mode(struct bench *b, enum mode_id id, int rounds)
 {
 	struct mode *m = &b->modes[id];
@@ -606,8 +607,8 @@ static void bench__report(struct bench *b)
 {
 	double med[MODE__COUNT] = { 0 }, base, floor, floor2;
 
-	printf("\nns per syscall(SYS_getppid), %ld calls x %d rounds per mode, CPU 0, median of "
-	       "rounds\n",
+	printf("\nns per syscall(SYS_getppid), %ld calls x %d rounds per mode, CPU 0, "
+	       "median of rounds\n",
 	       b->calls, b->rounds);
 	printf("%-36s %10s %10s %10s\n", "mode", "median", "min", "added");
 	for (int id = 0; id < MODE__COUNT; id++) {
@@ -627,10 +628,9 @@ static void bench__report(struct bench *b)
 	}
 	printf("\n");
 	if (b->tainted)
-		printf(
-		    "warning: %d baseline blocks ran while other BPF tracing programs were loaded; "
-		    "something else is tracing this host, numbers are suspect\n",
-		    b->tainted);
+		printf("warning: %d baseline blocks ran while other BPF tracing programs were "
+		       "loaded; something else is tracing this host, numbers are suspect\n",
+		       b->tainted);
 	base = med[MODE_BASE];
 	floor = med[MODE_EMPTY] - base;
 	floor2 = med[MODE_MIN_LATENCY] - base;

@@ -42,8 +42,11 @@ CHAINS = {
     CPP_LEAF: ["main", "hpburn_spin_chunk", CPP_LEAF],
 }
 BURNER_FUNCS = {f for chain in CHAINS.values() for f in chain}
-COUNT_TOLERANCE = 0.15  # sample count vs. the burner's own CPU time x frequency
-SHARE_TOLERANCE = 10.0  # points between a leaf's sampled share and the burner's measured one
+# Sample counts vs. the burner's own CPU time x frequency: both follow the time the burner was on
+# a CPU, so they agree to a sample or two even on a busy host; 5 % covers window edges.
+COUNT_TOLERANCE = 0.05
+SHARE_TOLERANCE = 5.0  # points between a leaf's sampled share and the burner's measured one
+PERF_TOLERANCE = 3.0  # points between hostprof's and perf's share of a function
 CPU_DROP_REASONS = ("counts_map_full", "stack_map_full", "stack_hash_collision",
                     "kernel_stack_error", "user_stack_error", "stack_truncated",
                     "new_process_notification_lost")
@@ -235,21 +238,48 @@ def describe(shares, n=6):
 
 # --- checks against the burner's own figures ----------------------------------------------------
 
-def check_count(total, truth, t0, t1, where, freq=FREQ):
-    """total samples of the burner between t0 and t1 ~ its own CPU seconds there x frequency."""
-    check(truth.covers(t0, t1), "%s: window %.2f-%.2f not inside the burner's run" % (
-        where, t0, t1))
-    cpu, _ = truth.window(t0, t1)
-    want = cpu * freq
-    check(abs(total - want) <= COUNT_TOLERANCE * want,
-          "%s: %d samples, want %.0f +-%d%% (burner used %.2f CPU s in %.2f s at %d Hz)"
-          % (where, total, want, COUNT_TOLERANCE * 100, cpu, t1 - t0, freq))
+def span_of(t0, t1, *lengths):
+    """Where a profile's window lies: somewhere inside [t0, t1] (the request, monotonic s), one
+    of lengths long. A request's window starts when the agent gets to it (another request may
+    hold the collector's lock, a drain may be slow), so only its length is known exactly."""
+    return t0, t1, [min(l, t1 - t0) for l in lengths or (t1 - t0,)]
 
 
-def check_leaf_shares(counts, truth, t0, t1, where, tolerance=SHARE_TOLERANCE):
+def cpu_range(truth, span):
+    """(least, most) CPU seconds the burner measured in any window the span allows."""
+    t0, t1, lengths = span
+    check(truth.covers(t0, t1), "window %.2f-%.2f not inside the burner's "
+          "run %.2f-%.2f" % (t0, t1, truth.rows[0][0] / 1e9, truth.rows[-1][0] / 1e9))
+    found = []
+    for length in lengths:
+        free = t1 - t0 - length
+        steps = max(1, int(free / 0.025))
+        for k in range(steps + 1):
+            start = t0 + free * k / steps
+            found.append(truth.window(start, start + length)[0])
+    return min(found), max(found)
+
+
+def check_count(total, truth, span, where, freq=FREQ):
+    """total samples of the burner ~ its own CPU seconds in the profile's window x frequency."""
+    lo, hi = cpu_range(truth, span)
+    low, high = lo * freq * (1 - COUNT_TOLERANCE), hi * freq * (1 + COUNT_TOLERANCE)
+    check(low <= total <= high, "%s: %d samples, want %.0f..%.0f (the burner used %.2f..%.2f "
+          "CPU s in a %s s window within %.2f s, at %d Hz, +-%d%%)" % (
+              where, total, low, high, lo, hi, "/".join("%.2f" % l for l in span[2]),
+              span[1] - span[0], freq, COUNT_TOLERANCE * 100))
+
+
+def span_shares(truth, span):
+    """The burner's leaf shares in the span (window placement hardly matters for shares)."""
+    t0, t1, lengths = span
+    return truth.window(max(t0, t1 - lengths[0]), t1)[1]
+
+
+def check_leaf_shares(counts, truth, span, where, tolerance=SHARE_TOLERANCE):
     """>= 90 % of the samples on the three leaves, each within tolerance of the burner's share."""
     got = shares_of(counts)
-    _, want = truth.window(t0, t1)
+    want = span_shares(truth, span)
     on_leaves = sum(got.get(f, 0) for f in LEAVES)
     check(on_leaves >= 90, "%s: only %.1f%% of the burner's samples on its leaves (%s)"
           % (where, on_leaves, describe(got)))
@@ -277,9 +307,9 @@ def chain_ok(frames, chain):
             and not BURNER_FUNCS.intersection(frames[:-n]))
 
 
-def check_burner_profile(stacks, total, truth, t0, t1, where):
-    check_count(total, truth, t0, t1, where)
-    check_leaf_shares(leaf_counts(stacks), truth, t0, t1, where)
+def check_burner_profile(stacks, total, truth, span, where):
+    check_count(total, truth, span, where)
+    check_leaf_shares(leaf_counts(stacks), truth, span, where)
     check_chains(stacks, where)
 
 
@@ -322,15 +352,15 @@ def leaves_case(exe):
     with Burner(9, exe=exe) as b:
         with Agent("--collectors", "cpu", "--pid", str(b.pid)) as agent:
             b.go()
-            doc, t0, _ = timed_profile(agent, "seconds=6")
+            doc, t0, t1 = timed_profile(agent, "seconds=6")
         truth = b.finish()
     where = "%s seconds=6" % os.path.basename(exe)
     check_json_header(doc, 6, where)
     others = {st["pid"] for st in doc["stacks"]} - {b.pid}
     check(not others, "%s: --pid %d profile has stacks of pids %s" % (where, b.pid, others))
     stacks = json_stacks(doc, b.pid)
-    check_burner_profile(stacks, doc["total_samples"], truth, t0, t0 + doc["duration_seconds"],
-                         where)
+    check_burner_profile(stacks, doc["total_samples"], truth,
+                         span_of(t0, t1, doc["duration_seconds"]), where)
     check_top(doc, where, burner_modules(exe))
 
 
@@ -352,22 +382,29 @@ KERNEL_ONLY_RE = re.compile(r"^(entry_SYSCALL_64|do_syscall_64|__x64_sys_|asm_sy
 
 
 def test_cpu_folded_grammar():
-    # host-wide (idle CPUs and kernel threads give kernel frames), 60/25/15 this time
-    with Burner(6, shares=(60, 25, 15)) as b:
-        with Agent("--collectors", "cpu") as agent:
-            b.go()
-            text, t0, _ = timed_profile(agent, "seconds=4", fmt="folded")
+    # host-wide (idle CPUs and kernel threads give kernel frames), and at the same time only the
+    # burner (pid=: another process may be called "burner" too), 60/25/15 this time
+    with Burner(6, shares=(60, 25, 15)) as b, Agent("--collectors", "cpu") as agent:
+        b.go()
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            only = pool.submit(timed_profile, agent, "seconds=4&pid=%d" % b.pid, "folded")
+            text, _, _ = timed_profile(agent, "seconds=4", fmt="folded")
+            mine_text, t0, t1 = only.result()
         truth = b.finish()
-    check(text.endswith("\n"), "folded answer does not end with a newline")
+    for answer in (text, mine_text):
+        check(answer.endswith("\n"), "folded answer does not end with a newline")
     stacks = parse_folded(text)
-    check(len(stacks) > 1, "folded answer has %d lines" % len(stacks))
+    check(len({frames[0] for frames, _ in stacks}) > 1, "host-wide folded answer has one comm")
     ksyms = kallsyms_names()
     kernel_lines = 0
     for frames, _ in stacks:
         kernel_lines += check_kernel_frames(frames, ksyms)
     check(kernel_lines > 0, "no folded line has a kernel frame (host-wide, idle CPUs included)")
-    mine = [(frames[1:], n) for frames, n in stacks if frames[0] == "burner"]
-    check_burner_profile(mine, sum(n for _, n in mine), truth, t0, t0 + 4, "folded seconds=4")
+    mine = folded_stacks(mine_text)
+    check(sum(n for _, n in mine) == sum(n for _, n in parse_folded(mine_text)),
+          "pid=%d folded answer has lines of other comms" % b.pid)
+    check_burner_profile(mine, sum(n for _, n in mine), truth, span_of(t0, t1, 4, t1 - t0),
+                         "folded seconds=4")
 
 
 def check_kernel_frames(frames, ksyms):
@@ -395,8 +432,12 @@ def pprof_env(tmp):
 PPROF_TOP_RE = re.compile(r"^\s*(\S+)\s+([\d.]+)%\s+([\d.]+)%\s+(\S+)\s+([\d.]+)%\s+(.+?)\s*$")
 
 
+PPROF_TOTAL_RE = re.compile(r"^Duration: ([\d.]+)(m?s), Total samples = ([\d.]+)(m?s) ", re.M)
+
+
 def pprof_top(source, tmp):
-    """{function: flat %} from go tool pprof -top of a file or URL."""
+    """({function: flat %}, (duration s, samples)) from go tool pprof -top of a file or URL;
+    pprof prints the samples as CPU time, so samples = that time / the sampling period."""
     out = subprocess.run(["go", "tool", "pprof", "-top", "-nodecount=200", source],
                          capture_output=True, text=True, timeout=120, env=pprof_env(tmp))
     if out.returncode != 0:
@@ -409,11 +450,15 @@ def pprof_top(source, tmp):
         if m:
             flat[m.group(6)] = flat.get(m.group(6), 0) + float(m.group(2))
     check(flat, "go tool pprof -top printed no functions: %r" % out.stdout[:500])
-    return flat, out.stdout
+    m = PPROF_TOTAL_RE.search(out.stdout)
+    check(m, "go tool pprof -top printed no 'Duration: .., Total samples = ..' line: %r"
+          % out.stdout[:500])
+    secs = lambda v, unit: float(v) / (1000 if unit == "ms" else 1)
+    return flat, (secs(m.group(1), m.group(2)), round(secs(m.group(3), m.group(4)) * FREQ))
 
 
-def check_pprof_shares(flat, truth, t0, t1, where):
-    _, want = truth.window(t0, t1)
+def check_pprof_shares(flat, truth, span, where):
+    want = span_shares(truth, span)
     for f in LEAVES:
         check(f in flat, "%s: %s not listed by go tool pprof -top (%s)" % (
             where, f, describe(flat)))
@@ -433,8 +478,8 @@ def test_cpu_pprof_go():
             t0 = time.monotonic()
             status, headers, body = fetch(url)
             t1 = time.monotonic()
-            flat_url, _ = direct.result()
-        truth_t = (t0, t0 + 5)
+            flat_url, total_url = direct.result()
+        span = span_of(t0, t1, 5)
         check(status == 200, "/debug/pprof/profile answered %d: %r" % (status, body[:200]))
         ctype = headers.get("Content-Type")
         check(ctype == "application/octet-stream", "pprof Content-Type %r" % ctype)
@@ -443,11 +488,15 @@ def test_cpu_pprof_go():
         path = os.path.join(tmp, "cpu.pb.gz")
         with open(path, "wb") as f:
             f.write(body)
-        flat_file, _ = pprof_top(path, tmp)
+        flat_file, total_file = pprof_top(path, tmp)
         truth = b.finish()
     check(t1 - t0 >= 4.5, "seconds=5 answered after %.1f s" % (t1 - t0))
-    check_pprof_shares(flat_file, truth, *truth_t, "pprof file")
-    check_pprof_shares(flat_url, truth, *truth_t, "pprof URL")
+    check_pprof_shares(flat_file, truth, span, "pprof file")
+    check_pprof_shares(flat_url, truth, span, "pprof URL")
+    for where, (secs, samples) in (("pprof file", total_file), ("pprof URL", total_url)):
+        check(abs(secs - 5) <= 0.5, "%s: Duration %.2f s for seconds=5" % (where, secs))
+        # the URL fetch ran at about the same time, started by go a little later
+        check_count(samples, truth, span_of(t0, t1 + 1, secs), where)
 
 
 def expect_400(agent, query):
@@ -475,7 +524,8 @@ def test_cpu_since():
         check(stacks, "since=10s has no stacks of the burner")
         cpu, _ = truth.whole()
         start, end = truth.rows[0][0] / 1e9, truth.rows[-1][0] / 1e9
-        check_burner_profile(stacks, doc["total_samples"], truth, start, end, "since=10s")
+        check_burner_profile(stacks, doc["total_samples"], truth, span_of(start, end),
+                             "since=10s")
         folded = profile(agent, "since=10s&comm=burner", fmt="folded")
         total = sum(n for _, n in folded_stacks(folded))
         check(total == doc["total_samples"], "since=10s comm=burner folded has %d samples, "
@@ -521,7 +571,7 @@ def test_cpu_concurrent_requests():
         where = "concurrent request %d" % i
         check(2.8 <= e - s <= 5.0, "%s took %.1f s" % (where, e - s))
         check_json_header(doc, 3, where)
-        check_count(doc["total_samples"], truth, s, s + doc["duration_seconds"], where)
+        check_count(doc["total_samples"], truth, span_of(s, e, doc["duration_seconds"]), where)
 
 
 PERF_REPORT_RE = re.compile(r"^\s*([\d.]+)%\s+\[([.k])\]\s+(.+?)\s*$")
@@ -556,7 +606,7 @@ def test_cpu_vs_perf():
             Agent("--collectors", "cpu", "--pid", str(b.pid)) as agent:
         b.go()
         data = os.path.join(tmp, "perf.data")
-        perf = subprocess.Popen(["perf", "record", "-e", "cpu-clock", "-F", str(FREQ), "-g",
+        perf = subprocess.Popen(["perf", "record", "-N", "-e", "cpu-clock", "-F", str(FREQ), "-g",
                                  "-p", str(b.pid), "-o", data, "--", "sleep", "6"],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         doc = profile(agent, "seconds=6")
@@ -571,7 +621,7 @@ def test_cpu_vs_perf():
     check(big(ours) == big(theirs), "functions with >= 3%% differ: hostprof %s, perf %s"
           % (describe(ours), describe(theirs)))
     for f in set(top_names(ours)) | set(top_names(theirs)):
-        check(abs(ours[f] - theirs[f]) <= 3.0, "%s: hostprof %.1f%%, perf %.1f%% (hostprof: %s; "
+        check(abs(ours[f] - theirs[f]) <= PERF_TOLERANCE, "%s: hostprof %.1f%%, perf %.1f%% (hostprof: %s; "
               "perf: %s)" % (f, ours[f], theirs[f], describe(ours), describe(theirs)))
 
 
@@ -617,18 +667,20 @@ def test_cpu_container():
                   "the container's burner %r is visible in the host namespace" % exe)
             with Agent("--collectors", "cpu", "--pid", str(b.pid)) as agent:
                 b.go()
-                doc, t0, _ = timed_profile(agent, "seconds=6")
+                doc, t0, t1 = timed_profile(agent, "seconds=6")
             truth = b.finish()
     stacks = json_stacks(doc, b.pid)
     where = "container seconds=6"
-    check_burner_profile(stacks, doc["total_samples"], truth, t0, t0 + doc["duration_seconds"],
-                         where)
+    check_burner_profile(stacks, doc["total_samples"], truth,
+                         span_of(t0, t1, doc["duration_seconds"]), where)
     check_top(doc, where, burner_modules("/hpburn/burner"))
 
 
 # --- hostprof record ------------------------------------------------------------------------
 
-SUMMARY_RE = re.compile(r"wrote (\S+): (\d+) samples")
+SUMMARY_RE = re.compile(r"^wrote (\S+): (\d+) samples in \d+ distinct stacks over ([\d.]+) s$",
+                        re.M)
+SUMMARY_TOP_RE = re.compile(r"^\s+([\d.]+)%\s+(\d+)\s+(.+)$", re.M)
 
 
 def record_cmd(args):
@@ -652,16 +704,33 @@ def record(args, want_rc=0, timeout=90):
     return out.stdout + out.stderr
 
 
-def summary_samples(output, path):
+def summary(output, path):
+    """(samples, seconds, {function: self %}) from record's closing summary."""
     m = SUMMARY_RE.search(output)
-    check(m and m.group(1) == path, "no 'wrote %s: N samples' in the summary: %r" % (
-        path, output[-500:]))
-    return int(m.group(2))
+    check(m and m.group(1) == path, "no 'wrote %s: N samples in M distinct stacks over D s' "
+          "in the summary: %r" % (path, output[-500:]))
+    top = {f: float(pct) for pct, _, f in SUMMARY_TOP_RE.findall(output[m.end():])}
+    check(re.search(r"^drops: ", output[m.end():], re.M), "summary has no drops line")
+    return int(m.group(2)), float(m.group(3)), top
+
+
+def check_summary(output, path, truth, t0, t1, where):
+    """The summary's sample count matches the burner's CPU time over the seconds the summary
+    says it recorded, somewhere between t0 and t1; its top functions are the burner's leaves
+    at the burner's shares."""
+    n, secs, top = summary(output, path)
+    span = span_of(t0, t1, secs)
+    check_count(n, truth, span, where)
+    want = span_shares(truth, span)
+    for leaf in LEAVES:
+        check(abs(top.get(leaf, 0) - want[leaf]) <= SHARE_TOLERANCE, "%s: summary lists %s at "
+              "%s%%, the burner measured %.1f%%" % (where, leaf, top.get(leaf), want[leaf]))
+    return n, secs
 
 
 def record_interrupted(args, after):
-    """Starts hostprof record, sends SIGINT `after` seconds after its first output line (the
-    progress line: recording has begun) and returns (output, seconds between line and signal)."""
+    """Starts hostprof record, sends SIGINT `after` seconds after the line saying it records
+    and returns (output, monotonic time of that line, of the signal)."""
     proc = subprocess.Popen(record_cmd(args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     lines, first = [], threading.Event()
@@ -669,13 +738,15 @@ def record_interrupted(args, after):
     def reader():
         for raw in iter(lambda: proc.stdout.readline(), b""):
             lines.append(raw.decode(errors="replace"))
-            first.set()
+            if lines[-1].startswith("recording "):
+                first.set()
     t = threading.Thread(target=reader, daemon=True)
     t.start()
     try:
-        check(first.wait(30), "record printed nothing within 30 s")
+        check(first.wait(30), "record printed no 'recording ...' line within 30 s: %r" % lines)
         t_line = time.monotonic()
         time.sleep(after)
+        t_sig = time.monotonic()
         proc.send_signal(signal.SIGINT)
         rc = proc.wait(timeout=30)
     finally:
@@ -685,7 +756,8 @@ def record_interrupted(args, after):
     t.join(5)
     output = "".join(lines)
     check_clean(args, rc, output)
-    return output, after
+    check("interrupted" in output, "record does not say it was interrupted: %r" % output[-300:])
+    return output, t_line, t_sig
 
 
 # Fetches of outside resources; a user-clickable <a href> or a namespace URI is fine.
@@ -716,34 +788,38 @@ def test_cpu_record_cli():
         t0 = time.monotonic()
         out = record(["--duration", "4s", "--pid", str(b.pid), "-o", pb])
         t1 = time.monotonic()
-        n = summary_samples(out, pb)
-        for leaf in LEAVES:
-            check(leaf in out, "record summary does not list %s: %r" % (leaf, out[-800:]))
-        flat, _ = pprof_top(pb, tmp)
+        flat, (_, pprof_samples) = pprof_top(pb, tmp)
         folded = os.path.join(tmp, "x.folded")
-        out_int, after = record_interrupted(["--duration", "30s", "--pid", str(b.pid), "-o",
-                                             folded], 2)
-        n_int = summary_samples(out_int, folded)
-        check(folded_total(folded) == n_int, "%s holds %d samples, the summary says %d"
-              % (folded, folded_total(folded), n_int))
+        out_int, t_line, t_sig = record_interrupted(["--duration", "30s", "--pid", str(b.pid),
+                                                     "-o", folded], 2)
+        with open(folded) as f:
+            folded_text = f.read()
         page = os.path.join(tmp, "x.html")
-        record(["--duration", "2s", "--pid", str(b.pid), "-o", page])
+        t2 = time.monotonic()
+        out_html = record(["--duration", "2s", "--pid", str(b.pid), "-o", page])
+        t3 = time.monotonic()
         with open(page) as f:
             text = f.read()
         bad = record(["--duration", "1s", "--format", "bogus", "-o",
                       os.path.join(tmp, "y.out")], want_rc=2)
         truth = b.finish(stop=True)
-    cpu, _ = truth.window(t0, t1)
-    util = cpu / (t1 - t0)
-    check(abs(n - 4 * FREQ * util) <= COUNT_TOLERANCE * 4 * FREQ * util,
-          "record --duration 4s: %d samples, want %.0f (burner at %.0f%% CPU)"
-          % (n, 4 * FREQ * util, util * 100))
-    check_pprof_shares(flat, truth, t0, t1, "record .pb.gz")
-    want = after * FREQ * util
-    check(want * 0.5 <= n_int <= want * 1.6, "SIGINT after %.0f s: %d samples, want about %.0f"
-          % (after, n_int, want))
-    check("<html" in text.lower() and all(html.escape(f) in text or f in text for f in LEAVES),
-          "x.html lacks <html> or a leaf name")
+    n, secs = check_summary(out, pb, truth, t0, t1, "record --duration 4s")
+    check(abs(secs - 4) <= 0.2, "record --duration 4s recorded %.1f s" % secs)
+    check_pprof_shares(flat, truth, span_of(t0, t1, secs), "record .pb.gz")
+    check(abs(pprof_samples - n) <= 0.01 * n + 1, "go tool pprof reads %d samples from %s, "
+          "the summary says %d" % (pprof_samples, pb, n))
+    n_int, secs_int = check_summary(out_int, folded, truth, t_line - 0.5, t_sig + 0.5, "SIGINT")
+    check(abs(secs_int - (t_sig - t_line)) <= 0.5, "SIGINT %.1f s after start: summary says "
+          "%.1f s" % (t_sig - t_line, secs_int))
+    stacks = parse_folded(folded_text)
+    check(sum(c for _, c in stacks) == n_int, "%s holds %d samples, the summary says %d"
+          % (folded, sum(c for _, c in stacks), n_int))
+    check_chains([(f[1:], c) for f, c in stacks if f[0] == "burner"], "SIGINT folded")
+    check_summary(out_html, page, truth, t2, t3, "record x.html")
+    check(re.match(r"\s*<!doctype html>", text, re.I) and "</html>" in text,
+          "x.html is not a whole HTML document")
+    names = {f[0] for f in page_data(text)["funcs"]}
+    check(set(LEAVES) <= names, "x.html's data lacks %s" % (set(LEAVES) - names))
     check_self_contained(text, "record x.html")
     check("bogus" in bad, "bad --format: message does not name it: %r" % bad[-300:])
 
@@ -919,8 +995,8 @@ def test_cpu_metrics():
         time.sleep(1.2)  # a full tick of samples in the counters, so both scrapes lag alike
         t_before = time.monotonic()
         before = agent.metrics()
-        doc, t0, _ = timed_profile(agent, "seconds=4")
-        time.sleep(max(0.0, t0 + doc["duration_seconds"] + 1.2 - time.monotonic()))
+        doc, t0, t1 = timed_profile(agent, "seconds=4")
+        time.sleep(1.2)
         status, _, body = agent.get("/metrics")
         t_after = time.monotonic()
         truth = b.finish(stop=True)
@@ -932,8 +1008,11 @@ def test_cpu_metrics():
     name = "hostprof_cpu_samples_total"
     check(("%s" % name, "counter") in after.types, "%s is not typed counter" % name)
     grew = after.value(name) - before.value(name)
-    check_count(grew, truth, t_before - 1, t_after - 1, "%s delta" % name)
-    check_count(doc["total_samples"], truth, t0, t0 + doc["duration_seconds"], "seconds=4")
+    # the counter may lag a drain (1 s) behind the scrape
+    check_count(grew, truth, span_of(t_before - 1.1, t_after, t_after - t_before),
+                "%s delta" % name)
+    check_count(doc["total_samples"], truth, span_of(t0, t1, doc["duration_seconds"]),
+                "seconds=4")
     check(grew >= doc["total_samples"], "%s grew %d, less than the %d samples of the profile "
           "taken between the scrapes" % (name, grew, doc["total_samples"]))
     drops = {l["reason"]: v for l, v in after.select("hostprof_events_dropped_total",
