@@ -43,7 +43,7 @@ BUILD_DEBS := clang make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 	      libcjson-dev libmicrohttpd-dev linux-libc-dev liblzma-dev libiberty-dev
 TEST_DEBS  := libcmocka-dev prometheus curl python3 iproute2 util-linux procps binutils xz-utils \
 	      golang-go linux-perf chromium
-BENCH_DEBS := bpftrace
+BENCH_DEBS := bpftrace bc curl python3
 define apt_install
 	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -186,12 +186,22 @@ $(BUILD)/bench/pprof_build: tests/bench/pprof_build.c $(filter-out $(BUILD)/obj/
 			    | $(BUILD)/bench
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
+# Warm-cache symbolization rate (addresses/s), user and kernel.
+$(BUILD)/bench/symbolize_rate: tests/bench/symbolize_rate.c \
+			       $(filter-out $(BUILD)/obj/main.o,$(OBJS)) | $(BUILD)/bench
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
 bench-pprof: $(BUILD)/bench/pprof_build
 	$(BUILD)/bench/pprof_build
 
+# Each benchmark prints ratios or absolute figures measured in one run; none fails on a target.
 bench: deps-bench
-	$(MAKE) --no-print-directory all $(BUILD)/bench/syscall_overhead
+	$(MAKE) --no-print-directory all $(BUILD)/bench/syscall_overhead \
+		$(BUILD)/bench/pprof_build $(BUILD)/bench/symbolize_rate
 	$(BUILD)/bench/syscall_overhead --hostprof $(BUILD)/hostprof
+	bash tests/bench/cpu_agent_cost.sh $(BUILD)/hostprof 60
+	$(BUILD)/bench/pprof_build
+	$(BUILD)/bench/symbolize_rate
 
 # --- maintenance ----------------------------------------------------------------------------
 vmlinux:

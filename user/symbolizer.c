@@ -1024,6 +1024,19 @@ int hp_symbolizer__capture(struct hp_symbolizer *s, pid_t pid)
 	return err;
 }
 
+int hp_symbolizer__recapture(struct hp_symbolizer *s, pid_t pid, uint64_t max_age_ns)
+{
+	struct proc *p;
+	int err = 0;
+
+	pthread_mutex_lock(&s->lock);
+	p = proc__find(s, pid);
+	if (!p || p->gone || sym__now_ns() - p->checked_ns >= max_age_ns)
+		err = sym__capture(s, pid, true, NULL);
+	pthread_mutex_unlock(&s->lock);
+	return err;
+}
+
 void hp_symbolizer__forget(struct hp_symbolizer *s, pid_t pid)
 {
 	struct proc *p;

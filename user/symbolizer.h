@@ -54,6 +54,9 @@ void hp_symbolizer__free(struct hp_symbolizer *s);
  * the old entry. 0, or a negative errno (-ESRCH: process gone).
  */
 int hp_symbolizer__capture(struct hp_symbolizer *s, pid_t pid);
+/* hp_symbolizer__capture, unless pid's mappings were compared with /proc less than max_age_ns
+ * ago: lets a caller that sees a process every second re-check it only now and then. */
+int hp_symbolizer__recapture(struct hp_symbolizer *s, pid_t pid, uint64_t max_age_ns);
 /* Drops the captured state of pid (it exited and its samples are symbolized). */
 void hp_symbolizer__forget(struct hp_symbolizer *s, pid_t pid);
 

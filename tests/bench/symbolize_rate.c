@@ -3,10 +3,7 @@
  * addresses (spread over kernel text). Prints one line per measurement.
  *
  * Build and run (from the repository root, as root for kallsyms addresses):
- *   cc -O2 -g -std=gnu11 -D_GNU_SOURCE -Iuser tests/bench/symbolize_rate.c user/symbolizer.c \
- *      user/elf_syms.c user/kallsyms.c user/perf_map.c user/readfile.c user/demangle.c \
- *      -o build/bench/symbolize_rate $(pkg-config --cflags --libs libelf zlib liblzma) \
- *      -liberty -lpthread
+ *   make build/bench/symbolize_rate     (linked with the agent's objects; "make bench" runs it)
  *   build/bench/symbolize_rate [PID]     (PID: also time a cold capture of that process)
  */
 #include <errno.h>

@@ -621,8 +621,9 @@ def test_cpu_vs_perf():
     check(big(ours) == big(theirs), "functions with >= 3%% differ: hostprof %s, perf %s"
           % (describe(ours), describe(theirs)))
     for f in set(top_names(ours)) | set(top_names(theirs)):
-        check(abs(ours[f] - theirs[f]) <= PERF_TOLERANCE, "%s: hostprof %.1f%%, perf %.1f%% (hostprof: %s; "
-              "perf: %s)" % (f, ours[f], theirs[f], describe(ours), describe(theirs)))
+        check(abs(ours[f] - theirs[f]) <= PERF_TOLERANCE, "%s: hostprof %.1f%%, perf %.1f%% "
+              "(hostprof: %s; perf: %s)" % (f, ours[f], theirs[f], describe(ours),
+                                            describe(theirs)))
 
 
 def shared_libs(exe):
@@ -1000,6 +1001,7 @@ def test_cpu_metrics():
         status, _, body = agent.get("/metrics")
         t_after = time.monotonic()
         truth = b.finish(stop=True)
+        expect_400(agent, "since=11m")  # beyond the default retention of 10 m
     check(status == 200, "/metrics answered %d" % status)
     after = run.Metrics(body)
     attach = after.select("hostprof_collector_attach_info", collector="cpu")
