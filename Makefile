@@ -32,6 +32,15 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNITS     := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRCS))
 WORKLOADS := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tests/workloads/*.c))
 
+# Quiet by default ("  CC  build/obj/agent.o"); V=1 shows every command.
+ifeq ($(V),1)
+Q   :=
+msg :=
+else
+Q   := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
 .PHONY: all deps deps-test deps-bench run test unit e2e unit-build e2e-build bench clean vmlinux \
 	syscall-table format
 .DEFAULT_GOAL := all
@@ -67,35 +76,43 @@ run: deps
 
 # --- BPF ------------------------------------------------------------------------------------
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard include/*.h bpf/*.h) | $(BUILD)/bpf
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp.o
-	$(BPFTOOL) gen object $@ $@.tmp.o   # links and strips DWARF; BTF stays for CO-RE
-	rm -f $@.tmp.o
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp.o
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp.o   # links and strips DWARF; BTF stays for CO-RE
+	$(Q)rm -f $@.tmp.o
 
 $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
-	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
 # --- userspace ------------------------------------------------------------------------------
 $(GEN): user/syscalls_$(SC_ARCH).tbl | $(BUILD)/gen
-	awk '!/^#/ && NF == 2 { printf "\t[%d] = \"%s\",\n", $$1, $$2 }' $< > $@
+	$(call msg,GEN,$@)
+	$(Q)awk '!/^#/ && NF == 2 { printf "\t[%d] = \"%s\",\n", $$1, $$2 }' $< > $@
 
 $(BUILD)/obj/%.o: user/%.c $(wildcard user/*.h include/*.h) $(SKELS) $(GEN) | $(BUILD)/obj
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/hostprof: $(OBJS)
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/san/%.o: user/%.c $(wildcard user/*.h include/*.h) $(SKELS) $(GEN) | $(BUILD)/san
-	$(CC) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
 $(BUILD)/san/hostprof: $(SAN_OBJS)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ -o $@ $(LDLIBS)
+	$(call msg,LINK-SAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/bpf $(BUILD)/obj $(BUILD)/san $(BUILD)/san/tests $(BUILD)/gen $(BUILD)/workloads $(BUILD)/bench:
 	mkdir -p $@
 
 # --- tests ----------------------------------------------------------------------------------
 $(BUILD)/san/tests/%: tests/unit/%.c $(filter-out $(BUILD)/san/main.o,$(SAN_OBJS)) | $(BUILD)/san/tests
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $^ -o $@ $(LDLIBS) -lcmocka
 
 # ELF files the symbolizer test reads (PIE, non-PIE, stripped + debug files, a chroot); order-only
 # so the stamp stays out of the link line, yet is rebuilt when the fixture sources change.
