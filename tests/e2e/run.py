@@ -840,8 +840,12 @@ def check_storm_survived(agent, before, exact):
         check(execs == 200, "--cgroup: execve _count grew %d, want exactly 200" % execs)
     else:
         check(execs >= 200, "execve _count grew %d, want >= 200" % execs)
-    drops = {l["reason"]: v for l, v in after.select("hostprof_events_dropped_total")}
-    check(drops and not any(drops.values()), "events dropped: %s" % drops)
+    # the syscall collector's own counters; the cpu collector's (e.g. a deep stack somewhere on
+    # the host counted as truncated) say nothing about task storage
+    drops = {l["reason"]: v for l, v in
+             after.select("hostprof_events_dropped_total", collector="syscalls")}
+    check(set(drops) == {"syscall_nr_out_of_range", "task_storage_unavailable", "comm_map_full"}
+          and not any(drops.values()), "syscalls events dropped: %s" % drops)
 
 
 def test_exit_leaves_no_state():
