@@ -53,7 +53,7 @@ void hp_cli__usage(FILE *out)
 	    "  --kernel-only      CPU profiles: kernel stacks only\n"
 	    "  --user-only        CPU profiles: user stacks only\n"
 	    "  --max-stacks N     cap on distinct stacks per 1 s drain (default 16384; sized\n"
-	      "                     4 x frequency x CPUs below that)\n"
+	    "                     4 x frequency x CPUs below that)\n"
 	    "  --btf FILE         kernel BTF for CO-RE when /sys/kernel/btf/vmlinux is missing\n"
 	    "  -v, --verbose      debug logging, including libbpf and verifier output\n"
 	    "\n"

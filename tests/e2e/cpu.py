@@ -31,6 +31,7 @@ from run import Agent, TestFailure, check, diag
 WORKLOADS = run.WORKLOADS
 BURNER = os.path.abspath(os.environ.get("BURNER", os.path.join(WORKLOADS, "burner")))
 BURNER_NOPIE = os.path.join(WORKLOADS, "burner-nopie")
+COMM = os.path.basename(BURNER)[:15]  # the burner's process name
 
 FREQ = 99  # hostprof's default -F
 EXE_LEAF, LIB_LEAF, CPP_LEAF = "burn_exe_leaf", "burn_lib_leaf", "hpburn::Spinner::spin(int)"
@@ -110,7 +111,6 @@ class Burner:
             self.kill()
             raise TestFailure("burner did not report ready: %r" % (line + self._rest()))
         self.pid = int(fields[1])
-        self.started = None
 
     def _ready_line(self, timeout):
         result = []
@@ -138,7 +138,7 @@ class Burner:
             if self.pid and self.pid != self.proc.pid:  # behind a wrapper: stop it too
                 try:
                     os.kill(self.pid, signal.SIGKILL)
-                except (OSError, AttributeError):
+                except OSError:
                     pass
             self.proc.kill()
         self.proc.wait()
@@ -150,7 +150,6 @@ class Burner:
         self.proc.stdin.write(b"g")
         self.proc.stdin.close()
         self.proc.stdin = None
-        self.started = time.monotonic()
 
     def finish(self, stop=False):
         """Waits for the burner's JSON; stop: end the burn now (SIGTERM) instead of waiting."""
@@ -193,14 +192,9 @@ def timed_profile(agent, query, fmt="json"):
     return doc, t0, time.monotonic()
 
 
-def frame_name(frame):
-    return frame["function"] if isinstance(frame, dict) else frame
-
-
 def json_stacks(doc, pid):
     """[(frames root..leaf as names, count)] of one process in a JSON profile."""
-    return [([frame_name(f) for f in st["frames"]], st["count"])
-            for st in doc["stacks"] if st["pid"] == pid]
+    return [(st["frames"], st["count"]) for st in doc["stacks"] if st["pid"] == pid]
 
 
 def parse_folded(text):
@@ -213,7 +207,7 @@ def parse_folded(text):
     return stacks
 
 
-def folded_stacks(text, comm="burner"):
+def folded_stacks(text, comm=COMM):
     """The stacks of one comm in a folded profile, without the comm."""
     return [(frames[1:], count) for frames, count in parse_folded(text) if frames[0] == comm]
 
@@ -326,8 +320,7 @@ def check_json_header(doc, seconds, where):
 
 def check_top(doc, where, modules):
     """top[]: each leaf's self count equals what the stacks say; modules as expected."""
-    counts = leaf_counts((([frame_name(f) for f in st["frames"]], st["count"])
-                          for st in doc["stacks"]))
+    counts = leaf_counts((st["frames"], st["count"]) for st in doc["stacks"])
     top = {e["function"]: e for e in doc["top"]}
     for leaf in LEAVES:
         e = top.get(leaf)
@@ -419,7 +412,8 @@ def check_kernel_frames(frames, ksyms):
     check(all(kernel[first:]), "user frame below a kernel frame: %s" % ";".join(frames))
     for f in frames[1 + first:]:
         name = f[:-len("_[k]")]
-        check(name in ksyms or re.match(r"^\S+\+0x[0-9a-f]+$", name),
+        # BPF programs of other tools come and go, so theirs may be gone from kallsyms by now
+        check(name in ksyms or re.match(r"^\S+\+0x[0-9a-f]+$|^bpf_(prog|trampoline)_", name),
               "kernel frame %r is not in /proc/kallsyms" % f)
     return True
 
@@ -511,8 +505,12 @@ def expect_400(agent, query):
 
 
 def test_cpu_since():
-    with Agent("--collectors", "cpu", "--retention", "30s") as agent:
-        with Burner(5) as b:
+    # a symlink gives this burner a process name of its own (other test runs may burn too)
+    with tempfile.TemporaryDirectory(prefix="hostprof-e2e-since-") as tmp, \
+            Agent("--collectors", "cpu", "--retention", "30s") as agent:
+        comm = "hpb-since-%d" % (os.getpid() % 100000)
+        os.symlink(BURNER, os.path.join(tmp, comm))
+        with Burner(5, exe=os.path.join(tmp, comm)) as b:
             b.go()
             truth = b.finish()
         time.sleep(1.5)  # the last second of the run reaches the retention ring at a tick
@@ -522,14 +520,15 @@ def test_cpu_since():
         check(took < 1.0, "since=10s took %.2f s, want < 1 s" % took)
         stacks = json_stacks(doc, b.pid)
         check(stacks, "since=10s has no stacks of the burner")
-        cpu, _ = truth.whole()
         start, end = truth.rows[0][0] / 1e9, truth.rows[-1][0] / 1e9
         check_burner_profile(stacks, doc["total_samples"], truth, span_of(start, end),
                              "since=10s")
-        folded = profile(agent, "since=10s&comm=burner", fmt="folded")
-        total = sum(n for _, n in folded_stacks(folded))
-        check(total == doc["total_samples"], "since=10s comm=burner folded has %d samples, "
-              "pid=%d json %d" % (total, b.pid, doc["total_samples"]))
+        folded = profile(agent, "since=10s&comm=" + comm, fmt="folded")
+        total = sum(n for _, n in folded_stacks(folded, comm))
+        check(total == doc["total_samples"] and total == sum(n for _, n in parse_folded(folded)),
+              "since=10s comm=%s folded has %d samples (%d of that comm), pid=%d json %d" % (
+                  comm, sum(n for _, n in parse_folded(folded)), total, b.pid,
+                  doc["total_samples"]))
         for bad in ("since=31s", "since=1h", "seconds=abc", "since=abc", "seconds=3&since=10s",
                     "since=10s&format=bogus", "since=10s&pid=abc", "seconds=0", "since=-5s"):
             expect_400(agent, bad)
@@ -537,6 +536,12 @@ def test_cpu_since():
 
 def prog_names(agent):
     return sorted(run.bpf_prog_names(agent.prog_ids()).values())
+
+
+def online_cpus():
+    with open("/sys/devices/system/cpu/online") as f:
+        ranges = [r.split("-") for r in f.read().strip().split(",")]
+    return sum(int(r[-1]) - int(r[0]) + 1 for r in ranges)
 
 
 def perf_event_fds(pid):
@@ -553,8 +558,8 @@ def test_cpu_concurrent_requests():
     with Burner(8) as b, Agent("--collectors", "cpu", "--pid", str(b.pid)) as agent:
         before = (prog_names(agent), perf_event_fds(agent.pid))
         check(before[0].count("on_sample") == 1, "agent holds programs %s" % before[0])
-        check(before[1] >= os.cpu_count(), "agent has %d perf_event fds for %d CPUs"
-              % (before[1], os.cpu_count()))
+        check(before[1] == online_cpus(), "agent has %d perf_event fds for %d online CPUs"
+              % (before[1], online_cpus()))
         b.go()
         with concurrent.futures.ThreadPoolExecutor(3) as pool:
             t0 = time.monotonic()
@@ -606,6 +611,7 @@ def test_cpu_vs_perf():
             Agent("--collectors", "cpu", "--pid", str(b.pid)) as agent:
         b.go()
         data = os.path.join(tmp, "perf.data")
+        # -N: leave ~/.debug (perf's build-id cache) alone
         perf = subprocess.Popen(["perf", "record", "-N", "-e", "cpu-clock", "-F", str(FREQ), "-g",
                                  "-p", str(b.pid), "-o", data, "--", "sleep", "6"],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -815,7 +821,7 @@ def test_cpu_record_cli():
     stacks = parse_folded(folded_text)
     check(sum(c for _, c in stacks) == n_int, "%s holds %d samples, the summary says %d"
           % (folded, sum(c for _, c in stacks), n_int))
-    check_chains([(f[1:], c) for f, c in stacks if f[0] == "burner"], "SIGINT folded")
+    check_chains(folded_stacks(folded_text), "SIGINT folded")
     check_summary(out_html, page, truth, t2, t3, "record x.html")
     check(re.match(r"\s*<!doctype html>", text, re.I) and "</html>" in text,
           "x.html is not a whole HTML document")
@@ -979,7 +985,7 @@ def check_rendered_leaf(page, tmp, text, pid, leaf, want_pct):
           % (leaf, re.findall(r'<div id="msg">.*?</div>', dom)))
     crumbs = re.search(r'<div id="crumbs">(.*?)</div>', dom, re.S)
     shown = html.unescape(re.sub(r"<[^>]+>", "", crumbs.group(1))) if crumbs else ""
-    want = " \u203a ".join(["all", "burner (%d)" % pid] + names)
+    want = " \u203a ".join(["all", "%s (%d)" % (COMM, pid)] + names)
     check(shown == want, "%s: breadcrumbs %r, want %r" % (leaf, shown, want))
     matched = re.search(r'<span id="matched">Matched: ([\d.]+)%', dom)
     check(matched, "%s: no 'Matched:' figure after searching %s" % (leaf, search))

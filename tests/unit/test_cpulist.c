@@ -52,8 +52,8 @@ static void test_more_than_128_cpus(void **state)
 
 static void test_malformed(void **state)
 {
-	static const char *const bad[] = { "", "\n", "a", "1-", "-1", "3-1", "1,,2", "1 2", "0-99999999",
-					   "1-2x", ",1" };
+	static const char *const bad[] = { "",	   "\n",  "a",		"1-",	"-1", "3-1",
+					   "1,,2", "1 2", "0-99999999", "1-2x", ",1" };
 	int *cpus;
 	size_t n;
 
