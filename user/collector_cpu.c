@@ -197,10 +197,16 @@ static int cpu__attach(struct hp_collector *c)
 	return 0;
 }
 
+/* Ticks between checks of /proc/modules (kallsyms is re-read when modules changed). */
+#define CPU_KERNEL_RECHECK_TICKS 10
+
 static int cpu__refresh(struct hp_collector *c, bool tick)
 {
-	(void)tick;
-	return hp_cpu__drain(state(c), hp_now());
+	struct cpu_state *s = state(c);
+
+	if (tick && ++s->ticks % CPU_KERNEL_RECHECK_TICKS == 0)
+		hp_symbolizer__refresh_kernel(s->sym);
+	return hp_cpu__drain(s, hp_now());
 }
 
 static void cpu__metrics(struct hp_collector *c, struct hp_buf *out)

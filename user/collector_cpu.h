@@ -49,6 +49,7 @@ struct cpu_state {
 	__u64 samples_total;
 	__u64 truncated_total;
 	__u64 drains;
+	__u64 ticks;
 	__u64 last_keys, last_stacks; /* map entries at the last drain */
 	double last_drain_seconds;
 };
