@@ -19,6 +19,7 @@ struct json_sort_ctx {
 	const struct hp_profile *p;
 	const struct hp_prof_funcs *fn;
 	const struct json_top *top;
+	const uint64_t *counts; /* per sample, after merging equal names */
 };
 
 static int json__cmp_funcs(const void *x, const void *y, void *ctx)
@@ -38,14 +39,63 @@ static int json__cmp_funcs(const void *x, const void *y, void *ctx)
 	return r ? r : (a > b) - (a < b);
 }
 
+/*
+ * Samples that differ only in addresses (two call sites in one function, say) have the same
+ * names; the JSON stacks list names, so such samples are one entry. Function names are interned
+ * in the profile, so equal names are equal pointers.
+ */
+static int json__cmp_names(const void *x, const void *y, void *ctx)
+{
+	const struct json_sort_ctx *c = ctx;
+	const struct hp_prof_sample *sa = &c->p->samples[*(const uint32_t *)x];
+	const struct hp_prof_sample *sb = &c->p->samples[*(const uint32_t *)y];
+	int r;
+
+	if (sa->pid != sb->pid)
+		return sa->pid < sb->pid ? -1 : 1;
+	r = strcmp(sa->comm, sb->comm);
+	if (r)
+		return r;
+	if (sa->nframes != sb->nframes)
+		return sa->nframes < sb->nframes ? -1 : 1;
+	for (uint32_t i = 0; i < sa->nframes; i++) {
+		uintptr_t fa = (uintptr_t)c->p->frames[sa->frames[i]].function;
+		uintptr_t fb = (uintptr_t)c->p->frames[sb->frames[i]].function;
+
+		if (fa != fb)
+			return fa < fb ? -1 : 1;
+	}
+	return 0;
+}
+
+/* Merges runs of equal names (stacks sorted by json__cmp_names) into their first sample's slot of
+ * counts; returns how many distinct stacks remain at the front of stacks. */
+static size_t json__merge_names(uint32_t *stacks, size_t n, uint64_t *counts,
+				struct json_sort_ctx *ctx)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t c = ctx->p->samples[stacks[i]].count;
+
+		if (out && json__cmp_names(&stacks[out - 1], &stacks[i], ctx) == 0) {
+			counts[stacks[out - 1]] += c;
+			continue;
+		}
+		counts[stacks[i]] = c;
+		stacks[out++] = stacks[i];
+	}
+	return out;
+}
+
 static int json__cmp_stacks(const void *x, const void *y, void *ctx)
 {
 	const struct json_sort_ctx *c = ctx;
 	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
 	const struct hp_prof_sample *sa = &c->p->samples[a], *sb = &c->p->samples[b];
 
-	if (sa->count != sb->count)
-		return sa->count > sb->count ? -1 : 1;
+	if (c->counts[a] != c->counts[b])
+		return c->counts[a] > c->counts[b] ? -1 : 1;
 	if (sa->pid != sb->pid)
 		return sa->pid < sb->pid ? -1 : 1;
 	return (a > b) - (a < b);
@@ -104,19 +154,21 @@ static void json__top(struct hp_buf *out, const struct hp_profile *p,
 	hp_buf__puts(out, "]");
 }
 
-static void json__stacks(struct hp_buf *out, const struct hp_profile *p, const uint32_t *order)
+static void json__stacks(struct hp_buf *out, const struct hp_profile *p, const uint32_t *order,
+			 size_t n, const uint64_t *counts)
 {
 	size_t shown = 0;
 
 	hp_buf__puts(out, "\"stacks\":[");
-	for (size_t k = 0; k < p->nsamples; k++) {
+	for (size_t k = 0; k < n; k++) {
 		const struct hp_prof_sample *s = &p->samples[order[k]];
 
-		if (!s->count)
+		if (!counts[order[k]])
 			continue;
 		hp_buf__printf(out, "%s{\"pid\":%u,\"comm\":", shown++ ? ",\n" : "\n", s->pid);
 		hp_json__string(out, s->comm);
-		hp_buf__printf(out, ",\"count\":%llu,\"frames\":[", (unsigned long long)s->count);
+		hp_buf__printf(out, ",\"count\":%llu,\"frames\":[",
+			       (unsigned long long)counts[order[k]]);
 		for (uint32_t j = s->nframes; j-- > 0;) {
 			if (j + 1 < s->nframes)
 				hp_buf__append(out, ",", 1);
@@ -131,6 +183,8 @@ int hp_export__json(const struct hp_profile *p, struct hp_buf *out)
 {
 	struct json_sort_ctx ctx = { .p = p };
 	uint32_t *seen = NULL, *funcs = NULL, *stacks = NULL;
+	uint64_t *counts = NULL;
+	size_t nstacks;
 	struct json_top *top = NULL;
 	struct hp_prof_funcs fn;
 	int err;
@@ -143,7 +197,8 @@ int hp_export__json(const struct hp_profile *p, struct hp_buf *out)
 	seen = calloc(fn.n + 1, sizeof(*seen));
 	funcs = malloc((fn.n + 1) * sizeof(*funcs));
 	stacks = malloc((p->nsamples + 1) * sizeof(*stacks));
-	if (!top || !seen || !funcs || !stacks)
+	counts = calloc(p->nsamples + 1, sizeof(*counts));
+	if (!top || !seen || !funcs || !stacks || !counts)
 		goto out;
 	json__count(p, &fn, top, seen);
 	ctx.fn = &fn;
@@ -153,7 +208,10 @@ int hp_export__json(const struct hp_profile *p, struct hp_buf *out)
 	qsort_r(funcs, fn.n, sizeof(*funcs), json__cmp_funcs, &ctx);
 	for (size_t i = 0; i < p->nsamples; i++)
 		stacks[i] = (uint32_t)i;
-	qsort_r(stacks, p->nsamples, sizeof(*stacks), json__cmp_stacks, &ctx);
+	ctx.counts = counts;
+	qsort_r(stacks, p->nsamples, sizeof(*stacks), json__cmp_names, &ctx);
+	nstacks = json__merge_names(stacks, p->nsamples, counts, &ctx);
+	qsort_r(stacks, nstacks, sizeof(*stacks), json__cmp_stacks, &ctx);
 
 	hp_buf__printf(out,
 		       "{\"frequency\":%u,\"period_ns\":%llu,\"duration_seconds\":%.3f,"
@@ -162,7 +220,7 @@ int hp_export__json(const struct hp_profile *p, struct hp_buf *out)
 		       (unsigned long long)p->total);
 	json__top(out, p, &fn, top, funcs);
 	hp_buf__puts(out, ",\n");
-	json__stacks(out, p, stacks);
+	json__stacks(out, p, stacks, nstacks, counts);
 	hp_buf__puts(out, "}\n");
 	err = out->oom ? -ENOMEM : 0;
 out:
@@ -171,5 +229,6 @@ out:
 	free(seen);
 	free(funcs);
 	free(stacks);
+	free(counts);
 	return err;
 }

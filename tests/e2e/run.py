@@ -181,6 +181,9 @@ class Agent:
         try:
             if self.proc.poll() is None or self.rc is None:
                 self.stop(raise_on_error=exc_type is None)
+            if exc_type is not None:
+                # the test failed: show how the agent ended and what it logged
+                diag("agent exit code %s; its log:\n%s" % (self.rc, self.stderr()))
         finally:
             self.log.close()
         return False

@@ -758,6 +758,45 @@ static void test_json_escaping(void **state)
 	hp_profile__free(&p);
 }
 
+/* Two samples whose frames differ only in address (two call sites in one function) are one JSON
+ * stack with the summed count; a third with another caller stays separate. */
+static void test_json_merges_equal_names(void **state)
+{
+	struct hp_prof_frame leaf = { .function = "leaf", .address = 0x10 };
+	struct hp_prof_frame site1 = { .function = "caller", .address = 0x20 };
+	struct hp_prof_frame site2 = { .function = "caller", .address = 0x28 };
+	struct hp_prof_frame other = { .function = "other", .address = 0x30 };
+	uint32_t a[2], b[2], c[2];
+	cJSON *root, *stacks, *first;
+	struct hp_profile p;
+	struct hp_buf out;
+
+	(void)state;
+	hp_profile__init(&p, 99);
+	a[0] = b[0] = c[0] = (uint32_t)hp_profile__frame(&p, &leaf);
+	a[1] = (uint32_t)hp_profile__frame(&p, &site1);
+	b[1] = (uint32_t)hp_profile__frame(&p, &site2);
+	c[1] = (uint32_t)hp_profile__frame(&p, &other);
+	assert_int_equal(hp_profile__add(&p, 7, "app", a, 2, 3), 0);
+	assert_int_equal(hp_profile__add(&p, 7, "app", b, 2, 4), 0);
+	assert_int_equal(hp_profile__add(&p, 7, "app", c, 2, 5), 0);
+	assert_int_equal(p.nsamples, 3);
+	hp_buf__init(&out);
+	assert_int_equal(hp_export__json(&p, &out), 0);
+	root = cJSON_Parse(out.data);
+	assert_non_null(root);
+	stacks = cJSON_GetObjectItem(root, "stacks");
+	assert_int_equal(cJSON_GetArraySize(stacks), 2);
+	first = cJSON_GetArrayItem(stacks, 0); /* largest first: caller;leaf 3 + 4 */
+	assert_int_equal(cJSON_GetObjectItem(first, "count")->valueint, 7);
+	assert_string_equal(
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(first, "frames"), 0)->valuestring, "caller");
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(stacks, 1), "count")->valueint, 5);
+	cJSON_Delete(root);
+	hp_buf__free(&out);
+	hp_profile__free(&p);
+}
+
 /* --- HTML --------------------------------------------------------------------------------- */
 
 static void test_html(void **state)
@@ -913,6 +952,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_speedscope, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json, setup, teardown),
 		cmocka_unit_test(test_json_escaping),
+		cmocka_unit_test(test_json_merges_equal_names),
 		cmocka_unit_test_setup_teardown(test_html, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_formats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filtered_export, setup, teardown),
