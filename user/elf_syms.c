@@ -85,6 +85,23 @@ static void elf__hex(const unsigned char *b, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+/* Writes the GNU build-id found in the notes of d as hex into out; false if there is none. */
+static bool elf__note_build_id(Elf_Data *d, char *out)
+{
+	size_t off = 0, name_off, desc_off;
+	GElf_Nhdr nh;
+
+	while ((off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
+		if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+		    memcmp((const char *)d->d_buf + name_off, "GNU", 4) == 0 && nh.n_descsz > 0 &&
+		    nh.n_descsz <= HP_BUILD_ID_MAX) {
+			elf__hex((const unsigned char *)d->d_buf + desc_off, nh.n_descsz, out);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* GNU build-id from the note sections, else from PT_NOTE segments (files without sections). */
 static void elf__build_id(Elf *elf, char *out)
 {
@@ -95,31 +112,20 @@ static void elf__build_id(Elf *elf, char *out)
 	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
 		Elf_Data *d;
-		GElf_Nhdr nh;
-		size_t off = 0, name_off, desc_off;
 
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
 			continue;
 		d = elf_getdata(scn, NULL);
 		if (!d)
 			continue;
-		while ((off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
-			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
-			    memcmp((const char *)d->d_buf + name_off, "GNU", 4) == 0 &&
-			    nh.n_descsz > 0 && nh.n_descsz <= HP_BUILD_ID_MAX) {
-				elf__hex((const unsigned char *)d->d_buf + desc_off, nh.n_descsz,
-					 out);
-				return;
-			}
-		}
+		if (elf__note_build_id(d, out))
+			return;
 	}
 	if (elf_getphdrnum(elf, &nph) != 0)
 		return;
 	for (size_t i = 0; i < nph; i++) {
 		GElf_Phdr ph;
 		Elf_Data *d;
-		GElf_Nhdr nh;
-		size_t off = 0, name_off, desc_off;
 
 		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_NOTE)
 			continue;
@@ -127,15 +133,8 @@ static void elf__build_id(Elf *elf, char *out)
 					 ph.p_align == 8 ? ELF_T_NHDR8 : ELF_T_NHDR);
 		if (!d)
 			continue;
-		while ((off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
-			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
-			    memcmp((const char *)d->d_buf + name_off, "GNU", 4) == 0 &&
-			    nh.n_descsz > 0 && nh.n_descsz <= HP_BUILD_ID_MAX) {
-				elf__hex((const unsigned char *)d->d_buf + desc_off, nh.n_descsz,
-					 out);
-				return;
-			}
-		}
+		if (elf__note_build_id(d, out))
+			return;
 	}
 }
 
