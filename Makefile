@@ -176,7 +176,8 @@ $(BUILD)/tools:
 	mkdir -p $@
 
 $(BUILD)/tools/%: tests/tools/%.c $(filter-out $(BUILD)/obj/main.o,$(OBJS)) | $(BUILD)/tools
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 tools: $(TOOLS)
 
@@ -201,12 +202,14 @@ $(BUILD)/bench/syscall_overhead: tests/bench/syscall_overhead.c $(BUILD)/bench/e
 # Profile build + pprof encode + gzip for 10k distinct stacks (target: <= 50 ms).
 $(BUILD)/bench/pprof_build: tests/bench/pprof_build.c $(filter-out $(BUILD)/obj/main.o,$(OBJS)) \
 			    | $(BUILD)/bench
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 # Warm-cache symbolization rate (addresses/s), user and kernel.
 $(BUILD)/bench/symbolize_rate: tests/bench/symbolize_rate.c \
 			       $(filter-out $(BUILD)/obj/main.o,$(OBJS)) | $(BUILD)/bench
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 bench-pprof: $(BUILD)/bench/pprof_build
 	$(BUILD)/bench/pprof_build
