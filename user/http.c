@@ -9,21 +9,29 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "log.h"
 
 #define HP_HTTP_MAX_CONNECTIONS 64
 #define HP_HTTP_IDLE_TIMEOUT_S 120
 
+/* On shutdown, requests in flight get this long to have their answer sent. */
+#define HP_HTTP_DRAIN_S 3
+
 struct hp_http {
 	struct MHD_Daemon *daemon;
 	const struct hp_route *const *tables;
 	int ntables;
+	pthread_mutex_t lock;
+	pthread_cond_t idle;
+	int active; /* requests between their first header call and "completed" */
 };
 
 const char *hp_request__param(const struct hp_request *req, const char *name)
@@ -148,6 +156,9 @@ static enum MHD_Result http__handle(void *cls, struct MHD_Connection *conn, cons
 	if (*con_cls == NULL) {
 		/* First call for this request: headers only. Answer on the next call. */
 		*con_cls = h;
+		pthread_mutex_lock(&h->lock);
+		h->active++;
+		pthread_mutex_unlock(&h->lock);
 		return MHD_YES;
 	}
 	*upload_size = 0; /* any body is ignored; only GET and HEAD are served */
@@ -233,11 +244,29 @@ static void http__log_error(void *cls, const char *fmt, va_list ap)
 	hp_warn("http: %s", msg);
 }
 
+/* libmicrohttpd calls this once a response was sent (or the connection failed). */
+static void http__completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			    enum MHD_RequestTerminationCode toe)
+{
+	struct hp_http *h = cls;
+
+	(void)conn;
+	(void)toe;
+	if (*con_cls == NULL)
+		return;
+	*con_cls = NULL;
+	pthread_mutex_lock(&h->lock);
+	if (--h->active == 0)
+		pthread_cond_broadcast(&h->idle);
+	pthread_mutex_unlock(&h->lock);
+}
+
 struct hp_http *hp_http__start(const char *listen, const struct hp_route *const *tables,
 			       int ntables)
 {
 	struct sockaddr_storage addr;
 	unsigned int addrlen = 0, flags;
+	pthread_condattr_t cond_attr;
 	uint16_t port;
 	struct hp_http *h;
 
@@ -251,17 +280,26 @@ struct hp_http *hp_http__start(const char *listen, const struct hp_route *const 
 		return NULL;
 	h->tables = tables;
 	h->ntables = ntables;
-	flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_condattr_init(&cond_attr);
+	pthread_condattr_setclock(&cond_attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&h->idle, &cond_attr);
+	pthread_condattr_destroy(&cond_attr);
+	flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+		MHD_USE_ERROR_LOG | MHD_USE_ITC; /* MHD_quiesce_daemon() needs it */
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	port = ntohs(addr.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&addr)->sin6_port
 						: ((struct sockaddr_in *)&addr)->sin_port);
-	h->daemon = MHD_start_daemon(
-	    flags, port, NULL, NULL, http__handle, h, MHD_OPTION_EXTERNAL_LOGGER, http__log_error,
-	    NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned int)HP_HTTP_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned int)HP_HTTP_IDLE_TIMEOUT_S, MHD_OPTION_END);
+	h->daemon =
+	    MHD_start_daemon(flags, port, NULL, NULL, http__handle, h, MHD_OPTION_EXTERNAL_LOGGER,
+			     http__log_error, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+			     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HP_HTTP_MAX_CONNECTIONS,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HP_HTTP_IDLE_TIMEOUT_S,
+			     MHD_OPTION_NOTIFY_COMPLETED, http__completed, h, MHD_OPTION_END);
 	if (!h->daemon) {
+		pthread_cond_destroy(&h->idle);
+		pthread_mutex_destroy(&h->lock);
 		hp_error("cannot listen on %s: %s", listen, strerror(errno));
 		free(h);
 		return NULL;
@@ -272,8 +310,21 @@ struct hp_http *hp_http__start(const char *listen, const struct hp_route *const 
 
 void hp_http__stop(struct hp_http *h)
 {
+	struct timespec deadline;
+
 	if (!h)
 		return;
+	/* Stop accepting, then let requests in flight (woken by the collectors' shutdown) send
+	 * their answer, e.g. a 503 to a client waiting for a profile, before connections close. */
+	MHD_quiesce_daemon(h->daemon);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += HP_HTTP_DRAIN_S;
+	pthread_mutex_lock(&h->lock);
+	while (h->active > 0 && pthread_cond_timedwait(&h->idle, &h->lock, &deadline) == 0)
+		;
+	pthread_mutex_unlock(&h->lock);
 	MHD_stop_daemon(h->daemon);
+	pthread_cond_destroy(&h->idle);
+	pthread_mutex_destroy(&h->lock);
 	free(h);
 }

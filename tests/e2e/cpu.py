@@ -994,6 +994,35 @@ def check_rendered_leaf(page, tmp, text, pid, leaf, want_pct):
           "measured %.1f%%" % (leaf, got, want_pct))
 
 
+# --- shutdown -----------------------------------------------------------------------------------
+
+def test_cpu_shutdown_pending_request():
+    """SIGTERM while a client waits for seconds=30: the client gets a JSON 503 at once (not a
+    reset connection, not a 30 s wait) and the agent still exits 0 with nothing attached."""
+    result = {}
+
+    def wait_for_profile(agent):
+        t0 = time.monotonic()
+        result["status"], _, result["body"] = run.http(
+            agent.base + "/debug/pprof/profile?seconds=30", timeout=60)
+        result["took"] = time.monotonic() - t0
+
+    with Agent() as agent:
+        waiter = threading.Thread(target=wait_for_profile, args=(agent,))
+        waiter.start()
+        time.sleep(2)
+        t0 = time.monotonic()
+        agent.stop(signal.SIGTERM)
+        exited = time.monotonic() - t0
+        waiter.join(timeout=20)
+    check(not waiter.is_alive(), "the waiting client never got an answer")
+    check(result.get("status") == 503 and '"error"' in result.get("body", ""),
+          "waiting client got %r %r, want a JSON 503" % (result.get("status"),
+                                                         result.get("body", "")[:200]))
+    check(result["took"] < 10, "waiting client answered after %.1f s" % result["took"])
+    check(exited < 10, "agent took %.1f s to exit with a request in flight" % exited)
+
+
 # --- metrics ----------------------------------------------------------------------------------
 
 def test_cpu_metrics():
@@ -1043,4 +1072,5 @@ TESTS = [
     ("cpu_record_cli", test_cpu_record_cli),
     ("cpu_html_chromium", test_cpu_html_chromium),
     ("cpu_metrics", test_cpu_metrics),
+    ("cpu_shutdown_pending_request", test_cpu_shutdown_pending_request),
 ]
