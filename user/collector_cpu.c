@@ -116,6 +116,7 @@ static int cpu__load(struct hp_collector *c)
 	}
 	s->sym = hp_symbolizer__new(&(struct hp_symbolizer_opts){
 	    .max_elf_files = HP_CPU_SYM_ELF_FILES, .max_processes = HP_CPU_SYM_PROCESSES });
+	hp_cgroup_names__init(&s->cgroups, NULL);
 	s->keys = calloc(s->max_entries, sizeof(*s->keys));
 	s->counts = calloc(s->max_entries, sizeof(*s->counts));
 	if (!s->sym || !s->keys || !s->counts)
@@ -298,6 +299,7 @@ static void cpu__destroy(struct hp_collector *c)
 	if (s->store_ready)
 		hp_cpu_store__free(&s->store);
 	hp_symbolizer__free(s->sym);
+	hp_cgroup_names__free(&s->cgroups);
 	pthread_cond_destroy(&s->wake);
 	free(s->links);
 	free(s->perf_fds);

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "cgroup_names.h"
 #include "cpu_store.h"
 #include "hp_cpu.h"
 #include "http.h"
@@ -31,6 +32,7 @@ struct cpu_state {
 	size_t nlinks;
 	int cgroup_fd;
 	struct hp_symbolizer *sym;
+	struct hp_cgroup_names cgroups; /* cgroup id -> path for the "cgroup" label */
 	struct hp_cpu_store store;
 	bool store_ready;
 	/* new-process notifications: a thread polls the ring buffer and captures mappings */

@@ -103,7 +103,10 @@ static int drain__sample(struct cpu_state *s, struct hp_profile *window, int sta
 		return err;
 	memcpy(comm, k->comm, HP_CPU_COMM_LEN);
 	comm[HP_CPU_COMM_LEN] = '\0';
-	return hp_profile__add(window, k->tgid, comm, frames, n, count);
+	return hp_profile__add_in_cgroup(
+	    window, k->tgid, comm,
+	    hp_cgroup_names__path(&s->cgroups, NULL, k->cgroup_id, (pid_t)k->tgid), frames, n,
+	    count);
 }
 
 int hp_cpu__drain(struct cpu_state *s, double now)

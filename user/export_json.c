@@ -56,6 +56,8 @@ static int json__cmp_names(const void *x, const void *y, void *ctx)
 	r = strcmp(sa->comm, sb->comm);
 	if (r)
 		return r;
+	if (sa->cgroup != sb->cgroup) /* interned: equal paths are equal pointers */
+		return (uintptr_t)sa->cgroup < (uintptr_t)sb->cgroup ? -1 : 1;
 	if (sa->nframes != sb->nframes)
 		return sa->nframes < sb->nframes ? -1 : 1;
 	for (uint32_t i = 0; i < sa->nframes; i++) {
@@ -167,6 +169,10 @@ static void json__stacks(struct hp_buf *out, const struct hp_profile *p, const u
 			continue;
 		hp_buf__printf(out, "%s{\"pid\":%u,\"comm\":", shown++ ? ",\n" : "\n", s->pid);
 		hp_json__string(out, s->comm);
+		if (s->cgroup) {
+			hp_buf__puts(out, ",\"cgroup\":");
+			hp_json__string(out, s->cgroup);
+		}
 		hp_buf__printf(out, ",\"count\":%llu,\"frames\":[",
 			       (unsigned long long)counts[order[k]]);
 		for (uint32_t j = s->nframes; j-- > 0;) {

@@ -194,6 +194,7 @@ static void pprof__samples(struct hp_buf *b, struct hp_buf *msg, struct hp_buf *
 			   const struct hp_profile *p, struct pprof_strings *st)
 {
 	uint64_t k_pid = strings__id(st, "pid"), k_comm = strings__id(st, "comm");
+	uint64_t k_cgroup = strings__id(st, "cgroup");
 
 	for (size_t i = 0; i < p->nsamples; i++) {
 		const struct hp_prof_sample *s = &p->samples[i];
@@ -215,6 +216,11 @@ static void pprof__samples(struct hp_buf *b, struct hp_buf *msg, struct hp_buf *
 		pb__uint(packed, LABEL_KEY, k_comm);
 		pb__uint(packed, LABEL_STR, strings__id(st, s->comm));
 		pb__message(msg, SAMPLE_LABEL, packed);
+		if (s->cgroup) {
+			pb__uint(packed, LABEL_KEY, k_cgroup);
+			pb__uint(packed, LABEL_STR, strings__id(st, s->cgroup));
+			pb__message(msg, SAMPLE_LABEL, packed);
+		}
 
 		pb__message(b, PROFILE_SAMPLE, msg);
 	}

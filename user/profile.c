@@ -268,7 +268,8 @@ int64_t hp_profile__frame(struct hp_profile *p, const struct hp_prof_frame *f)
 
 struct sample_key {
 	uint32_t pid;
-	const char *comm; /* interned */
+	const char *comm;   /* interned */
+	const char *cgroup; /* interned, or NULL */
 	const uint32_t *frames;
 	uint32_t nframes;
 };
@@ -277,7 +278,7 @@ static uint64_t sample__hash(const struct sample_key *k)
 {
 	uint64_t h = hp_hash__bytes(k->frames, k->nframes * sizeof(*k->frames), k->pid);
 
-	return hp_hash__combine(h, (uintptr_t)k->comm);
+	return hp_hash__combine(hp_hash__combine(h, (uintptr_t)k->comm), (uintptr_t)k->cgroup);
 }
 
 static bool sample__eq(const void *ctx, uint32_t id, const void *key)
@@ -285,12 +286,20 @@ static bool sample__eq(const void *ctx, uint32_t id, const void *key)
 	const struct hp_prof_sample *a = &((const struct hp_profile *)ctx)->samples[id];
 	const struct sample_key *b = key;
 
-	return a->pid == b->pid && a->comm == b->comm && a->nframes == b->nframes &&
+	return a->pid == b->pid && a->comm == b->comm && a->cgroup == b->cgroup &&
+	       a->nframes == b->nframes &&
 	       memcmp(a->frames, b->frames, b->nframes * sizeof(*b->frames)) == 0;
 }
 
 int hp_profile__add(struct hp_profile *p, uint32_t pid, const char *comm, const uint32_t *frames,
 		    uint32_t nframes, uint64_t count)
+{
+	return hp_profile__add_in_cgroup(p, pid, comm, NULL, frames, nframes, count);
+}
+
+int hp_profile__add_in_cgroup(struct hp_profile *p, uint32_t pid, const char *comm,
+			      const char *cgroup, const uint32_t *frames, uint32_t nframes,
+			      uint64_t count)
 {
 	struct sample_key key = { .pid = pid, .frames = frames, .nframes = nframes };
 	struct hp_prof_sample *s;
@@ -304,6 +313,11 @@ int hp_profile__add(struct hp_profile *p, uint32_t pid, const char *comm, const 
 	key.comm = hp_profile__intern(p, comm ? comm : "");
 	if (!key.comm)
 		return -ENOMEM;
+	if (cgroup) {
+		key.cgroup = hp_profile__intern(p, cgroup);
+		if (!key.cgroup)
+			return -ENOMEM;
+	}
 	h = sample__hash(&key);
 	id = hp_idmap__find(&p->index->samples, h, sample__eq, p, &key);
 	if (id >= 0) {
@@ -329,6 +343,7 @@ int hp_profile__add(struct hp_profile *p, uint32_t pid, const char *comm, const 
 	s->count = count;
 	s->pid = pid;
 	s->comm = key.comm;
+	s->cgroup = key.cgroup;
 	p->total += count;
 	return 0;
 }
@@ -411,7 +426,7 @@ void hp_profile__filter(struct hp_profile *p, uint32_t pid, const char *comm)
 	hp_idmap__clear(&p->index->samples);
 	for (size_t i = 0; i < p->nsamples; i++) {
 		const struct hp_prof_sample *s = &p->samples[i];
-		struct sample_key key = { s->pid, s->comm, s->frames, s->nframes };
+		struct sample_key key = { s->pid, s->comm, s->cgroup, s->frames, s->nframes };
 
 		hp_idmap__insert(&p->index->samples, sample__hash(&key), (uint32_t)i);
 	}

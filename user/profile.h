@@ -30,8 +30,9 @@ struct hp_prof_sample {
 	uint32_t *frames; /* indices into frames[], LEAF FIRST (as in pprof) */
 	uint32_t nframes;
 	uint64_t count;
-	uint32_t pid;	  /* thread group id */
-	const char *comm; /* process name (thread group leader's comm) */
+	uint32_t pid;	    /* thread group id */
+	const char *comm;   /* thread name, as perf reports it */
+	const char *cgroup; /* cgroup v2 path ("/kubepods.slice/..."), NULL if unknown */
 };
 
 struct hp_profile {
@@ -64,6 +65,10 @@ int64_t hp_profile__frame(struct hp_profile *p, const struct hp_prof_frame *f);
  * first and copied. 0, -ENOMEM, or -EINVAL if a frame index is out of range. */
 int hp_profile__add(struct hp_profile *p, uint32_t pid, const char *comm, const uint32_t *frames,
 		    uint32_t nframes, uint64_t count);
+/* hp_profile__add for a sample that also carries its cgroup v2 path (NULL: unknown). */
+int hp_profile__add_in_cgroup(struct hp_profile *p, uint32_t pid, const char *comm,
+			      const char *cgroup, const uint32_t *frames, uint32_t nframes,
+			      uint64_t count);
 /* Keeps only samples matching pid (0: any) and comm (NULL: any); totals are recomputed. Frames
  * and mappings no kept sample uses are dropped and the rest renumbered (order kept), so indices
  * obtained before the call are stale after it. Cannot fail. */

@@ -48,7 +48,8 @@ int hp_profile__merge(struct hp_profile *dst, const struct hp_profile *src)
 			}
 			stack[k] = (uint32_t)frames[fi];
 		}
-		err = hp_profile__add(dst, s->pid, s->comm, stack, s->nframes, s->count);
+		err = hp_profile__add_in_cgroup(dst, s->pid, s->comm, s->cgroup, stack, s->nframes,
+						s->count);
 		if (err)
 			goto out;
 	}

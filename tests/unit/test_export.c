@@ -797,6 +797,67 @@ static void test_json_merges_equal_names(void **state)
 	hp_profile__free(&p);
 }
 
+/* The same stack in two cgroups stays two samples: a "cgroup" label in pprof, a field in JSON;
+ * a sample without a known cgroup has neither. */
+static void test_cgroup_label(void **state)
+{
+	struct hp_prof_frame leaf = { .function = "leaf", .address = 0x10 };
+	uint32_t id;
+	struct hp_profile p;
+	struct hp_buf out;
+	unsigned char *raw;
+	size_t len, with = 0, without = 0;
+	struct dec d;
+	cJSON *root, *stacks;
+
+	(void)state;
+	hp_profile__init(&p, 99);
+	id = (uint32_t)hp_profile__frame(&p, &leaf);
+	assert_int_equal(hp_profile__add_in_cgroup(&p, 5, "app", "/pod-a", &id, 1, 2), 0);
+	assert_int_equal(hp_profile__add_in_cgroup(&p, 5, "app", "/pod-b", &id, 1, 3), 0);
+	assert_int_equal(hp_profile__add_in_cgroup(&p, 5, "app", "/pod-a", &id, 1, 4), 0);
+	assert_int_equal(hp_profile__add(&p, 5, "app", &id, 1, 1), 0);
+	assert_int_equal(p.nsamples, 3);
+
+	hp_buf__init(&out);
+	assert_int_equal(hp_export__pprof(&p, &out), 0);
+	raw = gunzip(out.data, out.len, &len);
+	dec_profile(raw, len, &d);
+	assert_int_equal(d.nsamples, 3);
+	for (size_t i = 0; i < d.nsamples; i++) {
+		const char *cg = dec_label_str(&d, &d.samples[i], "cgroup");
+
+		if (!cg) {
+			without++;
+			assert_int_equal(d.samples[i].val[0], 1);
+		} else if (strcmp(cg, "/pod-a") == 0) {
+			with++;
+			assert_int_equal(d.samples[i].val[0], 6);
+		} else {
+			with++;
+			assert_string_equal(cg, "/pod-b");
+			assert_int_equal(d.samples[i].val[0], 3);
+		}
+	}
+	assert_int_equal(with, 2);
+	assert_int_equal(without, 1);
+	dec_free(&d);
+	free(raw);
+
+	hp_buf__reset(&out);
+	assert_int_equal(hp_export__json(&p, &out), 0);
+	root = cJSON_Parse(out.data);
+	assert_non_null(root);
+	stacks = cJSON_GetObjectItem(root, "stacks");
+	assert_int_equal(cJSON_GetArraySize(stacks), 3);
+	assert_string_equal(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(stacks, 0), "cgroup")->valuestring, "/pod-a");
+	assert_null(cJSON_GetObjectItem(cJSON_GetArrayItem(stacks, 2), "cgroup"));
+	cJSON_Delete(root);
+	hp_buf__free(&out);
+	hp_profile__free(&p);
+}
+
 /* --- HTML --------------------------------------------------------------------------------- */
 
 static void test_html(void **state)
@@ -953,6 +1014,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_json, setup, teardown),
 		cmocka_unit_test(test_json_escaping),
 		cmocka_unit_test(test_json_merges_equal_names),
+		cmocka_unit_test(test_cgroup_label),
 		cmocka_unit_test_setup_teardown(test_html, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_formats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filtered_export, setup, teardown),
