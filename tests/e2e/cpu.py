@@ -534,6 +534,31 @@ def test_cpu_since():
             expect_400(agent, bad)
 
 
+def test_cpu_cgroup():
+    """--cgroup filters samples in the kernel, and every sample carries the cgroup's v2 path as
+    the JSON "cgroup" field and the pprof "cgroup" label. A second burner outside the cgroup must
+    be absent; the kept burner's count must match its own CPU time."""
+    with run.temp_cgroup("cpu") as cg, Agent("--collectors", "cpu", "--cgroup", cg) as agent:
+        root, _ = run.cgroup2_root()
+        rel = "/" + os.path.relpath(cg, root)
+        with Burner(6) as inside, Burner(6) as outside:
+            run.move_to_cgroup(cg, inside.pid)
+            t0 = time.monotonic()
+            inside.go()
+            outside.go()
+            doc = profile(agent, "seconds=4")
+            t1 = time.monotonic()
+            truth = inside.finish(stop=True)
+            outside.finish(stop=True)
+    pids = {st["pid"] for st in doc["stacks"]}
+    check(pids == {inside.pid}, "--cgroup profile has pids %s, want only %d (outside: %d)" % (
+        sorted(pids), inside.pid, outside.pid))
+    cgroups = {st.get("cgroup") for st in doc["stacks"]}
+    check(cgroups == {rel}, "cgroup fields %s, want {%r}" % (cgroups, rel))
+    check_count(doc["total_samples"], truth, span_of(t0, t1, doc["duration_seconds"]),
+                "--cgroup seconds=4")
+
+
 def prog_names(agent):
     return sorted(run.bpf_prog_names(agent.prog_ids()).values())
 
@@ -1066,6 +1091,7 @@ TESTS = [
     ("cpu_folded_grammar", test_cpu_folded_grammar),
     ("cpu_pprof_go", test_cpu_pprof_go),
     ("cpu_since", test_cpu_since),
+    ("cpu_cgroup", test_cpu_cgroup),
     ("cpu_concurrent_requests", test_cpu_concurrent_requests),
     ("cpu_vs_perf", test_cpu_vs_perf),
     ("cpu_container", test_cpu_container),
