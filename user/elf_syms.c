@@ -1,6 +1,7 @@
 /* ELF function symbols through libelf: .symtab/.dynsym, separate debug files (build-id directory,
  * CRC-checked .gnu_debuglink) and MiniDebugInfo, merged into one sorted, de-aliased array. */
 #include "elf_syms.h"
+#include "hex.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -74,17 +75,6 @@ static bool elf__init(void)
 	return elf_ok;
 }
 
-static void elf__hex(const unsigned char *b, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[b[i] >> 4];
-		out[2 * i + 1] = digits[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 /* Writes the GNU build-id found in the notes of d as hex into out; false if there is none. */
 static bool elf__note_build_id(Elf_Data *d, char *out)
 {
@@ -95,7 +85,8 @@ static bool elf__note_build_id(Elf_Data *d, char *out)
 		if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
 		    memcmp((const char *)d->d_buf + name_off, "GNU", 4) == 0 && nh.n_descsz > 0 &&
 		    nh.n_descsz <= HP_BUILD_ID_MAX) {
-			elf__hex((const unsigned char *)d->d_buf + desc_off, nh.n_descsz, out);
+			hp_hex__encode((const unsigned char *)d->d_buf + desc_off, nh.n_descsz,
+				       out);
 			return true;
 		}
 	}

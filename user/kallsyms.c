@@ -1,6 +1,7 @@
 /* Kernel address -> symbol from /proc/kallsyms (see kallsyms.h). An address belongs to the closest
  * text symbol below it; data symbols, _etext and the module's extent end a text symbol's range. */
 #include "kallsyms.h"
+#include "hex.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -92,17 +93,6 @@ uint64_t hp_kallsyms__read_modules_sig(const char *proc_root)
 	return sig;
 }
 
-static void ksym__hex(const unsigned char *b, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[b[i] >> 4];
-		out[2 * i + 1] = digits[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 /* GNU build-id from a raw note blob in host byte order (/sys/kernel/notes). */
 static void ksym__notes_build_id(const char *path, char *out)
 {
@@ -124,7 +114,7 @@ static void ksym__notes_build_id(const char *path, char *out)
 			break;
 		if (nh[2] == 3 /* NT_GNU_BUILD_ID */ && nh[0] == 4 &&
 		    memcmp(buf + name_off, "GNU", 4) == 0 && nh[1] > 0 && nh[1] <= 20) {
-			ksym__hex((const unsigned char *)buf + desc_off, nh[1], out);
+			hp_hex__encode((const unsigned char *)buf + desc_off, nh[1], out);
 			break;
 		}
 		off = desc_off + (((size_t)nh[1] + 3) & ~(size_t)3);
