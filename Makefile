@@ -187,16 +187,19 @@ pprof-go-check: $(BUILD)/tools/make_profile
 
 # --- benchmarks -----------------------------------------------------------------------------
 $(BUILD)/bench/%.bpf.o: tests/bench/%.bpf.c | $(BUILD)/bench
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp.o
-	$(BPFTOOL) gen object $@ $@.tmp.o
-	rm -f $@.tmp.o
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp.o
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp.o
+	$(Q)rm -f $@.tmp.o
 
 $(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.bpf.o
-	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
 $(BUILD)/bench/syscall_overhead: tests/bench/syscall_overhead.c $(BUILD)/bench/empty.skel.h \
 				  $(BUILD)/bench/floor_latency.skel.h
-	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -I$(BUILD)/bench -Iinclude $< -o $@ \
+	$(call msg,LINK,$@)
+	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -I$(BUILD)/bench -Iinclude $< -o $@ \
 		$(shell pkg-config --cflags --libs libbpf 2>/dev/null)
 
 # Profile build + pprof encode + gzip for 10k distinct stacks (target: <= 50 ms).

@@ -374,6 +374,43 @@ out:
 	return status;
 }
 
+/*
+ * Spawns argv with its output in log and polls ready(pid, ctx) until it says yes. A child that
+ * dies or never gets ready is reported in why (what: the step it did not reach) and stopped
+ * with stop_sig.
+ */
+static pid_t proc__spawn_ready(struct bench *b, char **argv, const char *log,
+			       bool (*ready)(pid_t pid, void *ctx), void *ctx, int stop_sig,
+			       const char *what, char *why, size_t len)
+{
+	long deadline = time__ms() + READY_TIMEOUT_MS;
+	pid_t pid = proc__spawn(b, argv, log);
+
+	if (pid < 0) {
+		snprintf(why, len, "fork: %s", strerror(errno));
+		return -1;
+	}
+	while (time__ms() < deadline) {
+		if (!proc__alive(pid, why, len)) {
+			snprintf(why + strlen(why), len - strlen(why), " before %s (log: %s)", what,
+				 log);
+			return -1;
+		}
+		if (ready(pid, ctx))
+			return pid;
+		time__sleep_ms(POLL_MS);
+	}
+	proc__stop(pid, stop_sig);
+	snprintf(why, len, "not %s after %d s (log: %s)", what, READY_TIMEOUT_MS / 1000, log);
+	return -1;
+}
+
+static bool agent__healthy(pid_t pid, void *ctx)
+{
+	(void)pid;
+	return http__healthz(*(int *)ctx) == 200;
+}
+
 /* Starts hostprof's syscall collector and waits for /healthz to answer 200. */
 static pid_t agent__spawn(struct bench *b, char *why, size_t len)
 {
@@ -381,35 +418,15 @@ static pid_t agent__spawn(struct bench *b, char *why, size_t len)
 	char *argv[] = {
 		(char *)b->hostprof, "serve", "--listen", listen, "--collectors", "syscalls", NULL,
 	};
-	int port = net__free_port(), status = -1;
-	long deadline = time__ms() + READY_TIMEOUT_MS;
-	pid_t pid;
+	int port = net__free_port();
 
 	if (port < 0) {
 		snprintf(why, len, "no free port: %s", strerror(errno));
 		return -1;
 	}
 	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
-	pid = proc__spawn(b, argv, agent_log);
-	if (pid < 0) {
-		snprintf(why, len, "fork: %s", strerror(errno));
-		return -1;
-	}
-	while (time__ms() < deadline) {
-		if (!proc__alive(pid, why, len)) {
-			snprintf(why + strlen(why), len - strlen(why),
-				 " before /healthz answered (log: %s)", agent_log);
-			return -1;
-		}
-		status = http__healthz(port);
-		if (status == 200)
-			return pid;
-		time__sleep_ms(POLL_MS);
-	}
-	proc__stop(pid, SIGTERM);
-	snprintf(why, len, "/healthz on %s not 200 after %d s (last: %d; log: %s)", listen,
-		 READY_TIMEOUT_MS / 1000, status, agent_log);
-	return -1;
+	return proc__spawn_ready(b, argv, agent_log, agent__healthy, &port, SIGTERM,
+				 "/healthz answered 200", why, len);
 }
 
 /* ---- (d) bpftrace ------------------------------------------------------------------------- */
@@ -481,34 +498,21 @@ static int tracer__attached(pid_t pid)
 	return n;
 }
 
+static bool tracer__ready(pid_t pid, void *ctx)
+{
+	(void)ctx;
+	return tracer__attached(pid) >= 2;
+}
+
 /* Starts the bpftrace script and waits until both tracepoints have their program attached. */
 static pid_t tracer__spawn(struct bench *b, char *why, size_t len)
 {
 	char *argv[] = { b->bpftrace, "-e", (char *)bpftrace_prog, NULL };
-	long deadline = time__ms() + READY_TIMEOUT_MS;
-	pid_t pid;
 
 	if (tracefs__ensure(why, len))
 		return -1;
-	pid = proc__spawn(b, argv, tracer_log);
-	if (pid < 0) {
-		snprintf(why, len, "fork: %s", strerror(errno));
-		return -1;
-	}
-	while (time__ms() < deadline) {
-		if (!proc__alive(pid, why, len)) {
-			snprintf(why + strlen(why), len - strlen(why),
-				 " before attaching (log: %s)", tracer_log);
-			return -1;
-		}
-		if (tracer__attached(pid) >= 2)
-			return pid;
-		time__sleep_ms(POLL_MS);
-	}
-	proc__stop(pid, SIGINT);
-	snprintf(why, len, "not attached after %d s (log: %s)", READY_TIMEOUT_MS / 1000,
-		 tracer_log);
-	return -1;
+	return proc__spawn_ready(b, argv, tracer_log, tracer__ready, NULL, SIGINT, "attached", why,
+				 len);
 }
 
 /* ---- driver ------------------------------------------------------------------------------- */
