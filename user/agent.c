@@ -172,14 +172,7 @@ static void *agent__tick(void *arg)
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	pthread_mutex_lock(&a->stop_lock);
 	while (!a->stopping) {
-		long ns = (long)(a->cfg->tick_seconds * 1e9);
-
-		deadline.tv_sec += ns / 1000000000L;
-		deadline.tv_nsec += ns % 1000000000L;
-		if (deadline.tv_nsec >= 1000000000L) {
-			deadline.tv_sec++;
-			deadline.tv_nsec -= 1000000000L;
-		}
+		hp_timespec__add(&deadline, a->cfg->tick_seconds); /* no drift: from the last one */
 		if (pthread_cond_timedwait(&a->stop_cond, &a->stop_lock, &deadline) != ETIMEDOUT)
 			continue;
 		pthread_mutex_unlock(&a->stop_lock);
@@ -265,7 +258,6 @@ int hp_agent__run(const struct hp_config *cfg)
 {
 	struct hp_agent a = { .cfg = cfg };
 	struct hp_http *http = NULL;
-	pthread_condattr_t cond_attr;
 	sigset_t stop;
 	int sig = 0, rc = 1;
 
@@ -275,10 +267,7 @@ int hp_agent__run(const struct hp_config *cfg)
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	pthread_mutex_init(&a.stop_lock, NULL);
-	pthread_condattr_init(&cond_attr);
-	pthread_condattr_setclock(&cond_attr, CLOCK_MONOTONIC); /* the ticker's deadlines */
-	pthread_cond_init(&a.stop_cond, &cond_attr);
-	pthread_condattr_destroy(&cond_attr);
+	hp_cond__init_monotonic(&a.stop_cond); /* the ticker's deadlines */
 	a.start_unix = (double)time(NULL);
 
 	/* Requirements first, so a host that cannot run us gets exactly one actionable line. */

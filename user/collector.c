@@ -82,14 +82,6 @@ int hp_collector__cgroup_filter(const char *who, const char *path, int map_fd, i
 	return 0;
 }
 
-double hp_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Tries one attach path end to end; on any failure leaves nothing behind. */
 static int collector__try(struct hp_collector *c, enum hp_attach_path path)
 {

@@ -8,6 +8,7 @@
 #include <linux/types.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "config.h"
 #include "http.h"
 #include "probe.h"
@@ -99,7 +100,5 @@ const struct hp_collector_ops *hp_collectors__find(const char *name);
 int hp_collector__start(struct hp_collector *c, const struct hp_collector_ops *ops,
 			const struct hp_config *cfg, const struct hp_features *features);
 void hp_collector__stop(struct hp_collector *c);
-
-double hp_now(void); /* CLOCK_MONOTONIC in seconds */
 
 #endif

@@ -43,7 +43,6 @@ static int cpu__open(struct hp_collector *c, enum hp_attach_path path)
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	const struct hp_config *cfg = c->cfg;
 	struct cpu_state *s;
-	pthread_condattr_t attr;
 	int err;
 
 	(void)path;
@@ -52,10 +51,7 @@ static int cpu__open(struct hp_collector *c, enum hp_attach_path path)
 		return -ENOMEM;
 	c->priv = s;
 	s->cgroup_fd = -1;
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->wake, &attr);
-	pthread_condattr_destroy(&attr);
+	hp_cond__init_monotonic(&s->wake);
 
 	s->ncpus = libbpf_num_possible_cpus();
 	if (s->ncpus <= 0)

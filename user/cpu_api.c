@@ -82,17 +82,6 @@ static int api__parse(const struct hp_request *req, struct hp_response *resp, do
 	return 0;
 }
 
-static void api__deadline(double seconds, struct timespec *ts)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += (time_t)seconds;
-	ts->tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 /* Fills p with the samples of the query's window. Returns an HTTP status (200 on success). */
 static unsigned int api__collect(struct hp_collector *c, const struct cpu_query *q,
 				 struct hp_profile *p, struct hp_response *resp)
@@ -128,7 +117,7 @@ static unsigned int api__collect(struct hp_collector *c, const struct cpu_query 
 					   "too many profiles being recorded at once");
 			goto out;
 		}
-		api__deadline(q->seconds, &deadline);
+		hp_timespec__in(&deadline, q->seconds);
 		while (!s->stopping &&
 		       pthread_cond_timedwait(&s->wake, &c->lock, &deadline) != ETIMEDOUT)
 			;
@@ -146,14 +135,7 @@ static unsigned int api__collect(struct hp_collector *c, const struct cpu_query 
 		hp_response__error(resp, status, "collecting samples failed: %s", strerror(-err));
 		goto out;
 	}
-	p->duration_ns = (uint64_t)(covered * 1e9);
-	{
-		struct timespec now;
-
-		clock_gettime(CLOCK_REALTIME, &now);
-		p->start_unix_ns =
-		    (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec - p->duration_ns;
-	}
+	hp_cpu_store__stamp(p, covered);
 out:
 	pthread_mutex_unlock(&c->lock);
 	return status;

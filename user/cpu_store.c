@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "profile_merge.h"
 
@@ -110,6 +111,16 @@ int hp_cpu_store__add(struct hp_cpu_store *st, const struct hp_profile *window, 
 	return err;
 }
 
+void hp_cpu_store__stamp(struct hp_profile *p, double seconds)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	p->duration_ns = (uint64_t)(seconds * 1e9);
+	p->start_unix_ns =
+	    (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec - p->duration_ns;
+}
+
 int hp_cpu_store__since(struct hp_cpu_store *st, double since, double now, struct hp_profile *out,
 			double *covered)
 {
@@ -132,7 +143,7 @@ int hp_cpu_store__since(struct hp_cpu_store *st, double since, double now, struc
 		}
 	}
 	*covered = now - first;
-	out->duration_ns = (uint64_t)(*covered * 1e9);
+	hp_cpu_store__stamp(out, *covered);
 	return err;
 }
 int hp_cpu_store__subscribe(struct hp_cpu_store *st, struct hp_profile *p)

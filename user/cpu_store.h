@@ -43,6 +43,8 @@ int hp_cpu_store__add(struct hp_cpu_store *st, const struct hp_profile *window, 
 int hp_cpu_store__since(struct hp_cpu_store *st, double since, double now, struct hp_profile *out,
 			double *covered);
 double hp_cpu_store__retention(const struct hp_cpu_store *st);
+/* Records that p covers the seconds that end now (duration and wall-clock start, for pprof). */
+void hp_cpu_store__stamp(struct hp_profile *p, double seconds);
 /* A request's profile receives every window added until it unsubscribes. -EBUSY when full. */
 int hp_cpu_store__subscribe(struct hp_cpu_store *st, struct hp_profile *p);
 void hp_cpu_store__unsubscribe(struct hp_cpu_store *st, struct hp_profile *p);

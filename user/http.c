@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 
 #define HP_HTTP_MAX_CONNECTIONS 64
@@ -266,7 +267,6 @@ struct hp_http *hp_http__start(const char *listen, const struct hp_route *const 
 {
 	struct sockaddr_storage addr;
 	unsigned int addrlen = 0, flags;
-	pthread_condattr_t cond_attr;
 	uint16_t port;
 	struct hp_http *h;
 
@@ -281,10 +281,7 @@ struct hp_http *hp_http__start(const char *listen, const struct hp_route *const 
 	h->tables = tables;
 	h->ntables = ntables;
 	pthread_mutex_init(&h->lock, NULL);
-	pthread_condattr_init(&cond_attr);
-	pthread_condattr_setclock(&cond_attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&h->idle, &cond_attr);
-	pthread_condattr_destroy(&cond_attr);
+	hp_cond__init_monotonic(&h->idle);
 	flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
 		MHD_USE_ERROR_LOG | MHD_USE_ITC; /* MHD_quiesce_daemon() needs it */
 	if (addr.ss_family == AF_INET6)
@@ -317,8 +314,7 @@ void hp_http__stop(struct hp_http *h)
 	/* Stop accepting, then let requests in flight (woken by the collectors' shutdown) send
 	 * their answer, e.g. a 503 to a client waiting for a profile, before connections close. */
 	MHD_quiesce_daemon(h->daemon);
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += HP_HTTP_DRAIN_S;
+	hp_timespec__in(&deadline, HP_HTTP_DRAIN_S);
 	pthread_mutex_lock(&h->lock);
 	while (h->active > 0 && pthread_cond_timedwait(&h->idle, &h->lock, &deadline) == 0)
 		;

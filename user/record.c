@@ -138,14 +138,7 @@ int hp_record__run(const struct hp_config *cfg)
 	pthread_mutex_lock(&c.lock);
 	hp_cpu_store__unsubscribe(&s->store, &p);
 	pthread_mutex_unlock(&c.lock);
-	p.duration_ns = (uint64_t)((hp_now() - t0) * 1e9);
-	{
-		struct timespec now;
-
-		clock_gettime(CLOCK_REALTIME, &now);
-		p.start_unix_ns =
-		    (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec - p.duration_ns;
-	}
+	hp_cpu_store__stamp(&p, hp_now() - t0);
 	hp_buf__init(&out);
 	err = hp_export__render(&p, (enum hp_export_format)format, &out);
 	if (!err && out.oom)
