@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import urllib.error
@@ -667,11 +668,44 @@ def test_cli_errors():
     check(out.returncode == 1 and len(lines) == 1
           and re.search(r"privilege|root|not allowed", lines[0], re.I),
           "non-root: exit %d, error lines %s" % (out.returncode, lines))
+    # since 5.11 BPF memory is charged to the memory cgroup: CAP_SYS_RESOURCE is not needed
+    release = tuple(int(x) for x in re.match(r"(\d+)\.(\d+)", os.uname().release).groups())
+    check("CAP_BPF" in lines[0] and ("CAP_SYS_RESOURCE" in lines[0]) == (release < (5, 11)),
+          "non-root on %s names the wrong capabilities: %r" % (os.uname().release, lines[0]))
+    check_target_pid(listen)
     cg = "/nonexistent-hostprof-e2e/cgroup"
     out = run_cli(["serve", "--cgroup", cg] + listen)
     check(out.returncode == 2 and cg in out.stderr,
           "--cgroup %s: exit %d, stderr %r" % (cg, out.returncode, out.stderr[-300:]))
     check_port_in_use()
+
+
+def check_target_pid(listen):
+    """--pid of a process that does not exist, or of a thread, fails with one line naming it
+    instead of recording nothing."""
+    with open("/proc/sys/kernel/pid_max") as f:
+        pid_max = int(f.read())
+    gone = next(p for p in range(pid_max - 1, 1, -1) if not os.path.exists("/proc/%d" % p))
+    for cmd in (["serve"] + listen, ["record", "-d", "1s", "-o", "/dev/null.folded"]):
+        out = run_cli(cmd + ["--pid", str(gone)])
+        lines = error_lines(out.stderr)
+        check(out.returncode == 1 and len(lines) == 1 and "no such process" in lines[0]
+              and str(gone) in lines[0], "%s --pid %d (no such process): exit %d, error lines %s"
+              % (cmd[0], gone, out.returncode, lines))
+    tid, release = [], threading.Event()
+    t = threading.Thread(target=lambda: (tid.append(threading.get_native_id()), release.wait(30)))
+    t.start()
+    try:
+        while not tid:
+            time.sleep(0.01)
+        out = run_cli(["serve", "--pid", str(tid[0])] + listen)
+    finally:
+        release.set()
+        t.join()
+    lines = error_lines(out.stderr)
+    check(out.returncode == 1 and len(lines) == 1 and "--pid %d" % os.getpid() in lines[0],
+          "--pid of a thread (%d of %d): exit %d, error lines %s"
+          % (tid[0], os.getpid(), out.returncode, lines))
 
 
 def check_port_in_use():
