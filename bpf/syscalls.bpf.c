@@ -80,8 +80,9 @@ static __always_inline long sc_key(long id)
 #if defined(__TARGET_ARCH_x86)
 	struct task_struct *task = bpf_get_current_task_btf();
 
+	/* a direct (CO-RE relocated) load: the task pointer is trusted BTF, no probe-read helper */
 	if (bpf_core_field_exists(task->thread_info.status) &&
-	    (BPF_CORE_READ(task, thread_info.status) & TS_COMPAT))
+	    (task->thread_info.status & TS_COMPAT))
 		return hp_sc__key(HP_SC_ABI_I386, id);
 	if (id > 0 && (id & HP_SC_X32_SYSCALL_BIT))
 		return hp_sc__key(HP_SC_ABI_X32, id & ~HP_SC_X32_SYSCALL_BIT);
