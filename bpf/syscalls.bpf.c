@@ -189,9 +189,13 @@ static __always_inline int on_exit(long ret)
 	failed = false;
 	if (ret < 0 && ret >= -4095 && !sc_is_sigreturn(key)) {
 		unsigned int slot = hp_errno__slot(-ret);
-		__u32 idx = key * HP_ERRNO_SLOTS + slot;
+		__u32 idx = key * HP_ERRNO_SLOTS + HP_ERRNO_SLOT_USED;
 		__u64 *cnt = bpf_map_lookup_elem(&errors, &idx);
 
+		if (cnt && !*cnt)
+			*cnt = 1; /* idempotent: no atomic needed */
+		idx += slot;
+		cnt = bpf_map_lookup_elem(&errors, &idx);
 		if (cnt)
 			__sync_fetch_and_add(cnt, 1);
 		failed = !hp_errno__slot_is_internal(slot);

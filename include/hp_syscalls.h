@@ -68,7 +68,8 @@ static inline unsigned int hp_sc_key__nr(unsigned int key)
  * errno values are folded into compact slots so a dense array can count them:
  * 1..133 (userspace errnos) map to themselves, the kernel-internal 512..531 (ERESTARTSYS and
  * friends, visible at sys_exit before signal handling rewrites them) map to 134..153, and anything
- * else lands in HP_ERRNO_SLOT_OTHER. Slot 0 is unused. The kernel-internal slots are not errors the
+ * else lands in HP_ERRNO_SLOT_OTHER. Slot 0 (errno 0 is never an error) marks a key's row as
+ * used: the kernel sets it before the row's first count, so a reader scans only marked rows. The kernel-internal slots are not errors the
  * program saw (signal handling turns them into a restart or EINTR after sys_exit): userspace
  * exports them apart, as restarts (hp_errno__slot_is_internal).
  */
@@ -78,6 +79,7 @@ static inline unsigned int hp_sc_key__nr(unsigned int key)
 #define HP_ERRNO_SLOT_OTHER                                                                        \
 	(HP_ERRNO_USER_MAX + 1 + (HP_ERRNO_KERNEL_LAST - HP_ERRNO_KERNEL_FIRST + 1))
 #define HP_ERRNO_SLOTS (HP_ERRNO_SLOT_OTHER + 1)
+#define HP_ERRNO_SLOT_USED 0
 
 static inline unsigned int hp_errno__slot(long err)
 {

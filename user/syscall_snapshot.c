@@ -51,11 +51,16 @@ struct sc_snapshot *sc_snapshot__begin(double t, const volatile __u64 *errors)
 	if (!s)
 		return NULL;
 	/* The kernel keeps adding to this table: each cell is loaded exactly once, and what was
-	 * loaded is all that is used, so a pair that appears meanwhile cannot outgrow anything. */
+	 * loaded is all that is used, so a pair that appears meanwhile cannot outgrow anything.
+	 * Rows whose marker is not set yet have no counts (the kernel marks before it counts; a
+	 * row marked a moment too late is read on the next refresh: counters only grow). */
 	for (__u32 key = 0; key < HP_SC_KEYS; key++) {
-		for (unsigned int k = 0; k < HP_ERRNO_SLOTS; k++) {
-			__u64 c = __atomic_load_n(&errors[(size_t)key * HP_ERRNO_SLOTS + k],
-						  __ATOMIC_RELAXED);
+		const volatile __u64 *row = &errors[(size_t)key * HP_ERRNO_SLOTS];
+
+		if (!__atomic_load_n(&row[HP_ERRNO_SLOT_USED], __ATOMIC_ACQUIRE))
+			continue;
+		for (unsigned int k = HP_ERRNO_SLOT_USED + 1; k < HP_ERRNO_SLOTS; k++) {
+			__u64 c = __atomic_load_n(&row[k], __ATOMIC_RELAXED);
 
 			if (c && snapshot__push_err(s, key, k, c)) {
 				sc_snapshot__release(s);

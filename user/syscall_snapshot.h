@@ -37,7 +37,7 @@ struct sc_snapshot {
  * A snapshot is built in two steps so that a live table can be read safely and consistently:
  * begin() copies the errno table errors[HP_SC_KEYS * HP_ERRNO_SLOTS] (may be the kernel's mmap,
  * still being updated: every cell is loaded exactly once, the copy grows as needed, nothing is
- * sized by an earlier pass); finish() then adds the call histograms hists[HP_SC_KEYS], a private
+ * sized by an earlier pass; only rows whose HP_ERRNO_SLOT_USED cell is set are read); finish() then adds the call histograms hists[HP_SC_KEYS], a private
  * copy the caller read *after* begin(), so every error counted also has its call counted.
  * begin() returns NULL on allocation failure, finish() -1 (the snapshot is then still valid,
  * without entries). refs starts at 1.

@@ -20,7 +20,14 @@ struct dense {
 	__u64 *errors;
 };
 
-#define ERR(d, nr, slot) ((d)->errors[(size_t)(nr)*HP_ERRNO_SLOTS + (slot)])
+/* A cell of the errno table; like the kernel, marks the row used (HP_ERRNO_SLOT_USED) first. */
+static __u64 *err_cell(__u64 *errors, size_t nr, unsigned int slot)
+{
+	errors[nr * HP_ERRNO_SLOTS + HP_ERRNO_SLOT_USED] = 1;
+	return &errors[nr * HP_ERRNO_SLOTS + slot];
+}
+
+#define ERR(d, nr, slot) (*err_cell((d)->errors, (size_t)(nr), (slot)))
 
 static int setup_dense(void **state)
 {
@@ -156,23 +163,42 @@ static void test_build_all_active(void **state)
 	/* worst case: every syscall and every errno slot in use */
 	for (int nr = 0; nr < HP_SC_KEYS; nr++) {
 		d->hists[nr].buckets[nr % HP_HIST_BUCKETS] = (__u64)nr + 1;
-		for (int k = 0; k < HP_ERRNO_SLOTS; k++)
+		for (int k = 1; k < HP_ERRNO_SLOTS; k++)
 			ERR(d, nr, k) = 1;
 	}
 	s = sc_snapshot__build(1.0, d->hists, d->errors);
 	assert_non_null(s);
 	assert_int_equal(s->n, HP_SC_KEYS);
-	assert_int_equal(s->nerr, (size_t)HP_SC_KEYS * HP_ERRNO_SLOTS);
+	assert_int_equal(s->nerr, (size_t)HP_SC_KEYS * (HP_ERRNO_SLOTS - 1));
 	for (size_t i = 0; i < s->n; i++) {
 		assert_int_equal(s->e[i].nr, i);
 		assert_int_equal(s->e[i].calls, i + 1);
-		assert_int_equal(s->e[i].errors, HP_ERRNO_SLOTS - INTERNAL_SLOTS);
+		assert_int_equal(s->e[i].errors, HP_ERRNO_SLOTS - 1 - INTERNAL_SLOTS);
 		assert_int_equal(s->e[i].restarts, INTERNAL_SLOTS);
 	}
 	for (size_t i = 1; i < s->nerr; i++)
 		assert_true(
 		    s->err[i - 1].nr < s->err[i].nr ||
 		    (s->err[i - 1].nr == s->err[i].nr && s->err[i - 1].slot < s->err[i].slot));
+	sc_snapshot__release(s);
+}
+
+/* Only rows the kernel marked used are read: a count in an unmarked row (which the kernel never
+ * writes) is not reported, and the marker itself is not a pair. */
+static void test_build_unmarked_row(void **state)
+{
+	struct dense *d = *state;
+	struct sc_snapshot *s;
+
+	d->hists[7].buckets[0] = 1;
+	d->errors[7 * HP_ERRNO_SLOTS + 2] = 4; /* no marker */
+	d->hists[8].buckets[0] = 1;
+	ERR(d, 8, 2) = 3;
+	s = sc_snapshot__build(1.0, d->hists, d->errors);
+	assert_non_null(s);
+	assert_int_equal(s->nerr, 1);
+	assert_err(&s->err[0], 8, 2, 3);
+	assert_int_equal(sc_snapshot__find(s, 7)->errors, 0);
 	sc_snapshot__release(s);
 }
 
@@ -223,7 +249,12 @@ static void *live__writer(void *arg)
 
 	for (size_t round = 1; !lt->stop; round++)
 		for (size_t i = 0; i < total && !lt->stop; i++) {
-			__atomic_store_n(&lt->errors[(i * 7919) % total], round, __ATOMIC_RELAXED);
+			size_t cell = (i * 7919) % total;
+
+			/* as the kernel does: mark the row, then count */
+			__atomic_store_n(&lt->errors[cell - cell % HP_ERRNO_SLOTS], 1,
+					 __ATOMIC_RELEASE);
+			__atomic_store_n(&lt->errors[cell], round, __ATOMIC_RELAXED);
 			__atomic_add_fetch(&lt->written, 1, __ATOMIC_RELAXED);
 		}
 	return NULL;
@@ -721,6 +752,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_empty, setup_dense, teardown_dense),
 		cmocka_unit_test_setup_teardown(test_build_sparse, setup_dense, teardown_dense),
 		cmocka_unit_test_setup_teardown(test_build_all_active, setup_dense, teardown_dense),
+		cmocka_unit_test_setup_teardown(test_build_unmarked_row, setup_dense,
+						teardown_dense),
 		cmocka_unit_test_setup_teardown(test_build_internal_codes, setup_dense,
 						teardown_dense),
 		cmocka_unit_test_setup_teardown(test_build_live_table, setup_dense, teardown_dense),
