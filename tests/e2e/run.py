@@ -4,7 +4,8 @@
 """Usage: HOSTPROF=build/san/hostprof WORKLOADS=build/workloads python3 tests/e2e/run.py [FILTER]
 
 FILTER selects the tests whose name contains it. Needs root, bpftool and promtool; the CPU
-profiler's tests (cpu.py) also go, perf and chromium.
+profiler's tests (cpu.py) also go, perf and chromium. syscalls_safety.py adds the syscall
+collector's live-table, ABI and restart tests. A test whose kernel feature is missing prints SKIP.
 """
 
 import contextlib
