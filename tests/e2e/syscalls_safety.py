@@ -19,6 +19,8 @@ from run import Agent, Skip, TestFailure, check, diag
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ERRORS, RESTARTS = "hostprof_syscall_errors_total", "hostprof_syscall_restarts_total"
+COMM_CALLS, COMM_ERRORS = "hostprof_syscall_comm_calls_total", "hostprof_syscall_comm_errors_total"
+COMM_LAG = 3.2  # the comm breakdown lags the histograms by up to 2 ticks
 HIST = run.HIST
 SCRAPERS = 8
 LE_1MS, LE_2MS = "0.001048576", "0.002097152"  # the bucket a 1.5 ms sleep lands in
@@ -112,8 +114,10 @@ def test_syscalls_new_pairs_under_scrapes():
     scrape /metrics: the agent must neither overflow nor miscount (issue 6 reproduction)."""
     table = syscall_table("x86_64")
     for attempt in range(2):
+        # the second attempt also drains the double-buffered comm map while scrapes run
+        comm = ["--comm-top", "3"] if attempt else []
         with Workload("sc_pairs", 2000) as wl:
-            with Agent("--pid", str(wl.pid)) as agent:
+            with Agent("--pid", str(wl.pid), *comm) as agent:
                 stop, results, threads = threading.Event(), [], []
                 for _ in range(SCRAPERS):
                     t = threading.Thread(target=scrape_loop, args=(agent, stop, results))
@@ -130,6 +134,8 @@ def test_syscalls_new_pairs_under_scrapes():
                 bad = [r for r in results if r != 200]
                 check(not bad, "scrapes failed while pairs appeared: %s" % bad[:5])
                 check(len(results) >= 2 * SCRAPERS, "only %d scrapes ran" % len(results))
+                if comm:
+                    time.sleep(COMM_LAG)
                 after = agent.metrics()
             # Agent.__exit__ has checked exit code 0 and a sanitizer-clean log here
         want = {}
@@ -145,6 +151,14 @@ def test_syscalls_new_pairs_under_scrapes():
               "unexpected %s" % (len(want), len(results),
                                  {k: (v, got.get(k)) for k, v in list(missing.items())[:8]},
                                  extra))
+        if comm:
+            per_syscall = {}
+            for (name, _), v in want.items():
+                per_syscall[name] = per_syscall.get(name, 0) + v
+            got_comm = {l["syscall"]: v for l, v in after.select(COMM_ERRORS, comm="sc_pairs")
+                        if v}
+            check(got_comm == per_syscall, "comm=sc_pairs errors per syscall differ: %s" % {
+                k: (v, got_comm.get(k)) for k, v in per_syscall.items() if got_comm.get(k) != v})
         abis = {l.get("abi") for l, v in after.select(ERRORS) if v}
         check(abis == {"x86_64"}, "error series ABIs %s, want only x86_64" % abis)
         diag("attempt %d: %d pairs exact, %d scrapes during the run" % (
@@ -223,9 +237,12 @@ def test_syscalls_abi_ia32():
 # --- restarts and sigreturn ---------------------------------------------------------------------
 
 def restart_case(agent_args, k):
+    comm = "--comm-top" in agent_args
     with Workload("sc_restart", k) as wl:
         with Agent("--pid", str(wl.pid), *agent_args) as agent:
             gt = wl.run()
+            if comm:
+                time.sleep(COMM_LAG)
             after = agent.metrics()
             api = agent.api("syscall=read")
     where = "(%s; program: %s)" % (" ".join(agent_args) or "tp_btf", gt)
@@ -252,6 +269,11 @@ def restart_case(agent_args, k):
     everything = series(after, ERRORS)
     check(not everything, "error series for a program that saw no errors but EINTR from "
           "restart codes: %s %s" % (everything, where))
+    if comm:
+        got = after.value(COMM_CALLS, comm="sc_restart", syscall="read")
+        check(got == want_calls, "comm read calls %d, want %d %s" % (got, want_calls, where))
+        errs = series(after, COMM_ERRORS)
+        check(not errs, "comm errors %s: restarts and sigreturn are not errors %s" % (errs, where))
     (entry,) = api["syscalls"]
     check(entry["restarts"] == interrupted and entry["errors"] == 0
           and entry["restarts_by_code"] == {"ERESTARTSYS": interrupted}
@@ -260,7 +282,7 @@ def restart_case(agent_args, k):
 
 
 def test_syscalls_restarts_apart():
-    restart_case([], 20)
+    restart_case(["--comm-top", "3"], 20)
     restart_case(["--attach", "raw_tp"], 20)
 
 
