@@ -92,6 +92,8 @@ $(BUILD)/gen/syscall_names.inc: user/syscalls_$(SC_ARCH).tbl | $(BUILD)/gen
 	$(call msg,GEN,$@)
 	$(Q)awk '!/^#/ && NF == 2 { printf "\t[%d] = \"%s\",\n", $$1, $$2 }' $< > $@
 
+# generated once, kept (not removed as an intermediate of the pattern rule below)
+.SECONDARY: $(GEN)
 $(BUILD)/gen/syscall_names_%.inc: user/syscalls_%.tbl | $(BUILD)/gen
 	$(call msg,GEN,$@)
 	$(Q)awk '!/^#/ && NF == 2 { printf "\t[%d] = \"%s\",\n", $$1, $$2 }' $< > $@
