@@ -4,7 +4,8 @@
 """Usage: HOSTPROF=build/san/hostprof WORKLOADS=build/workloads python3 tests/e2e/run.py [FILTER]
 
 FILTER selects the tests whose name contains it. Needs root, bpftool and promtool; the CPU
-profiler's tests (cpu.py) also go, perf and chromium.
+profiler's tests (cpu.py) also go, perf and chromium. syscalls_safety.py adds the syscall
+collector's live-table, ABI and restart tests. A test whose kernel feature is missing prints SKIP.
 """
 
 import contextlib
@@ -39,6 +40,11 @@ SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime
 
 class TestFailure(Exception):
     """An assertion about hostprof's behaviour did not hold; the message says which."""
+
+
+class Skip(Exception):
+    """The machine lacks what a test needs (e.g. a kernel feature): reported as SKIP with the
+    reason, counted apart from passes and failures."""
 
 
 def check(cond, msg):
@@ -917,6 +923,9 @@ def run_one(name, fn):
     t0 = time.monotonic()
     try:
         fn()
+    except Skip as e:
+        print("SKIP %s: %s" % (name, e), flush=True)
+        return None
     except TestFailure as e:
         print("FAIL %s: %s" % (name, str(e).replace("\n", " ")), flush=True)
         return False
@@ -935,20 +944,26 @@ def all_tests():
     "run": registering __main__ under that name keeps one TestFailure class)."""
     sys.modules.setdefault("run", sys.modules[__name__])
     import cpu
-    return TESTS + cpu.TESTS
+    import syscalls_safety
+    return TESTS + cpu.TESTS + syscalls_safety.TESTS
 
 
 def main():
     pattern = sys.argv[1] if len(sys.argv) > 1 else ""
-    passed = failed = 0
+    passed = failed = skipped = 0
     for name, fn in all_tests():
         if pattern not in name:
             continue
-        if run_one(name, fn):
+        ok = run_one(name, fn)
+        if ok is None:
+            skipped += 1
+        elif ok:
             passed += 1
         else:
             failed += 1
-    print("e2e: %d passed, %d failed" % (passed, failed), flush=True)
+    print("e2e: %d passed, %d failed%s" % (passed, failed,
+                                           ", %d skipped" % skipped if skipped else ""),
+          flush=True)
     return 0 if failed == 0 else 1
 
 
