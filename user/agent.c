@@ -315,15 +315,21 @@ static int agent__routes(struct hp_agent *a)
 	return 0;
 }
 
+static void agent__stop_ticker(struct hp_agent *a)
+{
+	if (!a->ticker_running)
+		return;
+	pthread_mutex_lock(&a->stop_lock);
+	a->stopping = true;
+	pthread_cond_signal(&a->stop_cond);
+	pthread_mutex_unlock(&a->stop_lock);
+	pthread_join(a->ticker, NULL);
+	a->ticker_running = false;
+}
+
 static void agent__teardown(struct hp_agent *a)
 {
-	if (a->ticker_running) {
-		pthread_mutex_lock(&a->stop_lock);
-		a->stopping = true;
-		pthread_cond_signal(&a->stop_cond);
-		pthread_mutex_unlock(&a->stop_lock);
-		pthread_join(a->ticker, NULL);
-	}
+	agent__stop_ticker(a);
 	for (int i = a->ncollectors - 1; i >= 0; i--) {
 		const char *name = a->collectors[i].ops->name;
 
@@ -410,6 +416,7 @@ out:
 	for (int i = 0; i < a.ncollectors; i++)
 		if (a.collectors[i].ops->shutdown)
 			a.collectors[i].ops->shutdown(&a.collectors[i]);
+	agent__stop_ticker(&a); /* it reads the HTTP server's counters for /metrics */
 	hp_http__stop(http);
 	agent__teardown(&a);
 	if (rc == 0)

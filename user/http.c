@@ -27,14 +27,29 @@
 #include "http_head.h"
 #include "log.h"
 
+/* libmicrohttpd 0.9.75 leaves its cleanup mutex locked when a connection arrives at its own
+ * connection limit (new_connection_process_(), fixed in 0.9.76): the daemon deadlocks. So the
+ * limit that counts is ours (http__pass, HP_HTTP_MAX_CONNECTIONS); libmicrohttpd's is set far
+ * above it, out of reach of the short lag between a connection's close and its clean-up. */
+#define HP_HTTP_MHD_LIMIT (16 * HP_HTTP_MAX_CONNECTIONS)
+
 /* A client that stops reading its answer for this long is dropped. The head is already in (the
  * gate waited for it), and a long request's wait does not count: queueing the answer resets it. */
 #define HP_HTTP_IDLE_TIMEOUT_S 10
-/* Per-connection memory of libmicrohttpd: the largest head the gate passes, parsed, fits. */
-#define HP_HTTP_CONN_MEMORY (4 * HP_HTTP_HEAD_MAX)
+/* Per-connection memory of libmicrohttpd: the largest head the gate passes, parsed, fits. 32 KiB
+ * is also the most libmicrohttpd takes from malloc; a larger pool is an mmap/munmap pair (and a
+ * TLB shootdown) per connection, which dominated the cost of a quick request. */
+#define HP_HTTP_CONN_MEMORY (32 * 1024)
+/* Connection threads' stacks: glibc caches freed stacks up to 40 MiB, so with 1 MiB stacks every
+ * connection thread reuses one instead of mapping 8 MiB afresh. Handlers keep large data on the
+ * heap. */
+#define HP_HTTP_THREAD_STACK (1024 * 1024)
 
 /* On shutdown, requests in flight get this long to have their answer sent. */
 #define HP_HTTP_DRAIN_S 3
+
+/* Set by a connection thread that returns MHD_NO on purpose, for the log line that follows. */
+static __thread bool http__quiet_close;
 
 struct hp_http {
 	struct MHD_Daemon *daemon;
@@ -308,6 +323,7 @@ static enum MHD_Result http__handle(void *cls, struct MHD_Connection *conn, cons
 		if (hp_request__gone(&req)) {
 			/* nobody to answer: close instead of sending into a dead socket */
 			atomic_fetch_add(&h->long_cancelled, 1);
+			http__quiet_close = true; /* libmicrohttpd logs MHD_NO as an error */
 			hp_buf__free(&resp.body);
 			if (resp.ext_release)
 				resp.ext_release(resp.ext_cls);
@@ -371,17 +387,43 @@ static void http__log_error(void *cls, const char *fmt, va_list ap)
 
 	(void)cls;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (http__quiet_close) { /* the close we asked for, of a request whose client left */
+		http__quiet_close = false;
+		hp_debug("http: %s", msg);
+		return;
+	}
 	hp_warn("http: %s", msg);
 }
 
 /* libmicrohttpd calls this once a response was sent (or the connection failed). */
+/* Whether a connection still counts against HP_HTTP_MAX_CONNECTIONS; its socket context. In
+ * thread-per-connection mode libmicrohttpd 0.9.75 reports a close only when its polling thread
+ * cleans the connection up, well after the answer was sent; the count drops at whichever of
+ * "request completed" and "closed" comes first, so that lag cannot refuse clients. */
+struct http_conn {
+	bool counted;
+};
+
+static void http__uncount(struct hp_http *h, struct http_conn *hc)
+{
+	if (hc && !hc->counted)
+		return;
+	if (hc)
+		hc->counted = false;
+	atomic_fetch_sub(&h->connections, 1);
+}
+
 static void http__completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			    enum MHD_RequestTerminationCode toe)
 {
 	struct hp_http *h = cls;
+	const union MHD_ConnectionInfo *ci;
 
-	(void)conn;
 	(void)toe;
+	/* one request per connection (Connection: close): the connection is done too */
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci && ci->socket_context)
+		http__uncount(h, ci->socket_context);
 	if (*con_cls == NULL)
 		return;
 	*con_cls = NULL;
@@ -438,11 +480,18 @@ static void http__notify_connection(void *cls, struct MHD_Connection *conn, void
 	struct hp_http *h = cls;
 
 	(void)conn;
-	(void)socket_context;
-	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		struct http_conn *hc = malloc(sizeof(*hc));
+
+		if (hc)
+			hc->counted = true;
+		*socket_context = hc; /* NULL (no memory): counted until closed */
 		atomic_fetch_add(&h->connections, 1);
-	else if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
-		atomic_fetch_sub(&h->connections, 1);
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		http__uncount(h, *socket_context);
+		free(*socket_context);
+		*socket_context = NULL;
+	}
 }
 
 struct hp_http *hp_http__start(int listen_fd, const char *listen,
@@ -462,15 +511,16 @@ struct hp_http *hp_http__start(int listen_fd, const char *listen,
 	hp_cond__init_monotonic(&h->idle);
 	/* No listening socket of its own: the gate accepts and passes connections in
 	 * (MHD_add_connection, which needs MHD_USE_ITC to wake the daemon). */
-	flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+	flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
 		MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_USE_NO_LISTEN_SOCKET;
 	h->daemon = MHD_start_daemon(
 	    flags, 0, NULL, NULL, http__handle, h, MHD_OPTION_EXTERNAL_LOGGER, http__log_error,
-	    NULL, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HP_HTTP_MAX_CONNECTIONS,
+	    NULL, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HP_HTTP_MHD_LIMIT,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HP_HTTP_IDLE_TIMEOUT_S,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HP_HTTP_CONN_MEMORY,
-	    MHD_OPTION_NOTIFY_COMPLETED, http__completed, h, MHD_OPTION_NOTIFY_CONNECTION,
-	    http__notify_connection, h, MHD_OPTION_END);
+	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)HP_HTTP_THREAD_STACK, MHD_OPTION_NOTIFY_COMPLETED,
+	    http__completed, h, MHD_OPTION_NOTIFY_CONNECTION, http__notify_connection, h,
+	    MHD_OPTION_END);
 	if (h->daemon)
 		h->gate = hp_http_gate__start(listen_fd, http__pass, h);
 	if (!h->daemon || !h->gate) {
