@@ -42,6 +42,9 @@ struct hp_agent {
 	struct hp_http *http;		 /* set before the ticker starts */
 };
 
+/* How long a scrape waits for the first /metrics page after start-up. */
+#define AGENT_FIRST_PAGE_WAIT_S 20.0
+
 static double agent__unix_now(void)
 {
 	struct timespec ts;
@@ -223,11 +226,14 @@ static void agent__metrics(const struct hp_route *route, const struct hp_request
 			   struct hp_response *resp)
 {
 	struct hp_agent *a = route->ctx;
-	struct hp_metrics_page *p = hp_metrics_cache__get(&a->metrics);
+	/* right after start-up the ticker may still be rendering the first page (the first CPU
+	 * drain symbolizes every process on the host) */
+	struct hp_metrics_page *p = hp_metrics_cache__wait(&a->metrics, AGENT_FIRST_PAGE_WAIT_S);
 	bool gz;
 
 	if (!p) {
-		hp_response__error(resp, 503, "metrics not rendered yet");
+		hp_response__error(resp, 503, "metrics not rendered yet; retry shortly");
+		hp_response__header(resp, "Retry-After", "1");
 		return;
 	}
 	gz = p->status == 200 && p->gz &&
@@ -268,6 +274,7 @@ static void *agent__tick(void *arg)
 	struct hp_agent *a = arg;
 	struct timespec deadline;
 
+	agent__render(a); /* the first page at once, not a tick later */
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	pthread_mutex_lock(&a->stop_lock);
 	while (!a->stopping) {
@@ -398,7 +405,6 @@ int hp_agent__run(const struct hp_config *cfg)
 	}
 	if (agent__routes(&a))
 		goto out;
-	agent__render(&a); /* the first page, so /metrics answers from the first request on */
 	http = hp_http__start(listen_fd, cfg->listen, a.tables, a.ntables);
 	listen_fd = -1; /* taken over */
 	if (!http)

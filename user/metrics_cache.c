@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <zlib.h>
 
+#include "clock.h"
 #include "gzip.h"
 
 void hp_metrics_cache__init(struct hp_metrics_cache *c)
 {
 	pthread_mutex_init(&c->lock, NULL);
+	hp_cond__init_monotonic(&c->first);
 	c->page = NULL;
 }
 
@@ -18,6 +20,7 @@ void hp_metrics_cache__free(struct hp_metrics_cache *c)
 {
 	hp_metrics_page__put(c->page);
 	c->page = NULL;
+	pthread_cond_destroy(&c->first);
 	pthread_mutex_destroy(&c->lock);
 }
 
@@ -64,6 +67,8 @@ int hp_metrics_cache__publish(struct hp_metrics_cache *c, struct hp_buf *body, u
 	pthread_mutex_lock(&c->lock);
 	old = c->page;
 	c->page = p;
+	if (!old)
+		pthread_cond_broadcast(&c->first);
 	pthread_mutex_unlock(&c->lock);
 	hp_metrics_page__put(old);
 	return 0;
@@ -74,6 +79,22 @@ struct hp_metrics_page *hp_metrics_cache__get(struct hp_metrics_cache *c)
 	struct hp_metrics_page *p;
 
 	pthread_mutex_lock(&c->lock);
+	p = c->page;
+	if (p)
+		atomic_fetch_add(&p->refs, 1);
+	pthread_mutex_unlock(&c->lock);
+	return p;
+}
+
+struct hp_metrics_page *hp_metrics_cache__wait(struct hp_metrics_cache *c, double timeout)
+{
+	struct hp_metrics_page *p;
+	struct timespec deadline;
+
+	hp_timespec__in(&deadline, timeout);
+	pthread_mutex_lock(&c->lock);
+	while (!c->page && pthread_cond_timedwait(&c->first, &c->lock, &deadline) == 0)
+		;
 	p = c->page;
 	if (p)
 		atomic_fetch_add(&p->refs, 1);

@@ -21,6 +21,7 @@ struct hp_metrics_page {
 
 struct hp_metrics_cache {
 	pthread_mutex_t lock;
+	pthread_cond_t first;	      /* broadcast by the first publish */
 	struct hp_metrics_page *page; /* NULL until the first publish */
 };
 
@@ -32,6 +33,8 @@ int hp_metrics_cache__publish(struct hp_metrics_cache *c, struct hp_buf *body, u
 			      double rendered_at);
 /* The current page with a reference taken (release with hp_metrics_page__put), or NULL. */
 struct hp_metrics_page *hp_metrics_cache__get(struct hp_metrics_cache *c);
+/* Like hp_metrics_cache__get, but waits up to timeout seconds for the first page (start-up). */
+struct hp_metrics_page *hp_metrics_cache__wait(struct hp_metrics_cache *c, double timeout);
 /* Drops a reference; frees the page with the last one. void * so it can be a free callback. */
 void hp_metrics_page__put(void *page);
 
