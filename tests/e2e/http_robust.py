@@ -285,6 +285,17 @@ def test_http_malformed_requests():
         # and the server is no worse for it
         status, headers, body = raw_request(agent, b"GET /healthz HTTP/1.0\r\n\r\n")
         check(status == 200 and body == b"ok\n", "HTTP/1.0 /healthz: %d %r" % (status, body))
+        # a head just inside every limit (4 KiB line, 100 fields, 16 KiB) is served normally,
+        # so libmicrohttpd's own buffer limits lie beyond the gate's
+        line = b"GET /healthz?" + b"x" * (4096 - 22) + b" HTTP/1.1\r\n"
+        fields = host + b"".join(b"X-F%02d: %s\r\n" % (i, b"v" * 112) for i in range(99))
+        head = line + fields + b"\r\n"
+        pad = 16384 - len(head)
+        head = line + fields[:-2] + b"v" * pad + b"\r\n\r\n"
+        check(len(line) == 4096 + 2 and len(head) == 16384, "limit head %d bytes" % len(head))
+        status, _, body = raw_request(agent, head)
+        check(status == 400 and b"unknown query parameter" in body,
+              "a head at the limits: %d %r (want the handler's own 400)" % (status, body[:200]))
         m = fresh_metrics(agent)
         got = m.value("hostprof_http_connections_total", outcome="bad_request")
         check(got == len(cases), "bad_request count %d, want %d" % (got, len(cases)))
