@@ -105,8 +105,9 @@ int main(int argc, char **argv)
 		usage();
 	sa.sin_port = htons((unsigned short)port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK); /* 127.0.0.1 only */
-	req_len = (size_t)snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n",
-				   path, gz ? "Accept-Encoding: gzip\r\n" : "");
+	req_len = (size_t)snprintf(
+	    req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s\r\n",
+	    path, gz ? "Accept-Encoding: gzip\r\n" : "");
 	cl = calloc((size_t)nclients, sizeof(*cl));
 	lat = calloc(max_req, sizeof(*lat));
 	ep = epoll_create1(0);
