@@ -222,17 +222,23 @@ $(BUILD)/bench/symbolize_rate: tests/bench/symbolize_rate.c \
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
+# Concurrent HTTP client for the /metrics benchmark (127.0.0.1 only, bounded in time and count).
+$(BUILD)/bench/http_load: tests/bench/http_load.c | $(BUILD)/bench
+	$(call msg,LINK,$@)
+	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror $< -o $@
+
 bench-pprof: $(BUILD)/bench/pprof_build
 	$(BUILD)/bench/pprof_build
 
 # Each benchmark prints ratios or absolute figures measured in one run; none fails on a target.
 bench: deps-bench
 	$(MAKE) --no-print-directory all $(BUILD)/bench/syscall_overhead \
-		$(BUILD)/bench/pprof_build $(BUILD)/bench/symbolize_rate
+		$(BUILD)/bench/pprof_build $(BUILD)/bench/symbolize_rate $(BUILD)/bench/http_load
 	$(BUILD)/bench/syscall_overhead --hostprof $(BUILD)/hostprof
 	bash tests/bench/cpu_agent_cost.sh $(BUILD)/hostprof 60
 	$(BUILD)/bench/pprof_build
 	$(BUILD)/bench/symbolize_rate
+	bash tests/bench/metrics_load.sh $(BUILD)/hostprof $(BUILD)/bench/http_load 10
 
 # --- maintenance ----------------------------------------------------------------------------
 vmlinux:

@@ -265,6 +265,7 @@ static const char *const api_params[] = { "window", "syscall", "abi", "limit", "
 const struct hp_route hp_syscalls_routes[] = {
 	{ "/api/v1/syscalls", api_params, api__syscalls, NULL,
 	  "per-syscall calls, errors and latency percentiles (JSON; "
-	  "?window=10s&sort=time&limit=20&syscall=read&abi=i386)" },
-	{ NULL, NULL, NULL, NULL, NULL },
+	  "?window=10s&sort=time&limit=20&syscall=read&abi=i386)",
+	  false },
+	{ NULL, NULL, NULL, NULL, NULL, false },
 };

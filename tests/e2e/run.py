@@ -9,6 +9,7 @@ collector's live-table, ABI and restart tests. A test whose kernel feature is mi
 """
 
 import contextlib
+import importlib
 import json
 import os
 import re
@@ -252,7 +253,17 @@ class Agent:
         return self.rc
 
     def get(self, path, **kw):
-        return http(self.base + path, **kw)
+        """GET path; for /metrics, a page rendered after this call began (the agent serves a
+        page rendered once per tick), so a scrape right after a workload sees all of it."""
+        t0 = time.time()
+        answer = http(self.base + path, **kw)
+        deadline = time.monotonic() + 3
+        while (path.startswith("/metrics") and answer[0] == 200
+               and float(answer[1].get("X-Hostprof-Rendered-At", "inf")) < t0
+               and time.monotonic() < deadline):
+            time.sleep(0.1)
+            answer = http(self.base + path, **kw)
+        return answer
 
     def metrics(self):
         status, headers, body = self.get("/metrics")
@@ -715,14 +726,19 @@ def check_target_pid(listen):
 
 
 def check_port_in_use():
-    """A taken --listen port fails after the BPF programs are attached: exit 1, clean teardown."""
+    """A taken --listen port fails first, before any BPF work: exit 1 within a fraction of a
+    second, one error line naming the address, no program loaded or attached on the way."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         s.listen()
         addr = "127.0.0.1:%d" % s.getsockname()[1]
-        out = run_cli(["serve", "--listen", addr])
-    check(out.returncode == 1 and addr in out.stderr,
-          "--listen on a taken port: exit %d, stderr %r" % (out.returncode, out.stderr[-300:]))
+        t0 = time.monotonic()
+        out = run_cli(["serve", "--listen", addr, "-v"])
+        took = time.monotonic() - t0
+    lines = error_lines(out.stderr)
+    check(out.returncode == 1 and len(lines) == 1 and addr in lines[0],
+          "--listen on a taken port: exit %d, stderr lines %s" % (out.returncode, lines[-5:]))
+    check(took < 0.5, "--listen on a taken port took %.2f s to fail" % took)
 
 
 def cgroup2_root():
@@ -939,13 +955,18 @@ def run_one(name, fn):
     return True
 
 
+# Test modules next to this file, each with a TESTS list of (name, function), run after TESTS.
+MODULES = ["cpu", "syscalls_safety", "http_robust"]
+
+
 def all_tests():
-    """These tests, then the CPU profiler's from tests/e2e/cpu.py (which imports this module as
-    "run": registering __main__ under that name keeps one TestFailure class)."""
+    """These tests, then each module's (the modules import this one as "run": registering
+    __main__ under that name keeps one TestFailure class)."""
     sys.modules.setdefault("run", sys.modules[__name__])
-    import cpu
-    import syscalls_safety
-    return TESTS + cpu.TESTS + syscalls_safety.TESTS
+    tests = list(TESTS)
+    for name in MODULES:
+        tests += importlib.import_module(name).TESTS
+    return tests
 
 
 def main():
