@@ -120,6 +120,7 @@ FIXTURES := $(BUILD)/fixtures/.stamp
 $(FIXTURES): tests/fixtures/build.sh $(wildcard tests/fixtures/*.c)
 	bash tests/fixtures/build.sh $(BUILD)/fixtures
 $(BUILD)/san/tests/test_symbolizer: | $(FIXTURES)
+$(BUILD)/san/tests/test_elf_sizeless $(BUILD)/san/tests/test_anon_text: | $(FIXTURES)
 
 $(BUILD)/workloads/%: tests/workloads/%.c | $(BUILD)/workloads
 	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror $< -o $@
