@@ -251,11 +251,14 @@ static int elf__collect(struct elf_builder *b, Elf *elf, Elf_Scn *scn, const GEl
 		if (sym.st_shndx == SHN_UNDEF || sym.st_value == 0)
 			continue;
 		if (type == STT_NOTYPE) {
-			/* assembly entry points without .type: global labels in code sections */
+			/* assembly entry points without .type: labels in code sections; local ones
+			 * only from a full table (ld.so's _start and _dl_start_user are such), and
+			 * elf__finish() drops a label that falls inside a sized function */
 			GElf_Shdr ts;
 			Elf_Scn *target;
 
-			if (GELF_ST_BIND(sym.st_info) == STB_LOCAL || sym.st_shndx >= SHN_LORESERVE)
+			if ((GELF_ST_BIND(sym.st_info) == STB_LOCAL && sh->sh_type != SHT_SYMTAB) ||
+			    sym.st_shndx >= SHN_LORESERVE)
 				continue;
 			target = elf_getscn(elf, sym.st_shndx);
 			if (!target || !gelf_getshdr(target, &ts) || !(ts.sh_flags & SHF_EXECINSTR))
@@ -591,6 +594,7 @@ static int elf__finish(struct hp_elf_syms *e, struct elf_builder *b)
 {
 	bool dynsym_only = !(e->sources & ~(unsigned int)HP_ELF_SRC_DYNSYM);
 	size_t n = 0, names_len = 0;
+	uint64_t sized_end = 0; /* end of the sized symbols kept so far */
 
 	if (b->n)
 		qsort(b->c, b->n, sizeof(*b->c), elf__cand_cmp);
@@ -607,6 +611,11 @@ static int elf__finish(struct hp_elf_syms *e, struct elf_builder *b)
 				*kept = *c;
 			continue;
 		}
+		/* a sizeless label inside a sized function would take over the function's tail */
+		if (!c->size && c->start < sized_end)
+			continue;
+		if (c->size && c->start + c->size > sized_end)
+			sized_end = c->start + c->size;
 		b->c[n++] = *c;
 	}
 	e->syms = calloc(n ? n : 1, sizeof(*e->syms));
