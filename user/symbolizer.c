@@ -889,8 +889,15 @@ static int sym__capture(struct hp_symbolizer *s, pid_t pid, bool replace, struct
 	if (!err) {
 		snprintf(path, sizeof(path), "%s/%d/maps", s->proc_root, pid);
 		buf = hp_readfile__path(path, SYM_MAX_MAPS_FILE, &len);
-		if (!buf)
+		if (!buf) {
 			err = errno == ENOENT ? -ESRCH : -errno;
+		} else if (len == 0) {
+			/* an exiting process (zombie) whose memory is gone: keep what was captured
+			 * while it lived instead of replacing it with nothing */
+			free(buf);
+			buf = NULL;
+			err = -ESRCH;
+		}
 	}
 	if (err) {
 		if (p)

@@ -901,7 +901,8 @@ def all_tests():
     "run": registering __main__ under that name keeps one TestFailure class)."""
     sys.modules.setdefault("run", sys.modules[__name__])
     import cpu
-    return TESTS + cpu.TESTS
+    import symbols
+    return TESTS + cpu.TESTS + symbols.TESTS
 
 
 def main():
