@@ -67,12 +67,17 @@ struct {
 	__uint(max_entries, 64 * 1024);
 } new_procs SEC(".maps");
 
+/* known_procs values */
+#define PROC_ANNOUNCED 1
+#define PROC_EXECED 2 /* announced, then it exec'd: its new image is announced again */
+
 static __always_inline void announce(__u32 tgid)
 {
 	struct hp_cpu_new_proc *ev;
-	__u8 one = 1;
+	__u8 one = PROC_ANNOUNCED, *state;
 
-	if (bpf_map_lookup_elem(&known_procs, &tgid))
+	state = bpf_map_lookup_elem(&known_procs, &tgid);
+	if (state && *state == PROC_ANNOUNCED)
 		return;
 	ev = bpf_ringbuf_reserve(&new_procs, sizeof(*ev), 0);
 	if (!ev) {
@@ -206,15 +211,17 @@ int on_sample(struct bpf_perf_event_data *ctx)
 }
 
 /*
- * exec replaces a process's mappings without a new pid: forget that it was announced, so its
- * first sample in the new image announces it again and userspace captures the new mappings
- * (the first announcement may have come from the forked child before exec, or mid-exec).
+ * exec replaces a process's mappings without a new pid: its first sample in the new image
+ * announces it again, so userspace captures the new mappings (the first announcement may have
+ * come from the forked child before exec, or mid-exec). Still known, so its exit is reported.
  */
 static __always_inline int proc_exec(void)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u8 *state = bpf_map_lookup_elem(&known_procs, &tgid);
 
-	bpf_map_delete_elem(&known_procs, &tgid);
+	if (state)
+		*state = PROC_EXECED;
 	return 0;
 }
 
