@@ -182,12 +182,11 @@ static int cpu__load(struct hp_collector *c)
 static void *cpu__notify_loop(void *arg)
 {
 	struct cpu_state *s = arg;
-
 	int timeout = 100;
 
 	/* A short-lived process must be captured before it exits, a few ms after its first sample:
 	 * on a busy host this thread must not wait behind the CPU hogs being profiled. Its work is
-	 * small and bounded (reading /proc/PID/maps, ELF files already cached); best effort. */
+	 * bounded (reading /proc/PID/maps, parsing ELF files not cached yet); best effort. */
 	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), CPU_NOTIFY_NICE))
 		hp_warn("cpu: cannot raise the process capture thread's priority: %s",
 			strerror(errno));
