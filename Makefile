@@ -28,6 +28,8 @@ LIB_SRCS  := $(filter-out user/main.c,$(USER_SRCS))
 OBJS      := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 SAN_OBJS  := $(patsubst user/%.c,$(BUILD)/san/%.o,$(USER_SRCS))
 GEN       := $(BUILD)/gen/syscall_names.inc
+# Compat ABIs' tables (i386 = ia32, x32), named apart from the native calls; compiled in on x86_64.
+GEN       += $(BUILD)/gen/syscall_names_i386.inc $(BUILD)/gen/syscall_names_x32.inc
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNITS     := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRCS))
 WORKLOADS := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tests/workloads/*.c))
@@ -86,7 +88,13 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
 # --- userspace ------------------------------------------------------------------------------
-$(GEN): user/syscalls_$(SC_ARCH).tbl | $(BUILD)/gen
+$(BUILD)/gen/syscall_names.inc: user/syscalls_$(SC_ARCH).tbl | $(BUILD)/gen
+	$(call msg,GEN,$@)
+	$(Q)awk '!/^#/ && NF == 2 { printf "\t[%d] = \"%s\",\n", $$1, $$2 }' $< > $@
+
+# generated once, kept (not removed as an intermediate of the pattern rule below)
+.SECONDARY: $(GEN)
+$(BUILD)/gen/syscall_names_%.inc: user/syscalls_%.tbl | $(BUILD)/gen
 	$(call msg,GEN,$@)
 	$(Q)awk '!/^#/ && NF == 2 { printf "\t[%d] = \"%s\",\n", $$1, $$2 }' $< > $@
 
@@ -248,11 +256,24 @@ vmlinux:
 
 # Merges the numbers from a (newer) unistd_64.h into the committed table; the header wins.
 SYSCALL_HDR ?= /usr/include/$(SC_ARCH)-linux-gnu/asm/unistd_64.h
+SYSCALL_HDR_32 ?= $(dir $(SYSCALL_HDR))unistd_32.h
+SYSCALL_HDR_X32 ?= $(dir $(SYSCALL_HDR))unistd_x32.h
 syscall-table:
 	{ grep '^#' user/syscalls_$(SC_ARCH).tbl; \
 	  { awk '/^#define __NR_/ { sub("__NR_", "", $$2); print $$3 "\t" $$2 }' $(SYSCALL_HDR); \
 	    grep -v '^#' user/syscalls_$(SC_ARCH).tbl; } | sort -n -s -k1,1 | awk '!seen[$$1]++'; \
 	} > $(BUILD)/syscalls.tbl && mv $(BUILD)/syscalls.tbl user/syscalls_$(SC_ARCH).tbl
+ifeq ($(SC_ARCH),x86_64)
+	{ grep '^#' user/syscalls_i386.tbl; \
+	  { awk '/^#define __NR_/ { sub("__NR_", "", $$2); print $$3 "\t" $$2 }' $(SYSCALL_HDR_32); \
+	    grep -v '^#' user/syscalls_i386.tbl; } | sort -n -s -k1,1 | awk '!seen[$$1]++'; \
+	} > $(BUILD)/syscalls.tbl && mv $(BUILD)/syscalls.tbl user/syscalls_i386.tbl
+	{ grep '^#' user/syscalls_x32.tbl; \
+	  { awk '/^#define __NR_.*__X32_SYSCALL_BIT/ { sub("__NR_", "", $$2); sub("\\)", "", $$5); \
+	      print $$5 "\t" $$2 }' $(SYSCALL_HDR_X32); \
+	    grep -v '^#' user/syscalls_x32.tbl; } | sort -n -s -k1,1 | awk '!seen[$$1]++'; \
+	} > $(BUILD)/syscalls.tbl && mv $(BUILD)/syscalls.tbl user/syscalls_x32.tbl
+endif
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^vmlinux/')

@@ -4,7 +4,8 @@
 """Usage: HOSTPROF=build/san/hostprof WORKLOADS=build/workloads python3 tests/e2e/run.py [FILTER]
 
 FILTER selects the tests whose name contains it. Needs root, bpftool and promtool; the CPU
-profiler's tests (cpu.py) also go, perf and chromium.
+profiler's tests (cpu.py) also go, perf and chromium. syscalls_safety.py adds the syscall
+collector's live-table, ABI and restart tests. A test whose kernel feature is missing prints SKIP.
 """
 
 import contextlib
@@ -18,6 +19,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import urllib.error
@@ -38,6 +40,11 @@ SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime
 
 class TestFailure(Exception):
     """An assertion about hostprof's behaviour did not hold; the message says which."""
+
+
+class Skip(Exception):
+    """The machine lacks what a test needs (e.g. a kernel feature): reported as SKIP with the
+    reason, counted apart from passes and failures."""
 
 
 def check(cond, msg):
@@ -671,11 +678,44 @@ def test_cli_errors():
     check(out.returncode == 1 and len(lines) == 1
           and re.search(r"privilege|root|not allowed", lines[0], re.I),
           "non-root: exit %d, error lines %s" % (out.returncode, lines))
+    # since 5.11 BPF memory is charged to the memory cgroup: CAP_SYS_RESOURCE is not needed
+    release = tuple(int(x) for x in re.match(r"(\d+)\.(\d+)", os.uname().release).groups())
+    check("CAP_BPF" in lines[0] and ("CAP_SYS_RESOURCE" in lines[0]) == (release < (5, 11)),
+          "non-root on %s names the wrong capabilities: %r" % (os.uname().release, lines[0]))
+    check_target_pid(listen)
     cg = "/nonexistent-hostprof-e2e/cgroup"
     out = run_cli(["serve", "--cgroup", cg] + listen)
     check(out.returncode == 2 and cg in out.stderr,
           "--cgroup %s: exit %d, stderr %r" % (cg, out.returncode, out.stderr[-300:]))
     check_port_in_use()
+
+
+def check_target_pid(listen):
+    """--pid of a process that does not exist, or of a thread, fails with one line naming it
+    instead of recording nothing."""
+    with open("/proc/sys/kernel/pid_max") as f:
+        pid_max = int(f.read())
+    gone = next(p for p in range(pid_max - 1, 1, -1) if not os.path.exists("/proc/%d" % p))
+    for cmd in (["serve"] + listen, ["record", "-d", "1s", "-o", "/dev/null.folded"]):
+        out = run_cli(cmd + ["--pid", str(gone)])
+        lines = error_lines(out.stderr)
+        check(out.returncode == 1 and len(lines) == 1 and "no such process" in lines[0]
+              and str(gone) in lines[0], "%s --pid %d (no such process): exit %d, error lines %s"
+              % (cmd[0], gone, out.returncode, lines))
+    tid, release = [], threading.Event()
+    t = threading.Thread(target=lambda: (tid.append(threading.get_native_id()), release.wait(30)))
+    t.start()
+    try:
+        while not tid:
+            time.sleep(0.01)
+        out = run_cli(["serve", "--pid", str(tid[0])] + listen)
+    finally:
+        release.set()
+        t.join()
+    lines = error_lines(out.stderr)
+    check(out.returncode == 1 and len(lines) == 1 and "--pid %d" % os.getpid() in lines[0],
+          "--pid of a thread (%d of %d): exit %d, error lines %s"
+          % (tid[0], os.getpid(), out.returncode, lines))
 
 
 def check_port_in_use():
@@ -887,6 +927,9 @@ def run_one(name, fn):
     t0 = time.monotonic()
     try:
         fn()
+    except Skip as e:
+        print("SKIP %s: %s" % (name, e), flush=True)
+        return None
     except TestFailure as e:
         print("FAIL %s: %s" % (name, str(e).replace("\n", " ")), flush=True)
         return False
@@ -906,20 +949,26 @@ def all_tests():
     sys.modules.setdefault("run", sys.modules[__name__])
     import cpu
     import symbols
-    return TESTS + cpu.TESTS + symbols.TESTS
+    import syscalls_safety
+    return TESTS + cpu.TESTS + syscalls_safety.TESTS + symbols.TESTS
 
 
 def main():
     pattern = sys.argv[1] if len(sys.argv) > 1 else ""
-    passed = failed = 0
+    passed = failed = skipped = 0
     for name, fn in all_tests():
         if pattern not in name:
             continue
-        if run_one(name, fn):
+        ok = run_one(name, fn)
+        if ok is None:
+            skipped += 1
+        elif ok:
             passed += 1
         else:
             failed += 1
-    print("e2e: %d passed, %d failed" % (passed, failed), flush=True)
+    print("e2e: %d passed, %d failed%s" % (passed, failed,
+                                           ", %d skipped" % skipped if skipped else ""),
+          flush=True)
     return 0 if failed == 0 else 1
 
 
