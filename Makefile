@@ -128,6 +128,7 @@ FIXTURES := $(BUILD)/fixtures/.stamp
 $(FIXTURES): tests/fixtures/build.sh $(wildcard tests/fixtures/*.c)
 	bash tests/fixtures/build.sh $(BUILD)/fixtures
 $(BUILD)/san/tests/test_symbolizer: | $(FIXTURES)
+$(BUILD)/san/tests/test_elf_sizeless $(BUILD)/san/tests/test_anon_text: | $(FIXTURES)
 
 $(BUILD)/workloads/%: tests/workloads/%.c | $(BUILD)/workloads
 	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror $< -o $@
@@ -162,10 +163,25 @@ $(BUILD)/workloads/burner-nopie: $(BURN_DIR)/burner.c $(BUILD)/workloads/spinner
 	$(CLANG) -std=gnu11 $(BURN_FLAGS) -fno-pie -no-pie $< $(BUILD)/workloads/spinner-nopie.o \
 		-o $@ -L$(BUILD)/workloads -lhpburn -Wl,-rpath,'$$ORIGIN'
 
+# Workloads of tests/e2e/symbols.py, with frame pointers for the stack walker (clang, as above).
+# sizeless is stripped (its .dynsym names only a sizeless asm stub); sizeless.full keeps .symtab
+# as the tests' ground truth.
+SYM_DIR   := tests/workloads/symbols
+SYM_FLAGS := -std=gnu11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+	     -fno-optimize-sibling-calls -fno-inline -Wall -Wextra -Werror
+SYM_WORKLOADS := $(addprefix $(BUILD)/workloads/,sizeless sizeless.full anontext deepstack \
+		 shortlived)
+$(BUILD)/workloads/sizeless.full: $(SYM_DIR)/sizeless.c $(SYM_DIR)/wl.h | $(BUILD)/workloads
+	$(CLANG) $(SYM_FLAGS) -fPIE -pie -Wl,--export-dynamic-symbol=hp_sizeless_stub $< -o $@
+$(BUILD)/workloads/sizeless: $(BUILD)/workloads/sizeless.full
+	strip --strip-all -o $@ $<
+$(BUILD)/workloads/%: $(SYM_DIR)/%.c $(SYM_DIR)/wl.h | $(BUILD)/workloads
+	$(CLANG) $(SYM_FLAGS) -fPIE -pie $< -o $@
+
 unit: $(UNITS)
 	@bash tests/run_unit.sh $(UNITS)
 
-e2e: $(BUILD)/hostprof $(BUILD)/san/hostprof $(WORKLOADS) $(BURNER)
+e2e: $(BUILD)/hostprof $(BUILD)/san/hostprof $(WORKLOADS) $(BURNER) $(SYM_WORKLOADS)
 	@HOSTPROF=$(BUILD)/san/hostprof WORKLOADS=$(BUILD)/workloads python3 tests/e2e/run.py
 
 test: deps-test
@@ -173,7 +189,7 @@ test: deps-test
 	@bash tests/run_all.sh $(BUILD)
 
 unit-build: $(UNITS)
-e2e-build: $(BUILD)/hostprof $(BUILD)/san/hostprof $(WORKLOADS) $(BURNER)
+e2e-build: $(BUILD)/hostprof $(BUILD)/san/hostprof $(WORKLOADS) $(BURNER) $(SYM_WORKLOADS)
 
 # Test tools: small programs linked with the userspace objects (not main.o), e.g. make_profile
 # writes a known profile in every export format for tests/e2e/pprof_go_check.sh.

@@ -19,11 +19,13 @@
 #include "elf_syms.h"
 #include "kallsyms.h"
 #include "perf_map.h"
+#include "proc_maps.h"
 #include "readfile.h"
 
 #define SYM_DEFAULT_FILES 256
 #define SYM_DEFAULT_PROCS 4096
 #define SYM_MAX_MAPS_FILE (64u << 20)
+#define SYM_MAX_MAPPINGS (1u << 20) /* lines of one maps file (vm.max_map_count is 65530) */
 #define SYM_MAX_PERF_MAP (256u << 20)
 #define SYM_MAX_PERF_MAP_ENTRIES (4u << 20)
 #define SYM_MAX_VDSO (1u << 20)
@@ -718,48 +720,120 @@ static const struct umap *sym__old_map(const struct proc *p, const struct umap *
 	return NULL;
 }
 
-/* Parses the executable mappings of a maps file; files already known from old (the previous
- * capture of the same process) are reused without touching the file system. */
-static int sym__parse_maps(struct hp_symbolizer *s, pid_t pid, char *buf, const struct proc *old,
-			   struct umap **out, size_t *nout)
+#define SYM_MAX_BIASES 8
+
+/* Is this the file path (in the process's view) of a file-backed mapping? */
+static const char *sym__file_path(const struct hp_proc_map *pm, const char *prefix)
+{
+	const char *path = sym__strip_root(pm->path, prefix);
+
+	return path[0] == '/' && pm->ino ? path : NULL;
+}
+
+/*
+ * Code on anonymous memory that came from a file: programs that copy their text onto anonymous
+ * (huge) pages and mremap it over the original range (HHVM, BOLT) leave an anonymous executable
+ * mapping between the file's other mappings. When pm->maps[i] lies between two mappings of the
+ * same file and both agree on one load bias that puts it inside an executable PT_LOAD of that
+ * file, m becomes a mapping of the file at the matching offset. false (m untouched) otherwise.
+ */
+static bool sym__anon_from_file(struct hp_symbolizer *s, pid_t pid, const struct hp_proc_maps *pm,
+				size_t i, const char *prefix, bool foreign, struct umap *m)
+{
+	const struct hp_proc_map *a = &pm->maps[i], *before = NULL, *after = NULL;
+	uint64_t bp[SYM_MAX_BIASES], bn[SYM_MAX_BIASES], off_lo, off_hi;
+	const char *path = NULL;
+	struct elf_file *f;
+	size_t nbp, nbn;
+	bool ok = false;
+	struct umap probe;
+	char *name;
+
+	for (size_t j = i; j-- > 0 && !before;)
+		if (sym__file_path(&pm->maps[j], prefix))
+			before = &pm->maps[j];
+	for (size_t j = i + 1; j < pm->n && !after; j++)
+		if (sym__file_path(&pm->maps[j], prefix))
+			after = &pm->maps[j];
+	if (!before || !after || before->dev != after->dev || before->ino != after->ino ||
+	    strcmp(before->path, after->path) != 0)
+		return false;
+	path = sym__file_path(before, prefix);
+	probe = (struct umap){ .start = before->start, .end = before->end, .name = (char *)path };
+	f = sym__map_file(s, pid, &probe, before->deleted, foreign);
+	if (!f)
+		return false;
+	if (f->syms) {
+		nbp = hp_elf_syms__map_biases(f->syms, before->start, before->offset, bp,
+					      SYM_MAX_BIASES);
+		nbn = hp_elf_syms__map_biases(f->syms, after->start, after->offset, bn,
+					      SYM_MAX_BIASES);
+		for (size_t x = 0; x < nbp && !ok; x++)
+			for (size_t y = 0; y < nbn && !ok; y++)
+				ok = bp[x] == bn[y] &&
+				     hp_elf_syms__exec_offset(f->syms, a->start - bp[x], &off_lo) ==
+					 0 &&
+				     hp_elf_syms__exec_offset(f->syms, a->end - 1 - bp[x],
+							      &off_hi) == 0 &&
+				     off_hi - off_lo == a->end - 1 - a->start;
+	}
+	name = ok ? strdup(path) : NULL;
+	if (!name) {
+		file__unref(s, f);
+		return false;
+	}
+	free(m->name);
+	m->name = name;
+	m->kind = UMAP_FILE;
+	m->file = f;
+	m->offset = off_lo;
+	m->dev = before->dev;
+	m->ino = before->ino;
+	return true;
+}
+
+/* Turns the executable mappings of a maps file into umaps; files already known from old (the
+ * previous capture of the same process) are reused without touching the file system. */
+static int sym__parse_maps(struct hp_symbolizer *s, pid_t pid, const char *buf, size_t len,
+			   const struct proc *old, struct umap **out, size_t *nout)
 {
 	bool foreign = sym__foreign_root(s, pid);
+	struct hp_proc_maps pm;
 	struct umap *maps = NULL;
-	size_t n = 0, cap = 0;
-	char *line, *save = NULL, prefix[PATH_MAX];
+	size_t n = 0, nexec = 0;
+	char prefix[PATH_MAX];
+	int err;
 
+	err = hp_proc_maps__parse(buf, len, SYM_MAX_MAPPINGS, &pm);
+	if (err) {
+		hp_proc_maps__free(&pm);
+		return err;
+	}
 	if (foreign)
 		sym__root_prefix(s, pid, prefix, sizeof(prefix));
 	else
 		prefix[0] = '\0';
-
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		unsigned long long start, end, offset, ino;
-		unsigned int major, minor;
-		char perms[8], *path, *del;
+	for (size_t i = 0; i < pm.n; i++)
+		nexec += !!(pm.maps[i].perms & HP_PROC_MAP_X);
+	maps = calloc(nexec ? nexec : 1, sizeof(*maps));
+	if (!maps)
+		goto oom;
+	for (size_t i = 0; i < pm.n; i++) {
+		const struct hp_proc_map *pmap = &pm.maps[i];
 		const struct umap *prev;
-		bool deleted = false;
+		const char *path;
 		struct umap m;
-		int pos = 0;
 
-		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms, &offset,
-			   &major, &minor, &ino, &pos) < 7 ||
-		    !pos || strlen(perms) < 3 || perms[2] != 'x' || end <= start)
+		if (!(pmap->perms & HP_PROC_MAP_X))
 			continue;
-		path = line + pos;
-		del = strstr(path, " (deleted)");
-		if (del && del[10] == '\0') {
-			*del = '\0';
-			deleted = true;
-		}
 		m = (struct umap){
-			.start = start,
-			.end = end,
-			.offset = offset,
-			.dev = (uint64_t)major << 32 | minor,
-			.ino = ino,
+			.start = pmap->start,
+			.end = pmap->end,
+			.offset = pmap->offset,
+			.dev = pmap->dev,
+			.ino = pmap->ino,
 		};
-		path = (char *)sym__strip_root(path, prefix);
+		path = sym__strip_root(pmap->path, prefix);
 		if (path[0] == '/')
 			m.kind = UMAP_FILE;
 		else if (strcmp(path, "[vdso]") == 0)
@@ -769,34 +843,29 @@ static int sym__parse_maps(struct hp_symbolizer *s, pid_t pid, char *buf, const 
 		m.name = strdup(path[0] ? path : "[anon]");
 		if (!m.name)
 			goto oom;
+		if (m.kind == UMAP_ANON && (!path[0] || strncmp(path, "[anon:", 6) == 0) &&
+		    sym__anon_from_file(s, pid, &pm, i, prefix, foreign, &m)) {
+			maps[n++] = m;
+			continue;
+		}
 		prev = sym__old_map(old, &m);
 		if (prev && prev->file) {
 			m.file = prev->file;
 			file__ref(s, m.file);
 		} else if (m.kind == UMAP_FILE) {
-			m.file = sym__map_file(s, pid, &m, deleted, foreign);
+			m.file = sym__map_file(s, pid, &m, pmap->deleted, foreign);
 		} else if (m.kind == UMAP_VDSO) {
 			m.file = sym__vdso(s, pid, &m);
 		}
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 64;
-			struct umap *nm = realloc(maps, nc * sizeof(*nm));
-
-			if (!nm) {
-				file__unref(s, m.file);
-				free(m.name);
-				goto oom;
-			}
-			maps = nm;
-			cap = nc;
-		}
 		maps[n++] = m;
 	}
-	/* the kernel lists mappings in address order */
+	hp_proc_maps__free(&pm);
+	/* the kernel lists mappings in address order (hp_proc_maps__parse checks it) */
 	*out = maps;
 	*nout = n;
 	return 0;
 oom:
+	hp_proc_maps__free(&pm);
 	proc__free_maps(s, maps, n);
 	return -ENOMEM;
 }
@@ -820,8 +889,15 @@ static int sym__capture(struct hp_symbolizer *s, pid_t pid, bool replace, struct
 	if (!err) {
 		snprintf(path, sizeof(path), "%s/%d/maps", s->proc_root, pid);
 		buf = hp_readfile__path(path, SYM_MAX_MAPS_FILE, &len);
-		if (!buf)
+		if (!buf) {
 			err = errno == ENOENT ? -ESRCH : -errno;
+		} else if (len == 0) {
+			/* an exiting process (zombie) whose memory is gone: keep what was captured
+			 * while it lived instead of replacing it with nothing */
+			free(buf);
+			buf = NULL;
+			err = -ESRCH;
+		}
 	}
 	if (err) {
 		if (p)
@@ -841,7 +917,7 @@ static int sym__capture(struct hp_symbolizer *s, pid_t pid, bool replace, struct
 	if (p && p->maps_hash == hash && p->maps_len == len) {
 		free(buf);
 	} else {
-		err = sym__parse_maps(s, pid, buf, p, &maps, &nmaps);
+		err = sym__parse_maps(s, pid, buf, len, p, &maps, &nmaps);
 		free(buf);
 		if (err)
 			return err;

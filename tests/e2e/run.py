@@ -474,8 +474,10 @@ def check_attach_path(agent, path):
           % (got, path))
     names = bpf_prog_names(agent.prog_ids())
     suffix = {"tp_btf": "btf", "raw_tp": "raw"}[path]
-    # the default agent also runs the cpu collector: its perf_event program is on_sample
-    want = {"sys_enter_" + suffix, "sys_exit_" + suffix, "on_sample"}
+    # the default agent also runs the cpu collector: its perf_event program is on_sample, its
+    # exec/exit hooks take the same attach path
+    want = {"sys_enter_" + suffix, "sys_exit_" + suffix, "on_sample", "proc_exec_" + suffix,
+            "proc_exit_" + suffix}
     check(set(names.values()) == want, "agent holds programs %s, want %s" % (names, want))
 
 
@@ -610,8 +612,10 @@ def sigterm_case(sig):
     with Agent() as agent:
         ids = agent.prog_ids()
         names = bpf_prog_names(ids)
-        # one syscall pair and one perf_event program (attached once per CPU): all must go
-        check(sorted(names.values()) == ["on_sample", "sys_enter_btf", "sys_exit_btf"],
+        # one syscall pair, one perf_event program (attached once per CPU) and the cpu
+        # collector's exec/exit pair: all must go
+        check(sorted(names.values()) == ["on_sample", "proc_exec_btf", "proc_exit_btf",
+                                         "sys_enter_btf", "sys_exit_btf"],
               "agent holds programs %s" % names)
         agent.stop(sig)
         check("received %s" % sig.name in agent.stderr(), "log does not mention %s" % sig.name)
@@ -956,7 +960,7 @@ def run_one(name, fn):
 
 
 # Test modules next to this file, each with a TESTS list of (name, function), run after TESTS.
-MODULES = ["cpu", "syscalls_safety", "http_robust"]
+MODULES = ["cpu", "syscalls_safety", "http_robust", "symbols"]
 
 
 def all_tests():
