@@ -5,8 +5,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
+#include "gzip.h"
 #include "idmap.h"
 
 /* profile.proto field numbers */
@@ -312,37 +312,6 @@ out:
 	return err;
 }
 
-/* gzip (RFC 1952) of data into out. Level 1, like Go's runtime/pprof: the profile compresses
- * well anyway and the agent should not spend its CPU budget on a few percent of size. */
-static int pprof__gzip(const char *data, size_t len, struct hp_buf *out)
-{
-	unsigned char chunk[16384];
-	z_stream zs = { 0 };
-	int zerr;
-
-	if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		return -ENOMEM;
-	zs.next_in = (Bytef *)(uintptr_t)data; /* zlib does not write through next_in */
-	zs.avail_in = 0;
-	do {
-		/* avail_in is 32-bit: feed huge inputs in slices */
-		if (!zs.avail_in && len) {
-			zs.avail_in = len > (1u << 30) ? (1u << 30) : (uInt)len;
-			len -= zs.avail_in;
-		}
-		zs.next_out = chunk;
-		zs.avail_out = sizeof(chunk);
-		zerr = deflate(&zs, len ? Z_NO_FLUSH : Z_FINISH);
-		if (zerr == Z_STREAM_ERROR)
-			break;
-		hp_buf__append(out, (const char *)chunk, sizeof(chunk) - zs.avail_out);
-	} while (zerr != Z_STREAM_END && !out->oom);
-	deflateEnd(&zs);
-	if (out->oom)
-		return -ENOMEM;
-	return zerr == Z_STREAM_END ? 0 : -EIO;
-}
-
 int hp_export__pprof(const struct hp_profile *p, struct hp_buf *out)
 {
 	struct hp_buf raw;
@@ -351,7 +320,9 @@ int hp_export__pprof(const struct hp_profile *p, struct hp_buf *out)
 	hp_buf__init(&raw);
 	err = pprof__encode(p, &raw);
 	if (!err)
-		err = pprof__gzip(raw.data ? raw.data : "", raw.len, out);
+		/* level 1, like Go's runtime/pprof: the profile compresses well anyway and the
+		 * agent should not spend its CPU budget on a few percent of size */
+		err = hp_gzip(raw.data ? raw.data : "", raw.len, 1, out);
 	hp_buf__free(&raw);
 	return err;
 }
