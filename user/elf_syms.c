@@ -18,11 +18,14 @@
 #include <zlib.h>
 
 #include "demangle.h"
+#include "safe_open.h"
 
-#define ELF_MAX_NAME 65536	       /* longer symbol names are skipped */
-#define ELF_MAX_MINIDEBUG (256u << 20) /* decompressed .gnu_debugdata limit */
-#define ELF_MAX_SIZELESS (1u << 20)    /* how far a symbol without st_size may extend */
-#define ELF_LOOKBACK 8		       /* earlier symbols checked for one enclosing the address */
+#define ELF_MAX_NAME 65536		/* longer symbol names are skipped */
+#define ELF_MAX_MINIDEBUG (256u << 20)	/* decompressed .gnu_debugdata limit */
+#define ELF_MAX_SIZELESS (1u << 20)	/* how far a symbol without st_size may extend */
+#define ELF_MAX_TABLE (512u << 20)	/* larger symbol or string tables are not loaded */
+#define ELF_MAX_DEBUG_FILE (4ULL << 30) /* larger separate debug files are not read */
+#define ELF_LOOKBACK 8			/* earlier symbols checked for one enclosing the address */
 
 struct elf_sym {
 	uint64_t start;
@@ -230,9 +233,16 @@ static uint32_t elf__rank(const GElf_Sym *sym, const char *name)
 static int elf__collect(struct elf_builder *b, Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh,
 			unsigned int machine)
 {
-	Elf_Data *d = elf_getdata(scn, NULL);
+	Elf_Scn *strs = elf_getscn(elf, sh->sh_link);
+	GElf_Shdr ssh;
+	Elf_Data *d;
 	size_t count;
 
+	/* both tables are read whole: a crafted (or sparse) file must not make that gigabytes */
+	if (sh->sh_size > ELF_MAX_TABLE || !strs || !gelf_getshdr(strs, &ssh) ||
+	    ssh.sh_size > ELF_MAX_TABLE)
+		return -EFBIG;
+	d = elf_getdata(scn, NULL);
 	if (!d || !sh->sh_entsize)
 		return -EINVAL;
 	count = d->d_size / sh->sh_entsize;
@@ -325,8 +335,11 @@ static int elf__collect_tables(struct elf_builder *b, Elf *elf, bool want_dynsym
 /* Takes the .symtab of the separate debug file at path if its build-id matches (want_build_id)
  * or its CRC32 does (want_crc). true if symbols were added. */
 static bool elf__try_debug_file(struct elf_builder *b, const char *path, const char *want_build_id,
-				const uint32_t *want_crc, const struct stat *self)
+				const uint32_t *want_crc, const struct stat *self,
+				const struct hp_elf_open_opts *o)
 {
+	struct hp_safe_open_opts so = { .max_size = ELF_MAX_DEBUG_FILE };
+	size_t rl = o->root ? strlen(o->root) : 0;
 	unsigned int found = 0;
 	struct stat st;
 	bool ok = false;
@@ -334,11 +347,14 @@ static bool elf__try_debug_file(struct elf_builder *b, const char *path, const c
 	Elf *elf;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (rl && strncmp(path, o->root, rl) == 0 && path[rl] == '/') {
+		so.root = o->root;
+		path += rl;
+	}
+	fd = hp_safe_open__fd(path, &so, &st);
 	if (fd < 0)
 		return false;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (self && st.st_dev == self->st_dev && st.st_ino == self->st_ino))
+	if (self && st.st_dev == self->st_dev && st.st_ino == self->st_ino)
 		goto out;
 	if (want_crc) {
 		unsigned char buf[65536];
@@ -380,7 +396,7 @@ static bool elf__try_build_id(struct elf_builder *b, const char *build_id,
 				 o->debug_roots[i], build_id, build_id + 2);
 
 		if (n > 0 && (size_t)n < sizeof(path) &&
-		    elf__try_debug_file(b, path, build_id, NULL, NULL))
+		    elf__try_debug_file(b, path, build_id, NULL, NULL, o))
 			return true;
 	}
 	return false;
@@ -431,11 +447,11 @@ static bool elf__try_debuglink(struct elf_builder *b, Elf *elf, int fd, const GE
 		int n = snprintf(path, sizeof(path), "%s%s", dir, name);
 
 		if (n > 0 && (size_t)n < sizeof(path) &&
-		    elf__try_debug_file(b, path, NULL, &crc, &self))
+		    elf__try_debug_file(b, path, NULL, &crc, &self, o))
 			return true;
 		n = snprintf(path, sizeof(path), "%s.debug/%s", dir, name);
 		if (n > 0 && (size_t)n < sizeof(path) &&
-		    elf__try_debug_file(b, path, NULL, &crc, &self))
+		    elf__try_debug_file(b, path, NULL, &crc, &self, o))
 			return true;
 	}
 	if (!(o->orig_path ? o->orig_path : o->path) ||
@@ -450,7 +466,7 @@ static bool elf__try_debuglink(struct elf_builder *b, Elf *elf, int fd, const GE
 		    snprintf(path + n, sizeof(path) - (size_t)n, "%s", name) >=
 			(int)(sizeof(path) - (size_t)n))
 			continue;
-		if (elf__try_debug_file(b, path, NULL, &crc, &self))
+		if (elf__try_debug_file(b, path, NULL, &crc, &self, o))
 			return true;
 	}
 	return false;

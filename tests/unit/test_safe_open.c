@@ -20,7 +20,7 @@
 #include "safe_open.h"
 
 struct dirs {
-	char top[64];	     /* mkdtemp */
+	char top[64];	/* mkdtemp */
 	char root[128]; /* top/root: a fake container root */
 	char host[128]; /* top/host: outside it */
 };
