@@ -78,17 +78,18 @@ struct perf_map_builder {
 	size_t lines;
 };
 
-static uint64_t perf_map__now_ns(void)
+static uint64_t perf_map__cpu_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/* What the map will occupy once trimmed (unused capacity is never touched, so not resident). */
 static size_t perf_map__bytes(const struct perf_map_builder *b)
 {
-	return sizeof(*b->m) + b->cap * sizeof(*b->m->ents) + b->names_cap;
+	return sizeof(*b->m) + b->m->n * sizeof(*b->m->ents) + b->names_len;
 }
 
 /* Grows *buf (of *cap elements of size elem) to hold need; false on overflow or ENOMEM. */
@@ -120,7 +121,7 @@ static int perf_map__line(struct perf_map_builder *b, const char *p, const char 
 	uint64_t start, size;
 	size_t name_len;
 
-	if (b->deadline_ns && ++b->lines % 4096 == 0 && perf_map__now_ns() > b->deadline_ns)
+	if (b->deadline_ns && ++b->lines % 4096 == 0 && perf_map__cpu_ns() > b->deadline_ns)
 		return -ETIME;
 	if (b->lim.max_entries && m->n >= b->lim.max_entries)
 		return 0;
@@ -141,7 +142,7 @@ static int perf_map__line(struct perf_map_builder *b, const char *p, const char 
 	    !perf_map__grow((void **)&m->names, &b->names_cap, b->names_len + name_len + 1, 1,
 			    65536))
 		return -ENOMEM;
-	if (b->lim.max_mem && perf_map__bytes(b) > b->lim.max_mem)
+	if (b->lim.max_mem && perf_map__bytes(b) + sizeof(*m->ents) + name_len + 1 > b->lim.max_mem)
 		return -EFBIG;
 	m->ents[m->n++] = (struct perf_map_entry){
 		.start = start,
@@ -180,8 +181,8 @@ static int perf_map__begin(struct perf_map_builder *b, const struct hp_perf_map_
 	memset(b, 0, sizeof(*b));
 	if (lim)
 		b->lim = *lim;
-	if (b->lim.max_ns)
-		b->deadline_ns = perf_map__now_ns() + b->lim.max_ns;
+	if (b->lim.max_cpu_ns)
+		b->deadline_ns = perf_map__cpu_ns() + b->lim.max_cpu_ns;
 	b->m = calloc(1, sizeof(*b->m));
 	return b->m ? 0 : -ENOMEM;
 }

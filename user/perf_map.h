@@ -12,8 +12,10 @@ struct hp_perf_map;
 struct hp_perf_map_limits {
 	size_t max_bytes;   /* file bytes read (EFBIG beyond) */
 	size_t max_entries; /* lines kept; later lines are ignored */
-	size_t max_mem;	 /* bytes the parsed map may occupy (hp_perf_map__mem_size; EFBIG beyond) */
-	uint64_t max_ns; /* wall time for reading and parsing (ETIME beyond) */
+	size_t max_mem; /* bytes the parsed map may occupy (hp_perf_map__mem_size; EFBIG beyond) */
+	/* CPU time of the calling thread for reading and parsing (ETIME beyond): the agent's own
+	 * cost, which host load does not inflate as it would wall time */
+	uint64_t max_cpu_ns;
 };
 
 /* Parses the map read from fd in 1 MiB chunks (the file is never held whole). Malformed lines

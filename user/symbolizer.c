@@ -28,7 +28,7 @@
 #define SYM_MAX_MAPS_FILE (64u << 20)
 #define SYM_DEFAULT_BUDGET (256u << 20)	    /* bytes, all caches together */
 #define SYM_MAX_ELF_FILE (4ULL << 30)	    /* larger mapped files are not parsed */
-#define SYM_PERF_MAP_MAX_NS (5000000000ULL) /* reading + parsing one perf map */
+#define SYM_PERF_MAP_MAX_NS (3000000000ULL) /* CPU time reading + parsing one perf map */
 #define SYM_SWEEP_NS (2000000000ULL)	    /* liveness sweep period */
 #define SYM_EXIT_GRACE_NS (10000000000ULL)  /* a dead process's state outlives it this long */
 #define SYM_MAX_PERF_MAP_ENTRIES (4u << 20)
@@ -123,12 +123,14 @@ struct hp_symbolizer {
 	uint64_t swept_ns;
 
 	struct hp_symbolizer_stats stats;
+	pthread_mutex_t snap_lock; /* guards snap, a copy of stats taken at each unlock */
+	struct hp_symbolizer_stats snap;
 };
 
 const char *const hp_sym_cache_names[HP_SYM_CACHE__COUNT] = { "elf", "perf_map", "proc" };
 const char *const hp_sym_evict_names[HP_SYM_EVICT__COUNT] = { "capacity", "budget", "exited" };
 const char *const hp_sym_refused_names[HP_SYM_REFUSED__COUNT] = {
-	"not_regular", "symlink", "escape", "too_large", "owner", "fuse",
+	"not_regular", "symlink", "escape", "too_large", "time_limit", "owner", "fuse",
 };
 
 /* Counts a refused open (see safe_open.h); other errors (ENOENT, EACCES) are not refusals. */
@@ -147,8 +149,10 @@ static void sym__refused(struct hp_symbolizer *s, int err)
 		r = HP_SYM_REFUSED_ESCAPE;
 		break;
 	case -EFBIG:
-	case -ETIME:
 		r = HP_SYM_REFUSED_TOO_LARGE;
+		break;
+	case -ETIME:
+		r = HP_SYM_REFUSED_TIME;
 		break;
 	case -EPERM:
 		r = HP_SYM_REFUSED_OWNER;
@@ -810,8 +814,8 @@ static void sym__budget(struct hp_symbolizer *s, const struct proc *keep, uint64
 /* Loads (or reloads, when it changed) the process's perf map: /tmp/perf-NSPID.map inside its
  * root first, the name a process in a pid namespace writes, then the host pid's name. The file
  * must be a regular file (no symlink) owned by the process's user or root, at most max_perf_map
- * bytes, parsed within SYM_PERF_MAP_MAX_NS; one that is refused, or was evicted, is not read
- * again until it changes. */
+ * bytes, parsed within SYM_PERF_MAP_MAX_NS of CPU time; one that is refused, or was evicted, is
+ * not read again until it changes. */
 static void sym__jit_refresh(struct hp_symbolizer *s, struct proc *p)
 {
 	pid_t cand[2] = { p->nspid, p->pid };
@@ -830,7 +834,7 @@ static void sym__jit_refresh(struct hp_symbolizer *s, struct proc *p)
 			.max_bytes = s->max_perf_map,
 			.max_entries = SYM_MAX_PERF_MAP_ENTRIES,
 			.max_mem = 2 * s->max_perf_map,
-			.max_ns = SYM_PERF_MAP_MAX_NS,
+			.max_cpu_ns = SYM_PERF_MAP_MAX_NS,
 		};
 		struct hp_perf_map *m;
 		char path[64];
@@ -1151,6 +1155,30 @@ static int sym__user(struct hp_symbolizer *s, pid_t pid, uint64_t addr, struct h
 
 /* --- public API ---------------------------------------------------------------------------- */
 
+/* Copies the counters for hp_symbolizer__stats, then releases the lock: /metrics reads the copy
+ * and never waits for a capture that is parsing a large file. */
+static void sym__unlock(struct hp_symbolizer *s)
+{
+	struct hp_symbolizer_stats st = s->stats;
+
+	st.elf_entries = s->nfiles;
+	st.proc_entries = s->nprocs;
+	st.elf_cache_evictions = st.proc_evictions = 0;
+	for (int r = 0; r < HP_SYM_EVICT__COUNT; r++) {
+		st.elf_cache_evictions += s->stats.evictions[HP_SYM_CACHE_ELF][r];
+		st.proc_evictions += s->stats.evictions[HP_SYM_CACHE_PROC][r];
+	}
+	for (int c = 0; c < HP_SYM_CACHE__COUNT; c++)
+		st.cache_bytes[c] = s->bytes[c];
+	st.cache_entries[HP_SYM_CACHE_ELF] = s->nfiles;
+	st.cache_entries[HP_SYM_CACHE_PERF_MAP] = s->njit;
+	st.cache_entries[HP_SYM_CACHE_PROC] = s->nprocs;
+	pthread_mutex_lock(&s->snap_lock);
+	s->snap = st;
+	pthread_mutex_unlock(&s->snap_lock);
+	pthread_mutex_unlock(&s->lock);
+}
+
 static void sym__sweep(struct hp_symbolizer *s);
 
 struct hp_symbolizer *hp_symbolizer__new(const struct hp_symbolizer_opts *opts)
@@ -1168,12 +1196,14 @@ struct hp_symbolizer *hp_symbolizer__new(const struct hp_symbolizer_opts *opts)
 	s->budget = o.cache_bytes ? o.cache_bytes : SYM_DEFAULT_BUDGET;
 	s->max_perf_map = o.max_perf_map_bytes ? o.max_perf_map_bytes : s->budget / 4;
 	s->stats.cache_budget = s->budget;
+	s->snap.cache_budget = s->budget;
 	s->nid_buckets = sym__pow2(s->max_files * 4);
 	s->ids = calloc(s->nid_buckets, sizeof(*s->ids));
 	s->nproc_buckets = sym__pow2(s->max_procs);
 	s->procs = calloc(s->nproc_buckets, sizeof(*s->procs));
 	if (!s->proc_root || !s->debug_root || !s->ids || !s->procs ||
-	    pthread_mutex_init(&s->lock, NULL) != 0) {
+	    pthread_mutex_init(&s->lock, NULL) != 0 ||
+	    pthread_mutex_init(&s->snap_lock, NULL) != 0) {
 		free(s->proc_root);
 		free(s->debug_root);
 		free(s->ids);
@@ -1195,6 +1225,7 @@ void hp_symbolizer__free(struct hp_symbolizer *s)
 		file__destroy(s, s->files_head);
 	hp_kallsyms__free(s->ksyms);
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->snap_lock);
 	free(s->ids);
 	free(s->procs);
 	free(s->proc_root);
@@ -1209,7 +1240,7 @@ int hp_symbolizer__capture(struct hp_symbolizer *s, pid_t pid)
 	pthread_mutex_lock(&s->lock);
 	sym__sweep(s);
 	err = sym__capture(s, pid, true, NULL);
-	pthread_mutex_unlock(&s->lock);
+	sym__unlock(s);
 	return err;
 }
 
@@ -1223,7 +1254,7 @@ int hp_symbolizer__recapture(struct hp_symbolizer *s, pid_t pid, uint64_t max_ag
 	p = proc__find(s, pid);
 	if (!p || p->gone || sym__now_ns() - p->checked_ns >= max_age_ns)
 		err = sym__capture(s, pid, true, NULL);
-	pthread_mutex_unlock(&s->lock);
+	sym__unlock(s);
 	return err;
 }
 
@@ -1239,7 +1270,7 @@ void hp_symbolizer__forget(struct hp_symbolizer *s, pid_t pid)
 		proc__destroy(s, p);
 		s->stats.evictions[HP_SYM_CACHE_PROC][HP_SYM_EVICT_EXITED]++;
 	}
-	pthread_mutex_unlock(&s->lock);
+	sym__unlock(s);
 }
 
 /* See hp_symbolizer__sweep; called with the lock held. */
@@ -1280,7 +1311,7 @@ void hp_symbolizer__sweep(struct hp_symbolizer *s)
 {
 	pthread_mutex_lock(&s->lock);
 	sym__sweep(s);
-	pthread_mutex_unlock(&s->lock);
+	sym__unlock(s);
 }
 
 int hp_symbolizer__user(struct hp_symbolizer *s, pid_t pid, uint64_t addr, struct hp_sym *out)
@@ -1289,7 +1320,7 @@ int hp_symbolizer__user(struct hp_symbolizer *s, pid_t pid, uint64_t addr, struc
 
 	pthread_mutex_lock(&s->lock);
 	err = sym__user(s, pid, addr, out);
-	pthread_mutex_unlock(&s->lock);
+	sym__unlock(s);
 	return err;
 }
 
@@ -1306,7 +1337,7 @@ static int sym__kernel_load(struct hp_symbolizer *s)
 	}
 	s->kernel_err = err;
 	s->kernel_tried_ns = sym__now_ns();
-	pthread_mutex_unlock(&s->lock);
+	sym__unlock(s);
 	return err;
 }
 
@@ -1317,7 +1348,7 @@ int hp_symbolizer__refresh_kernel(struct hp_symbolizer *s)
 
 	pthread_mutex_lock(&s->lock);
 	fresh = s->ksyms && hp_kallsyms__modules_sig(s->ksyms) == sig;
-	pthread_mutex_unlock(&s->lock);
+	sym__unlock(s);
 	return fresh ? 0 : sym__kernel_load(s);
 }
 
@@ -1334,7 +1365,7 @@ int hp_symbolizer__kernel(struct hp_symbolizer *s, uint64_t addr, struct hp_sym 
 			     sym__now_ns() - s->kernel_tried_ns >= SYM_KERNEL_RETRY_NS;
 
 		err = s->kernel_err;
-		pthread_mutex_unlock(&s->lock);
+		sym__unlock(s);
 		if (!retry)
 			return err;
 		err = sym__kernel_load(s);
@@ -1345,7 +1376,7 @@ int hp_symbolizer__kernel(struct hp_symbolizer *s, uint64_t addr, struct hp_sym 
 	err = hp_kallsyms__lookup(s->ksyms, addr, &k);
 	if (err) {
 		s->stats.unmapped++;
-		pthread_mutex_unlock(&s->lock);
+		sym__unlock(s);
 		return err;
 	}
 	sym__copy(out->module, sizeof(out->module), k.module);
@@ -1361,25 +1392,13 @@ int hp_symbolizer__kernel(struct hp_symbolizer *s, uint64_t addr, struct hp_sym 
 	} else {
 		s->stats.unresolved++;
 	}
-	pthread_mutex_unlock(&s->lock);
+	sym__unlock(s);
 	return 0;
 }
 
 void hp_symbolizer__stats(struct hp_symbolizer *s, struct hp_symbolizer_stats *out)
 {
-	pthread_mutex_lock(&s->lock);
-	*out = s->stats;
-	out->elf_entries = s->nfiles;
-	out->proc_entries = s->nprocs;
-	out->elf_cache_evictions = out->proc_evictions = 0;
-	for (int r = 0; r < HP_SYM_EVICT__COUNT; r++) {
-		out->elf_cache_evictions += s->stats.evictions[HP_SYM_CACHE_ELF][r];
-		out->proc_evictions += s->stats.evictions[HP_SYM_CACHE_PROC][r];
-	}
-	for (int c = 0; c < HP_SYM_CACHE__COUNT; c++)
-		out->cache_bytes[c] = s->bytes[c];
-	out->cache_entries[HP_SYM_CACHE_ELF] = s->nfiles;
-	out->cache_entries[HP_SYM_CACHE_PERF_MAP] = s->njit;
-	out->cache_entries[HP_SYM_CACHE_PROC] = s->nprocs;
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_lock(&s->snap_lock);
+	*out = s->snap;
+	pthread_mutex_unlock(&s->snap_lock);
 }

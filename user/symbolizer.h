@@ -101,7 +101,8 @@ enum hp_sym_refused {
 	HP_SYM_REFUSED_NOT_REGULAR, /* FIFO, device, directory, socket */
 	HP_SYM_REFUSED_SYMLINK,	    /* a link where none is allowed (perf maps) */
 	HP_SYM_REFUSED_ESCAPE,	    /* ".." or a link leaving the process's root */
-	HP_SYM_REFUSED_TOO_LARGE,   /* over the size, memory or time limit */
+	HP_SYM_REFUSED_TOO_LARGE,   /* over the size or memory limit (or no room in the budget) */
+	HP_SYM_REFUSED_TIME,	    /* parsing took longer than allowed */
 	HP_SYM_REFUSED_OWNER,	    /* perf map not owned by the process's user or root */
 	HP_SYM_REFUSED_FUSE,	    /* on a FUSE file system */
 	HP_SYM_REFUSED__COUNT

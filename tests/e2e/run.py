@@ -156,7 +156,8 @@ class Agent:
     """hostprof serve on a free port; a context manager that asserts a clean exit (code 0, no
     sanitizer report) when it stops."""
 
-    def __init__(self, *args, env=None):
+    def __init__(self, *args, env=None, exe=None):
+        self.exe = exe or HOSTPROF  # e.g. the optimized build where RSS is measured
         self.args = list(args)
         self.env = dict(os.environ, **(env or {}))
         self.port = free_port()
@@ -166,7 +167,7 @@ class Agent:
         self.rc = None
 
     def __enter__(self):
-        cmd = [HOSTPROF, "serve", "--listen", "127.0.0.1:%d" % self.port] + self.args
+        cmd = [self.exe, "serve", "--listen", "127.0.0.1:%d" % self.port] + self.args
         try:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.log,
                                          stderr=subprocess.STDOUT, env=self.env)
@@ -901,7 +902,8 @@ def all_tests():
     "run": registering __main__ under that name keeps one TestFailure class)."""
     sys.modules.setdefault("run", sys.modules[__name__])
     import cpu
-    return TESTS + cpu.TESTS
+    import hostile_files
+    return TESTS + cpu.TESTS + hostile_files.TESTS
 
 
 def main():
