@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -228,11 +229,13 @@ struct hp_perf_map *hp_perf_map__parse(const char *buf, size_t len,
 }
 
 #define PERF_MAP_CHUNK (1u << 20)
+#define PERF_MAP_CHUNK_MIN (64u << 10)
 
 struct hp_perf_map *hp_perf_map__read(int fd, const struct hp_perf_map_limits *lim)
 {
+	size_t have = 0, total = 0, chunk = PERF_MAP_CHUNK;
 	struct perf_map_builder b;
-	size_t have = 0, total = 0;
+	struct stat st;
 	char *buf;
 	int err;
 
@@ -241,11 +244,15 @@ struct hp_perf_map *hp_perf_map__read(int fd, const struct hp_perf_map_limits *l
 		errno = -err;
 		return NULL;
 	}
-	buf = malloc(PERF_MAP_CHUNK);
+	/* small maps (most) need no 1 MiB buffer; lines up to 64 KiB still fit one chunk */
+	if (fstat(fd, &st) == 0 && st.st_size > 0 && (uint64_t)st.st_size < PERF_MAP_CHUNK)
+		chunk = (size_t)st.st_size + 1 > PERF_MAP_CHUNK_MIN ? (size_t)st.st_size + 1
+								    : PERF_MAP_CHUNK_MIN;
+	buf = malloc(chunk);
 	if (!buf)
 		return perf_map__end(&b, -ENOMEM);
 	for (;;) {
-		ssize_t r = read(fd, buf + have, PERF_MAP_CHUNK - have), used;
+		ssize_t r = read(fd, buf + have, chunk - have), used;
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -266,12 +273,12 @@ struct hp_perf_map *hp_perf_map__read(int fd, const struct hp_perf_map_limits *l
 		}
 		if (r == 0)
 			break;
-		if (used == 0 && have == PERF_MAP_CHUNK) {
+		if (used == 0 && have == chunk) {
 			/* one line longer than the chunk: no name is that long, skip to its end */
 			const char *eol = NULL;
 
 			while (!eol) {
-				r = read(fd, buf, PERF_MAP_CHUNK);
+				r = read(fd, buf, chunk);
 				if (r < 0 && errno == EINTR)
 					continue;
 				if (r <= 0)
