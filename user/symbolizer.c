@@ -20,6 +20,7 @@
 #include "elf_syms.h"
 #include "kallsyms.h"
 #include "perf_map.h"
+#include "proc_maps.h"
 #include "readfile.h"
 #include "safe_open.h"
 
@@ -31,6 +32,7 @@
 #define SYM_PERF_MAP_MAX_NS (3000000000ULL) /* CPU time reading + parsing one perf map */
 #define SYM_SWEEP_NS (2000000000ULL)	    /* liveness sweep period */
 #define SYM_EXIT_GRACE_NS (10000000000ULL)  /* a dead process's state outlives it this long */
+#define SYM_MAX_MAPPINGS (1u << 20)	    /* lines of one maps file (vm.max_map_count is 65530) */
 #define SYM_MAX_PERF_MAP_ENTRIES (4u << 20)
 #define SYM_MAX_VDSO (1u << 20)
 #define SYM_IDS_PER_FILE 16		  /* (dev, inode, ...) identities remembered per table */
@@ -902,48 +904,48 @@ static const struct umap *sym__old_map(const struct proc *p, const struct umap *
 	return NULL;
 }
 
-/* Parses the executable mappings of a maps file; files already known from old (the previous
- * capture of the same process) are reused without touching the file system. */
-static int sym__parse_maps(struct hp_symbolizer *s, pid_t pid, char *buf, const struct proc *old,
-			   struct umap **out, size_t *nout)
+/* Turns the executable mappings of a maps file into umaps; files already known from old (the
+ * previous capture of the same process) are reused without touching the file system. */
+static int sym__parse_maps(struct hp_symbolizer *s, pid_t pid, const char *buf, size_t len,
+			   const struct proc *old, struct umap **out, size_t *nout)
 {
 	bool foreign = sym__foreign_root(s, pid);
+	struct hp_proc_maps pm;
 	struct umap *maps = NULL;
-	size_t n = 0, cap = 0;
-	char *line, *save = NULL, prefix[PATH_MAX];
+	size_t n = 0, nexec = 0;
+	char prefix[PATH_MAX];
+	int err;
 
+	err = hp_proc_maps__parse(buf, len, SYM_MAX_MAPPINGS, &pm);
+	if (err) {
+		hp_proc_maps__free(&pm);
+		return err;
+	}
 	if (foreign)
 		sym__root_prefix(s, pid, prefix, sizeof(prefix));
 	else
 		prefix[0] = '\0';
-
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		unsigned long long start, end, offset, ino;
-		unsigned int major, minor;
-		char perms[8], *path, *del;
+	for (size_t i = 0; i < pm.n; i++)
+		nexec += !!(pm.maps[i].perms & HP_PROC_MAP_X);
+	maps = calloc(nexec ? nexec : 1, sizeof(*maps));
+	if (!maps)
+		goto oom;
+	for (size_t i = 0; i < pm.n; i++) {
+		const struct hp_proc_map *pmap = &pm.maps[i];
 		const struct umap *prev;
-		bool deleted = false;
+		const char *path;
 		struct umap m;
-		int pos = 0;
 
-		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms, &offset,
-			   &major, &minor, &ino, &pos) < 7 ||
-		    !pos || strlen(perms) < 3 || perms[2] != 'x' || end <= start)
+		if (!(pmap->perms & HP_PROC_MAP_X))
 			continue;
-		path = line + pos;
-		del = strstr(path, " (deleted)");
-		if (del && del[10] == '\0') {
-			*del = '\0';
-			deleted = true;
-		}
 		m = (struct umap){
-			.start = start,
-			.end = end,
-			.offset = offset,
-			.dev = (uint64_t)major << 32 | minor,
-			.ino = ino,
+			.start = pmap->start,
+			.end = pmap->end,
+			.offset = pmap->offset,
+			.dev = pmap->dev,
+			.ino = pmap->ino,
 		};
-		path = (char *)sym__strip_root(path, prefix);
+		path = sym__strip_root(pmap->path, prefix);
 		if (path[0] == '/')
 			m.kind = UMAP_FILE;
 		else if (strcmp(path, "[vdso]") == 0)
@@ -958,29 +960,19 @@ static int sym__parse_maps(struct hp_symbolizer *s, pid_t pid, char *buf, const 
 			m.file = prev->file;
 			file__ref(s, m.file);
 		} else if (m.kind == UMAP_FILE) {
-			m.file = sym__map_file(s, pid, &m, deleted, foreign);
+			m.file = sym__map_file(s, pid, &m, pmap->deleted, foreign);
 		} else if (m.kind == UMAP_VDSO) {
 			m.file = sym__vdso(s, pid, &m);
 		}
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 64;
-			struct umap *nm = realloc(maps, nc * sizeof(*nm));
-
-			if (!nm) {
-				file__unref(s, m.file);
-				free(m.name);
-				goto oom;
-			}
-			maps = nm;
-			cap = nc;
-		}
 		maps[n++] = m;
 	}
-	/* the kernel lists mappings in address order */
+	hp_proc_maps__free(&pm);
+	/* the kernel lists mappings in address order (hp_proc_maps__parse checks it) */
 	*out = maps;
 	*nout = n;
 	return 0;
 oom:
+	hp_proc_maps__free(&pm);
 	proc__free_maps(s, maps, n);
 	return -ENOMEM;
 }
@@ -1025,7 +1017,7 @@ static int sym__capture(struct hp_symbolizer *s, pid_t pid, bool replace, struct
 	if (p && p->maps_hash == hash && p->maps_len == len) {
 		free(buf);
 	} else {
-		err = sym__parse_maps(s, pid, buf, p, &maps, &nmaps);
+		err = sym__parse_maps(s, pid, buf, len, p, &maps, &nmaps);
 		free(buf);
 		if (err)
 			return err;
