@@ -19,7 +19,7 @@ for bin in "$@"; do
 	short=${name#fuzz_}
 	seeds=tests/fuzz/corpus/$short
 	scratch=$build/fuzz/corpus/$short
-	log=$build/fuzz/$name.log
+	log=$build/fuzz/$short.log
 	echo "=== $name (${seconds} s)"
 	if [ ! -x "$bin" ] || [ ! -d "$seeds" ]; then
 		echo "fuzz: $name: binary or seed corpus $seeds missing" >&2
