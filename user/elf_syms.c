@@ -62,6 +62,7 @@ struct elf_builder {
 	size_t n, cap;
 	char *names;
 	size_t names_len, names_cap;
+	size_t max_mem; /* bytes candidates and names may use (hp_elf_open_opts.max_mem) */
 };
 
 static pthread_once_t elf_once = PTHREAD_ONCE_INIT;
@@ -280,6 +281,8 @@ static int elf__collect(struct elf_builder *b, Elf *elf, Elf_Scn *scn, const GEl
 			continue;
 		if (machine == EM_ARM)
 			sym.st_value &= ~(GElf_Addr)1; /* Thumb bit */
+		if (b->max_mem && (b->n + 1) * sizeof(*b->c) + b->names_len + len + 1 > b->max_mem)
+			return -EFBIG;
 		if (b->n == b->cap) {
 			size_t cap = b->cap ? b->cap * 2 : 1024;
 			struct elf_cand *c = realloc(b->c, cap * sizeof(*c));
@@ -675,6 +678,7 @@ static struct hp_elf_syms *elf__parse(Elf *elf, int fd, const struct hp_elf_open
 		errno = ENOMEM;
 		return NULL;
 	}
+	b.max_mem = o ? o->max_mem : 0;
 	err = elf__load_segments(e, elf);
 	if (err)
 		goto fail;

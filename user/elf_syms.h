@@ -34,6 +34,9 @@ struct hp_elf_open_opts {
 	const char *orig_path;
 	/* Searched in order for .build-id/ and debuglink files; the list ends at the first NULL. */
 	const char *debug_roots[HP_ELF_MAX_DEBUG_ROOTS];
+	/* Bytes the symbols and names collected may occupy while the table is built (about its
+	 * final size); more fails with EFBIG. 0: no limit. */
+	size_t max_mem;
 };
 
 /* As hp_elf_syms__open(), with every debug-file location given explicitly. */

@@ -461,6 +461,7 @@ static struct elf_file *sym__map_file(struct hp_symbolizer *s, pid_t pid, const 
 	o.path = root_ok ? root_path : NULL;
 	o.orig_path = m->name;
 	o.debug_roots[0] = s->debug_root;
+	o.max_mem = s->budget / 2; /* one crafted ELF cannot take the whole budget */
 	if (foreign_root) {
 		n = snprintf(ns_debug, sizeof(ns_debug), "%s/usr/lib/debug", root_dir);
 		if (n > 0 && (size_t)n < sizeof(ns_debug))
@@ -470,6 +471,8 @@ static struct elf_file *sym__map_file(struct hp_symbolizer *s, pid_t pid, const 
 	n = errno;
 	close(fd);
 	s->stats.elf_cache_misses++;
+	if (!syms && n == EFBIG)
+		sym__refused(s, -EFBIG); /* tables over the size or memory limit */
 	if (f) {
 		/* the cached copy of this build-id had only .dynsym (a stripped copy seen first):
 		 * keep whichever table is richer, for every process sharing it */
