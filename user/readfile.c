@@ -61,7 +61,8 @@ char *hp_readfile__fd(int fd, size_t max, size_t *len)
 
 char *hp_readfile__path(const char *path, size_t max, size_t *len)
 {
-	/* /proc/PID/... content belongs to other processes: no FIFO, device or symlink in its place */
-	return hp_safe_open__read(path, &(struct hp_safe_open_opts){ .no_symlinks = true }, max,
-				  len);
+	/* the kernel makes these files, yet non-blocking and checked all the same */
+	return hp_safe_open__read(
+	    path, &(struct hp_safe_open_opts){ .no_symlinks = true, .kernel_file = true }, max,
+	    len);
 }

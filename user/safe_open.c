@@ -135,6 +135,19 @@ int hp_safe_open__fd(const char *path, const struct hp_safe_open_opts *opts, str
 	char self[64];
 	int pfd, fd, err;
 
+	if (o->kernel_file && !o->root) {
+		fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+		if (fd < 0)
+			return errno == ELOOP ? -ELOOP : -errno;
+		err = fstat(fd, &rst) != 0 ? -errno : safe__check(fd, &rst, o);
+		if (err) {
+			close(fd);
+			return err;
+		}
+		if (st)
+			*st = rst;
+		return fd;
+	}
 	pfd = safe__resolve(path, o);
 	if (pfd < 0)
 		return pfd;

@@ -17,6 +17,10 @@ struct hp_safe_open_opts {
 	bool no_symlinks; /* refuse a symlink anywhere below root; without root: the last component */
 	bool check_owner; /* the file must belong to owner or to root (-EPERM otherwise) */
 	uid_t owner;
+	/* path names a file the kernel makes (/proc/PID/maps, /sys/...), where no FIFO, device or
+	 * link can appear: opened directly (O_NONBLOCK|O_NOFOLLOW), saving the O_PATH step's four
+	 * system calls on the capture path; the checks after open are the same. Not with root. */
+	bool kernel_file;
 };
 
 /*

@@ -522,7 +522,7 @@ static struct elf_file *sym__vdso(struct hp_symbolizer *s, pid_t pid, const stru
 	if (!len || len > SYM_MAX_VDSO || !(buf = malloc(len)))
 		return NULL;
 	snprintf(path, sizeof(path), "%s/%d/mem", s->proc_root, pid);
-	fd = hp_safe_open__fd(path, &(struct hp_safe_open_opts){ .no_symlinks = true }, NULL);
+	fd = hp_safe_open__fd(path, &(struct hp_safe_open_opts){ .kernel_file = true }, NULL);
 	if (fd >= 0) {
 		ok = pread(fd, buf, len, (off_t)m->start) == (ssize_t)len;
 		close(fd);

@@ -37,6 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.path = "/nonexistent-hostprof-fuzz/bin/prog",
 		.orig_path = "/usr/bin/prog",
 		.debug_roots = { "/nonexistent-hostprof-fuzz/debug" },
+		.max_mem = 1u << 20, /* the symbolizer's limit, scaled to fuzz inputs */
 	};
 	char build_id[2 * HP_BUILD_ID_MAX + 1];
 	struct hp_elf_syms *e;
