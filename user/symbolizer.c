@@ -401,7 +401,8 @@ static struct elf_file *file__new(struct hp_symbolizer *s, const struct file_key
 static struct elf_file *sym__map_file(struct hp_symbolizer *s, pid_t pid, const struct umap *m,
 				      bool deleted, bool foreign_root)
 {
-	char map_path[128], root_dir[64], root_path[PATH_MAX], ns_debug[PATH_MAX], build_id[41];
+	char map_path[PATH_MAX], root_dir[PATH_MAX], root_path[PATH_MAX], ns_debug[PATH_MAX];
+	char build_id[41];
 	struct hp_safe_open_opts so = { .max_size = SYM_MAX_ELF_FILE };
 	struct hp_elf_open_opts o = { 0 };
 	bool root_ok;
@@ -413,7 +414,9 @@ static struct elf_file *sym__map_file(struct hp_symbolizer *s, pid_t pid, const 
 
 	snprintf(map_path, sizeof(map_path), "%s/%d/map_files/%" PRIx64 "-%" PRIx64, s->proc_root,
 		 pid, m->start, m->end);
-	snprintf(root_dir, sizeof(root_dir), "%s/%d/root", s->proc_root, pid);
+	n = snprintf(root_dir, sizeof(root_dir), "%s/%d/root", s->proc_root, pid);
+	if (n <= 0 || (size_t)n >= sizeof(root_dir))
+		return NULL;
 	n = snprintf(root_path, sizeof(root_path), "%s%s", root_dir, m->name);
 	root_ok = n > 0 && (size_t)n < sizeof(root_path);
 	if (!s->skip_map_files)
@@ -824,9 +827,11 @@ static void sym__budget(struct hp_symbolizer *s, const struct proc *keep, uint64
 static void sym__jit_refresh(struct hp_symbolizer *s, struct proc *p)
 {
 	pid_t cand[2] = { p->nspid, p->pid };
-	char root_dir[64];
+	char root_dir[PATH_MAX];
+	int n = snprintf(root_dir, sizeof(root_dir), "%s/%d/root", s->proc_root, p->pid);
 
-	snprintf(root_dir, sizeof(root_dir), "%s/%d/root", s->proc_root, p->pid);
+	if (n <= 0 || (size_t)n >= sizeof(root_dir))
+		return;
 	for (int i = 0; i < 2; i++) {
 		struct hp_safe_open_opts so = {
 			.root = root_dir,
