@@ -28,6 +28,8 @@ LIB_SRCS  := $(filter-out user/main.c,$(USER_SRCS))
 OBJS      := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 SAN_OBJS  := $(patsubst user/%.c,$(BUILD)/san/%.o,$(USER_SRCS))
 GEN       := $(BUILD)/gen/syscall_names.inc
+# Compat ABIs' tables (i386 = ia32, x32), named apart from the native calls; compiled in on x86_64.
+GEN       += $(BUILD)/gen/syscall_names_i386.inc $(BUILD)/gen/syscall_names_x32.inc
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNITS     := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRCS))
 WORKLOADS := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tests/workloads/*.c))
@@ -86,7 +88,13 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
 # --- userspace ------------------------------------------------------------------------------
-$(GEN): user/syscalls_$(SC_ARCH).tbl | $(BUILD)/gen
+$(BUILD)/gen/syscall_names.inc: user/syscalls_$(SC_ARCH).tbl | $(BUILD)/gen
+	$(call msg,GEN,$@)
+	$(Q)awk '!/^#/ && NF == 2 { printf "\t[%d] = \"%s\",\n", $$1, $$2 }' $< > $@
+
+# generated once, kept (not removed as an intermediate of the pattern rule below)
+.SECONDARY: $(GEN)
+$(BUILD)/gen/syscall_names_%.inc: user/syscalls_%.tbl | $(BUILD)/gen
 	$(call msg,GEN,$@)
 	$(Q)awk '!/^#/ && NF == 2 { printf "\t[%d] = \"%s\",\n", $$1, $$2 }' $< > $@
 
@@ -120,6 +128,7 @@ FIXTURES := $(BUILD)/fixtures/.stamp
 $(FIXTURES): tests/fixtures/build.sh $(wildcard tests/fixtures/*.c)
 	bash tests/fixtures/build.sh $(BUILD)/fixtures
 $(BUILD)/san/tests/test_symbolizer: | $(FIXTURES)
+$(BUILD)/san/tests/test_elf_sizeless $(BUILD)/san/tests/test_anon_text: | $(FIXTURES)
 
 $(BUILD)/workloads/%: tests/workloads/%.c | $(BUILD)/workloads
 	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror $< -o $@
@@ -154,10 +163,25 @@ $(BUILD)/workloads/burner-nopie: $(BURN_DIR)/burner.c $(BUILD)/workloads/spinner
 	$(CLANG) -std=gnu11 $(BURN_FLAGS) -fno-pie -no-pie $< $(BUILD)/workloads/spinner-nopie.o \
 		-o $@ -L$(BUILD)/workloads -lhpburn -Wl,-rpath,'$$ORIGIN'
 
+# Workloads of tests/e2e/symbols.py, with frame pointers for the stack walker (clang, as above).
+# sizeless is stripped (its .dynsym names only a sizeless asm stub); sizeless.full keeps .symtab
+# as the tests' ground truth.
+SYM_DIR   := tests/workloads/symbols
+SYM_FLAGS := -std=gnu11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+	     -fno-optimize-sibling-calls -fno-inline -Wall -Wextra -Werror
+SYM_WORKLOADS := $(addprefix $(BUILD)/workloads/,sizeless sizeless.full anontext deepstack \
+		 shortlived)
+$(BUILD)/workloads/sizeless.full: $(SYM_DIR)/sizeless.c $(SYM_DIR)/wl.h | $(BUILD)/workloads
+	$(CLANG) $(SYM_FLAGS) -fPIE -pie -Wl,--export-dynamic-symbol=hp_sizeless_stub $< -o $@
+$(BUILD)/workloads/sizeless: $(BUILD)/workloads/sizeless.full
+	strip --strip-all -o $@ $<
+$(BUILD)/workloads/%: $(SYM_DIR)/%.c $(SYM_DIR)/wl.h | $(BUILD)/workloads
+	$(CLANG) $(SYM_FLAGS) -fPIE -pie $< -o $@
+
 unit: $(UNITS)
 	@bash tests/run_unit.sh $(UNITS)
 
-e2e: $(BUILD)/hostprof $(BUILD)/san/hostprof $(WORKLOADS) $(BURNER)
+e2e: $(BUILD)/hostprof $(BUILD)/san/hostprof $(WORKLOADS) $(BURNER) $(SYM_WORKLOADS)
 	@HOSTPROF=$(BUILD)/san/hostprof WORKLOADS=$(BUILD)/workloads python3 tests/e2e/run.py
 
 test: deps-test
@@ -165,7 +189,7 @@ test: deps-test
 	@bash tests/run_all.sh $(BUILD)
 
 unit-build: $(UNITS)
-e2e-build: $(BUILD)/hostprof $(BUILD)/san/hostprof $(WORKLOADS) $(BURNER)
+e2e-build: $(BUILD)/hostprof $(BUILD)/san/hostprof $(WORKLOADS) $(BURNER) $(SYM_WORKLOADS)
 
 # Test tools: small programs linked with the userspace objects (not main.o), e.g. make_profile
 # writes a known profile in every export format for tests/e2e/pprof_go_check.sh.
@@ -251,17 +275,23 @@ $(BUILD)/bench/symbolize_rate: tests/bench/symbolize_rate.c \
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
+# Concurrent HTTP client for the /metrics benchmark (127.0.0.1 only, bounded in time and count).
+$(BUILD)/bench/http_load: tests/bench/http_load.c | $(BUILD)/bench
+	$(call msg,LINK,$@)
+	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror $< -o $@
+
 bench-pprof: $(BUILD)/bench/pprof_build
 	$(BUILD)/bench/pprof_build
 
 # Each benchmark prints ratios or absolute figures measured in one run; none fails on a target.
 bench: deps-bench
 	$(MAKE) --no-print-directory all $(BUILD)/bench/syscall_overhead \
-		$(BUILD)/bench/pprof_build $(BUILD)/bench/symbolize_rate
+		$(BUILD)/bench/pprof_build $(BUILD)/bench/symbolize_rate $(BUILD)/bench/http_load
 	$(BUILD)/bench/syscall_overhead --hostprof $(BUILD)/hostprof
 	bash tests/bench/cpu_agent_cost.sh $(BUILD)/hostprof 60
 	$(BUILD)/bench/pprof_build
 	$(BUILD)/bench/symbolize_rate
+	bash tests/bench/metrics_load.sh $(BUILD)/hostprof $(BUILD)/bench/http_load 10
 
 # --- maintenance ----------------------------------------------------------------------------
 vmlinux:
@@ -269,11 +299,24 @@ vmlinux:
 
 # Merges the numbers from a (newer) unistd_64.h into the committed table; the header wins.
 SYSCALL_HDR ?= /usr/include/$(SC_ARCH)-linux-gnu/asm/unistd_64.h
+SYSCALL_HDR_32 ?= $(dir $(SYSCALL_HDR))unistd_32.h
+SYSCALL_HDR_X32 ?= $(dir $(SYSCALL_HDR))unistd_x32.h
 syscall-table:
 	{ grep '^#' user/syscalls_$(SC_ARCH).tbl; \
 	  { awk '/^#define __NR_/ { sub("__NR_", "", $$2); print $$3 "\t" $$2 }' $(SYSCALL_HDR); \
 	    grep -v '^#' user/syscalls_$(SC_ARCH).tbl; } | sort -n -s -k1,1 | awk '!seen[$$1]++'; \
 	} > $(BUILD)/syscalls.tbl && mv $(BUILD)/syscalls.tbl user/syscalls_$(SC_ARCH).tbl
+ifeq ($(SC_ARCH),x86_64)
+	{ grep '^#' user/syscalls_i386.tbl; \
+	  { awk '/^#define __NR_/ { sub("__NR_", "", $$2); print $$3 "\t" $$2 }' $(SYSCALL_HDR_32); \
+	    grep -v '^#' user/syscalls_i386.tbl; } | sort -n -s -k1,1 | awk '!seen[$$1]++'; \
+	} > $(BUILD)/syscalls.tbl && mv $(BUILD)/syscalls.tbl user/syscalls_i386.tbl
+	{ grep '^#' user/syscalls_x32.tbl; \
+	  { awk '/^#define __NR_.*__X32_SYSCALL_BIT/ { sub("__NR_", "", $$2); sub("\\)", "", $$5); \
+	      print $$5 "\t" $$2 }' $(SYSCALL_HDR_X32); \
+	    grep -v '^#' user/syscalls_x32.tbl; } | sort -n -s -k1,1 | awk '!seen[$$1]++'; \
+	} > $(BUILD)/syscalls.tbl && mv $(BUILD)/syscalls.tbl user/syscalls_x32.tbl
+endif
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^vmlinux/')

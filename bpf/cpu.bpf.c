@@ -67,12 +67,17 @@ struct {
 	__uint(max_entries, 64 * 1024);
 } new_procs SEC(".maps");
 
+/* known_procs values */
+#define PROC_ANNOUNCED 1
+#define PROC_EXECED 2 /* announced, then it exec'd: its new image is announced again */
+
 static __always_inline void announce(__u32 tgid)
 {
 	struct hp_cpu_new_proc *ev;
-	__u8 one = 1;
+	__u8 one = PROC_ANNOUNCED, *state;
 
-	if (bpf_map_lookup_elem(&known_procs, &tgid))
+	state = bpf_map_lookup_elem(&known_procs, &tgid);
+	if (state && *state == PROC_ANNOUNCED)
 		return;
 	ev = bpf_ringbuf_reserve(&new_procs, sizeof(*ev), 0);
 	if (!ev) {
@@ -80,6 +85,7 @@ static __always_inline void announce(__u32 tgid)
 		return;
 	}
 	ev->tgid = tgid;
+	ev->kind = HP_CPU_PROC_NEW;
 	bpf_ringbuf_submit(ev, 0);
 	bpf_map_update_elem(&known_procs, &tgid, &one, BPF_ANY);
 }
@@ -122,8 +128,8 @@ static __always_inline __u64 capture(struct bpf_perf_event_data *ctx, void *stac
 	st->len = n / sizeof(__u64);
 	if (st->len == 0)
 		return 0;
-	if (st->len >= HP_CPU_MAX_DEPTH)
-		HP_DROP(HP_CPU_DROP_TRUNCATED);
+	/* a stack that fills every slot was cut; the sample is kept, so this is no drop:
+	 * userspace counts such samples when it drains them (hostprof_stacks_truncated_total) */
 	for (__u32 i = 0; i < HP_CPU_MAX_DEPTH; i++) {
 		if (i >= st->len)
 			break;
@@ -202,4 +208,67 @@ int on_sample(struct bpf_perf_event_data *ctx)
 	}
 	count(g ? (void *)&counts1 : (void *)&counts0, &key);
 	return 0;
+}
+
+/*
+ * exec replaces a process's mappings without a new pid: its first sample in the new image
+ * announces it again, so userspace captures the new mappings (the first announcement may have
+ * come from the forked child before exec, or mid-exec). Still known, so its exit is reported.
+ */
+static __always_inline int proc_exec(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u8 *state = bpf_map_lookup_elem(&known_procs, &tgid);
+
+	if (state)
+		*state = PROC_EXECED;
+	return 0;
+}
+
+/* A sampled process exits (its main thread does): userspace frees its state once its samples
+ * are drained. Processes never sampled cost one map lookup. */
+static __always_inline int proc_exit(void)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+	struct hp_cpu_new_proc *ev;
+
+	if ((__u32)id != tgid || !bpf_map_lookup_elem(&known_procs, &tgid))
+		return 0;
+	bpf_map_delete_elem(&known_procs, &tgid);
+	ev = bpf_ringbuf_reserve(&new_procs, sizeof(*ev), 0);
+	if (!ev) {
+		HP_DROP(HP_CPU_DROP_EXIT_NOTIFY_FULL);
+		return 0;
+	}
+	ev->tgid = tgid;
+	ev->kind = HP_CPU_PROC_EXIT;
+	bpf_ringbuf_submit(ev, 0);
+	return 0;
+}
+
+/* tp_btf, with raw_tp twins; userspace loads the pair of the attach path it chose (none on the
+ * perf_event-only path, where processes are captured at their first sample only). */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(proc_exec_btf)
+{
+	return proc_exec();
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(proc_exit_btf)
+{
+	return proc_exit();
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(proc_exec_raw)
+{
+	return proc_exec();
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(proc_exit_raw)
+{
+	return proc_exit();
 }

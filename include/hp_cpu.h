@@ -34,21 +34,29 @@ struct hp_cpu_key {
 
 /* Reasons a sample lost information or was not counted; slots of the per-CPU drops array. */
 enum hp_cpu_drop {
-	HP_CPU_DROP_COUNTS_FULL = 0, /* sample not counted: counts map full */
-	HP_CPU_DROP_STACKS_FULL,     /* a stack not stored: stack map full */
-	HP_CPU_DROP_STACK_COLLISION, /* a stack not stored: another stack has the same hash */
-	HP_CPU_DROP_KSTACK_ERROR,    /* kernel stack walk failed */
-	HP_CPU_DROP_USTACK_ERROR,    /* user stack walk failed */
-	HP_CPU_DROP_TRUNCATED,	     /* stack deeper than HP_CPU_MAX_DEPTH: root side cut */
-	HP_CPU_DROP_NOTIFY_FULL,     /* new-process notification lost: ring buffer full */
-	HP_CPU_DROP_COUNTS_UPDATE,   /* sample not counted: map update failed (busy bucket) */
-	HP_CPU_DROP_STACK_UPDATE,    /* a stack not stored: map update failed (busy bucket) */
+	HP_CPU_DROP_COUNTS_FULL = 0,  /* sample not counted: counts map full */
+	HP_CPU_DROP_STACKS_FULL,      /* a stack not stored: stack map full */
+	HP_CPU_DROP_STACK_COLLISION,  /* a stack not stored: another stack has the same hash */
+	HP_CPU_DROP_KSTACK_ERROR,     /* kernel stack walk failed */
+	HP_CPU_DROP_USTACK_ERROR,     /* user stack walk failed */
+	HP_CPU_DROP_NOTIFY_FULL,      /* new-process notification lost: ring buffer full */
+	HP_CPU_DROP_EXIT_NOTIFY_FULL, /* process-exit notification lost (ring buffer or backlog
+					 full): its symbolizer state waits for LRU eviction */
+	HP_CPU_DROP_COUNTS_UPDATE,    /* sample not counted: map update failed (busy bucket) */
+	HP_CPU_DROP_STACK_UPDATE,     /* a stack not stored: map update failed (busy bucket) */
 	HP_CPU_DROP__COUNT,
 };
 
-/* Sent once per new process so userspace captures its mappings while it is alive. */
+enum hp_cpu_proc_event {
+	HP_CPU_PROC_NEW = 0, /* first sample of a process (or of its new image, after exec) */
+	HP_CPU_PROC_EXIT,    /* a sampled process exited */
+};
+
+/* Sent at the first sample of a process (again after it execs) so userspace captures its
+ * mappings while it is alive, and when a sampled process exits so its state can be freed. */
 struct hp_cpu_new_proc {
 	__u32 tgid;
+	__u32 kind; /* enum hp_cpu_proc_event */
 };
 
 #endif

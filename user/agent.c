@@ -1,6 +1,7 @@
 /* "hostprof serve" (see agent.h). Threads: main (start-up, then sigwait), the ticker (folds every
- * collector's kernel maps once per tick), and libmicrohttpd's connection threads. Collector state
- * is only touched under that collector's lock. */
+ * collector's kernel maps once per tick and renders /metrics into a cache), the HTTP gate and
+ * libmicrohttpd's connection threads. Collector state is only touched under that collector's
+ * lock. */
 #include "agent.h"
 
 #include <bpf/libbpf.h>
@@ -12,11 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "collector.h"
 #include "http.h"
 #include "landing.h"
 #include "log.h"
+#include "metrics_cache.h"
 #include "probe.h"
 #include "prom.h"
 #include "version.h"
@@ -35,7 +38,64 @@ struct hp_agent {
 	pthread_mutex_t stop_lock;
 	pthread_cond_t stop_cond;
 	bool stopping;
+	struct hp_metrics_cache metrics; /* /metrics as of the last tick */
+	struct hp_http *http;		 /* set before the ticker starts */
 };
+
+/* How long a scrape waits for the first /metrics page after start-up. */
+#define AGENT_FIRST_PAGE_WAIT_S 20.0
+
+static double agent__unix_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The HTTP server's own counters: what the gate turned away and how long requests fare. */
+static void agent__http_metrics(struct hp_agent *a, struct hp_buf *out)
+{
+	struct hp_http_stats st;
+	struct hp_label l;
+
+	hp_http__stats(a->http, &st);
+	const struct {
+		const char *outcome;
+		unsigned long long n;
+	} gate[] = {
+		{ "passed", st.gate_passed },
+		{ "bad_request", st.gate_bad_request },
+		{ "header_timeout", st.gate_header_timeout },
+		{ "evicted", st.gate_evicted },
+		{ "server_busy", st.gate_server_busy },
+		{ "accept_failed", st.gate_accept_failures },
+	};
+
+	hp_prom__family(out, "hostprof_http_connections_total", HP_PROM_COUNTER,
+			"Connections accepted, by outcome at the front door: passed to the server, "
+			"or answered and closed (bad_request, header_timeout, evicted, "
+			"server_busy), or accept() failed.");
+	for (int i = 0; i < 6; i++) {
+		l = (struct hp_label){ "outcome", gate[i].outcome };
+		hp_prom__sample(out, "hostprof_http_connections_total", &l, 1, (double)gate[i].n);
+	}
+	hp_prom__family(out, "hostprof_http_connections_open", HP_PROM_GAUGE,
+			"Connections the HTTP server is answering right now.");
+	hp_prom__sample(out, "hostprof_http_connections_open", NULL, 0, (double)st.connections);
+	hp_prom__family(out, "hostprof_http_long_requests_in_flight", HP_PROM_GAUGE,
+			"Long-running requests (profiles being recorded or rendered) in progress.");
+	hp_prom__sample(out, "hostprof_http_long_requests_in_flight", NULL, 0,
+			(double)st.long_running);
+	hp_prom__family(out, "hostprof_http_long_requests_rejected_total", HP_PROM_COUNTER,
+			"Long-running requests answered 429 because the cap was reached.");
+	hp_prom__sample(out, "hostprof_http_long_requests_rejected_total", NULL, 0,
+			(double)st.long_rejected);
+	hp_prom__family(out, "hostprof_http_long_requests_cancelled_total", HP_PROM_COUNTER,
+			"Long-running requests stopped early because their client disconnected.");
+	hp_prom__sample(out, "hostprof_http_long_requests_cancelled_total", NULL, 0,
+			(double)st.long_cancelled);
+}
 
 static void agent__self_metrics(struct hp_agent *a, struct hp_buf *out, const double *durations)
 {
@@ -111,39 +171,84 @@ static void agent__self_metrics(struct hp_agent *a, struct hp_buf *out, const do
 		}
 	}
 	hp_prom__family(out, "hostprof_scrape_duration_seconds", HP_PROM_GAUGE,
-			"Time this scrape spent reading and rendering each collector.");
+			"Time the last render of /metrics (once per tick, shared by every scrape) "
+			"spent reading and rendering each collector.");
 	for (int i = 0; i < a->ncollectors; i++) {
 		l[0] = (struct hp_label){ "collector", a->collectors[i].ops->name };
 		hp_prom__sample(out, "hostprof_scrape_duration_seconds", l, 1, durations[i]);
 	}
+	agent__http_metrics(a, out);
 }
 
+/*
+ * Folds every collector's kernel maps (refresh with tick = true: the ticker's job) and renders the
+ * whole /metrics page once, into the cache every scrape is served from. A collector that fails
+ * to refresh turns the page into a 500 JSON error, as a scrape used to answer.
+ */
+static void agent__render(struct hp_agent *a)
+{
+	double durations[HP_MAX_COLLECTORS] = { 0 };
+	double rendered_at = agent__unix_now();
+	struct hp_response err = { .status = 200 };
+	struct hp_buf body;
+
+	hp_buf__init(&body);
+	hp_buf__init(&err.body);
+	for (int i = 0; i < a->ncollectors; i++) {
+		struct hp_collector *c = &a->collectors[i];
+		double t0 = hp_now();
+		int rc;
+
+		pthread_mutex_lock(&c->lock);
+		rc = c->ops->refresh(c, true);
+		if (!rc)
+			c->ops->metrics(c, &body);
+		pthread_mutex_unlock(&c->lock);
+		durations[i] = hp_now() - t0;
+		if (rc) {
+			hp_warn("%s: refresh failed: %s", c->ops->name, strerror(-rc));
+			if (err.status == 200)
+				hp_response__error(&err, 500, "%s: reading kernel maps failed: %s",
+						   c->ops->name, strerror(-rc));
+		}
+	}
+	agent__self_metrics(a, &body, durations);
+	if (err.status != 200)
+		hp_metrics_cache__publish(&a->metrics, &err.body, err.status, rendered_at);
+	else if (hp_metrics_cache__publish(&a->metrics, &body, 200, rendered_at))
+		hp_warn("/metrics: out of memory rendering the page; serving the previous one");
+	hp_buf__free(&err.body);
+	hp_buf__free(&body);
+}
+
+/* Serves the page of the last tick: no kernel map is read and nothing rendered per scrape. */
 static void agent__metrics(const struct hp_route *route, const struct hp_request *req,
 			   struct hp_response *resp)
 {
 	struct hp_agent *a = route->ctx;
-	double durations[HP_MAX_COLLECTORS] = { 0 };
+	/* right after start-up the ticker may still be rendering the first page (the first CPU
+	 * drain symbolizes every process on the host) */
+	struct hp_metrics_page *p = hp_metrics_cache__wait(&a->metrics, AGENT_FIRST_PAGE_WAIT_S);
+	bool gz;
 
-	(void)req;
-	resp->content_type = HP_PROM_CONTENT_TYPE;
-	for (int i = 0; i < a->ncollectors; i++) {
-		struct hp_collector *c = &a->collectors[i];
-		double t0 = hp_now();
-		int err;
-
-		pthread_mutex_lock(&c->lock);
-		err = c->ops->refresh(c, false);
-		if (!err)
-			c->ops->metrics(c, &resp->body);
-		pthread_mutex_unlock(&c->lock);
-		if (err) {
-			hp_response__error(resp, 500, "%s: reading kernel maps failed: %s",
-					   c->ops->name, strerror(-err));
-			return;
-		}
-		durations[i] = hp_now() - t0;
+	if (!p) {
+		hp_response__error(resp, 503, "metrics not rendered yet; retry shortly");
+		hp_response__header(resp, "Retry-After", "1");
+		return;
 	}
-	agent__self_metrics(a, &resp->body, durations);
+	gz = p->status == 200 && p->gz &&
+	     hp_http__gzip_accepted(hp_request__header(req, "Accept-Encoding"));
+	resp->status = p->status;
+	resp->content_type = p->status == 200 ? HP_PROM_CONTENT_TYPE : "application/json";
+	resp->ext_data = gz ? p->gz : p->plain;
+	resp->ext_len = gz ? p->gz_len : p->plain_len;
+	resp->ext_release = hp_metrics_page__put;
+	resp->ext_cls = p;
+	hp_response__header(resp, "Vary", "Accept-Encoding");
+	if (gz)
+		hp_response__header(resp, "Content-Encoding", "gzip");
+	/* how fresh the page is (Unix seconds): at most one tick old */
+	hp_response__header(resp, "X-Hostprof-Rendered-At", "%.3f", p->rendered_at);
 }
 
 static void agent__healthz(const struct hp_route *route, const struct hp_request *req,
@@ -169,6 +274,7 @@ static void *agent__tick(void *arg)
 	struct hp_agent *a = arg;
 	struct timespec deadline;
 
+	agent__render(a); /* the first page at once, not a tick later */
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	pthread_mutex_lock(&a->stop_lock);
 	while (!a->stopping) {
@@ -176,16 +282,7 @@ static void *agent__tick(void *arg)
 		if (pthread_cond_timedwait(&a->stop_cond, &a->stop_lock, &deadline) != ETIMEDOUT)
 			continue;
 		pthread_mutex_unlock(&a->stop_lock);
-		for (int i = 0; i < a->ncollectors; i++) {
-			struct hp_collector *c = &a->collectors[i];
-			int err;
-
-			pthread_mutex_lock(&c->lock);
-			err = c->ops->refresh(c, true);
-			pthread_mutex_unlock(&c->lock);
-			if (err)
-				hp_warn("%s: refresh failed: %s", c->ops->name, strerror(-err));
-		}
+		agent__render(a);
 		pthread_mutex_lock(&a->stop_lock);
 	}
 	pthread_mutex_unlock(&a->stop_lock);
@@ -197,11 +294,11 @@ static const char *const no_params[] = { NULL };
 static int agent__routes(struct hp_agent *a)
 {
 	static struct hp_route own[] = {
-		{ "/", no_params, agent__landing, NULL, "this page" },
+		{ "/", no_params, agent__landing, NULL, "this page", false },
 		{ "/metrics", no_params, agent__metrics, NULL,
-		  "Prometheus metrics (text format 0.0.4)" },
-		{ "/healthz", no_params, agent__healthz, NULL, "liveness: 200 \"ok\"" },
-		{ NULL, NULL, NULL, NULL, NULL },
+		  "Prometheus metrics (text format 0.0.4)", false },
+		{ "/healthz", no_params, agent__healthz, NULL, "liveness: 200 \"ok\"", false },
+		{ NULL, NULL, NULL, NULL, NULL, false },
 	};
 
 	for (struct hp_route *r = own; r->path; r++)
@@ -225,15 +322,21 @@ static int agent__routes(struct hp_agent *a)
 	return 0;
 }
 
+static void agent__stop_ticker(struct hp_agent *a)
+{
+	if (!a->ticker_running)
+		return;
+	pthread_mutex_lock(&a->stop_lock);
+	a->stopping = true;
+	pthread_cond_signal(&a->stop_cond);
+	pthread_mutex_unlock(&a->stop_lock);
+	pthread_join(a->ticker, NULL);
+	a->ticker_running = false;
+}
+
 static void agent__teardown(struct hp_agent *a)
 {
-	if (a->ticker_running) {
-		pthread_mutex_lock(&a->stop_lock);
-		a->stopping = true;
-		pthread_cond_signal(&a->stop_cond);
-		pthread_mutex_unlock(&a->stop_lock);
-		pthread_join(a->ticker, NULL);
-	}
+	agent__stop_ticker(a);
 	for (int i = a->ncollectors - 1; i >= 0; i--) {
 		const char *name = a->collectors[i].ops->name;
 
@@ -244,6 +347,7 @@ static void agent__teardown(struct hp_agent *a)
 		free(a->routes[i]);
 	pthread_cond_destroy(&a->stop_cond);
 	pthread_mutex_destroy(&a->stop_lock);
+	hp_metrics_cache__free(&a->metrics);
 }
 
 static int agent__start_ticker(struct hp_agent *a)
@@ -259,7 +363,7 @@ int hp_agent__run(const struct hp_config *cfg)
 	struct hp_agent a = { .cfg = cfg };
 	struct hp_http *http = NULL;
 	sigset_t stop;
-	int sig = 0, rc = 1;
+	int sig = 0, rc = 1, listen_fd;
 
 	/* Block stop signals before any thread exists so only sigwait() below receives them. */
 	sigemptyset(&stop);
@@ -268,7 +372,13 @@ int hp_agent__run(const struct hp_config *cfg)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	pthread_mutex_init(&a.stop_lock, NULL);
 	hp_cond__init_monotonic(&a.stop_cond); /* the ticker's deadlines */
+	hp_metrics_cache__init(&a.metrics);
 	a.start_unix = (double)time(NULL);
+
+	/* The port first: a taken one fails in milliseconds, before any BPF program is loaded. */
+	listen_fd = hp_http__listen(cfg->listen);
+	if (listen_fd < 0)
+		goto out;
 
 	/* Requirements first, so a host that cannot run us gets exactly one actionable line. */
 	hp_probe__run(&a.features, cfg->btf_path);
@@ -295,19 +405,24 @@ int hp_agent__run(const struct hp_config *cfg)
 	}
 	if (agent__routes(&a))
 		goto out;
-	if (agent__start_ticker(&a))
-		goto out;
-	http = hp_http__start(cfg->listen, a.tables, a.ntables);
+	http = hp_http__start(listen_fd, cfg->listen, a.tables, a.ntables);
+	listen_fd = -1; /* taken over */
 	if (!http)
+		goto out;
+	a.http = http;
+	if (agent__start_ticker(&a))
 		goto out;
 
 	if (sigwait(&stop, &sig) == 0)
 		hp_info("received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	rc = 0;
 out:
+	if (listen_fd >= 0)
+		close(listen_fd);
 	for (int i = 0; i < a.ncollectors; i++)
 		if (a.collectors[i].ops->shutdown)
 			a.collectors[i].ops->shutdown(&a.collectors[i]);
+	agent__stop_ticker(&a); /* it reads the HTTP server's counters for /metrics */
 	hp_http__stop(http);
 	agent__teardown(&a);
 	if (rc == 0)

@@ -77,7 +77,8 @@ void hp_cli__usage(FILE *out)
 	    "  -d, --duration D   how long to record (default 30s); Ctrl-C stops early\n"
 	    "  -o, --output FILE  where to write; the format follows the name: .folded .txt "
 	    ".pb.gz\n"
-	    "                     .pprof .speedscope.json .json .html\n"
+	    "                     .pprof .speedscope.json .json .html; - is standard output "
+	    "(folded)\n"
 	    "  --format F         folded, pprof, speedscope, json or html (overrides the name)\n"
 	    "\n"
 	    "Collectors:\n",

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,8 +28,8 @@ static const char *const drop_reasons[HP_CPU_DROP__COUNT] = {
 	[HP_CPU_DROP_STACK_COLLISION] = "stack_hash_collision",
 	[HP_CPU_DROP_KSTACK_ERROR] = "kernel_stack_error",
 	[HP_CPU_DROP_USTACK_ERROR] = "user_stack_error",
-	[HP_CPU_DROP_TRUNCATED] = "stack_truncated",
 	[HP_CPU_DROP_NOTIFY_FULL] = "new_process_notification_lost",
+	[HP_CPU_DROP_EXIT_NOTIFY_FULL] = "process_exit_notification_lost",
 	[HP_CPU_DROP_COUNTS_UPDATE] = "counts_map_update_failed",
 	[HP_CPU_DROP_STACK_UPDATE] = "stack_map_update_failed",
 };
@@ -45,13 +46,13 @@ static int cpu__open(struct hp_collector *c, enum hp_attach_path path)
 	struct cpu_state *s;
 	int err;
 
-	(void)path;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	c->priv = s;
 	s->cgroup_fd = -1;
 	hp_cond__init_monotonic(&s->wake);
+	pthread_mutex_init(&s->exit_lock, NULL);
 
 	s->ncpus = libbpf_num_possible_cpus();
 	if (s->ncpus <= 0)
@@ -70,6 +71,11 @@ static int cpu__open(struct hp_collector *c, enum hp_attach_path path)
 	s->skel->rodata->filter_cgroup = cfg->cgroup_path != NULL;
 	s->skel->rodata->kernel_stacks = cfg->kernel_stacks;
 	s->skel->rodata->user_stacks = cfg->user_stacks;
+	/* exec/exit hooks through the collector's attach path; the sampling is perf_event always */
+	bpf_program__set_autoload(s->skel->progs.proc_exec_btf, path == HP_PATH_TP_BTF);
+	bpf_program__set_autoload(s->skel->progs.proc_exit_btf, path == HP_PATH_TP_BTF);
+	bpf_program__set_autoload(s->skel->progs.proc_exec_raw, path == HP_PATH_RAW_TP);
+	bpf_program__set_autoload(s->skel->progs.proc_exit_raw, path == HP_PATH_RAW_TP);
 	/* A 1 s drain sees at most frequency * CPUs samples, each with up to two distinct stacks;
 	 * twice that leaves room for a late drain. --max-stacks caps it. */
 	s->max_entries = 1024;
@@ -85,14 +91,62 @@ static int cpu__open(struct hp_collector *c, enum hp_attach_path path)
 	return 0;
 }
 
-static int cpu__on_new_proc(void *ctx, void *data, size_t size)
+static __u64 cpu__now_ns(void)
 {
-	struct cpu_state *s = ctx;
-	const struct hp_cpu_new_proc *ev = data;
+	struct timespec ts;
 
-	if (size >= sizeof(*ev))
-		hp_symbolizer__capture(s->sym, (pid_t)ev->tgid);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+/* Notify thread: a sampled process is new (capture now and again shortly, once ld.so has mapped
+ * its libraries) or has exited (freed after the next drain has symbolized its samples). */
+static int cpu__on_proc_event(void *ctx, void *data, size_t size)
+{
+	static const unsigned int delays_ms[] = HP_CPU_RECAPTURE_DELAYS_MS;
+	struct cpu_state *s = ctx;
+	struct hp_cpu_new_proc ev;
+	__u64 now;
+
+	if (size < sizeof(ev))
+		return 0;
+	memcpy(&ev, data, sizeof(ev)); /* read once: the ring buffer is shared with the kernel */
+	if (ev.kind == HP_CPU_PROC_EXIT) {
+		pthread_mutex_lock(&s->exit_lock);
+		if (s->nexited < HP_CPU_EXIT_SLOTS)
+			s->exited[s->nexited++] = (pid_t)ev.tgid;
+		else
+			s->exits_lost++;
+		pthread_mutex_unlock(&s->exit_lock);
+		return 0;
+	}
+	hp_symbolizer__capture(s->sym, (pid_t)ev.tgid);
+	now = cpu__now_ns();
+	for (size_t i = 0; i < sizeof(delays_ms) / sizeof(delays_ms[0]); i++) {
+		if (s->nrecapture == HP_CPU_RECAPTURE_SLOTS)
+			break; /* a burst of new processes: their first capture has to do */
+		s->recapture[s->nrecapture].pid = (pid_t)ev.tgid;
+		s->recapture[s->nrecapture++].due_ns = now + delays_ms[i] * 1000000ULL;
+	}
 	return 0;
+}
+
+/* Runs the recaptures that are due; returns ms until the next one (at most max_ms). */
+static int cpu__run_recaptures(struct cpu_state *s, int max_ms)
+{
+	__u64 now = cpu__now_ns(), next = now + (__u64)max_ms * 1000000ULL;
+
+	for (size_t i = 0; i < s->nrecapture;) {
+		if (s->recapture[i].due_ns <= now) {
+			hp_symbolizer__capture(s->sym, s->recapture[i].pid);
+			s->recapture[i] = s->recapture[--s->nrecapture];
+			continue;
+		}
+		if (s->recapture[i].due_ns < next)
+			next = s->recapture[i].due_ns;
+		i++;
+	}
+	return (int)((next - now + 999999) / 1000000);
 }
 
 static int cpu__load(struct hp_collector *c)
@@ -120,18 +174,29 @@ static int cpu__load(struct hp_collector *c)
 	s->counts = calloc(s->max_entries, sizeof(*s->counts));
 	if (!s->sym || !s->keys || !s->counts)
 		return -ENOMEM;
-	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.new_procs), cpu__on_new_proc, s, NULL);
+	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.new_procs), cpu__on_proc_event, s, NULL);
 	if (!s->rb)
 		return -errno;
 	return 0;
 }
 
+#define CPU_NOTIFY_NICE (-10)
+
 static void *cpu__notify_loop(void *arg)
 {
 	struct cpu_state *s = arg;
+	int timeout = 100;
 
-	while (!s->notify_stop)
-		ring_buffer__poll(s->rb, 100);
+	/* A short-lived process must be captured before it exits, a few ms after its first sample:
+	 * on a busy host this thread must not wait behind the CPU hogs being profiled. Its work is
+	 * bounded (reading /proc/PID/maps, parsing ELF files not cached yet); best effort. */
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), CPU_NOTIFY_NICE))
+		hp_warn("cpu: cannot raise the process capture thread's priority: %s",
+			strerror(errno));
+	while (!s->notify_stop) {
+		ring_buffer__poll(s->rb, timeout);
+		timeout = cpu__run_recaptures(s, 100);
+	}
 	return NULL;
 }
 
@@ -181,6 +246,24 @@ static int cpu__attach(struct hp_collector *c)
 	}
 	if (s->nlinks == 0)
 		return -ENODEV;
+	if (c->path != HP_PATH_PERF_EVENT) {
+		struct bpf_program *progs[2] = {
+			c->path == HP_PATH_TP_BTF ? s->skel->progs.proc_exec_btf
+						  : s->skel->progs.proc_exec_raw,
+			c->path == HP_PATH_TP_BTF ? s->skel->progs.proc_exit_btf
+						  : s->skel->progs.proc_exit_raw,
+		};
+
+		for (int i = 0; i < 2; i++) {
+			s->proc_links[i] = bpf_program__attach(progs[i]);
+			if (!s->proc_links[i]) {
+				err = -errno;
+				hp_error("cpu: attaching %s: %s", bpf_program__name(progs[i]),
+					 strerror(-err));
+				return err;
+			}
+		}
+	}
 	err = hp_cpu_store__init(&s->store, c->cfg->frequency, c->cfg->retention_seconds, hp_now());
 	if (err)
 		return err;
@@ -256,6 +339,12 @@ static void cpu__metrics(struct hp_collector *c, struct hp_buf *out)
 	hp_prom__family(out, "hostprof_cpu_samples_total", HP_PROM_COUNTER,
 			"CPU samples drained from the kernel (idle excluded).");
 	hp_prom__sample(out, "hostprof_cpu_samples_total", NULL, 0, (double)s->samples_total);
+	hp_prom__family(out, "hostprof_stacks_truncated_total", HP_PROM_COUNTER,
+			"Samples kept with a stack cut at the walk depth limit (127 frames), the "
+			"root side replaced by a [truncated] frame.");
+	hp_prom__sample(out, "hostprof_stacks_truncated_total",
+			(struct hp_label[]){ { "collector", "cpu" } }, 1,
+			(double)s->truncated_total);
 	hp_prom__family(out, "hostprof_cpu_sampling_frequency_hertz", HP_PROM_GAUGE,
 			"Samples per second per CPU.");
 	hp_prom__sample(out, "hostprof_cpu_sampling_frequency_hertz", NULL, 0,
@@ -288,9 +377,15 @@ static void cpu__self_stats(struct hp_collector *c, struct hp_self_stats *out)
 {
 	struct cpu_state *s = state(c);
 	struct hp_symbolizer_stats st;
+	int first = out->ndrops;
 
 	hp_self_stats__add_drops(out, bpf_map__fd(s->skel->maps.drops), s->ncpus, drop_reasons,
 				 HP_CPU_DROP__COUNT);
+	if (first + HP_CPU_DROP_EXIT_NOTIFY_FULL < out->ndrops) {
+		pthread_mutex_lock(&s->exit_lock);
+		out->drops[first + HP_CPU_DROP_EXIT_NOTIFY_FULL].count += s->exits_lost;
+		pthread_mutex_unlock(&s->exit_lock);
+	}
 	hp_symbolizer__stats(s->sym, &st);
 	hp_self_stats__add_map(out, "counts", s->last_keys, s->max_entries);
 	hp_self_stats__add_map(out, "stacks", s->last_stacks, s->max_entries);
@@ -319,6 +414,8 @@ static void cpu__destroy(struct hp_collector *c)
 		pthread_join(s->notify_thread, NULL);
 	}
 	ring_buffer__free(s->rb);
+	for (int i = 0; i < 2; i++)
+		bpf_link__destroy(s->proc_links[i]);
 	for (size_t i = 0; s->links && i < s->nonline; i++)
 		bpf_link__destroy(s->links[i]);
 	for (size_t i = 0; s->perf_fds && i < s->nonline; i++)
@@ -332,6 +429,7 @@ static void cpu__destroy(struct hp_collector *c)
 	hp_symbolizer__free(s->sym);
 	hp_cgroup_names__free(&s->cgroups);
 	pthread_cond_destroy(&s->wake);
+	pthread_mutex_destroy(&s->exit_lock);
 	free(s->links);
 	free(s->perf_fds);
 	free(s->online);
@@ -345,7 +443,8 @@ const struct hp_collector_ops hp_collector_cpu = {
 	.name = "cpu",
 	.summary = "on-CPU stack sampling (cpu-clock perf events): flame graphs, pprof, speedscope",
 	.needs = HP_FEAT_PRIV | HP_FEAT_BTF | HP_FEAT_PERF_EVENT | HP_FEAT_RINGBUF,
-	.paths = 1u << HP_PATH_PERF_EVENT,
+	/* how the exec/exit hooks attach (perf_event: sampling only, without them) */
+	.paths = HP_PATHS_TRACEPOINT | 1u << HP_PATH_PERF_EVENT,
 	.open = cpu__open,
 	.load = cpu__load,
 	.attach = cpu__attach,

@@ -14,6 +14,16 @@
 #include "http.h"
 #include "symbolizer.h"
 
+/* Re-captures of a new process after its first sample, so mappings that ld.so makes after it
+ * (libraries) are seen even if the process is gone by the next drain; bounded queue. */
+#define HP_CPU_RECAPTURE_DELAYS_MS                                                                 \
+	{                                                                                          \
+		5, 25                                                                              \
+	}
+#define HP_CPU_RECAPTURE_SLOTS 512
+/* Exited processes whose symbolizer state is freed after the next drain. */
+#define HP_CPU_EXIT_SLOTS 4096
+
 /* Bounds of the symbolizer caches (LRU). */
 #define HP_CPU_SYM_ELF_FILES 256
 #define HP_CPU_SYM_PROCESSES 4096
@@ -40,6 +50,18 @@ struct cpu_state {
 	pthread_t notify_thread;
 	bool notify_running;
 	volatile bool notify_stop;
+	struct bpf_link *proc_links[2]; /* sched_process_exec/exit (tp_btf or raw_tp) */
+	/* recaptures due (notify thread only): pid and CLOCK_MONOTONIC ns, unordered */
+	struct {
+		pid_t pid;
+		__u64 due_ns;
+	} recapture[HP_CPU_RECAPTURE_SLOTS];
+	size_t nrecapture;
+	/* exits seen by the notify thread, forgotten by the drain that follows (exit_lock) */
+	pthread_mutex_t exit_lock;
+	pid_t exited[HP_CPU_EXIT_SLOTS];
+	size_t nexited;
+	__u64 exits_lost; /* backlog full: left to LRU eviction (exit_lock) */
 	/* requests blocked in "seconds=N" wait on this (with the collector lock) */
 	pthread_cond_t wake;
 	bool stopping;

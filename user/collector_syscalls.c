@@ -4,6 +4,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -69,31 +70,43 @@ static int sc__open(struct hp_collector *c, enum hp_attach_path path)
 		bpf_map__set_max_entries(s->skel->maps.comm_stats, cfg->comm_map_entries);
 	else
 		bpf_map__set_max_entries(s->skel->maps.comm_stats, 1); /* unused: keep it tiny */
-	/* mmapable so refresh() reads the errno table without a syscall */
+	/* mmapable so refresh() reads the errno table and compat histograms without a syscall */
 	bpf_map__set_map_flags(s->skel->maps.errors,
 			       bpf_map__map_flags(s->skel->maps.errors) | BPF_F_MMAPABLE);
+	bpf_map__set_map_flags(s->skel->maps.compat_hists,
+			       bpf_map__map_flags(s->skel->maps.compat_hists) | BPF_F_MMAPABLE);
 	return 0;
+}
+
+/* Maps an mmapable BPF array of size bytes read-only; NULL with errno set on failure. */
+static void *sc__map_ro(const struct bpf_map *map, size_t size, size_t *len)
+{
+	void *p;
+
+	*len = (size + (size_t)getpagesize() - 1) & ~((size_t)getpagesize() - 1);
+	p = mmap(NULL, *len, PROT_READ, MAP_SHARED, bpf_map__fd(map), 0);
+	return p == MAP_FAILED ? NULL : p;
 }
 
 static int sc__load(struct hp_collector *c)
 {
 	struct sc_state *s = state(c);
 	const struct hp_config *cfg = c->cfg;
-	size_t errsz;
 	int err;
 
 	err = syscalls_bpf__load(s->skel);
 	if (err)
 		return err;
 
-	errsz = (size_t)HP_SC_MAX_NR * HP_ERRNO_SLOTS * sizeof(__u64);
-	s->errors_len = (errsz + (size_t)getpagesize() - 1) & ~((size_t)getpagesize() - 1);
-	s->errors =
-	    mmap(NULL, s->errors_len, PROT_READ, MAP_SHARED, bpf_map__fd(s->skel->maps.errors), 0);
-	if (s->errors == MAP_FAILED) {
-		s->errors = NULL;
+	s->errors = sc__map_ro(s->skel->maps.errors,
+			       (size_t)HP_SC_KEYS * HP_ERRNO_SLOTS * sizeof(__u64), &s->errors_len);
+	if (!s->errors)
 		return -errno;
-	}
+	s->compat =
+	    sc__map_ro(s->skel->maps.compat_hists,
+		       (size_t)HP_SC_COMPAT_KEYS * sizeof(struct hp_sc_hist), &s->compat_len);
+	if (!s->compat)
+		return -errno;
 
 	if (cfg->cgroup_path) {
 		err = hp_collector__cgroup_filter("syscalls", cfg->cgroup_path,
@@ -103,7 +116,7 @@ static int sc__load(struct hp_collector *c)
 			return err;
 	}
 
-	s->hists = calloc(HP_SC_MAX_NR, sizeof(*s->hists));
+	s->hists = calloc(HP_SC_KEYS, sizeof(*s->hists));
 	s->percpu = calloc((size_t)LOOKUP_BATCH * (size_t)s->ncpus, sizeof(struct hp_sc_hist));
 	s->latest = sc_snapshot__empty(hp_now());
 	if (!s->hists || !s->percpu || !s->latest)
@@ -140,7 +153,8 @@ static int sc__attach(struct hp_collector *c)
 	return 0;
 }
 
-/* Sums the per-CPU histograms of every syscall number into s->hists. */
+/* Sums the per-CPU histograms of every native syscall number into s->hists[0, HP_SC_MAX_NR) (the
+ * batch lookup copies the kernel's values into s->percpu once; only that copy is read). */
 static int sc__read_hists(struct sc_state *s)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
@@ -158,11 +172,12 @@ static int sc__read_hists(struct sc_state *s)
 			return -errno;
 		done = err != 0;
 		first = false;
-		for (__u32 k = 0; k < count; k++) {
-			struct hp_sc_hist *dst = &s->hists[keys[k]];
+		for (__u32 k = 0; k < count && k < LOOKUP_BATCH; k++) {
+			struct hp_sc_hist *dst;
 
 			if (keys[k] >= HP_SC_MAX_NR)
 				continue;
+			dst = &s->hists[keys[k]];
 			memset(dst, 0, sizeof(*dst));
 			for (int cpu = 0; cpu < s->ncpus; cpu++) {
 				const struct hp_sc_hist *src =
@@ -175,6 +190,18 @@ static int sc__read_hists(struct sc_state *s)
 		}
 	}
 	return 0;
+}
+
+/* Copies the compat histograms (shared array, updated atomically by the kernel while we read) into
+ * s->hists[HP_SC_MAX_NR, HP_SC_KEYS): every u64 is loaded exactly once. */
+static void sc__read_compat(struct sc_state *s)
+{
+	const volatile __u64 *src = (const volatile __u64 *)s->compat;
+	__u64 *dst = (__u64 *)&s->hists[HP_SC_MAX_NR];
+	size_t n = (size_t)HP_SC_COMPAT_KEYS * sizeof(struct hp_sc_hist) / sizeof(__u64);
+
+	for (size_t i = 0; i < n; i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 }
 
 /*
@@ -220,12 +247,21 @@ static int sc__refresh(struct hp_collector *c, bool tick)
 	double now = hp_now();
 	int err;
 
-	err = sc__read_hists(s);
-	if (err)
-		return err;
-	snap = sc_snapshot__build(now, s->hists, s->errors);
+	/* errors first, calls second: a call's error is added after its histogram bucket, so every
+	 * error in the snapshot has its call in it too */
+	snap = sc_snapshot__begin(now, s->errors);
 	if (!snap)
 		return -ENOMEM;
+	err = sc__read_hists(s);
+	if (err) {
+		sc_snapshot__release(snap);
+		return err;
+	}
+	sc__read_compat(s);
+	if (sc_snapshot__finish(snap, s->hists)) {
+		sc_snapshot__release(snap);
+		return -ENOMEM;
+	}
 	sc_snapshot__release(s->latest);
 	s->latest = snap;
 	if (tick) {
@@ -260,14 +296,17 @@ static void sc__metrics_comm(struct sc_state *s, unsigned int top, struct hp_buf
 	for (int f = 0; f < 3; f++) {
 		hp_prom__family(out, families[f].name, HP_PROM_COUNTER, families[f].help);
 		for (size_t i = 0; i < n; i++) {
-			struct hp_label l[2] = { { "comm", series[i].comm },
-						 { "syscall", hp_syscall__name(series[i].nr, name,
-									       sizeof(name)) } };
+			struct hp_label l[3] = {
+				{ "comm", series[i].comm },
+				{ "syscall",
+				  hp_syscall__key_name(series[i].nr, name, sizeof(name)) },
+				{ "abi", hp_syscall__abi_name(hp_sc_key__abi(series[i].nr)) },
+			};
 			double v = f == 0   ? (double)series[i].v.calls
 				   : f == 1 ? (double)series[i].v.errors
 					    : (double)series[i].v.sum_ns / 1e9;
 
-			hp_prom__sample(out, families[f].name, l, 2, v);
+			hp_prom__sample(out, families[f].name, l, 3, v);
 		}
 	}
 	free(series);
@@ -278,33 +317,62 @@ static void sc__metrics_comm(struct sc_state *s, unsigned int top, struct hp_buf
 			(double)s->comms.folded);
 }
 
+/* hostprof_syscall_errors_total (errnos the program saw) or, with internal, the kernel-internal
+ * codes (ERESTARTSYS...) that signal handling resolves after sys_exit. */
+static void sc__metrics_errors(const struct sc_snapshot *snap, bool internal, struct hp_buf *out)
+{
+	const char *family =
+	    internal ? "hostprof_syscall_restarts_total" : "hostprof_syscall_errors_total";
+	char name[32], err_name[32];
+
+	if (internal)
+		hp_prom__family(
+		    out, family, HP_PROM_COUNTER,
+		    "Syscalls that ended with a kernel-internal code (ERESTARTSYS, "
+		    "ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK, ...): signal "
+		    "handling restarts the call or turns the code into EINTR after "
+		    "sys_exit, so these are not in hostprof_syscall_errors_total.");
+	else
+		hp_prom__family(
+		    out, family, HP_PROM_COUNTER,
+		    "Syscalls that returned an error to the program, per syscall, ABI and "
+		    "errno (rt_sigreturn's restored register is never one).");
+	for (size_t i = 0; i < snap->nerr; i++) {
+		const struct sc_err *e = &snap->err[i];
+		struct hp_label l[3] = {
+			{ "syscall", hp_syscall__key_name(e->nr, name, sizeof(name)) },
+			{ "abi", hp_syscall__abi_name(hp_sc_key__abi(e->nr)) },
+			{ internal ? "code" : "errno",
+			  hp_errno__slot_name(e->slot, err_name, sizeof(err_name)) },
+		};
+
+		if ((bool)hp_errno__slot_is_internal(e->slot) != internal)
+			continue;
+		hp_prom__sample(out, family, l, 3, (double)e->count);
+	}
+}
+
 static void sc__metrics(struct hp_collector *c, struct hp_buf *out)
 {
 	struct sc_state *s = state(c);
 	const struct sc_snapshot *snap = s->latest;
-	char name[32], err_name[32];
+	char name[32];
 
-	hp_prom__family(
-	    out, "hostprof_syscall_latency_seconds", HP_PROM_HISTOGRAM,
-	    "Time from sys_enter to sys_exit, per syscall; _count is the number of calls.");
+	hp_prom__family(out, "hostprof_syscall_latency_seconds", HP_PROM_HISTOGRAM,
+			"Time from sys_enter to sys_exit, per syscall and ABI (x86_64, i386, x32); "
+			"_count is the number of calls.");
 	for (size_t i = 0; i < snap->n; i++) {
 		const struct sc_entry *e = &snap->e[i];
-		struct hp_label l = { "syscall", hp_syscall__name(e->nr, name, sizeof(name)) };
-
-		hp_prom__histogram(out, "hostprof_syscall_latency_seconds", &l, 1, e->buckets,
-				   (double)e->sum_ns / 1e9);
-	}
-	hp_prom__family(out, "hostprof_syscall_errors_total", HP_PROM_COUNTER,
-			"Syscalls that returned an error, per syscall and errno.");
-	for (size_t i = 0; i < snap->nerr; i++) {
-		const struct sc_err *e = &snap->err[i];
 		struct hp_label l[2] = {
-			{ "syscall", hp_syscall__name(e->nr, name, sizeof(name)) },
-			{ "errno", hp_errno__slot_name(e->slot, err_name, sizeof(err_name)) },
+			{ "syscall", hp_syscall__key_name(e->nr, name, sizeof(name)) },
+			{ "abi", hp_syscall__abi_name(hp_sc_key__abi(e->nr)) },
 		};
 
-		hp_prom__sample(out, "hostprof_syscall_errors_total", l, 2, (double)e->count);
+		hp_prom__histogram(out, "hostprof_syscall_latency_seconds", l, 2, e->buckets,
+				   (double)e->sum_ns / 1e9);
 	}
+	sc__metrics_errors(snap, false, out);
+	sc__metrics_errors(snap, true, out);
 	if (c->cfg->comm_top > 0)
 		sc__metrics_comm(s, c->cfg->comm_top, out);
 }
@@ -315,7 +383,7 @@ static void sc__self_stats(struct hp_collector *c, struct hp_self_stats *out)
 
 	hp_self_stats__add_drops(out, bpf_map__fd(s->skel->maps.drops), s->ncpus, drop_reasons,
 				 HP_SC_DROP__COUNT);
-	hp_self_stats__add_map(out, "hists", s->latest->n /* syscall numbers seen */, HP_SC_MAX_NR);
+	hp_self_stats__add_map(out, "hists", s->latest->n /* syscall keys seen */, HP_SC_KEYS);
 	if (c->cfg->comm_top > 0) {
 		__u32 max = bpf_map__max_entries(s->skel->maps.comm_stats);
 		int cfd = bpf_map__fd(s->skel->maps.comm_stats);
@@ -342,7 +410,9 @@ static void sc__destroy(struct hp_collector *c)
 		hp_window__free(&s->window);
 	sc_snapshot__release(s->latest);
 	if (s->errors)
-		munmap(s->errors, s->errors_len);
+		munmap((void *)(uintptr_t)s->errors, s->errors_len);
+	if (s->compat)
+		munmap((void *)(uintptr_t)s->compat, s->compat_len);
 	syscalls_bpf__destroy(s->skel);
 	if (s->cgroup_fd >= 0)
 		close(s->cgroup_fd);

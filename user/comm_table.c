@@ -45,7 +45,7 @@ void hp_comm_table__add(struct hp_comm_table *t, const char *comm, __u32 nr,
 {
 	size_t i = comm__hash(comm, nr) & (t->cap - 1);
 
-	if (nr >= HP_SC_MAX_NR)
+	if (nr >= HP_SC_KEYS)
 		return;
 	for (;; i = (i + 1) & (t->cap - 1)) {
 		struct hp_comm_slot *s = &t->slots[i];
@@ -112,8 +112,8 @@ static bool comm__in(const struct comm_total *top, size_t ntop, const char *comm
 struct hp_comm_series *hp_comm_table__top(const struct hp_comm_table *t, unsigned int k, size_t *n)
 {
 	struct comm_total *tot = calloc(t->n ? t->n : 1, sizeof(*tot));
-	struct hp_sc_comm_val *other = calloc(HP_SC_MAX_NR, sizeof(*other));
-	struct hp_comm_series *out = calloc(t->n + HP_SC_MAX_NR + 1, sizeof(*out));
+	struct hp_sc_comm_val *other = calloc(HP_SC_KEYS, sizeof(*other));
+	struct hp_comm_series *out = calloc(t->n + HP_SC_KEYS + 1, sizeof(*out));
 	size_t ntot = 0, ndistinct = 0, nout = 0;
 
 	if (!tot || !other || !out) {
@@ -153,7 +153,7 @@ struct hp_comm_series *hp_comm_table__top(const struct hp_comm_table *t, unsigne
 		out[nout].nr = s->nr;
 		out[nout++].v = s->v;
 	}
-	for (__u32 nr = 0; nr < HP_SC_MAX_NR; nr++) {
+	for (__u32 nr = 0; nr < HP_SC_KEYS; nr++) {
 		if (!other[nr].calls)
 			continue;
 		strcpy(out[nout].comm, HP_COMM_OTHER);

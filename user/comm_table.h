@@ -22,8 +22,8 @@ struct hp_comm_table {
 	size_t max_entries; /* distinct (comm, nr) kept before folding into other */
 	size_t n, cap;	    /* cap: power of two >= 2 * max_entries */
 	struct hp_comm_slot *slots;
-	struct hp_sc_comm_val other[HP_SC_MAX_NR]; /* folded keys, per syscall */
-	__u64 folded;				   /* events folded because the table was full */
+	struct hp_sc_comm_val other[HP_SC_KEYS]; /* folded keys, per syscall key */
+	__u64 folded;				 /* events folded because the table was full */
 };
 
 /* One exported series: comm (or "other") and syscall with its totals. */

@@ -13,6 +13,8 @@
 #include "params.h"
 
 #define API_MAX_SECONDS 3600.0
+/* A request recording a profile looks this often whether its client is still there. */
+#define API_GONE_POLL_S 0.2
 
 struct cpu_query {
 	double seconds; /* > 0: record from now on */
@@ -83,8 +85,9 @@ static int api__parse(const struct hp_request *req, struct hp_response *resp, do
 }
 
 /* Fills p with the samples of the query's window. Returns an HTTP status (200 on success). */
-static unsigned int api__collect(struct hp_collector *c, const struct cpu_query *q,
-				 struct hp_profile *p, struct hp_response *resp)
+static unsigned int api__collect(struct hp_collector *c, const struct hp_request *req,
+				 const struct cpu_query *q, struct hp_profile *p,
+				 struct hp_response *resp)
 {
 	struct cpu_state *s = c->priv;
 	unsigned int status = 200;
@@ -107,7 +110,8 @@ static unsigned int api__collect(struct hp_collector *c, const struct cpu_query 
 	if (q->since > 0) {
 		err = hp_cpu_store__since(&s->store, q->since, t0, p, &covered);
 	} else {
-		struct timespec deadline;
+		double end = t0 + q->seconds;
+		bool gone = false;
 
 		hp_profile__init(p, c->cfg->frequency);
 		err = hp_cpu_store__subscribe(&s->store, p);
@@ -117,10 +121,25 @@ static unsigned int api__collect(struct hp_collector *c, const struct cpu_query 
 					   "too many profiles being recorded at once");
 			goto out;
 		}
-		hp_timespec__in(&deadline, q->seconds);
-		while (!s->stopping &&
-		       pthread_cond_timedwait(&s->wake, &c->lock, &deadline) != ETIMEDOUT)
-			;
+		/* wait in short slices: a client that went away stops the recording (its
+		 * subscription and HTTP thread are freed within API_GONE_POLL_S) */
+		while (!s->stopping && !gone) {
+			double now = hp_now();
+			struct timespec deadline;
+
+			if (now >= end)
+				break;
+			hp_timespec__in(&deadline,
+					end - now < API_GONE_POLL_S ? end - now : API_GONE_POLL_S);
+			pthread_cond_timedwait(&s->wake, &c->lock, &deadline);
+			gone = hp_request__gone(req);
+		}
+		if (gone) {
+			hp_cpu_store__unsubscribe(&s->store, p);
+			status = 499; /* never sent: the HTTP layer closes the connection */
+			hp_response__error(resp, status, "client closed the connection");
+			goto out;
+		}
 		err = hp_cpu__drain(s, hp_now());
 		hp_cpu_store__unsubscribe(&s->store, p);
 		covered = hp_now() - t0;
@@ -158,7 +177,7 @@ static void api__serve(const struct hp_route *route, const struct hp_request *re
 	if (api__parse(req, resp, retention, default_format, default_since, &q))
 		return;
 	memset(&p, 0, sizeof(p));
-	status = api__collect(c, &q, &p, resp);
+	status = api__collect(c, req, &q, &p, resp);
 	if (status != 200) {
 		hp_profile__free(&p);
 		return;
@@ -200,11 +219,12 @@ static const char *const profile_params[] = { "seconds", "since", "format", "pid
 
 const struct hp_route hp_cpu_routes[] = {
 	{ "/debug/pprof/profile", pprof_params, api__pprof, NULL,
-	  "CPU profile in pprof format, like Go's net/http/pprof (?seconds=30)" },
+	  "CPU profile in pprof format, like Go's net/http/pprof (?seconds=30)", true },
 	{ "/api/v1/profile/cpu", profile_params, api__profile, NULL,
 	  "CPU profile: ?seconds=N (from now) or ?since=5m (past), "
-	  "&format=folded|pprof|speedscope|json|html, &pid=, &comm=" },
+	  "&format=folded|pprof|speedscope|json|html, &pid=, &comm=",
+	  true },
 	{ "/flamegraph", profile_params, api__flamegraph, NULL,
-	  "interactive flame graph of the last minute (same parameters)" },
-	{ NULL, NULL, NULL, NULL, NULL },
+	  "interactive flame graph of the last minute (same parameters)", true },
+	{ NULL, NULL, NULL, NULL, NULL, false },
 };

@@ -84,29 +84,50 @@ static int drain__sample(struct cpu_state *s, struct hp_profile *window, int sta
 {
 	uint32_t frames[DRAIN_MAX_FRAMES], n = 0;
 	char comm[HP_CPU_COMM_LEN + 1];
+	bool truncated = false;
 	int err = 0;
 
-	if (k->kstack && drain__stack(stacks_fd, k->kstack, st) == 0)
+	if (k->kstack && drain__stack(stacks_fd, k->kstack, st) == 0) {
+		truncated = st->len >= HP_CPU_MAX_DEPTH;
 		err = hp_stack__resolve_kernel(window, s->sym, st->ips, st->len, frames, &n,
 					       DRAIN_MAX_FRAMES);
+	}
 	if (!err && k->flags & HP_CPU_KEY_KSTACK_LOST)
 		err = hp_stack__marker(window, "[kernel stack lost]", frames, &n, DRAIN_MAX_FRAMES);
 	if (!err && k->ustack && drain__stack(stacks_fd, k->ustack, st) == 0) {
 		err = hp_stack__resolve_user(window, s->sym, (pid_t)k->tgid, st->ips, st->len,
 					     frames, &n, DRAIN_MAX_FRAMES);
-		if (!err && st->len >= HP_CPU_MAX_DEPTH)
+		if (!err && st->len >= HP_CPU_MAX_DEPTH) {
+			truncated = true;
 			err = hp_stack__marker(window, "[truncated]", frames, &n, DRAIN_MAX_FRAMES);
+		}
 	}
 	if (!err && k->flags & HP_CPU_KEY_USTACK_LOST)
 		err = hp_stack__marker(window, "[user stack lost]", frames, &n, DRAIN_MAX_FRAMES);
 	if (err)
 		return err;
+	if (truncated) /* kept with its cut stack: counted, but not as a drop */
+		s->truncated_total += count;
 	memcpy(comm, k->comm, HP_CPU_COMM_LEN);
 	comm[HP_CPU_COMM_LEN] = '\0';
 	return hp_profile__add_in_cgroup(
 	    window, k->tgid, comm,
 	    hp_cgroup_names__path(&s->cgroups, NULL, k->cgroup_id, (pid_t)k->tgid), frames, n,
 	    count);
+}
+
+/* Frees the symbolizer state of the first n exited processes (their samples are resolved). */
+static void drain__forget_exited(struct cpu_state *s, size_t n)
+{
+	pid_t pids[HP_CPU_EXIT_SLOTS];
+
+	pthread_mutex_lock(&s->exit_lock);
+	memcpy(pids, s->exited, n * sizeof(*pids));
+	memmove(s->exited, s->exited + n, (s->nexited - n) * sizeof(*pids));
+	s->nexited -= n;
+	pthread_mutex_unlock(&s->exit_lock);
+	for (size_t i = 0; i < n; i++)
+		hp_symbolizer__forget(s->sym, pids[i]);
 }
 
 int hp_cpu__drain(struct cpu_state *s, double now)
@@ -119,11 +140,15 @@ int hp_cpu__drain(struct cpu_state *s, double now)
 	struct hp_profile window;
 	double t0 = hp_now();
 	__u64 samples = 0;
-	size_t nkeys = 0;
+	size_t nkeys = 0, nexited;
 	int err = 0;
 
 	if (!st)
 		return -ENOMEM;
+	/* processes that exited before the flip have all their samples in the old generation */
+	pthread_mutex_lock(&s->exit_lock);
+	nexited = s->nexited;
+	pthread_mutex_unlock(&s->exit_lock);
 	skel->bss->gen = old ^ 1;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	usleep(DRAIN_QUIESCE_US);
@@ -141,6 +166,7 @@ int hp_cpu__drain(struct cpu_state *s, double now)
 		err = hp_cpu_store__add(&s->store, &window, now);
 	hp_profile__free(&window);
 	free(st);
+	drain__forget_exited(s, nexited);
 
 	s->samples_total += samples;
 	s->last_keys = nkeys;

@@ -41,7 +41,8 @@ struct elf_cand {
 };
 
 struct elf_seg {
-	uint64_t offset, vaddr, filesz;
+	uint64_t offset, vaddr, filesz, memsz;
+	bool exec;
 };
 
 struct hp_elf_syms {
@@ -261,11 +262,14 @@ static int elf__collect(struct elf_builder *b, Elf *elf, Elf_Scn *scn, const GEl
 		if (sym.st_shndx == SHN_UNDEF || sym.st_value == 0)
 			continue;
 		if (type == STT_NOTYPE) {
-			/* assembly entry points without .type: global labels in code sections */
+			/* assembly entry points without .type: labels in code sections; local ones
+			 * only from a full table (ld.so's _start and _dl_start_user are such), and
+			 * elf__finish() drops a label that falls inside a sized function */
 			GElf_Shdr ts;
 			Elf_Scn *target;
 
-			if (GELF_ST_BIND(sym.st_info) == STB_LOCAL || sym.st_shndx >= SHN_LORESERVE)
+			if ((GELF_ST_BIND(sym.st_info) == STB_LOCAL && sh->sh_type != SHT_SYMTAB) ||
+			    sym.st_shndx >= SHN_LORESERVE)
 				continue;
 			target = elf_getscn(elf, sym.st_shndx);
 			if (!target || !gelf_getshdr(target, &ts) || !(ts.sh_flags & SHF_EXECINSTR))
@@ -566,6 +570,8 @@ static int elf__load_segments(struct hp_elf_syms *e, Elf *elf)
 			.offset = ph.p_offset,
 			.vaddr = ph.p_vaddr,
 			.filesz = ph.p_filesz,
+			.memsz = ph.p_memsz,
+			.exec = ph.p_flags & PF_X,
 		};
 	}
 	return 0;
@@ -594,11 +600,20 @@ static uint64_t elf__segment_end(const struct hp_elf_syms *e, uint64_t vaddr)
 	return vaddr + 1;
 }
 
-/* Sorts, keeps the best-ranked symbol per address, gives sizeless symbols an extent up to the
- * next symbol and copies the surviving names into a compact pool. */
+/*
+ * Sorts, keeps the best-ranked symbol per address, gives sizeless symbols their extent and copies
+ * the surviving names into a compact pool. A sizeless symbol (st_size 0: assembly without .size)
+ * extends up to the next symbol only when a full table (.symtab, from the file, a debug file or
+ * MiniDebugInfo) lists every function, static ones included, so the gap is the label's own code.
+ * When .dynsym is all there is, the functions between two exported symbols are unknown: the
+ * symbol then covers its exact address only, and the code after it stays module+offset (a stub
+ * must not name every address of a stripped binary after it).
+ */
 static int elf__finish(struct hp_elf_syms *e, struct elf_builder *b)
 {
+	bool dynsym_only = !(e->sources & ~(unsigned int)HP_ELF_SRC_DYNSYM);
 	size_t n = 0, names_len = 0;
+	uint64_t sized_end = 0; /* end of the sized symbols kept so far */
 
 	if (b->n)
 		qsort(b->c, b->n, sizeof(*b->c), elf__cand_cmp);
@@ -615,6 +630,11 @@ static int elf__finish(struct hp_elf_syms *e, struct elf_builder *b)
 				*kept = *c;
 			continue;
 		}
+		/* a sizeless label inside a sized function would take over the function's tail */
+		if (!c->size && c->start < sized_end)
+			continue;
+		if (c->size && c->start + c->size > sized_end)
+			sized_end = c->start + c->size;
 		b->c[n++] = *c;
 	}
 	e->syms = calloc(n ? n : 1, sizeof(*e->syms));
@@ -631,7 +651,9 @@ static int elf__finish(struct hp_elf_syms *e, struct elf_builder *b)
 		size_t len = strlen(name) + 1;
 		uint64_t size = c->size;
 
-		if (size == 0) {
+		if (size == 0 && dynsym_only) {
+			size = 1;
+		} else if (size == 0) {
 			uint64_t end =
 			    i + 1 < n ? b->c[i + 1].start : elf__segment_end(e, c->start);
 
@@ -893,4 +915,33 @@ size_t hp_elf_syms__mem_size(const struct hp_elf_syms *e)
 {
 	return sizeof(*e) + e->n * sizeof(*e->syms) + e->names_len + e->nsegs * sizeof(*e->segs) +
 	       (e->demangled ? e->n * sizeof(char *) : 0);
+}
+
+size_t hp_elf_syms__map_biases(const struct hp_elf_syms *e, uint64_t map_start, uint64_t map_offset,
+			       uint64_t *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < e->nsegs && n < max; i++) {
+		const struct elf_seg *s = &e->segs[i];
+
+		if ((s->offset & ~(uint64_t)4095) == map_offset)
+			out[n++] = map_start - (s->vaddr & ~(uint64_t)4095);
+	}
+	return n;
+}
+
+int hp_elf_syms__exec_offset(const struct hp_elf_syms *e, uint64_t vaddr, uint64_t *offset)
+{
+	for (size_t i = 0; i < e->nsegs; i++) {
+		const struct elf_seg *s = &e->segs[i];
+		uint64_t lo = s->vaddr & ~(uint64_t)4095;
+		uint64_t hi = (s->vaddr + s->memsz + 4095) & ~(uint64_t)4095;
+
+		if (s->exec && vaddr >= lo && vaddr < hi) {
+			*offset = vaddr - (s->vaddr - s->offset); /* congruent modulo the page */
+			return 0;
+		}
+	}
+	return -1;
 }

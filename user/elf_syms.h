@@ -56,6 +56,15 @@ uint64_t hp_elf_syms__start(const struct hp_elf_syms *e, size_t idx);
 const char *hp_elf_syms__demangled(struct hp_elf_syms *e, size_t idx);
 size_t hp_elf_syms__count(const struct hp_elf_syms *e);
 unsigned int hp_elf_syms__sources(const struct hp_elf_syms *e); /* enum hp_elf_src bits */
+/*
+ * Load biases (runtime address - ELF virtual address) under which a mapping of the file at
+ * map_start with file offset map_offset is one of its PT_LOAD segments, mapped page-aligned as
+ * the loader does. Up to max into out; returns how many (segments sharing a page give several).
+ */
+size_t hp_elf_syms__map_biases(const struct hp_elf_syms *e, uint64_t map_start, uint64_t map_offset,
+			       uint64_t *out, size_t max);
+/* The file offset of vaddr if an executable PT_LOAD (page-rounded, memsz) covers it: 0, or -1. */
+int hp_elf_syms__exec_offset(const struct hp_elf_syms *e, uint64_t vaddr, uint64_t *offset);
 /* Approximate heap footprint in bytes (symbol array, names, caches). */
 size_t hp_elf_syms__mem_size(const struct hp_elf_syms *e);
 

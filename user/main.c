@@ -1,11 +1,13 @@
 /* Entry point of the hostprof binary: parse the command line, then hand over to the subcommand.
  * Exit codes: 0 success, 1 runtime failure (privileges, BTF, attach), 2 bad usage. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "agent.h"
 #include "cli.h"
 #include "log.h"
 #include "record.h"
+#include "target_pid.h"
 
 int main(int argc, char **argv)
 {
@@ -21,6 +23,14 @@ int main(int argc, char **argv)
 	case HP_CLI_SERVE:
 	case HP_CLI_RECORD:
 		break;
+	}
+	if (cfg.pid) {
+		char msg[256];
+
+		if (hp_target_pid__check(NULL, cfg.pid, msg, sizeof(msg))) {
+			fprintf(stderr, "hostprof: %s\n", msg);
+			return 1;
+		}
 	}
 	if (cfg.verbose)
 		hp_log__set_level(HP_LOG_DEBUG);

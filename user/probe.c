@@ -182,8 +182,7 @@ static const struct {
 	const char *name;
 	const char *fix; /* what to do when a collector needs it and it is missing */
 } features[] = {
-	{ HP_FEAT_PRIV, "privileges",
-	  "run as root (or grant CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE)" },
+	{ HP_FEAT_PRIV, "privileges", NULL /* depends on the kernel: hp_probe__caps_needed */ },
 	{ HP_FEAT_BTF, "btf",
 	  "use a kernel built with CONFIG_DEBUG_INFO_BTF=y, or pass --btf FILE" },
 	{ HP_FEAT_TP_BTF, "tp_btf", "needs kernel >= 5.5 with BTF" },
@@ -195,6 +194,19 @@ static const struct {
 	{ HP_FEAT_FENTRY, "fentry", "optional" },
 	{ HP_FEAT_KPROBE, "kprobe", "optional" },
 };
+
+const char *hp_probe__caps_needed(const char *release)
+{
+	unsigned int major = 0, minor = 0;
+
+	if (!release || sscanf(release, "%u.%u", &major, &minor) != 2)
+		return "CAP_BPF and CAP_PERFMON, plus CAP_SYS_RESOURCE on kernels before 5.11";
+	if (major < 5 || (major == 5 && minor < 8))
+		return "CAP_SYS_ADMIN and CAP_SYS_RESOURCE";
+	if (major == 5 && minor < 11)
+		return "CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE";
+	return "CAP_BPF and CAP_PERFMON";
+}
 
 const char *hp_feature__name(enum hp_feature feat)
 {
@@ -222,8 +234,9 @@ int hp_probe__require(const struct hp_features *f, unsigned int needs, const cha
 			continue;
 		if (features[i].feat == HP_FEAT_PRIV)
 			fprintf(stderr,
-				"hostprof: not allowed to load BPF programs (euid %u): %s\n",
-				(unsigned int)geteuid(), features[i].fix);
+				"hostprof: not allowed to load BPF programs (euid %u): run as root "
+				"(or grant %s)\n",
+				(unsigned int)geteuid(), hp_probe__caps_needed(f->kernel_release));
 		else if (features[i].feat == HP_FEAT_BTF)
 			fprintf(
 			    stderr,

@@ -33,5 +33,11 @@ void hp_probe__log(const struct hp_features *f);
  */
 int hp_probe__require(const struct hp_features *f, unsigned int needs, const char *who);
 const char *hp_feature__name(enum hp_feature feat);
+/* The capabilities that load and attach hostprof's programs on kernel release (uname -r), as
+ * text for the user: CAP_BPF and CAP_PERFMON since 5.8 (commit a17b53c4a4b5, "bpf, capability:
+ * Introduce CAP_BPF"), CAP_SYS_ADMIN before; CAP_SYS_RESOURCE only before 5.11, which charges
+ * BPF memory to the memory cgroup instead of RLIMIT_MEMLOCK (series "bpf: switch to memcg-based
+ * memory accounting", merged for 5.11). */
+const char *hp_probe__caps_needed(const char *release);
 
 #endif

@@ -17,11 +17,25 @@
 #include "log.h"
 #include "probe.h"
 #include "profile_summary.h"
+#include "target_pid.h"
+
+/* "-o -" writes to standard output, folded unless --format says otherwise (the form that
+ * flamegraph.pl and most pipes want). */
+static bool record__to_stdout(const struct hp_config *cfg)
+{
+	return strcmp(cfg->output, "-") == 0;
+}
+
+static const char *record__where(const struct hp_config *cfg)
+{
+	return record__to_stdout(cfg) ? "standard output" : cfg->output;
+}
 
 static int record__format(const struct hp_config *cfg)
 {
-	int f = cfg->format_name ? hp_export__parse_format(cfg->format_name)
-				 : hp_export__format_from_path(cfg->output);
+	int f = cfg->format_name	 ? hp_export__parse_format(cfg->format_name)
+		: record__to_stdout(cfg) ? HP_EXPORT_FOLDED
+					 : hp_export__format_from_path(cfg->output);
 
 	if (f < 0 && cfg->format_name)
 		fprintf(stderr,
@@ -36,10 +50,31 @@ static int record__format(const struct hp_config *cfg)
 	return f;
 }
 
+static int record__write_stdout(const struct hp_buf *body)
+{
+	const char *p = body->data ? body->data : "";
+	size_t left = body->len;
+
+	while (left) {
+		ssize_t w = write(STDOUT_FILENO, p, left);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		p += w;
+		left -= (size_t)w;
+	}
+	return 0;
+}
+
 static int record__write(const char *path, const struct hp_buf *body)
 {
 	char tmp[4096];
 	FILE *f;
+
+	if (strcmp(path, "-") == 0)
+		return record__write_stdout(body);
 
 	/* write next to the target and rename, so a failed write never leaves half a file */
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
@@ -83,7 +118,7 @@ int hp_record__run(const struct hp_config *cfg)
 	struct hp_buf out;
 	sigset_t stop;
 	double t0, next;
-	bool interrupted = false, tty = isatty(STDERR_FILENO);
+	bool interrupted = false, target_gone = false, tty = isatty(STDERR_FILENO);
 	int format, err, rc = 1;
 
 	format = record__format(cfg);
@@ -114,11 +149,13 @@ int hp_record__run(const struct hp_config *cfg)
 
 	t0 = hp_now();
 	fprintf(stderr, "recording CPU samples at %u Hz for %.0f s into %s (Ctrl-C stops early)\n",
-		cfg->frequency, cfg->duration_seconds, cfg->output);
+		cfg->frequency, cfg->duration_seconds, record__where(cfg));
 	for (next = t0 + 1;; next += 1) {
 		double end = t0 + cfg->duration_seconds;
 
 		interrupted = record__wait(&stop, next < end ? next : end);
+		/* looked at before the drain, so the drain holds all the target's last samples */
+		target_gone = cfg->pid && !hp_target_pid__running(NULL, cfg->pid);
 		pthread_mutex_lock(&c.lock);
 		err = hp_cpu__drain(s, hp_now());
 		pthread_mutex_unlock(&c.lock);
@@ -127,13 +164,15 @@ int hp_record__run(const struct hp_config *cfg)
 		fprintf(stderr, "%s%5.1f s / %.0f s  %llu samples%s", tty ? "\r" : "",
 			hp_now() - t0, cfg->duration_seconds, (unsigned long long)p.total,
 			tty ? "" : "\n");
-		if (interrupted || hp_now() >= end)
+		if (interrupted || target_gone || hp_now() >= end)
 			break;
 	}
 	if (tty)
 		fputc('\n', stderr);
 	if (interrupted)
 		fprintf(stderr, "interrupted: writing what was recorded\n");
+	if (target_gone)
+		fprintf(stderr, "process %d exited: writing what was recorded\n", (int)cfg->pid);
 
 	pthread_mutex_lock(&c.lock);
 	hp_cpu_store__unsubscribe(&s->store, &p);
@@ -147,14 +186,15 @@ int hp_record__run(const struct hp_config *cfg)
 		err = record__write(cfg->output, &out);
 	hp_buf__free(&out);
 	if (err) {
-		fprintf(stderr, "hostprof: writing %s failed: %s\n", cfg->output, strerror(-err));
+		fprintf(stderr, "hostprof: writing %s failed: %s\n", record__where(cfg),
+			strerror(-err));
 	} else {
 		struct hp_self_stats st = { 0 };
 
 		pthread_mutex_lock(&c.lock);
 		c.ops->self_stats(&c, &st);
 		pthread_mutex_unlock(&c.lock);
-		hp_profile_summary__print(stderr, &p, &st, cfg->output);
+		hp_profile_summary__print(stderr, &p, &st, record__where(cfg));
 		rc = 0;
 	}
 stop:

@@ -912,6 +912,78 @@ static const struct umap *sym__old_map(const struct proc *p, const struct umap *
 	return NULL;
 }
 
+#define SYM_MAX_BIASES 8
+
+/* Is this the file path (in the process's view) of a file-backed mapping? */
+static const char *sym__file_path(const struct hp_proc_map *pm, const char *prefix)
+{
+	const char *path = sym__strip_root(pm->path, prefix);
+
+	return path[0] == '/' && pm->ino ? path : NULL;
+}
+
+/*
+ * Code on anonymous memory that came from a file: programs that copy their text onto anonymous
+ * (huge) pages and mremap it over the original range (HHVM, BOLT) leave an anonymous executable
+ * mapping between the file's other mappings. When pm->maps[i] lies between two mappings of the
+ * same file and both agree on one load bias that puts it inside an executable PT_LOAD of that
+ * file, m becomes a mapping of the file at the matching offset. false (m untouched) otherwise.
+ */
+static bool sym__anon_from_file(struct hp_symbolizer *s, pid_t pid, const struct hp_proc_maps *pm,
+				size_t i, const char *prefix, bool foreign, struct umap *m)
+{
+	const struct hp_proc_map *a = &pm->maps[i], *before = NULL, *after = NULL;
+	uint64_t bp[SYM_MAX_BIASES], bn[SYM_MAX_BIASES], off_lo, off_hi;
+	const char *path = NULL;
+	struct elf_file *f;
+	size_t nbp, nbn;
+	bool ok = false;
+	struct umap probe;
+	char *name;
+
+	for (size_t j = i; j-- > 0 && !before;)
+		if (sym__file_path(&pm->maps[j], prefix))
+			before = &pm->maps[j];
+	for (size_t j = i + 1; j < pm->n && !after; j++)
+		if (sym__file_path(&pm->maps[j], prefix))
+			after = &pm->maps[j];
+	if (!before || !after || before->dev != after->dev || before->ino != after->ino ||
+	    strcmp(before->path, after->path) != 0)
+		return false;
+	path = sym__file_path(before, prefix);
+	probe = (struct umap){ .start = before->start, .end = before->end, .name = (char *)path };
+	f = sym__map_file(s, pid, &probe, before->deleted, foreign);
+	if (!f)
+		return false;
+	if (f->syms) {
+		nbp = hp_elf_syms__map_biases(f->syms, before->start, before->offset, bp,
+					      SYM_MAX_BIASES);
+		nbn = hp_elf_syms__map_biases(f->syms, after->start, after->offset, bn,
+					      SYM_MAX_BIASES);
+		for (size_t x = 0; x < nbp && !ok; x++)
+			for (size_t y = 0; y < nbn && !ok; y++)
+				ok = bp[x] == bn[y] &&
+				     hp_elf_syms__exec_offset(f->syms, a->start - bp[x], &off_lo) ==
+					 0 &&
+				     hp_elf_syms__exec_offset(f->syms, a->end - 1 - bp[x],
+							      &off_hi) == 0 &&
+				     off_hi - off_lo == a->end - 1 - a->start;
+	}
+	name = ok ? strdup(path) : NULL;
+	if (!name) {
+		file__unref(s, f);
+		return false;
+	}
+	free(m->name);
+	m->name = name;
+	m->kind = UMAP_FILE;
+	m->file = f;
+	m->offset = off_lo;
+	m->dev = before->dev;
+	m->ino = before->ino;
+	return true;
+}
+
 /* Turns the executable mappings of a maps file into umaps; files already known from old (the
  * previous capture of the same process) are reused without touching the file system. */
 static int sym__parse_maps(struct hp_symbolizer *s, pid_t pid, const char *buf, size_t len,
@@ -963,6 +1035,11 @@ static int sym__parse_maps(struct hp_symbolizer *s, pid_t pid, const char *buf, 
 		m.name = strdup(path[0] ? path : "[anon]");
 		if (!m.name)
 			goto oom;
+		if (m.kind == UMAP_ANON && (!path[0] || strncmp(path, "[anon:", 6) == 0) &&
+		    sym__anon_from_file(s, pid, &pm, i, prefix, foreign, &m)) {
+			maps[n++] = m;
+			continue;
+		}
 		prev = sym__old_map(old, &m);
 		if (prev && prev->file) {
 			m.file = prev->file;
@@ -1004,8 +1081,15 @@ static int sym__capture(struct hp_symbolizer *s, pid_t pid, bool replace, struct
 	if (!err) {
 		snprintf(path, sizeof(path), "%s/%d/maps", s->proc_root, pid);
 		buf = hp_readfile__path(path, SYM_MAX_MAPS_FILE, &len);
-		if (!buf)
+		if (!buf) {
 			err = errno == ENOENT ? -ESRCH : -errno;
+		} else if (len == 0) {
+			/* an exiting process (zombie) whose memory is gone: keep what was captured
+			 * while it lived instead of replacing it with nothing */
+			free(buf);
+			buf = NULL;
+			err = -ESRCH;
+		}
 	}
 	if (err) {
 		if (p)

@@ -19,6 +19,7 @@ static struct sc_snapshot *snapshot__alloc(double t, size_t n, size_t nerr)
 		sc_snapshot__release(s);
 		return NULL;
 	}
+	s->err_cap = nerr ? nerr : 1;
 	return s;
 }
 
@@ -27,47 +28,97 @@ struct sc_snapshot *sc_snapshot__empty(double t)
 	return snapshot__alloc(t, 0, 0);
 }
 
-struct sc_snapshot *sc_snapshot__build(double t, const struct hp_sc_hist *hists,
-				       const __u64 *errors)
+/* Appends one (key, slot) pair, growing the list: the only bound is the list's own capacity. */
+static int snapshot__push_err(struct sc_snapshot *s, __u32 key, __u32 slot, __u64 count)
 {
-	size_t n = 0, nerr = 0;
-	struct sc_snapshot *s;
+	if (s->nerr == s->err_cap) {
+		size_t cap = s->err_cap * 2;
+		struct sc_err *err = reallocarray(s->err, cap, sizeof(*err));
 
-	for (__u32 nr = 0; nr < HP_SC_MAX_NR; nr++) {
-		for (unsigned int b = 0; b < HP_HIST_BUCKETS; b++) {
-			if (hists[nr].buckets[b]) {
+		if (!err)
+			return -1;
+		s->err = err;
+		s->err_cap = cap;
+	}
+	s->err[s->nerr++] = (struct sc_err){ .nr = key, .slot = slot, .count = count };
+	return 0;
+}
+
+struct sc_snapshot *sc_snapshot__begin(double t, const volatile __u64 *errors)
+{
+	struct sc_snapshot *s = snapshot__alloc(t, 0, 64);
+
+	if (!s)
+		return NULL;
+	/* The kernel keeps adding to this table: each cell is loaded exactly once, and what was
+	 * loaded is all that is used, so a pair that appears meanwhile cannot outgrow anything.
+	 * Rows whose marker is not set yet have no counts (the kernel marks before it counts; a
+	 * row marked a moment too late is read on the next refresh: counters only grow). */
+	for (__u32 key = 0; key < HP_SC_KEYS; key++) {
+		const volatile __u64 *row = &errors[(size_t)key * HP_ERRNO_SLOTS];
+
+		if (!__atomic_load_n(&row[HP_ERRNO_SLOT_USED], __ATOMIC_ACQUIRE))
+			continue;
+		for (unsigned int k = HP_ERRNO_SLOT_USED + 1; k < HP_ERRNO_SLOTS; k++) {
+			__u64 c = __atomic_load_n(&row[k], __ATOMIC_RELAXED);
+
+			if (c && snapshot__push_err(s, key, k, c)) {
+				sc_snapshot__release(s);
+				return NULL;
+			}
+		}
+	}
+	return s;
+}
+
+int sc_snapshot__finish(struct sc_snapshot *s, const struct hp_sc_hist *hists)
+{
+	size_t n = 0, j = 0;
+
+	for (__u32 key = 0; key < HP_SC_KEYS; key++)
+		for (unsigned int b = 0; b < HP_HIST_BUCKETS; b++)
+			if (hists[key].buckets[b]) {
 				n++;
 				break;
 			}
-		}
-		for (unsigned int k = 0; k < HP_ERRNO_SLOTS; k++)
-			nerr += errors[nr * HP_ERRNO_SLOTS + k] != 0;
-	}
-	s = snapshot__alloc(t, n, nerr);
-	if (!s)
-		return NULL;
-	for (__u32 nr = 0; nr < HP_SC_MAX_NR; nr++) {
+	free(s->e);
+	s->n = 0;
+	s->e = calloc(n ? n : 1, sizeof(*s->e));
+	if (!s->e)
+		return -1;
+	for (__u32 key = 0; key < HP_SC_KEYS && s->n < n; key++) {
 		struct sc_entry *e = &s->e[s->n];
-		__u64 calls = 0, errs = 0;
+		__u64 calls = 0, errs = 0, restarts = 0;
 
-		for (unsigned int k = 0; k < HP_ERRNO_SLOTS; k++) {
-			__u64 c = errors[nr * HP_ERRNO_SLOTS + k];
-
-			if (!c)
-				continue;
-			s->err[s->nerr++] = (struct sc_err){ .nr = nr, .slot = k, .count = c };
-			errs += c;
-		}
 		for (unsigned int b = 0; b < HP_HIST_BUCKETS; b++)
-			calls += hists[nr].buckets[b];
+			calls += hists[key].buckets[b];
+		for (; j < s->nerr && s->err[j].nr == key; j++) {
+			if (hp_errno__slot_is_internal(s->err[j].slot))
+				restarts += s->err[j].count;
+			else
+				errs += s->err[j].count;
+		}
 		if (!calls)
 			continue;
-		e->nr = nr;
+		e->nr = key;
 		e->calls = calls;
 		e->errors = errs;
-		e->sum_ns = hists[nr].sum_ns;
-		memcpy(e->buckets, hists[nr].buckets, sizeof(e->buckets));
+		e->restarts = restarts;
+		e->sum_ns = hists[key].sum_ns;
+		memcpy(e->buckets, hists[key].buckets, sizeof(e->buckets));
 		s->n++;
+	}
+	return 0;
+}
+
+struct sc_snapshot *sc_snapshot__build(double t, const struct hp_sc_hist *hists,
+				       const volatile __u64 *errors)
+{
+	struct sc_snapshot *s = sc_snapshot__begin(t, errors);
+
+	if (s && sc_snapshot__finish(s, hists)) {
+		sc_snapshot__release(s);
+		return NULL;
 	}
 	return s;
 }
@@ -109,6 +160,7 @@ struct sc_snapshot *sc_snapshot__diff(const struct sc_snapshot *cur, const struc
 		if (o) {
 			e->calls = sub(c->calls, o->calls);
 			e->errors = sub(c->errors, o->errors);
+			e->restarts = sub(c->restarts, o->restarts);
 			e->sum_ns = sub(c->sum_ns, o->sum_ns);
 			for (unsigned int b = 0; b < HP_HIST_BUCKETS; b++)
 				e->buckets[b] = sub(c->buckets[b], o->buckets[b]);

@@ -17,8 +17,9 @@
 enum sort_key { SORT_CALLS, SORT_TIME, SORT_ERRORS, SORT_P99 };
 
 struct api_query {
-	double window; /* 0: cumulative */
-	long nr;       /* -1: all */
+	double window;	     /* 0: cumulative */
+	const char *syscall; /* NULL: all; else this name in any ABI */
+	int abi;	     /* -1: all; else enum hp_sc_abi */
 	unsigned long long limit;
 	enum sort_key sort;
 };
@@ -30,12 +31,13 @@ static int api__parse(const struct hp_request *req, struct hp_response *resp, do
 	const char *syscall = hp_request__param(req, "syscall");
 	const char *limit = hp_request__param(req, "limit");
 	const char *sort = hp_request__param(req, "sort");
+	const char *abi = hp_request__param(req, "abi");
 	static const char *const sorts[] = { "calls", "time", "errors", "p99" };
 	int err;
 
 	memset(q, 0, sizeof(*q));
-	q->nr = -1;
-	q->limit = HP_SC_MAX_NR;
+	q->abi = -1;
+	q->limit = HP_SC_KEYS;
 	if (window) {
 		err = hp_params__duration(window, false, retention, &q->window);
 		if (err == -ERANGE) {
@@ -57,16 +59,32 @@ static int api__parse(const struct hp_request *req, struct hp_response *resp, do
 			return -1;
 		}
 	}
-	if (syscall) {
-		q->nr = hp_syscall__number(syscall);
-		if (q->nr < 0 || q->nr >= HP_SC_MAX_NR) {
-			hp_response__error(resp, 400, "unknown syscall '%s'", syscall);
+	if (abi) {
+		for (q->abi = 0; q->abi < HP_SC_ABI__COUNT; q->abi++)
+			if (strcmp(abi, hp_syscall__abi_name((unsigned int)q->abi)) == 0)
+				break;
+		if (q->abi == HP_SC_ABI__COUNT) {
+			hp_response__error(resp, 400, "unknown abi '%s': want %s, %s or %s", abi,
+					   hp_syscall__abi_name(HP_SC_ABI_NATIVE),
+					   hp_syscall__abi_name(HP_SC_ABI_I386),
+					   hp_syscall__abi_name(HP_SC_ABI_X32));
 			return -1;
 		}
 	}
-	if (limit && hp_params__uint(limit, 1, HP_SC_MAX_NR, &q->limit)) {
+	if (syscall) {
+		bool known = false;
+
+		for (unsigned int a = 0; a < HP_SC_ABI__COUNT; a++)
+			known |= hp_syscall__key(a, syscall) >= 0;
+		if (!known) {
+			hp_response__error(resp, 400, "unknown syscall '%s'", syscall);
+			return -1;
+		}
+		q->syscall = syscall;
+	}
+	if (limit && hp_params__uint(limit, 1, HP_SC_KEYS, &q->limit)) {
 		hp_response__error(resp, 400, "invalid limit '%s': want an integer from 1 to %d",
-				   limit, HP_SC_MAX_NR);
+				   limit, HP_SC_KEYS);
 		return -1;
 	}
 	if (sort) {
@@ -121,18 +139,22 @@ static void api__add_number(cJSON *obj, const char *name, double v)
 
 static cJSON *api__entry(const struct sc_snapshot *snap, const struct sc_entry *e)
 {
-	cJSON *o = cJSON_CreateObject(), *lat, *errs;
+	cJSON *o = cJSON_CreateObject(), *lat, *errs, *rst;
 	char name[32];
 
-	cJSON_AddStringToObject(o, "syscall", hp_syscall__name(e->nr, name, sizeof(name)));
-	cJSON_AddNumberToObject(o, "nr", e->nr);
+	cJSON_AddStringToObject(o, "syscall", hp_syscall__key_name(e->nr, name, sizeof(name)));
+	cJSON_AddStringToObject(o, "abi", hp_syscall__abi_name(hp_sc_key__abi(e->nr)));
+	cJSON_AddNumberToObject(o, "nr", hp_sc_key__nr(e->nr));
 	cJSON_AddNumberToObject(o, "calls", (double)e->calls);
 	cJSON_AddNumberToObject(o, "errors", (double)e->errors);
+	cJSON_AddNumberToObject(o, "restarts", (double)e->restarts);
 	errs = cJSON_AddObjectToObject(o, "errors_by_errno");
+	rst = cJSON_AddObjectToObject(o, "restarts_by_code");
 	for (size_t i = 0; i < snap->nerr; i++)
 		if (snap->err[i].nr == e->nr)
 			cJSON_AddNumberToObject(
-			    errs, hp_errno__slot_name(snap->err[i].slot, name, sizeof(name)),
+			    hp_errno__slot_is_internal(snap->err[i].slot) ? rst : errs,
+			    hp_errno__slot_name(snap->err[i].slot, name, sizeof(name)),
 			    (double)snap->err[i].count);
 	lat = cJSON_AddObjectToObject(o, "latency_seconds");
 	cJSON_AddNumberToObject(lat, "sum", (double)e->sum_ns / 1e9);
@@ -160,10 +182,17 @@ static cJSON *api__render(const struct sc_snapshot *snap, const struct api_query
 		return NULL;
 	}
 	for (size_t i = 0; i < snap->n; i++) {
+		__u32 key = snap->e[i].nr;
+		char name[32];
+
 		calls += snap->e[i].calls;
 		errors += snap->e[i].errors;
-		if (q->nr < 0 || snap->e[i].nr == (__u32)q->nr)
-			order[n++] = &snap->e[i];
+		if (q->abi >= 0 && hp_sc_key__abi(key) != (unsigned int)q->abi)
+			continue;
+		if (q->syscall &&
+		    strcmp(hp_syscall__key_name(key, name, sizeof(name)), q->syscall) != 0)
+			continue;
+		order[n++] = &snap->e[i];
 	}
 	qsort_r(order, n, sizeof(*order), api__cmp, (void *)&q->sort);
 
@@ -231,11 +260,12 @@ out:
 	pthread_mutex_unlock(&c->lock);
 }
 
-static const char *const api_params[] = { "window", "syscall", "limit", "sort", NULL };
+static const char *const api_params[] = { "window", "syscall", "abi", "limit", "sort", NULL };
 
 const struct hp_route hp_syscalls_routes[] = {
 	{ "/api/v1/syscalls", api_params, api__syscalls, NULL,
 	  "per-syscall calls, errors and latency percentiles (JSON; "
-	  "?window=10s&sort=time&limit=20)" },
-	{ NULL, NULL, NULL, NULL, NULL },
+	  "?window=10s&sort=time&limit=20&syscall=read&abi=i386)",
+	  false },
+	{ NULL, NULL, NULL, NULL, NULL, false },
 };

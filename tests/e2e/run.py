@@ -4,10 +4,12 @@
 """Usage: HOSTPROF=build/san/hostprof WORKLOADS=build/workloads python3 tests/e2e/run.py [FILTER]
 
 FILTER selects the tests whose name contains it. Needs root, bpftool and promtool; the CPU
-profiler's tests (cpu.py) also go, perf and chromium.
+profiler's tests (cpu.py) also go, perf and chromium. syscalls_safety.py adds the syscall
+collector's live-table, ABI and restart tests. A test whose kernel feature is missing prints SKIP.
 """
 
 import contextlib
+import importlib
 import json
 import os
 import re
@@ -18,6 +20,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import urllib.error
@@ -38,6 +41,11 @@ SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime
 
 class TestFailure(Exception):
     """An assertion about hostprof's behaviour did not hold; the message says which."""
+
+
+class Skip(Exception):
+    """The machine lacks what a test needs (e.g. a kernel feature): reported as SKIP with the
+    reason, counted apart from passes and failures."""
 
 
 def check(cond, msg):
@@ -246,7 +254,17 @@ class Agent:
         return self.rc
 
     def get(self, path, **kw):
-        return http(self.base + path, **kw)
+        """GET path; for /metrics, a page rendered after this call began (the agent serves a
+        page rendered once per tick), so a scrape right after a workload sees all of it."""
+        t0 = time.time()
+        answer = http(self.base + path, **kw)
+        deadline = time.monotonic() + 3
+        while (path.startswith("/metrics") and answer[0] == 200
+               and float(answer[1].get("X-Hostprof-Rendered-At", "inf")) < t0
+               and time.monotonic() < deadline):
+            time.sleep(0.1)
+            answer = http(self.base + path, **kw)
+        return answer
 
     def metrics(self):
         status, headers, body = self.get("/metrics")
@@ -457,8 +475,10 @@ def check_attach_path(agent, path):
           % (got, path))
     names = bpf_prog_names(agent.prog_ids())
     suffix = {"tp_btf": "btf", "raw_tp": "raw"}[path]
-    # the default agent also runs the cpu collector: its perf_event program is on_sample
-    want = {"sys_enter_" + suffix, "sys_exit_" + suffix, "on_sample"}
+    # the default agent also runs the cpu collector: its perf_event program is on_sample, its
+    # exec/exit hooks take the same attach path
+    want = {"sys_enter_" + suffix, "sys_exit_" + suffix, "on_sample", "proc_exec_" + suffix,
+            "proc_exit_" + suffix}
     check(set(names.values()) == want, "agent holds programs %s, want %s" % (names, want))
 
 
@@ -593,8 +613,10 @@ def sigterm_case(sig):
     with Agent() as agent:
         ids = agent.prog_ids()
         names = bpf_prog_names(ids)
-        # one syscall pair and one perf_event program (attached once per CPU): all must go
-        check(sorted(names.values()) == ["on_sample", "sys_enter_btf", "sys_exit_btf"],
+        # one syscall pair, one perf_event program (attached once per CPU) and the cpu
+        # collector's exec/exit pair: all must go
+        check(sorted(names.values()) == ["on_sample", "proc_exec_btf", "proc_exit_btf",
+                                         "sys_enter_btf", "sys_exit_btf"],
               "agent holds programs %s" % names)
         agent.stop(sig)
         check("received %s" % sig.name in agent.stderr(), "log does not mention %s" % sig.name)
@@ -668,6 +690,11 @@ def test_cli_errors():
     check(out.returncode == 1 and len(lines) == 1
           and re.search(r"privilege|root|not allowed", lines[0], re.I),
           "non-root: exit %d, error lines %s" % (out.returncode, lines))
+    # since 5.11 BPF memory is charged to the memory cgroup: CAP_SYS_RESOURCE is not needed
+    release = tuple(int(x) for x in re.match(r"(\d+)\.(\d+)", os.uname().release).groups())
+    check("CAP_BPF" in lines[0] and ("CAP_SYS_RESOURCE" in lines[0]) == (release < (5, 11)),
+          "non-root on %s names the wrong capabilities: %r" % (os.uname().release, lines[0]))
+    check_target_pid(listen)
     cg = "/nonexistent-hostprof-e2e/cgroup"
     out = run_cli(["serve", "--cgroup", cg] + listen)
     check(out.returncode == 2 and cg in out.stderr,
@@ -675,15 +702,48 @@ def test_cli_errors():
     check_port_in_use()
 
 
+def check_target_pid(listen):
+    """--pid of a process that does not exist, or of a thread, fails with one line naming it
+    instead of recording nothing."""
+    with open("/proc/sys/kernel/pid_max") as f:
+        pid_max = int(f.read())
+    gone = next(p for p in range(pid_max - 1, 1, -1) if not os.path.exists("/proc/%d" % p))
+    for cmd in (["serve"] + listen, ["record", "-d", "1s", "-o", "/dev/null.folded"]):
+        out = run_cli(cmd + ["--pid", str(gone)])
+        lines = error_lines(out.stderr)
+        check(out.returncode == 1 and len(lines) == 1 and "no such process" in lines[0]
+              and str(gone) in lines[0], "%s --pid %d (no such process): exit %d, error lines %s"
+              % (cmd[0], gone, out.returncode, lines))
+    tid, release = [], threading.Event()
+    t = threading.Thread(target=lambda: (tid.append(threading.get_native_id()), release.wait(30)))
+    t.start()
+    try:
+        while not tid:
+            time.sleep(0.01)
+        out = run_cli(["serve", "--pid", str(tid[0])] + listen)
+    finally:
+        release.set()
+        t.join()
+    lines = error_lines(out.stderr)
+    check(out.returncode == 1 and len(lines) == 1 and "--pid %d" % os.getpid() in lines[0],
+          "--pid of a thread (%d of %d): exit %d, error lines %s"
+          % (tid[0], os.getpid(), out.returncode, lines))
+
+
 def check_port_in_use():
-    """A taken --listen port fails after the BPF programs are attached: exit 1, clean teardown."""
+    """A taken --listen port fails first, before any BPF work: exit 1 within a fraction of a
+    second, one error line naming the address, no program loaded or attached on the way."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         s.listen()
         addr = "127.0.0.1:%d" % s.getsockname()[1]
-        out = run_cli(["serve", "--listen", addr])
-    check(out.returncode == 1 and addr in out.stderr,
-          "--listen on a taken port: exit %d, stderr %r" % (out.returncode, out.stderr[-300:]))
+        t0 = time.monotonic()
+        out = run_cli(["serve", "--listen", addr, "-v"])
+        took = time.monotonic() - t0
+    lines = error_lines(out.stderr)
+    check(out.returncode == 1 and len(lines) == 1 and addr in lines[0],
+          "--listen on a taken port: exit %d, stderr lines %s" % (out.returncode, lines[-5:]))
+    check(took < 0.5, "--listen on a taken port took %.2f s to fail" % took)
 
 
 def cgroup2_root():
@@ -884,6 +944,9 @@ def run_one(name, fn):
     t0 = time.monotonic()
     try:
         fn()
+    except Skip as e:
+        print("SKIP %s: %s" % (name, e), flush=True)
+        return None
     except TestFailure as e:
         print("FAIL %s: %s" % (name, str(e).replace("\n", " ")), flush=True)
         return False
@@ -897,26 +960,36 @@ def run_one(name, fn):
     return True
 
 
+# Test modules next to this file, each with a TESTS list of (name, function), run after TESTS.
+MODULES = ["cpu", "syscalls_safety", "http_robust", "symbols", "hostile_files"]
+
+
 def all_tests():
-    """These tests, then the CPU profiler's from tests/e2e/cpu.py (which imports this module as
-    "run": registering __main__ under that name keeps one TestFailure class)."""
+    """These tests, then each module's (the modules import this one as "run": registering
+    __main__ under that name keeps one TestFailure class)."""
     sys.modules.setdefault("run", sys.modules[__name__])
-    import cpu
-    import hostile_files
-    return TESTS + cpu.TESTS + hostile_files.TESTS
+    tests = list(TESTS)
+    for name in MODULES:
+        tests += importlib.import_module(name).TESTS
+    return tests
 
 
 def main():
     pattern = sys.argv[1] if len(sys.argv) > 1 else ""
-    passed = failed = 0
+    passed = failed = skipped = 0
     for name, fn in all_tests():
         if pattern not in name:
             continue
-        if run_one(name, fn):
+        ok = run_one(name, fn)
+        if ok is None:
+            skipped += 1
+        elif ok:
             passed += 1
         else:
             failed += 1
-    print("e2e: %d passed, %d failed" % (passed, failed), flush=True)
+    print("e2e: %d passed, %d failed%s" % (passed, failed,
+                                           ", %d skipped" % skipped if skipped else ""),
+          flush=True)
     return 0 if failed == 0 else 1
 
 

@@ -298,7 +298,7 @@ static void test_comm_names(void **state)
 	add(&t, "abcdefghijklmnX", 3, 1, 0, 0);
 	add(&t, "", 3, 1, 0, 0);
 	assert_int_equal(t.n, 3);
-	add(&t, "x", HP_SC_MAX_NR, 1, 0, 0); /* out of range: never stored */
+	add(&t, "x", HP_SC_KEYS, 1, 0, 0); /* out of range: never stored */
 	assert_int_equal(t.n, 3);
 	s = hp_comm_table__top(&t, 10, &n);
 	assert_non_null(s);
@@ -363,8 +363,8 @@ static void test_random_against_model(void **state)
 {
 	static char names[NCOMMS][HP_COMM_LEN];
 	static struct model_key keys[NCOMMS * NNRS];
-	static struct want want[NCOMMS * NNRS + HP_SC_MAX_NR];
-	static struct hp_sc_comm_val other[HP_SC_MAX_NR];
+	static struct want want[NCOMMS * NNRS + HP_SC_KEYS];
+	static struct hp_sc_comm_val other[HP_SC_KEYS];
 	__u64 comm_calls[NCOMMS] = { 0 }, folded = 0, added_calls = 0, added_errors = 0,
 	      added_sum = 0;
 	int index[NCOMMS][NNRS], nkeys = 0, top[TOPK], nwant = 0;
@@ -453,7 +453,7 @@ static void test_random_against_model(void **state)
 			other[keys[k].nr].sum_ns += keys[k].v.sum_ns;
 		}
 	}
-	for (int nr = 0; nr < HP_SC_MAX_NR; nr++)
+	for (int nr = 0; nr < HP_SC_KEYS; nr++)
 		if (other[nr].calls)
 			want[nwant++] = (struct want){ "other", (__u32)nr, other[nr].calls,
 						       other[nr].errors, other[nr].sum_ns };

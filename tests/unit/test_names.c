@@ -43,9 +43,63 @@ static void test_syscall_names_known(void **state)
 	assert_string_equal(sc_name(231), "exit_group");
 	assert_string_equal(sc_name(257), "openat");
 	assert_string_equal(sc_name(334), "rseq");
+	assert_string_equal(sc_name(335), "uretprobe");
+	assert_string_equal(sc_name(336), "uprobe");
 	assert_string_equal(sc_name(424), "pidfd_send_signal");
 	assert_string_equal(sc_name(435), "clone3");
 	assert_string_equal(sc_name(470), "listns");
+}
+
+static const char *key_name(unsigned int abi, long nr)
+{
+	static char buf[64];
+
+	memset(buf, 'X', sizeof(buf));
+	return hp_syscall__key_name((unsigned int)hp_sc__key(abi, nr), buf, sizeof(buf));
+}
+
+/* The same number is another call in each ABI: i386 and x32 from their own tables
+ * (arch/x86/entry/syscalls/syscall_32.tbl, syscall_64.tbl's x32 entries). */
+static void test_syscall_names_by_abi(void **state)
+{
+	(void)state;
+	assert_string_equal(key_name(HP_SC_ABI_NATIVE, 20), "writev");
+	assert_string_equal(key_name(HP_SC_ABI_I386, 20), "getpid");
+	assert_string_equal(key_name(HP_SC_ABI_NATIVE, 5), "fstat");
+	assert_string_equal(key_name(HP_SC_ABI_I386, 5), "open");
+	assert_string_equal(key_name(HP_SC_ABI_NATIVE, 162), "sync");
+	assert_string_equal(key_name(HP_SC_ABI_I386, 162), "nanosleep");
+	assert_string_equal(key_name(HP_SC_ABI_I386, 0), "restart_syscall");
+	assert_string_equal(key_name(HP_SC_ABI_I386, 119), "sigreturn");
+	assert_string_equal(key_name(HP_SC_ABI_I386, 173), "rt_sigreturn");
+	assert_string_equal(key_name(HP_SC_ABI_I386, 470), "listns");
+	assert_string_equal(key_name(HP_SC_ABI_I386, 335), "rt_tgsigqueueinfo");
+	assert_string_equal(key_name(HP_SC_ABI_X32, 39), "getpid");
+	assert_string_equal(key_name(HP_SC_ABI_X32, 512), "rt_sigaction");
+	assert_string_equal(key_name(HP_SC_ABI_X32, 513), "rt_sigreturn");
+	assert_string_equal(key_name(HP_SC_ABI_X32, 547), "pwritev2");
+	assert_string_equal(key_name(HP_SC_ABI_X32, 13), "sys_13"); /* x86_64-only rt_sigaction */
+	assert_string_equal(key_name(HP_SC_ABI_X32, 575), "sys_575");
+	assert_string_equal(hp_syscall__abi_name(HP_SC_ABI_NATIVE), "x86_64");
+	assert_string_equal(hp_syscall__abi_name(HP_SC_ABI_I386), "i386");
+	assert_string_equal(hp_syscall__abi_name(HP_SC_ABI_X32), "x32");
+	/* keys are disjoint and bounded */
+	assert_int_equal(hp_sc__key(HP_SC_ABI_NATIVE, HP_SC_MAX_NR), -1);
+	assert_int_equal(hp_sc__key(HP_SC_ABI_I386, HP_SC_MAX_NR), -1);
+	assert_int_equal(hp_sc__key(HP_SC_ABI_X32, HP_SC_X32_MAX_NR), -1);
+	assert_int_equal(hp_sc__key(HP_SC_ABI_I386, -1), -1);
+	assert_int_equal(hp_sc__key(HP_SC_ABI_X32, HP_SC_X32_MAX_NR - 1), HP_SC_KEYS - 1);
+	for (unsigned int abi = 0; abi < HP_SC_ABI__COUNT; abi++)
+		for (long nr = 0; nr < HP_SC_X32_MAX_NR; nr++) {
+			long key = hp_sc__key(abi, nr);
+
+			if (key < 0)
+				continue;
+			assert_true(key < HP_SC_KEYS);
+			assert_int_equal(hp_sc_key__abi((unsigned int)key), abi);
+			assert_int_equal(hp_sc_key__nr((unsigned int)key), nr);
+			assert_int_equal(hp_syscall__key(abi, key_name(abi, nr)), key);
+		}
 }
 
 static void test_syscall_names_unknown(void **state)
@@ -235,6 +289,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_syscall_names_known),
+		cmocka_unit_test(test_syscall_names_by_abi),
 		cmocka_unit_test(test_syscall_names_unknown),
 		cmocka_unit_test(test_syscall_name_truncation),
 		cmocka_unit_test(test_syscall_numbers),

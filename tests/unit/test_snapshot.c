@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <pthread.h>
 
 #include "syscall_snapshot.h"
 #include "window.h"
@@ -19,7 +20,14 @@ struct dense {
 	__u64 *errors;
 };
 
-#define ERR(d, nr, slot) ((d)->errors[(size_t)(nr)*HP_ERRNO_SLOTS + (slot)])
+/* A cell of the errno table; like the kernel, marks the row used (HP_ERRNO_SLOT_USED) first. */
+static __u64 *err_cell(__u64 *errors, size_t nr, unsigned int slot)
+{
+	errors[nr * HP_ERRNO_SLOTS + HP_ERRNO_SLOT_USED] = 1;
+	return &errors[nr * HP_ERRNO_SLOTS + slot];
+}
+
+#define ERR(d, nr, slot) (*err_cell((d)->errors, (size_t)(nr), (slot)))
 
 static int setup_dense(void **state)
 {
@@ -28,8 +36,8 @@ static int setup_dense(void **state)
 	if (!d)
 		return -1;
 	for (int i = 0; i < 2; i++) {
-		d[i].hists = calloc(HP_SC_MAX_NR, sizeof(*d[i].hists));
-		d[i].errors = calloc((size_t)HP_SC_MAX_NR * HP_ERRNO_SLOTS, sizeof(__u64));
+		d[i].hists = calloc(HP_SC_KEYS, sizeof(*d[i].hists));
+		d[i].errors = calloc((size_t)HP_SC_KEYS * HP_ERRNO_SLOTS, sizeof(__u64));
 		if (!d[i].hists || !d[i].errors)
 			return -1;
 	}
@@ -68,6 +76,8 @@ static void assert_err(const struct sc_err *e, __u32 nr, __u32 slot, __u64 count
 
 /* ---- snapshots ------------------------------------------------------------------------------ */
 
+#define INTERNAL_SLOTS (HP_ERRNO_KERNEL_LAST - HP_ERRNO_KERNEL_FIRST + 1)
+
 static void test_empty(void **state)
 {
 	struct dense *d = *state;
@@ -102,8 +112,8 @@ static void test_build_sparse(void **state)
 	d->hists[0].sum_ns = 1000;
 	d->hists[257].buckets[0] = 1;
 	d->hists[257].sum_ns = 10;
-	d->hists[HP_SC_MAX_NR - 1].buckets[HP_HIST_BUCKETS - 1] = 4;
-	d->hists[HP_SC_MAX_NR - 1].sum_ns = 1ULL << 40;
+	d->hists[HP_SC_KEYS - 1].buckets[HP_HIST_BUCKETS - 1] = 4;
+	d->hists[HP_SC_KEYS - 1].sum_ns = 1ULL << 40;
 	d->hists[60].sum_ns = 99; /* a sum without calls is not an entry */
 	ERR(d, 0, 2) = 1;
 	ERR(d, 0, 11) = 2;
@@ -131,7 +141,7 @@ static void test_build_sparse(void **state)
 	assert_int_equal(e->sum_ns, 10);
 
 	e = &s->e[2];
-	assert_int_equal(e->nr, HP_SC_MAX_NR - 1);
+	assert_int_equal(e->nr, HP_SC_KEYS - 1);
 	assert_int_equal(e->calls, 4);
 	assert_int_equal(e->errors, 0);
 	assert_int_equal(e->sum_ns, 1ULL << 40);
@@ -151,19 +161,20 @@ static void test_build_all_active(void **state)
 	struct sc_snapshot *s;
 
 	/* worst case: every syscall and every errno slot in use */
-	for (int nr = 0; nr < HP_SC_MAX_NR; nr++) {
+	for (int nr = 0; nr < HP_SC_KEYS; nr++) {
 		d->hists[nr].buckets[nr % HP_HIST_BUCKETS] = (__u64)nr + 1;
-		for (int k = 0; k < HP_ERRNO_SLOTS; k++)
+		for (int k = 1; k < HP_ERRNO_SLOTS; k++)
 			ERR(d, nr, k) = 1;
 	}
 	s = sc_snapshot__build(1.0, d->hists, d->errors);
 	assert_non_null(s);
-	assert_int_equal(s->n, HP_SC_MAX_NR);
-	assert_int_equal(s->nerr, (size_t)HP_SC_MAX_NR * HP_ERRNO_SLOTS);
+	assert_int_equal(s->n, HP_SC_KEYS);
+	assert_int_equal(s->nerr, (size_t)HP_SC_KEYS * (HP_ERRNO_SLOTS - 1));
 	for (size_t i = 0; i < s->n; i++) {
 		assert_int_equal(s->e[i].nr, i);
 		assert_int_equal(s->e[i].calls, i + 1);
-		assert_int_equal(s->e[i].errors, HP_ERRNO_SLOTS);
+		assert_int_equal(s->e[i].errors, HP_ERRNO_SLOTS - 1 - INTERNAL_SLOTS);
+		assert_int_equal(s->e[i].restarts, INTERNAL_SLOTS);
 	}
 	for (size_t i = 1; i < s->nerr; i++)
 		assert_true(
@@ -172,13 +183,119 @@ static void test_build_all_active(void **state)
 	sc_snapshot__release(s);
 }
 
+/* Only rows the kernel marked used are read: a count in an unmarked row (which the kernel never
+ * writes) is not reported, and the marker itself is not a pair. */
+static void test_build_unmarked_row(void **state)
+{
+	struct dense *d = *state;
+	struct sc_snapshot *s;
+
+	d->hists[7].buckets[0] = 1;
+	d->errors[7 * HP_ERRNO_SLOTS + 2] = 4; /* no marker */
+	d->hists[8].buckets[0] = 1;
+	ERR(d, 8, 2) = 3;
+	s = sc_snapshot__build(1.0, d->hists, d->errors);
+	assert_non_null(s);
+	assert_int_equal(s->nerr, 1);
+	assert_err(&s->err[0], 8, 2, 3);
+	assert_int_equal(sc_snapshot__find(s, 7)->errors, 0);
+	sc_snapshot__release(s);
+}
+
+/* ERESTARTSYS and the other kernel-internal codes are restarts, not errors the program saw */
+static void test_build_internal_codes(void **state)
+{
+	struct dense *d = *state;
+	struct sc_snapshot *s;
+	const struct sc_entry *e;
+
+	d->hists[0].buckets[3] = 10;
+	ERR(d, 0, hp_errno__slot(4)) = 2;   /* EINTR: an error */
+	ERR(d, 0, hp_errno__slot(512)) = 3; /* ERESTARTSYS */
+	ERR(d, 0, hp_errno__slot(516)) = 1; /* ERESTART_RESTARTBLOCK */
+	ERR(d, 0, hp_errno__slot(531)) = 1; /* ENOGRACE, last internal code */
+	ERR(d, 0, hp_errno__slot(600)) = 4; /* no name: "other", still an error */
+	s = sc_snapshot__build(1.0, d->hists, d->errors);
+	assert_non_null(s);
+	e = sc_snapshot__find(s, 0);
+	assert_non_null(e);
+	assert_int_equal(e->calls, 10);
+	assert_int_equal(e->errors, 6);
+	assert_int_equal(e->restarts, 5);
+	assert_int_equal(s->nerr, 5);
+	assert_false(hp_errno__slot_is_internal(hp_errno__slot(133)));
+	assert_true(hp_errno__slot_is_internal(hp_errno__slot(512)));
+	assert_true(hp_errno__slot_is_internal(hp_errno__slot(531)));
+	assert_false(hp_errno__slot_is_internal(hp_errno__slot(532)));
+	sc_snapshot__release(s);
+}
+
+/*
+ * The errno table is the kernel's mmap, updated while a snapshot reads it: a writer thread makes
+ * (key, slot) pairs appear one after another while the reader builds snapshots. A builder that
+ * counts the pairs in one pass and fills them in another writes past its allocation here
+ * (AddressSanitizer reports it); every snapshot must also be a consistent, sorted prefix.
+ */
+struct live_table {
+	__u64 *errors;
+	volatile int stop;
+	size_t written;
+};
+
+static void *live__writer(void *arg)
+{
+	struct live_table *lt = arg;
+	size_t total = (size_t)HP_SC_KEYS * HP_ERRNO_SLOTS;
+
+	for (size_t round = 1; !lt->stop; round++)
+		for (size_t i = 0; i < total && !lt->stop; i++) {
+			size_t cell = (i * 7919) % total;
+
+			/* as the kernel does: mark the row, then count */
+			__atomic_store_n(&lt->errors[cell - cell % HP_ERRNO_SLOTS], 1,
+					 __ATOMIC_RELEASE);
+			__atomic_store_n(&lt->errors[cell], round, __ATOMIC_RELAXED);
+			__atomic_add_fetch(&lt->written, 1, __ATOMIC_RELAXED);
+		}
+	return NULL;
+}
+
+static void test_build_live_table(void **state)
+{
+	struct dense *d = *state;
+	struct live_table lt = { .errors = d->errors };
+	size_t last = 0;
+	pthread_t tid;
+
+	assert_int_equal(pthread_create(&tid, NULL, live__writer, &lt), 0);
+	for (int i = 0; i < 20 || __atomic_load_n(&lt.written, __ATOMIC_RELAXED) < 1000; i++) {
+		struct sc_snapshot *s = sc_snapshot__build(i, d->hists, d->errors);
+
+		assert_non_null(s);
+		assert_true(s->nerr <= (size_t)HP_SC_KEYS * HP_ERRNO_SLOTS);
+		for (size_t j = 1; j < s->nerr; j++)
+			assert_true(s->err[j - 1].nr < s->err[j].nr ||
+				    (s->err[j - 1].nr == s->err[j].nr &&
+				     s->err[j - 1].slot < s->err[j].slot));
+		for (size_t j = 0; j < s->nerr; j++)
+			assert_true(s->err[j].count > 0);
+		/* cells only go from 0 to non-zero: later snapshots never have fewer pairs */
+		assert_true(s->nerr >= last);
+		last = s->nerr;
+		sc_snapshot__release(s);
+		if (i > 100000)
+			break;
+	}
+	lt.stop = 1;
+	pthread_join(tid, NULL);
+}
+
 static void test_find(void **state)
 {
 	struct dense *d = *state;
-	static const __u32 present[] = { 0, 3, 100, 257, HP_SC_MAX_NR - 1 };
-	static const __u32 absent[] = {
-		1, 2, 4, 99, 101, 256, 258, HP_SC_MAX_NR - 2, HP_SC_MAX_NR, UINT32_MAX
-	};
+	static const __u32 present[] = { 0, 3, 100, 257, HP_SC_KEYS - 1 };
+	static const __u32 absent[] = { 1,	    2,	       4, 99, 101, 256, 258, HP_SC_KEYS - 2,
+					HP_SC_KEYS, UINT32_MAX };
 	struct sc_snapshot *s;
 
 	for (size_t i = 0; i < sizeof(present) / sizeof(present[0]); i++)
@@ -635,6 +752,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_empty, setup_dense, teardown_dense),
 		cmocka_unit_test_setup_teardown(test_build_sparse, setup_dense, teardown_dense),
 		cmocka_unit_test_setup_teardown(test_build_all_active, setup_dense, teardown_dense),
+		cmocka_unit_test_setup_teardown(test_build_unmarked_row, setup_dense,
+						teardown_dense),
+		cmocka_unit_test_setup_teardown(test_build_internal_codes, setup_dense,
+						teardown_dense),
+		cmocka_unit_test_setup_teardown(test_build_live_table, setup_dense, teardown_dense),
 		cmocka_unit_test_setup_teardown(test_find, setup_dense, teardown_dense),
 		cmocka_unit_test_setup_teardown(test_diff_entries, setup_dense, teardown_dense),
 		cmocka_unit_test_setup_teardown(test_diff_errors_merge, setup_dense,
