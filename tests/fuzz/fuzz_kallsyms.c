@@ -24,6 +24,19 @@ static int fuzz__put(const char *name, const uint8_t *data, size_t size)
 	return fclose(f) == 0 && n == size ? 0 : -1;
 }
 
+/* The scratch proc root is removed when the fuzzer exits (not after a crash: it stays as
+ * evidence next to the crash input). */
+static void fuzz__cleanup(void)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/kallsyms", fuzz_root);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/modules", fuzz_root);
+	unlink(path);
+	rmdir(fuzz_root);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *sep = memchr(data, '\0', size);
@@ -35,6 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		strcpy(fuzz_root, "/tmp/hostprof-fuzz-kallsyms-XXXXXX");
 		if (!mkdtemp(fuzz_root))
 			abort();
+		atexit(fuzz__cleanup);
 	}
 	if (fuzz__put("kallsyms", data, ksize) ||
 	    fuzz__put("modules", sep ? sep + 1 : data, sep ? size - ksize - 1 : 0))
