@@ -53,7 +53,7 @@ all: $(BUILD)/hostprof
 BUILD_DEBS := clang make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
 	      libcjson-dev libmicrohttpd-dev linux-libc-dev liblzma-dev libiberty-dev
 TEST_DEBS  := libcmocka-dev prometheus curl python3 iproute2 util-linux procps binutils xz-utils \
-	      golang-go linux-perf chromium
+	      golang-go linux-perf chromium libclang-rt-14-dev
 BENCH_DEBS := bpftrace bc curl python3
 define apt_install
 	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -185,7 +185,7 @@ e2e: $(BUILD)/hostprof $(BUILD)/san/hostprof $(WORKLOADS) $(BURNER) $(SYM_WORKLO
 	@HOSTPROF=$(BUILD)/san/hostprof WORKLOADS=$(BUILD)/workloads python3 tests/e2e/run.py
 
 test: deps-test
-	$(MAKE) --no-print-directory all unit-build e2e-build
+	$(MAKE) --no-print-directory all unit-build e2e-build fuzz
 	@bash tests/run_all.sh $(BUILD)
 
 unit-build: $(UNITS)
@@ -208,6 +208,43 @@ tools: $(TOOLS)
 # pprof output read by the real go tool pprof (needs golang-go; skips with exit 77 without it).
 pprof-go-check: $(BUILD)/tools/make_profile
 	@bash tests/e2e/pprof_go_check.sh $(BUILD)/tools/make_profile
+
+# --- fuzzing --------------------------------------------------------------------------------
+# libFuzzer targets (tests/fuzz/fuzz_*.c) for the parsers of input other users control, built
+# with clang, ASan and UBSan against the userspace objects (compiled for coverage, not main.o).
+# "make fuzz" builds them; "make fuzz-run FUZZ_SECONDS=300" runs each on its committed seed corpus
+# (tests/fuzz/corpus/NAME, read only) plus a scratch corpus in build/fuzz/corpus/NAME; a crash
+# leaves build/fuzz/crash-NAME-* and fails. "make test" runs each for FUZZ_SECONDS (default 25).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 25
+FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+		-fno-sanitize-recover=all
+FUZZ_CFLAGS  := $(filter-out -O2,$(CFLAGS)) $(FUZZ_FLAGS)
+FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_OBJS    := $(patsubst user/%.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRCS))
+.PHONY: fuzz fuzz-run
+
+$(BUILD)/fuzz/obj:
+	mkdir -p $@
+
+$(BUILD)/fuzz/obj/%.o: user/%.c $(wildcard user/*.h include/*.h) $(SKELS) $(GEN) | $(BUILD)/fuzz/obj
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+# An archive, so each target links only the objects it uses.
+$(BUILD)/fuzz/libhostprof.a: $(FUZZ_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/libhostprof.a
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(BUILD)/fuzz/libhostprof.a -o $@ $(LDLIBS)
+
+fuzz: $(FUZZ_BINS)
+
+fuzz-run: fuzz
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh $(BUILD) $(FUZZ_BINS)
 
 # --- benchmarks -----------------------------------------------------------------------------
 $(BUILD)/bench/%.bpf.o: tests/bench/%.bpf.c | $(BUILD)/bench

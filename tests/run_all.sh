@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test suite (ASan+UBSan unit tests, then end-to-end tests with real BPF) and prints
+# Runs every test suite (ASan+UBSan unit tests, each fuzz target for FUZZ_SECONDS, then end-to-end
+# tests with real BPF) and prints
 # one closing line "tests: N passed, M failed" that CI reads. Called by "make test".
 set -u
 build=${1:-build}
@@ -8,12 +9,18 @@ trap 'rm -rf "$log"' EXIT
 status=0
 
 bash tests/run_unit.sh "$build"/san/tests/test_* 2>&1 | tee "$log/unit" || status=1
+fuzzers=()
+for src in tests/fuzz/fuzz_*.c; do
+	fuzzers+=("$build/fuzz/$(basename "$src" .c)")
+done
+FUZZ_SECONDS=${FUZZ_SECONDS:-25} bash tests/fuzz/run.sh "$build" "${fuzzers[@]}" 2>&1 |
+	tee "$log/fuzz" || status=1
 HOSTPROF="$build/san/hostprof" WORKLOADS="$build/workloads" python3 tests/e2e/run.py 2>&1 |
 	tee "$log/e2e" || status=1
 
 passed=0
 failed=0
-for suite in unit e2e; do
+for suite in unit fuzz e2e; do
 	line=$(grep -E "^$suite: [0-9]+ passed, [0-9]+ failed" "$log/$suite" | tail -1)
 	if [ -z "$line" ]; then
 		echo "$suite: no summary line (suite crashed?)"

@@ -34,6 +34,7 @@ void hp_config__defaults(struct hp_config *cfg)
 	cfg->user_stacks = true;
 	cfg->retention_seconds = 600;
 	cfg->cpu_map_entries = 16384;
+	cfg->symbol_cache_mb = 256;
 	cfg->duration_seconds = 30;
 }
 
@@ -54,6 +55,10 @@ void hp_cli__usage(FILE *out)
 	    "  --user-only        CPU profiles: user stacks only\n"
 	    "  --max-stacks N     cap on distinct stacks per 1 s drain (default 16384; sized\n"
 	    "                     4 x frequency x CPUs below that)\n"
+	    "  --symbol-cache-mb N  memory for symbol tables, perf maps and process mappings,\n"
+	    "                     all processes together (default 256)\n"
+	    "  --perf-map-max-mb N  larger /tmp/perf-PID.map files are not read (default: a\n"
+	    "                     quarter of --symbol-cache-mb)\n"
 	    "  --btf FILE         kernel BTF for CO-RE when /sys/kernel/btf/vmlinux is missing\n"
 	    "  -v, --verbose      debug logging, including libbpf and verifier output\n"
 	    "\n"
@@ -183,6 +188,8 @@ enum hp_cli_action hp_cli__parse(int argc, char **argv, struct hp_config *cfg)
 		OPT_KERNEL_ONLY,
 		OPT_USER_ONLY,
 		OPT_MAX_STACKS,
+		OPT_SYMBOL_CACHE,
+		OPT_PERF_MAP_MAX,
 		OPT_RETENTION,
 		OPT_FORMAT,
 	};
@@ -202,6 +209,8 @@ enum hp_cli_action hp_cli__parse(int argc, char **argv, struct hp_config *cfg)
 		{ "kernel-only", no_argument, NULL, OPT_KERNEL_ONLY },
 		{ "user-only", no_argument, NULL, OPT_USER_ONLY },
 		{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
+		{ "symbol-cache-mb", required_argument, NULL, OPT_SYMBOL_CACHE },
+		{ "perf-map-max-mb", required_argument, NULL, OPT_PERF_MAP_MAX },
 		{ "retention", required_argument, NULL, OPT_RETENTION },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "output", required_argument, NULL, 'o' },
@@ -323,6 +332,18 @@ enum hp_cli_action hp_cli__parse(int argc, char **argv, struct hp_config *cfg)
 				return cli__bad("invalid --max-stacks '%s' (want 256..1048576)",
 						optarg);
 			cfg->cpu_map_entries = (unsigned int)v;
+			break;
+		case OPT_SYMBOL_CACHE:
+			if (hp_params__uint(optarg, 16, 65536, &v))
+				return cli__bad("invalid --symbol-cache-mb '%s' (want 16..65536)",
+						optarg);
+			cfg->symbol_cache_mb = (unsigned int)v;
+			break;
+		case OPT_PERF_MAP_MAX:
+			if (hp_params__uint(optarg, 1, 65536, &v))
+				return cli__bad("invalid --perf-map-max-mb '%s' (want 1..65536)",
+						optarg);
+			cfg->perf_map_max_mb = (unsigned int)v;
 			break;
 		case OPT_RETENTION:
 			if (hp_params__duration(optarg, false, 86400, &d) || d < 10)

@@ -165,7 +165,10 @@ static int cpu__load(struct hp_collector *c)
 			return err;
 	}
 	s->sym = hp_symbolizer__new(&(struct hp_symbolizer_opts){
-	    .max_elf_files = HP_CPU_SYM_ELF_FILES, .max_processes = HP_CPU_SYM_PROCESSES });
+	    .max_elf_files = HP_CPU_SYM_ELF_FILES,
+	    .max_processes = HP_CPU_SYM_PROCESSES,
+	    .cache_bytes = (size_t)c->cfg->symbol_cache_mb << 20,
+	    .max_perf_map_bytes = (size_t)c->cfg->perf_map_max_mb << 20 });
 	hp_cgroup_names__init(&s->cgroups, NULL);
 	s->keys = calloc(s->max_entries, sizeof(*s->keys));
 	s->counts = calloc(s->max_entries, sizeof(*s->counts));
@@ -286,7 +289,46 @@ static int cpu__refresh(struct hp_collector *c, bool tick)
 
 	if (tick && ++s->ticks % CPU_KERNEL_RECHECK_TICKS == 0)
 		hp_symbolizer__refresh_kernel(s->sym);
+	if (tick)
+		hp_symbolizer__sweep(s->sym); /* frees exited processes even without samples */
 	return hp_cpu__drain(s, hp_now());
+}
+
+/* Symbolizer cache sizes against their shared budget, evictions by reason, refused files. */
+static void cpu__cache_metrics(struct hp_buf *out, const struct hp_symbolizer_stats *st)
+{
+	hp_prom__family(out, "hostprof_symbolizer_cache_bytes", HP_PROM_GAUGE,
+			"Heap bytes held by each symbolizer cache (all processes).");
+	for (int c = 0; c < HP_SYM_CACHE__COUNT; c++)
+		hp_prom__sample(out, "hostprof_symbolizer_cache_bytes",
+				(struct hp_label[]){ { "cache", hp_sym_cache_names[c] } }, 1,
+				(double)st->cache_bytes[c]);
+	hp_prom__family(
+	    out, "hostprof_symbolizer_cache_entries", HP_PROM_GAUGE,
+	    "Entries in each symbolizer cache (perf_map: processes with a loaded map).");
+	for (int c = 0; c < HP_SYM_CACHE__COUNT; c++)
+		hp_prom__sample(out, "hostprof_symbolizer_cache_entries",
+				(struct hp_label[]){ { "cache", hp_sym_cache_names[c] } }, 1,
+				(double)st->cache_entries[c]);
+	hp_prom__family(out, "hostprof_symbolizer_cache_budget_bytes", HP_PROM_GAUGE,
+			"Byte budget the symbolizer caches share (--symbol-cache-mb).");
+	hp_prom__sample(out, "hostprof_symbolizer_cache_budget_bytes", NULL, 0,
+			(double)st->cache_budget);
+	hp_prom__family(out, "hostprof_symbolizer_evictions_total", HP_PROM_COUNTER,
+			"Entries evicted from the bounded symbolizer caches, by cache and reason.");
+	for (int c = 0; c < HP_SYM_CACHE__COUNT; c++)
+		for (int r = 0; r < HP_SYM_EVICT__COUNT; r++)
+			hp_prom__sample(out, "hostprof_symbolizer_evictions_total",
+					(struct hp_label[]){ { "cache", hp_sym_cache_names[c] },
+							     { "reason", hp_sym_evict_names[r] } },
+					2, (double)st->evictions[c][r]);
+	hp_prom__family(out, "hostprof_symbolizer_files_refused_total", HP_PROM_COUNTER,
+			"Files of other processes not read (perf maps, mapped and debug files), "
+			"by reason.");
+	for (int r = 0; r < HP_SYM_REFUSED__COUNT; r++)
+		hp_prom__sample(out, "hostprof_symbolizer_files_refused_total",
+				(struct hp_label[]){ { "reason", hp_sym_refused_names[r] } }, 1,
+				(double)st->refused[r]);
 }
 
 static void cpu__metrics(struct hp_collector *c, struct hp_buf *out)
@@ -322,14 +364,7 @@ static void cpu__metrics(struct hp_collector *c, struct hp_buf *out)
 	hp_prom__sample(out, "hostprof_symbolizer_elf_cache_lookups_total",
 			(struct hp_label[]){ { "result", "miss" } }, 1,
 			(double)st.elf_cache_misses);
-	hp_prom__family(out, "hostprof_symbolizer_evictions_total", HP_PROM_COUNTER,
-			"Entries evicted from the bounded symbolizer caches.");
-	hp_prom__sample(out, "hostprof_symbolizer_evictions_total",
-			(struct hp_label[]){ { "cache", "elf" } }, 1,
-			(double)st.elf_cache_evictions);
-	hp_prom__sample(out, "hostprof_symbolizer_evictions_total",
-			(struct hp_label[]){ { "cache", "process" } }, 1,
-			(double)st.proc_evictions);
+	cpu__cache_metrics(out, &st);
 	hp_prom__family(out, "hostprof_symbolizer_unresolved_total", HP_PROM_COUNTER,
 			"User addresses that resolved to no symbol, by kind.");
 	hp_prom__sample(out, "hostprof_symbolizer_unresolved_total",

@@ -18,11 +18,14 @@
 #include <zlib.h>
 
 #include "demangle.h"
+#include "safe_open.h"
 
-#define ELF_MAX_NAME 65536	       /* longer symbol names are skipped */
-#define ELF_MAX_MINIDEBUG (256u << 20) /* decompressed .gnu_debugdata limit */
-#define ELF_MAX_SIZELESS (1u << 20)    /* how far a symbol without st_size may extend */
-#define ELF_LOOKBACK 8		       /* earlier symbols checked for one enclosing the address */
+#define ELF_MAX_NAME 65536		/* longer symbol names are skipped */
+#define ELF_MAX_MINIDEBUG (256u << 20)	/* decompressed .gnu_debugdata limit */
+#define ELF_MAX_SIZELESS (1u << 20)	/* how far a symbol without st_size may extend */
+#define ELF_MAX_TABLE (512u << 20)	/* larger symbol or string tables are not loaded */
+#define ELF_MAX_DEBUG_FILE (4ULL << 30) /* larger separate debug files are not read */
+#define ELF_LOOKBACK 8			/* earlier symbols checked for one enclosing the address */
 
 struct elf_sym {
 	uint64_t start;
@@ -60,6 +63,7 @@ struct elf_builder {
 	size_t n, cap;
 	char *names;
 	size_t names_len, names_cap;
+	size_t max_mem; /* bytes candidates and names may use (hp_elf_open_opts.max_mem) */
 };
 
 static pthread_once_t elf_once = PTHREAD_ONCE_INIT;
@@ -231,9 +235,16 @@ static uint32_t elf__rank(const GElf_Sym *sym, const char *name)
 static int elf__collect(struct elf_builder *b, Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh,
 			unsigned int machine)
 {
-	Elf_Data *d = elf_getdata(scn, NULL);
+	Elf_Scn *strs = elf_getscn(elf, sh->sh_link);
+	GElf_Shdr ssh;
+	Elf_Data *d;
 	size_t count;
 
+	/* both tables are read whole: a crafted (or sparse) file must not make that gigabytes */
+	if (sh->sh_size > ELF_MAX_TABLE || !strs || !gelf_getshdr(strs, &ssh) ||
+	    ssh.sh_size > ELF_MAX_TABLE)
+		return -EFBIG;
+	d = elf_getdata(scn, NULL);
 	if (!d || !sh->sh_entsize)
 		return -EINVAL;
 	count = d->d_size / sh->sh_entsize;
@@ -274,6 +285,8 @@ static int elf__collect(struct elf_builder *b, Elf *elf, Elf_Scn *scn, const GEl
 			continue;
 		if (machine == EM_ARM)
 			sym.st_value &= ~(GElf_Addr)1; /* Thumb bit */
+		if (b->max_mem && (b->n + 1) * sizeof(*b->c) + b->names_len + len + 1 > b->max_mem)
+			return -EFBIG;
 		if (b->n == b->cap) {
 			size_t cap = b->cap ? b->cap * 2 : 1024;
 			struct elf_cand *c = realloc(b->c, cap * sizeof(*c));
@@ -329,8 +342,11 @@ static int elf__collect_tables(struct elf_builder *b, Elf *elf, bool want_dynsym
 /* Takes the .symtab of the separate debug file at path if its build-id matches (want_build_id)
  * or its CRC32 does (want_crc). true if symbols were added. */
 static bool elf__try_debug_file(struct elf_builder *b, const char *path, const char *want_build_id,
-				const uint32_t *want_crc, const struct stat *self)
+				const uint32_t *want_crc, const struct stat *self,
+				const struct hp_elf_open_opts *o)
 {
+	struct hp_safe_open_opts so = { .max_size = ELF_MAX_DEBUG_FILE };
+	size_t rl = o->root ? strlen(o->root) : 0;
 	unsigned int found = 0;
 	struct stat st;
 	bool ok = false;
@@ -338,11 +354,14 @@ static bool elf__try_debug_file(struct elf_builder *b, const char *path, const c
 	Elf *elf;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (rl && strncmp(path, o->root, rl) == 0 && path[rl] == '/') {
+		so.root = o->root;
+		path += rl;
+	}
+	fd = hp_safe_open__fd(path, &so, &st);
 	if (fd < 0)
 		return false;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (self && st.st_dev == self->st_dev && st.st_ino == self->st_ino))
+	if (self && st.st_dev == self->st_dev && st.st_ino == self->st_ino)
 		goto out;
 	if (want_crc) {
 		unsigned char buf[65536];
@@ -384,7 +403,7 @@ static bool elf__try_build_id(struct elf_builder *b, const char *build_id,
 				 o->debug_roots[i], build_id, build_id + 2);
 
 		if (n > 0 && (size_t)n < sizeof(path) &&
-		    elf__try_debug_file(b, path, build_id, NULL, NULL))
+		    elf__try_debug_file(b, path, build_id, NULL, NULL, o))
 			return true;
 	}
 	return false;
@@ -435,11 +454,11 @@ static bool elf__try_debuglink(struct elf_builder *b, Elf *elf, int fd, const GE
 		int n = snprintf(path, sizeof(path), "%s%s", dir, name);
 
 		if (n > 0 && (size_t)n < sizeof(path) &&
-		    elf__try_debug_file(b, path, NULL, &crc, &self))
+		    elf__try_debug_file(b, path, NULL, &crc, &self, o))
 			return true;
 		n = snprintf(path, sizeof(path), "%s.debug/%s", dir, name);
 		if (n > 0 && (size_t)n < sizeof(path) &&
-		    elf__try_debug_file(b, path, NULL, &crc, &self))
+		    elf__try_debug_file(b, path, NULL, &crc, &self, o))
 			return true;
 	}
 	if (!(o->orig_path ? o->orig_path : o->path) ||
@@ -454,7 +473,7 @@ static bool elf__try_debuglink(struct elf_builder *b, Elf *elf, int fd, const GE
 		    snprintf(path + n, sizeof(path) - (size_t)n, "%s", name) >=
 			(int)(sizeof(path) - (size_t)n))
 			continue;
-		if (elf__try_debug_file(b, path, NULL, &crc, &self))
+		if (elf__try_debug_file(b, path, NULL, &crc, &self, o))
 			return true;
 	}
 	return false;
@@ -681,6 +700,7 @@ static struct hp_elf_syms *elf__parse(Elf *elf, int fd, const struct hp_elf_open
 		errno = ENOMEM;
 		return NULL;
 	}
+	b.max_mem = o ? o->max_mem : 0;
 	err = elf__load_segments(e, elf);
 	if (err)
 		goto fail;

@@ -22,6 +22,10 @@ enum hp_elf_src {
 #define HP_BUILD_ID_MAX 20 /* bytes; longer ids (rare --build-id=0x...) are ignored */
 
 struct hp_elf_open_opts {
+	/* The root directory of the process the file belongs to ("/proc/PID/root"), NULL: ours.
+	 * Debug-file candidates under it (from path or a debug root starting with it) are opened
+	 * inside it (hp_safe_open__fd), so their symlinks cannot reach the host's files. */
+	const char *root;
 	/* Where this process reaches the file ("/proc/PID/root/usr/lib/libc.so.6"); its directory
 	 * and that directory's .debug/ are searched for the .gnu_debuglink target. NULL: skip. */
 	const char *path;
@@ -30,6 +34,9 @@ struct hp_elf_open_opts {
 	const char *orig_path;
 	/* Searched in order for .build-id/ and debuglink files; the list ends at the first NULL. */
 	const char *debug_roots[HP_ELF_MAX_DEBUG_ROOTS];
+	/* Bytes the symbols and names collected may occupy while the table is built (about its
+	 * final size); more fails with EFBIG. 0: no limit. */
+	size_t max_mem;
 };
 
 /* As hp_elf_syms__open(), with every debug-file location given explicitly. */

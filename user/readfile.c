@@ -1,15 +1,15 @@
 /* Whole-file reads for procfs/sysfs (see readfile.h). Grows by doubling from 16 KiB, which holds
  * most /proc/PID/maps files in one read. */
 #include "readfile.h"
+#include "safe_open.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 char *hp_readfile__fd(int fd, size_t max, size_t *len)
 {
-	size_t n = 0, cap = 16384;
+	size_t n = 0, cap = max < 16384 ? max : 16384;
 	char *buf = malloc(cap + 1);
 
 	if (!buf)
@@ -18,11 +18,17 @@ char *hp_readfile__fd(int fd, size_t max, size_t *len)
 		ssize_t r;
 
 		if (n == cap) {
-			char *nb;
+			char *nb, probe;
 
 			if (cap >= max) {
+				/* exactly max bytes is fine; one more is not */
+				do
+					r = read(fd, &probe, 1);
+				while (r < 0 && errno == EINTR);
+				if (r == 0)
+					break;
 				free(buf);
-				errno = EFBIG;
+				errno = r < 0 ? errno : EFBIG;
 				return NULL;
 			}
 			cap = cap * 2 > max ? max : cap * 2;
@@ -55,15 +61,8 @@ char *hp_readfile__fd(int fd, size_t max, size_t *len)
 
 char *hp_readfile__path(const char *path, size_t max, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	char *buf;
-	int err;
-
-	if (fd < 0)
-		return NULL;
-	buf = hp_readfile__fd(fd, max, len);
-	err = errno;
-	close(fd);
-	errno = err;
-	return buf;
+	/* the kernel makes these files, yet non-blocking and checked all the same */
+	return hp_safe_open__read(
+	    path, &(struct hp_safe_open_opts){ .no_symlinks = true, .kernel_file = true }, max,
+	    len);
 }

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,12 +22,17 @@
 #include "perf_map.h"
 #include "proc_maps.h"
 #include "readfile.h"
+#include "safe_open.h"
 
 #define SYM_DEFAULT_FILES 256
 #define SYM_DEFAULT_PROCS 4096
 #define SYM_MAX_MAPS_FILE (64u << 20)
-#define SYM_MAX_MAPPINGS (1u << 20) /* lines of one maps file (vm.max_map_count is 65530) */
-#define SYM_MAX_PERF_MAP (256u << 20)
+#define SYM_DEFAULT_BUDGET (256u << 20)	    /* bytes, all caches together */
+#define SYM_MAX_ELF_FILE (4ULL << 30)	    /* larger mapped files are not parsed */
+#define SYM_PERF_MAP_MAX_NS (3000000000ULL) /* CPU time reading + parsing one perf map */
+#define SYM_SWEEP_NS (2000000000ULL)	    /* liveness sweep period */
+#define SYM_EXIT_GRACE_NS (10000000000ULL)  /* a dead process's state outlives it this long */
+#define SYM_MAX_MAPPINGS (1u << 20)	    /* lines of one maps file (vm.max_map_count is 65530) */
 #define SYM_MAX_PERF_MAP_ENTRIES (4u << 20)
 #define SYM_MAX_VDSO (1u << 20)
 #define SYM_IDS_PER_FILE 16		  /* (dev, inode, ...) identities remembered per table */
@@ -54,7 +60,8 @@ struct elf_file {
 	size_t nids;
 	struct hp_elf_syms *syms; /* NULL: not an ELF we can read (the module is still known) */
 	char build_id[2 * HP_BUILD_ID_MAX + 1];
-	size_t refs; /* process mappings using it; only unreferenced files are evicted */
+	size_t refs;  /* process mappings using it; only unreferenced files are evicted */
+	size_t bytes; /* accounted heap footprint */
 };
 
 enum umap_kind { UMAP_FILE, UMAP_VDSO, UMAP_ANON };
@@ -79,8 +86,15 @@ struct proc {
 	size_t nmaps;
 	struct hp_perf_map *jit;
 	char jit_name[64]; /* "/tmp/perf-N.map" as the process sees it */
+	/* identity of the perf map file last read, also when it was refused or evicted: the same
+	 * file is not read again */
 	struct file_key jit_key;
+	bool jit_known;
+	uid_t uid;	     /* effective uid: who may own its perf map (besides root) */
+	size_t bytes;	     /* accounted footprint of the struct and its mappings */
+	size_t jit_bytes;    /* of jit */
 	uint64_t checked_ns; /* when maps were last compared with /proc */
+	uint64_t dead_ns;    /* when the sweep first found it gone; 0: alive */
 	bool gone;	     /* exited, or its pid now belongs to another process */
 };
 
@@ -105,8 +119,54 @@ struct hp_symbolizer {
 	struct proc *procs_head, *procs_tail;
 	size_t nprocs;
 
+	size_t budget, max_perf_map;
+	uint64_t bytes[HP_SYM_CACHE__COUNT];
+	size_t njit;
+	uint64_t swept_ns;
+
 	struct hp_symbolizer_stats stats;
+	pthread_mutex_t snap_lock; /* guards snap, a copy of stats taken at each unlock */
+	struct hp_symbolizer_stats snap;
 };
+
+const char *const hp_sym_cache_names[HP_SYM_CACHE__COUNT] = { "elf", "perf_map", "proc" };
+const char *const hp_sym_evict_names[HP_SYM_EVICT__COUNT] = { "capacity", "budget", "exited" };
+const char *const hp_sym_refused_names[HP_SYM_REFUSED__COUNT] = {
+	"not_regular", "symlink", "escape", "too_large", "time_limit", "owner", "fuse",
+};
+
+/* Counts a refused open (see safe_open.h); other errors (ENOENT, EACCES) are not refusals. */
+static void sym__refused(struct hp_symbolizer *s, int err)
+{
+	int r;
+
+	switch (err) {
+	case -EINVAL:
+		r = HP_SYM_REFUSED_NOT_REGULAR;
+		break;
+	case -ELOOP:
+		r = HP_SYM_REFUSED_SYMLINK;
+		break;
+	case -EXDEV:
+		r = HP_SYM_REFUSED_ESCAPE;
+		break;
+	case -EFBIG:
+		r = HP_SYM_REFUSED_TOO_LARGE;
+		break;
+	case -ETIME:
+		r = HP_SYM_REFUSED_TIME;
+		break;
+	case -EPERM:
+		r = HP_SYM_REFUSED_OWNER;
+		break;
+	case -EREMOTE:
+		r = HP_SYM_REFUSED_FUSE;
+		break;
+	default:
+		return;
+	}
+	s->stats.refused[r]++;
+}
 
 /* --- helpers ------------------------------------------------------------------------------- */
 
@@ -214,8 +274,18 @@ static void file__drop_id(struct hp_symbolizer *s, struct file_id *id)
 	free(id);
 }
 
+/* Re-computes f's accounted size after its table or identities changed. */
+static void file__account(struct hp_symbolizer *s, struct elf_file *f)
+{
+	s->bytes[HP_SYM_CACHE_ELF] -= f->bytes;
+	f->bytes = sizeof(*f) + f->nids * sizeof(struct file_id) +
+		   (f->syms ? hp_elf_syms__mem_size(f->syms) : 0);
+	s->bytes[HP_SYM_CACHE_ELF] += f->bytes;
+}
+
 static void file__destroy(struct hp_symbolizer *s, struct elf_file *f)
 {
+	s->bytes[HP_SYM_CACHE_ELF] -= f->bytes;
 	file__unlink_lru(s, f);
 	while (f->ids) {
 		struct file_id *id = f->ids;
@@ -238,7 +308,7 @@ static void file__evict(struct hp_symbolizer *s)
 
 		if (!f->refs) {
 			file__destroy(s, f);
-			s->stats.elf_cache_evictions++;
+			s->stats.evictions[HP_SYM_CACHE_ELF][HP_SYM_EVICT_CAPACITY]++;
 		}
 		f = prev;
 	}
@@ -298,6 +368,7 @@ static void file__add_id(struct hp_symbolizer *s, struct elf_file *f, const stru
 		*pp = NULL;
 		f->nids--;
 	}
+	file__account(s, f);
 }
 
 /* A new cache entry holding syms (taken over), referenced once by the caller. */
@@ -314,6 +385,7 @@ static struct elf_file *file__new(struct hp_symbolizer *s, const struct file_key
 	if (syms)
 		sym__copy(f->build_id, sizeof(f->build_id), hp_elf_syms__build_id(syms));
 	s->nfiles++;
+	file__account(s, f);
 	file__ref(s, f);
 	file__add_id(s, f, k);
 	file__evict(s);
@@ -323,40 +395,50 @@ static struct elf_file *file__new(struct hp_symbolizer *s, const struct file_key
 /* --- opening the files a process maps ------------------------------------------------------ */
 
 /* The ELF table for a file mapping, opened through /proc/PID/map_files (works for deleted files
- * and any mount namespace) or else /proc/PID/root/PATH. Referenced; NULL if unreachable. */
+ * and any mount namespace) or else PATH inside /proc/PID/root (symlinks cannot leave that root).
+ * The cache is keyed by fstat of the descriptor actually read, never by a path stat'ed earlier.
+ * Referenced; NULL if unreachable or refused. */
 static struct elf_file *sym__map_file(struct hp_symbolizer *s, pid_t pid, const struct umap *m,
 				      bool deleted, bool foreign_root)
 {
-	char map_path[128], root_path[PATH_MAX], ns_debug[PATH_MAX], build_id[41];
-	const char *open_path = NULL;
+	char map_path[PATH_MAX], root_dir[PATH_MAX], root_path[PATH_MAX], ns_debug[PATH_MAX];
+	char build_id[41];
+	struct hp_safe_open_opts so = { .max_size = SYM_MAX_ELF_FILE };
 	struct hp_elf_open_opts o = { 0 };
 	bool root_ok;
 	struct hp_elf_syms *syms;
 	struct elf_file *f;
 	struct file_key k;
 	struct stat st;
-	int fd, n;
+	int fd = -ENOENT, n;
 
 	snprintf(map_path, sizeof(map_path), "%s/%d/map_files/%" PRIx64 "-%" PRIx64, s->proc_root,
 		 pid, m->start, m->end);
-	n = snprintf(root_path, sizeof(root_path), "%s/%d/root%s", s->proc_root, pid, m->name);
-	root_ok = n > 0 && (size_t)n < sizeof(root_path);
-	if (!s->skip_map_files && stat(map_path, &st) == 0 && S_ISREG(st.st_mode))
-		open_path = map_path;
-	else if (!deleted && root_ok && stat(root_path, &st) == 0 && S_ISREG(st.st_mode))
-		open_path = root_path;
-	if (!open_path)
+	n = snprintf(root_dir, sizeof(root_dir), "%s/%d/root", s->proc_root, pid);
+	if (n <= 0 || (size_t)n >= sizeof(root_dir))
 		return NULL;
+	n = snprintf(root_path, sizeof(root_path), "%s%s", root_dir, m->name);
+	root_ok = n > 0 && (size_t)n < sizeof(root_path);
+	if (!s->skip_map_files)
+		fd = hp_safe_open__fd(map_path, &so, &st);
+	/* map_files missing (older kernel, no CAP_SYS_ADMIN) or unreadable: try the path; a file
+	 * refused for what it is stays refused */
+	if ((fd == -ENOENT || fd == -EACCES || fd == -EPERM) && !deleted && root_ok) {
+		so.root = root_dir;
+		fd = hp_safe_open__fd(m->name, &so, &st);
+	}
+	if (fd < 0) {
+		sym__refused(s, fd);
+		return NULL;
+	}
 	k = sym__stat_key(&st);
 	f = file__find_key(s, &k);
 	if (f) {
+		close(fd);
 		s->stats.elf_cache_hits++;
 		file__ref(s, f);
 		return f;
 	}
-	fd = open(open_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
 	n = hp_elf_syms__read_build_id(fd, build_id);
 	if (n == -ENOEXEC || n == -EINVAL) {
 		/* not ELF (a data file mapped executable, a memfd JIT buffer): remember that */
@@ -377,12 +459,14 @@ static struct elf_file *sym__map_file(struct hp_symbolizer *s, pid_t pid, const 
 		file__add_id(s, f, &k);
 		return f;
 	}
+	/* debug files of the process's own file system are looked up inside its root */
+	o.root = root_dir;
 	o.path = root_ok ? root_path : NULL;
 	o.orig_path = m->name;
 	o.debug_roots[0] = s->debug_root;
+	o.max_mem = s->budget / 2; /* one crafted ELF cannot take the whole budget */
 	if (foreign_root) {
-		n = snprintf(ns_debug, sizeof(ns_debug), "%s/%d/root/usr/lib/debug", s->proc_root,
-			     pid);
+		n = snprintf(ns_debug, sizeof(ns_debug), "%s/usr/lib/debug", root_dir);
 		if (n > 0 && (size_t)n < sizeof(ns_debug))
 			o.debug_roots[1] = ns_debug;
 	}
@@ -390,6 +474,8 @@ static struct elf_file *sym__map_file(struct hp_symbolizer *s, pid_t pid, const 
 	n = errno;
 	close(fd);
 	s->stats.elf_cache_misses++;
+	if (!syms && n == EFBIG)
+		sym__refused(s, -EFBIG); /* tables over the size or memory limit */
 	if (f) {
 		/* the cached copy of this build-id had only .dynsym (a stripped copy seen first):
 		 * keep whichever table is richer, for every process sharing it */
@@ -403,7 +489,7 @@ static struct elf_file *sym__map_file(struct hp_symbolizer *s, pid_t pid, const 
 		file__add_id(s, f, &k);
 		return f;
 	}
-	if (!syms && n != ENOEXEC && n != EINVAL)
+	if (!syms && n != ENOEXEC && n != EINVAL && n != EFBIG)
 		return NULL; /* transient (ENOMEM, EMFILE): do not cache the failure */
 	return file__new(s, &k, syms);
 }
@@ -439,7 +525,7 @@ static struct elf_file *sym__vdso(struct hp_symbolizer *s, pid_t pid, const stru
 	if (!len || len > SYM_MAX_VDSO || !(buf = malloc(len)))
 		return NULL;
 	snprintf(path, sizeof(path), "%s/%d/mem", s->proc_root, pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = hp_safe_open__fd(path, &(struct hp_safe_open_opts){ .kernel_file = true }, NULL);
 	if (fd >= 0) {
 		ok = pread(fd, buf, len, (off_t)m->start) == (ssize_t)len;
 		close(fd);
@@ -529,6 +615,29 @@ static void proc__free_maps(struct hp_symbolizer *s, struct umap *maps, size_t n
 	free(maps);
 }
 
+/* Frees p's perf map (its identity stays known, so the same file is not read again). */
+static void proc__drop_jit(struct hp_symbolizer *s, struct proc *p)
+{
+	if (!p->jit)
+		return;
+	hp_perf_map__free(p->jit);
+	p->jit = NULL;
+	s->bytes[HP_SYM_CACHE_PERF_MAP] -= p->jit_bytes;
+	p->jit_bytes = 0;
+	s->njit--;
+}
+
+/* Re-computes p's accounted size after its mappings changed. */
+static void proc__account(struct hp_symbolizer *s, struct proc *p)
+{
+	size_t bytes = sizeof(*p) + p->nmaps * sizeof(*p->maps);
+
+	for (size_t i = 0; i < p->nmaps; i++)
+		bytes += strlen(p->maps[i].name) + 1;
+	s->bytes[HP_SYM_CACHE_PROC] += bytes - p->bytes;
+	p->bytes = bytes;
+}
+
 static void proc__destroy(struct hp_symbolizer *s, struct proc *p)
 {
 	struct proc **pp = &s->procs[sym__proc_bucket(s, p->pid)];
@@ -539,7 +648,8 @@ static void proc__destroy(struct hp_symbolizer *s, struct proc *p)
 		*pp = p->hnext;
 	proc__unlink_lru(s, p);
 	proc__free_maps(s, p->maps, p->nmaps);
-	hp_perf_map__free(p->jit);
+	proc__drop_jit(s, p);
+	s->bytes[HP_SYM_CACHE_PROC] -= p->bytes;
 	free(p);
 	s->nprocs--;
 }
@@ -560,8 +670,9 @@ static struct proc *proc__new(struct hp_symbolizer *s, pid_t pid, uint64_t start
 	proc__touch(s, p);
 	while (s->nprocs > s->max_procs && s->procs_tail != p) {
 		proc__destroy(s, s->procs_tail);
-		s->stats.proc_evictions++;
+		s->stats.evictions[HP_SYM_CACHE_PROC][HP_SYM_EVICT_CAPACITY]++;
 	}
+	proc__account(s, p);
 	return p;
 }
 
@@ -591,17 +702,24 @@ static int sym__start_time(struct hp_symbolizer *s, pid_t pid, uint64_t *out)
 	return 0;
 }
 
-/* The last NSpid of /proc/PID/status: the pid the process knows itself by. */
-static pid_t sym__nspid(struct hp_symbolizer *s, pid_t pid)
+/* From /proc/PID/status: the last NSpid (the pid the process knows itself by) into *nspid and
+ * the effective uid into *uid ((uid_t)-1 if unknown: only root-owned perf maps are read). */
+static void sym__status(struct hp_symbolizer *s, pid_t pid, pid_t *nspid_out, uid_t *uid)
 {
 	char path[128], *buf, *line;
 	pid_t nspid = pid;
+	unsigned long ruid, euid;
 	size_t len;
 
+	*nspid_out = pid;
+	*uid = (uid_t)-1;
 	snprintf(path, sizeof(path), "%s/%d/status", s->proc_root, pid);
 	buf = hp_readfile__path(path, 1 << 16, &len);
 	if (!buf)
-		return pid;
+		return;
+	line = strstr(buf, "\nUid:");
+	if (line && sscanf(line + 5, "%lu %lu", &ruid, &euid) == 2)
+		*uid = (uid_t)euid;
 	line = strstr(buf, "\nNSpid:");
 	if (line) {
 		char *p = line + 7, *end;
@@ -617,7 +735,7 @@ static pid_t sym__nspid(struct hp_symbolizer *s, pid_t pid)
 		}
 	}
 	free(buf);
-	return nspid;
+	*nspid_out = nspid;
 }
 
 /* Does the process see another root directory than we do (container, chroot)? */
@@ -657,43 +775,117 @@ static const char *sym__strip_root(const char *path, const char *prefix)
 	return path;
 }
 
+static uint64_t sym__total_bytes(const struct hp_symbolizer *s)
+{
+	return s->bytes[HP_SYM_CACHE_ELF] + s->bytes[HP_SYM_CACHE_PERF_MAP] +
+	       s->bytes[HP_SYM_CACHE_PROC];
+}
+
+/*
+ * Evicts until all caches together, plus reserve bytes about to be allocated, fit the byte
+ * budget, least recently used first: ELF tables no process maps, then perf maps of other
+ * processes, then whole other processes (which makes their tables evictable). keep (the process
+ * being captured) is never evicted.
+ */
+static void sym__budget(struct hp_symbolizer *s, const struct proc *keep, uint64_t reserve)
+{
+	while (sym__total_bytes(s) + reserve > s->budget) {
+		struct elf_file *f = s->files_tail;
+		struct proc *p;
+
+		while (f && f->refs)
+			f = f->prev;
+		if (f) {
+			file__destroy(s, f);
+			s->stats.evictions[HP_SYM_CACHE_ELF][HP_SYM_EVICT_BUDGET]++;
+			continue;
+		}
+		for (p = s->procs_tail; p && (p == keep || !p->jit); p = p->prev)
+			;
+		if (p) {
+			proc__drop_jit(s, p);
+			s->stats.evictions[HP_SYM_CACHE_PERF_MAP][HP_SYM_EVICT_BUDGET]++;
+			continue;
+		}
+		p = s->procs_tail;
+		if (p == keep)
+			p = p->prev;
+		if (!p)
+			break; /* only keep is left: it alone is over budget */
+		if (p->jit)
+			s->stats.evictions[HP_SYM_CACHE_PERF_MAP][HP_SYM_EVICT_BUDGET]++;
+		proc__destroy(s, p);
+		s->stats.evictions[HP_SYM_CACHE_PROC][HP_SYM_EVICT_BUDGET]++;
+	}
+}
+
 /* Loads (or reloads, when it changed) the process's perf map: /tmp/perf-NSPID.map inside its
- * root first, the name a process in a pid namespace writes, then the host pid's name. */
+ * root first, the name a process in a pid namespace writes, then the host pid's name. The file
+ * must be a regular file (no symlink) owned by the process's user or root, at most max_perf_map
+ * bytes, parsed within SYM_PERF_MAP_MAX_NS of CPU time; one that is refused, or was evicted, is
+ * not read again until it changes. */
 static void sym__jit_refresh(struct hp_symbolizer *s, struct proc *p)
 {
 	pid_t cand[2] = { p->nspid, p->pid };
+	char root_dir[PATH_MAX];
+	int n = snprintf(root_dir, sizeof(root_dir), "%s/%d/root", s->proc_root, p->pid);
 
+	if (n <= 0 || (size_t)n >= sizeof(root_dir))
+		return;
 	for (int i = 0; i < 2; i++) {
+		struct hp_safe_open_opts so = {
+			.root = root_dir,
+			.max_size = s->max_perf_map,
+			.no_symlinks = true,
+			.check_owner = true,
+			.owner = p->uid,
+		};
+		struct hp_perf_map_limits lim = {
+			.max_bytes = s->max_perf_map,
+			.max_entries = SYM_MAX_PERF_MAP_ENTRIES,
+			.max_mem = 2 * s->max_perf_map,
+			.max_cpu_ns = SYM_PERF_MAP_MAX_NS,
+		};
 		struct hp_perf_map *m;
-		char path[PATH_MAX];
+		char path[64];
 		struct file_key k;
 		struct stat st;
 		int fd;
 
 		if (i == 1 && cand[1] == cand[0])
 			break;
-		snprintf(path, sizeof(path), "%s/%d/root/tmp/perf-%d.map", s->proc_root, p->pid,
-			 cand[i]);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (fstat(fd, &st) != 0) {
-			close(fd);
+		snprintf(path, sizeof(path), "/tmp/perf-%d.map", cand[i]);
+		fd = hp_safe_open__fd(path, &so, &st);
+		if (fd < 0) {
+			sym__refused(s, fd);
 			continue;
 		}
 		k = sym__stat_key(&st);
-		if (p->jit && sym__key_eq(&k, &p->jit_key)) {
+		if (p->jit_known && sym__key_eq(&k, &p->jit_key)) {
 			close(fd);
 			return;
 		}
-		m = hp_perf_map__read(fd, SYM_MAX_PERF_MAP, SYM_MAX_PERF_MAP_ENTRIES);
-		close(fd);
+		/* room first, so the cache never holds more than the budget, not even while a
+		 * large map is parsed: its parsed size is about its file size */
+		proc__drop_jit(s, p);
+		sym__budget(s, p, (uint64_t)st.st_size);
+		if (sym__total_bytes(s) >= s->budget)
+			lim.max_mem = 1; /* no room at all: refused */
+		else if (s->budget - sym__total_bytes(s) < lim.max_mem)
+			lim.max_mem = s->budget - sym__total_bytes(s);
+		m = hp_perf_map__read(fd, &lim);
 		if (!m)
-			continue;
-		hp_perf_map__free(p->jit);
-		p->jit = m;
+			sym__refused(s, -errno);
+		close(fd);
 		p->jit_key = k;
-		snprintf(p->jit_name, sizeof(p->jit_name), "/tmp/perf-%d.map", cand[i]);
+		p->jit_known = true;
+		if (!m)
+			return;
+		p->jit = m;
+		p->jit_bytes = hp_perf_map__mem_size(m);
+		s->bytes[HP_SYM_CACHE_PERF_MAP] += p->jit_bytes;
+		s->njit++;
+		snprintf(p->jit_name, sizeof(p->jit_name), "%s", path);
 		return;
 	}
 }
@@ -927,18 +1119,21 @@ static int sym__capture(struct hp_symbolizer *s, pid_t pid, bool replace, struct
 				proc__free_maps(s, maps, nmaps);
 				return -ENOMEM;
 			}
-			p->nspid = sym__nspid(s, pid);
+			sym__status(s, pid, &p->nspid, &p->uid);
 		}
 		proc__free_maps(s, p->maps, p->nmaps);
 		p->maps = maps;
 		p->nmaps = nmaps;
 		p->maps_hash = hash;
 		p->maps_len = len;
+		proc__account(s, p);
 	}
 	p->checked_ns = sym__now_ns();
 	p->gone = false;
+	p->dead_ns = 0;
 	sym__jit_refresh(s, p);
 	proc__touch(s, p);
+	sym__budget(s, p, 0);
 	if (out)
 		*out = p;
 	return 0;
@@ -1044,6 +1239,32 @@ static int sym__user(struct hp_symbolizer *s, pid_t pid, uint64_t addr, struct h
 
 /* --- public API ---------------------------------------------------------------------------- */
 
+/* Copies the counters for hp_symbolizer__stats, then releases the lock: /metrics reads the copy
+ * and never waits for a capture that is parsing a large file. */
+static void sym__unlock(struct hp_symbolizer *s)
+{
+	struct hp_symbolizer_stats st = s->stats;
+
+	st.elf_entries = s->nfiles;
+	st.proc_entries = s->nprocs;
+	st.elf_cache_evictions = st.proc_evictions = 0;
+	for (int r = 0; r < HP_SYM_EVICT__COUNT; r++) {
+		st.elf_cache_evictions += s->stats.evictions[HP_SYM_CACHE_ELF][r];
+		st.proc_evictions += s->stats.evictions[HP_SYM_CACHE_PROC][r];
+	}
+	for (int c = 0; c < HP_SYM_CACHE__COUNT; c++)
+		st.cache_bytes[c] = s->bytes[c];
+	st.cache_entries[HP_SYM_CACHE_ELF] = s->nfiles;
+	st.cache_entries[HP_SYM_CACHE_PERF_MAP] = s->njit;
+	st.cache_entries[HP_SYM_CACHE_PROC] = s->nprocs;
+	pthread_mutex_lock(&s->snap_lock);
+	s->snap = st;
+	pthread_mutex_unlock(&s->snap_lock);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void sym__sweep(struct hp_symbolizer *s);
+
 struct hp_symbolizer *hp_symbolizer__new(const struct hp_symbolizer_opts *opts)
 {
 	struct hp_symbolizer_opts o = opts ? *opts : (struct hp_symbolizer_opts){ 0 };
@@ -1056,12 +1277,17 @@ struct hp_symbolizer *hp_symbolizer__new(const struct hp_symbolizer_opts *opts)
 	s->proc_root = strdup(o.proc_root ? o.proc_root : "/proc");
 	s->debug_root = strdup(o.debug_root ? o.debug_root : "/usr/lib/debug");
 	s->skip_map_files = o.skip_map_files;
+	s->budget = o.cache_bytes ? o.cache_bytes : SYM_DEFAULT_BUDGET;
+	s->max_perf_map = o.max_perf_map_bytes ? o.max_perf_map_bytes : s->budget / 4;
+	s->stats.cache_budget = s->budget;
+	s->snap.cache_budget = s->budget;
 	s->nid_buckets = sym__pow2(s->max_files * 4);
 	s->ids = calloc(s->nid_buckets, sizeof(*s->ids));
 	s->nproc_buckets = sym__pow2(s->max_procs);
 	s->procs = calloc(s->nproc_buckets, sizeof(*s->procs));
 	if (!s->proc_root || !s->debug_root || !s->ids || !s->procs ||
-	    pthread_mutex_init(&s->lock, NULL) != 0) {
+	    pthread_mutex_init(&s->lock, NULL) != 0 ||
+	    pthread_mutex_init(&s->snap_lock, NULL) != 0) {
 		free(s->proc_root);
 		free(s->debug_root);
 		free(s->ids);
@@ -1083,6 +1309,7 @@ void hp_symbolizer__free(struct hp_symbolizer *s)
 		file__destroy(s, s->files_head);
 	hp_kallsyms__free(s->ksyms);
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->snap_lock);
 	free(s->ids);
 	free(s->procs);
 	free(s->proc_root);
@@ -1095,8 +1322,9 @@ int hp_symbolizer__capture(struct hp_symbolizer *s, pid_t pid)
 	int err;
 
 	pthread_mutex_lock(&s->lock);
+	sym__sweep(s);
 	err = sym__capture(s, pid, true, NULL);
-	pthread_mutex_unlock(&s->lock);
+	sym__unlock(s);
 	return err;
 }
 
@@ -1106,10 +1334,11 @@ int hp_symbolizer__recapture(struct hp_symbolizer *s, pid_t pid, uint64_t max_ag
 	int err = 0;
 
 	pthread_mutex_lock(&s->lock);
+	sym__sweep(s);
 	p = proc__find(s, pid);
 	if (!p || p->gone || sym__now_ns() - p->checked_ns >= max_age_ns)
 		err = sym__capture(s, pid, true, NULL);
-	pthread_mutex_unlock(&s->lock);
+	sym__unlock(s);
 	return err;
 }
 
@@ -1119,9 +1348,54 @@ void hp_symbolizer__forget(struct hp_symbolizer *s, pid_t pid)
 
 	pthread_mutex_lock(&s->lock);
 	p = proc__find(s, pid);
-	if (p)
+	if (p) {
+		if (p->jit)
+			s->stats.evictions[HP_SYM_CACHE_PERF_MAP][HP_SYM_EVICT_EXITED]++;
 		proc__destroy(s, p);
-	pthread_mutex_unlock(&s->lock);
+		s->stats.evictions[HP_SYM_CACHE_PROC][HP_SYM_EVICT_EXITED]++;
+	}
+	sym__unlock(s);
+}
+
+/* See hp_symbolizer__sweep; called with the lock held. */
+static void sym__sweep(struct hp_symbolizer *s)
+{
+	uint64_t now = sym__now_ns(), before = sym__total_bytes(s);
+	struct proc *p, *next;
+
+	if (now - s->swept_ns < SYM_SWEEP_NS)
+		return;
+	s->swept_ns = now;
+	for (p = s->procs_head; p; p = next) {
+		char path[64];
+
+		next = p->next;
+		snprintf(path, sizeof(path), "%s/%d", s->proc_root, p->pid);
+		if (!p->gone && access(path, F_OK) == 0) {
+			p->dead_ns = 0;
+			continue;
+		}
+		if (!p->dead_ns) {
+			p->dead_ns = now;
+			continue;
+		}
+		if (now - p->dead_ns < SYM_EXIT_GRACE_NS)
+			continue;
+		if (p->jit)
+			s->stats.evictions[HP_SYM_CACHE_PERF_MAP][HP_SYM_EVICT_EXITED]++;
+		proc__destroy(s, p);
+		s->stats.evictions[HP_SYM_CACHE_PROC][HP_SYM_EVICT_EXITED]++;
+	}
+	/* large perf maps leave free pages inside the heap: give them back */
+	if (before - sym__total_bytes(s) >= (1u << 20))
+		malloc_trim(0);
+}
+
+void hp_symbolizer__sweep(struct hp_symbolizer *s)
+{
+	pthread_mutex_lock(&s->lock);
+	sym__sweep(s);
+	sym__unlock(s);
 }
 
 int hp_symbolizer__user(struct hp_symbolizer *s, pid_t pid, uint64_t addr, struct hp_sym *out)
@@ -1130,7 +1404,7 @@ int hp_symbolizer__user(struct hp_symbolizer *s, pid_t pid, uint64_t addr, struc
 
 	pthread_mutex_lock(&s->lock);
 	err = sym__user(s, pid, addr, out);
-	pthread_mutex_unlock(&s->lock);
+	sym__unlock(s);
 	return err;
 }
 
@@ -1147,7 +1421,7 @@ static int sym__kernel_load(struct hp_symbolizer *s)
 	}
 	s->kernel_err = err;
 	s->kernel_tried_ns = sym__now_ns();
-	pthread_mutex_unlock(&s->lock);
+	sym__unlock(s);
 	return err;
 }
 
@@ -1158,7 +1432,7 @@ int hp_symbolizer__refresh_kernel(struct hp_symbolizer *s)
 
 	pthread_mutex_lock(&s->lock);
 	fresh = s->ksyms && hp_kallsyms__modules_sig(s->ksyms) == sig;
-	pthread_mutex_unlock(&s->lock);
+	sym__unlock(s);
 	return fresh ? 0 : sym__kernel_load(s);
 }
 
@@ -1175,7 +1449,7 @@ int hp_symbolizer__kernel(struct hp_symbolizer *s, uint64_t addr, struct hp_sym 
 			     sym__now_ns() - s->kernel_tried_ns >= SYM_KERNEL_RETRY_NS;
 
 		err = s->kernel_err;
-		pthread_mutex_unlock(&s->lock);
+		sym__unlock(s);
 		if (!retry)
 			return err;
 		err = sym__kernel_load(s);
@@ -1186,7 +1460,7 @@ int hp_symbolizer__kernel(struct hp_symbolizer *s, uint64_t addr, struct hp_sym 
 	err = hp_kallsyms__lookup(s->ksyms, addr, &k);
 	if (err) {
 		s->stats.unmapped++;
-		pthread_mutex_unlock(&s->lock);
+		sym__unlock(s);
 		return err;
 	}
 	sym__copy(out->module, sizeof(out->module), k.module);
@@ -1202,15 +1476,13 @@ int hp_symbolizer__kernel(struct hp_symbolizer *s, uint64_t addr, struct hp_sym 
 	} else {
 		s->stats.unresolved++;
 	}
-	pthread_mutex_unlock(&s->lock);
+	sym__unlock(s);
 	return 0;
 }
 
 void hp_symbolizer__stats(struct hp_symbolizer *s, struct hp_symbolizer_stats *out)
 {
-	pthread_mutex_lock(&s->lock);
-	*out = s->stats;
-	out->elf_entries = s->nfiles;
-	out->proc_entries = s->nprocs;
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_lock(&s->snap_lock);
+	*out = s->snap;
+	pthread_mutex_unlock(&s->snap_lock);
 }

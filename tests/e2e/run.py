@@ -164,7 +164,8 @@ class Agent:
     """hostprof serve on a free port; a context manager that asserts a clean exit (code 0, no
     sanitizer report) when it stops."""
 
-    def __init__(self, *args, env=None):
+    def __init__(self, *args, env=None, exe=None):
+        self.exe = exe or HOSTPROF  # e.g. the optimized build where RSS is measured
         self.args = list(args)
         self.env = dict(os.environ, **(env or {}))
         self.port = free_port()
@@ -174,7 +175,7 @@ class Agent:
         self.rc = None
 
     def __enter__(self):
-        cmd = [HOSTPROF, "serve", "--listen", "127.0.0.1:%d" % self.port] + self.args
+        cmd = [self.exe, "serve", "--listen", "127.0.0.1:%d" % self.port] + self.args
         try:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.log,
                                          stderr=subprocess.STDOUT, env=self.env)
@@ -960,7 +961,7 @@ def run_one(name, fn):
 
 
 # Test modules next to this file, each with a TESTS list of (name, function), run after TESTS.
-MODULES = ["cpu", "syscalls_safety", "http_robust", "symbols"]
+MODULES = ["cpu", "syscalls_safety", "http_robust", "symbols", "hostile_files"]
 
 
 def all_tests():

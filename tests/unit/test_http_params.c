@@ -288,9 +288,16 @@ static void test_cli_defaults(void **state)
 	assert_int_equal(cfg.attach_mode, HP_ATTACH_AUTO);
 	assert_null(cfg.btf_path);
 	assert_true(cfg.tick_seconds == 1.0);
+	assert_int_equal(cfg.symbol_cache_mb, 256);
+	assert_int_equal(cfg.perf_map_max_mb, 0); /* a quarter of the cache */
 	assert_false(cfg.verbose);
 	assert_string_equal(out_text, "");
 	assert_string_equal(err_text, "");
+	assert_int_equal(
+	    parse(&cfg, "serve", "--symbol-cache-mb", "64", "--perf-map-max-mb", "8", NULL),
+	    HP_CLI_SERVE);
+	assert_int_equal(cfg.symbol_cache_mb, 64);
+	assert_int_equal(cfg.perf_map_max_mb, 8);
 }
 
 /* Mount point of a cgroup v2 hierarchy (--cgroup accepts only those); skips when none. */
@@ -384,6 +391,9 @@ static void test_cli_usage_errors(void **state)
 	expect_usage("serve", "--comm-top", "1001", NULL);
 	expect_usage("serve", "--comm-top", "-1", NULL);
 	expect_usage("serve", "--comm-map-size", "63", NULL);
+	expect_usage("serve", "--symbol-cache-mb", "15", NULL);
+	expect_usage("serve", "--symbol-cache-mb", "1e3", NULL);
+	expect_usage("serve", "--perf-map-max-mb", "0", NULL);
 	expect_usage("serve", "--comm-map-size", "1048577", NULL);
 	expect_usage("serve", "--collectors", "nosuch", NULL);
 	expect_usage("serve", "--collectors", "syscalls,syscalls", NULL);

@@ -336,7 +336,7 @@ static void test_perf_map_parse(void **state)
 				   "5000 100 outer\n"
 				   "5040 10 inner_reused\n"
 				   "6000 8 no_newline";
-	struct hp_perf_map *m = hp_perf_map__parse(text, sizeof(text) - 1, 0);
+	struct hp_perf_map *m = hp_perf_map__parse(text, sizeof(text) - 1, NULL);
 	uint64_t start = 0;
 
 	(void)state;
@@ -365,7 +365,8 @@ static void test_perf_map_parse(void **state)
 	assert_null(hp_perf_map__lookup(m, 0, NULL));
 	hp_perf_map__free(m);
 	/* entry limit */
-	m = hp_perf_map__parse(text, sizeof(text) - 1, 2);
+	m = hp_perf_map__parse(text, sizeof(text) - 1,
+			       &(struct hp_perf_map_limits){ .max_entries = 2 });
 	assert_int_equal(hp_perf_map__count(m), 2);
 	hp_perf_map__free(m);
 }

@@ -1,0 +1,35 @@
+/* libFuzzer target for the parsers of HTTP query and CLI values (durations, integers, listen
+ * addresses): they take input from any client that reaches the port. */
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "http.h"
+#include "params.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *s = malloc(size + 1);
+	struct sockaddr_storage ss;
+	unsigned long long v;
+	unsigned int len;
+	double d;
+
+	if (!s)
+		return 0;
+	memcpy(s, data, size);
+	s[size] = '\0';
+	if (hp_params__duration(s, false, 3600, &d) == 0 && !(d > 0 && d <= 3600))
+		__builtin_trap(); /* accepted out of range (or NaN) */
+	if (hp_params__duration(s, true, 86400, &d) == 0 && !(d >= 0 && d <= 86400))
+		__builtin_trap();
+	if (hp_params__uint(s, 1, 1000, &v) == 0 && (v < 1 || v > 1000))
+		__builtin_trap();
+	(void)hp_params__uint(s, 0, ULLONG_MAX, &v);
+	if (hp_http__parse_listen(s, &ss, &len) == 0 && (len == 0 || len > sizeof(ss)))
+		__builtin_trap();
+	free(s);
+	return 0;
+}
