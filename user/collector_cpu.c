@@ -224,6 +224,7 @@ static void cpu__metrics(struct hp_collector *c, struct hp_buf *out)
 	hp_prom__family(out, "hostprof_cpu_drain_duration_seconds", HP_PROM_GAUGE,
 			"Time the last drain took to read, symbolize and store the kernel maps.");
 	hp_prom__sample(out, "hostprof_cpu_drain_duration_seconds", NULL, 0, s->last_drain_seconds);
+	hp_cpu_store__metrics(&s->store, out);
 
 	hp_symbolizer__stats(s->sym, &st);
 	hp_prom__family(out, "hostprof_symbolizer_elf_cache_lookups_total", HP_PROM_COUNTER,
