@@ -42,7 +42,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .PHONY: all deps deps-test deps-bench run test unit e2e unit-build e2e-build bench clean vmlinux \
-	syscall-table format
+	syscall-table format soak
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/hostprof
@@ -214,6 +214,12 @@ $(BUILD)/bench/symbolize_rate: tests/bench/symbolize_rate.c \
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
+# Heap bytes per process in the symbolizer's process cache (explains RSS under process churn).
+$(BUILD)/bench/sym_proc_cost: tests/bench/sym_proc_cost.c \
+			      $(filter-out $(BUILD)/obj/main.o,$(OBJS)) | $(BUILD)/bench
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
 bench-pprof: $(BUILD)/bench/pprof_build
 	$(BUILD)/bench/pprof_build
 
@@ -225,6 +231,16 @@ bench: deps-bench
 	bash tests/bench/cpu_agent_cost.sh $(BUILD)/hostprof 60
 	$(BUILD)/bench/pprof_build
 	$(BUILD)/bench/symbolize_rate
+
+# Bounded memory under process churn (not in CI: 10 minutes). The release agent with its defaults
+# while tests/workloads/churn starts 1,000 processes/s; RSS (start, steady, max), fds and agent CPU
+# from /proc. SOAK_ARGS adds churn_soak.py options, e.g. --cgroup to profile only the churn on a
+# machine busy with other work, --seconds 120 for a shorter run.
+SOAK_ARGS ?=
+soak: all $(BUILD)/workloads/churn $(BUILD)/bench/sym_proc_cost
+	$(BUILD)/bench/sym_proc_cost
+	python3 tests/bench/churn_soak.py --hostprof $(BUILD)/hostprof \
+		--churn $(BUILD)/workloads/churn --rate 1000 --seconds 600 $(SOAK_ARGS)
 
 # --- maintenance ----------------------------------------------------------------------------
 vmlinux:

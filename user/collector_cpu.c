@@ -95,6 +95,17 @@ static int cpu__on_new_proc(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* Size of the symbolizer's process cache (see HP_CPU_SYM_PROCESSES). */
+static size_t cpu__sym_processes(const struct hp_collector *c)
+{
+	const struct cpu_state *s = c->priv;
+	size_t n = 4 * (size_t)c->cfg->frequency * s->nonline;
+
+	return n < HP_CPU_SYM_PROCESSES_MIN ? HP_CPU_SYM_PROCESSES_MIN
+	       : n > HP_CPU_SYM_PROCESSES   ? HP_CPU_SYM_PROCESSES
+					    : n;
+}
+
 static int cpu__load(struct hp_collector *c)
 {
 	struct cpu_state *s = state(c);
@@ -111,7 +122,7 @@ static int cpu__load(struct hp_collector *c)
 			return err;
 	}
 	s->sym = hp_symbolizer__new(&(struct hp_symbolizer_opts){
-	    .max_elf_files = HP_CPU_SYM_ELF_FILES, .max_processes = HP_CPU_SYM_PROCESSES });
+	    .max_elf_files = HP_CPU_SYM_ELF_FILES, .max_processes = cpu__sym_processes(c) });
 	hp_cgroup_names__init(&s->cgroups, NULL);
 	s->keys = calloc(s->max_entries, sizeof(*s->keys));
 	s->counts = calloc(s->max_entries, sizeof(*s->counts));
@@ -261,7 +272,7 @@ static void cpu__self_stats(struct hp_collector *c, struct hp_self_stats *out)
 	hp_self_stats__add_map(out, "counts", s->last_keys, s->max_entries);
 	hp_self_stats__add_map(out, "stacks", s->last_stacks, s->max_entries);
 	hp_self_stats__add_map(out, "symbolizer_elf_cache", st.elf_entries, HP_CPU_SYM_ELF_FILES);
-	hp_self_stats__add_map(out, "symbolizer_processes", st.proc_entries, HP_CPU_SYM_PROCESSES);
+	hp_self_stats__add_map(out, "symbolizer_processes", st.proc_entries, cpu__sym_processes(c));
 }
 
 static void cpu__shutdown(struct hp_collector *c)

@@ -4,12 +4,15 @@
 #include "cpu_store.h"
 
 #include <errno.h>
+#include <malloc.h>
+#include <math.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "profile_merge.h"
 #include "prom.h"
 
@@ -72,8 +75,10 @@ int hp_cpu_store__init(struct hp_cpu_store *st, unsigned int frequency, double r
 {
 	memset(st, 0, sizeof(*st));
 	st->frequency = frequency;
+	/* per-drain windows beyond the retention could never be asked for */
 	if (ring__init(&st->coarse, (size_t)(retention / HP_CPU_SEGMENT_SECONDS + 0.5)) ||
-	    ring__init(&st->fine, HP_CPU_FINE_WINDOWS)) {
+	    ring__init(&st->fine, retention < HP_CPU_FINE_WINDOWS ? (size_t)ceil(retention)
+								  : HP_CPU_FINE_WINDOWS)) {
 		hp_cpu_store__free(st);
 		return -ENOMEM;
 	}
@@ -106,6 +111,7 @@ static void store__close_segment(struct hp_cpu_store *st, double now)
 	};
 	struct hp_cpu_segment seg = { .start = st->open.start, .end = st->open.end };
 	struct hp_profile_fold_stats fs = { 0 };
+	double t0 = hp_now(), t1;
 
 	hp_profile__init(&seg.profile, st->frequency);
 	if (hp_profile__fold(&seg.profile, &st->open.profile, &opts, &fs) == 0) {
@@ -124,6 +130,13 @@ static void store__close_segment(struct hp_cpu_store *st, double now)
 	memset(&st->open, 0, sizeof(st->open));
 	st->open.start = st->open.end = now;
 	hp_profile__init(&st->open.profile, st->frequency);
+	/* The segment just evicted and the open one just folded were freed in the middle of the
+	 * heap: without this glibc keeps those pages (RSS) for the next allocations of the same
+	 * arena only. Every 10 s; its cost is exported. */
+	t1 = hp_now();
+	malloc_trim(0);
+	st->last_fold_seconds = t1 - t0;
+	st->last_trim_seconds = hp_now() - t1;
 }
 
 int hp_cpu_store__add(struct hp_cpu_store *st, const struct hp_profile *window, double now)
@@ -289,6 +302,15 @@ void hp_cpu_store__metrics(const struct hp_cpu_store *st, struct hp_buf *out)
 			"\" sample of a segment over its bound; counts are kept.");
 	hp_prom__sample(out, "hostprof_cpu_retention_bounded_samples_total", NULL, 0,
 			(double)st->folded.samples_bounded);
+	hp_prom__family(out, "hostprof_cpu_retention_close_duration_seconds", HP_PROM_GAUGE,
+			"Time the last 10 s segment close took, by step: fold (the folding) and "
+			"trim (returning freed heap pages to the system).");
+	l = (struct hp_label){ "step", "fold" };
+	hp_prom__sample(out, "hostprof_cpu_retention_close_duration_seconds", &l, 1,
+			st->last_fold_seconds);
+	l = (struct hp_label){ "step", "trim" };
+	hp_prom__sample(out, "hostprof_cpu_retention_close_duration_seconds", &l, 1,
+			st->last_trim_seconds);
 	hp_prom__family(out, "hostprof_cpu_retention_fold_failures_total", HP_PROM_COUNTER,
 			"Segments kept unfolded because folding them ran out of memory.");
 	hp_prom__sample(out, "hostprof_cpu_retention_fold_failures_total", NULL, 0,

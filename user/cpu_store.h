@@ -11,7 +11,8 @@
 #include "profile_fold.h"
 
 #define HP_CPU_SEGMENT_SECONDS 10.0
-#define HP_CPU_FINE_WINDOWS 60 /* drains kept individually (one per tick: the last minute) */
+/* drains kept individually (one per tick: the last minute, or the retention if shorter) */
+#define HP_CPU_FINE_WINDOWS 60
 #define HP_CPU_MAX_SUBSCRIBERS 64
 /* Most distinct samples a closed 10 s segment keeps; the least-counted rest fold into one sample
  * (see hp_profile__fold). Bounds the store at about coarse capacity x this x ~200 bytes. */
@@ -41,6 +42,7 @@ struct hp_cpu_store {
 	void *keep_ctx;
 	struct hp_profile_fold_stats folded; /* summed over every closed segment */
 	uint64_t fold_failures; /* segments kept unfolded because folding ran out of memory */
+	double last_fold_seconds, last_trim_seconds; /* cost of the last segment close */
 };
 
 int hp_cpu_store__init(struct hp_cpu_store *st, unsigned int frequency, double retention,

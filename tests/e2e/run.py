@@ -901,7 +901,8 @@ def all_tests():
     "run": registering __main__ under that name keeps one TestFailure class)."""
     sys.modules.setdefault("run", sys.modules[__name__])
     import cpu
-    return TESTS + cpu.TESTS
+    import soak
+    return TESTS + cpu.TESTS + soak.TESTS
 
 
 def main():

@@ -17,11 +17,20 @@
  *   samples land in the short-lived processes themselves) and exits 0.
  *   Prints one JSON line when done: {"started":N,"ok":N,"failed":N,"seconds":S,"max_alive":N}.
  *   Never more than MAX_ALIVE children at once: when the machine cannot keep up the rate drops
- *   (visible in "started") instead of the load turning into a fork bomb.
+ *   (visible in "started") instead of the load turning into a fork bomb. SIGTERM or SIGINT end
+ *   the run early (children are still reaped and the line printed).
  * Usage: churn --child SPIN_US
  */
 
 #define MAX_ALIVE 256
+
+static volatile sig_atomic_t stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
 #define TICK_NS 1000000L /* the parent catches up on its schedule once a millisecond */
 
 static double now_s(void)
@@ -89,8 +98,10 @@ int main(int argc, char **argv)
 	self[len] = '\0';
 	snprintf(spin, sizeof(spin), "%ld", spin_us);
 
+	signal(SIGTERM, on_stop);
+	signal(SIGINT, on_stop);
 	t0 = now_s();
-	while ((elapsed = now_s() - t0) < seconds) {
+	while ((elapsed = now_s() - t0) < seconds && !stop) {
 		long due = (long)(elapsed * rate) + 1;
 
 		while (t.started < due && t.alive < MAX_ALIVE) {

@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 # Soak benchmark for issue 6 "bounded memory under process churn": runs the agent while
 # tests/workloads/churn starts short-lived processes at a fixed rate, samples its RSS, fds and CPU.
-"""Usage: soak.py --hostprof build/hostprof --churn build/workloads/churn [--rate 1000]
-                  [--seconds 600] [--interval 5] [--json FILE] [-- AGENT ARGS...]
+"""Usage: churn_soak.py --hostprof build/hostprof --churn build/workloads/churn [--rate 1000]
+                  [--seconds 600] [--interval 5] [--spin-us 200] [--cgroup] [--json FILE]
+                  [-- AGENT ARGS...]
 
 Prints one line per sample (time, RSS, fds, agent CPU, a few self-metrics) and a summary: RSS at
 start / steady (median of the last third) / max, the RSS slope over the last half (least squares,
 MiB per minute), fd count range, agent CPU share of one core, and the exec rate churn reached.
-Figures come from /proc/PID (kernel ground truth), not from the agent. tests/e2e/soak.py imports
-Soak from here for the 60-second CI version.
+Figures come from /proc/PID (kernel ground truth), not from the agent. tests/e2e/soak.py uses
+its /proc readers and slope_per_minute for the one-minute CI version.
 """
 
 import argparse
@@ -87,10 +88,13 @@ class Soak:
     """Agent + churn, sampled every interval seconds. run() returns the summary dict."""
 
     def __init__(self, hostprof, churn, rate, seconds, interval=5.0, agent_args=(), env=None,
-                 spin_us=200, log=sys.stdout):
+                 spin_us=200, log=sys.stdout, cgroup=None):
         self.hostprof, self.churn = hostprof, churn
         self.rate, self.seconds, self.interval = rate, seconds, interval
         self.agent_args, self.spin_us = list(agent_args), spin_us
+        self.cgroup = cgroup  # a cgroup v2 directory: churn runs in it, the agent filters on it
+        if cgroup:
+            self.agent_args += ["--cgroup", cgroup]
         self.env = dict(os.environ, **(env or {}))
         self.port = free_port()
         self.base = "http://127.0.0.1:%d" % self.port
@@ -137,7 +141,8 @@ class Soak:
         s["rss_kib"] = min(s["rss_kib"], proc_rss_kib(pid))
         self.samples.append(s)
         m = s["metrics"]
-        short = " ".join("%s=%g" % (re.sub(r'^hostprof_|\{collector="cpu",map=|"|\}', "", k), v)
+        short = " ".join("%s=%s" % (re.sub(r'^hostprof_|\{collector="cpu",map=|"|\}', "", k),
+                                    "%g" % v if isinstance(v, float) else v)
                          for k, v in sorted(m.items()))
         sp = s["split_kib"]
         print("%6.0f s  rss %6.1f MiB (heap %.1f anon %.1f file %.1f)  fds %3d  cpu %6.1f s  %s" % (
@@ -152,9 +157,11 @@ class Soak:
             time.sleep(2)  # let start-up allocations (kallsyms) settle before the first sample
             t0 = time.monotonic()
             first = self.sample(t0)
-            churn = subprocess.Popen([self.churn, str(self.rate), str(self.seconds),
-                                      str(self.spin_us)], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
+            argv = [self.churn, str(self.rate), str(self.seconds), str(self.spin_us)]
+            if self.cgroup:  # enter the cgroup before exec, so every child is born in it
+                argv = ["/bin/sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"',
+                        self.cgroup] + argv
+            churn = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             next_t = t0 + self.interval
             while churn.poll() is None:
                 time.sleep(max(0.0, next_t - time.monotonic()))
@@ -210,6 +217,15 @@ class Soak:
         }
 
 
+def cgroup2_root():
+    with open("/proc/self/mounts") as f:
+        for line in f:
+            fields = line.split()
+            if fields[2] == "cgroup2":
+                return fields[1]
+    raise RuntimeError("no cgroup2 mount")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hostprof", default="build/hostprof")
@@ -219,19 +235,34 @@ def main():
     ap.add_argument("--interval", type=float, default=5)
     ap.add_argument("--spin-us", type=int, default=200)
     ap.add_argument("--json", help="also write the summary with every sample to this file")
+    ap.add_argument("--cgroup", action="store_true",
+                    help="run churn in a new cgroup and profile only that cgroup (--cgroup): "
+                    "measures the churn alone on a machine busy with other work")
     ap.add_argument("agent_args", nargs="*", help="extra hostprof serve arguments (after --)")
     a = ap.parse_args()
+    cg = None
+    if a.cgroup:
+        cg = os.path.join(cgroup2_root(), "hostprof-soak-%d" % os.getpid())
+        os.mkdir(cg)
     soak = Soak(os.path.abspath(a.hostprof), os.path.abspath(a.churn), a.rate, a.seconds,
-                a.interval, a.agent_args, spin_us=a.spin_us)
+                a.interval, a.agent_args, spin_us=a.spin_us, cgroup=cg)
     try:
         res = soak.run()
     finally:
         rc, log = soak.stop()
+        if cg:
+            for _ in range(50):  # the last children may still be leaving it
+                try:
+                    os.rmdir(cg)
+                    break
+                except OSError:
+                    time.sleep(0.1)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(res, f, indent=1)
-    print("soak: %.0f s, %d execs (%.0f/s, target %.0f/s), agent exit %s" % (
-        res["seconds"], res["execs"], res["exec_rate"], a.rate, rc))
+    print("soak: %.0f s, %d execs (%.0f/s, target %.0f/s), agent %s, exit %s" % (
+        res["seconds"], res["execs"], res["exec_rate"], a.rate,
+        " ".join(soak.agent_args) or "defaults", rc))
     print("  RSS start / steady / max / end   %.1f / %.1f / %.1f / %.1f MiB" % (
         res["rss_start_mib"], res["rss_steady_mib"], res["rss_max_mib"], res["rss_end_mib"]))
     print("  RSS slope over the last half     %+.2f MiB/min" % res["rss_slope_mib_per_min_last_half"])
