@@ -44,7 +44,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .PHONY: all deps deps-test deps-bench run test unit e2e unit-build e2e-build bench clean vmlinux \
-	syscall-table format
+	syscall-table format soak
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/hostprof
@@ -280,6 +280,12 @@ $(BUILD)/bench/http_load: tests/bench/http_load.c | $(BUILD)/bench
 	$(call msg,LINK,$@)
 	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror $< -o $@
 
+# Heap bytes per process in the symbolizer's process cache (explains RSS under process churn).
+$(BUILD)/bench/sym_proc_cost: tests/bench/sym_proc_cost.c \
+			      $(filter-out $(BUILD)/obj/main.o,$(OBJS)) | $(BUILD)/bench
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
 bench-pprof: $(BUILD)/bench/pprof_build
 	$(BUILD)/bench/pprof_build
 
@@ -292,6 +298,16 @@ bench: deps-bench
 	$(BUILD)/bench/pprof_build
 	$(BUILD)/bench/symbolize_rate
 	bash tests/bench/metrics_load.sh $(BUILD)/hostprof $(BUILD)/bench/http_load 10
+
+# Bounded memory under process churn (not in CI: 10 minutes). The release agent with its defaults
+# while tests/workloads/churn starts 1,000 processes/s; RSS (start, steady, max), fds and agent CPU
+# from /proc. SOAK_ARGS adds churn_soak.py options, e.g. --cgroup to profile only the churn on a
+# machine busy with other work, --seconds 120 for a shorter run.
+SOAK_ARGS ?=
+soak: all $(BUILD)/workloads/churn $(BUILD)/bench/sym_proc_cost
+	$(BUILD)/bench/sym_proc_cost
+	python3 tests/bench/churn_soak.py --hostprof $(BUILD)/hostprof \
+		--churn $(BUILD)/workloads/churn --rate 1000 --seconds 600 $(SOAK_ARGS)
 
 # --- maintenance ----------------------------------------------------------------------------
 vmlinux:

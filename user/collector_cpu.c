@@ -149,6 +149,17 @@ static int cpu__run_recaptures(struct cpu_state *s, int max_ms)
 	return (int)((next - now + 999999) / 1000000);
 }
 
+/* Size of the symbolizer's process cache (see HP_CPU_SYM_PROCESSES). */
+static size_t cpu__sym_processes(const struct hp_collector *c)
+{
+	const struct cpu_state *s = c->priv;
+	size_t n = 4 * (size_t)c->cfg->frequency * s->nonline;
+
+	return n < HP_CPU_SYM_PROCESSES_MIN ? HP_CPU_SYM_PROCESSES_MIN
+	       : n > HP_CPU_SYM_PROCESSES   ? HP_CPU_SYM_PROCESSES
+					    : n;
+}
+
 static int cpu__load(struct hp_collector *c)
 {
 	struct cpu_state *s = state(c);
@@ -166,7 +177,7 @@ static int cpu__load(struct hp_collector *c)
 	}
 	s->sym = hp_symbolizer__new(&(struct hp_symbolizer_opts){
 	    .max_elf_files = HP_CPU_SYM_ELF_FILES,
-	    .max_processes = HP_CPU_SYM_PROCESSES,
+	    .max_processes = cpu__sym_processes(c),
 	    .cache_bytes = (size_t)c->cfg->symbol_cache_mb << 20,
 	    .max_perf_map_bytes = (size_t)c->cfg->perf_map_max_mb << 20 });
 	hp_cgroup_names__init(&s->cgroups, NULL);
@@ -355,6 +366,7 @@ static void cpu__metrics(struct hp_collector *c, struct hp_buf *out)
 	hp_prom__family(out, "hostprof_cpu_drain_duration_seconds", HP_PROM_GAUGE,
 			"Time the last drain took to read, symbolize and store the kernel maps.");
 	hp_prom__sample(out, "hostprof_cpu_drain_duration_seconds", NULL, 0, s->last_drain_seconds);
+	hp_cpu_store__metrics(&s->store, out);
 
 	hp_symbolizer__stats(s->sym, &st);
 	hp_prom__family(out, "hostprof_symbolizer_elf_cache_lookups_total", HP_PROM_COUNTER,
@@ -390,7 +402,7 @@ static void cpu__self_stats(struct hp_collector *c, struct hp_self_stats *out)
 	hp_self_stats__add_map(out, "counts", s->last_keys, s->max_entries);
 	hp_self_stats__add_map(out, "stacks", s->last_stacks, s->max_entries);
 	hp_self_stats__add_map(out, "symbolizer_elf_cache", st.elf_entries, HP_CPU_SYM_ELF_FILES);
-	hp_self_stats__add_map(out, "symbolizer_processes", st.proc_entries, HP_CPU_SYM_PROCESSES);
+	hp_self_stats__add_map(out, "symbolizer_processes", st.proc_entries, cpu__sym_processes(c));
 }
 
 static void cpu__shutdown(struct hp_collector *c)

@@ -24,9 +24,13 @@
 /* Exited processes whose symbolizer state is freed after the next drain. */
 #define HP_CPU_EXIT_SLOTS 4096
 
-/* Bounds of the symbolizer caches (LRU). */
+/* Bounds of the symbolizer caches (LRU). The process cache holds what 4 s of samples can need
+ * (frequency x CPUs x 4, each sample possibly a new process), at least HP_CPU_SYM_PROCESSES_MIN
+ * and at most HP_CPU_SYM_PROCESSES: every captured process costs ~4.5 KiB, and under process
+ * churn the cache stays full. */
 #define HP_CPU_SYM_ELF_FILES 256
 #define HP_CPU_SYM_PROCESSES 4096
+#define HP_CPU_SYM_PROCESSES_MIN 1024
 
 struct cpu_bpf;
 struct ring_buffer;

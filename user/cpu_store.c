@@ -1,13 +1,20 @@
 /* CPU sample retention and request fan-out (see cpu_store.h). Segments are merged profiles of
- * 10 s each, so memory follows the number of distinct stacks, not the number of samples. */
+ * 10 s each, so memory follows the number of distinct stacks, not the number of samples; closed
+ * segments are folded so it does not follow the number of processes either. */
 #include "cpu_store.h"
 
 #include <errno.h>
+#include <malloc.h>
+#include <math.h>
+#include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "profile_merge.h"
+#include "prom.h"
 
 static int ring__init(struct hp_cpu_ring *r, size_t cap)
 {
@@ -56,18 +63,28 @@ static int ring__merge_since(const struct hp_cpu_ring *r, double from, struct hp
 	return 0;
 }
 
+/* A process that still exists keeps its pid in closed segments; EPERM: it exists. */
+static bool store__alive(void *ctx, uint32_t pid)
+{
+	(void)ctx;
+	return pid && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
 int hp_cpu_store__init(struct hp_cpu_store *st, unsigned int frequency, double retention,
 		       double now)
 {
 	memset(st, 0, sizeof(*st));
 	st->frequency = frequency;
+	/* per-drain windows beyond the retention could never be asked for */
 	if (ring__init(&st->coarse, (size_t)(retention / HP_CPU_SEGMENT_SECONDS + 0.5)) ||
-	    ring__init(&st->fine, HP_CPU_FINE_WINDOWS)) {
+	    ring__init(&st->fine, retention < HP_CPU_FINE_WINDOWS ? (size_t)ceil(retention)
+								  : HP_CPU_FINE_WINDOWS)) {
 		hp_cpu_store__free(st);
 		return -ENOMEM;
 	}
 	st->open.start = st->open.end = st->last_add = now;
 	hp_profile__init(&st->open.profile, frequency);
+	st->keep_pid = store__alive;
 	return 0;
 }
 
@@ -84,6 +101,44 @@ double hp_cpu_store__retention(const struct hp_cpu_store *st)
 	return (double)st->coarse.cap * HP_CPU_SEGMENT_SECONDS;
 }
 
+/* Moves the open segment into the coarse ring, folded; starts a new one at now. */
+static void store__close_segment(struct hp_cpu_store *st, double now)
+{
+	const struct hp_profile_fold_opts opts = {
+		.keep_pid = st->keep_pid,
+		.ctx = st->keep_ctx,
+		.max_samples = HP_CPU_SEGMENT_MAX_SAMPLES,
+	};
+	struct hp_cpu_segment seg = { .start = st->open.start, .end = st->open.end };
+	struct hp_profile_fold_stats fs = { 0 };
+	double t0 = hp_now(), t1;
+
+	hp_profile__init(&seg.profile, st->frequency);
+	if (hp_profile__fold(&seg.profile, &st->open.profile, &opts, &fs) == 0) {
+		hp_profile__free(&st->open.profile);
+		st->folded.pids_folded += fs.pids_folded;
+		st->folded.samples_bounded += fs.samples_bounded;
+		st->folded.count_bounded += fs.count_bounded;
+	} else {
+		/* keep the exact segment rather than lose it */
+		hp_profile__free(&seg.profile);
+		seg.profile = st->open.profile;
+		st->fold_failures++;
+	}
+	hp_profile__shrink(&seg.profile);
+	ring__push(&st->coarse, &seg);
+	memset(&st->open, 0, sizeof(st->open));
+	st->open.start = st->open.end = now;
+	hp_profile__init(&st->open.profile, st->frequency);
+	/* The segment just evicted and the open one just folded were freed in the middle of the
+	 * heap: without this glibc keeps those pages (RSS) for the next allocations of the same
+	 * arena only. Every 10 s; its cost is exported. */
+	t1 = hp_now();
+	malloc_trim(0);
+	st->last_fold_seconds = t1 - t0;
+	st->last_trim_seconds = hp_now() - t1;
+}
+
 int hp_cpu_store__add(struct hp_cpu_store *st, const struct hp_profile *window, double now)
 {
 	struct hp_cpu_segment fine = { .start = st->last_add, .end = now };
@@ -91,6 +146,7 @@ int hp_cpu_store__add(struct hp_cpu_store *st, const struct hp_profile *window, 
 
 	hp_profile__init(&fine.profile, st->frequency);
 	err = hp_profile__merge(&fine.profile, window);
+	hp_profile__shrink(&fine.profile); /* read-only from now on */
 	ring__push(&st->fine, &fine);
 	st->last_add = now;
 	if (!err)
@@ -102,12 +158,8 @@ int hp_cpu_store__add(struct hp_cpu_store *st, const struct hp_profile *window, 
 		if (e)
 			err = e;
 	}
-	if (now - st->open.start >= HP_CPU_SEGMENT_SECONDS) {
-		ring__push(&st->coarse, &st->open);
-		memset(&st->open, 0, sizeof(st->open));
-		st->open.start = st->open.end = now;
-		hp_profile__init(&st->open.profile, st->frequency);
-	}
+	if (now - st->open.start >= HP_CPU_SEGMENT_SECONDS)
+		store__close_segment(st, now);
 	return err;
 }
 
@@ -162,4 +214,105 @@ void hp_cpu_store__unsubscribe(struct hp_cpu_store *st, struct hp_profile *p)
 			return;
 		}
 	}
+}
+
+static void store__count(const struct hp_profile *p, size_t *samples, size_t *frames,
+			 size_t *mappings, size_t *bytes)
+{
+	*samples += p->nsamples;
+	*frames += p->nframes;
+	*mappings += p->nmappings;
+	*bytes += hp_profile__memory(p);
+}
+
+void hp_cpu_store__stats(const struct hp_cpu_store *st, struct hp_cpu_store_stats *out)
+{
+	const struct hp_cpu_ring *rings[HP_CPU_TIER__COUNT] = {
+		[HP_CPU_TIER_FINE] = &st->fine,
+		[HP_CPU_TIER_COARSE] = &st->coarse,
+	};
+
+	memset(out, 0, sizeof(*out));
+	for (int t = 0; t < HP_CPU_TIER__COUNT; t++) {
+		const struct hp_cpu_ring *r = rings[t];
+
+		if (!r)
+			continue;
+		out->tier[t].segments = r->n;
+		out->tier[t].capacity = r->cap;
+		for (size_t i = 0; i < r->n; i++)
+			store__count(&r->slots[(r->head + i) % r->cap].profile,
+				     &out->tier[t].samples, &out->tier[t].frames,
+				     &out->tier[t].mappings, &out->tier[t].bytes);
+	}
+	out->tier[HP_CPU_TIER_OPEN].segments = out->tier[HP_CPU_TIER_OPEN].capacity = 1;
+	store__count(&st->open.profile, &out->tier[HP_CPU_TIER_OPEN].samples,
+		     &out->tier[HP_CPU_TIER_OPEN].frames, &out->tier[HP_CPU_TIER_OPEN].mappings,
+		     &out->tier[HP_CPU_TIER_OPEN].bytes);
+}
+
+void hp_cpu_store__metrics(const struct hp_cpu_store *st, struct hp_buf *out)
+{
+	static const char *const names[HP_CPU_TIER__COUNT] = {
+		[HP_CPU_TIER_FINE] = "fine",
+		[HP_CPU_TIER_OPEN] = "open",
+		[HP_CPU_TIER_COARSE] = "coarse",
+	};
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} fams[] = {
+#define STORE_FAM(field, help)                                                                     \
+	{ "hostprof_cpu_retention_" #field, help, offsetof(struct hp_cpu_tier_stats, field) }
+		STORE_FAM(segments,
+			  "Retention segments kept per tier (fine: one per drain, "
+			  "coarse: closed 10 s segments, open: the segment being filled)."),
+		STORE_FAM(capacity, "Most segments each retention tier keeps."),
+		STORE_FAM(samples, "Distinct (stack, process) samples held per retention tier."),
+		STORE_FAM(frames, "Distinct frames held per retention tier."),
+		STORE_FAM(mappings, "Distinct mappings held per retention tier."),
+		STORE_FAM(bytes, "Heap bytes the profiles of each retention tier hold."),
+#undef STORE_FAM
+	};
+	struct hp_cpu_store_stats s;
+	struct hp_label l;
+
+	hp_cpu_store__stats(st, &s);
+	for (size_t f = 0; f < sizeof(fams) / sizeof(fams[0]); f++) {
+		hp_prom__family(out, fams[f].name, HP_PROM_GAUGE, fams[f].help);
+		for (int t = 0; t < HP_CPU_TIER__COUNT; t++) {
+			const size_t *v = (const size_t *)((const char *)&s.tier[t] + fams[f].off);
+
+			l = (struct hp_label){ "tier", names[t] };
+			hp_prom__sample(out, fams[f].name, &l, 1, (double)*v);
+		}
+	}
+	hp_prom__family(
+	    out, "hostprof_cpu_retention_segment_max_samples", HP_PROM_GAUGE,
+	    "Most distinct samples a closed 10 s segment keeps (the rest fold into one).");
+	hp_prom__sample(out, "hostprof_cpu_retention_segment_max_samples", NULL, 0,
+			HP_CPU_SEGMENT_MAX_SAMPLES);
+	hp_prom__family(out, "hostprof_cpu_retention_folded_pids_total", HP_PROM_COUNTER,
+			"Exited processes whose samples lost their pid (pid 0) when their 10 s "
+			"segment closed; counts are kept.");
+	hp_prom__sample(out, "hostprof_cpu_retention_folded_pids_total", NULL, 0,
+			(double)st->folded.pids_folded);
+	hp_prom__family(out, "hostprof_cpu_retention_bounded_samples_total", HP_PROM_COUNTER,
+			"Distinct samples merged into the \"" HP_PROFILE_FOLDED_FRAME
+			"\" sample of a segment over its bound; counts are kept.");
+	hp_prom__sample(out, "hostprof_cpu_retention_bounded_samples_total", NULL, 0,
+			(double)st->folded.samples_bounded);
+	hp_prom__family(out, "hostprof_cpu_retention_close_duration_seconds", HP_PROM_GAUGE,
+			"Time the last 10 s segment close took, by step: fold (the folding) and "
+			"trim (returning freed heap pages to the system).");
+	l = (struct hp_label){ "step", "fold" };
+	hp_prom__sample(out, "hostprof_cpu_retention_close_duration_seconds", &l, 1,
+			st->last_fold_seconds);
+	l = (struct hp_label){ "step", "trim" };
+	hp_prom__sample(out, "hostprof_cpu_retention_close_duration_seconds", &l, 1,
+			st->last_trim_seconds);
+	hp_prom__family(out, "hostprof_cpu_retention_fold_failures_total", HP_PROM_COUNTER,
+			"Segments kept unfolded because folding them ran out of memory.");
+	hp_prom__sample(out, "hostprof_cpu_retention_fold_failures_total", NULL, 0,
+			(double)st->fold_failures);
 }

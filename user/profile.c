@@ -8,8 +8,11 @@
 
 #include "idmap.h"
 
+/* Arena blocks start small and double up to these sizes, so the many small profiles the CPU
+ * store keeps (one per drain) do not each hold two 64 KiB blocks for a few hundred bytes. */
 #define STR_BLOCK_SIZE (64 * 1024)
 #define FRAME_BLOCK_ENTRIES (16 * 1024)
+#define ARENA_FIRST_BLOCK 512
 #define UNKNOWN_FUNCTION "[unknown]"
 
 /* A chunk of arena memory; strings and frame arrays are carved from the newest one. */
@@ -21,7 +24,8 @@ struct arena_block {
 
 struct arena {
 	struct arena_block *head;
-	size_t block_size;
+	size_t block_size; /* the largest regular block */
+	size_t next_size;  /* size of the next regular block (doubles up to block_size) */
 };
 
 struct hp_prof_strings {
@@ -39,7 +43,7 @@ struct hp_prof_index {
 static void *arena__alloc(struct arena *a, size_t size, size_t align)
 {
 	struct arena_block *b = a->head;
-	size_t off;
+	size_t off, bsize;
 
 	if (b) {
 		off = (b->used + align - 1) & ~(align - 1);
@@ -60,14 +64,29 @@ static void *arena__alloc(struct arena *a, size_t size, size_t align)
 		b->next = big;
 		return big->data;
 	}
-	b = malloc(sizeof(*b) + (size > a->block_size ? size : a->block_size));
+	bsize = a->next_size < ARENA_FIRST_BLOCK ? ARENA_FIRST_BLOCK : a->next_size;
+	if (bsize > a->block_size)
+		bsize = a->block_size;
+	a->next_size = bsize * 2;
+	if (size > bsize)
+		bsize = size;
+	b = malloc(sizeof(*b) + bsize);
 	if (!b)
 		return NULL;
-	b->size = size > a->block_size ? size : a->block_size;
+	b->size = bsize;
 	b->used = size;
 	b->next = a->head;
 	a->head = b;
 	return b->data;
+}
+
+static size_t arena__bytes(const struct arena *a)
+{
+	size_t n = 0;
+
+	for (const struct arena_block *b = a->head; b; b = b->next)
+		n += sizeof(*b) + b->size;
+	return n;
 }
 
 static void arena__free(struct arena *a)
@@ -108,6 +127,69 @@ void hp_profile__free(struct hp_profile *p)
 	hp_profile__init(p, 0);
 }
 
+size_t hp_profile__memory(const struct hp_profile *p)
+{
+	size_t n = p->cap_mappings * sizeof(*p->mappings) + p->cap_frames * sizeof(*p->frames) +
+		   p->cap_samples * sizeof(*p->samples);
+
+	if (p->strings)
+		n += sizeof(*p->strings) + arena__bytes(&p->strings->arena) +
+		     p->strings->cap * sizeof(*p->strings->list) +
+		     p->strings->map.cap * sizeof(*p->strings->map.slots);
+	if (p->index)
+		n += sizeof(*p->index) + arena__bytes(&p->index->frame_arrays) +
+		     (p->index->mappings.cap + p->index->frames.cap + p->index->samples.cap) *
+			 sizeof(struct hp_idmap_slot);
+	return n;
+}
+
+static uint64_t mapping__hash(const struct hp_prof_mapping *m);
+static uint64_t frame__hash(const struct hp_prof_frame *f);
+static uint64_t sample__hash_of(const struct hp_prof_sample *s);
+
+/* Rebuilds an index that holds fewer entries than its array (released by hp_profile__shrink or
+ * cleared by hp_profile__filter). false on OOM; the index is then left empty and retried. */
+static bool profile__reindex(struct hp_profile *p)
+{
+	struct hp_prof_strings *st = p->strings;
+	struct hp_prof_index *ix = p->index;
+
+	if (st->map.n != st->n) {
+		hp_idmap__clear(&st->map);
+		if (hp_idmap__reserve(&st->map, st->n))
+			return false;
+		for (size_t i = 0; i < st->n; i++)
+			hp_idmap__insert(&st->map,
+					 hp_hash__bytes(st->list[i], strlen(st->list[i]), 0),
+					 (uint32_t)i);
+	}
+	if (ix->mappings.n != p->nmappings) {
+		hp_idmap__clear(&ix->mappings);
+		if (hp_idmap__reserve(&ix->mappings, p->nmappings))
+			return false;
+		for (size_t i = 0; i < p->nmappings; i++)
+			hp_idmap__insert(&ix->mappings, mapping__hash(&p->mappings[i]),
+					 (uint32_t)i);
+	}
+	if (ix->frames.n != p->nframes) {
+		hp_idmap__clear(&ix->frames);
+		if (hp_idmap__reserve(&ix->frames, p->nframes))
+			return false;
+		for (size_t i = 0; i < p->nframes; i++)
+			hp_idmap__insert(&ix->frames, frame__hash(&p->frames[i]), (uint32_t)i);
+	}
+	if (ix->samples.n != p->nsamples) {
+		hp_idmap__clear(&ix->samples);
+		if (hp_idmap__reserve(&ix->samples, p->nsamples))
+			return false;
+		for (size_t i = 0; i < p->nsamples; i++)
+			hp_idmap__insert(&ix->samples, sample__hash_of(&p->samples[i]),
+					 (uint32_t)i);
+	}
+	return true;
+}
+
+/* Allocates the builder state on first use and rebuilds released indexes. */
 static bool profile__ensure(struct hp_profile *p)
 {
 	if (!p->strings) {
@@ -122,7 +204,44 @@ static bool profile__ensure(struct hp_profile *p)
 			return false;
 		p->index->frame_arrays.block_size = FRAME_BLOCK_ENTRIES * sizeof(uint32_t);
 	}
-	return true;
+	return profile__reindex(p);
+}
+
+/* Reallocates an array of n elem-sized items to exactly n (kept as is when that fails). */
+static void profile__trim(void **items, size_t n, size_t *cap, size_t elem)
+{
+	void *q;
+
+	if (n == *cap)
+		return;
+	if (n == 0) {
+		free(*items);
+		*items = NULL;
+		*cap = 0;
+		return;
+	}
+	q = realloc(*items, n * elem);
+	if (q) {
+		*items = q;
+		*cap = n;
+	}
+}
+
+void hp_profile__shrink(struct hp_profile *p)
+{
+	profile__trim((void **)&p->mappings, p->nmappings, &p->cap_mappings, sizeof(*p->mappings));
+	profile__trim((void **)&p->frames, p->nframes, &p->cap_frames, sizeof(*p->frames));
+	profile__trim((void **)&p->samples, p->nsamples, &p->cap_samples, sizeof(*p->samples));
+	if (p->strings) {
+		hp_idmap__free(&p->strings->map);
+		profile__trim((void **)&p->strings->list, p->strings->n, &p->strings->cap,
+			      sizeof(*p->strings->list));
+	}
+	if (p->index) {
+		hp_idmap__free(&p->index->mappings);
+		hp_idmap__free(&p->index->frames);
+		hp_idmap__free(&p->index->samples);
+	}
 }
 
 /* Grows an array of elem-sized items to hold one more; false on OOM. */
@@ -281,6 +400,13 @@ static uint64_t sample__hash(const struct sample_key *k)
 	return hp_hash__combine(hp_hash__combine(h, (uintptr_t)k->comm), (uintptr_t)k->cgroup);
 }
 
+static uint64_t sample__hash_of(const struct hp_prof_sample *s)
+{
+	struct sample_key key = { s->pid, s->comm, s->cgroup, s->frames, s->nframes };
+
+	return sample__hash(&key);
+}
+
 static bool sample__eq(const void *ctx, uint32_t id, const void *key)
 {
 	const struct hp_prof_sample *a = &((const struct hp_profile *)ctx)->samples[id];
@@ -352,8 +478,8 @@ int hp_profile__add_in_cgroup(struct hp_profile *p, uint32_t pid, const char *co
 
 /*
  * Drops the samples that do not match, then the frames and mappings no remaining sample uses,
- * renumbering what is left, so exporters never see unreferenced entries. The indexes are rebuilt
- * in their existing storage (they only shrink), which is why filtering cannot fail.
+ * renumbering what is left, so exporters never see unreferenced entries. The indexes are only
+ * cleared (a later builder call rebuilds them), which is why filtering cannot fail.
  */
 void hp_profile__filter(struct hp_profile *p, uint32_t pid, const char *comm)
 {
@@ -409,25 +535,13 @@ void hp_profile__filter(struct hp_profile *p, uint32_t pid, const char *comm)
 		for (size_t i = 0; i < p->nsamples; i++)
 			for (uint32_t j = 0; j < p->samples[i].nframes; j++)
 				p->samples[i].frames[j] = remap_frames[p->samples[i].frames[j]];
-
-		hp_idmap__clear(&p->index->mappings);
-		for (size_t i = 0; i < p->nmappings; i++)
-			hp_idmap__insert(&p->index->mappings, mapping__hash(&p->mappings[i]),
-					 (uint32_t)i);
-		hp_idmap__clear(&p->index->frames);
-		for (size_t i = 0; i < p->nframes; i++)
-			hp_idmap__insert(&p->index->frames, frame__hash(&p->frames[i]),
-					 (uint32_t)i);
 	}
 	/* Without memory for the remap tables the unused frames stay; the profile is still valid. */
 	free(remap_frames);
 	free(remap_maps);
 
+	/* The indexes are rebuilt by the next builder call (profile__ensure) if there is one. */
+	hp_idmap__clear(&p->index->mappings);
+	hp_idmap__clear(&p->index->frames);
 	hp_idmap__clear(&p->index->samples);
-	for (size_t i = 0; i < p->nsamples; i++) {
-		const struct hp_prof_sample *s = &p->samples[i];
-		struct sample_key key = { s->pid, s->comm, s->cgroup, s->frames, s->nframes };
-
-		hp_idmap__insert(&p->index->samples, sample__hash(&key), (uint32_t)i);
-	}
 }

@@ -53,6 +53,13 @@ struct hp_profile {
 
 void hp_profile__init(struct hp_profile *p, uint32_t frequency);
 void hp_profile__free(struct hp_profile *p);
+/* Bytes of heap the profile holds (arrays, indexes, arenas at their capacity, malloc overhead
+ * excluded): what self-metrics report for the retention store. */
+size_t hp_profile__memory(const struct hp_profile *p);
+/* Releases the dedup indexes and the spare capacity of a profile that is complete (kept to be
+ * read or merged from): about half its memory. Cannot fail; a later hp_profile__add,
+ * __frame, __mapping or __intern rebuilds the indexes (and may then fail with -ENOMEM). */
+void hp_profile__shrink(struct hp_profile *p);
 /* Interns s; the pointer stays valid until hp_profile__free. NULL on OOM. */
 const char *hp_profile__intern(struct hp_profile *p, const char *s);
 /* Returns the 1-based mapping index for (file, build_id, start), adding it if new; 0 on OOM. */

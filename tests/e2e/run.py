@@ -961,7 +961,7 @@ def run_one(name, fn):
 
 
 # Test modules next to this file, each with a TESTS list of (name, function), run after TESTS.
-MODULES = ["cpu", "syscalls_safety", "http_robust", "symbols", "hostile_files"]
+MODULES = ["cpu", "syscalls_safety", "http_robust", "symbols", "hostile_files", "soak"]
 
 
 def all_tests():
