@@ -599,8 +599,10 @@ def sigterm_case(sig):
     with Agent() as agent:
         ids = agent.prog_ids()
         names = bpf_prog_names(ids)
-        # one syscall pair and one perf_event program (attached once per CPU): all must go
-        check(sorted(names.values()) == ["on_sample", "sys_enter_btf", "sys_exit_btf"],
+        # one syscall pair, signal_deliver and one perf_event program (attached once per CPU):
+        # all must go
+        check(sorted(names.values()) == ["on_sample", "sig_deliver_btf", "sys_enter_btf",
+                                         "sys_exit_btf"],
               "agent holds programs %s" % names)
         agent.stop(sig)
         check("received %s" % sig.name in agent.stderr(), "log does not mention %s" % sig.name)
