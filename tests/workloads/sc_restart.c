@@ -150,18 +150,21 @@ static int blocked_in_read(pid_t pid)
 }
 
 /* The child of the stop phase: n times stop and continue the parent while it sleeps in read,
- * then wait for its acknowledgement on ack (so the next check cannot see the same read). */
+ * then wait for its acknowledgement on ack (so the next check cannot see the same read). Exits
+ * as soon as the parent is gone. */
 static void stopper(pid_t parent, long n, int ack)
 {
 	for (long i = 0; i < n; i++) {
 		char c = 's';
 
 		while (!blocked_in_read(parent))
-			usleep(200);
+			if (getppid() != parent || usleep(200))
+				_exit(5);
 		if (kill(parent, SIGSTOP))
 			_exit(4);
 		while (proc_state(parent) != 'T')
-			usleep(200);
+			if (getppid() != parent || usleep(200))
+				_exit(5);
 		if (kill(parent, SIGCONT) || write(pipefd[1], &c, 1) != 1 || read(ack, &c, 1) != 1)
 			_exit(4);
 	}
@@ -181,8 +184,10 @@ static int phase_stop(long n, struct phase_count *pc)
 	child = fork();
 	if (child < 0)
 		return -1;
-	if (child == 0)
+	if (child == 0) {
+		close(ack[1]); /* a parent that dies ends the child's read with EOF */
 		stopper(getppid(), n, ack[0]);
+	}
 	for (long i = 0; i < n; i++) {
 		char c;
 
