@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Syscall collector: latency histograms, call counts and errno counts for every syscall on the
- * host, from the raw_syscalls sys_enter/sys_exit tracepoints (tp_btf, with a raw_tp twin). */
+ * host, from the raw_syscalls sys_enter/sys_exit tracepoints (tp_btf, with a raw_tp twin), and
+ * the outcome of restart codes from signal:signal_deliver. */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
@@ -64,9 +65,16 @@ HP_DROPS_MAP(HP_SC_DROP__COUNT);
 #define NR_I386_SIGRETURN 119
 #define NR_I386_RT_SIGRETURN 173
 #define NR_X32_RT_SIGRETURN 513
+#define NR_RESTART_SYSCALL 219 /* x86_64 and x32 */
+#define NR_I386_RESTART_SYSCALL 0
 #elif defined(__TARGET_ARCH_arm64)
 #define NR_RT_SIGRETURN 139
+#define NR_RESTART_SYSCALL 128
 #endif
+
+#define SIG_DFL_VALUE 0UL
+#define SIG_IGN_VALUE 1UL
+#define SA_RESTART_FLAG 0x10000000UL /* include/uapi/asm-generic/signal-defs.h, x86 and arm64 */
 
 /*
  * Key of the syscall the current task enters with number id (see hp_sc__key). On x86 the ia32
@@ -104,9 +112,61 @@ static __always_inline bool sc_is_sigreturn(__u32 key)
 #endif
 }
 
+/* Adds one to errors[key][slot], marking the row used first (see hp_errno__slot). */
+static __always_inline void count_slot(__u32 key, unsigned int slot)
+{
+	__u32 idx = key * HP_ERRNO_SLOTS + HP_ERRNO_SLOT_USED;
+	__u64 *cnt = bpf_map_lookup_elem(&errors, &idx);
+
+	if (cnt && !*cnt)
+		*cnt = 1; /* idempotent: no atomic needed */
+	idx += slot;
+	cnt = bpf_map_lookup_elem(&errors, &idx);
+	if (cnt)
+		__sync_fetch_and_add(cnt, 1);
+}
+
+/* Key the kernel restarts a call of key pending_key with when its code was
+ * ERESTART_RESTARTBLOCK: restart_syscall of the same ABI (arch get_nr_restart_syscall()). */
+static __always_inline long restart_block_key(__u32 pending_key)
+{
+#if defined(NR_RESTART_SYSCALL)
+	unsigned int abi = hp_sc_key__abi(pending_key);
+
+#if defined(NR_I386_RESTART_SYSCALL)
+	if (abi == HP_SC_ABI_I386)
+		return hp_sc__key(abi, NR_I386_RESTART_SYSCALL);
+#endif
+	return hp_sc__key(abi, NR_RESTART_SYSCALL);
+#else
+	return -1;
+#endif
+}
+
+/*
+ * The call that ended with a restart code was not handed to a signal handler: no handler ran, so
+ * the kernel restarted it (arch_do_signal_or_restart()), and the task now enters the same call
+ * again (restart_syscall for ERESTART_RESTARTBLOCK). Anything else means the code reached the
+ * program unchanged, which the kernel allows only with a signal pending: counted as a drop.
+ */
+static __always_inline void resolve_at_enter(struct hp_sc_inflight *in, long key)
+{
+	int r = in->restart_code - 1;
+
+	in->restart_code = 0;
+	if (r < 0 || r >= HP_RESTART__COUNT)
+		return;
+	if (key == in->restart_key ||
+	    (r == HP_RESTART_RESTARTBLOCK && key == restart_block_key(in->restart_key)))
+		count_slot(in->restart_key, hp_errno__slot(hp_restart__code(r)));
+	else
+		HP_DROP(HP_SC_DROP_RESTART_UNRESOLVED);
+}
+
 static __always_inline int on_enter(long id)
 {
 	struct hp_sc_inflight *in;
+	long key;
 
 	if (!hp_filter__pass(filter_tgid ? bpf_get_current_pid_tgid() >> 32 : 0))
 		return 0;
@@ -117,12 +177,16 @@ static __always_inline int on_enter(long id)
 		HP_DROP(HP_SC_DROP_STORAGE);
 		return 0;
 	}
-	in->key = sc_key(id);
+	key = sc_key(id);
+	if (in->restart_code)
+		resolve_at_enter(in, key);
+	in->key = key;
 	in->start_ns = bpf_ktime_get_ns();
 	return 0;
 }
 
-static __always_inline void count_comm(__u32 sc_key, bool failed, __u64 delta)
+/* Adds calls (0 or 1), one error if failed, and delta ns to the current comm's row of sc_key. */
+static __always_inline void count_comm(__u32 sc_key, __u64 calls, bool failed, __u64 delta)
 {
 	struct hp_sc_comm_key key = { .nr = sc_key, .gen = comm_gen };
 	struct hp_sc_comm_val *val, zero = {};
@@ -140,7 +204,7 @@ static __always_inline void count_comm(__u32 sc_key, bool failed, __u64 delta)
 		if (!val)
 			return;
 	}
-	val->calls++;
+	val->calls += calls;
 	val->sum_ns += delta;
 	if (failed)
 		val->errors++;
@@ -184,24 +248,85 @@ static __always_inline int on_exit(long ret)
 		__sync_fetch_and_add(&h->sum_ns, delta);
 	}
 
-	/* -4095..-1 is the kernel's error range (IS_ERR_VALUE); other negatives are data. The
-	 * kernel-internal codes (ERESTARTSYS...) get their own slots; userspace exports them apart. */
+	/* -4095..-1 is the kernel's error range (IS_ERR_VALUE); other negatives are data. A restart
+	 * code waits for signal handling, which decides after sys_exit whether the program sees
+	 * EINTR or the call is restarted (on_signal_deliver, resolve_at_enter); the other
+	 * kernel-internal codes are left alone by signal handling and counted apart right away. */
 	failed = false;
+	in->restart_code = 0;
 	if (ret < 0 && ret >= -4095 && !sc_is_sigreturn(key)) {
-		unsigned int slot = hp_errno__slot(-ret);
-		__u32 idx = key * HP_ERRNO_SLOTS + HP_ERRNO_SLOT_USED;
-		__u64 *cnt = bpf_map_lookup_elem(&errors, &idx);
+		int r = hp_restart__index(-ret);
 
-		if (cnt && !*cnt)
-			*cnt = 1; /* idempotent: no atomic needed */
-		idx += slot;
-		cnt = bpf_map_lookup_elem(&errors, &idx);
-		if (cnt)
-			__sync_fetch_and_add(cnt, 1);
-		failed = !hp_errno__slot_is_internal(slot);
+		if (r >= 0) {
+			in->restart_key = key;
+			in->restart_code = r + 1;
+		} else {
+			unsigned int slot = hp_errno__slot(-ret);
+
+			count_slot(key, slot);
+			failed = !hp_errno__slot_is_internal(slot);
+		}
 	}
 	if (by_comm)
-		count_comm(key, failed, delta);
+		count_comm(key, 1, failed, delta);
+	return 0;
+}
+
+/*
+ * signal:signal_deliver fires in get_signal() (kernel/signal.c) for each signal dequeued on the
+ * way back to user mode, before the action is taken; the first one whose handler is neither
+ * SIG_DFL nor SIG_IGN is handed to handle_signal(), which rewrites a pending restart code
+ * (arch/x86/kernel/signal.c handle_signal(); arm64: do_signal()): ERESTARTNOHAND and
+ * ERESTART_RESTARTBLOCK become EINTR, ERESTARTSYS becomes EINTR unless the handler has
+ * SA_RESTART, ERESTARTNOINTR is restarted. Default and ignored actions leave the code for the
+ * next signal or for arch_do_signal_or_restart(), which restarts the call (resolve_at_enter).
+ */
+static __always_inline int on_signal_deliver(unsigned long handler, unsigned long flags)
+{
+	struct hp_sc_inflight *in;
+	__u32 key;
+	int r;
+
+	in = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), NULL, 0);
+	if (!in || !in->restart_code)
+		return 0; /* the common case: no restart code waiting */
+	if (handler == SIG_DFL_VALUE || handler == SIG_IGN_VALUE)
+		return 0;
+	r = in->restart_code - 1;
+	key = in->restart_key;
+	in->restart_code = 0;
+	if (key >= HP_SC_KEYS || r < 0 || r >= HP_RESTART__COUNT)
+		return 0;
+#if defined(__TARGET_ARCH_x86)
+	{
+		/* handle_signal() acts only if the task is still returning from that call with
+		 * that code (syscall_get_nr() != -1, syscall_get_error() == -code); anything else
+		 * means the code already reached the program */
+		struct pt_regs *regs =
+		    (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+		long orig_ax = BPF_CORE_READ(regs, orig_ax), ax = BPF_CORE_READ(regs, ax);
+
+		if (bpf_core_field_exists(struct thread_info, status)) {
+			struct task_struct *task = bpf_get_current_task_btf();
+
+			if (task->thread_info.status & TS_COMPAT)
+				ax = (int)ax; /* syscall_get_error() sign-extends the 32-bit eax */
+		}
+		if (orig_ax == -1 || ax != -(long)hp_restart__code(r)) {
+			HP_DROP(HP_SC_DROP_RESTART_UNRESOLVED);
+			return 0;
+		}
+	}
+#endif
+	if (r == HP_RESTART_NOINTR || (r == HP_RESTART_SYS && (flags & SA_RESTART_FLAG))) {
+		count_slot(key, hp_errno__slot(hp_restart__code(r)));
+		return 0;
+	}
+	/* the program sees EINTR: a real error, counted where every errno is, plus the outcome */
+	count_slot(key, HP_ERRNO_EINTR);
+	count_slot(key, HP_ERRNO_SLOT_EINTR_FROM + r);
+	if (by_comm)
+		count_comm(key, 0, true, 0);
 	return 0;
 }
 
@@ -229,4 +354,18 @@ SEC("raw_tp/sys_exit")
 int BPF_PROG(sys_exit_raw, struct pt_regs *regs, long ret)
 {
 	return on_exit(ret);
+}
+
+SEC("tp_btf/signal_deliver")
+int BPF_PROG(sig_deliver_btf, int sig, struct kernel_siginfo *info, struct k_sigaction *ka)
+{
+	return on_signal_deliver((unsigned long)BPF_CORE_READ(ka, sa.sa_handler),
+				 BPF_CORE_READ(ka, sa.sa_flags));
+}
+
+SEC("raw_tp/signal_deliver")
+int BPF_PROG(sig_deliver_raw, int sig, struct kernel_siginfo *info, struct k_sigaction *ka)
+{
+	return on_signal_deliver((unsigned long)BPF_CORE_READ(ka, sa.sa_handler),
+				 BPF_CORE_READ(ka, sa.sa_flags));
 }

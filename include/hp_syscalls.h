@@ -67,19 +67,60 @@ static inline unsigned int hp_sc_key__nr(unsigned int key)
 /*
  * errno values are folded into compact slots so a dense array can count them:
  * 1..133 (userspace errnos) map to themselves, the kernel-internal 512..531 (ERESTARTSYS and
- * friends, visible at sys_exit before signal handling rewrites them) map to 134..153, and anything
- * else lands in HP_ERRNO_SLOT_OTHER. Slot 0 (errno 0 is never an error) marks a key's row as
- * used: the kernel sets it before the row's first count, so a reader scans only marked rows. The kernel-internal slots are not errors the
- * program saw (signal handling turns them into a restart or EINTR after sys_exit): userspace
- * exports them apart, as restarts (hp_errno__slot_is_internal).
+ * friends) map to 134..153, and anything else lands in HP_ERRNO_SLOT_OTHER. Slot 0 (errno 0 is
+ * never an error) marks a key's row as used: the kernel sets it before the row's first count, so a
+ * reader scans only marked rows.
+ *
+ * The kernel-internal slots are not errors the program saw; what they count depends on the code
+ * (see "Restarts and EINTR" in docs/ARCHITECTURE.md):
+ *   - the four restart codes (ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK)
+ *     count calls the kernel restarted (outcome "restarted"), counted once the restart is seen;
+ *   - every other internal code (ENOIOCTLCMD, EPROBE_DEFER...) is left alone by signal handling
+ *     and counted at sys_exit (outcome "returned").
+ * A restart code that signal handling turned into EINTR is counted twice: as EINTR (slot 4, a real
+ * error) and in the outcome slot HP_ERRNO_SLOT_EINTR_FROM + hp_restart__index(code), after OTHER.
  */
 #define HP_ERRNO_USER_MAX 133
 #define HP_ERRNO_KERNEL_FIRST 512
 #define HP_ERRNO_KERNEL_LAST 531
 #define HP_ERRNO_SLOT_OTHER                                                                        \
 	(HP_ERRNO_USER_MAX + 1 + (HP_ERRNO_KERNEL_LAST - HP_ERRNO_KERNEL_FIRST + 1))
-#define HP_ERRNO_SLOTS (HP_ERRNO_SLOT_OTHER + 1)
+#define HP_ERRNO_SLOT_EINTR_FROM (HP_ERRNO_SLOT_OTHER + 1)
+#define HP_ERRNO_SLOTS (HP_ERRNO_SLOT_EINTR_FROM + HP_RESTART__COUNT)
 #define HP_ERRNO_SLOT_USED 0
+#define HP_ERRNO_EINTR 4
+
+/* The codes that signal handling (arch handle_signal()) turns into EINTR or a restart
+ * (include/linux/errno.h); ERESTARTNOINTR never becomes EINTR but is tracked the same way. */
+enum hp_restart {
+	HP_RESTART_SYS = 0,	 /* ERESTARTSYS 512: EINTR unless the handler has SA_RESTART */
+	HP_RESTART_NOINTR,	 /* ERESTARTNOINTR 513: always restarted */
+	HP_RESTART_NOHAND,	 /* ERESTARTNOHAND 514: EINTR whenever a handler runs */
+	HP_RESTART_RESTARTBLOCK, /* ERESTART_RESTARTBLOCK 516: same, restarted via restart_syscall */
+	HP_RESTART__COUNT,
+};
+
+/* Index of a restart code (positive errno), or -1 for any other value. */
+static inline int hp_restart__index(long err)
+{
+	switch (err) {
+	case 512:
+		return HP_RESTART_SYS;
+	case 513:
+		return HP_RESTART_NOINTR;
+	case 514:
+		return HP_RESTART_NOHAND;
+	case 516:
+		return HP_RESTART_RESTARTBLOCK;
+	}
+	return -1;
+}
+
+/* The restart code (positive errno) of index r, as in hp_restart__index(). */
+static inline long hp_restart__code(int r)
+{
+	return r == HP_RESTART_RESTARTBLOCK ? 516 : 512 + r;
+}
 
 static inline unsigned int hp_errno__slot(long err)
 {
@@ -96,6 +137,20 @@ static inline int hp_errno__slot_is_internal(unsigned int slot)
 	return slot > HP_ERRNO_USER_MAX && slot < HP_ERRNO_SLOT_OTHER;
 }
 
+/* True for the EINTR-outcome slots of the restart codes (not errors themselves: the EINTR each
+ * stands for is also in slot HP_ERRNO_EINTR). */
+static inline int hp_errno__slot_is_eintr_outcome(unsigned int slot)
+{
+	return slot >= HP_ERRNO_SLOT_EINTR_FROM && slot < HP_ERRNO_SLOTS;
+}
+
+/* True for slots that count errors the program saw (errno 1..133 and "other"). */
+static inline int hp_errno__slot_is_error(unsigned int slot)
+{
+	return slot != HP_ERRNO_SLOT_USED && slot <= HP_ERRNO_SLOT_OTHER &&
+	       !hp_errno__slot_is_internal(slot);
+}
+
 /* Per-CPU latency histogram of one syscall number; the call count is the sum of the buckets. */
 struct hp_sc_hist {
 	__u64 buckets[HP_HIST_BUCKETS];
@@ -106,6 +161,10 @@ struct hp_sc_hist {
 struct hp_sc_inflight {
 	__u64 start_ns; /* 0: nothing in flight */
 	long key;	/* hp_sc__key() of the call, -1 when out of range */
+	/* A call that ended with a restart code, waiting for signal handling to decide its outcome
+	 * (signal:signal_deliver) or for the restarted call to enter again (sys_enter). */
+	__u32 restart_key;  /* key of that call */
+	__s32 restart_code; /* hp_restart index + 1; 0: nothing pending */
 };
 
 /* Optional per-process-name breakdown. gen lets userspace drain one generation while the kernel
@@ -128,6 +187,9 @@ enum hp_sc_drop {
 	HP_SC_DROP_NR_RANGE = 0,  /* syscall number outside its ABI's key range */
 	HP_SC_DROP_STORAGE,	  /* task storage could not be created or was busy */
 	HP_SC_DROP_COMM_MAP_FULL, /* comm breakdown map full */
+	/* a restart code whose call was followed neither by its restart nor by a handler: the
+	 * code reached the program (a kernel bug: a restart code without a pending signal) */
+	HP_SC_DROP_RESTART_UNRESOLVED,
 	HP_SC_DROP__COUNT,
 };
 

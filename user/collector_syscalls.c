@@ -29,6 +29,7 @@ static const char *const drop_reasons[HP_SC_DROP__COUNT] = {
 	[HP_SC_DROP_NR_RANGE] = "syscall_nr_out_of_range",
 	[HP_SC_DROP_STORAGE] = "task_storage_unavailable",
 	[HP_SC_DROP_COMM_MAP_FULL] = "comm_map_full",
+	[HP_SC_DROP_RESTART_UNRESOLVED] = "restart_code_unresolved",
 };
 
 static struct sc_state *state(struct hp_collector *c)
@@ -62,6 +63,8 @@ static int sc__open(struct hp_collector *c, enum hp_attach_path path)
 	bpf_program__set_autoload(s->skel->progs.sys_exit_btf, btf);
 	bpf_program__set_autoload(s->skel->progs.sys_enter_raw, !btf);
 	bpf_program__set_autoload(s->skel->progs.sys_exit_raw, !btf);
+	bpf_program__set_autoload(s->skel->progs.sig_deliver_btf, btf);
+	bpf_program__set_autoload(s->skel->progs.sig_deliver_raw, !btf);
 
 	s->skel->rodata->filter_tgid = (__u32)cfg->pid;
 	s->skel->rodata->filter_cgroup = cfg->cgroup_path != NULL;
@@ -317,38 +320,55 @@ static void sc__metrics_comm(struct sc_state *s, unsigned int top, struct hp_buf
 			(double)s->comms.folded);
 }
 
-/* hostprof_syscall_errors_total (errnos the program saw) or, with internal, the kernel-internal
- * codes (ERESTARTSYS...) that signal handling resolves after sys_exit. */
-static void sc__metrics_errors(const struct sc_snapshot *snap, bool internal, struct hp_buf *out)
+/* hostprof_syscall_errors_total (errnos the program saw, EINTR from a restart code included) */
+static void sc__metrics_errors(const struct sc_snapshot *snap, struct hp_buf *out)
 {
-	const char *family =
-	    internal ? "hostprof_syscall_restarts_total" : "hostprof_syscall_errors_total";
+	const char *family = "hostprof_syscall_errors_total";
 	char name[32], err_name[32];
 
-	if (internal)
-		hp_prom__family(
-		    out, family, HP_PROM_COUNTER,
-		    "Syscalls that ended with a kernel-internal code (ERESTARTSYS, "
-		    "ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK, ...): signal "
-		    "handling restarts the call or turns the code into EINTR after "
-		    "sys_exit, so these are not in hostprof_syscall_errors_total.");
-	else
-		hp_prom__family(
-		    out, family, HP_PROM_COUNTER,
-		    "Syscalls that returned an error to the program, per syscall, ABI and "
-		    "errno (rt_sigreturn's restored register is never one).");
+	hp_prom__family(out, family, HP_PROM_COUNTER,
+			"Syscalls that returned an error to the program, per syscall, ABI and "
+			"errno (EINTR included when signal handling turned a restart code into it; "
+			"rt_sigreturn's restored register is never one).");
 	for (size_t i = 0; i < snap->nerr; i++) {
 		const struct sc_err *e = &snap->err[i];
 		struct hp_label l[3] = {
 			{ "syscall", hp_syscall__key_name(e->nr, name, sizeof(name)) },
 			{ "abi", hp_syscall__abi_name(hp_sc_key__abi(e->nr)) },
-			{ internal ? "code" : "errno",
-			  hp_errno__slot_name(e->slot, err_name, sizeof(err_name)) },
+			{ "errno", hp_errno__slot_name(e->slot, err_name, sizeof(err_name)) },
 		};
 
-		if ((bool)hp_errno__slot_is_internal(e->slot) != internal)
-			continue;
-		hp_prom__sample(out, family, l, 3, (double)e->count);
+		if (hp_errno__slot_is_error(e->slot))
+			hp_prom__sample(out, family, l, 3, (double)e->count);
+	}
+}
+
+/* hostprof_syscall_restarts_total: the kernel-internal codes (ERESTARTSYS...) by outcome, see
+ * hp_errno__slot_outcome() and docs/ARCHITECTURE.md "Restarts and EINTR". */
+static void sc__metrics_restarts(const struct sc_snapshot *snap, struct hp_buf *out)
+{
+	const char *family = "hostprof_syscall_restarts_total";
+	char name[32], err_name[32];
+
+	hp_prom__family(
+	    out, family, HP_PROM_COUNTER,
+	    "Syscalls that ended at sys_exit with a kernel-internal code (ERESTARTSYS, "
+	    "ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK, ...), by what the program "
+	    "got: outcome=restarted (the kernel entered the call again), eintr (a signal "
+	    "handler ran and the call returned EINTR, also counted in "
+	    "hostprof_syscall_errors_total), returned (a code signal handling leaves alone).");
+	for (size_t i = 0; i < snap->nerr; i++) {
+		const struct sc_err *e = &snap->err[i];
+		const char *outcome = hp_errno__slot_outcome(e->slot);
+		struct hp_label l[4] = {
+			{ "syscall", hp_syscall__key_name(e->nr, name, sizeof(name)) },
+			{ "abi", hp_syscall__abi_name(hp_sc_key__abi(e->nr)) },
+			{ "code", hp_errno__slot_name(e->slot, err_name, sizeof(err_name)) },
+			{ "outcome", outcome },
+		};
+
+		if (outcome)
+			hp_prom__sample(out, family, l, 4, (double)e->count);
 	}
 }
 
@@ -371,8 +391,8 @@ static void sc__metrics(struct hp_collector *c, struct hp_buf *out)
 		hp_prom__histogram(out, "hostprof_syscall_latency_seconds", l, 2, e->buckets,
 				   (double)e->sum_ns / 1e9);
 	}
-	sc__metrics_errors(snap, false, out);
-	sc__metrics_errors(snap, true, out);
+	sc__metrics_errors(snap, out);
+	sc__metrics_restarts(snap, out);
 	if (c->cfg->comm_top > 0)
 		sc__metrics_comm(s, c->cfg->comm_top, out);
 }

@@ -34,6 +34,8 @@ const char *hp_errno__slot_name(unsigned int slot, char *buf, size_t size)
 	const char *name = NULL;
 	int err;
 
+	if (hp_errno__slot_is_eintr_outcome(slot)) /* named by the restart code it came from */
+		slot = hp_errno__slot(hp_restart__code((int)(slot - HP_ERRNO_SLOT_EINTR_FROM)));
 	if (slot >= HP_ERRNO_SLOT_OTHER || slot == 0) {
 		snprintf(buf, size, "other");
 		return buf;
@@ -50,4 +52,15 @@ const char *hp_errno__slot_name(unsigned int slot, char *buf, size_t size)
 	else
 		snprintf(buf, size, "E%d", err);
 	return buf;
+}
+
+const char *hp_errno__slot_outcome(unsigned int slot)
+{
+	if (hp_errno__slot_is_eintr_outcome(slot))
+		return "eintr";
+	if (!hp_errno__slot_is_internal(slot))
+		return NULL;
+	return hp_restart__index((long)(slot - HP_ERRNO_USER_MAX - 1) + HP_ERRNO_KERNEL_FIRST) >= 0
+		   ? "restarted"
+		   : "returned";
 }

@@ -9,4 +9,9 @@
  * "E<n>" for a number without a name, "other" for the overflow slot. Returns buf. */
 const char *hp_errno__slot_name(unsigned int slot, char *buf, size_t size);
 
+/* Outcome label of a slot exported as hostprof_syscall_restarts_total: "restarted" (slots of the
+ * four restart codes), "returned" (the other kernel-internal codes), "eintr" (the EINTR-outcome
+ * slots, whose code is named by hp_errno__slot_name), NULL for every other slot. */
+const char *hp_errno__slot_outcome(unsigned int slot);
+
 #endif

@@ -88,13 +88,15 @@ int sc_snapshot__finish(struct sc_snapshot *s, const struct hp_sc_hist *hists)
 		return -1;
 	for (__u32 key = 0; key < HP_SC_KEYS && s->n < n; key++) {
 		struct sc_entry *e = &s->e[s->n];
-		__u64 calls = 0, errs = 0, restarts = 0;
+		__u64 calls = 0, errs = 0, restarts = 0, interrupted = 0;
 
 		for (unsigned int b = 0; b < HP_HIST_BUCKETS; b++)
 			calls += hists[key].buckets[b];
 		for (; j < s->nerr && s->err[j].nr == key; j++) {
 			if (hp_errno__slot_is_internal(s->err[j].slot))
 				restarts += s->err[j].count;
+			else if (hp_errno__slot_is_eintr_outcome(s->err[j].slot))
+				interrupted += s->err[j].count;
 			else
 				errs += s->err[j].count;
 		}
@@ -104,6 +106,7 @@ int sc_snapshot__finish(struct sc_snapshot *s, const struct hp_sc_hist *hists)
 		e->calls = calls;
 		e->errors = errs;
 		e->restarts = restarts;
+		e->interrupted = interrupted;
 		e->sum_ns = hists[key].sum_ns;
 		memcpy(e->buckets, hists[key].buckets, sizeof(e->buckets));
 		s->n++;
@@ -161,6 +164,7 @@ struct sc_snapshot *sc_snapshot__diff(const struct sc_snapshot *cur, const struc
 			e->calls = sub(c->calls, o->calls);
 			e->errors = sub(c->errors, o->errors);
 			e->restarts = sub(c->restarts, o->restarts);
+			e->interrupted = sub(c->interrupted, o->interrupted);
 			e->sum_ns = sub(c->sum_ns, o->sum_ns);
 			for (unsigned int b = 0; b < HP_HIST_BUCKETS; b++)
 				e->buckets[b] = sub(c->buckets[b], o->buckets[b]);

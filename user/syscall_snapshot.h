@@ -11,8 +11,10 @@
 struct sc_entry {
 	__u32 nr; /* key: hp_sc__key(abi, number), see include/hp_syscalls.h */
 	__u64 calls;
-	__u64 errors;	/* returns the program saw as errors (errno 1..4095) */
-	__u64 restarts; /* kernel-internal codes at sys_exit (ERESTARTSYS...), not errors */
+	__u64 errors;	/* returns the program saw as errors (errno 1..4095), EINTR included */
+	__u64 restarts; /* kernel-internal codes that did not become EINTR: restart codes the kernel
+			 * restarted, other internal codes as returned; not errors */
+	__u64 interrupted; /* restart codes that signal handling turned into EINTR (also errors) */
 	__u64 sum_ns;
 	__u64 buckets[HP_HIST_BUCKETS];
 };

@@ -139,7 +139,7 @@ static void api__add_number(cJSON *obj, const char *name, double v)
 
 static cJSON *api__entry(const struct sc_snapshot *snap, const struct sc_entry *e)
 {
-	cJSON *o = cJSON_CreateObject(), *lat, *errs, *rst;
+	cJSON *o = cJSON_CreateObject(), *lat, *errs, *rst, *intr;
 	char name[32];
 
 	cJSON_AddStringToObject(o, "syscall", hp_syscall__key_name(e->nr, name, sizeof(name)));
@@ -148,14 +148,21 @@ static cJSON *api__entry(const struct sc_snapshot *snap, const struct sc_entry *
 	cJSON_AddNumberToObject(o, "calls", (double)e->calls);
 	cJSON_AddNumberToObject(o, "errors", (double)e->errors);
 	cJSON_AddNumberToObject(o, "restarts", (double)e->restarts);
+	cJSON_AddNumberToObject(o, "interrupted", (double)e->interrupted);
 	errs = cJSON_AddObjectToObject(o, "errors_by_errno");
 	rst = cJSON_AddObjectToObject(o, "restarts_by_code");
-	for (size_t i = 0; i < snap->nerr; i++)
-		if (snap->err[i].nr == e->nr)
-			cJSON_AddNumberToObject(
-			    hp_errno__slot_is_internal(snap->err[i].slot) ? rst : errs,
-			    hp_errno__slot_name(snap->err[i].slot, name, sizeof(name)),
-			    (double)snap->err[i].count);
+	intr = cJSON_AddObjectToObject(o, "interrupted_by_code");
+	for (size_t i = 0; i < snap->nerr; i++) {
+		unsigned int slot = snap->err[i].slot;
+
+		if (snap->err[i].nr != e->nr)
+			continue;
+		cJSON_AddNumberToObject(hp_errno__slot_is_internal(slot)	? rst
+					: hp_errno__slot_is_eintr_outcome(slot) ? intr
+										: errs,
+					hp_errno__slot_name(slot, name, sizeof(name)),
+					(double)snap->err[i].count);
+	}
 	lat = cJSON_AddObjectToObject(o, "latency_seconds");
 	cJSON_AddNumberToObject(lat, "sum", (double)e->sum_ns / 1e9);
 	api__add_number(lat, "mean", e->calls ? (double)e->sum_ns / 1e9 / (double)e->calls : NAN);

@@ -3,7 +3,8 @@
 """Syscall collector safety and ABI tests; run.py imports this module and runs its TESTS.
 
 Workloads (make e2e builds them): sc_pairs (new (syscall, errno) pairs, one every 2 ms),
-sc_abi (ia32 via int $0x80, x32), sc_restart (reads interrupted by SIGALRM).
+sc_abi (ia32 via int $0x80, x32), sc_restart (read/poll/ppoll interrupted by SIGALRM with
+and without SA_RESTART, and by SIGSTOP/SIGCONT).
 """
 
 import errno
@@ -237,6 +238,7 @@ def test_syscalls_abi_ia32():
 # --- restarts and sigreturn ---------------------------------------------------------------------
 
 def restart_case(agent_args, k):
+    """sc_restart's five phases under one agent: every restart code's outcome, counted exactly."""
     comm = "--comm-top" in agent_args
     with Workload("sc_restart", k) as wl:
         with Agent("--pid", str(wl.pid), *agent_args) as agent:
@@ -246,41 +248,60 @@ def restart_case(agent_args, k):
             after = agent.metrics()
             api = agent.api("syscall=read")
     where = "(%s; program: %s)" % (" ".join(agent_args) or "tp_btf", gt)
-    interrupted = gt["restart_interrupted"] + gt["eintr_interrupted"]
-    # one handler run per iteration; iterations whose alarm came before the read blocked were
-    # repeated by the workload and are plain reads
-    iterations = gt["restart_reads"] + gt["eintr_reads"] - gt["eintr_eintr"]
-    check(gt["restart_interrupted"] == k and gt["eintr_interrupted"] == k
-          and gt["eintr_eintr"] == k and gt["restart_eintr"] == 0
-          and gt["handled"] == iterations, "the workload's own counts are off %s" % where)
-    restarts = series(after, RESTARTS, syscall="read")
-    want = {(("abi", "x86_64"), ("code", "ERESTARTSYS"), ("syscall", "read")): float(interrupted)}
-    check(restarts == want, "read restarts %s, want %s %s" % (restarts, want, where))
-    errs = series(after, ERRORS, syscall="read")
-    check(not errs, "read errors %s: a restart code is not an errno the program saw %s"
-          % (errs, where))
-    # each restarted read enters the kernel again
+    rs, ei, po, pp, st = (gt[p] for p in ("restart", "eintr", "poll", "ppoll", "stop"))
+    # the program's own figures: every phase interrupted exactly k calls while they blocked; only
+    # the SA_RESTART read phase and the stop phase saw no EINTR
+    check(rs["interrupted"] == k and rs["eintr"] == 0
+          and ei["interrupted"] == k and ei["eintr"] == k
+          and po["interrupted"] == k and po["eintr"] == k
+          and pp["interrupted"] == k and pp["eintr"] == k
+          and st["interrupted"] == k and st["eintr"] == 0
+          and gt["handled"] == rs["calls"] + ei["calls"] + po["calls"] + pp["calls"],
+          "the workload's own counts are off %s" % where)
+
+    # restarted: SA_RESTART reads and reads stopped/continued without a handler; eintr: the rest
+    rkey = lambda sc, code, outcome: (("abi", "x86_64"), ("code", code), ("outcome", outcome),
+                                      ("syscall", sc))
+    want = {rkey("read", "ERESTARTSYS", "restarted"): float(rs["interrupted"] + st["interrupted"]),
+            rkey("read", "ERESTARTSYS", "eintr"): float(ei["eintr"]),
+            rkey("poll", "ERESTART_RESTARTBLOCK", "eintr"): float(po["eintr"]),
+            rkey("ppoll", "ERESTARTNOHAND", "eintr"): float(pp["eintr"])}
+    restarts = series(after, RESTARTS)
+    check(restarts == want, "restarts by outcome %s, want %s %s" % (restarts, want, where))
+    # the EINTRs the program saw are errors, exactly as many as it counted, and nothing else is
+    ekey = lambda sc: (("abi", "x86_64"), ("errno", "EINTR"), ("syscall", sc))
+    want = {ekey("read"): float(ei["eintr"]), ekey("poll"): float(po["eintr"]),
+            ekey("ppoll"): float(pp["eintr"])}
+    errs = series(after, ERRORS)
+    check(errs == want, "errors %s, want exactly the program's EINTRs %s %s" % (errs, want, where))
+    # each restarted read enters the kernel again; poll and ppoll never do
+    reads = rs["reads"] + ei["reads"] + po["reads"] + pp["reads"] + st["reads"]
+    want_calls = reads + rs["interrupted"] + st["interrupted"]
     calls = after.value(HIST + "_count", syscall="read", abi="x86_64")
-    want_calls = gt["restart_reads"] + gt["restart_interrupted"] + gt["eintr_reads"]
     check(calls == want_calls, "read _count %d, want %d %s" % (calls, want_calls, where))
+    for name, ph in (("poll", po), ("ppoll", pp)):
+        got = after.value(HIST + "_count", syscall=name, abi="x86_64")
+        check(got == ph["calls"], "%s _count %d, want %d %s" % (name, got, ph["calls"], where))
     sigret = after.value(HIST + "_count", syscall="rt_sigreturn", abi="x86_64")
     check(sigret == gt["handled"], "rt_sigreturn _count %d, want %d %s" % (
         sigret, gt["handled"], where))
-    errs = series(after, ERRORS, syscall="rt_sigreturn")
-    check(not errs, "rt_sigreturn errors %s: its return is the restored register %s"
-          % (errs, where))
-    everything = series(after, ERRORS)
-    check(not everything, "error series for a program that saw no errors but EINTR from "
-          "restart codes: %s %s" % (everything, where))
+    unresolved = after.value("hostprof_events_dropped_total", collector="syscalls",
+                             reason="restart_code_unresolved")
+    check(unresolved == 0, "%d restart codes unresolved %s" % (unresolved, where))
     if comm:
         got = after.value(COMM_CALLS, comm="sc_restart", syscall="read")
         check(got == want_calls, "comm read calls %d, want %d %s" % (got, want_calls, where))
-        errs = series(after, COMM_ERRORS)
-        check(not errs, "comm errors %s: restarts and sigreturn are not errors %s" % (errs, where))
+        errs = {l["syscall"]: v for l, v in after.select(COMM_ERRORS) if v}
+        want = {"read": ei["eintr"], "poll": po["eintr"], "ppoll": pp["eintr"]}
+        check(errs == want, "comm errors %s, want the program's EINTRs %s %s"
+              % (errs, want, where))
     (entry,) = api["syscalls"]
-    check(entry["restarts"] == interrupted and entry["errors"] == 0
-          and entry["restarts_by_code"] == {"ERESTARTSYS": interrupted}
-          and entry["errors_by_errno"] == {},
+    restarted = rs["interrupted"] + st["interrupted"]
+    check(entry["restarts"] == restarted and entry["interrupted"] == ei["eintr"]
+          and entry["errors"] == ei["eintr"]
+          and entry["restarts_by_code"] == {"ERESTARTSYS": restarted}
+          and entry["interrupted_by_code"] == {"ERESTARTSYS": ei["eintr"]}
+          and entry["errors_by_errno"] == {"EINTR": ei["eintr"]},
           "API read entry %s %s" % (entry, where))
 
 

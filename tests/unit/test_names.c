@@ -187,9 +187,11 @@ static void test_syscall_table_size(void **state)
 static void test_errno_slot_mapping(void **state)
 {
 	(void)state;
-	/* 133 user codes, 20 kernel-internal codes 512..531, then the overflow slot */
+	/* 133 user codes, 20 kernel-internal codes 512..531, the overflow slot, then the EINTR
+	 * outcomes of the four restart codes */
 	assert_int_equal(HP_ERRNO_SLOT_OTHER, 154);
-	assert_int_equal(HP_ERRNO_SLOTS, 155);
+	assert_int_equal(HP_ERRNO_SLOT_EINTR_FROM, 155);
+	assert_int_equal(HP_ERRNO_SLOTS, 159);
 	assert_int_equal(hp_errno__slot(1), 1);
 	assert_int_equal(hp_errno__slot(ENOENT), 2);
 	assert_int_equal(hp_errno__slot(133), 133);
@@ -268,6 +270,40 @@ static void test_errno_names_other(void **state)
 	assert_string_equal(buf, "EN");
 }
 
+/* The restart codes signal handling rewrites (include/linux/errno.h) and what each slot exports */
+static void test_errno_restart_outcomes(void **state)
+{
+	(void)state;
+	assert_int_equal(hp_restart__index(512), HP_RESTART_SYS);
+	assert_int_equal(hp_restart__index(513), HP_RESTART_NOINTR);
+	assert_int_equal(hp_restart__index(514), HP_RESTART_NOHAND);
+	assert_int_equal(hp_restart__index(515), -1); /* ENOIOCTLCMD: not a restart code */
+	assert_int_equal(hp_restart__index(516), HP_RESTART_RESTARTBLOCK);
+	assert_int_equal(hp_restart__index(4), -1);
+	for (int r = 0; r < HP_RESTART__COUNT; r++)
+		assert_int_equal(hp_restart__index(hp_restart__code(r)), r);
+
+	assert_string_equal(hp_errno__slot_outcome(hp_errno__slot(512)), "restarted");
+	assert_string_equal(hp_errno__slot_outcome(hp_errno__slot(516)), "restarted");
+	assert_string_equal(hp_errno__slot_outcome(hp_errno__slot(515)), "returned");
+	assert_string_equal(hp_errno__slot_outcome(hp_errno__slot(531)), "returned");
+	assert_null(hp_errno__slot_outcome(hp_errno__slot(EINTR)));
+	assert_null(hp_errno__slot_outcome(HP_ERRNO_SLOT_OTHER));
+	assert_null(hp_errno__slot_outcome(HP_ERRNO_SLOT_USED));
+	assert_null(hp_errno__slot_outcome(HP_ERRNO_SLOTS));
+	/* an EINTR-outcome slot is named by the code it came from, and is not an error itself */
+	assert_string_equal(hp_errno__slot_outcome(HP_ERRNO_SLOT_EINTR_FROM + HP_RESTART_NOHAND),
+			    "eintr");
+	assert_string_equal(slot_name(HP_ERRNO_SLOT_EINTR_FROM + HP_RESTART_SYS), "ERESTARTSYS");
+	assert_string_equal(slot_name(HP_ERRNO_SLOT_EINTR_FROM + HP_RESTART_RESTARTBLOCK),
+			    "ERESTART_RESTARTBLOCK");
+	for (unsigned int s = 0; s < HP_ERRNO_SLOTS + 2; s++)
+		assert_int_equal(hp_errno__slot_is_error(s),
+				 s != 0 && (s <= HP_ERRNO_USER_MAX || s == HP_ERRNO_SLOT_OTHER));
+	assert_true(hp_errno__slot_is_error(HP_ERRNO_EINTR));
+	assert_int_equal(hp_errno__slot(EINTR), HP_ERRNO_EINTR);
+}
+
 static void test_errno_names_all_valid(void **state)
 {
 	(void)state;
@@ -301,6 +337,7 @@ int main(void)
 		cmocka_unit_test(test_errno_names_user),
 		cmocka_unit_test(test_errno_names_kernel),
 		cmocka_unit_test(test_errno_names_other),
+		cmocka_unit_test(test_errno_restart_outcomes),
 		cmocka_unit_test(test_errno_names_all_valid),
 	};
 

@@ -173,8 +173,10 @@ static void test_build_all_active(void **state)
 	for (size_t i = 0; i < s->n; i++) {
 		assert_int_equal(s->e[i].nr, i);
 		assert_int_equal(s->e[i].calls, i + 1);
-		assert_int_equal(s->e[i].errors, HP_ERRNO_SLOTS - 1 - INTERNAL_SLOTS);
+		assert_int_equal(s->e[i].errors,
+				 HP_ERRNO_SLOTS - 1 - INTERNAL_SLOTS - HP_RESTART__COUNT);
 		assert_int_equal(s->e[i].restarts, INTERNAL_SLOTS);
+		assert_int_equal(s->e[i].interrupted, HP_RESTART__COUNT);
 	}
 	for (size_t i = 1; i < s->nerr; i++)
 		assert_true(
@@ -215,6 +217,8 @@ static void test_build_internal_codes(void **state)
 	ERR(d, 0, hp_errno__slot(516)) = 1; /* ERESTART_RESTARTBLOCK */
 	ERR(d, 0, hp_errno__slot(531)) = 1; /* ENOGRACE, last internal code */
 	ERR(d, 0, hp_errno__slot(600)) = 4; /* no name: "other", still an error */
+	/* EINTR outcomes of ERESTARTSYS: the EINTRs themselves are in slot 4 */
+	ERR(d, 0, HP_ERRNO_SLOT_EINTR_FROM + HP_RESTART_SYS) = 2;
 	s = sc_snapshot__build(1.0, d->hists, d->errors);
 	assert_non_null(s);
 	e = sc_snapshot__find(s, 0);
@@ -222,7 +226,8 @@ static void test_build_internal_codes(void **state)
 	assert_int_equal(e->calls, 10);
 	assert_int_equal(e->errors, 6);
 	assert_int_equal(e->restarts, 5);
-	assert_int_equal(s->nerr, 5);
+	assert_int_equal(e->interrupted, 2);
+	assert_int_equal(s->nerr, 6);
 	assert_false(hp_errno__slot_is_internal(hp_errno__slot(133)));
 	assert_true(hp_errno__slot_is_internal(hp_errno__slot(512)));
 	assert_true(hp_errno__slot_is_internal(hp_errno__slot(531)));
@@ -329,6 +334,7 @@ static void test_diff_entries(void **state)
 	o->hists[7].buckets[2] = 4;
 	o->hists[7].sum_ns = 40;
 	ERR(o, 0, 2) = 1;
+	ERR(o, 0, HP_ERRNO_SLOT_EINTR_FROM + HP_RESTART_NOHAND) = 1;
 
 	c->hists[0].buckets[1] = 5;
 	c->hists[0].buckets[5] = 2;
@@ -338,6 +344,7 @@ static void test_diff_entries(void **state)
 	c->hists[257].buckets[0] = 2;
 	c->hists[257].sum_ns = 20;
 	ERR(c, 0, 2) = 3;
+	ERR(c, 0, HP_ERRNO_SLOT_EINTR_FROM + HP_RESTART_NOHAND) = 4;
 	ERR(c, 257, 13) = 1;
 
 	old = sc_snapshot__build(10.0, o->hists, o->errors);
@@ -354,6 +361,7 @@ static void test_diff_entries(void **state)
 	assert_non_null(e);
 	assert_int_equal(e->calls, 3);
 	assert_int_equal(e->errors, 2);
+	assert_int_equal(e->interrupted, 3);
 	assert_int_equal(e->sum_ns, 2000);
 	assert_int_equal(e->buckets[1], 2);
 	assert_int_equal(e->buckets[5], 0);
@@ -371,9 +379,10 @@ static void test_diff_entries(void **state)
 	assert_int_equal(e->buckets[0], 2);
 	assert_int_equal(bucket_sum(e->buckets), 2);
 
-	assert_int_equal(w->nerr, 2);
+	assert_int_equal(w->nerr, 3);
 	assert_err(&w->err[0], 0, 2, 2);
-	assert_err(&w->err[1], 257, 13, 1);
+	assert_err(&w->err[1], 0, HP_ERRNO_SLOT_EINTR_FROM + HP_RESTART_NOHAND, 3);
+	assert_err(&w->err[2], 257, 13, 1);
 
 	/* the inputs are not modified */
 	assert_int_equal(sc_snapshot__find(cur, 0)->calls, 8);
