@@ -700,6 +700,19 @@ def test_cli_errors():
     check(out.returncode == 2 and cg in out.stderr,
           "--cgroup %s: exit %d, stderr %r" % (cg, out.returncode, out.stderr[-300:]))
     check_port_in_use()
+    check_record_output()
+
+
+def check_record_output():
+    """record -o into a directory that does not exist fails at once with one line naming the
+    file, instead of recording the whole --duration and then losing it."""
+    bad = "/nonexistent-hostprof-e2e/out.folded"
+    t0 = time.monotonic()
+    out = run_cli(["record", "-d", "20s", "-o", bad], timeout=60)
+    took = time.monotonic() - t0
+    lines = error_lines(out.stderr)
+    check(out.returncode == 1 and len(lines) == 1 and bad in lines[0] and took < 5,
+          "record -o %s: exit %d after %.1f s, error lines %s" % (bad, out.returncode, took, lines))
 
 
 def check_target_pid(listen):
