@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -78,12 +79,15 @@ struct record_out {
 
 static int record__open(const char *path, struct record_out *o)
 {
+	struct stat st;
 	int n;
 
 	o->f = NULL;
 	o->tmp[0] = '\0';
 	if (strcmp(path, "-") == 0)
 		return 0;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return -EISDIR; /* rename() over it would fail only at the end */
 	n = snprintf(o->tmp, sizeof(o->tmp), "%s.tmp.%d", path, (int)getpid());
 	if (n < 0 || (size_t)n >= sizeof(o->tmp))
 		return -ENAMETOOLONG;
