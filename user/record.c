@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -68,32 +69,57 @@ static int record__write_stdout(const struct hp_buf *body)
 	return 0;
 }
 
-static int record__write(const char *path, const struct hp_buf *body)
-{
+/* The output, opened before anything is recorded so that an unwritable -o fails at once
+ * instead of after the whole --duration: a temporary file next to the target, renamed over it
+ * once written, so a failed write never leaves half a file. */
+struct record_out {
+	FILE *f; /* NULL for standard output */
 	char tmp[4096];
-	FILE *f;
+};
 
+static int record__open(const char *path, struct record_out *o)
+{
+	struct stat st;
+	int n;
+
+	o->f = NULL;
+	o->tmp[0] = '\0';
 	if (strcmp(path, "-") == 0)
+		return 0;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return -EISDIR; /* rename() over it would fail only at the end */
+	n = snprintf(o->tmp, sizeof(o->tmp), "%s.tmp.%d", path, (int)getpid());
+	if (n < 0 || (size_t)n >= sizeof(o->tmp))
+		return -ENAMETOOLONG;
+	o->f = fopen(o->tmp, "wb");
+	return o->f ? 0 : -errno;
+}
+
+/* Drops the temporary file without writing the target. */
+static void record__discard(struct record_out *o)
+{
+	if (!o->f)
+		return;
+	fclose(o->f);
+	unlink(o->tmp);
+	o->f = NULL;
+}
+
+static int record__write(const char *path, struct record_out *o, const struct hp_buf *body)
+{
+	int err;
+
+	if (!o->f)
 		return record__write_stdout(body);
-
-	/* write next to the target and rename, so a failed write never leaves half a file */
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	f = fopen(tmp, "wb");
-	if (!f)
-		return -errno;
-	if (fwrite(body->data ? body->data : "", 1, body->len, f) != body->len || fclose(f)) {
-		int err = -errno;
-
-		unlink(tmp);
-		return err ? err : -EIO;
-	}
-	if (rename(tmp, path)) {
-		int err = -errno;
-
-		unlink(tmp);
-		return err;
-	}
-	return 0;
+	err = fwrite(body->data ? body->data : "", 1, body->len, o->f) == body->len ? 0 : -EIO;
+	if (fclose(o->f) && !err)
+		err = errno ? -errno : -EIO;
+	o->f = NULL;
+	if (!err && rename(o->tmp, path))
+		err = -errno;
+	if (err)
+		unlink(o->tmp);
+	return err;
 }
 
 /* Waits until deadline (monotonic seconds) or a stop signal; true if a signal came. */
@@ -119,23 +145,32 @@ int hp_record__run(const struct hp_config *cfg)
 	sigset_t stop;
 	double t0, next;
 	bool interrupted = false, target_gone = false, tty = isatty(STDERR_FILENO);
+	struct record_out o;
 	int format, err, rc = 1;
 
 	format = record__format(cfg);
 	if (format < 0)
 		return 2;
+	err = record__open(cfg->output, &o);
+	if (err) {
+		fprintf(stderr, "hostprof: cannot write %s: %s\n", cfg->output, strerror(-err));
+		return 1;
+	}
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
 	hp_probe__run(&features, cfg->btf_path);
-	if (hp_probe__require(&features, hp_collectors__find("cpu")->needs, "record"))
+	if (hp_probe__require(&features, hp_collectors__find("cpu")->needs, "record")) {
+		record__discard(&o);
 		return 1;
+	}
 	err = hp_collector__start(&c, hp_collectors__find("cpu"), cfg, &features);
 	if (err) {
 		fprintf(stderr, "hostprof: CPU sampling could not be started: %s\n",
 			strerror(-err));
+		record__discard(&o);
 		return 1;
 	}
 	s = c.priv;
@@ -183,7 +218,7 @@ int hp_record__run(const struct hp_config *cfg)
 	if (!err && out.oom)
 		err = -ENOMEM;
 	if (!err)
-		err = record__write(cfg->output, &out);
+		err = record__write(cfg->output, &o, &out);
 	hp_buf__free(&out);
 	if (err) {
 		fprintf(stderr, "hostprof: writing %s failed: %s\n", record__where(cfg),
@@ -198,6 +233,7 @@ int hp_record__run(const struct hp_config *cfg)
 		rc = 0;
 	}
 stop:
+	record__discard(&o); /* still open only when nothing was written */
 	hp_profile__free(&p);
 	hp_collector__stop(&c);
 	return rc;

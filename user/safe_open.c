@@ -120,8 +120,8 @@ static int safe__check(int pfd, const struct stat *st, const struct hp_safe_open
 		return -EINVAL;
 	if (o->max_size && (uint64_t)st->st_size > o->max_size)
 		return -EFBIG;
-	if (o->check_owner && st->st_uid != 0 && st->st_uid != o->owner)
-		return -EPERM;
+	if (o->check_owner && st->st_uid != o->owner)
+		return -EPERM; /* root's too: see hp_safe_open_opts.check_owner */
 	if (fstatfs(pfd, &fs) == 0 && (unsigned long)fs.f_type == FUSE_SUPER_MAGIC)
 		return -EREMOTE;
 	return 0;

@@ -15,7 +15,10 @@ struct hp_safe_open_opts {
 	const char *root;
 	size_t max_size; /* st_size limit in bytes (-EFBIG beyond); 0: none */
 	bool no_symlinks; /* refuse a symlink anywhere below root; without root: the last component */
-	bool check_owner; /* the file must belong to owner or to root (-EPERM otherwise) */
+	/* the file must belong to owner, exactly (-EPERM otherwise): root's files are no exception,
+	 * since any user can bind-mount one (/etc/shadow, /proc/kmsg) over its own path inside a
+	 * user + mount namespace of its own, and /proc/PID/root leads into that namespace */
+	bool check_owner;
 	uid_t owner;
 	/* path names a file the kernel makes (/proc/PID/maps, /sys/...), where no FIFO, device or
 	 * link can appear: opened directly (O_NONBLOCK|O_NOFOLLOW), saving the O_PATH step's four

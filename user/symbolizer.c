@@ -821,7 +821,7 @@ static void sym__budget(struct hp_symbolizer *s, const struct proc *keep, uint64
 
 /* Loads (or reloads, when it changed) the process's perf map: /tmp/perf-NSPID.map inside its
  * root first, the name a process in a pid namespace writes, then the host pid's name. The file
- * must be a regular file (no symlink) owned by the process's user or root, at most max_perf_map
+ * must be a regular file (no symlink) owned by the process's effective uid, at most max_perf_map
  * bytes, parsed within SYM_PERF_MAP_MAX_NS of CPU time; one that is refused, or was evicted, is
  * not read again until it changes. */
 static void sym__jit_refresh(struct hp_symbolizer *s, struct proc *p)

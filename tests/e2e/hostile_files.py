@@ -267,8 +267,90 @@ def test_perf_map_memory_budget():
           "processes exited" % ((rss_after - base_rss) / MiB))
 
 
+# Runs as nobody in a user + mount namespace of its own (unshare -Urm): bind-mounts argv[1] over
+# its /tmp/perf-PID.map, then spins in code on an anonymous executable page at JIT_ADDR, which
+# only a perf map can name.
+JIT_ADDR = 0x7e0000000000
+JIT_SPINNER = r"""
+import ctypes, os, subprocess, sys
+path = "/tmp/perf-%%d.map" %% os.getpid()
+open(path, "w").close()
+subprocess.run(["mount", "--bind", sys.argv[1], path], check=True)
+libc = ctypes.CDLL(None)
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
+                      ctypes.c_int, ctypes.c_long]
+addr = libc.mmap(%d, 4096, 7, 0x22 | 0x100000, -1, 0)  # RWX, PRIVATE|ANON|FIXED_NOREPLACE
+assert addr == %d
+ctypes.memmove(addr, b"\xeb\xfe", 2)  # jmp .
+print("ready", flush=True)
+ctypes.CFUNCTYPE(None)(addr)()
+""" % (JIT_ADDR, JIT_ADDR)
+
+
+def jit_names(src):
+    """Folded profile of a nobody process whose perf map is src bind-mounted in its own mount
+    namespace: {frame name: samples}."""
+    proc = subprocess.Popen(NOBODY + ["unshare", "-Urm", "/usr/bin/python3", "-c", JIT_SPINNER,
+                                      src], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                            cwd="/")
+    try:
+        line = proc.stdout.readline()
+        check(line == b"ready\n", "JIT spinner did not start: %r" % line)
+        with Agent("--pid", str(proc.pid)) as agent:
+            time.sleep(2.5)  # captured at its first samples
+            body = timed_get(agent, "/api/v1/profile/cpu?seconds=2&format=folded", 10).decode()
+            m = agent.metrics()
+            stop_promptly(agent)
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+        try:  # the mount point it made in the host's /tmp outlives its namespace
+            os.unlink("/tmp/perf-%d.map" % proc.pid)
+        except OSError:
+            pass
+    names = {}
+    for stack in body.splitlines():
+        frames, count = stack.rsplit(" ", 1)
+        for f in frames.split(";"):
+            names[f] = names.get(f, 0) + int(count)
+    return names, m
+
+
+def test_perf_map_root_file_bind():
+    """Any user can bind-mount a root-only file (/etc/shadow, /proc/kmsg) over its own perf map
+    inside a user + mount namespace, and /proc/PID/root leads the agent there: the agent (root)
+    read it and served its lines as that user's frame names. Only the process's own files are
+    perf maps now; the control shows the same path works with a file nobody owns."""
+    tmp = tempfile.mkdtemp(prefix="hostprof-e2e-bind-", dir="/tmp")
+    os.chmod(tmp, 0o755)
+    own, secret = os.path.join(tmp, "own.map"), os.path.join(tmp, "secret")
+    try:
+        with open(own, "w") as f:
+            f.write("%x 1000 NOBODYS_OWN_JIT_FRAME\n" % JIT_ADDR)
+        os.chown(own, 65534, 65534)
+        with open(secret, "w") as f:
+            f.write("%x 1000 ROOT_ONLY_SECRET_LINE\n" % JIT_ADDR)
+        os.chmod(secret, 0o600)
+        control, _ = jit_names(own)
+        leaked, m = jit_names(secret)
+    finally:
+        for f in (own, secret):
+            os.unlink(f)
+        os.rmdir(tmp)
+    check(control.get("NOBODYS_OWN_JIT_FRAME", 0) >= 20,
+          "control: the process's own bind-mounted perf map names %d samples"
+          % control.get("NOBODYS_OWN_JIT_FRAME", 0))
+    check("ROOT_ONLY_SECRET_LINE" not in leaked, "a root-only file was read as nobody's perf map: "
+          "%d samples named from it" % leaked.get("ROOT_ONLY_SECRET_LINE", 0))
+    check(refused(m, "owner") >= 1, "root's file not counted as refused (owner): %s"
+          % m.select("hostprof_symbolizer_files_refused_total"))
+
+
 TESTS = [
     ("hostile_perf_map_fifo", test_perf_map_fifo),
     ("hostile_perf_map_dev_zero", test_perf_map_dev_zero),
     ("hostile_perf_map_memory_budget", test_perf_map_memory_budget),
+    ("hostile_perf_map_root_file_bind", test_perf_map_root_file_bind),
 ]

@@ -700,6 +700,29 @@ def test_cli_errors():
     check(out.returncode == 2 and cg in out.stderr,
           "--cgroup %s: exit %d, stderr %r" % (cg, out.returncode, out.stderr[-300:]))
     check_port_in_use()
+    check_record_output()
+
+
+def check_record_output():
+    """record -o into a directory that does not exist fails at once with one line naming the
+    file, instead of recording the whole --duration and then losing it."""
+    bad = "/nonexistent-hostprof-e2e/out.folded"
+    t0 = time.monotonic()
+    out = run_cli(["record", "-d", "20s", "-o", bad], timeout=60)
+    took = time.monotonic() - t0
+    lines = error_lines(out.stderr)
+    check(out.returncode == 1 and len(lines) == 1 and bad in lines[0] and took < 5,
+          "record -o %s: exit %d after %.1f s, error lines %s" % (bad, out.returncode, took, lines))
+    with tempfile.TemporaryDirectory(prefix="hostprof-e2e-outdir-") as d:  # -o names a directory
+        t0 = time.monotonic()
+        out = run_cli(["record", "-d", "20s", "--format", "folded", "-o", d], timeout=60)
+        took = time.monotonic() - t0
+        lines = error_lines(out.stderr)
+        check(out.returncode == 1 and len(lines) == 1 and d in lines[0] and took < 5
+              and not [f for f in os.listdir(os.path.dirname(d))
+                       if f.startswith(os.path.basename(d) + ".tmp.")],
+              "record -o %s (a directory): exit %d after %.1f s, error lines %s"
+              % (d, out.returncode, took, lines))
 
 
 def check_target_pid(listen):

@@ -1040,7 +1040,8 @@ static void test_fake_proc_pid_reuse(void **state)
 	snprintf(path, sizeof(path), "%s/4242/root", root);
 	assert_int_equal(symlink(fx_path("chroot"), path), 0);
 	snprintf(path, sizeof(path), "%s/4242/status", root);
-	write_file(path, "Name:\tfx\nPid:\t4242\nNSpid:\t4242\t7\n");
+	/* Uid: the perf map below is root's, and must belong to the process's euid */
+	write_file(path, "Name:\tfx\nPid:\t4242\nNSpid:\t4242\t7\nUid:\t0\t0\t0\t0\n");
 	snprintf(jit, sizeof(jit), "%s/tmp/perf-7.map", fx_path("chroot"));
 	write_file(jit, "20000000 100 fake_jit_fn\n");
 	fake_pid(root, "100", "/opt/fxc/fx_chroot");
