@@ -42,7 +42,9 @@ static int api__parse(const struct hp_request *req, struct hp_response *resp, do
 		return -1;
 	}
 	/* Go's net/http/pprof takes whole seconds; fractions and units are accepted too. */
-	if (seconds && hp_params__duration(seconds, false, API_MAX_SECONDS, &q->seconds)) {
+	/* at least one second: samples reach userspace once per drain (1 s) */
+	if (seconds &&
+	    (hp_params__duration(seconds, false, API_MAX_SECONDS, &q->seconds) || q->seconds < 1)) {
 		hp_response__error(resp, 400, "invalid seconds '%s': want 1..%.0f", seconds,
 				   API_MAX_SECONDS);
 		return -1;

@@ -184,20 +184,39 @@ static const struct hp_route *http__find(const struct hp_http *h, const char *pa
 
 struct param_check {
 	const struct hp_route *route;
-	char bad[128];
+	unsigned long long seen; /* bit i: route->params[i] was given */
+	char bad[128];		 /* the offending key ("" if none) */
+	const char *why;	 /* NULL: not a parameter of this route */
 };
 
+/* Every query parameter must be one the route accepts, given once, with a non-empty value that
+ * holds no NUL byte (a decoded %00 would silently cut the value for C string handlers). */
 static enum MHD_Result http__check_param(void *cls, enum MHD_ValueKind kind, const char *key,
-					 const char *value)
+					 size_t key_size, const char *value, size_t value_size)
 {
 	struct param_check *pc = cls;
+	const char *why = NULL;
+	int i = 0;
 
 	(void)kind;
-	(void)value;
-	for (const char *const *p = pc->route->params; p && *p; p++)
-		if (strcmp(*p, key) == 0)
-			return MHD_YES;
-	snprintf(pc->bad, sizeof(pc->bad), "%s", key);
+	for (const char *const *p = pc->route->params; p && *p; p++, i++)
+		if (strlen(key) == key_size && strcmp(*p, key) == 0)
+			break;
+	if (!pc->route->params || !pc->route->params[i])
+		why = NULL; /* unknown */
+	else if (i < 64 && (pc->seen & (1ULL << i)))
+		why = "is given more than once";
+	else if (!value || !value_size)
+		why = "has an empty value";
+	else if (strlen(value) != value_size)
+		why = "holds a NUL byte";
+	else {
+		if (i < 64)
+			pc->seen |= 1ULL << i;
+		return MHD_YES;
+	}
+	pc->why = why;
+	snprintf(pc->bad, sizeof(pc->bad), "%.*s", (int)strnlen(key, key_size), key);
 	return MHD_NO;
 }
 
@@ -289,7 +308,11 @@ static enum MHD_Result http__handle(void *cls, struct MHD_Connection *conn, cons
 		return http__send(conn, &resp, false);
 	}
 	pc.route = route;
-	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, http__check_param, &pc);
+	MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, http__check_param, &pc);
+	if (pc.bad[0] && pc.why) {
+		hp_response__error(&resp, 400, "query parameter '%s' %s", pc.bad, pc.why);
+		return http__send(conn, &resp, false);
+	}
 	if (pc.bad[0]) {
 		char accepted[256];
 

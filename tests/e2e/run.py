@@ -572,6 +572,7 @@ def test_api_syscalls():
 
 
 def expect_json_error(agent, path, status, method="GET"):
+    """Asserts a JSON error answer; (headers, its error message)."""
     got, headers, body = agent.get(path, method=method)
     check(got == status, "%s %s answered %d, want %d: %s" % (method, path, got, status, body[:200]))
     ctype = headers.get("Content-Type", "")
@@ -582,7 +583,7 @@ def expect_json_error(agent, path, status, method="GET"):
         raise TestFailure("%s %s body is not JSON: %r" % (method, path, body[:200]))
     check(isinstance(doc, dict) and isinstance(doc.get("error"), str) and doc["error"],
           "%s %s JSON has no error message: %r" % (method, path, body[:200]))
-    return headers
+    return headers, doc["error"]
 
 
 def test_http_errors():
@@ -594,9 +595,17 @@ def test_http_errors():
         for bad in ("bogus=1", "syscall=no_such_call", "limit=0", "sort=name"):
             expect_json_error(agent, api + "?" + bad, 400)
         expect_json_error(agent, "/metrics?x=1", 400)
+        # a repeated, empty or NUL-cut parameter is an error, not the first/empty/cut value
+        for bad in ("limit=5&limit=6", "syscall=", "syscall", "syscall=read%00x", "limit=5%00"):
+            _, err = expect_json_error(agent, api + "?" + bad, 400)
+            check(re.search(r"more than once|empty value|NUL byte", err),
+                  "%s?%s: error %r does not say what is wrong" % (api, bad, err))
+        prof = "/api/v1/profile/cpu?format=folded&"
+        for bad in ("seconds=0.0001", "seconds=0.5", "comm=", "seconds=1%00"):
+            expect_json_error(agent, prof + bad, 400)
         for method in ("POST", "PUT", "DELETE"):
             for path in ("/metrics", api):
-                headers = expect_json_error(agent, path, 405, method=method)
+                headers, _ = expect_json_error(agent, path, 405, method=method)
                 allow = headers.get("Allow", "")
                 check("GET" in allow, "%s %s: Allow header %r lacks GET" % (method, path, allow))
         status, headers, body = agent.get("/")
