@@ -28,7 +28,6 @@ import urllib.request
 
 HOSTPROF = os.path.abspath(os.environ.get("HOSTPROF", "build/hostprof"))
 WORKLOADS = os.path.abspath(os.environ.get("WORKLOADS", "build/workloads"))
-SLEEPER = os.path.join(WORKLOADS, "sleeper")
 
 N_SLEEPS = 200  # nanosleep(10 ms) calls per sleeper run
 M_OPENS = 500  # failing openat calls per sleeper run
@@ -291,19 +290,20 @@ class Agent:
 
 # --- the workload -------------------------------------------------------------------------------
 
-class Sleeper:
-    """tests/workloads/sleeper: started paused; go() releases it, finish() returns its JSON."""
+class Workload:
+    """A ground-truth program under tests/workloads speaking the sleeper protocol: "ready <pid>"
+    on stderr, one byte on stdin to start, one JSON line on stdout at the end."""
 
-    def __init__(self, n, m, comm=None):
-        self.n, self.m = n, m
-        argv = [SLEEPER, str(n), str(m)] + ([comm] if comm else [])
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    def __init__(self, *argv):
+        self.argv = [os.path.join(WORKLOADS, argv[0])] + [
+            a if isinstance(a, bytes) else str(a) for a in argv[1:]]
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
         ready, _, _ = select.select([self.proc.stderr], [], [], 10)
         line = self.proc.stderr.readline().decode() if ready else ""
         if line.split() != ["ready", str(self.proc.pid)]:
             self.kill()
-            raise TestFailure("sleeper did not report ready: %r" % line)
+            raise TestFailure("%s did not report ready: %r" % (argv[0], line))
 
     def __enter__(self):
         return self
@@ -329,17 +329,29 @@ class Sleeper:
         self.proc.stdin.close()
         self.proc.stdin = None  # communicate() must not touch it again
 
-    def finish(self):
-        out, err = self.proc.communicate(timeout=60)
-        check(self.proc.returncode == 0, "sleeper exited %d: %s" % (self.proc.returncode, err))
-        gt = json.loads(out)
-        check(gt["n"] == self.n and gt["enoent"] == self.m and gt["sleep_errors"] == 0,
-              "sleeper's own counts are off: %s" % gt)
-        return gt
+    def finish(self, timeout=120):
+        out, err = self.proc.communicate(timeout=timeout)
+        check(self.proc.returncode == 0, "%s exited %d: %s" % (
+            os.path.basename(self.argv[0]), self.proc.returncode, err.decode(errors="replace")))
+        return json.loads(out)
 
     def run(self):
         self.go()
         return self.finish()
+
+
+class Sleeper(Workload):
+    """tests/workloads/sleeper: n nanosleeps of 10 ms, m failing openat calls (comm: its name)."""
+
+    def __init__(self, n, m, comm=None):
+        self.n, self.m = n, m
+        super().__init__(*(["sleeper", n, m] + ([comm] if comm else [])))
+
+    def finish(self, timeout=60):
+        gt = super().finish(timeout)
+        check(gt["n"] == self.n and gt["enoent"] == self.m and gt["sleep_errors"] == 0,
+              "sleeper's own counts are off: %s" % gt)
+        return gt
 
 
 def scrape_around(agent, sleeper, noise=None):

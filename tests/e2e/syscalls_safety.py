@@ -8,15 +8,13 @@ and without SA_RESTART, and by SIGSTOP/SIGCONT).
 """
 
 import errno
-import json
 import os
-import select
 import subprocess
 import threading
 import time
 
 import run
-from run import Agent, Skip, TestFailure, check, diag
+from run import Agent, Skip, Workload, check, diag
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ERRORS, RESTARTS = "hostprof_syscall_errors_total", "hostprof_syscall_restarts_total"
@@ -41,55 +39,6 @@ def syscall_table(abi):
 
 def sc_name(table, nr):
     return table.get(nr, "sys_%d" % nr)
-
-
-class Workload:
-    """A ground-truth program speaking the sleeper protocol: "ready <pid>" on stderr, one byte on
-    stdin to start, one JSON line on stdout at the end."""
-
-    def __init__(self, *argv):
-        self.argv = [os.path.join(run.WORKLOADS, argv[0])] + [str(a) for a in argv[1:]]
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
-        ready, _, _ = select.select([self.proc.stderr], [], [], 10)
-        line = self.proc.stderr.readline().decode() if ready else ""
-        if line.split() != ["ready", str(self.proc.pid)]:
-            self.kill()
-            raise TestFailure("%s did not report ready: %r" % (argv[0], line))
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.kill()
-        return False
-
-    @property
-    def pid(self):
-        return self.proc.pid
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-            if pipe:
-                pipe.close()
-
-    def go(self):
-        self.proc.stdin.write(b"g")
-        self.proc.stdin.close()
-        self.proc.stdin = None
-
-    def finish(self, timeout=120):
-        out, err = self.proc.communicate(timeout=timeout)
-        check(self.proc.returncode == 0, "%s exited %d: %s" % (
-            " ".join(self.argv), self.proc.returncode, err.decode(errors="replace")))
-        return json.loads(out)
-
-    def run(self):
-        self.go()
-        return self.finish()
 
 
 def series(m, name, **labels):
