@@ -15,32 +15,16 @@
 
 #include <cmocka.h>
 
+#include "fixture_nm.h"
+
 #include "elf_syms.h"
 #include "symbolizer.h"
 
 static char fx[PATH_MAX / 2];
 
-/* Address of name in the fixture's nm -S listing (binutils' view, not ours). */
 static uint64_t nm_addr(const char *name)
 {
-	char path[PATH_MAX], line[512];
-	uint64_t addr = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/fx_sizeless.full.nm", fx);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f)) {
-		char *last = strrchr(line, ' ');
-
-		line[strcspn(line, "\n")] = '\0';
-		if (last && strcmp(last + 1, name) == 0)
-			addr = strtoull(line, NULL, 16);
-	}
-	fclose(f);
-	if (!addr)
-		fail_msg("%s not in %s", name, path);
-	return addr;
+	return fixture_nm__addr(fx, name);
 }
 
 static struct hp_elf_syms *open_fx(const char *name)
