@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # hostprof build: CO-RE BPF objects -> bpftool skeletons -> one userspace binary; plus tests,
 # sanitizer builds and benchmarks. Everything lands in build/ ("make clean" removes it).
 
@@ -14,7 +15,7 @@ GIT_REV   := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	     -DHOSTPROF_VERSION='"$(VERSION)+$(GIT_REV)"' \
-	     -Iinclude -Iuser -I$(BUILD) -I$(BUILD)/gen \
+	     -MMD -MP -Iinclude -Iuser -I$(BUILD) -I$(BUILD)/gen \
 	     $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS    += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -liberty -lpthread -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude \
@@ -23,10 +24,15 @@ SAN_FLAGS := -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-po
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
-USER_SRCS := $(wildcard user/*.c)
+# user/ is layered in folders (see docs/ARCHITECTURE.md); every object but main.o goes into one
+# static library that the agent, unit tests, tools, fuzz targets and benchmarks link, so a new
+# file needs no Makefile edit and each program pulls in only the objects it uses.
+USER_SRCS := $(shell find user -name '*.c' | LC_ALL=C sort)
 LIB_SRCS  := $(filter-out user/main.c,$(USER_SRCS))
-OBJS      := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
-SAN_OBJS  := $(patsubst user/%.c,$(BUILD)/san/%.o,$(USER_SRCS))
+LIB_OBJS  := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+SAN_LIB_OBJS := $(patsubst user/%.c,$(BUILD)/san/%.o,$(LIB_SRCS))
+LIB       := $(BUILD)/obj/libhostprof.a
+SAN_LIB   := $(BUILD)/san/libhostprof.a
 GEN       := $(BUILD)/gen/syscall_names.inc
 # Compat ABIs' tables (i386 = ia32, x32), named apart from the native calls; compiled in on x86_64.
 GEN       += $(BUILD)/gen/syscall_names_i386.inc $(BUILD)/gen/syscall_names_x32.inc
@@ -43,8 +49,11 @@ Q   := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
+# A recipe that fails (e.g. "bpftool gen skeleton > file") must not leave a file make then trusts.
+.DELETE_ON_ERROR:
+
 .PHONY: all deps deps-test deps-bench run test unit e2e unit-build e2e-build bench clean vmlinux \
-	syscall-table format soak
+	syscall-table format soak lint
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/hostprof
@@ -77,50 +86,70 @@ run: deps
 	$(BUILD)/hostprof serve $(ARGS)
 
 # --- BPF ------------------------------------------------------------------------------------
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard include/*.h bpf/*.h) | $(BUILD)/bpf
-	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp.o
-	$(Q)$(BPFTOOL) gen object $@ $@.tmp.o   # links and strips DWARF; BTF stays for CO-RE
-	$(Q)rm -f $@.tmp.o
+# One rule for every BPF program, the agent's (bpf/ -> build/) and the benchmarks' baselines
+# (tests/bench/ -> build/bench/): compile, link with bpftool (strips DWARF; BTF stays for CO-RE),
+# generate the skeleton. Header dependencies come from clang's -MMD files.
+define bpf_rules
+$(2)/bpf/%.bpf.o: $(1)/%.bpf.c | $(2)/bpf
+	$$(call msg,BPF,$$@)
+	$$(Q)$$(CLANG) $$(BPF_CFLAGS) -MMD -MP -MF $$@.d -MT $$@ -c $$< -o $$@.tmp.o
+	$$(Q)$$(BPFTOOL) gen object $$@ $$@.tmp.o
+	$$(Q)rm -f $$@.tmp.o
 
-$(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
-	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+$(2)/%.skel.h: $(2)/bpf/%.bpf.o
+	$$(call msg,GEN-SKEL,$$@)
+	$$(Q)$$(BPFTOOL) gen skeleton $$< name $$*_bpf > $$@
+endef
+$(eval $(call bpf_rules,bpf,$(BUILD)))
+$(eval $(call bpf_rules,tests/bench,$(BUILD)/bench))
+.SECONDARY: $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o) $(SKELS)
 
 # --- userspace ------------------------------------------------------------------------------
-$(BUILD)/gen/syscall_names.inc: user/syscalls_$(SC_ARCH).tbl | $(BUILD)/gen
+SC_TBL := user/collectors/syscalls
+$(BUILD)/gen/syscall_names.inc: $(SC_TBL)/syscalls_$(SC_ARCH).tbl | $(BUILD)/gen
 	$(call msg,GEN,$@)
 	$(Q)awk '!/^#/ && NF == 2 { printf "\t[%d] = \"%s\",\n", $$1, $$2 }' $< > $@
 
 # generated once, kept (not removed as an intermediate of the pattern rule below)
 .SECONDARY: $(GEN)
-$(BUILD)/gen/syscall_names_%.inc: user/syscalls_%.tbl | $(BUILD)/gen
+$(BUILD)/gen/syscall_names_%.inc: $(SC_TBL)/syscalls_%.tbl | $(BUILD)/gen
 	$(call msg,GEN,$@)
 	$(Q)awk '!/^#/ && NF == 2 { printf "\t[%d] = \"%s\",\n", $$1, $$2 }' $< > $@
 
-$(BUILD)/obj/%.o: user/%.c $(wildcard user/*.h include/*.h) $(SKELS) $(GEN) | $(BUILD)/obj
+# Skeletons and generated tables are order-only: an object that includes one depends on it
+# through its -MMD file, but the first build must have them before any object compiles.
+$(BUILD)/obj/%.o: user/%.c | $(SKELS) $(GEN)
 	$(call msg,CC,$@)
+	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/hostprof: $(OBJS)
+$(BUILD)/san/%.o: user/%.c | $(SKELS) $(GEN)
+	$(call msg,CC-SAN,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(SAN_LIB): $(SAN_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/hostprof: $(BUILD)/obj/main.o $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/san/%.o: user/%.c $(wildcard user/*.h include/*.h) $(SKELS) $(GEN) | $(BUILD)/san
-	$(call msg,CC-SAN,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
-
-$(BUILD)/san/hostprof: $(SAN_OBJS)
+$(BUILD)/san/hostprof: $(BUILD)/san/main.o $(SAN_LIB)
 	$(call msg,LINK-SAN,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/bpf $(BUILD)/obj $(BUILD)/san $(BUILD)/san/tests $(BUILD)/gen $(BUILD)/workloads $(BUILD)/bench:
+$(BUILD)/bpf $(BUILD)/obj $(BUILD)/san $(BUILD)/san/tests $(BUILD)/gen $(BUILD)/workloads $(BUILD)/bench $(BUILD)/bench/bpf:
 	mkdir -p $@
 
 # --- tests ----------------------------------------------------------------------------------
-$(BUILD)/san/tests/%: tests/unit/%.c $(filter-out $(BUILD)/san/main.o,$(SAN_OBJS)) | $(BUILD)/san/tests
+$(BUILD)/san/tests/%: tests/unit/%.c $(SAN_LIB) | $(BUILD)/san/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -MF $(@D)/.$(@F).d $< $(SAN_LIB) -o $@ $(LDLIBS) -lcmocka
 
 # ELF files the symbolizer test reads (PIE, non-PIE, stripped + debug files, a chroot); order-only
 # so the stamp stays out of the link line, yet is rebuilt when the fixture sources change.
@@ -178,6 +207,10 @@ $(BUILD)/workloads/sizeless: $(BUILD)/workloads/sizeless.full
 $(BUILD)/workloads/%: $(SYM_DIR)/%.c $(SYM_DIR)/wl.h | $(BUILD)/workloads
 	$(CLANG) $(SYM_FLAGS) -fPIE -pie $< -o $@
 
+# Source-tree checks: includes point down the layers of user/, every source file has an SPDX line.
+lint:
+	@bash tests/lint/run.sh
+
 unit: $(UNITS)
 	@bash tests/run_unit.sh $(UNITS)
 
@@ -199,9 +232,9 @@ TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c)
 $(BUILD)/tools:
 	mkdir -p $@
 
-$(BUILD)/tools/%: tests/tools/%.c $(filter-out $(BUILD)/obj/main.o,$(OBJS)) | $(BUILD)/tools
+$(BUILD)/tools/%: tests/tools/%.c $(LIB) | $(BUILD)/tools
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -MF $(@D)/.$(@F).d $^ -o $@ $(LDLIBS)
 
 tools: $(TOOLS)
 
@@ -228,8 +261,9 @@ FUZZ_OBJS    := $(patsubst user/%.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRCS))
 $(BUILD)/fuzz/obj:
 	mkdir -p $@
 
-$(BUILD)/fuzz/obj/%.o: user/%.c $(wildcard user/*.h include/*.h) $(SKELS) $(GEN) | $(BUILD)/fuzz/obj
+$(BUILD)/fuzz/obj/%.o: user/%.c | $(SKELS) $(GEN)
 	$(call msg,CC-FUZZ,$@)
+	@mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
 # An archive, so each target links only the objects it uses.
@@ -239,7 +273,7 @@ $(BUILD)/fuzz/libhostprof.a: $(FUZZ_OBJS)
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/libhostprof.a
 	$(call msg,FUZZ,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(BUILD)/fuzz/libhostprof.a -o $@ $(LDLIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MF $(@D)/.$(@F).d -fsanitize=fuzzer $< $(BUILD)/fuzz/libhostprof.a -o $@ $(LDLIBS)
 
 fuzz: $(FUZZ_BINS)
 
@@ -247,16 +281,6 @@ fuzz-run: fuzz
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh $(BUILD) $(FUZZ_BINS)
 
 # --- benchmarks -----------------------------------------------------------------------------
-$(BUILD)/bench/%.bpf.o: tests/bench/%.bpf.c | $(BUILD)/bench
-	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp.o
-	$(Q)$(BPFTOOL) gen object $@ $@.tmp.o
-	$(Q)rm -f $@.tmp.o
-
-$(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.bpf.o
-	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
-
 $(BUILD)/bench/syscall_overhead: tests/bench/syscall_overhead.c $(BUILD)/bench/empty.skel.h \
 				  $(BUILD)/bench/floor_latency.skel.h
 	$(call msg,LINK,$@)
@@ -264,14 +288,13 @@ $(BUILD)/bench/syscall_overhead: tests/bench/syscall_overhead.c $(BUILD)/bench/e
 		$(shell pkg-config --cflags --libs libbpf 2>/dev/null)
 
 # Profile build + pprof encode + gzip for 10k distinct stacks (target: <= 50 ms).
-$(BUILD)/bench/pprof_build: tests/bench/pprof_build.c $(filter-out $(BUILD)/obj/main.o,$(OBJS)) \
-			    | $(BUILD)/bench
+$(BUILD)/bench/pprof_build: tests/bench/pprof_build.c $(LIB) | $(BUILD)/bench
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -MF $(@D)/.$(@F).d $^ -o $@ $(LDLIBS)
 
 # Warm-cache symbolization rate (addresses/s), user and kernel.
 $(BUILD)/bench/symbolize_rate: tests/bench/symbolize_rate.c \
-			       $(filter-out $(BUILD)/obj/main.o,$(OBJS)) | $(BUILD)/bench
+			       $(LIB) | $(BUILD)/bench
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
@@ -282,7 +305,7 @@ $(BUILD)/bench/http_load: tests/bench/http_load.c | $(BUILD)/bench
 
 # Heap bytes per process in the symbolizer's process cache (explains RSS under process churn).
 $(BUILD)/bench/sym_proc_cost: tests/bench/sym_proc_cost.c \
-			      $(filter-out $(BUILD)/obj/main.o,$(OBJS)) | $(BUILD)/bench
+			      $(LIB) | $(BUILD)/bench
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
@@ -318,20 +341,20 @@ SYSCALL_HDR ?= /usr/include/$(SC_ARCH)-linux-gnu/asm/unistd_64.h
 SYSCALL_HDR_32 ?= $(dir $(SYSCALL_HDR))unistd_32.h
 SYSCALL_HDR_X32 ?= $(dir $(SYSCALL_HDR))unistd_x32.h
 syscall-table:
-	{ grep '^#' user/syscalls_$(SC_ARCH).tbl; \
+	{ grep '^#' $(SC_TBL)/syscalls_$(SC_ARCH).tbl; \
 	  { awk '/^#define __NR_/ { sub("__NR_", "", $$2); print $$3 "\t" $$2 }' $(SYSCALL_HDR); \
-	    grep -v '^#' user/syscalls_$(SC_ARCH).tbl; } | sort -n -s -k1,1 | awk '!seen[$$1]++'; \
-	} > $(BUILD)/syscalls.tbl && mv $(BUILD)/syscalls.tbl user/syscalls_$(SC_ARCH).tbl
+	    grep -v '^#' $(SC_TBL)/syscalls_$(SC_ARCH).tbl; } | sort -n -s -k1,1 | awk '!seen[$$1]++'; \
+	} > $(BUILD)/syscalls.tbl && mv $(BUILD)/syscalls.tbl $(SC_TBL)/syscalls_$(SC_ARCH).tbl
 ifeq ($(SC_ARCH),x86_64)
-	{ grep '^#' user/syscalls_i386.tbl; \
+	{ grep '^#' $(SC_TBL)/syscalls_i386.tbl; \
 	  { awk '/^#define __NR_/ { sub("__NR_", "", $$2); print $$3 "\t" $$2 }' $(SYSCALL_HDR_32); \
-	    grep -v '^#' user/syscalls_i386.tbl; } | sort -n -s -k1,1 | awk '!seen[$$1]++'; \
-	} > $(BUILD)/syscalls.tbl && mv $(BUILD)/syscalls.tbl user/syscalls_i386.tbl
-	{ grep '^#' user/syscalls_x32.tbl; \
+	    grep -v '^#' $(SC_TBL)/syscalls_i386.tbl; } | sort -n -s -k1,1 | awk '!seen[$$1]++'; \
+	} > $(BUILD)/syscalls.tbl && mv $(BUILD)/syscalls.tbl $(SC_TBL)/syscalls_i386.tbl
+	{ grep '^#' $(SC_TBL)/syscalls_x32.tbl; \
 	  { awk '/^#define __NR_.*__X32_SYSCALL_BIT/ { sub("__NR_", "", $$2); sub("\\)", "", $$5); \
 	      print $$5 "\t" $$2 }' $(SYSCALL_HDR_X32); \
-	    grep -v '^#' user/syscalls_x32.tbl; } | sort -n -s -k1,1 | awk '!seen[$$1]++'; \
-	} > $(BUILD)/syscalls.tbl && mv $(BUILD)/syscalls.tbl user/syscalls_x32.tbl
+	    grep -v '^#' $(SC_TBL)/syscalls_x32.tbl; } | sort -n -s -k1,1 | awk '!seen[$$1]++'; \
+	} > $(BUILD)/syscalls.tbl && mv $(BUILD)/syscalls.tbl $(SC_TBL)/syscalls_x32.tbl
 endif
 
 format:
@@ -339,3 +362,6 @@ format:
 
 clean:
 	rm -rf $(BUILD)
+
+# Header dependencies written by -MMD (C objects, programs, BPF objects); absent on a first build.
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

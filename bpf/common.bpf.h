@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Pieces every hostprof BPF object has: the per-CPU drop counters, the cgroup filter and the
  * pid/cgroup filter check, so each collector counts drops and filters the same way. */
 #ifndef HOSTPROF_COMMON_BPF_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Map layouts of the CPU sampling collector, shared by bpf/cpu.bpf.c and user/collector_cpu.c so
  * the kernel writer and the userspace reader can never disagree on a struct. */
 #ifndef HOSTPROF_HP_CPU_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Log2 latency histogram layout shared by the BPF programs and userspace, so both sides agree on
  * which bucket a nanosecond value lands in without any translation table. */
 #ifndef HOSTPROF_HP_HIST_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Map layouts of the syscall collector, shared by bpf/syscalls.bpf.c and user/collector_syscalls.c
  * so the kernel writer and the userspace reader can never disagree on a struct. */
 #ifndef HOSTPROF_HP_SYSCALLS_H

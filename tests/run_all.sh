@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test suite (ASan+UBSan unit tests, each fuzz target for FUZZ_SECONDS, then end-to-end
+# SPDX-License-Identifier: GPL-2.0-only
+# Runs every test suite (source lint, ASan+UBSan unit tests, each fuzz target for FUZZ_SECONDS, then end-to-end
 # tests with real BPF) and prints
 # one closing line "tests: N passed, M failed" that CI reads. Called by "make test".
 set -u
@@ -8,6 +9,7 @@ log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 status=0
 
+bash tests/lint/run.sh 2>&1 | tee "$log/lint" || status=1
 bash tests/run_unit.sh "$build"/san/tests/test_* 2>&1 | tee "$log/unit" || status=1
 fuzzers=()
 for src in tests/fuzz/fuzz_*.c; do
@@ -20,7 +22,7 @@ HOSTPROF="$build/san/hostprof" WORKLOADS="$build/workloads" python3 tests/e2e/ru
 
 passed=0
 failed=0
-for suite in unit fuzz e2e; do
+for suite in lint unit fuzz e2e; do
 	line=$(grep -E "^$suite: [0-9]+ passed, [0-9]+ failed" "$log/$suite" | tail -1)
 	if [ -z "$line" ]; then
 		echo "$suite: no summary line (suite crashed?)"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Runs the cmocka unit test binaries given as arguments and totals their test cases, so "make unit"
 # ends with one summary line; a binary that crashes (ASan/UBSan abort, signal) counts as a failure.
 #

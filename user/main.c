@@ -1,13 +1,14 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Entry point of the hostprof binary: parse the command line, then hand over to the subcommand.
  * Exit codes: 0 success, 1 runtime failure (privileges, BTF, attach), 2 bad usage. */
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "agent.h"
-#include "cli.h"
-#include "log.h"
-#include "record.h"
-#include "target_pid.h"
+#include "app/agent.h"
+#include "app/cli.h"
+#include "base/log.h"
+#include "app/record.h"
+#include "app/target_pid.h"
 
 int main(int argc, char **argv)
 {

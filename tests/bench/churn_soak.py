@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 # Soak benchmark for issue 6 "bounded memory under process churn": runs the agent while
 # tests/workloads/churn starts short-lived processes at a fixed rate, samples its RSS, fds and CPU.
 """Usage: churn_soak.py --hostprof build/hostprof --churn build/workloads/churn [--rate 1000]

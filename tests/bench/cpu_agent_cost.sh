@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Cost of the CPU profiler itself: agent CPU time and peak RSS over a run at 99 Hz with every CPU
 # busy (targets: <= 0.5 % of one core, <= 40 MB RSS). Usage: cpu_agent_cost.sh HOSTPROF [SECONDS]
 set -euo pipefail

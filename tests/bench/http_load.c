@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* HTTP load generator for the /metrics benchmark: N concurrent clients on 127.0.0.1, each a new
  * connection per request (hostprof closes after every answer), closed-loop or paced, bounded in
  * requests and seconds. Prints req/s and latency percentiles measured from connect to close. */

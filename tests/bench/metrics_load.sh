@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # /metrics under 50 concurrent clients (issue 6 target: p99 <= 10 ms, agent CPU <= 10 % of a
 # core for that load). Runs tests/bench/http_load against a fresh agent on 127.0.0.1: paced at
 # 128 req/s in all (the old server's ceiling), then closed-loop; plain and gzip each. Agent CPU

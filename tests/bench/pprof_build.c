@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Times what a profile download costs the agent: building a 10k-stack profile (depth 20, 2k
  * functions, 50 mappings) through the builder API, then pprof encoding + gzip. Target: <= 50 ms. */
 #include <stdio.h>
@@ -5,8 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "export.h"
-#include "profile.h"
+#include "export/export.h"
+#include "profile/profile.h"
 
 #define NSTACKS 10000
 #define DEPTH 20

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Heap bytes one captured process costs the symbolizer's process cache (mallinfo2 deltas), the
  * figure behind the agent's RSS under process churn: every sampled short-lived process is kept
  * until the cache (max_processes) evicts it.
@@ -14,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "symbolizer.h"
+#include "symbolize/symbolizer.h"
 
 static size_t heap_in_use(void)
 {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Symbolizer speed without sanitizers: capture cost of a process, then warm-cache lookups per
  * second for user addresses (spread over every executable mapping of this process) and kernel
  * addresses (spread over kernel text). Prints one line per measurement.
@@ -13,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "symbolizer.h"
+#include "symbolize/symbolizer.h"
 
 #define NADDRS 4096
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Measures what hostprof's syscall collector adds to every syscall, next to two floors on the same
  * hooks (an empty BPF pair, a minimal latency tracer) and to an equivalent bpftrace script. */
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # End-to-end tests of the CPU profiler: tests/workloads/burner spends known, self-measured shares
 # of its CPU time in known functions, and every output of hostprof must report exactly those.
 """CPU profiler tests; run.py imports this module and runs its TESTS after its own.

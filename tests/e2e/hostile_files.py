@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # End-to-end tests of files other users plant for the agent: an unprivileged process makes its
 # /tmp/perf-PID.map a FIFO, a link to /dev/zero, or 150 MB large (issue 6, "Hostile files").
 """Hostile perf-map tests; run.py imports this module and runs its TESTS.

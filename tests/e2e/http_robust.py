@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # End-to-end tests of an HTTP server that keeps answering: idle, slow, abandoned and malformed
 # clients must not take /healthz or /metrics down, and every error must be the README's JSON.
 """HTTP robustness tests; run.py imports this module and runs its TESTS after its own.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Reads hostprof's pprof output with the real "go tool pprof", the reference consumer: a profile
 # that our own test decoder accepts but pprof rejects or misreads would still be useless.
 #

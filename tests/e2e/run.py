@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 # End-to-end tests of hostprof with real BPF: each test starts the agent, runs a ground-truth
 # workload and checks the exact figures it reports. Prints "e2e: N passed, M failed" last (CI).
 """Usage: HOSTPROF=build/san/hostprof WORKLOADS=build/workloads python3 tests/e2e/run.py [FILTER]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # End-to-end check of bounded memory under process churn (issue 6): about a minute of
 # tests/workloads/churn against the sanitizer build; RSS and fds from /proc, not from the agent. The
 # 10-minute version is "make soak" (tests/bench/churn_soak.py).

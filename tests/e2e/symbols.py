@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # End-to-end tests of symbolization against programs whose layout defeats naive symbolizers
 # (tests/workloads/symbols): every expected name and count comes from binutils and the programs.
 """Symbol tests; run.py imports this module and runs its TESTS after cpu.py's.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # End-to-end tests of the syscall collector against kernel data that changes while it is read, and
 # of what its figures mean: compat ABIs named by their own tables, restarts kept apart from errors.
 """Syscall collector safety and ABI tests; run.py imports this module and runs its TESTS.

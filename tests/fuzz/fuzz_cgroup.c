@@ -1,10 +1,11 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* libFuzzer target for the /proc/PID/cgroup parser: the path in it is chosen by whoever names the
  * cgroup (container runtimes, delegated users), so any text must give a bounded, NUL-ended path. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cgroup_names.h"
+#include "meta/cgroup_names.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* libFuzzer target for the ELF symbol reader: every mapped file of every process reaches it, so a
  * crafted ELF (symbols, notes, .gnu_debuglink, .gnu_debugdata xz) must never crash the agent. */
 #include <stdint.h>
@@ -6,7 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "elf_syms.h"
+#include "symbolize/elf_syms.h"
 
 /* Looks every symbol and a few addresses up, demangling names, as the symbolizer would. */
 static void fuzz__walk(struct hp_elf_syms *e)

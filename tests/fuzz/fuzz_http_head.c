@@ -1,10 +1,11 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* libFuzzer target for the HTTP request-head check that runs on every byte a client sends before
  * libmicrohttpd sees it: no crash, and its verdicts must be consistent with its own contract. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "http_head.h"
+#include "http/http_head.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

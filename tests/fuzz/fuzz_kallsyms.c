@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* libFuzzer target for the kallsyms/modules parser: the input is split at the first NUL into a
  * /proc/kallsyms and a /proc/modules text, written to a scratch proc root and loaded. */
 #include <stdint.h>
@@ -6,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kallsyms.h"
+#include "symbolize/kallsyms.h"
 
 static char fuzz_root[64];
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* libFuzzer target for the parsers of HTTP query and CLI values (durations, integers, listen
  * addresses): they take input from any client that reaches the port. */
 #include <limits.h>
@@ -6,8 +7,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "http.h"
-#include "params.h"
+#include "http/http.h"
+#include "base/params.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

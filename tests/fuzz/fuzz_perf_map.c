@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* libFuzzer target for the perf-map parser: /tmp/perf-PID.map is written by any process, so its
  * content is hostile; the in-memory and the chunked reader must agree and never crash. */
 #include <stdint.h>
@@ -5,7 +6,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "perf_map.h"
+#include "symbolize/perf_map.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* libFuzzer target for the /proc/PID/maps parser: a process names its own mappings (file paths,
  * memfd and [anon:...] names with any bytes), so the text the agent parses is attacker-chosen. */
 #include <errno.h>
@@ -5,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proc_maps.h"
+#include "symbolize/proc_maps.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

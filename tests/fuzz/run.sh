@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Runs each libFuzzer target for FUZZ_SECONDS on its committed seed corpus and prints
 # "fuzz: N passed, M failed" last (read by tests/run_all.sh); a crash, leak or timeout fails.
 #

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Writes a CPU profile with known content in every export format, so external consumers (go tool
  * pprof, a browser, flamegraph.pl) can be checked against the exporters without BPF or root. */
 #include <errno.h>
@@ -5,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "export.h"
-#include "profile.h"
+#include "export/export.h"
+#include "profile/profile.h"
 
 /*
  * The known profile (leaf last here, for reading); tests/e2e/pprof_go_check.sh relies on it:

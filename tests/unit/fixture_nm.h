@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Shared by the symbolizer unit tests: the address binutils' nm gives a fixture symbol, so
  * expectations come from a tool other than the code under test. Include after <cmocka.h>. */
 #ifndef HOSTPROF_TEST_FIXTURE_NM_H

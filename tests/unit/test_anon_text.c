@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for code on anonymous memory that came from a file (text copied onto anonymous
  * pages and mremapped over its range): symbolized with the file only when the mapping lies
  * between two mappings of that file that agree on the load bias. A /proc tree written here. */
@@ -18,7 +19,7 @@
 
 #include "fixture_nm.h"
 
-#include "symbolizer.h"
+#include "symbolize/symbolizer.h"
 
 #define BASE ((uint64_t)0x55550000000)
 

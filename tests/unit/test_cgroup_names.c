@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for the cgroup id -> path cache behind the "cgroup" profile label: the v2 line of
  * /proc/PID/cgroup, verification against the cgroup2 mount, and the cache. */
 #include <errno.h>
@@ -13,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "cgroup_names.h"
+#include "meta/cgroup_names.h"
 
 static void test_parse(void **state)
 {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for the per-process-name breakdown table: top-K selection, "other" aggregation and
  * the size bound. The table promises to lose no counts, so every test checks the totals too. */
 #include <setjmp.h>
@@ -9,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "comm_table.h"
+#include "collectors/syscalls/comm_table.h"
 
 static struct hp_sc_comm_val val(__u64 calls, __u64 errors, __u64 sum_ns)
 {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for bounded CPU retention: folding (pids of exited processes, ASLR addresses, the
  * sample bound) and the store's tiers must keep every total exact against the raw windows. */
 #include <errno.h>
@@ -10,10 +11,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "cpu_store.h"
-#include "profile.h"
-#include "profile_fold.h"
-#include "profile_merge.h"
+#include "stores/cpu_store.h"
+#include "profile/profile.h"
+#include "profile/profile_fold.h"
+#include "profile/profile_merge.h"
 
 #define NFUNCS 12
 #define MAX_DEPTH 6

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for the kernel CPU-list parser: every online CPU must be sampled, including sparse
  * lists (offline CPUs in the middle) and machines with more than 128 CPUs. */
 #include <errno.h>
@@ -11,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "cpulist.h"
+#include "base/cpulist.h"
 
 static void expect_list(const char *text, const int *want, size_t nwant)
 {

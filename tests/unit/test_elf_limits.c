@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Unit test for the ELF reader's memory limit: a mapped file is chosen by the process that maps
  * it, so how much memory its symbol tables may take while parsed must be bounded. */
 #include <errno.h>
@@ -9,7 +10,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "elf_syms.h"
+#include "symbolize/elf_syms.h"
 
 static void test_max_mem(void **state)
 {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for sizeless symbols (st_size 0, assembly without .size): from a table that is only
  * .dynsym they match their exact address; a full .symtab lets them extend to the next symbol. */
 #include <errno.h>
@@ -17,8 +18,8 @@
 
 #include "fixture_nm.h"
 
-#include "elf_syms.h"
-#include "symbolizer.h"
+#include "symbolize/elf_syms.h"
+#include "symbolize/symbolizer.h"
 
 static char fx[PATH_MAX / 2];
 

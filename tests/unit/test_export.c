@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for the exporters: one hand-built profile (kernel frames, a demangled C++ name, a
  * name with ';' and a newline) checked in every format, pprof decoded by a test-side reader. */
 #include <errno.h>
@@ -13,8 +14,8 @@
 #include <cjson/cJSON.h>
 #include <zlib.h>
 
-#include "export.h"
-#include "profile.h"
+#include "export/export.h"
+#include "profile/profile.h"
 
 #define PUSH_BACK "std::vector<int, std::allocator<int> >::push_back(int const&)"
 #define PUSH_BACK_MANGLED "_ZNSt6vectorIiSaIiEE9push_backERKi"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for the shared log2 histogram: bucket mapping, "le" labels, quantiles and max.
  * The BPF side and /metrics must agree on every bound, so each one is checked against literals. */
 #include <math.h>
@@ -10,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "hist.h"
+#include "stores/hist.h"
 
 #define OVERFLOW (HP_HIST_BUCKETS - 1)
 

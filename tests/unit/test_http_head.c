@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for the HTTP gate's request-head checker, the Accept-Encoding rule and the cached
  * /metrics page: which heads reach libmicrohttpd, which status every other one gets, and that the
  * gzip'd page decodes to the plain one. */
@@ -11,10 +12,10 @@
 #include <zlib.h>
 #include <cmocka.h>
 
-#include "gzip.h"
-#include "http.h"
-#include "http_head.h"
-#include "metrics_cache.h"
+#include "base/gzip.h"
+#include "http/http.h"
+#include "http/http_head.h"
+#include "http/metrics_cache.h"
 
 static enum hp_http_head_verdict check_str(const char *s, struct hp_http_head_result *res)
 {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for the agent's front door: --listen address parsing and the command line as a whole.
  * A bad value must stop the agent with a usage error, never start it listening somewhere else. */
 #include <arpa/inet.h>
@@ -13,8 +14,8 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
-#include "cli.h"
-#include "http.h"
+#include "app/cli.h"
+#include "http/http.h"
 
 /* ---- hp_http__parse_listen ------------------------------------------------------------------ */
 

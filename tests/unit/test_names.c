@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for syscall and errno naming: the "syscall" and "errno" label values on /metrics.
  * A wrong table entry silently mislabels a series, so known numbers are checked by hand. */
 #include <errno.h>
@@ -10,9 +11,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "errno_names.h"
+#include "collectors/syscalls/errno_names.h"
 #include "hp_syscalls.h"
-#include "syscall_names.h"
+#include "collectors/syscalls/syscall_names.h"
 
 static const char *sc_name(long nr)
 {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for the duration and integer parsers shared by the CLI and the HTTP query strings.
  * Both take untrusted input, so every rejected spelling matters as much as the accepted ones. */
 #include <errno.h>
@@ -11,7 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "params.h"
+#include "base/params.h"
 
 #define SENTINEL -12345.0
 

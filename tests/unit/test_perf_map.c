@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for reading perf maps in chunks with limits: a map written by another user's process
  * must parse the same across 1 MiB chunk boundaries and stop at its byte, memory and time limits. */
 #include <errno.h>
@@ -12,7 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "perf_map.h"
+#include "symbolize/perf_map.h"
 
 /* A memfd holding text; the caller closes it. */
 static int memfd_with(const char *text, size_t len)

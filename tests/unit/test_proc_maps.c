@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for the /proc/PID/maps parser: real lines of every kind parse to the right fields,
  * and malformed, unordered or oversized input fails with a clear error and no out-of-bounds read. */
 #include <errno.h>
@@ -11,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "proc_maps.h"
+#include "symbolize/proc_maps.h"
 
 static const char sample[] =
     "55d0c8a00000-55d0c8a02000 r--p 00000000 fd:01 1311789                    /usr/bin/cat\n"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for the profile builder: interning, deduplication of mappings, frames and stacks,
  * and filtering with renumbering, the invariants every exporter relies on. */
 #include <errno.h>
@@ -10,8 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "idmap.h"
-#include "profile.h"
+#include "base/idmap.h"
+#include "profile/profile.h"
 
 static uint32_t add_mapping(struct hp_profile *p, const char *file, uint64_t start, bool kernel)
 {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for the Prometheus text writer: exact exposition text for histograms and samples.
  * Prometheus rejects a whole scrape on one malformed line, so the syntax is pinned byte for byte. */
 #include <math.h>
@@ -10,8 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "hist.h"
-#include "prom.h"
+#include "stores/hist.h"
+#include "export/prom.h"
 
 #define REPL "\xEF\xBF\xBD" /* U+FFFD in UTF-8 */
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for hp_safe_open: every file another process controls goes through it, so each way a
  * user can plant something hostile in place of a regular file (FIFO, device link, escape from a
  * container root, huge file, directory) must be refused without blocking. */
@@ -16,8 +17,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "readfile.h"
-#include "safe_open.h"
+#include "base/readfile.h"
+#include "base/safe_open.h"
 
 struct dirs {
 	char top[64];	/* mkdtemp */

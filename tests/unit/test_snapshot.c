@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for syscall snapshots (build, find, diff) and the two-tier window ring over them.
  * Every ?window= answer is a diff of two snapshots picked by the ring, so both are pinned here. */
 #include <math.h>
@@ -10,8 +11,8 @@
 #include <cmocka.h>
 #include <pthread.h>
 
-#include "syscall_snapshot.h"
-#include "window.h"
+#include "collectors/syscalls/syscall_snapshot.h"
+#include "stores/window.h"
 
 /* ---- dense input tables, as the collector fills them from the kernel maps ------------------ */
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for the symbolizer: ELF tables and debug files (fixtures built by
  * tests/fixtures/build.sh), live, exited, containerised and JIT processes, kernel symbols, caches.
  * Expected names and addresses come from nm/readelf output or from the fixture programs
@@ -24,11 +25,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "demangle.h"
-#include "elf_syms.h"
-#include "kallsyms.h"
-#include "perf_map.h"
-#include "symbolizer.h"
+#include "symbolize/demangle.h"
+#include "symbolize/elf_syms.h"
+#include "symbolize/kallsyms.h"
+#include "symbolize/perf_map.h"
+#include "symbolize/symbolizer.h"
 
 /* --- fixtures ------------------------------------------------------------------------------ */
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for start-up checks that turn a silent empty profile into one clear line: the --pid
  * target (Tgid parsing, missing process, thread ids) and the capabilities named to non-root users. */
 #include <errno.h>
@@ -13,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "probe.h"
-#include "target_pid.h"
+#include "collectors/probe.h"
+#include "app/target_pid.h"
 
 static void test_parse_tgid(void **state)
 {

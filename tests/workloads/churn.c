@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Process-churn load for the soak tests: fork + exec of a tiny short-lived program at a target
  * rate for a bounded time, so the agent sees a steady stream of new pids (ground truth on stdout). */
 #define _GNU_SOURCE

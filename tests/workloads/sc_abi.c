@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Ground-truth workload for the syscall ABI tests: a 64-bit program that enters the ia32 (i386)
  * ABI with `int $0x80`, or the x32 ABI, whose numbers mean other calls than on x86_64. */
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Ground-truth workload for the syscall collector's live-table safety test: ~180 (syscall, errno)
  * pairs appear for the first time, one every 2 ms, while the test scrapes /metrics in a loop. */
 #define _GNU_SOURCE

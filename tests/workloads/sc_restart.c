@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Ground-truth workload for restart codes and sigreturn: blocking calls interrupted by a signal,
  * in phases that each end one way (restart, EINTR, stop/continue), each counted by itself. */
 #define _GNU_SOURCE

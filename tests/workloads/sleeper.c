@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Ground-truth workload for the end-to-end tests: a known number of nanosleep and failing openat
  * calls, issued as raw syscalls so the names hostprof reports are deterministic. */
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Ground-truth workload for the CPU profiler's end-to-end tests: burns CPU in three known leaf
  * functions (executable, shared library, C++) at known shares and measures each share itself. */
 #define _GNU_SOURCE

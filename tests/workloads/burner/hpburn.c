@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* libhpburn.so for the CPU burner: a leaf function in a shared library, so profiles must map a
  * sample to the library's file and symbol table, not the executable's. */
 #include "hpburn.h"

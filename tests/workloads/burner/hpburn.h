@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Functions of the CPU burner that live outside burner.c: burn_lib_leaf() in libhpburn.so and a
  * C entry into the C++ translation unit, so profiles must resolve a shared library and C++. */
 #ifndef HPBURN_H

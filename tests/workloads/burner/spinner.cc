@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // C++ part of the CPU burner: a member function in a namespace, so profiles must demangle
 // _ZN6hpburn7Spinner4spinEi to hpburn::Spinner::spin(int).
 #include "hpburn.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Moves its own text onto anonymous memory (copy, then mremap over the original range, as HHVM
  * and BOLT-optimised binaries do for huge pages) and then burns CPU in a known function: the
  * code runs from [anon] memory that still belongs to this file. */

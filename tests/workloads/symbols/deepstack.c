@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Burns CPU 200 calls deep (more than the 127 frames hostprof keeps): every sample of this
  * process has a truncated stack, and is still a sample. */
 #include "wl.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* A process that lives ~30 ms, all of it on the CPU in its own function: run many times, its
  * samples show whether mappings were captured in time (before it exited, after ld.so ran). */
 #include "wl.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* A stripped program whose .dynsym holds one sizeless assembly stub, placed before the hot
  * function: profilers must not name the hot function (or main) after the stub. */
 #include "wl.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* What the symbol workloads share: a "ready PID" handshake on stderr, a go line on stdin, and
  * CPU time measured by the process itself (the ground truth the e2e tests compare against). */
 #ifndef HOSTPROF_WL_H

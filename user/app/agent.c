@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* "hostprof serve" (see agent.h). Threads: main (start-up, then sigwait), the ticker (folds every
+ * collector's kernel maps once per tick and renders /metrics into a cache), the HTTP gate and
+ * libmicrohttpd's connection threads. Collector state is only touched under that collector's
+ * lock. */
+#include "agent.h"
+
+#include <bpf/libbpf.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collectors/collector.h"
+#include "http/http.h"
+#include "http/landing.h"
+#include "base/log.h"
+#include "http/metrics_cache.h"
+#include "collectors/probe.h"
+#include "export/prom.h"
+#include "base/version.h"
+
+struct hp_agent {
+	const struct hp_config *cfg;
+	struct hp_features features;
+	struct hp_collector collectors[HP_MAX_COLLECTORS];
+	int ncollectors;
+	struct hp_route *routes[HP_MAX_COLLECTORS]; /* per-collector copies with ctx filled in */
+	const struct hp_route *tables[HP_MAX_COLLECTORS + 1];
+	int ntables;
+	double start_unix;
+	pthread_t ticker;
+	bool ticker_running;
+	pthread_mutex_t stop_lock;
+	pthread_cond_t stop_cond;
+	bool stopping;
+	struct hp_metrics_cache metrics; /* /metrics as of the last tick */
+	struct hp_http *http;		 /* set before the ticker starts */
+};
+
+/* How long a scrape waits for the first /metrics page after start-up. */
+#define AGENT_FIRST_PAGE_WAIT_S 20.0
+
+static double agent__unix_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The HTTP server's own counters: what the gate turned away and how long requests fare. */
+static void agent__http_metrics(struct hp_agent *a, struct hp_buf *out)
+{
+	struct hp_http_stats st;
+	struct hp_label l;
+
+	hp_http__stats(a->http, &st);
+	const struct {
+		const char *outcome;
+		unsigned long long n;
+	} gate[] = {
+		{ "passed", st.gate_passed },
+		{ "bad_request", st.gate_bad_request },
+		{ "header_timeout", st.gate_header_timeout },
+		{ "evicted", st.gate_evicted },
+		{ "server_busy", st.gate_server_busy },
+		{ "accept_failed", st.gate_accept_failures },
+	};
+
+	hp_prom__family(out, "hostprof_http_connections_total", HP_PROM_COUNTER,
+			"Connections accepted, by outcome at the front door: passed to the server, "
+			"or answered and closed (bad_request, header_timeout, evicted, "
+			"server_busy), or accept() failed.");
+	for (int i = 0; i < 6; i++) {
+		l = (struct hp_label){ "outcome", gate[i].outcome };
+		hp_prom__sample(out, "hostprof_http_connections_total", &l, 1, (double)gate[i].n);
+	}
+	hp_prom__family(out, "hostprof_http_connections_open", HP_PROM_GAUGE,
+			"Connections the HTTP server is answering right now.");
+	hp_prom__sample(out, "hostprof_http_connections_open", NULL, 0, (double)st.connections);
+	hp_prom__family(out, "hostprof_http_long_requests_in_flight", HP_PROM_GAUGE,
+			"Long-running requests (profiles being recorded or rendered) in progress.");
+	hp_prom__sample(out, "hostprof_http_long_requests_in_flight", NULL, 0,
+			(double)st.long_running);
+	hp_prom__family(out, "hostprof_http_long_requests_rejected_total", HP_PROM_COUNTER,
+			"Long-running requests answered 429 because the cap was reached.");
+	hp_prom__sample(out, "hostprof_http_long_requests_rejected_total", NULL, 0,
+			(double)st.long_rejected);
+	hp_prom__family(out, "hostprof_http_long_requests_cancelled_total", HP_PROM_COUNTER,
+			"Long-running requests stopped early because their client disconnected.");
+	hp_prom__sample(out, "hostprof_http_long_requests_cancelled_total", NULL, 0,
+			(double)st.long_cancelled);
+}
+
+static void agent__self_metrics(struct hp_agent *a, struct hp_buf *out, const double *durations)
+{
+	static const enum hp_feature feats[] = { HP_FEAT_BTF,	     HP_FEAT_TP_BTF,
+						 HP_FEAT_RAW_TP,     HP_FEAT_TASK_STORAGE,
+						 HP_FEAT_PERF_EVENT, HP_FEAT_RINGBUF,
+						 HP_FEAT_FENTRY,     HP_FEAT_KPROBE };
+	struct hp_self_stats stats[HP_MAX_COLLECTORS] = { 0 };
+	struct hp_label l[3];
+
+	hp_prom__family(out, "hostprof_build_info", HP_PROM_GAUGE,
+			"Always 1; labels carry the hostprof version and the libbpf it runs with.");
+	l[0] = (struct hp_label){ "version", HOSTPROF_VERSION };
+	l[1] = (struct hp_label){ "libbpf", libbpf_version_string() };
+	hp_prom__sample(out, "hostprof_build_info", l, 2, 1);
+
+	hp_prom__family(out, "hostprof_start_time_seconds", HP_PROM_GAUGE,
+			"Unix time the agent started.");
+	hp_prom__sample(out, "hostprof_start_time_seconds", NULL, 0, a->start_unix);
+
+	hp_prom__family(out, "hostprof_kernel_feature_available", HP_PROM_GAUGE,
+			"1 if the start-up probe found the kernel feature usable.");
+	for (size_t i = 0; i < sizeof(feats) / sizeof(feats[0]); i++) {
+		l[0] = (struct hp_label){ "feature", hp_feature__name(feats[i]) };
+		hp_prom__sample(out, "hostprof_kernel_feature_available", l, 1,
+				(a->features.have & feats[i]) ? 1 : 0);
+	}
+
+	hp_prom__family(
+	    out, "hostprof_collector_attach_info", HP_PROM_GAUGE,
+	    "Always 1; the attach path each collector's programs use (tp_btf or raw_tp).");
+	for (int i = 0; i < a->ncollectors; i++) {
+		l[0] = (struct hp_label){ "collector", a->collectors[i].ops->name };
+		l[1] = (struct hp_label){ "path", hp_attach_path__name(a->collectors[i].path) };
+		hp_prom__sample(out, "hostprof_collector_attach_info", l, 2, 1);
+	}
+
+	for (int i = 0; i < a->ncollectors; i++) {
+		struct hp_collector *c = &a->collectors[i];
+
+		pthread_mutex_lock(&c->lock);
+		c->ops->self_stats(c, &stats[i]);
+		pthread_mutex_unlock(&c->lock);
+	}
+	hp_prom__family(out, "hostprof_events_dropped_total", HP_PROM_COUNTER,
+			"Events not counted, by collector and reason. Should stay 0.");
+	for (int i = 0; i < a->ncollectors; i++) {
+		l[0] = (struct hp_label){ "collector", a->collectors[i].ops->name };
+		for (int k = 0; k < stats[i].ndrops; k++) {
+			l[1] = (struct hp_label){ "reason", stats[i].drops[k].reason };
+			hp_prom__sample(out, "hostprof_events_dropped_total", l, 2,
+					(double)stats[i].drops[k].count);
+		}
+	}
+	hp_prom__family(out, "hostprof_map_entries", HP_PROM_GAUGE,
+			"Entries in use in each BPF map or bounded userspace table.");
+	for (int i = 0; i < a->ncollectors; i++) {
+		l[0] = (struct hp_label){ "collector", a->collectors[i].ops->name };
+		for (int k = 0; k < stats[i].nmaps; k++) {
+			l[1] = (struct hp_label){ "map", stats[i].maps[k].name };
+			hp_prom__sample(out, "hostprof_map_entries", l, 2,
+					(double)stats[i].maps[k].entries);
+		}
+	}
+	hp_prom__family(out, "hostprof_map_max_entries", HP_PROM_GAUGE,
+			"Capacity of each BPF map or bounded userspace table.");
+	for (int i = 0; i < a->ncollectors; i++) {
+		l[0] = (struct hp_label){ "collector", a->collectors[i].ops->name };
+		for (int k = 0; k < stats[i].nmaps; k++) {
+			l[1] = (struct hp_label){ "map", stats[i].maps[k].name };
+			hp_prom__sample(out, "hostprof_map_max_entries", l, 2,
+					(double)stats[i].maps[k].max_entries);
+		}
+	}
+	hp_prom__family(out, "hostprof_scrape_duration_seconds", HP_PROM_GAUGE,
+			"Time the last render of /metrics (once per tick, shared by every scrape) "
+			"spent reading and rendering each collector.");
+	for (int i = 0; i < a->ncollectors; i++) {
+		l[0] = (struct hp_label){ "collector", a->collectors[i].ops->name };
+		hp_prom__sample(out, "hostprof_scrape_duration_seconds", l, 1, durations[i]);
+	}
+	agent__http_metrics(a, out);
+}
+
+/*
+ * Folds every collector's kernel maps (refresh with tick = true: the ticker's job) and renders the
+ * whole /metrics page once, into the cache every scrape is served from. A collector that fails
+ * to refresh turns the page into a 500 JSON error, as a scrape used to answer.
+ */
+static void agent__render(struct hp_agent *a)
+{
+	double durations[HP_MAX_COLLECTORS] = { 0 };
+	double rendered_at = agent__unix_now();
+	struct hp_response err = { .status = 200 };
+	struct hp_buf body;
+
+	hp_buf__init(&body);
+	hp_buf__init(&err.body);
+	for (int i = 0; i < a->ncollectors; i++) {
+		struct hp_collector *c = &a->collectors[i];
+		double t0 = hp_now();
+		int rc;
+
+		pthread_mutex_lock(&c->lock);
+		rc = c->ops->refresh(c, true);
+		if (!rc)
+			c->ops->metrics(c, &body);
+		pthread_mutex_unlock(&c->lock);
+		durations[i] = hp_now() - t0;
+		if (rc) {
+			hp_warn("%s: refresh failed: %s", c->ops->name, strerror(-rc));
+			if (err.status == 200)
+				hp_response__error(&err, 500, "%s: reading kernel maps failed: %s",
+						   c->ops->name, strerror(-rc));
+		}
+	}
+	agent__self_metrics(a, &body, durations);
+	if (err.status != 200)
+		hp_metrics_cache__publish(&a->metrics, &err.body, err.status, rendered_at);
+	else if (hp_metrics_cache__publish(&a->metrics, &body, 200, rendered_at))
+		hp_warn("/metrics: out of memory rendering the page; serving the previous one");
+	hp_buf__free(&err.body);
+	hp_buf__free(&body);
+}
+
+/* Serves the page of the last tick: no kernel map is read and nothing rendered per scrape. */
+static void agent__metrics(const struct hp_route *route, const struct hp_request *req,
+			   struct hp_response *resp)
+{
+	struct hp_agent *a = route->ctx;
+	/* right after start-up the ticker may still be rendering the first page (the first CPU
+	 * drain symbolizes every process on the host) */
+	struct hp_metrics_page *p = hp_metrics_cache__wait(&a->metrics, AGENT_FIRST_PAGE_WAIT_S);
+	bool gz;
+
+	if (!p) {
+		hp_response__error(resp, 503, "metrics not rendered yet; retry shortly");
+		hp_response__header(resp, "Retry-After", "1");
+		return;
+	}
+	gz = p->status == 200 && p->gz &&
+	     hp_http__gzip_accepted(hp_request__header(req, "Accept-Encoding"));
+	resp->status = p->status;
+	resp->content_type = p->status == 200 ? HP_PROM_CONTENT_TYPE : "application/json";
+	resp->ext_data = gz ? p->gz : p->plain;
+	resp->ext_len = gz ? p->gz_len : p->plain_len;
+	resp->ext_release = hp_metrics_page__put;
+	resp->ext_cls = p;
+	hp_response__header(resp, "Vary", "Accept-Encoding");
+	if (gz)
+		hp_response__header(resp, "Content-Encoding", "gzip");
+	/* how fresh the page is (Unix seconds): at most one tick old */
+	hp_response__header(resp, "X-Hostprof-Rendered-At", "%.3f", p->rendered_at);
+}
+
+static void agent__healthz(const struct hp_route *route, const struct hp_request *req,
+			   struct hp_response *resp)
+{
+	(void)route;
+	(void)req;
+	hp_buf__puts(&resp->body, "ok\n");
+}
+
+static void agent__landing(const struct hp_route *route, const struct hp_request *req,
+			   struct hp_response *resp)
+{
+	struct hp_agent *a = route->ctx;
+
+	(void)req;
+	resp->content_type = "text/html; charset=utf-8";
+	hp_landing__render(&resp->body, a->tables, a->ntables);
+}
+
+static void *agent__tick(void *arg)
+{
+	struct hp_agent *a = arg;
+	struct timespec deadline;
+
+	agent__render(a); /* the first page at once, not a tick later */
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	pthread_mutex_lock(&a->stop_lock);
+	while (!a->stopping) {
+		hp_timespec__add(&deadline, a->cfg->tick_seconds); /* no drift: from the last one */
+		if (pthread_cond_timedwait(&a->stop_cond, &a->stop_lock, &deadline) != ETIMEDOUT)
+			continue;
+		pthread_mutex_unlock(&a->stop_lock);
+		agent__render(a);
+		pthread_mutex_lock(&a->stop_lock);
+	}
+	pthread_mutex_unlock(&a->stop_lock);
+	return NULL;
+}
+
+static const char *const no_params[] = { NULL };
+
+static int agent__routes(struct hp_agent *a)
+{
+	static struct hp_route own[] = {
+		{ "/", no_params, agent__landing, NULL, "this page", false },
+		{ "/metrics", no_params, agent__metrics, NULL,
+		  "Prometheus metrics (text format 0.0.4)", false },
+		{ "/healthz", no_params, agent__healthz, NULL, "liveness: 200 \"ok\"", false },
+		{ NULL, NULL, NULL, NULL, NULL, false },
+	};
+
+	for (struct hp_route *r = own; r->path; r++)
+		r->ctx = a;
+	a->tables[a->ntables++] = own;
+	for (int i = 0; i < a->ncollectors; i++) {
+		const struct hp_route *src = a->collectors[i].ops->routes;
+		size_t n = 0;
+
+		while (src && src[n].path)
+			n++;
+		a->routes[i] = calloc(n + 1, sizeof(struct hp_route));
+		if (!a->routes[i])
+			return -ENOMEM;
+		for (size_t k = 0; k < n; k++) {
+			a->routes[i][k] = src[k];
+			a->routes[i][k].ctx = &a->collectors[i];
+		}
+		a->tables[a->ntables++] = a->routes[i];
+	}
+	return 0;
+}
+
+static void agent__stop_ticker(struct hp_agent *a)
+{
+	if (!a->ticker_running)
+		return;
+	pthread_mutex_lock(&a->stop_lock);
+	a->stopping = true;
+	pthread_cond_signal(&a->stop_cond);
+	pthread_mutex_unlock(&a->stop_lock);
+	pthread_join(a->ticker, NULL);
+	a->ticker_running = false;
+}
+
+static void agent__teardown(struct hp_agent *a)
+{
+	agent__stop_ticker(a);
+	for (int i = a->ncollectors - 1; i >= 0; i--) {
+		const char *name = a->collectors[i].ops->name;
+
+		hp_collector__stop(&a->collectors[i]);
+		hp_info("%s: links detached, BPF object closed", name);
+	}
+	for (int i = 0; i < HP_MAX_COLLECTORS; i++)
+		free(a->routes[i]);
+	pthread_cond_destroy(&a->stop_cond);
+	pthread_mutex_destroy(&a->stop_lock);
+	hp_metrics_cache__free(&a->metrics);
+}
+
+static int agent__start_ticker(struct hp_agent *a)
+{
+	if (pthread_create(&a->ticker, NULL, agent__tick, a))
+		return -errno;
+	a->ticker_running = true;
+	return 0;
+}
+
+int hp_agent__run(const struct hp_config *cfg)
+{
+	struct hp_agent a = { .cfg = cfg };
+	struct hp_http *http = NULL;
+	sigset_t stop;
+	int sig = 0, rc = 1, listen_fd;
+
+	/* Block stop signals before any thread exists so only sigwait() below receives them. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	pthread_mutex_init(&a.stop_lock, NULL);
+	hp_cond__init_monotonic(&a.stop_cond); /* the ticker's deadlines */
+	hp_metrics_cache__init(&a.metrics);
+	a.start_unix = (double)time(NULL);
+
+	/* The port first: a taken one fails in milliseconds, before any BPF program is loaded. */
+	listen_fd = hp_http__listen(cfg->listen);
+	if (listen_fd < 0)
+		goto out;
+
+	/* Requirements first, so a host that cannot run us gets exactly one actionable line. */
+	hp_probe__run(&a.features, cfg->btf_path);
+	for (int i = 0; i < cfg->ncollectors; i++) {
+		const struct hp_collector_ops *ops = hp_collectors__find(cfg->collectors[i]);
+
+		if (hp_probe__require(&a.features, ops->needs, ops->name))
+			goto out;
+	}
+	hp_info("hostprof %s starting (libbpf %s)", HOSTPROF_VERSION, libbpf_version_string());
+	hp_probe__log(&a.features);
+	for (int i = 0; i < cfg->ncollectors; i++) {
+		const struct hp_collector_ops *ops = hp_collectors__find(cfg->collectors[i]);
+		int err = hp_collector__start(&a.collectors[i], ops, cfg, &a.features);
+
+		if (err) {
+			fprintf(stderr,
+				"hostprof: collector %s could not be started: %s (run with -v for "
+				"the verifier log)\n",
+				ops->name, strerror(-err));
+			goto out;
+		}
+		a.ncollectors++;
+	}
+	if (agent__routes(&a))
+		goto out;
+	http = hp_http__start(listen_fd, cfg->listen, a.tables, a.ntables);
+	listen_fd = -1; /* taken over */
+	if (!http)
+		goto out;
+	a.http = http;
+	if (agent__start_ticker(&a))
+		goto out;
+
+	if (sigwait(&stop, &sig) == 0)
+		hp_info("received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	rc = 0;
+out:
+	if (listen_fd >= 0)
+		close(listen_fd);
+	for (int i = 0; i < a.ncollectors; i++)
+		if (a.collectors[i].ops->shutdown)
+			a.collectors[i].ops->shutdown(&a.collectors[i]);
+	agent__stop_ticker(&a); /* it reads the HTTP server's counters for /metrics */
+	hp_http__stop(http);
+	agent__teardown(&a);
+	if (rc == 0)
+		hp_info("all programs detached, bye");
+	return rc;
+}

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Collector registry and the shared start-up driver: the attach-path fallback (tp_btf, then
+ * raw_tp) lives here once instead of in every collector. */
+#include "collector.h"
+
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/log.h"
+
+extern const struct hp_collector_ops hp_collector_syscalls;
+extern const struct hp_collector_ops hp_collector_cpu;
+
+const struct hp_collector_ops *const hp_collectors_all[] = {
+	&hp_collector_syscalls,
+	&hp_collector_cpu,
+	NULL,
+};
+
+const struct hp_collector_ops *hp_collectors__find(const char *name)
+{
+	for (int i = 0; hp_collectors_all[i]; i++)
+		if (strcmp(hp_collectors_all[i]->name, name) == 0)
+			return hp_collectors_all[i];
+	return NULL;
+}
+
+const char *hp_attach_path__name(enum hp_attach_path path)
+{
+	static const char *const names[HP_PATH__COUNT] = { "tp_btf", "raw_tp", "perf_event" };
+
+	return path < HP_PATH__COUNT ? names[path] : "?";
+}
+
+void hp_self_stats__add_drops(struct hp_self_stats *out, int map_fd, int ncpus,
+			      const char *const *reasons, unsigned int nreasons)
+{
+	__u64 *vals = calloc((size_t)ncpus, sizeof(*vals));
+
+	for (__u32 r = 0; r < nreasons && out->ndrops < HP_SELF_MAX; r++) {
+		__u64 sum = 0;
+
+		if (vals && bpf_map_lookup_elem(map_fd, &r, vals) == 0)
+			for (int cpu = 0; cpu < ncpus; cpu++)
+				sum += vals[cpu];
+		out->drops[out->ndrops].reason = reasons[r];
+		out->drops[out->ndrops++].count = sum;
+	}
+	free(vals);
+}
+
+void hp_self_stats__add_map(struct hp_self_stats *out, const char *name, __u64 entries,
+			    __u64 max_entries)
+{
+	if (out->nmaps >= HP_SELF_MAX)
+		return;
+	out->maps[out->nmaps].name = name;
+	out->maps[out->nmaps].entries = entries;
+	out->maps[out->nmaps++].max_entries = max_entries;
+}
+
+int hp_collector__cgroup_filter(const char *who, const char *path, int map_fd, int *fd)
+{
+	__u32 zero = 0;
+	int err;
+
+	*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*fd < 0) {
+		err = -errno;
+		hp_error("%s: cannot open cgroup %s: %s", who, path, strerror(-err));
+		return err;
+	}
+	if (bpf_map_update_elem(map_fd, &zero, fd, BPF_ANY)) {
+		err = -errno;
+		hp_error("%s: %s is not usable as a cgroup v2 filter: %s", who, path,
+			 strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/* Tries one attach path end to end; on any failure leaves nothing behind. */
+static int collector__try(struct hp_collector *c, enum hp_attach_path path)
+{
+	const char *step = "open";
+	int err;
+
+	c->path = path;
+	err = c->ops->open(c, path);
+	if (!err) {
+		step = "load";
+		err = c->ops->load(c);
+	}
+	if (!err) {
+		step = "attach";
+		err = c->ops->attach(c);
+	}
+	if (err) {
+		hp_warn("%s: %s path failed at %s: %s", c->ops->name, hp_attach_path__name(path),
+			step, strerror(-err));
+		c->ops->destroy(c);
+	}
+	return err;
+}
+
+int hp_collector__start(struct hp_collector *c, const struct hp_collector_ops *ops,
+			const struct hp_config *cfg, const struct hp_features *features)
+{
+	enum hp_attach_path order[HP_PATH__COUNT];
+	int n = 0, err = -ENOTSUP;
+
+	memset(c, 0, sizeof(*c));
+	c->ops = ops;
+	c->cfg = cfg;
+	c->features = features;
+	pthread_mutex_init(&c->lock, NULL);
+
+	if (ops->paths & (1u << HP_PATH_TP_BTF) && cfg->attach_mode != HP_ATTACH_RAW_TP) {
+		if (features->have & HP_FEAT_TP_BTF || cfg->attach_mode == HP_ATTACH_TP_BTF)
+			order[n++] = HP_PATH_TP_BTF;
+		else
+			hp_info("%s: tp_btf unavailable per probe, using raw_tp", ops->name);
+	}
+	if (ops->paths & (1u << HP_PATH_RAW_TP) && cfg->attach_mode != HP_ATTACH_TP_BTF)
+		order[n++] = HP_PATH_RAW_TP;
+	if (ops->paths & (1u << HP_PATH_PERF_EVENT))
+		order[n++] = HP_PATH_PERF_EVENT;
+
+	for (int i = 0; i < n; i++) {
+		err = collector__try(c, order[i]);
+		if (!err) {
+			c->started_at = hp_now();
+			hp_info("%s: attached via %s%s", ops->name, hp_attach_path__name(order[i]),
+				cfg->attach_mode != HP_ATTACH_AUTO && order[i] != HP_PATH_PERF_EVENT
+				    ? " (forced by --attach)"
+				    : "");
+			return 0;
+		}
+	}
+	pthread_mutex_destroy(&c->lock);
+	return err;
+}
+
+void hp_collector__stop(struct hp_collector *c)
+{
+	if (!c->ops)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->ops->destroy(c);
+	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_destroy(&c->lock);
+	c->ops = NULL;
+}

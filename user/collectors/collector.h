@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The collector interface: every data source (syscalls today; CPU samples, off-CPU, TCP next) is a
+ * module behind these few operations, driven by the agent through the same life cycle. */
+#ifndef HOSTPROF_COLLECTOR_H
+#define HOSTPROF_COLLECTOR_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "config.h"
+#include "http/http.h"
+#include "probe.h"
+
+/* How a collector's programs reach their hooks; chosen at runtime by hp_collector__start(). */
+enum hp_attach_path {
+	HP_PATH_TP_BTF,	    /* BTF-typed tracepoint (preferred) */
+	HP_PATH_RAW_TP,	    /* raw tracepoint (fallback, or forced by --attach raw_tp) */
+	HP_PATH_PERF_EVENT, /* perf_event sampling program, one link per CPU */
+	HP_PATH__COUNT,
+};
+
+#define HP_PATHS_TRACEPOINT ((1u << HP_PATH_TP_BTF) | (1u << HP_PATH_RAW_TP))
+
+const char *hp_attach_path__name(enum hp_attach_path path);
+
+/* What a collector reports about itself for the shared self-metrics families. */
+#define HP_SELF_MAX 16
+struct hp_self_stats {
+	int ndrops;
+	struct {
+		const char *reason;
+		__u64 count;
+	} drops[HP_SELF_MAX];
+	int nmaps;
+	struct {
+		const char *name;
+		__u64 entries; /* entries in use (for arrays: max_entries) */
+		__u64 max_entries;
+	} maps[HP_SELF_MAX];
+};
+
+struct hp_collector;
+
+struct hp_collector_ops {
+	const char *name;    /* as given to --collectors */
+	const char *summary; /* one line for --help and the landing page */
+	unsigned int needs;  /* HP_FEAT_* bits that must be present, checked before open */
+	unsigned int paths;  /* 1 << HP_PATH_* this collector can attach through */
+	/* Allocate state and open the BPF object for one attach path; configure rodata from cfg. */
+	int (*open)(struct hp_collector *c, enum hp_attach_path path);
+	int (*load)(struct hp_collector *c);
+	int (*attach)(struct hp_collector *c);
+	/* Fold kernel maps into userspace state. Called with c->lock held, every tick and before
+	 * every read that must be current (scrapes, API requests). */
+	int (*refresh)(struct hp_collector *c, bool tick);
+	/* Append this collector's own metric families (lock held, after refresh). */
+	void (*metrics)(struct hp_collector *c, struct hp_buf *out);
+	/* Fill drop counters and map fill levels (lock held, after refresh). */
+	void (*self_stats)(struct hp_collector *c, struct hp_self_stats *out);
+	/* Detach and free everything open() created; safe after a failed open/load/attach. */
+	void (*destroy)(struct hp_collector *c);
+	/* Optional: wake requests blocked on this collector (e.g. a profile being recorded) so the
+	 * HTTP server can stop; called before the server stops, destroy() comes later. */
+	void (*shutdown)(struct hp_collector *c);
+	/* HTTP endpoints this collector serves (terminated by a NULL path); handlers get the
+	 * collector as route->ctx and must take c->lock themselves. */
+	const struct hp_route *routes;
+};
+
+struct hp_collector {
+	const struct hp_collector_ops *ops;
+	const struct hp_config *cfg;
+	const struct hp_features *features;
+	enum hp_attach_path path;
+	pthread_mutex_t lock; /* guards priv between the ticker and HTTP threads */
+	double started_at;    /* CLOCK_MONOTONIC seconds when attached */
+	void *priv;
+};
+
+/* Sums a per-CPU array of drop counters (slot i named reasons[i]) into out. */
+void hp_self_stats__add_drops(struct hp_self_stats *out, int map_fd, int ncpus,
+			      const char *const *reasons, unsigned int nreasons);
+void hp_self_stats__add_map(struct hp_self_stats *out, const char *name, __u64 entries,
+			    __u64 max_entries);
+/* Opens the cgroup v2 directory path and installs it in slot 0 of a BPF_MAP_TYPE_CGROUP_ARRAY;
+ * *fd keeps it open for the collector's lifetime. 0 or a negative errno (logged). */
+int hp_collector__cgroup_filter(const char *who, const char *path, int map_fd, int *fd);
+
+/* Every collector compiled in, NULL-terminated. */
+extern const struct hp_collector_ops *const hp_collectors_all[];
+const struct hp_collector_ops *hp_collectors__find(const char *name);
+
+/*
+ * open + load + attach through each of ops->paths in order: tp_btf, then raw_tp (cfg->attach_mode
+ * may force one of the two), then perf_event.
+ * Logs the path chosen and why others were skipped. Returns 0 or a negative errno.
+ */
+int hp_collector__start(struct hp_collector *c, const struct hp_collector_ops *ops,
+			const struct hp_config *cfg, const struct hp_features *features);
+void hp_collector__stop(struct hp_collector *c);
+
+#endif

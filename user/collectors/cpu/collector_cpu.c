@@ -1,0 +1,471 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The CPU sampling collector: opens a cpu-clock perf event on every online CPU with
+ * bpf/cpu.bpf.c attached, drains its double-buffered maps every tick, symbolizes the stacks and
+ * keeps them in retention segments for the profile endpoints and "hostprof record". */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/perf_event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collectors/collector.h"
+#include "collector_cpu.h"
+#include "cpu.skel.h"
+#include "base/cpulist.h"
+#include "base/log.h"
+#include "export/prom.h"
+#include "export/store_metrics.h"
+#include "stacks/stack_resolve.h"
+
+static const char *const drop_reasons[HP_CPU_DROP__COUNT] = {
+	[HP_CPU_DROP_COUNTS_FULL] = "counts_map_full",
+	[HP_CPU_DROP_STACKS_FULL] = "stack_map_full",
+	[HP_CPU_DROP_STACK_COLLISION] = "stack_hash_collision",
+	[HP_CPU_DROP_KSTACK_ERROR] = "kernel_stack_error",
+	[HP_CPU_DROP_USTACK_ERROR] = "user_stack_error",
+	[HP_CPU_DROP_NOTIFY_FULL] = "new_process_notification_lost",
+	[HP_CPU_DROP_EXIT_NOTIFY_FULL] = "process_exit_notification_lost",
+	[HP_CPU_DROP_COUNTS_UPDATE] = "counts_map_update_failed",
+	[HP_CPU_DROP_STACK_UPDATE] = "stack_map_update_failed",
+};
+
+static struct cpu_state *state(struct hp_collector *c)
+{
+	return c->priv;
+}
+
+static int cpu__open(struct hp_collector *c, enum hp_attach_path path)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts);
+	const struct hp_config *cfg = c->cfg;
+	struct cpu_state *s;
+	int err;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	c->priv = s;
+	s->cgroup_fd = -1;
+	hp_cond__init_monotonic(&s->wake);
+	pthread_mutex_init(&s->exit_lock, NULL);
+
+	s->ncpus = libbpf_num_possible_cpus();
+	if (s->ncpus <= 0)
+		return s->ncpus ? s->ncpus : -EINVAL;
+	err = hp_cpulist__online(NULL, &s->online, &s->nonline);
+	if (err) {
+		hp_error("cpu: cannot read the online CPU list: %s", strerror(-err));
+		return err;
+	}
+	if (cfg->btf_path)
+		opts.btf_custom_path = cfg->btf_path;
+	s->skel = cpu_bpf__open_opts(&opts);
+	if (!s->skel)
+		return -errno;
+	s->skel->rodata->filter_tgid = (__u32)cfg->pid;
+	s->skel->rodata->filter_cgroup = cfg->cgroup_path != NULL;
+	s->skel->rodata->kernel_stacks = cfg->kernel_stacks;
+	s->skel->rodata->user_stacks = cfg->user_stacks;
+	/* exec/exit hooks through the collector's attach path; the sampling is perf_event always */
+	bpf_program__set_autoload(s->skel->progs.proc_exec_btf, path == HP_PATH_TP_BTF);
+	bpf_program__set_autoload(s->skel->progs.proc_exit_btf, path == HP_PATH_TP_BTF);
+	bpf_program__set_autoload(s->skel->progs.proc_exec_raw, path == HP_PATH_RAW_TP);
+	bpf_program__set_autoload(s->skel->progs.proc_exit_raw, path == HP_PATH_RAW_TP);
+	/* A 1 s drain sees at most frequency * CPUs samples, each with up to two distinct stacks;
+	 * twice that leaves room for a late drain. --max-stacks caps it. */
+	s->max_entries = 1024;
+	while (s->max_entries < 4ULL * cfg->frequency * s->nonline &&
+	       s->max_entries < cfg->cpu_map_entries)
+		s->max_entries *= 2;
+	if (s->max_entries > cfg->cpu_map_entries)
+		s->max_entries = cfg->cpu_map_entries;
+	bpf_map__set_max_entries(s->skel->maps.counts0, (__u32)s->max_entries);
+	bpf_map__set_max_entries(s->skel->maps.counts1, (__u32)s->max_entries);
+	bpf_map__set_max_entries(s->skel->maps.stacks0, (__u32)s->max_entries);
+	bpf_map__set_max_entries(s->skel->maps.stacks1, (__u32)s->max_entries);
+	return 0;
+}
+
+static __u64 cpu__now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+/* Notify thread: a sampled process is new (capture now and again shortly, once ld.so has mapped
+ * its libraries) or has exited (freed after the next drain has symbolized its samples). */
+static int cpu__on_proc_event(void *ctx, void *data, size_t size)
+{
+	static const unsigned int delays_ms[] = HP_CPU_RECAPTURE_DELAYS_MS;
+	struct cpu_state *s = ctx;
+	struct hp_cpu_new_proc ev;
+	__u64 now;
+
+	if (size < sizeof(ev))
+		return 0;
+	memcpy(&ev, data, sizeof(ev)); /* read once: the ring buffer is shared with the kernel */
+	if (ev.kind == HP_CPU_PROC_EXIT) {
+		pthread_mutex_lock(&s->exit_lock);
+		if (s->nexited < HP_CPU_EXIT_SLOTS)
+			s->exited[s->nexited++] = (pid_t)ev.tgid;
+		else
+			s->exits_lost++;
+		pthread_mutex_unlock(&s->exit_lock);
+		return 0;
+	}
+	hp_symbolizer__capture(s->sym, (pid_t)ev.tgid);
+	now = cpu__now_ns();
+	for (size_t i = 0; i < sizeof(delays_ms) / sizeof(delays_ms[0]); i++) {
+		if (s->nrecapture == HP_CPU_RECAPTURE_SLOTS)
+			break; /* a burst of new processes: their first capture has to do */
+		s->recapture[s->nrecapture].pid = (pid_t)ev.tgid;
+		s->recapture[s->nrecapture++].due_ns = now + delays_ms[i] * 1000000ULL;
+	}
+	return 0;
+}
+
+/* Runs the recaptures that are due; returns ms until the next one (at most max_ms). */
+static int cpu__run_recaptures(struct cpu_state *s, int max_ms)
+{
+	__u64 now = cpu__now_ns(), next = now + (__u64)max_ms * 1000000ULL;
+
+	for (size_t i = 0; i < s->nrecapture;) {
+		if (s->recapture[i].due_ns <= now) {
+			hp_symbolizer__capture(s->sym, s->recapture[i].pid);
+			s->recapture[i] = s->recapture[--s->nrecapture];
+			continue;
+		}
+		if (s->recapture[i].due_ns < next)
+			next = s->recapture[i].due_ns;
+		i++;
+	}
+	return (int)((next - now + 999999) / 1000000);
+}
+
+/* Size of the symbolizer's process cache (see HP_CPU_SYM_PROCESSES). */
+static size_t cpu__sym_processes(const struct hp_collector *c)
+{
+	const struct cpu_state *s = c->priv;
+	size_t n = 4 * (size_t)c->cfg->frequency * s->nonline;
+
+	return n < HP_CPU_SYM_PROCESSES_MIN ? HP_CPU_SYM_PROCESSES_MIN
+	       : n > HP_CPU_SYM_PROCESSES   ? HP_CPU_SYM_PROCESSES
+					    : n;
+}
+
+static int cpu__load(struct hp_collector *c)
+{
+	struct cpu_state *s = state(c);
+	int err;
+
+	err = cpu_bpf__load(s->skel);
+	if (err)
+		return err;
+	if (c->cfg->cgroup_path) {
+		err = hp_collector__cgroup_filter("cpu", c->cfg->cgroup_path,
+						  bpf_map__fd(s->skel->maps.cgroup_filter),
+						  &s->cgroup_fd);
+		if (err)
+			return err;
+	}
+	s->sym = hp_symbolizer__new(&(struct hp_symbolizer_opts){
+	    .max_elf_files = HP_CPU_SYM_ELF_FILES,
+	    .max_processes = cpu__sym_processes(c),
+	    .cache_bytes = (size_t)c->cfg->symbol_cache_mb << 20,
+	    .max_perf_map_bytes = (size_t)c->cfg->perf_map_max_mb << 20 });
+	hp_cgroup_names__init(&s->cgroups, NULL);
+	s->keys = calloc(s->max_entries, sizeof(*s->keys));
+	s->counts = calloc(s->max_entries, sizeof(*s->counts));
+	if (!s->sym || !s->keys || !s->counts)
+		return -ENOMEM;
+	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.new_procs), cpu__on_proc_event, s, NULL);
+	if (!s->rb)
+		return -errno;
+	return 0;
+}
+
+#define CPU_NOTIFY_NICE (-10)
+
+static void *cpu__notify_loop(void *arg)
+{
+	struct cpu_state *s = arg;
+	int timeout = 100;
+
+	/* A short-lived process must be captured before it exits, a few ms after its first sample:
+	 * on a busy host this thread must not wait behind the CPU hogs being profiled. Its work is
+	 * bounded (reading /proc/PID/maps, parsing ELF files not cached yet); best effort. */
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), CPU_NOTIFY_NICE))
+		hp_warn("cpu: cannot raise the process capture thread's priority: %s",
+			strerror(errno));
+	while (!s->notify_stop) {
+		ring_buffer__poll(s->rb, timeout);
+		timeout = cpu__run_recaptures(s, 100);
+	}
+	return NULL;
+}
+
+static int cpu__perf_open(unsigned int freq, int cpu)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.size = sizeof(attr),
+		.freq = 1,
+		.sample_freq = freq,
+	};
+
+	return (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+static int cpu__attach(struct hp_collector *c)
+{
+	struct cpu_state *s = state(c);
+	int err;
+
+	s->perf_fds = calloc(s->nonline, sizeof(*s->perf_fds));
+	s->links = calloc(s->nonline, sizeof(*s->links));
+	if (!s->perf_fds || !s->links)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nonline; i++) {
+		int fd = cpu__perf_open(c->cfg->frequency, s->online[i]);
+
+		s->perf_fds[i] = fd;
+		if (fd < 0) {
+			err = -errno;
+			if (err == -ENODEV) { /* went offline since we read the list */
+				hp_warn("cpu: CPU %d is offline, not sampled", s->online[i]);
+				continue;
+			}
+			hp_error("cpu: perf_event_open(cpu-clock) on CPU %d: %s", s->online[i],
+				 strerror(-err));
+			return err;
+		}
+		s->links[i] = bpf_program__attach_perf_event(s->skel->progs.on_sample, fd);
+		if (!s->links[i]) {
+			err = -errno;
+			hp_error("cpu: attaching to CPU %d: %s", s->online[i], strerror(-err));
+			return err;
+		}
+		s->nlinks++;
+	}
+	if (s->nlinks == 0)
+		return -ENODEV;
+	if (c->path != HP_PATH_PERF_EVENT) {
+		struct bpf_program *progs[2] = {
+			c->path == HP_PATH_TP_BTF ? s->skel->progs.proc_exec_btf
+						  : s->skel->progs.proc_exec_raw,
+			c->path == HP_PATH_TP_BTF ? s->skel->progs.proc_exit_btf
+						  : s->skel->progs.proc_exit_raw,
+		};
+
+		for (int i = 0; i < 2; i++) {
+			s->proc_links[i] = bpf_program__attach(progs[i]);
+			if (!s->proc_links[i]) {
+				err = -errno;
+				hp_error("cpu: attaching %s: %s", bpf_program__name(progs[i]),
+					 strerror(-err));
+				return err;
+			}
+		}
+	}
+	err = hp_cpu_store__init(&s->store, c->cfg->frequency, c->cfg->retention_seconds, hp_now());
+	if (err)
+		return err;
+	s->store_ready = true;
+	if (pthread_create(&s->notify_thread, NULL, cpu__notify_loop, s))
+		return -errno;
+	s->notify_running = true;
+	hp_info("cpu: sampling %zu CPUs at %u Hz (%s stacks), retention %.0f s", s->nlinks,
+		c->cfg->frequency,
+		c->cfg->kernel_stacks && c->cfg->user_stacks ? "kernel+user"
+		: c->cfg->kernel_stacks			     ? "kernel"
+							     : "user",
+		hp_cpu_store__retention(&s->store));
+	return 0;
+}
+
+/* Ticks between checks of /proc/modules (kallsyms is re-read when modules changed). */
+#define CPU_KERNEL_RECHECK_TICKS 10
+
+static int cpu__refresh(struct hp_collector *c, bool tick)
+{
+	struct cpu_state *s = state(c);
+
+	if (tick && ++s->ticks % CPU_KERNEL_RECHECK_TICKS == 0)
+		hp_symbolizer__refresh_kernel(s->sym);
+	if (tick)
+		hp_symbolizer__sweep(s->sym); /* frees exited processes even without samples */
+	return hp_cpu__drain(s, hp_now());
+}
+
+/* Symbolizer cache sizes against their shared budget, evictions by reason, refused files. */
+static void cpu__cache_metrics(struct hp_buf *out, const struct hp_symbolizer_stats *st)
+{
+	hp_prom__family(out, "hostprof_symbolizer_cache_bytes", HP_PROM_GAUGE,
+			"Heap bytes held by each symbolizer cache (all processes).");
+	for (int c = 0; c < HP_SYM_CACHE__COUNT; c++)
+		hp_prom__sample(out, "hostprof_symbolizer_cache_bytes",
+				(struct hp_label[]){ { "cache", hp_sym_cache_names[c] } }, 1,
+				(double)st->cache_bytes[c]);
+	hp_prom__family(
+	    out, "hostprof_symbolizer_cache_entries", HP_PROM_GAUGE,
+	    "Entries in each symbolizer cache (perf_map: processes with a loaded map).");
+	for (int c = 0; c < HP_SYM_CACHE__COUNT; c++)
+		hp_prom__sample(out, "hostprof_symbolizer_cache_entries",
+				(struct hp_label[]){ { "cache", hp_sym_cache_names[c] } }, 1,
+				(double)st->cache_entries[c]);
+	hp_prom__family(out, "hostprof_symbolizer_cache_budget_bytes", HP_PROM_GAUGE,
+			"Byte budget the symbolizer caches share (--symbol-cache-mb).");
+	hp_prom__sample(out, "hostprof_symbolizer_cache_budget_bytes", NULL, 0,
+			(double)st->cache_budget);
+	hp_prom__family(out, "hostprof_symbolizer_evictions_total", HP_PROM_COUNTER,
+			"Entries evicted from the bounded symbolizer caches, by cache and reason.");
+	for (int c = 0; c < HP_SYM_CACHE__COUNT; c++)
+		for (int r = 0; r < HP_SYM_EVICT__COUNT; r++)
+			hp_prom__sample(out, "hostprof_symbolizer_evictions_total",
+					(struct hp_label[]){ { "cache", hp_sym_cache_names[c] },
+							     { "reason", hp_sym_evict_names[r] } },
+					2, (double)st->evictions[c][r]);
+	hp_prom__family(out, "hostprof_symbolizer_files_refused_total", HP_PROM_COUNTER,
+			"Files of other processes not read (perf maps, mapped and debug files), "
+			"by reason.");
+	for (int r = 0; r < HP_SYM_REFUSED__COUNT; r++)
+		hp_prom__sample(out, "hostprof_symbolizer_files_refused_total",
+				(struct hp_label[]){ { "reason", hp_sym_refused_names[r] } }, 1,
+				(double)st->refused[r]);
+}
+
+static void cpu__metrics(struct hp_collector *c, struct hp_buf *out)
+{
+	struct cpu_state *s = state(c);
+	struct hp_symbolizer_stats st;
+
+	hp_prom__family(out, "hostprof_cpu_samples_total", HP_PROM_COUNTER,
+			"CPU samples drained from the kernel (idle excluded).");
+	hp_prom__sample(out, "hostprof_cpu_samples_total", NULL, 0, (double)s->samples_total);
+	hp_prom__family(out, "hostprof_stacks_truncated_total", HP_PROM_COUNTER,
+			"Samples kept with a stack cut at the walk depth limit (127 frames), the "
+			"root side replaced by a [truncated] frame.");
+	hp_prom__sample(out, "hostprof_stacks_truncated_total",
+			(struct hp_label[]){ { "collector", "cpu" } }, 1,
+			(double)s->truncated_total);
+	hp_prom__family(out, "hostprof_cpu_sampling_frequency_hertz", HP_PROM_GAUGE,
+			"Samples per second per CPU.");
+	hp_prom__sample(out, "hostprof_cpu_sampling_frequency_hertz", NULL, 0,
+			(double)c->cfg->frequency);
+	hp_prom__family(out, "hostprof_cpu_sampled_cpus", HP_PROM_GAUGE,
+			"Online CPUs with a sampling event attached.");
+	hp_prom__sample(out, "hostprof_cpu_sampled_cpus", NULL, 0, (double)s->nlinks);
+	hp_prom__family(out, "hostprof_cpu_drain_duration_seconds", HP_PROM_GAUGE,
+			"Time the last drain took to read, symbolize and store the kernel maps.");
+	hp_prom__sample(out, "hostprof_cpu_drain_duration_seconds", NULL, 0, s->last_drain_seconds);
+	hp_cpu_store__metrics(&s->store, out);
+
+	hp_symbolizer__stats(s->sym, &st);
+	hp_prom__family(out, "hostprof_symbolizer_elf_cache_lookups_total", HP_PROM_COUNTER,
+			"ELF symbol table cache lookups by result.");
+	hp_prom__sample(out, "hostprof_symbolizer_elf_cache_lookups_total",
+			(struct hp_label[]){ { "result", "hit" } }, 1, (double)st.elf_cache_hits);
+	hp_prom__sample(out, "hostprof_symbolizer_elf_cache_lookups_total",
+			(struct hp_label[]){ { "result", "miss" } }, 1,
+			(double)st.elf_cache_misses);
+	cpu__cache_metrics(out, &st);
+	hp_prom__family(out, "hostprof_symbolizer_unresolved_total", HP_PROM_COUNTER,
+			"User addresses that resolved to no symbol, by kind.");
+	hp_prom__sample(out, "hostprof_symbolizer_unresolved_total",
+			(struct hp_label[]){ { "kind", "no_symbol" } }, 1, (double)st.unresolved);
+	hp_prom__sample(out, "hostprof_symbolizer_unresolved_total",
+			(struct hp_label[]){ { "kind", "no_mapping" } }, 1, (double)st.unmapped);
+}
+
+static void cpu__self_stats(struct hp_collector *c, struct hp_self_stats *out)
+{
+	struct cpu_state *s = state(c);
+	struct hp_symbolizer_stats st;
+	int first = out->ndrops;
+
+	hp_self_stats__add_drops(out, bpf_map__fd(s->skel->maps.drops), s->ncpus, drop_reasons,
+				 HP_CPU_DROP__COUNT);
+	if (first + HP_CPU_DROP_EXIT_NOTIFY_FULL < out->ndrops) {
+		pthread_mutex_lock(&s->exit_lock);
+		out->drops[first + HP_CPU_DROP_EXIT_NOTIFY_FULL].count += s->exits_lost;
+		pthread_mutex_unlock(&s->exit_lock);
+	}
+	hp_symbolizer__stats(s->sym, &st);
+	hp_self_stats__add_map(out, "counts", s->last_keys, s->max_entries);
+	hp_self_stats__add_map(out, "stacks", s->last_stacks, s->max_entries);
+	hp_self_stats__add_map(out, "symbolizer_elf_cache", st.elf_entries, HP_CPU_SYM_ELF_FILES);
+	hp_self_stats__add_map(out, "symbolizer_processes", st.proc_entries, cpu__sym_processes(c));
+}
+
+static void cpu__shutdown(struct hp_collector *c)
+{
+	struct cpu_state *s = state(c);
+
+	pthread_mutex_lock(&c->lock);
+	s->stopping = true;
+	pthread_cond_broadcast(&s->wake);
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void cpu__destroy(struct hp_collector *c)
+{
+	struct cpu_state *s = state(c);
+
+	if (!s)
+		return;
+	if (s->notify_running) {
+		s->notify_stop = true;
+		pthread_join(s->notify_thread, NULL);
+	}
+	ring_buffer__free(s->rb);
+	for (int i = 0; i < 2; i++)
+		bpf_link__destroy(s->proc_links[i]);
+	for (size_t i = 0; s->links && i < s->nonline; i++)
+		bpf_link__destroy(s->links[i]);
+	for (size_t i = 0; s->perf_fds && i < s->nonline; i++)
+		if (s->perf_fds[i] >= 0)
+			close(s->perf_fds[i]);
+	cpu_bpf__destroy(s->skel);
+	if (s->cgroup_fd >= 0)
+		close(s->cgroup_fd);
+	if (s->store_ready)
+		hp_cpu_store__free(&s->store);
+	hp_symbolizer__free(s->sym);
+	hp_cgroup_names__free(&s->cgroups);
+	pthread_cond_destroy(&s->wake);
+	pthread_mutex_destroy(&s->exit_lock);
+	free(s->links);
+	free(s->perf_fds);
+	free(s->online);
+	free(s->keys);
+	free(s->counts);
+	free(s);
+	c->priv = NULL;
+}
+
+const struct hp_collector_ops hp_collector_cpu = {
+	.name = "cpu",
+	.summary = "on-CPU stack sampling (cpu-clock perf events): flame graphs, pprof, speedscope",
+	.needs = HP_FEAT_PRIV | HP_FEAT_BTF | HP_FEAT_PERF_EVENT | HP_FEAT_RINGBUF,
+	/* how the exec/exit hooks attach (perf_event: sampling only, without them) */
+	.paths = HP_PATHS_TRACEPOINT | 1u << HP_PATH_PERF_EVENT,
+	.open = cpu__open,
+	.load = cpu__load,
+	.attach = cpu__attach,
+	.refresh = cpu__refresh,
+	.metrics = cpu__metrics,
+	.self_stats = cpu__self_stats,
+	.shutdown = cpu__shutdown,
+	.destroy = cpu__destroy,
+	.routes = hp_cpu_routes,
+};

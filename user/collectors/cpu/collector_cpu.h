@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* State of the CPU sampling collector, shared by its life cycle (collector_cpu.c), its HTTP
+ * endpoints (cpu_api.c) and "hostprof record" (record.c). */
+#ifndef HOSTPROF_COLLECTOR_CPU_H
+#define HOSTPROF_COLLECTOR_CPU_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "meta/cgroup_names.h"
+#include "stores/cpu_store.h"
+#include "hp_cpu.h"
+#include "http/http.h"
+#include "symbolize/symbolizer.h"
+
+/* Re-captures of a new process after its first sample, so mappings that ld.so makes after it
+ * (libraries) are seen even if the process is gone by the next drain; bounded queue. */
+#define HP_CPU_RECAPTURE_DELAYS_MS                                                                 \
+	{                                                                                          \
+		5, 25                                                                              \
+	}
+#define HP_CPU_RECAPTURE_SLOTS 512
+/* Exited processes whose symbolizer state is freed after the next drain. */
+#define HP_CPU_EXIT_SLOTS 4096
+
+/* Bounds of the symbolizer caches (LRU). The process cache holds what 4 s of samples can need
+ * (frequency x CPUs x 4, each sample possibly a new process), at least HP_CPU_SYM_PROCESSES_MIN
+ * and at most HP_CPU_SYM_PROCESSES: every captured process costs ~4.5 KiB, and under process
+ * churn the cache stays full. */
+#define HP_CPU_SYM_ELF_FILES 256
+#define HP_CPU_SYM_PROCESSES 4096
+#define HP_CPU_SYM_PROCESSES_MIN 1024
+
+struct cpu_bpf;
+struct ring_buffer;
+struct bpf_link;
+
+struct cpu_state {
+	struct cpu_bpf *skel;
+	int ncpus;   /* possible CPUs (per-CPU map value count) */
+	int *online; /* online CPUs sampled */
+	size_t nonline;
+	int *perf_fds;		 /* one per online CPU, -1 if it could not be opened */
+	struct bpf_link **links; /* one per online CPU */
+	size_t nlinks;
+	int cgroup_fd;
+	struct hp_symbolizer *sym;
+	struct hp_cgroup_names cgroups; /* cgroup id -> path for the "cgroup" label */
+	struct hp_cpu_store store;
+	bool store_ready;
+	/* new-process notifications: a thread polls the ring buffer and captures mappings */
+	struct ring_buffer *rb;
+	pthread_t notify_thread;
+	bool notify_running;
+	volatile bool notify_stop;
+	struct bpf_link *proc_links[2]; /* sched_process_exec/exit (tp_btf or raw_tp) */
+	/* recaptures due (notify thread only): pid and CLOCK_MONOTONIC ns, unordered */
+	struct {
+		pid_t pid;
+		__u64 due_ns;
+	} recapture[HP_CPU_RECAPTURE_SLOTS];
+	size_t nrecapture;
+	/* exits seen by the notify thread, forgotten by the drain that follows (exit_lock) */
+	pthread_mutex_t exit_lock;
+	pid_t exited[HP_CPU_EXIT_SLOTS];
+	size_t nexited;
+	__u64 exits_lost; /* backlog full: left to LRU eviction (exit_lock) */
+	/* requests blocked in "seconds=N" wait on this (with the collector lock) */
+	pthread_cond_t wake;
+	bool stopping;
+	/* drain scratch */
+	struct hp_cpu_key *keys;
+	__u64 *counts;
+	size_t max_entries;
+	/* totals for /metrics */
+	__u64 samples_total;
+	__u64 truncated_total;
+	__u64 drains;
+	__u64 ticks;
+	__u64 last_keys, last_stacks; /* map entries at the last drain */
+	double last_drain_seconds;
+};
+
+extern const struct hp_route hp_cpu_routes[];
+
+/* Drains the kernel maps into the store (and subscribers). Lock held. */
+int hp_cpu__drain(struct cpu_state *s, double now);
+
+#endif

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* State of the syscall collector, shared by its life cycle (collector_syscalls.c) and its JSON
+ * API (syscalls_api.c); nothing outside those two files includes this. */
+#ifndef HOSTPROF_COLLECTOR_SYSCALLS_H
+#define HOSTPROF_COLLECTOR_SYSCALLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "comm_table.h"
+#include "http/http.h"
+#include "hp_syscalls.h"
+#include "syscall_snapshot.h"
+#include "stores/window.h"
+
+struct syscalls_bpf;
+
+struct sc_state {
+	struct syscalls_bpf *skel;
+	int ncpus;
+	int cgroup_fd;
+	/* Read-only mmaps of maps the kernel updates while we read: never read twice, see
+	 * sc_snapshot__begin() and sc__read_compat(). */
+	const volatile __u64 *errors; /* errors map */
+	size_t errors_len;
+	const volatile void *compat; /* compat_hists map */
+	size_t compat_len;
+	struct hp_sc_hist *hists;   /* HP_SC_KEYS: native summed over CPUs, then compat */
+	struct hp_sc_hist *percpu;  /* lookup buffer: LOOKUP_BATCH * ncpus */
+	struct sc_snapshot *latest; /* as of the last refresh */
+	struct hp_window window;
+	bool window_ready;
+	struct hp_comm_table comms;
+	struct hp_sc_comm_key *comm_keys; /* drain buffer */
+	struct hp_sc_comm_val *comm_vals; /* one per CPU */
+};
+
+extern const struct hp_route hp_syscalls_routes[];
+
+#endif

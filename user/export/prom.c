@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Prometheus text format 0.0.4 writer (see prom.h). Values print with %.17g so integer counters
+ * stay exact up to 2^53, and label values are sanitised because comm names are arbitrary bytes. */
+#include "prom.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stores/hist.h"
+
+void hp_prom__family(struct hp_buf *out, const char *name, enum hp_prom_type type, const char *help)
+{
+	static const char *const types[] = { "counter", "gauge", "histogram" };
+
+	hp_buf__printf(out, "# HELP %s ", name);
+	for (const char *p = help; *p; p++) {
+		if (*p == '\\')
+			hp_buf__puts(out, "\\\\");
+		else if (*p == '\n')
+			hp_buf__puts(out, "\\n");
+		else
+			hp_buf__append(out, p, 1);
+	}
+	hp_buf__printf(out, "\n# TYPE %s %s\n", name, types[type]);
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if the bytes there are not valid UTF-8. */
+static size_t utf8__seq_len(const unsigned char *s)
+{
+	size_t n;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xE0) == 0xC0) {
+		n = 2;
+		cp = s[0] & 0x1F;
+	} else if ((s[0] & 0xF0) == 0xE0) {
+		n = 3;
+		cp = s[0] & 0x0F;
+	} else if ((s[0] & 0xF8) == 0xF0) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3F);
+	}
+	/* reject overlong forms, surrogates and values past U+10FFFF */
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+		return 0;
+	return n;
+}
+
+void hp_prom__escape(struct hp_buf *out, const char *value)
+{
+	const unsigned char *s = (const unsigned char *)value;
+
+	while (*s) {
+		size_t n;
+
+		if (*s == '\\' || *s == '"') {
+			hp_buf__append(out, "\\", 1);
+			hp_buf__append(out, (const char *)s, 1);
+			s++;
+			continue;
+		}
+		if (*s == '\n') {
+			hp_buf__puts(out, "\\n");
+			s++;
+			continue;
+		}
+		n = utf8__seq_len(s);
+		if (n == 0) {
+			hp_buf__puts(out, "\xEF\xBF\xBD"); /* U+FFFD replacement character */
+			s++;
+			continue;
+		}
+		hp_buf__append(out, (const char *)s, n);
+		s += n;
+	}
+}
+
+static void hp_prom__labels(struct hp_buf *out, const struct hp_label *labels, int nlabels,
+			    const char *le)
+{
+	if (nlabels == 0 && !le)
+		return;
+	hp_buf__puts(out, "{");
+	for (int i = 0; i < nlabels; i++) {
+		hp_buf__printf(out, "%s%s=\"", i ? "," : "", labels[i].name);
+		hp_prom__escape(out, labels[i].value);
+		hp_buf__puts(out, "\"");
+	}
+	if (le)
+		hp_buf__printf(out, "%sle=\"%s\"", nlabels ? "," : "", le);
+	hp_buf__puts(out, "}");
+}
+
+/* Shortest %g spelling that reads back as exactly v. */
+static const char *hp_prom__shortest(double v, char *buf, size_t size)
+{
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(buf, size, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	return buf;
+}
+
+static void hp_prom__value(struct hp_buf *out, double v)
+{
+	char tmp[32];
+
+	if (isnan(v))
+		hp_buf__puts(out, " NaN\n");
+	else if (isinf(v))
+		hp_buf__puts(out, v > 0 ? " +Inf\n" : " -Inf\n");
+	else if (fabs(v) < 9007199254740992.0 && v == (double)(long long)v) /* exact integer */
+		hp_buf__printf(out, " %lld\n", (long long)v);
+	else
+		hp_buf__printf(out, " %s\n", hp_prom__shortest(v, tmp, sizeof(tmp)));
+}
+
+void hp_prom__sample(struct hp_buf *out, const char *name, const struct hp_label *labels,
+		     int nlabels, double value)
+{
+	hp_buf__puts(out, name);
+	hp_prom__labels(out, labels, nlabels, NULL);
+	hp_prom__value(out, value);
+}
+
+void hp_prom__histogram(struct hp_buf *out, const char *name, const struct hp_label *labels,
+			int nlabels, const __u64 *buckets, double sum)
+{
+	__u64 cumulative = 0;
+	char le[32];
+
+	for (unsigned int i = 0; i < HP_HIST_BUCKETS; i++) {
+		cumulative += buckets[i];
+		hp_hist__le_label(i, le, sizeof(le));
+		hp_buf__printf(out, "%s_bucket", name);
+		hp_prom__labels(out, labels, nlabels, le);
+		hp_buf__printf(out, " %llu\n", (unsigned long long)cumulative);
+	}
+	hp_buf__printf(out, "%s_sum", name);
+	hp_prom__labels(out, labels, nlabels, NULL);
+	hp_prom__value(out, sum);
+	hp_buf__printf(out, "%s_count", name);
+	hp_prom__labels(out, labels, nlabels, NULL);
+	hp_buf__printf(out, " %llu\n", (unsigned long long)cumulative);
+}

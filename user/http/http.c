@@ -1,0 +1,603 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* libmicrohttpd front end (see http.h). Connections reach libmicrohttpd only through the gate
+ * (http_gate.c), with a complete, valid request head, and are closed after one response; so its
+ * thread-per-connection budget is spent on requests being answered, never on idle or slow
+ * clients. Long-running routes (profiles) get at most HP_HTTP_MAX_LONG of those threads. */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "http_gate.h"
+#include "http_head.h"
+#include "base/log.h"
+
+/* libmicrohttpd 0.9.75 leaves its cleanup mutex locked when a connection arrives at its own
+ * connection limit (new_connection_process_(), fixed in 0.9.76): the daemon deadlocks. So the
+ * limit that counts is ours (http__pass, HP_HTTP_MAX_CONNECTIONS); libmicrohttpd's is set far
+ * above it, out of reach of the short lag between a connection's close and its clean-up. */
+#define HP_HTTP_MHD_LIMIT (16 * HP_HTTP_MAX_CONNECTIONS)
+
+/* A client that stops reading its answer for this long is dropped. The head is already in (the
+ * gate waited for it), and a long request's wait does not count: queueing the answer resets it. */
+#define HP_HTTP_IDLE_TIMEOUT_S 10
+/* Per-connection memory of libmicrohttpd: the largest head the gate passes, parsed, fits. 32 KiB
+ * is also the most libmicrohttpd takes from malloc; a larger pool is an mmap/munmap pair (and a
+ * TLB shootdown) per connection, which dominated the cost of a quick request. */
+#define HP_HTTP_CONN_MEMORY (32 * 1024)
+/* Connection threads' stacks: glibc caches freed stacks up to 40 MiB, so with 1 MiB stacks every
+ * connection thread reuses one instead of mapping 8 MiB afresh. Handlers keep large data on the
+ * heap. */
+#define HP_HTTP_THREAD_STACK (1024 * 1024)
+
+/* On shutdown, requests in flight get this long to have their answer sent. */
+#define HP_HTTP_DRAIN_S 3
+
+/* Set by a connection thread that returns MHD_NO on purpose, for the log line that follows. */
+static __thread bool http__quiet_close;
+
+struct hp_http {
+	struct MHD_Daemon *daemon;
+	const struct hp_route *const *tables;
+	int ntables;
+	pthread_mutex_t lock;
+	pthread_cond_t idle;
+	int active; /* requests between their first header call and "completed" */
+	struct hp_http_gate *gate;
+	_Atomic unsigned long long connections, long_running, long_rejected, long_cancelled;
+};
+
+const char *hp_request__param(const struct hp_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *hp_request__header(const struct hp_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+bool hp_request__gone(const struct hp_request *req)
+{
+	struct pollfd p = { .fd = req->fd, .events = POLLRDHUP };
+
+	if (req->fd < 0)
+		return false;
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+}
+
+/* q-value of one Accept-Encoding element's parameters ("; q=0.5"): 0 only for q=0, 0.0.. */
+static bool http__q_nonzero(const char *params, size_t n)
+{
+	const char *q = NULL;
+
+	for (size_t i = 0; i + 1 < n; i++)
+		if ((params[i] == 'q' || params[i] == 'Q') && params[i + 1] == '=' &&
+		    (i == 0 || params[i - 1] == ';' || params[i - 1] == ' ' ||
+		     params[i - 1] == '\t'))
+			q = params + i + 2;
+	if (!q)
+		return true;
+	if (*q != '0')
+		return true;
+	for (q++; q < params + n && (*q == '.' || *q == '0'); q++)
+		;
+	return q < params + n && *q >= '1' && *q <= '9';
+}
+
+bool hp_http__gzip_accepted(const char *ae)
+{
+	int gzip = -1, star = -1; /* -1: not named, 0: refused (q=0), 1: accepted */
+
+	while (ae && *ae) {
+		size_t n = strcspn(ae, ","), clen;
+		const char *coding = ae;
+
+		while (n && (*coding == ' ' || *coding == '\t')) {
+			coding++;
+			n--;
+		}
+		clen = strcspn(coding, ";, \t");
+		if (clen > n)
+			clen = n;
+		if ((clen == 4 && strncasecmp(coding, "gzip", 4) == 0) ||
+		    (clen == 6 && strncasecmp(coding, "x-gzip", 6) == 0))
+			gzip = http__q_nonzero(coding + clen, n - clen);
+		else if (clen == 1 && coding[0] == '*')
+			star = http__q_nonzero(coding + clen, n - clen);
+		ae = coding + n;
+		if (*ae == ',')
+			ae++;
+	}
+	return gzip >= 0 ? gzip == 1 : star == 1;
+}
+
+void hp_response__header(struct hp_response *resp, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (resp->nheaders >= HP_RESPONSE_MAX_HEADERS)
+		return;
+	resp->headers[resp->nheaders].name = name;
+	va_start(ap, fmt);
+	vsnprintf(resp->headers[resp->nheaders].value, sizeof(resp->headers[0].value), fmt, ap);
+	va_end(ap);
+	resp->nheaders++;
+}
+
+void hp_response__error(struct hp_response *resp, unsigned int status, const char *fmt, ...)
+{
+	char msg[512];
+	cJSON *root;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "error", msg);
+	cJSON_AddNumberToObject(root, "status", status);
+	hp_response__json(resp, root);
+	resp->status = status;
+}
+
+void hp_response__json(struct hp_response *resp, struct cJSON *root)
+{
+	char *text = root ? cJSON_Print(root) : NULL;
+
+	cJSON_Delete(root);
+	hp_buf__reset(&resp->body);
+	resp->content_type = "application/json";
+	if (!text) {
+		resp->status = 500;
+		hp_buf__puts(&resp->body, "{\"error\": \"out of memory\", \"status\": 500}\n");
+		return;
+	}
+	hp_buf__puts(&resp->body, text);
+	hp_buf__puts(&resp->body, "\n");
+	free(text);
+}
+
+static const struct hp_route *http__find(const struct hp_http *h, const char *path)
+{
+	for (int t = 0; t < h->ntables; t++)
+		for (const struct hp_route *r = h->tables[t]; r->path; r++)
+			if (strcmp(r->path, path) == 0)
+				return r;
+	return NULL;
+}
+
+struct param_check {
+	const struct hp_route *route;
+	unsigned long long seen; /* bit i: route->params[i] was given */
+	char bad[128];		 /* the offending key ("" if none) */
+	const char *why;	 /* NULL: not a parameter of this route */
+};
+
+/* Every query parameter must be one the route accepts, given once, with a non-empty value that
+ * holds no NUL byte (a decoded %00 would silently cut the value for C string handlers). */
+static enum MHD_Result http__check_param(void *cls, enum MHD_ValueKind kind, const char *key,
+					 size_t key_size, const char *value, size_t value_size)
+{
+	struct param_check *pc = cls;
+	const char *why = NULL;
+	int i = 0;
+
+	(void)kind;
+	for (const char *const *p = pc->route->params; p && *p; p++, i++)
+		if (strlen(key) == key_size && strcmp(*p, key) == 0)
+			break;
+	if (!pc->route->params || !pc->route->params[i])
+		why = NULL; /* unknown */
+	else if (i < 64 && (pc->seen & (1ULL << i)))
+		why = "is given more than once";
+	else if (!value || !value_size)
+		why = "has an empty value";
+	else if (strlen(value) != value_size)
+		why = "holds a NUL byte";
+	else {
+		if (i < 64)
+			pc->seen |= 1ULL << i;
+		return MHD_YES;
+	}
+	pc->why = why;
+	snprintf(pc->bad, sizeof(pc->bad), "%.*s", (int)strnlen(key, key_size), key);
+	return MHD_NO;
+}
+
+static void http__accepted_params(const struct hp_route *r, char *out, size_t size)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (const char *const *p = r->params; p && *p && n < size; p++)
+		n += (size_t)snprintf(out + n, size - n, "%s%s", n ? ", " : "", *p);
+	if (!out[0])
+		snprintf(out, size, "none");
+}
+
+static enum MHD_Result http__send(struct MHD_Connection *conn, struct hp_response *resp,
+				  bool allow_header)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	size_t len;
+	char *body;
+
+	if (resp->ext_release) {
+		r = MHD_create_response_from_buffer_with_free_callback_cls(
+		    resp->ext_len, (void *)resp->ext_data, resp->ext_release, resp->ext_cls);
+		if (!r) {
+			resp->ext_release(resp->ext_cls);
+			return MHD_NO;
+		}
+		goto headers;
+	}
+	if (resp->body.oom) {
+		hp_buf__free(&resp->body);
+		hp_response__error(resp, 500, "out of memory while building the response");
+	}
+	body = hp_buf__steal(&resp->body, &len);
+	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+headers:
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				resp->content_type ? resp->content_type
+						   : "text/plain; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	/* one request per connection: every request passes the gate's checks */
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	if (allow_header)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	for (int i = 0; i < resp->nheaders; i++)
+		MHD_add_response_header(r, resp->headers[i].name, resp->headers[i].value);
+	ret = MHD_queue_response(conn, resp->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result http__handle(void *cls, struct MHD_Connection *conn, const char *url,
+				    const char *method, const char *version,
+				    const char *upload_data, size_t *upload_size, void **con_cls)
+{
+	struct hp_http *h = cls;
+	struct hp_request req = { .conn = conn, .path = url, .fd = -1 };
+	const union MHD_ConnectionInfo *ci;
+	struct hp_response resp = { .status = 200 };
+	const struct hp_route *route;
+	struct param_check pc = { 0 };
+	enum MHD_Result ret;
+
+	(void)version;
+	(void)upload_data;
+	if (*con_cls == NULL) {
+		/* First call for this request: headers only. Answer on the next call. */
+		*con_cls = h;
+		pthread_mutex_lock(&h->lock);
+		h->active++;
+		pthread_mutex_unlock(&h->lock);
+		return MHD_YES;
+	}
+	*upload_size = 0; /* any body is ignored; only GET and HEAD are served */
+
+	route = http__find(h, url);
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
+		hp_response__error(&resp, 405, "method %s not allowed; use GET", method);
+		return http__send(conn, &resp, true);
+	}
+	if (!route) {
+		hp_response__error(&resp, 404, "no such endpoint: %s (see / for the list)", url);
+		return http__send(conn, &resp, false);
+	}
+	pc.route = route;
+	MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, http__check_param, &pc);
+	if (pc.bad[0] && pc.why) {
+		hp_response__error(&resp, 400, "query parameter '%s' %s", pc.bad, pc.why);
+		return http__send(conn, &resp, false);
+	}
+	if (pc.bad[0]) {
+		char accepted[256];
+
+		http__accepted_params(route, accepted, sizeof(accepted));
+		hp_response__error(&resp, 400, "unknown query parameter '%s' for %s (accepted: %s)",
+				   pc.bad, url, accepted);
+		return http__send(conn, &resp, false);
+	}
+	if (route->long_running) {
+		unsigned long long n = atomic_load(&h->long_running);
+
+		do {
+			if (n >= HP_HTTP_MAX_LONG) {
+				atomic_fetch_add(&h->long_rejected, 1);
+				hp_response__error(&resp, 429,
+						   "%d long-running requests (profiles) are in "
+						   "progress; retry later",
+						   HP_HTTP_MAX_LONG);
+				hp_response__header(&resp, MHD_HTTP_HEADER_RETRY_AFTER, "%d",
+						    HP_HTTP_RETRY_AFTER_S);
+				return http__send(conn, &resp, false);
+			}
+		} while (!atomic_compare_exchange_weak(&h->long_running, &n, n + 1));
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		req.fd = ci ? ci->connect_fd : -1;
+	}
+	hp_buf__init(&resp.body);
+	route->handler(route, &req, &resp);
+	if (route->long_running) {
+		atomic_fetch_sub(&h->long_running, 1);
+		if (hp_request__gone(&req)) {
+			/* nobody to answer: close instead of sending into a dead socket */
+			atomic_fetch_add(&h->long_cancelled, 1);
+			http__quiet_close = true; /* libmicrohttpd logs MHD_NO as an error */
+			hp_buf__free(&resp.body);
+			if (resp.ext_release)
+				resp.ext_release(resp.ext_cls);
+			return MHD_NO;
+		}
+	}
+	ret = http__send(conn, &resp, false);
+	hp_buf__free(&resp.body);
+	return ret;
+}
+
+int hp_http__parse_listen(const char *listen, void *storage, unsigned int *len)
+{
+	struct addrinfo hints = { .ai_flags = AI_NUMERICSERV | AI_PASSIVE,
+				  .ai_socktype = SOCK_STREAM };
+	struct addrinfo *res = NULL;
+	char host[256];
+	const char *colon, *port;
+	size_t hlen;
+	int err;
+
+	if (!listen)
+		return -EINVAL;
+	if (listen[0] == '[') {
+		const char *end = strchr(listen, ']');
+
+		if (!end || end[1] != ':')
+			return -EINVAL;
+		hlen = (size_t)(end - listen - 1);
+		if (hlen >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, listen + 1, hlen);
+		host[hlen] = '\0';
+		colon = end + 1;
+	} else {
+		colon = strrchr(listen, ':');
+		if (!colon)
+			return -EINVAL;
+		hlen = (size_t)(colon - listen);
+		if (hlen >= sizeof(host) || memchr(listen, ':', hlen))
+			return -EINVAL;
+		memcpy(host, listen, hlen);
+		host[hlen] = '\0';
+	}
+	port = colon + 1;
+	if (!*port || strlen(port) > 5 || strspn(port, "0123456789") != strlen(port) ||
+	    strtoul(port, NULL, 10) > 65535)
+		return -EINVAL;
+	err = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
+	if (err || !res)
+		return -EINVAL;
+	memcpy(storage, res->ai_addr, res->ai_addrlen);
+	*len = (unsigned int)res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+static void http__log_error(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (http__quiet_close) { /* the close we asked for, of a request whose client left */
+		http__quiet_close = false;
+		hp_debug("http: %s", msg);
+		return;
+	}
+	hp_warn("http: %s", msg);
+}
+
+/* libmicrohttpd calls this once a response was sent (or the connection failed). */
+/* Whether a connection still counts against HP_HTTP_MAX_CONNECTIONS; its socket context. In
+ * thread-per-connection mode libmicrohttpd 0.9.75 reports a close only when its polling thread
+ * cleans the connection up, well after the answer was sent; the count drops at whichever of
+ * "request completed" and "closed" comes first, so that lag cannot refuse clients. */
+struct http_conn {
+	bool counted;
+};
+
+static void http__uncount(struct hp_http *h, struct http_conn *hc)
+{
+	if (hc && !hc->counted)
+		return;
+	if (hc)
+		hc->counted = false;
+	atomic_fetch_sub(&h->connections, 1);
+}
+
+static void http__completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			    enum MHD_RequestTerminationCode toe)
+{
+	struct hp_http *h = cls;
+	const union MHD_ConnectionInfo *ci;
+
+	(void)toe;
+	/* one request per connection (Connection: close): the connection is done too */
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci && ci->socket_context)
+		http__uncount(h, ci->socket_context);
+	if (*con_cls == NULL)
+		return;
+	*con_cls = NULL;
+	pthread_mutex_lock(&h->lock);
+	if (--h->active == 0)
+		pthread_cond_broadcast(&h->idle);
+	pthread_mutex_unlock(&h->lock);
+}
+
+int hp_http__listen(const char *where)
+{
+	struct sockaddr_storage addr;
+	unsigned int addrlen = 0;
+	int fd, one = 1, err;
+
+	if (hp_http__parse_listen(where, &addr, &addrlen)) {
+		hp_error("invalid --listen address '%s' (want host:port, [v6]:port or :port)",
+			 where);
+		return -EINVAL;
+	}
+	fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (addr.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&addr, addrlen) || listen(fd, SOMAXCONN))
+		goto fail;
+	return fd;
+fail:
+	err = -errno;
+	if (fd >= 0)
+		close(fd);
+	hp_error("cannot listen on %s: %s", where, strerror(-err));
+	return err;
+}
+
+/* The gate hands over a connection whose head is complete and valid. */
+static bool http__pass(void *cls, int fd, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct hp_http *h = cls;
+
+	if (atomic_load(&h->connections) >= HP_HTTP_MAX_CONNECTIONS)
+		return false;
+	/* on failure libmicrohttpd has closed fd already */
+	if (MHD_add_connection(h->daemon, fd, addr, addrlen) != MHD_YES)
+		hp_debug("http: libmicrohttpd refused a connection: %s", strerror(errno));
+	return true;
+}
+
+static void http__notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+				    enum MHD_ConnectionNotificationCode toe)
+{
+	struct hp_http *h = cls;
+
+	(void)conn;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		struct http_conn *hc = malloc(sizeof(*hc));
+
+		if (hc)
+			hc->counted = true;
+		*socket_context = hc; /* NULL (no memory): counted until closed */
+		atomic_fetch_add(&h->connections, 1);
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		http__uncount(h, *socket_context);
+		free(*socket_context);
+		*socket_context = NULL;
+	}
+}
+
+struct hp_http *hp_http__start(int listen_fd, const char *listen,
+			       const struct hp_route *const *tables, int ntables)
+{
+	unsigned int flags;
+	struct hp_http *h;
+
+	h = calloc(1, sizeof(*h));
+	if (!h) {
+		close(listen_fd);
+		return NULL;
+	}
+	h->tables = tables;
+	h->ntables = ntables;
+	pthread_mutex_init(&h->lock, NULL);
+	hp_cond__init_monotonic(&h->idle);
+	/* No listening socket of its own: the gate accepts and passes connections in
+	 * (MHD_add_connection, which needs MHD_USE_ITC to wake the daemon). */
+	flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+		MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_USE_NO_LISTEN_SOCKET;
+	h->daemon = MHD_start_daemon(
+	    flags, 0, NULL, NULL, http__handle, h, MHD_OPTION_EXTERNAL_LOGGER, http__log_error,
+	    NULL, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HP_HTTP_MHD_LIMIT,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HP_HTTP_IDLE_TIMEOUT_S,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HP_HTTP_CONN_MEMORY,
+	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)HP_HTTP_THREAD_STACK, MHD_OPTION_NOTIFY_COMPLETED,
+	    http__completed, h, MHD_OPTION_NOTIFY_CONNECTION, http__notify_connection, h,
+	    MHD_OPTION_END);
+	if (h->daemon)
+		h->gate = hp_http_gate__start(listen_fd, http__pass, h);
+	if (!h->daemon || !h->gate) {
+		hp_error("cannot serve HTTP on %s: %s", listen, strerror(errno));
+		if (h->daemon)
+			MHD_stop_daemon(h->daemon);
+		close(listen_fd);
+		pthread_cond_destroy(&h->idle);
+		pthread_mutex_destroy(&h->lock);
+		free(h);
+		return NULL;
+	}
+	hp_info("serving HTTP on http://%s/", listen);
+	return h;
+}
+
+void hp_http__stats(const struct hp_http *h, struct hp_http_stats *out)
+{
+	struct hp_http_gate_stats g;
+
+	memset(out, 0, sizeof(*out));
+	if (!h)
+		return;
+	hp_http_gate__stats(h->gate, &g);
+	out->gate_accepted = g.accepted;
+	out->gate_passed = g.passed;
+	out->gate_bad_request = g.bad_request;
+	out->gate_header_timeout = g.header_timeout;
+	out->gate_evicted = g.evicted;
+	out->gate_server_busy = g.server_busy;
+	out->gate_accept_failures = g.accept_failures;
+	out->connections = atomic_load(&h->connections);
+	out->long_running = atomic_load(&h->long_running);
+	out->long_rejected = atomic_load(&h->long_rejected);
+	out->long_cancelled = atomic_load(&h->long_cancelled);
+}
+
+void hp_http__stop(struct hp_http *h)
+{
+	struct timespec deadline;
+
+	if (!h)
+		return;
+	/* Stop accepting, then let requests in flight (woken by the collectors' shutdown) send
+	 * their answer, e.g. a 503 to a client waiting for a profile, before connections close. */
+	hp_http_gate__stop(h->gate);
+	hp_timespec__in(&deadline, HP_HTTP_DRAIN_S);
+	pthread_mutex_lock(&h->lock);
+	while (h->active > 0 && pthread_cond_timedwait(&h->idle, &h->lock, &deadline) == 0)
+		;
+	pthread_mutex_unlock(&h->lock);
+	MHD_stop_daemon(h->daemon);
+	pthread_cond_destroy(&h->idle);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+}

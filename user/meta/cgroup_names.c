@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* cgroup id -> path cache (see cgroup_names.h). On cgroup v2 the id is the inode number of the
+ * cgroup's directory, which is what lets a path read from /proc be verified against the id. */
+#include "cgroup_names.h"
+
+#include <errno.h>
+#include <mntent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/readfile.h"
+
+int hp_cgroup_names__init(struct hp_cgroup_names *c, const char *mounts)
+{
+	FILE *f = setmntent(mounts ? mounts : "/proc/self/mounts", "r");
+	struct mntent *m;
+
+	memset(c, 0, sizeof(*c));
+	while (f && (m = getmntent(f)) != NULL) {
+		if (strcmp(m->mnt_type, "cgroup2") == 0) {
+			c->root = strdup(m->mnt_dir);
+			break;
+		}
+	}
+	if (f)
+		endmntent(f);
+	return 0;
+}
+
+void hp_cgroup_names__free(struct hp_cgroup_names *c)
+{
+	free(c->root);
+	c->root = NULL;
+}
+
+int hp_cgroup_names__parse(const char *text, char *out, size_t size)
+{
+	for (const char *line = text; line && *line;) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+
+		if (len > 3 && strncmp(line, "0::", 3) == 0) {
+			len -= 3;
+			if (len >= size)
+				return -ENAMETOOLONG;
+			memcpy(out, line + 3, len);
+			out[len] = '\0';
+			return 0;
+		}
+		line = end ? end + 1 : NULL;
+	}
+	return -ENOENT;
+}
+
+const char *hp_cgroup_names__path(struct hp_cgroup_names *c, const char *proc_root, uint64_t id,
+				  pid_t tgid)
+{
+	unsigned int slot = (unsigned int)(id % HP_CGROUP_NAMES_SLOTS);
+	char file[64], path[HP_CGROUP_PATH_MAX], full[HP_CGROUP_PATH_MAX * 2];
+	struct stat st;
+	size_t len;
+	char *text;
+	int err;
+
+	if (!id)
+		return NULL;
+	if (c->slots[slot].id == id)
+		return c->slots[slot].path;
+	snprintf(file, sizeof(file), "%s/%d/cgroup", proc_root ? proc_root : "/proc", (int)tgid);
+	text = hp_readfile__path(file, 64 * 1024, &len);
+	if (!text)
+		return NULL;
+	err = hp_cgroup_names__parse(text, path, sizeof(path));
+	free(text);
+	if (err)
+		return NULL;
+	if (c->root) {
+		snprintf(full, sizeof(full), "%s%s", c->root, path);
+		if (stat(full, &st) != 0 || (uint64_t)st.st_ino != id)
+			return NULL;
+	}
+	c->slots[slot].id = id;
+	memcpy(c->slots[slot].path, path, sizeof(path));
+	return c->slots[slot].path;
+}
