@@ -16,22 +16,29 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/log.h"
+#include "base/version.h"
 #include "collectors/collector.h"
+#include "collectors/probe.h"
+#include "collectors/services.h"
+#include "export/prom.h"
+#include "export/store_metrics.h"
 #include "http/http.h"
 #include "http/landing.h"
-#include "base/log.h"
 #include "http/metrics_cache.h"
-#include "collectors/probe.h"
-#include "export/prom.h"
-#include "base/version.h"
+#include "http/profile_api.h"
 
 struct hp_agent {
 	const struct hp_config *cfg;
 	struct hp_features features;
+	struct hp_services svc; /* shared by every collector */
+	bool svc_ready;
 	struct hp_collector collectors[HP_MAX_COLLECTORS];
 	int ncollectors;
+	struct hp_route own[4];			    /* /, /metrics, /healthz */
 	struct hp_route *routes[HP_MAX_COLLECTORS]; /* per-collector copies with ctx filled in */
-	const struct hp_route *tables[HP_MAX_COLLECTORS + 1];
+	struct hp_profile_api profile_api;	    /* the registered profile sources' routes */
+	const struct hp_route *tables[HP_MAX_COLLECTORS + 2];
 	int ntables;
 	double start_unix;
 	pthread_t ticker;
@@ -42,6 +49,9 @@ struct hp_agent {
 	struct hp_metrics_cache metrics; /* /metrics as of the last tick */
 	struct hp_http *http;		 /* set before the ticker starts */
 };
+
+/* The "collector" label of the shared services' tables (symbolizer caches) in hostprof_map_*. */
+#define AGENT_SERVICES_LABEL "agent"
 
 /* How long a scrape waits for the first /metrics page after start-up. */
 #define AGENT_FIRST_PAGE_WAIT_S 20.0
@@ -104,7 +114,7 @@ static void agent__self_metrics(struct hp_agent *a, struct hp_buf *out, const do
 						 HP_FEAT_RAW_TP,     HP_FEAT_TASK_STORAGE,
 						 HP_FEAT_PERF_EVENT, HP_FEAT_RINGBUF,
 						 HP_FEAT_FENTRY,     HP_FEAT_KPROBE };
-	struct hp_self_stats stats[HP_MAX_COLLECTORS] = { 0 };
+	struct hp_self_stats stats[HP_MAX_COLLECTORS] = { 0 }, svc_stats = { 0 };
 	struct hp_label l[3];
 
 	hp_prom__family(out, "hostprof_build_info", HP_PROM_GAUGE,
@@ -141,6 +151,7 @@ static void agent__self_metrics(struct hp_agent *a, struct hp_buf *out, const do
 		c->ops->self_stats(c, &stats[i]);
 		pthread_mutex_unlock(&c->lock);
 	}
+	hp_services__self_stats(&a->svc, &svc_stats);
 	hp_prom__family(out, "hostprof_events_dropped_total", HP_PROM_COUNTER,
 			"Events not counted, by collector and reason. Should stay 0.");
 	for (int i = 0; i < a->ncollectors; i++) {
@@ -161,6 +172,12 @@ static void agent__self_metrics(struct hp_agent *a, struct hp_buf *out, const do
 					(double)stats[i].maps[k].entries);
 		}
 	}
+	l[0] = (struct hp_label){ "collector", AGENT_SERVICES_LABEL };
+	for (int k = 0; k < svc_stats.nmaps; k++) {
+		l[1] = (struct hp_label){ "map", svc_stats.maps[k].name };
+		hp_prom__sample(out, "hostprof_map_entries", l, 2,
+				(double)svc_stats.maps[k].entries);
+	}
 	hp_prom__family(out, "hostprof_map_max_entries", HP_PROM_GAUGE,
 			"Capacity of each BPF map or bounded userspace table.");
 	for (int i = 0; i < a->ncollectors; i++) {
@@ -170,6 +187,12 @@ static void agent__self_metrics(struct hp_agent *a, struct hp_buf *out, const do
 			hp_prom__sample(out, "hostprof_map_max_entries", l, 2,
 					(double)stats[i].maps[k].max_entries);
 		}
+	}
+	l[0] = (struct hp_label){ "collector", AGENT_SERVICES_LABEL };
+	for (int k = 0; k < svc_stats.nmaps; k++) {
+		l[1] = (struct hp_label){ "map", svc_stats.maps[k].name };
+		hp_prom__sample(out, "hostprof_map_max_entries", l, 2,
+				(double)svc_stats.maps[k].max_entries);
 	}
 	hp_prom__family(out, "hostprof_scrape_duration_seconds", HP_PROM_GAUGE,
 			"Time the last render of /metrics (once per tick, shared by every scrape) "
@@ -195,6 +218,7 @@ static void agent__render(struct hp_agent *a)
 
 	hp_buf__init(&body);
 	hp_buf__init(&err.body);
+	hp_services__tick(&a->svc);
 	for (int i = 0; i < a->ncollectors; i++) {
 		struct hp_collector *c = &a->collectors[i];
 		double t0 = hp_now();
@@ -212,6 +236,15 @@ static void agent__render(struct hp_agent *a)
 				hp_response__error(&err, 500, "%s: reading kernel maps failed: %s",
 						   c->ops->name, strerror(-rc));
 		}
+	}
+	/* once per page, whatever the number of collectors using them */
+	hp_services__metrics(&a->svc, &body);
+	for (size_t i = 0; i < a->svc.profiles.n; i++) {
+		struct hp_profile_source *src = a->svc.profiles.sources[i];
+
+		pthread_mutex_lock(src->lock);
+		hp_profile_store__metrics(src->store, src->kind, &body);
+		pthread_mutex_unlock(src->lock);
 	}
 	agent__self_metrics(a, &body, durations);
 	if (err.status != 200)
@@ -294,17 +327,17 @@ static const char *const no_params[] = { NULL };
 
 static int agent__routes(struct hp_agent *a)
 {
-	static struct hp_route own[] = {
-		{ "/", no_params, agent__landing, NULL, "this page", false },
-		{ "/metrics", no_params, agent__metrics, NULL,
+	const struct hp_route own[] = {
+		{ "/", no_params, agent__landing, a, "this page", false },
+		{ "/metrics", no_params, agent__metrics, a,
 		  "Prometheus metrics (text format 0.0.4)", false },
-		{ "/healthz", no_params, agent__healthz, NULL, "liveness: 200 \"ok\"", false },
+		{ "/healthz", no_params, agent__healthz, a, "liveness: 200 \"ok\"", false },
 		{ NULL, NULL, NULL, NULL, NULL, false },
 	};
 
-	for (struct hp_route *r = own; r->path; r++)
-		r->ctx = a;
-	a->tables[a->ntables++] = own;
+	_Static_assert(sizeof(own) == sizeof(a->own), "agent routes");
+	memcpy(a->own, own, sizeof(own));
+	a->tables[a->ntables++] = a->own;
 	for (int i = 0; i < a->ncollectors; i++) {
 		const struct hp_route *src = a->collectors[i].ops->routes;
 		size_t n = 0;
@@ -320,6 +353,10 @@ static int agent__routes(struct hp_agent *a)
 		}
 		a->tables[a->ntables++] = a->routes[i];
 	}
+	/* the sources registered by the collectors just started */
+	if (hp_profile_api__init(&a->profile_api, &a->svc.profiles))
+		return -ENOMEM;
+	a->tables[a->ntables++] = a->profile_api.routes;
 	return 0;
 }
 
@@ -346,6 +383,9 @@ static void agent__teardown(struct hp_agent *a)
 	}
 	for (int i = 0; i < HP_MAX_COLLECTORS; i++)
 		free(a->routes[i]);
+	hp_profile_api__free(&a->profile_api);
+	if (a->svc_ready)
+		hp_services__free(&a->svc);
 	pthread_cond_destroy(&a->stop_cond);
 	pthread_mutex_destroy(&a->stop_lock);
 	hp_metrics_cache__free(&a->metrics);
@@ -391,9 +431,14 @@ int hp_agent__run(const struct hp_config *cfg)
 	}
 	hp_info("hostprof %s starting (libbpf %s)", HOSTPROF_VERSION, libbpf_version_string());
 	hp_probe__log(&a.features);
+	if (hp_services__init(&a.svc, cfg)) {
+		fprintf(stderr, "hostprof: out of memory creating the symbolizer\n");
+		goto out;
+	}
+	a.svc_ready = true;
 	for (int i = 0; i < cfg->ncollectors; i++) {
 		const struct hp_collector_ops *ops = hp_collectors__find(cfg->collectors[i]);
-		int err = hp_collector__start(&a.collectors[i], ops, cfg, &a.features);
+		int err = hp_collector__start(&a.collectors[i], ops, cfg, &a.features, &a.svc);
 
 		if (err) {
 			fprintf(stderr,
@@ -420,6 +465,8 @@ int hp_agent__run(const struct hp_config *cfg)
 out:
 	if (listen_fd >= 0)
 		close(listen_fd);
+	/* requests recording a profile stop waiting, so the HTTP server can stop */
+	hp_profile_registry__shutdown(&a.svc.profiles);
 	for (int i = 0; i < a.ncollectors; i++)
 		if (a.collectors[i].ops->shutdown)
 			a.collectors[i].ops->shutdown(&a.collectors[i]);

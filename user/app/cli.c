@@ -81,6 +81,7 @@ void hp_cli__usage(FILE *out)
 	    "                     .pprof .speedscope.json .json .html; - is standard output "
 	    "(folded)\n"
 	    "  --format F         folded, pprof, speedscope, json or html (overrides the name)\n"
+	    "  --profile KIND     profile kind to record (default cpu; kinds: see Collectors)\n"
 	    "\n"
 	    "Collectors:\n",
 	    out);
@@ -193,6 +194,7 @@ enum hp_cli_action hp_cli__parse(int argc, char **argv, struct hp_config *cfg)
 		OPT_PERF_MAP_MAX,
 		OPT_RETENTION,
 		OPT_FORMAT,
+		OPT_PROFILE,
 	};
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -216,6 +218,7 @@ enum hp_cli_action hp_cli__parse(int argc, char **argv, struct hp_config *cfg)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "profile", required_argument, NULL, OPT_PROFILE },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *env = getenv("HOSTPROF_ATTACH");
@@ -370,6 +373,17 @@ enum hp_cli_action hp_cli__parse(int argc, char **argv, struct hp_config *cfg)
 			cfg->format_name = optarg;
 			saw_record_flag = true;
 			break;
+		case OPT_PROFILE:
+			if (!hp_collectors__find_profile(optarg)) {
+				char kinds[128], msg[256];
+
+				snprintf(msg, sizeof(msg), "unknown --profile '%.64s' (kinds: %s)",
+					 optarg, hp_collectors__profiles(kinds, sizeof(kinds)));
+				return cli__bad("%s", msg);
+			}
+			cfg->profile_kind = optarg;
+			saw_record_flag = true;
+			break;
 		case ':':
 			return cli__bad("option %s needs a value", argv[optind - 1]);
 		default:
@@ -380,14 +394,17 @@ enum hp_cli_action hp_cli__parse(int argc, char **argv, struct hp_config *cfg)
 		return cli__bad("%s", "missing command (try 'hostprof serve')");
 	if (command == HP_CLI_SERVE && saw_record_flag)
 		return cli__bad("%s",
-				"--duration, --output and --format belong to 'hostprof record'");
+				"--duration, --output, --format and --profile belong to 'hostprof "
+				"record'");
 	if (command == HP_CLI_RECORD) {
 		if (saw_serve_flag)
 			return cli__bad("%s", "--listen, --collectors and --retention belong to "
 					      "'hostprof serve'");
 		if (!cfg->output)
 			return cli__bad("%s", "record needs --output FILE (e.g. -o profile.pb.gz)");
-		cfg->collectors[0] = "cpu";
+		if (!cfg->profile_kind)
+			cfg->profile_kind = "cpu";
+		cfg->collectors[0] = hp_collectors__find_profile(cfg->profile_kind)->name;
 		cfg->ncollectors = 1;
 	}
 	return command;

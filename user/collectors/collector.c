@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -27,6 +28,33 @@ const struct hp_collector_ops *hp_collectors__find(const char *name)
 		if (strcmp(hp_collectors_all[i]->name, name) == 0)
 			return hp_collectors_all[i];
 	return NULL;
+}
+
+const struct hp_collector_ops *hp_collectors__find_profile(const char *kind)
+{
+	for (int i = 0; hp_collectors_all[i]; i++)
+		for (const char *const *k = hp_collectors_all[i]->profiles; k && *k; k++)
+			if (strcmp(*k, kind) == 0)
+				return hp_collectors_all[i];
+	return NULL;
+}
+
+const char *hp_collectors__profiles(char *out, size_t size)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (int i = 0; hp_collectors_all[i]; i++) {
+		for (const char *const *k = hp_collectors_all[i]->profiles; k && *k && n < size;
+		     k++) {
+			int w = snprintf(out + n, size - n, "%s%s", n ? ", " : "", *k);
+
+			if (w < 0)
+				return out;
+			n += (size_t)w;
+		}
+	}
+	return out;
 }
 
 const char *hp_attach_path__name(enum hp_attach_path path)
@@ -108,7 +136,8 @@ static int collector__try(struct hp_collector *c, enum hp_attach_path path)
 }
 
 int hp_collector__start(struct hp_collector *c, const struct hp_collector_ops *ops,
-			const struct hp_config *cfg, const struct hp_features *features)
+			const struct hp_config *cfg, const struct hp_features *features,
+			struct hp_services *svc)
 {
 	enum hp_attach_path order[HP_PATH__COUNT];
 	int n = 0, err = -ENOTSUP;
@@ -117,6 +146,7 @@ int hp_collector__start(struct hp_collector *c, const struct hp_collector_ops *o
 	c->ops = ops;
 	c->cfg = cfg;
 	c->features = features;
+	c->svc = svc;
 	pthread_mutex_init(&c->lock, NULL);
 
 	if (ops->paths & (1u << HP_PATH_TP_BTF) && cfg->attach_mode != HP_ATTACH_RAW_TP) {

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "http/http.h"
 #include "probe.h"
+#include "services.h"
 
 /* How a collector's programs reach their hooks; chosen at runtime by hp_collector__start(). */
 enum hp_attach_path {
@@ -68,12 +69,16 @@ struct hp_collector_ops {
 	/* HTTP endpoints this collector serves (terminated by a NULL path); handlers get the
 	 * collector as route->ctx and must take c->lock themselves. */
 	const struct hp_route *routes;
+	/* Profile kinds this collector registers as sources in svc->profiles when it starts
+	 * (NULL-terminated; NULL: none): what "hostprof record --profile KIND" starts. */
+	const char *const *profiles;
 };
 
 struct hp_collector {
 	const struct hp_collector_ops *ops;
 	const struct hp_config *cfg;
 	const struct hp_features *features;
+	struct hp_services *svc; /* the agent's shared services (symbolizer, cgroups, sources) */
 	enum hp_attach_path path;
 	pthread_mutex_t lock; /* guards priv between the ticker and HTTP threads */
 	double started_at;    /* CLOCK_MONOTONIC seconds when attached */
@@ -92,6 +97,11 @@ int hp_collector__cgroup_filter(const char *who, const char *path, int map_fd, i
 /* Every collector compiled in, NULL-terminated. */
 extern const struct hp_collector_ops *const hp_collectors_all[];
 const struct hp_collector_ops *hp_collectors__find(const char *name);
+/* The collector that produces profile kind (ops->profiles), or NULL. */
+const struct hp_collector_ops *hp_collectors__find_profile(const char *kind);
+/* Every profile kind a compiled-in collector produces, "cpu, offcpu", into out (cut to fit):
+ * for usage and error messages. Returns out. */
+const char *hp_collectors__profiles(char *out, size_t size);
 
 /*
  * open + load + attach through each of ops->paths in order: tp_btf, then raw_tp (cfg->attach_mode
@@ -99,7 +109,8 @@ const struct hp_collector_ops *hp_collectors__find(const char *name);
  * Logs the path chosen and why others were skipped. Returns 0 or a negative errno.
  */
 int hp_collector__start(struct hp_collector *c, const struct hp_collector_ops *ops,
-			const struct hp_config *cfg, const struct hp_features *features);
+			const struct hp_config *cfg, const struct hp_features *features,
+			struct hp_services *svc);
 void hp_collector__stop(struct hp_collector *c);
 
 #endif

@@ -36,7 +36,8 @@ struct hp_config {
 	/* record */
 	double duration_seconds;
 	const char *output;
-	const char *format_name; /* --format; NULL: from the output file name */
+	const char *format_name;  /* --format; NULL: from the output file name */
+	const char *profile_kind; /* --profile: kind recorded; NULL: cpu */
 	bool verbose;
 };
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* State of the CPU sampling collector, shared by its life cycle (collector_cpu.c), its HTTP
- * endpoints (cpu_api.c) and "hostprof record" (record.c). */
+/* State of the CPU sampling collector, shared by its life cycle (collector_cpu.c) and its drain
+ * (cpu_drain.c). HTTP and "hostprof record" see only its profile source (stores/profile_source.h). */
 #ifndef HOSTPROF_COLLECTOR_CPU_H
 #define HOSTPROF_COLLECTOR_CPU_H
 
@@ -9,10 +9,10 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-#include "meta/cgroup_names.h"
-#include "stores/cpu_store.h"
+#include "collectors/services.h"
 #include "hp_cpu.h"
-#include "http/http.h"
+#include "stores/profile_source.h"
+#include "stores/profile_store.h"
 #include "symbolize/symbolizer.h"
 
 /* Re-captures of a new process after its first sample, so mappings that ld.so makes after it
@@ -24,14 +24,6 @@
 #define HP_CPU_RECAPTURE_SLOTS 512
 /* Exited processes whose symbolizer state is freed after the next drain. */
 #define HP_CPU_EXIT_SLOTS 4096
-
-/* Bounds of the symbolizer caches (LRU). The process cache holds what 4 s of samples can need
- * (frequency x CPUs x 4, each sample possibly a new process), at least HP_CPU_SYM_PROCESSES_MIN
- * and at most HP_CPU_SYM_PROCESSES: every captured process costs ~4.5 KiB, and under process
- * churn the cache stays full. */
-#define HP_CPU_SYM_ELF_FILES 256
-#define HP_CPU_SYM_PROCESSES 4096
-#define HP_CPU_SYM_PROCESSES_MIN 1024
 
 struct cpu_bpf;
 struct ring_buffer;
@@ -46,10 +38,13 @@ struct cpu_state {
 	struct bpf_link **links; /* one per online CPU */
 	size_t nlinks;
 	int cgroup_fd;
-	struct hp_symbolizer *sym;
-	struct hp_cgroup_names cgroups; /* cgroup id -> path for the "cgroup" label */
-	struct hp_cpu_store store;
+	struct hp_services *svc;   /* the agent's: cgroup names, the profile registry */
+	struct hp_symbolizer *sym; /* svc->sym */
+	struct hp_profile_store store;
 	bool store_ready;
+	/* what HTTP and record read: kind "cpu", this store, the collector's lock, hp_cpu__drain */
+	struct hp_profile_source source;
+	bool source_ready, source_registered;
 	/* new-process notifications: a thread polls the ring buffer and captures mappings */
 	struct ring_buffer *rb;
 	pthread_t notify_thread;
@@ -67,9 +62,6 @@ struct cpu_state {
 	pid_t exited[HP_CPU_EXIT_SLOTS];
 	size_t nexited;
 	__u64 exits_lost; /* backlog full: left to LRU eviction (exit_lock) */
-	/* requests blocked in "seconds=N" wait on this (with the collector lock) */
-	pthread_cond_t wake;
-	bool stopping;
 	/* drain scratch */
 	struct hp_cpu_key *keys;
 	__u64 *counts;
@@ -78,12 +70,9 @@ struct cpu_state {
 	__u64 samples_total;
 	__u64 truncated_total;
 	__u64 drains;
-	__u64 ticks;
 	__u64 last_keys, last_stacks; /* map entries at the last drain */
 	double last_drain_seconds;
 };
-
-extern const struct hp_route hp_cpu_routes[];
 
 /* Drains the kernel maps into the store (and subscribers). Lock held. */
 int hp_cpu__drain(struct cpu_state *s, double now);

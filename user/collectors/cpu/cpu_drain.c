@@ -84,7 +84,7 @@ static int drain__sample(struct cpu_state *s, struct hp_profile *window, int sta
 			 const struct hp_cpu_key *k, __u64 count, struct hp_cpu_stack *st)
 {
 	uint32_t frames[DRAIN_MAX_FRAMES], n = 0;
-	char comm[HP_CPU_COMM_LEN + 1];
+	char comm[HP_CPU_COMM_LEN + 1], cgroup[HP_CGROUP_PATH_MAX];
 	bool truncated = false;
 	int err = 0;
 
@@ -113,8 +113,8 @@ static int drain__sample(struct cpu_state *s, struct hp_profile *window, int sta
 	comm[HP_CPU_COMM_LEN] = '\0';
 	return hp_profile__add_in_cgroup(
 	    window, k->tgid, comm,
-	    hp_cgroup_names__path(&s->cgroups, NULL, k->cgroup_id, (pid_t)k->tgid), frames, n,
-	    count);
+	    hp_services__cgroup_path(s->svc, k->cgroup_id, (pid_t)k->tgid, cgroup, sizeof(cgroup)),
+	    frames, n, count);
 }
 
 /* Frees the symbolizer state of the first n exited processes (their samples are resolved). */
@@ -155,7 +155,7 @@ int hp_cpu__drain(struct cpu_state *s, double now)
 	usleep(DRAIN_QUIESCE_US);
 
 	drain__counts(s, counts_fd, &nkeys, &samples);
-	hp_profile__init(&window, s->store.frequency);
+	hp_profile_store__init_profile(&s->store, &window);
 	for (size_t i = 0; i < nkeys && !err; i++) {
 		/* exec and dlopen change mappings without a new pid */
 		hp_symbolizer__recapture(s->sym, (pid_t)s->keys[i].tgid, DRAIN_RECAPTURE_NS);
@@ -164,7 +164,7 @@ int hp_cpu__drain(struct cpu_state *s, double now)
 	}
 	drain__clear_stacks(s, stacks_fd);
 	if (!err)
-		err = hp_cpu_store__add(&s->store, &window, now);
+		err = hp_profile_store__add(&s->store, &window, now);
 	hp_profile__free(&window);
 	free(st);
 	drain__forget_exited(s, nexited);
