@@ -43,7 +43,7 @@ MAX_GROWTH_MIB = 14.0
 # 2 MiB still catches use-after-free of what was freed shortly before. Free pages go back to the
 # system every second, as glibc's malloc_trim makes them in the release build.
 ASAN_OPTIONS = "quarantine_size_mb=2:allocator_release_to_os_interval_ms=1000"
-PROCS = {"collector": "cpu", "map": "symbolizer_processes"}
+PROCS = {"collector": "agent", "map": "symbolizer_processes"}  # the shared symbolizer
 
 
 def test_soak_churn():
