@@ -26,10 +26,11 @@
 
 /* A source whose every drain adds one sample of leaf_<kind> counted `count` times. */
 struct fake {
+	struct hp_profile_kind kind;
 	pthread_mutex_t lock;
 	struct hp_profile_store store;
 	struct hp_profile_source src;
-	const char *kind;
+	const char *name;
 	uint64_t count;
 	int drains;
 };
@@ -44,11 +45,13 @@ static int fake__drain(struct hp_profile_source *src, double now)
 	int err;
 
 	hp_profile_store__init_profile(&f->store, &w);
-	snprintf(fn, sizeof(fn), "leaf_%s", f->kind);
+	snprintf(fn, sizeof(fn), "leaf_%s", f->name);
 	id = hp_profile__frame(&w, &(struct hp_prof_frame){ .function = fn, .address = 0x1000 });
 	assert_true(id >= 0);
 	frame = (uint32_t)id;
-	assert_int_equal(hp_profile__add(&w, 42, "proc", &frame, 1, f->count), 0);
+	assert_int_equal(hp_profile__add(&w, &(struct hp_prof_labels){ 42, "proc", "thr", NULL },
+					 &frame, 1, f->count, f->count * w.period),
+			 0);
 	err = hp_profile_store__add(&f->store, &w, now);
 	hp_profile__free(&w);
 	f->drains++;
@@ -58,11 +61,17 @@ static int fake__drain(struct hp_profile_source *src, double now)
 static void fake__init(struct fake *f, const char *kind, const char *go_path, uint64_t count)
 {
 	memset(f, 0, sizeof(*f));
-	f->kind = kind;
+	f->name = kind;
 	f->count = count;
 	pthread_mutex_init(&f->lock, NULL);
-	assert_int_equal(hp_profile_store__init(&f->store, 99, 60, hp_now()), 0);
-	hp_profile_source__init(&f->src, kind, kind, go_path, &f->store, &f->lock, fake__drain, f);
+	f->kind = (struct hp_profile_kind){ .name = kind,
+					    .title = kind,
+					    .weight_label = "fake",
+					    .count = { "samples", "count" },
+					    .weight = { "cpu", "nanoseconds" },
+					    .period = { "cpu", "nanoseconds" } };
+	assert_int_equal(hp_profile_store__init(&f->store, &f->kind, 1000000, 60, hp_now()), 0);
+	hp_profile_source__init(&f->src, &f->kind, go_path, &f->store, &f->lock, fake__drain, f);
 }
 
 static void fake__free(struct fake *f)

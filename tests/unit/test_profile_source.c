@@ -17,6 +17,8 @@
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
+#define KIND(n) (&(const struct hp_profile_kind){ .name = (n), .title = (n) })
+
 static int no_drain(struct hp_profile_source *src, double now)
 {
 	(void)src;
@@ -31,10 +33,10 @@ static void test_registry_find_add_remove(void **state)
 	char kinds[64];
 
 	(void)state;
-	hp_profile_source__init(&cpu, "cpu", "CPU", "/debug/pprof/profile", NULL, &lock, no_drain,
+	hp_profile_source__init(&cpu, KIND("cpu"), "/debug/pprof/profile", NULL, &lock, no_drain,
 				NULL);
-	hp_profile_source__init(&off, "offcpu", "off-CPU", NULL, NULL, &lock, no_drain, NULL);
-	hp_profile_source__init(&cpu2, "cpu", "CPU", NULL, NULL, &lock, no_drain, NULL);
+	hp_profile_source__init(&off, KIND("offcpu"), NULL, NULL, &lock, no_drain, NULL);
+	hp_profile_source__init(&cpu2, KIND("cpu"), NULL, NULL, &lock, no_drain, NULL);
 	assert_string_equal(hp_profile_registry__kinds(&reg, kinds, sizeof(kinds)), "none");
 	assert_null(hp_profile_registry__find(&reg, "cpu"));
 
@@ -73,8 +75,7 @@ static void test_registry_full(void **state)
 	(void)state;
 	for (int i = 0; i <= HP_PROFILE_SOURCES_MAX; i++) {
 		snprintf(names[i], sizeof(names[i]), "k%d", i);
-		hp_profile_source__init(&src[i], names[i], names[i], NULL, NULL, &lock, no_drain,
-					NULL);
+		hp_profile_source__init(&src[i], KIND(names[i]), NULL, NULL, &lock, no_drain, NULL);
 	}
 	for (int i = 0; i < HP_PROFILE_SOURCES_MAX; i++)
 		assert_int_equal(hp_profile_registry__add(&reg, &src[i]), 0);
@@ -116,8 +117,8 @@ static void test_registry_shutdown_wakes(void **state)
 	int both = 0;
 
 	(void)state;
-	hp_profile_source__init(&a, "a", "A", NULL, NULL, &lock, no_drain, NULL);
-	hp_profile_source__init(&b, "b", "B", NULL, NULL, &lock, no_drain, NULL);
+	hp_profile_source__init(&a, KIND("a"), NULL, NULL, &lock, no_drain, NULL);
+	hp_profile_source__init(&b, KIND("b"), NULL, NULL, &lock, no_drain, NULL);
 	assert_int_equal(hp_profile_registry__add(&reg, &a), 0);
 	assert_int_equal(hp_profile_registry__add(&reg, &b), 0);
 	assert_int_equal(pthread_create(&ta, NULL, waiter__run, &wa), 0);

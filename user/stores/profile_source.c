@@ -9,13 +9,13 @@
 
 #include "base/clock.h"
 
-void hp_profile_source__init(struct hp_profile_source *src, const char *kind, const char *title,
+void hp_profile_source__init(struct hp_profile_source *src, const struct hp_profile_kind *kind,
 			     const char *go_path, struct hp_profile_store *store,
 			     pthread_mutex_t *lock, hp_profile_drain_fn drain, void *ctx)
 {
 	memset(src, 0, sizeof(*src));
-	src->kind = kind;
-	src->title = title;
+	src->kind = kind->name;
+	src->title = kind->title;
 	src->go_path = go_path;
 	src->store = store;
 	src->lock = lock;

@@ -22,8 +22,8 @@ typedef int (*hp_profile_drain_fn)(struct hp_profile_source *src, double now);
 struct hp_profile_source {
 	/* Profile kind, a short lowercase word: /api/v1/profile/<kind>, /flamegraph?kind=<kind>,
 	 * "hostprof record --profile <kind>", hostprof_<kind>_retention_* metrics. */
-	const char *kind;
-	const char *title; /* for people: "CPU" in "CPU profile: ..." on the landing page */
+	const char *kind;  /* kind->name */
+	const char *title; /* kind->title, for people: "CPU" in "CPU profile: ..." */
 	/* A path served like Go's net/http/pprof profile endpoint (?seconds=N, default 30, gzip'd
 	 * pprof, application/octet-stream): "/debug/pprof/profile" for cpu; NULL: none. */
 	const char *go_path;
@@ -37,9 +37,9 @@ struct hp_profile_source {
 	bool stopping;
 };
 
-/* Fills src (wake on CLOCK_MONOTONIC, for timed waits with hp_timespec__in); the strings must
- * outlive it. */
-void hp_profile_source__init(struct hp_profile_source *src, const char *kind, const char *title,
+/* Fills src for profiles of kind (its name and title; normally store->kind), wake on
+ * CLOCK_MONOTONIC for timed waits with hp_timespec__in; kind and go_path must outlive it. */
+void hp_profile_source__init(struct hp_profile_source *src, const struct hp_profile_kind *kind,
 			     const char *go_path, struct hp_profile_store *store,
 			     pthread_mutex_t *lock, hp_profile_drain_fn drain, void *ctx);
 void hp_profile_source__destroy(struct hp_profile_source *src);

@@ -70,11 +70,12 @@ static bool store__alive(void *ctx, uint32_t pid)
 	return pid && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
 }
 
-int hp_profile_store__init(struct hp_profile_store *st, unsigned int frequency, double retention,
-			   double now)
+int hp_profile_store__init(struct hp_profile_store *st, const struct hp_profile_kind *kind,
+			   uint64_t period, double retention, double now)
 {
 	memset(st, 0, sizeof(*st));
-	st->frequency = frequency;
+	st->kind = kind;
+	st->period = period;
 	/* per-drain windows beyond the retention could never be asked for */
 	if (ring__init(&st->coarse, (size_t)(retention / HP_STORE_SEGMENT_SECONDS + 0.5)) ||
 	    ring__init(&st->fine, retention < HP_STORE_FINE_WINDOWS ? (size_t)ceil(retention)
@@ -98,7 +99,7 @@ void hp_profile_store__free(struct hp_profile_store *st)
 
 void hp_profile_store__init_profile(const struct hp_profile_store *st, struct hp_profile *p)
 {
-	hp_profile__init(p, st->frequency);
+	hp_profile__init(p, st->kind, st->period);
 }
 
 double hp_profile_store__retention(const struct hp_profile_store *st)

@@ -30,9 +30,10 @@ struct hp_store_ring {
 };
 
 struct hp_profile_store {
-	unsigned int frequency;
-	struct hp_store_ring coarse; /* closed 10 s segments */
-	struct hp_store_ring fine;   /* one window per drain */
+	const struct hp_profile_kind *kind; /* of every profile the store keeps */
+	uint64_t period;		    /* weight one count stands for */
+	struct hp_store_ring coarse;	    /* closed 10 s segments */
+	struct hp_store_ring fine;	    /* one window per drain */
 	struct hp_store_segment open;
 	double last_add;
 	struct hp_profile *subs[HP_STORE_MAX_SUBSCRIBERS];
@@ -46,8 +47,8 @@ struct hp_profile_store {
 	double last_fold_seconds, last_trim_seconds; /* cost of the last segment close */
 };
 
-int hp_profile_store__init(struct hp_profile_store *st, unsigned int frequency, double retention,
-			   double now);
+int hp_profile_store__init(struct hp_profile_store *st, const struct hp_profile_kind *kind,
+			   uint64_t period, double retention, double now);
 void hp_profile_store__free(struct hp_profile_store *st);
 /* Initialises p empty, of the store's kind and period: how a request's profile starts. */
 void hp_profile_store__init_profile(const struct hp_profile_store *st, struct hp_profile *p);

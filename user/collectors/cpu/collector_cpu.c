@@ -266,12 +266,12 @@ static int cpu__attach(struct hp_collector *c)
 			}
 		}
 	}
-	err = hp_profile_store__init(&s->store, c->cfg->frequency, c->cfg->retention_seconds,
-				     hp_now());
+	err = hp_profile_store__init(&s->store, &hp_cpu_kind, 1000000000ull / c->cfg->frequency,
+				     c->cfg->retention_seconds, hp_now());
 	if (err)
 		return err;
 	s->store_ready = true;
-	hp_profile_source__init(&s->source, "cpu", "CPU", "/debug/pprof/profile", &s->store,
+	hp_profile_source__init(&s->source, &hp_cpu_kind, "/debug/pprof/profile", &s->store,
 				&c->lock, cpu__source_drain, s);
 	s->source_ready = true;
 	err = hp_profile_registry__add(&c->svc->profiles, &s->source);
@@ -378,7 +378,7 @@ static void cpu__destroy(struct hp_collector *c)
 	c->priv = NULL;
 }
 
-static const char *const cpu_profiles[] = { "cpu", NULL };
+static const char *const cpu_profiles[] = { "cpu", NULL }; /* hp_cpu_kind.name */
 
 const struct hp_collector_ops hp_collector_cpu = {
 	.name = "cpu",

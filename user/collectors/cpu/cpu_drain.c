@@ -83,6 +83,7 @@ static int drain__stack(int fd, __u64 hash, struct hp_cpu_stack *st)
 static int drain__sample(struct cpu_state *s, struct hp_profile *window, int stacks_fd,
 			 const struct hp_cpu_key *k, __u64 count, struct hp_cpu_stack *st)
 {
+	struct hp_prof_labels labels;
 	uint32_t frames[DRAIN_MAX_FRAMES], n = 0;
 	char comm[HP_CPU_COMM_LEN + 1], cgroup[HP_CGROUP_PATH_MAX];
 	bool truncated = false;
@@ -111,10 +112,12 @@ static int drain__sample(struct cpu_state *s, struct hp_profile *window, int sta
 		s->truncated_total += count;
 	memcpy(comm, k->comm, HP_CPU_COMM_LEN);
 	comm[HP_CPU_COMM_LEN] = '\0';
-	return hp_profile__add_in_cgroup(
-	    window, k->tgid, comm,
-	    hp_services__cgroup_path(s->svc, k->cgroup_id, (pid_t)k->tgid, cgroup, sizeof(cgroup)),
-	    frames, n, count);
+	labels.pid = k->tgid;
+	labels.process = comm; /* the leader's comm arrives with the shared stack key */
+	labels.thread = comm;
+	labels.cgroup =
+	    hp_services__cgroup_path(s->svc, k->cgroup_id, (pid_t)k->tgid, cgroup, sizeof(cgroup));
+	return hp_profile__add(window, &labels, frames, n, count, count * window->period);
 }
 
 /* Frees the symbolizer state of the first n exited processes (their samples are resolved). */
