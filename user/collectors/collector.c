@@ -4,12 +4,14 @@
 #include "collector.h"
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/log.h"
 
@@ -91,24 +93,57 @@ void hp_self_stats__add_map(struct hp_self_stats *out, const char *name, __u64 e
 	out->maps[out->nmaps++].max_entries = max_entries;
 }
 
-int hp_collector__cgroup_filter(const char *who, const char *path, int map_fd, int *fd)
+void *hp_collector__alloc(struct hp_collector *c, size_t size)
 {
+	c->priv = calloc(1, size);
+	return c->priv;
+}
+
+void hp_collector__open_opts(const struct hp_collector *c, struct bpf_object_open_opts *opts)
+{
+	if (c->cfg->btf_path)
+		opts->btf_custom_path = c->cfg->btf_path;
+}
+
+void hp_collector__autoload(const struct hp_collector *c, struct bpf_program *tp_btf,
+			    struct bpf_program *raw_tp)
+{
+	bpf_program__set_autoload(tp_btf, c->path == HP_PATH_TP_BTF);
+	bpf_program__set_autoload(raw_tp, c->path == HP_PATH_RAW_TP);
+}
+
+int hp_collector__filter_cgroup(struct hp_collector *c, int map_fd)
+{
+	const char *path = c->cfg->cgroup_path;
 	__u32 zero = 0;
 	int err;
 
-	*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (*fd < 0) {
+	if (!path)
+		return 0;
+	c->cgroup_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->cgroup_fd < 0) {
 		err = -errno;
-		hp_error("%s: cannot open cgroup %s: %s", who, path, strerror(-err));
+		hp_error("%s: cannot open cgroup %s: %s", c->ops->name, path, strerror(-err));
 		return err;
 	}
-	if (bpf_map_update_elem(map_fd, &zero, fd, BPF_ANY)) {
+	if (bpf_map_update_elem(map_fd, &zero, &c->cgroup_fd, BPF_ANY)) {
 		err = -errno;
-		hp_error("%s: %s is not usable as a cgroup v2 filter: %s", who, path,
+		hp_error("%s: %s is not usable as a cgroup v2 filter: %s", c->ops->name, path,
 			 strerror(-err));
 		return err;
 	}
 	return 0;
+}
+
+/* ops->destroy, then what the driver and the helpers above own. */
+static void collector__destroy(struct hp_collector *c)
+{
+	c->ops->destroy(c);
+	if (c->cgroup_fd >= 0)
+		close(c->cgroup_fd);
+	c->cgroup_fd = -1;
+	free(c->priv);
+	c->priv = NULL;
 }
 
 /* Tries one attach path end to end; on any failure leaves nothing behind. */
@@ -130,7 +165,7 @@ static int collector__try(struct hp_collector *c, enum hp_attach_path path)
 	if (err) {
 		hp_warn("%s: %s path failed at %s: %s", c->ops->name, hp_attach_path__name(path),
 			step, strerror(-err));
-		c->ops->destroy(c);
+		collector__destroy(c);
 	}
 	return err;
 }
@@ -147,6 +182,10 @@ int hp_collector__start(struct hp_collector *c, const struct hp_collector_ops *o
 	c->cfg = cfg;
 	c->features = features;
 	c->svc = svc;
+	c->cgroup_fd = -1;
+	c->ncpus = libbpf_num_possible_cpus();
+	if (c->ncpus <= 0)
+		return c->ncpus ? c->ncpus : -EINVAL;
 	pthread_mutex_init(&c->lock, NULL);
 
 	if (ops->paths & (1u << HP_PATH_TP_BTF) && cfg->attach_mode != HP_ATTACH_RAW_TP) {
@@ -180,7 +219,7 @@ void hp_collector__stop(struct hp_collector *c)
 	if (!c->ops)
 		return;
 	pthread_mutex_lock(&c->lock);
-	c->ops->destroy(c);
+	collector__destroy(c);
 	pthread_mutex_unlock(&c->lock);
 	pthread_mutex_destroy(&c->lock);
 	c->ops = NULL;

@@ -47,25 +47,18 @@ static int cpu__open(struct hp_collector *c, enum hp_attach_path path)
 	struct cpu_state *s;
 	int err;
 
-	s = calloc(1, sizeof(*s));
+	s = hp_collector__alloc(c, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	c->priv = s;
-	s->cgroup_fd = -1;
 	s->svc = c->svc;
 	s->sym = c->svc->sym;
 	pthread_mutex_init(&s->exit_lock, NULL);
-
-	s->ncpus = libbpf_num_possible_cpus();
-	if (s->ncpus <= 0)
-		return s->ncpus ? s->ncpus : -EINVAL;
 	err = hp_cpulist__online(NULL, &s->online, &s->nonline);
 	if (err) {
 		hp_error("cpu: cannot read the online CPU list: %s", strerror(-err));
 		return err;
 	}
-	if (cfg->btf_path)
-		opts.btf_custom_path = cfg->btf_path;
+	hp_collector__open_opts(c, &opts);
 	s->skel = cpu_bpf__open_opts(&opts);
 	if (!s->skel)
 		return -errno;
@@ -74,10 +67,9 @@ static int cpu__open(struct hp_collector *c, enum hp_attach_path path)
 	s->skel->rodata->kernel_stacks = cfg->kernel_stacks;
 	s->skel->rodata->user_stacks = cfg->user_stacks;
 	/* exec/exit hooks through the collector's attach path; the sampling is perf_event always */
-	bpf_program__set_autoload(s->skel->progs.proc_exec_btf, path == HP_PATH_TP_BTF);
-	bpf_program__set_autoload(s->skel->progs.proc_exit_btf, path == HP_PATH_TP_BTF);
-	bpf_program__set_autoload(s->skel->progs.proc_exec_raw, path == HP_PATH_RAW_TP);
-	bpf_program__set_autoload(s->skel->progs.proc_exit_raw, path == HP_PATH_RAW_TP);
+	(void)path; /* c->path */
+	hp_collector__autoload(c, s->skel->progs.proc_exec_btf, s->skel->progs.proc_exec_raw);
+	hp_collector__autoload(c, s->skel->progs.proc_exit_btf, s->skel->progs.proc_exit_raw);
 	/* A 1 s drain sees at most frequency * CPUs samples, each with up to two distinct stacks;
 	 * twice that leaves room for a late drain. --max-stacks caps it. */
 	s->max_entries = 1024;
@@ -159,13 +151,9 @@ static int cpu__load(struct hp_collector *c)
 	err = cpu_bpf__load(s->skel);
 	if (err)
 		return err;
-	if (c->cfg->cgroup_path) {
-		err = hp_collector__cgroup_filter("cpu", c->cfg->cgroup_path,
-						  bpf_map__fd(s->skel->maps.cgroup_filter),
-						  &s->cgroup_fd);
-		if (err)
-			return err;
-	}
+	err = hp_collector__filter_cgroup(c, bpf_map__fd(s->skel->maps.cgroup_filter));
+	if (err)
+		return err;
 	s->keys = calloc(s->max_entries, sizeof(*s->keys));
 	s->counts = calloc(s->max_entries, sizeof(*s->counts));
 	if (!s->keys || !s->counts)
@@ -189,7 +177,7 @@ static void *cpu__notify_loop(void *arg)
 	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), CPU_NOTIFY_NICE))
 		hp_warn("cpu: cannot raise the process capture thread's priority: %s",
 			strerror(errno));
-	while (!s->notify_stop) {
+	while (!atomic_load(&s->notify_stop)) {
 		ring_buffer__poll(s->rb, timeout);
 		timeout = cpu__run_recaptures(s, 100);
 	}
@@ -330,7 +318,7 @@ static void cpu__self_stats(struct hp_collector *c, struct hp_self_stats *out)
 	struct cpu_state *s = state(c);
 	int first = out->ndrops;
 
-	hp_self_stats__add_drops(out, bpf_map__fd(s->skel->maps.drops), s->ncpus, drop_reasons,
+	hp_self_stats__add_drops(out, bpf_map__fd(s->skel->maps.drops), c->ncpus, drop_reasons,
 				 HP_CPU_DROP__COUNT);
 	if (first + HP_CPU_DROP_EXIT_NOTIFY_FULL < out->ndrops) {
 		pthread_mutex_lock(&s->exit_lock);
@@ -348,7 +336,7 @@ static void cpu__destroy(struct hp_collector *c)
 	if (!s)
 		return;
 	if (s->notify_running) {
-		s->notify_stop = true;
+		atomic_store(&s->notify_stop, true);
 		pthread_join(s->notify_thread, NULL);
 	}
 	ring_buffer__free(s->rb);
@@ -360,8 +348,6 @@ static void cpu__destroy(struct hp_collector *c)
 		if (s->perf_fds[i] >= 0)
 			close(s->perf_fds[i]);
 	cpu_bpf__destroy(s->skel);
-	if (s->cgroup_fd >= 0)
-		close(s->cgroup_fd);
 	if (s->source_registered)
 		hp_profile_registry__remove(&s->svc->profiles, &s->source);
 	if (s->source_ready)
@@ -374,8 +360,6 @@ static void cpu__destroy(struct hp_collector *c)
 	free(s->online);
 	free(s->keys);
 	free(s->counts);
-	free(s);
-	c->priv = NULL;
 }
 
 static const char *const cpu_profiles[] = { "cpu", NULL }; /* hp_cpu_kind.name */

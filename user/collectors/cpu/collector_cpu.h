@@ -5,6 +5,7 @@
 #define HOSTPROF_COLLECTOR_CPU_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
@@ -31,13 +32,11 @@ struct bpf_link;
 
 struct cpu_state {
 	struct cpu_bpf *skel;
-	int ncpus;   /* possible CPUs (per-CPU map value count) */
 	int *online; /* online CPUs sampled */
 	size_t nonline;
 	int *perf_fds;		 /* one per online CPU, -1 if it could not be opened */
 	struct bpf_link **links; /* one per online CPU */
 	size_t nlinks;
-	int cgroup_fd;
 	struct hp_services *svc;   /* the agent's: cgroup names, the profile registry */
 	struct hp_symbolizer *sym; /* svc->sym */
 	struct hp_profile_store store;
@@ -49,7 +48,7 @@ struct cpu_state {
 	struct ring_buffer *rb;
 	pthread_t notify_thread;
 	bool notify_running;
-	volatile bool notify_stop;
+	atomic_bool notify_stop;	/* set by destroy, read by the notify thread */
 	struct bpf_link *proc_links[2]; /* sched_process_exec/exit (tp_btf or raw_tp) */
 	/* recaptures due (notify thread only): pid and CLOCK_MONOTONIC ns, unordered */
 	struct {
