@@ -108,13 +108,43 @@ static void agent__http_metrics(struct hp_agent *a, struct hp_buf *out)
 			(double)st.long_cancelled);
 }
 
+enum self_series { SELF_DROPS, SELF_MAP_ENTRIES, SELF_MAP_MAX };
+
+/* One family of the self-stats tables: a series per (owner, drop reason) or (owner, map), owners
+ * being the collectors and the agent's shared services. */
+static void agent__self_family(struct hp_buf *out, const char *name, enum hp_prom_type type,
+			       const char *help, const char *const *owners,
+			       const struct hp_self_stats *stats, int n, enum self_series what)
+{
+	struct hp_label l[2];
+
+	hp_prom__family(out, name, type, help);
+	for (int i = 0; i < n; i++) {
+		int items = what == SELF_DROPS ? stats[i].ndrops : stats[i].nmaps;
+
+		l[0] = (struct hp_label){ "collector", owners[i] };
+		for (int k = 0; k < items; k++) {
+			double v = what == SELF_DROPS ? (double)stats[i].drops[k].count
+				   : what == SELF_MAP_ENTRIES
+				       ? (double)stats[i].maps[k].entries
+				       : (double)stats[i].maps[k].max_entries;
+
+			l[1] = what == SELF_DROPS
+				   ? (struct hp_label){ "reason", stats[i].drops[k].reason }
+				   : (struct hp_label){ "map", stats[i].maps[k].name };
+			hp_prom__sample(out, name, l, 2, v);
+		}
+	}
+}
+
 static void agent__self_metrics(struct hp_agent *a, struct hp_buf *out, const double *durations)
 {
 	static const enum hp_feature feats[] = { HP_FEAT_BTF,	     HP_FEAT_TP_BTF,
 						 HP_FEAT_RAW_TP,     HP_FEAT_TASK_STORAGE,
 						 HP_FEAT_PERF_EVENT, HP_FEAT_RINGBUF,
 						 HP_FEAT_FENTRY,     HP_FEAT_KPROBE };
-	struct hp_self_stats stats[HP_MAX_COLLECTORS] = { 0 }, svc_stats = { 0 };
+	struct hp_self_stats stats[HP_MAX_COLLECTORS + 1] = { 0 };
+	const char *owners[HP_MAX_COLLECTORS + 1];
 	struct hp_label l[3];
 
 	hp_prom__family(out, "hostprof_build_info", HP_PROM_GAUGE,
@@ -147,53 +177,22 @@ static void agent__self_metrics(struct hp_agent *a, struct hp_buf *out, const do
 	for (int i = 0; i < a->ncollectors; i++) {
 		struct hp_collector *c = &a->collectors[i];
 
+		owners[i] = c->ops->name;
 		pthread_mutex_lock(&c->lock);
 		c->ops->self_stats(c, &stats[i]);
 		pthread_mutex_unlock(&c->lock);
 	}
-	hp_services__self_stats(&a->svc, &svc_stats);
-	hp_prom__family(out, "hostprof_events_dropped_total", HP_PROM_COUNTER,
-			"Events not counted, by collector and reason. Should stay 0.");
-	for (int i = 0; i < a->ncollectors; i++) {
-		l[0] = (struct hp_label){ "collector", a->collectors[i].ops->name };
-		for (int k = 0; k < stats[i].ndrops; k++) {
-			l[1] = (struct hp_label){ "reason", stats[i].drops[k].reason };
-			hp_prom__sample(out, "hostprof_events_dropped_total", l, 2,
-					(double)stats[i].drops[k].count);
-		}
-	}
-	hp_prom__family(out, "hostprof_map_entries", HP_PROM_GAUGE,
-			"Entries in use in each BPF map or bounded userspace table.");
-	for (int i = 0; i < a->ncollectors; i++) {
-		l[0] = (struct hp_label){ "collector", a->collectors[i].ops->name };
-		for (int k = 0; k < stats[i].nmaps; k++) {
-			l[1] = (struct hp_label){ "map", stats[i].maps[k].name };
-			hp_prom__sample(out, "hostprof_map_entries", l, 2,
-					(double)stats[i].maps[k].entries);
-		}
-	}
-	l[0] = (struct hp_label){ "collector", AGENT_SERVICES_LABEL };
-	for (int k = 0; k < svc_stats.nmaps; k++) {
-		l[1] = (struct hp_label){ "map", svc_stats.maps[k].name };
-		hp_prom__sample(out, "hostprof_map_entries", l, 2,
-				(double)svc_stats.maps[k].entries);
-	}
-	hp_prom__family(out, "hostprof_map_max_entries", HP_PROM_GAUGE,
-			"Capacity of each BPF map or bounded userspace table.");
-	for (int i = 0; i < a->ncollectors; i++) {
-		l[0] = (struct hp_label){ "collector", a->collectors[i].ops->name };
-		for (int k = 0; k < stats[i].nmaps; k++) {
-			l[1] = (struct hp_label){ "map", stats[i].maps[k].name };
-			hp_prom__sample(out, "hostprof_map_max_entries", l, 2,
-					(double)stats[i].maps[k].max_entries);
-		}
-	}
-	l[0] = (struct hp_label){ "collector", AGENT_SERVICES_LABEL };
-	for (int k = 0; k < svc_stats.nmaps; k++) {
-		l[1] = (struct hp_label){ "map", svc_stats.maps[k].name };
-		hp_prom__sample(out, "hostprof_map_max_entries", l, 2,
-				(double)svc_stats.maps[k].max_entries);
-	}
+	owners[a->ncollectors] = AGENT_SERVICES_LABEL; /* the shared services' tables */
+	hp_services__self_stats(&a->svc, &stats[a->ncollectors]);
+	agent__self_family(out, "hostprof_events_dropped_total", HP_PROM_COUNTER,
+			   "Events not counted, by collector and reason. Should stay 0.", owners,
+			   stats, a->ncollectors + 1, SELF_DROPS);
+	agent__self_family(out, "hostprof_map_entries", HP_PROM_GAUGE,
+			   "Entries in use in each BPF map or bounded userspace table.", owners,
+			   stats, a->ncollectors + 1, SELF_MAP_ENTRIES);
+	agent__self_family(out, "hostprof_map_max_entries", HP_PROM_GAUGE,
+			   "Capacity of each BPF map or bounded userspace table.", owners, stats,
+			   a->ncollectors + 1, SELF_MAP_MAX);
 	hp_prom__family(out, "hostprof_scrape_duration_seconds", HP_PROM_GAUGE,
 			"Time the last render of /metrics (once per tick, shared by every scrape) "
 			"spent reading and rendering each collector.");
