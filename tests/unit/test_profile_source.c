@@ -43,6 +43,15 @@ static void test_registry_find_add_remove(void **state)
 	assert_int_equal(hp_profile_registry__add(&reg, &cpu), 0);
 	assert_int_equal(hp_profile_registry__add(&reg, &off), 0);
 	assert_int_equal(hp_profile_registry__add(&reg, &cpu2), -EEXIST);
+	{
+		struct hp_profile_source same_path;
+
+		hp_profile_source__init(&same_path, KIND("wall"), "/debug/pprof/profile", NULL,
+					&lock, no_drain, NULL);
+		assert_int_equal(hp_profile_registry__add(&reg, &same_path), -EEXIST);
+		assert_null(hp_profile_registry__find(&reg, "wall"));
+		hp_profile_source__destroy(&same_path);
+	}
 	assert_ptr_equal(hp_profile_registry__find(&reg, "cpu"), &cpu);
 	assert_ptr_equal(hp_profile_registry__find(&reg, "offcpu"), &off);
 	assert_null(hp_profile_registry__find(&reg, "off")); /* whole names only */

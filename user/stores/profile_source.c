@@ -41,6 +41,9 @@ int hp_profile_registry__add(struct hp_profile_registry *reg, struct hp_profile_
 {
 	if (hp_profile_registry__find(reg, src->kind))
 		return -EEXIST;
+	for (size_t i = 0; src->go_path && i < reg->n; i++)
+		if (reg->sources[i]->go_path && strcmp(reg->sources[i]->go_path, src->go_path) == 0)
+			return -EEXIST; /* one path, one kind */
 	if (reg->n == HP_PROFILE_SOURCES_MAX)
 		return -ENOSPC;
 	reg->sources[reg->n++] = src;

@@ -59,7 +59,7 @@ struct hp_profile_registry {
 	size_t n;
 };
 
-/* 0, -EEXIST if a source of the same kind is registered, -ENOSPC when full. */
+/* 0, -EEXIST if a source of the same kind or Go-style path is registered, -ENOSPC when full. */
 int hp_profile_registry__add(struct hp_profile_registry *reg, struct hp_profile_source *src);
 /* Removes src if registered (no-op otherwise, and for a NULL reg). */
 void hp_profile_registry__remove(struct hp_profile_registry *reg, struct hp_profile_source *src);
