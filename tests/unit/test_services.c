@@ -38,20 +38,20 @@ static size_t count(const char *hay, const char *needle)
 /* The process cache: 4 x frequency x online CPUs, within 1024..4096. */
 static void test_sizing(void **state)
 {
-	struct hp_config cfg = { .frequency = 99, .symbol_cache_mb = 16 };
+	struct hp_services_opts opts = { .symbol_cache_bytes = 16 << 20, .sample_hz = 99 };
 	struct hp_services svc;
 	size_t want = 4 * 99 * online_cpus();
 
 	(void)state;
-	assert_int_equal(hp_services__init(&svc, &cfg), 0);
+	assert_int_equal(hp_services__init(&svc, &opts), 0);
 	assert_int_equal(svc.sym_processes, want < 1024 ? 1024 : want > 4096 ? 4096 : want);
 	hp_services__free(&svc);
-	cfg.frequency = 1;
-	assert_int_equal(hp_services__init(&svc, &cfg), 0);
+	opts.sample_hz = 1;
+	assert_int_equal(hp_services__init(&svc, &opts), 0);
 	assert_int_equal(svc.sym_processes, 1024);
 	hp_services__free(&svc);
-	cfg.frequency = 100000;
-	assert_int_equal(hp_services__init(&svc, &cfg), 0);
+	opts.sample_hz = 100000;
+	assert_int_equal(hp_services__init(&svc, &opts), 0);
 	assert_int_equal(svc.sym_processes, 4096);
 	hp_services__free(&svc);
 	hp_services__free(&svc); /* twice: a no-op */
@@ -69,14 +69,14 @@ static void test_metrics_once(void **state)
 		"hostprof_symbolizer_files_refused_total",
 		"hostprof_symbolizer_unresolved_total",
 	};
-	struct hp_config cfg = { .frequency = 99, .symbol_cache_mb = 16 };
+	struct hp_services_opts opts = { .symbol_cache_bytes = 16 << 20, .sample_hz = 99 };
 	struct hp_self_stats st = { 0 };
 	struct hp_services svc;
 	struct hp_buf out;
 	char type[128];
 
 	(void)state;
-	assert_int_equal(hp_services__init(&svc, &cfg), 0);
+	assert_int_equal(hp_services__init(&svc, &opts), 0);
 	hp_buf__init(&out);
 	hp_services__metrics(&svc, &out);
 	assert_false(out.oom);
@@ -102,14 +102,14 @@ static void test_metrics_once(void **state)
 /* This process's cgroup, copied out of the shared cache into the caller's buffer (cut to fit). */
 static void test_cgroup_path_copied(void **state)
 {
-	struct hp_config cfg = { .frequency = 99, .symbol_cache_mb = 16 };
+	struct hp_services_opts opts = { .symbol_cache_bytes = 16 << 20, .sample_hz = 99 };
 	char line[512], full[1024], buf[HP_CGROUP_PATH_MAX], tiny[4];
 	struct hp_services svc;
 	struct stat st;
 	FILE *f;
 
 	(void)state;
-	assert_int_equal(hp_services__init(&svc, &cfg), 0);
+	assert_int_equal(hp_services__init(&svc, &opts), 0);
 	/* id 0 is never a cgroup: unknown, and buf untouched */
 	memset(buf, 'x', sizeof(buf));
 	assert_null(hp_services__cgroup_path(&svc, 0, getpid(), buf, sizeof(buf)));

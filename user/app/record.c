@@ -240,7 +240,10 @@ int hp_record__run(const struct hp_config *cfg)
 		record__discard(&o);
 		return 1;
 	}
-	if (hp_services__init(&svc, cfg)) {
+	if (hp_services__init(&svc, &(struct hp_services_opts){
+					.symbol_cache_bytes = (size_t)cfg->symbol_cache_mb << 20,
+					.perf_map_max_bytes = (size_t)cfg->perf_map_max_mb << 20,
+					.sample_hz = cfg->frequency })) {
 		fprintf(stderr, "hostprof: out of memory creating the symbolizer\n");
 		record__discard(&o);
 		return 1;

@@ -16,7 +16,7 @@
 #define SERVICES_KERNEL_RECHECK_TICKS 10
 
 /* Size of the symbolizer's process cache (see HP_SYM_PROCESSES). */
-static size_t services__sym_processes(const struct hp_config *cfg)
+static size_t services__sym_processes(unsigned int sample_hz)
 {
 	int *online = NULL;
 	size_t nonline = 1, n;
@@ -24,21 +24,21 @@ static size_t services__sym_processes(const struct hp_config *cfg)
 	if (hp_cpulist__online(NULL, &online, &nonline) || nonline == 0)
 		nonline = 1;
 	free(online);
-	n = 4 * (size_t)cfg->frequency * nonline;
+	n = 4 * (size_t)sample_hz * nonline;
 	return n < HP_SYM_PROCESSES_MIN ? HP_SYM_PROCESSES_MIN
 	       : n > HP_SYM_PROCESSES	? HP_SYM_PROCESSES
 					: n;
 }
 
-int hp_services__init(struct hp_services *svc, const struct hp_config *cfg)
+int hp_services__init(struct hp_services *svc, const struct hp_services_opts *opts)
 {
 	memset(svc, 0, sizeof(*svc));
-	svc->sym_processes = services__sym_processes(cfg);
-	svc->sym = hp_symbolizer__new(&(struct hp_symbolizer_opts){
-	    .max_elf_files = HP_SYM_ELF_FILES,
-	    .max_processes = svc->sym_processes,
-	    .cache_bytes = (size_t)cfg->symbol_cache_mb << 20,
-	    .max_perf_map_bytes = (size_t)cfg->perf_map_max_mb << 20 });
+	svc->sym_processes = services__sym_processes(opts->sample_hz);
+	svc->sym = hp_symbolizer__new(
+	    &(struct hp_symbolizer_opts){ .max_elf_files = HP_SYM_ELF_FILES,
+					  .max_processes = svc->sym_processes,
+					  .cache_bytes = opts->symbol_cache_bytes,
+					  .max_perf_map_bytes = opts->perf_map_max_bytes });
 	svc->cgroups = malloc(sizeof(*svc->cgroups));
 	if (!svc->sym || !svc->cgroups) {
 		hp_symbolizer__free(svc->sym);

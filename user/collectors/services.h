@@ -10,7 +10,6 @@
 #include <sys/types.h>
 
 #include "base/buf.h"
-#include "config.h"
 #include "meta/cgroup_names.h"
 #include "stores/profile_source.h"
 #include "symbolize/symbolizer.h"
@@ -25,6 +24,13 @@
 
 struct hp_self_stats;
 
+/* How big the services may grow; the command line's, filled by serve and record. */
+struct hp_services_opts {
+	size_t symbol_cache_bytes; /* --symbol-cache-mb: every symbolizer cache together */
+	size_t perf_map_max_bytes; /* --perf-map-max-mb; 0: a quarter of symbol_cache_bytes */
+	unsigned int sample_hz;	   /* CPU samples per second per CPU (each may be a new process) */
+};
+
 struct hp_services {
 	struct hp_symbolizer *sym; /* thread-safe on its own */
 	size_t sym_processes;	   /* its process cache bound */
@@ -34,9 +40,9 @@ struct hp_services {
 	unsigned long long ticks;
 };
 
-/* Creates the services sized from cfg (--symbol-cache-mb, --perf-map-max-mb, the CPU sampling
- * frequency and the online CPUs). 0 or a negative errno; on failure nothing is left to free. */
-int hp_services__init(struct hp_services *svc, const struct hp_config *cfg);
+/* Creates the services sized from opts and the online CPUs. 0 or a negative errno; on failure
+ * nothing is left to free. */
+int hp_services__init(struct hp_services *svc, const struct hp_services_opts *opts);
 /* Frees what init created; the profile registry must be empty (every collector stopped). */
 void hp_services__free(struct hp_services *svc);
 /* Path of cgroup v2 id for a sample of tgid (see hp_cgroup_names__path), copied into buf
