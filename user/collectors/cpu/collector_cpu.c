@@ -206,7 +206,7 @@ static void *cpu__notify_loop(void *arg)
 	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), CPU_NOTIFY_NICE))
 		hp_warn("cpu: cannot raise the process capture thread's priority: %s",
 			strerror(errno));
-	while (!s->notify_stop) {
+	while (!atomic_load(&s->notify_stop)) {
 		ring_buffer__poll(s->rb, timeout);
 		timeout = cpu__run_recaptures(s, 100);
 	}
@@ -424,7 +424,7 @@ static void cpu__destroy(struct hp_collector *c)
 	if (!s)
 		return;
 	if (s->notify_running) {
-		s->notify_stop = true;
+		atomic_store(&s->notify_stop, true);
 		pthread_join(s->notify_thread, NULL);
 	}
 	ring_buffer__free(s->rb);
