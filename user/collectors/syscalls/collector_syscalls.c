@@ -13,6 +13,7 @@
 
 #include "collectors/collector.h"
 #include "collector_syscalls.h"
+#include "syscall_options.h"
 #include "comm_table.h"
 #include "errno_names.h"
 #include "base/log.h"
@@ -42,6 +43,7 @@ static int sc__open(struct hp_collector *c, enum hp_attach_path path)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	const struct hp_config *cfg = c->cfg;
+	const struct hp_syscalls_config *sc = hp_syscalls_config(cfg);
 	struct sc_state *s;
 	bool btf = path == HP_PATH_TP_BTF;
 
@@ -69,9 +71,9 @@ static int sc__open(struct hp_collector *c, enum hp_attach_path path)
 
 	s->skel->rodata->filter_tgid = (__u32)cfg->pid;
 	s->skel->rodata->filter_cgroup = cfg->cgroup_path != NULL;
-	s->skel->rodata->by_comm = cfg->comm_top > 0;
-	if (cfg->comm_top > 0)
-		bpf_map__set_max_entries(s->skel->maps.comm_stats, cfg->comm_map_entries);
+	s->skel->rodata->by_comm = sc->comm_top > 0;
+	if (sc->comm_top > 0)
+		bpf_map__set_max_entries(s->skel->maps.comm_stats, sc->comm_map_entries);
 	else
 		bpf_map__set_max_entries(s->skel->maps.comm_stats, 1); /* unused: keep it tiny */
 	/* mmapable so refresh() reads the errno table and compat histograms without a syscall */
@@ -96,6 +98,7 @@ static int sc__load(struct hp_collector *c)
 {
 	struct sc_state *s = state(c);
 	const struct hp_config *cfg = c->cfg;
+	const struct hp_syscalls_config *sc = hp_syscalls_config(cfg);
 	int err;
 
 	err = syscalls_bpf__load(s->skel);
@@ -125,11 +128,11 @@ static int sc__load(struct hp_collector *c)
 	s->latest = sc_snapshot__empty(hp_now());
 	if (!s->hists || !s->percpu || !s->latest)
 		return -ENOMEM;
-	if (cfg->comm_top > 0) {
-		err = hp_comm_table__init(&s->comms, cfg->comm_map_entries);
+	if (sc->comm_top > 0) {
+		err = hp_comm_table__init(&s->comms, sc->comm_map_entries);
 		if (err)
 			return err;
-		s->comm_keys = calloc(cfg->comm_map_entries, sizeof(*s->comm_keys));
+		s->comm_keys = calloc(sc->comm_map_entries, sizeof(*s->comm_keys));
 		s->comm_vals = calloc((size_t)s->ncpus, sizeof(*s->comm_vals));
 		if (!s->comm_keys || !s->comm_vals)
 			return -ENOMEM;
@@ -270,7 +273,7 @@ static int sc__refresh(struct hp_collector *c, bool tick)
 	s->latest = snap;
 	if (tick) {
 		hp_window__push(&s->window, now, snap);
-		if (c->cfg->comm_top > 0)
+		if (hp_syscalls_config(c->cfg)->comm_top > 0)
 			sc__drain_comms(s);
 	}
 	return 0;
@@ -394,8 +397,8 @@ static void sc__metrics(struct hp_collector *c, struct hp_buf *out)
 	}
 	sc__metrics_errors(snap, out);
 	sc__metrics_restarts(snap, out);
-	if (c->cfg->comm_top > 0)
-		sc__metrics_comm(s, c->cfg->comm_top, out);
+	if (hp_syscalls_config(c->cfg)->comm_top > 0)
+		sc__metrics_comm(s, hp_syscalls_config(c->cfg)->comm_top, out);
 }
 
 static void sc__self_stats(struct hp_collector *c, struct hp_self_stats *out)
@@ -405,7 +408,7 @@ static void sc__self_stats(struct hp_collector *c, struct hp_self_stats *out)
 	hp_self_stats__add_drops(out, bpf_map__fd(s->skel->maps.drops), s->ncpus, drop_reasons,
 				 HP_SC_DROP__COUNT);
 	hp_self_stats__add_map(out, "hists", s->latest->n /* syscall keys seen */, HP_SC_KEYS);
-	if (c->cfg->comm_top > 0) {
+	if (hp_syscalls_config(c->cfg)->comm_top > 0) {
 		__u32 max = bpf_map__max_entries(s->skel->maps.comm_stats);
 		int cfd = bpf_map__fd(s->skel->maps.comm_stats);
 		struct hp_sc_comm_key key, next, *prev = NULL;
@@ -460,4 +463,5 @@ const struct hp_collector_ops hp_collector_syscalls = {
 	.self_stats = sc__self_stats,
 	.destroy = sc__destroy,
 	.routes = hp_syscalls_routes,
+	.options = hp_syscalls_options,
 };
