@@ -125,7 +125,7 @@ static int sc__load(struct hp_collector *c)
 
 	s->hists = calloc(HP_SC_KEYS, sizeof(*s->hists));
 	s->percpu = calloc((size_t)LOOKUP_BATCH * (size_t)s->ncpus, sizeof(struct hp_sc_hist));
-	s->latest = sc_snapshot__empty(hp_now());
+	s->latest = hp_sc_snapshot__empty(hp_now());
 	if (!s->hists || !s->percpu || !s->latest)
 		return -ENOMEM;
 	if (sc->comm_top > 0) {
@@ -144,8 +144,8 @@ static int sc__attach(struct hp_collector *c)
 {
 	struct sc_state *s = state(c);
 	static const struct hp_window_ops ops = {
-		.retain = sc_snapshot__retain,
-		.release = sc_snapshot__release,
+		.retain = hp_sc_snapshot__retain,
+		.release = hp_sc_snapshot__release,
 	};
 	int err;
 
@@ -250,26 +250,26 @@ static int sc__drain_comms(struct sc_state *s)
 static int sc__refresh(struct hp_collector *c, bool tick)
 {
 	struct sc_state *s = state(c);
-	struct sc_snapshot *snap;
+	struct hp_sc_snapshot *snap;
 	double now = hp_now();
 	int err;
 
 	/* errors first, calls second: a call's error is added after its histogram bucket, so every
 	 * error in the snapshot has its call in it too */
-	snap = sc_snapshot__begin(now, s->errors);
+	snap = hp_sc_snapshot__begin(now, s->errors);
 	if (!snap)
 		return -ENOMEM;
 	err = sc__read_hists(s);
 	if (err) {
-		sc_snapshot__release(snap);
+		hp_sc_snapshot__release(snap);
 		return err;
 	}
 	sc__read_compat(s);
-	if (sc_snapshot__finish(snap, s->hists)) {
-		sc_snapshot__release(snap);
+	if (hp_sc_snapshot__finish(snap, s->hists)) {
+		hp_sc_snapshot__release(snap);
 		return -ENOMEM;
 	}
-	sc_snapshot__release(s->latest);
+	hp_sc_snapshot__release(s->latest);
 	s->latest = snap;
 	if (tick) {
 		hp_window__push(&s->window, now, snap);
@@ -325,7 +325,7 @@ static void sc__metrics_comm(struct sc_state *s, unsigned int top, struct hp_buf
 }
 
 /* hostprof_syscall_errors_total (errnos the program saw, EINTR from a restart code included) */
-static void sc__metrics_errors(const struct sc_snapshot *snap, struct hp_buf *out)
+static void sc__metrics_errors(const struct hp_sc_snapshot *snap, struct hp_buf *out)
 {
 	const char *family = "hostprof_syscall_errors_total";
 	char name[32], err_name[32];
@@ -335,7 +335,7 @@ static void sc__metrics_errors(const struct sc_snapshot *snap, struct hp_buf *ou
 			"errno (EINTR included when signal handling turned a restart code into it; "
 			"rt_sigreturn's restored register is never one).");
 	for (size_t i = 0; i < snap->nerr; i++) {
-		const struct sc_err *e = &snap->err[i];
+		const struct hp_sc_err *e = &snap->err[i];
 		struct hp_label l[3] = {
 			{ "syscall", hp_syscall__key_name(e->nr, name, sizeof(name)) },
 			{ "abi", hp_syscall__abi_name(hp_sc_key__abi(e->nr)) },
@@ -349,7 +349,7 @@ static void sc__metrics_errors(const struct sc_snapshot *snap, struct hp_buf *ou
 
 /* hostprof_syscall_restarts_total: the kernel-internal codes (ERESTARTSYS...) by outcome, see
  * hp_errno__slot_outcome() and docs/ARCHITECTURE.md "Restarts and EINTR". */
-static void sc__metrics_restarts(const struct sc_snapshot *snap, struct hp_buf *out)
+static void sc__metrics_restarts(const struct hp_sc_snapshot *snap, struct hp_buf *out)
 {
 	const char *family = "hostprof_syscall_restarts_total";
 	char name[32], err_name[32];
@@ -362,7 +362,7 @@ static void sc__metrics_restarts(const struct sc_snapshot *snap, struct hp_buf *
 	    "handler ran and the call returned EINTR, also counted in "
 	    "hostprof_syscall_errors_total), returned (a code signal handling leaves alone).");
 	for (size_t i = 0; i < snap->nerr; i++) {
-		const struct sc_err *e = &snap->err[i];
+		const struct hp_sc_err *e = &snap->err[i];
 		const char *outcome = hp_errno__slot_outcome(e->slot);
 		struct hp_label l[4] = {
 			{ "syscall", hp_syscall__key_name(e->nr, name, sizeof(name)) },
@@ -379,14 +379,14 @@ static void sc__metrics_restarts(const struct sc_snapshot *snap, struct hp_buf *
 static void sc__metrics(struct hp_collector *c, struct hp_buf *out)
 {
 	struct sc_state *s = state(c);
-	const struct sc_snapshot *snap = s->latest;
+	const struct hp_sc_snapshot *snap = s->latest;
 	char name[32];
 
 	hp_prom__family(out, "hostprof_syscall_latency_seconds", HP_PROM_HISTOGRAM,
 			"Time from sys_enter to sys_exit, per syscall and ABI (x86_64, i386, x32); "
 			"_count is the number of calls.");
 	for (size_t i = 0; i < snap->n; i++) {
-		const struct sc_entry *e = &snap->e[i];
+		const struct hp_sc_entry *e = &snap->e[i];
 		struct hp_label l[2] = {
 			{ "syscall", hp_syscall__key_name(e->nr, name, sizeof(name)) },
 			{ "abi", hp_syscall__abi_name(hp_sc_key__abi(e->nr)) },
@@ -432,7 +432,7 @@ static void sc__destroy(struct hp_collector *c)
 		return;
 	if (s->window_ready)
 		hp_window__free(&s->window);
-	sc_snapshot__release(s->latest);
+	hp_sc_snapshot__release(s->latest);
 	if (s->errors)
 		munmap((void *)(uintptr_t)s->errors, s->errors_len);
 	if (s->compat)
