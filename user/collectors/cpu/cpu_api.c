@@ -10,7 +10,6 @@
 
 #include "collectors/collector.h"
 #include "collector_cpu.h"
-#include "cpu_options.h"
 #include "export/export.h"
 #include "base/params.h"
 
@@ -117,7 +116,7 @@ static unsigned int api__collect(struct hp_collector *c, const struct hp_request
 		double end = t0 + q->seconds;
 		bool gone = false;
 
-		hp_profile__init(p, hp_cpu_config(c->cfg)->frequency);
+		hp_profile__init(p, s->store.kind, s->store.period);
 		err = hp_cpu_store__subscribe(&s->store, p);
 		if (err) {
 			status = 503;
