@@ -34,7 +34,7 @@ static const char *const drop_reasons[HP_SC_DROP__COUNT] = {
 	[HP_SC_DROP_RESTART_UNRESOLVED] = "restart_code_unresolved",
 };
 
-static struct sc_state *state(struct hp_collector *c)
+static struct hp_sc_state *state(struct hp_collector *c)
 {
 	return c->priv;
 }
@@ -44,7 +44,7 @@ static int sc__open(struct hp_collector *c, enum hp_attach_path path)
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	const struct hp_config *cfg = c->cfg;
 	const struct hp_syscalls_config *sc = hp_syscalls_config(cfg);
-	struct sc_state *s;
+	struct hp_sc_state *s;
 	bool btf = path == HP_PATH_TP_BTF;
 
 	s = calloc(1, sizeof(*s));
@@ -96,7 +96,7 @@ static void *sc__map_ro(const struct bpf_map *map, size_t size, size_t *len)
 
 static int sc__load(struct hp_collector *c)
 {
-	struct sc_state *s = state(c);
+	struct hp_sc_state *s = state(c);
 	const struct hp_config *cfg = c->cfg;
 	const struct hp_syscalls_config *sc = hp_syscalls_config(cfg);
 	int err;
@@ -142,7 +142,7 @@ static int sc__load(struct hp_collector *c)
 
 static int sc__attach(struct hp_collector *c)
 {
-	struct sc_state *s = state(c);
+	struct hp_sc_state *s = state(c);
 	static const struct hp_window_ops ops = {
 		.retain = hp_sc_snapshot__retain,
 		.release = hp_sc_snapshot__release,
@@ -162,7 +162,7 @@ static int sc__attach(struct hp_collector *c)
 
 /* Sums the per-CPU histograms of every native syscall number into s->hists[0, HP_SC_MAX_NR) (the
  * batch lookup copies the kernel's values into s->percpu once; only that copy is read). */
-static int sc__read_hists(struct sc_state *s)
+static int sc__read_hists(struct hp_sc_state *s)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	int fd = bpf_map__fd(s->skel->maps.hists);
@@ -201,7 +201,7 @@ static int sc__read_hists(struct sc_state *s)
 
 /* Copies the compat histograms (shared array, updated atomically by the kernel while we read) into
  * s->hists[HP_SC_MAX_NR, HP_SC_KEYS): every u64 is loaded exactly once. */
-static void sc__read_compat(struct sc_state *s)
+static void sc__read_compat(struct hp_sc_state *s)
 {
 	const volatile __u64 *src = (const volatile __u64 *)s->compat;
 	__u64 *dst = (__u64 *)&s->hists[HP_SC_MAX_NR];
@@ -217,7 +217,7 @@ static void sc__read_compat(struct sc_state *s)
  * previous generation, so only generations at least two flips old are drained (one tick apart,
  * far longer than any program runs).
  */
-static int sc__drain_comms(struct sc_state *s)
+static int sc__drain_comms(struct hp_sc_state *s)
 {
 	int fd = bpf_map__fd(s->skel->maps.comm_stats);
 	__u32 gen = s->skel->bss->comm_gen + 1;
@@ -249,7 +249,7 @@ static int sc__drain_comms(struct sc_state *s)
 
 static int sc__refresh(struct hp_collector *c, bool tick)
 {
-	struct sc_state *s = state(c);
+	struct hp_sc_state *s = state(c);
 	struct hp_sc_snapshot *snap;
 	double now = hp_now();
 	int err;
@@ -279,7 +279,7 @@ static int sc__refresh(struct hp_collector *c, bool tick)
 	return 0;
 }
 
-static void sc__metrics_comm(struct sc_state *s, unsigned int top, struct hp_buf *out)
+static void sc__metrics_comm(struct hp_sc_state *s, unsigned int top, struct hp_buf *out)
 {
 	static const struct {
 		const char *name, *help;
@@ -378,7 +378,7 @@ static void sc__metrics_restarts(const struct hp_sc_snapshot *snap, struct hp_bu
 
 static void sc__metrics(struct hp_collector *c, struct hp_buf *out)
 {
-	struct sc_state *s = state(c);
+	struct hp_sc_state *s = state(c);
 	const struct hp_sc_snapshot *snap = s->latest;
 	char name[32];
 
@@ -403,7 +403,7 @@ static void sc__metrics(struct hp_collector *c, struct hp_buf *out)
 
 static void sc__self_stats(struct hp_collector *c, struct hp_self_stats *out)
 {
-	struct sc_state *s = state(c);
+	struct hp_sc_state *s = state(c);
 
 	hp_self_stats__add_drops(out, bpf_map__fd(s->skel->maps.drops), s->ncpus, drop_reasons,
 				 HP_SC_DROP__COUNT);
@@ -426,7 +426,7 @@ static void sc__self_stats(struct hp_collector *c, struct hp_self_stats *out)
 
 static void sc__destroy(struct hp_collector *c)
 {
-	struct sc_state *s = state(c);
+	struct hp_sc_state *s = state(c);
 
 	if (!s)
 		return;

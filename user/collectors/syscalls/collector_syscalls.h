@@ -15,7 +15,7 @@
 
 struct syscalls_bpf;
 
-struct sc_state {
+struct hp_sc_state {
 	struct syscalls_bpf *skel;
 	int ncpus;
 	int cgroup_fd;

@@ -225,7 +225,7 @@ static void api__syscalls(const struct hp_route *route, const struct hp_request 
 			  struct hp_response *resp)
 {
 	struct hp_collector *c = route->ctx;
-	struct sc_state *s;
+	struct hp_sc_state *s;
 	struct hp_sc_snapshot *view = NULL;
 	struct api_query q;
 	double covered;
