@@ -30,6 +30,19 @@ static __u64 *err_cell(__u64 *errors, size_t nr, unsigned int slot)
 
 #define ERR(d, nr, slot) (*err_cell((d)->errors, (size_t)(nr), (slot)))
 
+/* begin() + finish() from tables at hand, as the collector's refresh does. NULL on ENOMEM. */
+static struct hp_sc_snapshot *build(double t, const struct hp_sc_hist *hists,
+				    const volatile __u64 *errors)
+{
+	struct hp_sc_snapshot *s = hp_sc_snapshot__begin(t, errors);
+
+	if (s && hp_sc_snapshot__finish(s, hists)) {
+		hp_sc_snapshot__release(s);
+		return NULL;
+	}
+	return s;
+}
+
 static int setup_dense(void **state)
 {
 	struct dense *d = calloc(2, sizeof(*d));
@@ -92,7 +105,7 @@ static void test_empty(void **state)
 	assert_null(hp_sc_snapshot__find(s, 0));
 
 	/* all-zero dense tables build the same thing */
-	b = hp_sc_snapshot__build(3.0, d[0].hists, d[0].errors);
+	b = build(3.0, d[0].hists, d[0].errors);
 	assert_non_null(b);
 	assert_int_equal(b->refs, 1);
 	assert_true(b->t == 3.0);
@@ -121,7 +134,7 @@ static void test_build_sparse(void **state)
 	ERR(d, 257, 2) = 1;
 	ERR(d, 257, HP_ERRNO_SLOT_OTHER) = 5;
 
-	s = hp_sc_snapshot__build(42.0, d->hists, d->errors);
+	s = build(42.0, d->hists, d->errors);
 	assert_non_null(s);
 	assert_true(s->t == 42.0);
 	assert_int_equal(s->n, 3);
@@ -167,7 +180,7 @@ static void test_build_all_active(void **state)
 		for (int k = 1; k < HP_ERRNO_SLOTS; k++)
 			ERR(d, nr, k) = 1;
 	}
-	s = hp_sc_snapshot__build(1.0, d->hists, d->errors);
+	s = build(1.0, d->hists, d->errors);
 	assert_non_null(s);
 	assert_int_equal(s->n, HP_SC_KEYS);
 	assert_int_equal(s->nerr, (size_t)HP_SC_KEYS * (HP_ERRNO_SLOTS - 1));
@@ -197,7 +210,7 @@ static void test_build_unmarked_row(void **state)
 	d->errors[7 * HP_ERRNO_SLOTS + 2] = 4; /* no marker */
 	d->hists[8].buckets[0] = 1;
 	ERR(d, 8, 2) = 3;
-	s = hp_sc_snapshot__build(1.0, d->hists, d->errors);
+	s = build(1.0, d->hists, d->errors);
 	assert_non_null(s);
 	assert_int_equal(s->nerr, 1);
 	assert_err(&s->err[0], 8, 2, 3);
@@ -220,7 +233,7 @@ static void test_build_internal_codes(void **state)
 	ERR(d, 0, hp_errno__slot(600)) = 4; /* no name: "other", still an error */
 	/* EINTR outcomes of ERESTARTSYS: the EINTRs themselves are in slot 4 */
 	ERR(d, 0, HP_ERRNO_SLOT_EINTR_FROM + HP_RESTART_SYS) = 2;
-	s = hp_sc_snapshot__build(1.0, d->hists, d->errors);
+	s = build(1.0, d->hists, d->errors);
 	assert_non_null(s);
 	e = hp_sc_snapshot__find(s, 0);
 	assert_non_null(e);
@@ -275,7 +288,7 @@ static void test_build_live_table(void **state)
 
 	assert_int_equal(pthread_create(&tid, NULL, live__writer, &lt), 0);
 	for (int i = 0; i < 20 || __atomic_load_n(&lt.written, __ATOMIC_RELAXED) < 1000; i++) {
-		struct hp_sc_snapshot *s = hp_sc_snapshot__build(i, d->hists, d->errors);
+		struct hp_sc_snapshot *s = build(i, d->hists, d->errors);
 
 		assert_non_null(s);
 		assert_true(s->nerr <= (size_t)HP_SC_KEYS * HP_ERRNO_SLOTS);
@@ -306,7 +319,7 @@ static void test_find(void **state)
 
 	for (size_t i = 0; i < sizeof(present) / sizeof(present[0]); i++)
 		d->hists[present[i]].buckets[2] = present[i] + 1;
-	s = hp_sc_snapshot__build(0, d->hists, d->errors);
+	s = build(0, d->hists, d->errors);
 	assert_non_null(s);
 	for (size_t i = 0; i < sizeof(present) / sizeof(present[0]); i++) {
 		const struct hp_sc_entry *e = hp_sc_snapshot__find(s, present[i]);
@@ -348,8 +361,8 @@ static void test_diff_entries(void **state)
 	ERR(c, 0, HP_ERRNO_SLOT_EINTR_FROM + HP_RESTART_NOHAND) = 4;
 	ERR(c, 257, 13) = 1;
 
-	old = hp_sc_snapshot__build(10.0, o->hists, o->errors);
-	cur = hp_sc_snapshot__build(25.0, c->hists, c->errors);
+	old = build(10.0, o->hists, o->errors);
+	cur = build(25.0, c->hists, c->errors);
 	assert_non_null(old);
 	assert_non_null(cur);
 	w = hp_sc_snapshot__diff(cur, old);
@@ -415,8 +428,8 @@ static void test_diff_errors_merge(void **state)
 	ERR(c, 300, 7) = 4;
 	ERR(c, 400, 1) = 1; /* only cur, past old's pairs except the last */
 
-	old = hp_sc_snapshot__build(1.0, o->hists, o->errors);
-	cur = hp_sc_snapshot__build(2.0, c->hists, c->errors);
+	old = build(1.0, o->hists, o->errors);
+	cur = build(2.0, c->hists, c->errors);
 	assert_non_null(old);
 	assert_non_null(cur);
 	assert_int_equal(old->nerr, 6);
@@ -436,7 +449,7 @@ static void test_diff_errors_merge(void **state)
 	/* and with the only-old pairs first in the list */
 	ERR(o, 0, 1) = 9;
 	hp_sc_snapshot__release(old);
-	old = hp_sc_snapshot__build(1.0, o->hists, o->errors);
+	old = build(1.0, o->hists, o->errors);
 	assert_non_null(old);
 	w = hp_sc_snapshot__diff(cur, old);
 	assert_non_null(w);
@@ -457,7 +470,7 @@ static void test_diff_identity_and_empty(void **state)
 	d->hists[1].sum_ns = 700;
 	d->hists[9].buckets[0] = 1;
 	ERR(d, 1, 4) = 2;
-	s = hp_sc_snapshot__build(5.0, d->hists, d->errors);
+	s = build(5.0, d->hists, d->errors);
 	z = hp_sc_snapshot__empty(0.0);
 	assert_non_null(s);
 	assert_non_null(z);
@@ -501,8 +514,8 @@ static void test_diff_does_not_wrap(void **state)
 	c->hists[2].buckets[1] = 3;
 	c->hists[2].sum_ns = 50;
 	ERR(c, 2, 5) = 1;
-	old = hp_sc_snapshot__build(1.0, o->hists, o->errors);
-	cur = hp_sc_snapshot__build(2.0, c->hists, c->errors);
+	old = build(1.0, o->hists, o->errors);
+	cur = build(2.0, c->hists, c->errors);
 	assert_non_null(old);
 	assert_non_null(cur);
 	w = hp_sc_snapshot__diff(cur, old);

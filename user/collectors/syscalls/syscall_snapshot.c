@@ -154,18 +154,6 @@ int hp_sc_snapshot__finish(struct hp_sc_snapshot *s, const struct hp_sc_hist *hi
 	return 0;
 }
 
-struct hp_sc_snapshot *hp_sc_snapshot__build(double t, const struct hp_sc_hist *hists,
-					     const volatile __u64 *errors)
-{
-	struct hp_sc_snapshot *s = hp_sc_snapshot__begin(t, errors);
-
-	if (s && hp_sc_snapshot__finish(s, hists)) {
-		hp_sc_snapshot__release(s);
-		return NULL;
-	}
-	return s;
-}
-
 const struct hp_sc_entry *hp_sc_snapshot__find(const struct hp_sc_snapshot *s, __u32 nr)
 {
 	return hp_khist__find(s->calls, &nr);

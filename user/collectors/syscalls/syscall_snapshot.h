@@ -55,9 +55,6 @@ struct hp_sc_snapshot {
  */
 struct hp_sc_snapshot *hp_sc_snapshot__begin(double t, const volatile __u64 *errors);
 int hp_sc_snapshot__finish(struct hp_sc_snapshot *s, const struct hp_sc_hist *hists);
-/* begin() + finish() from tables at hand (tests). NULL on allocation failure. */
-struct hp_sc_snapshot *hp_sc_snapshot__build(double t, const struct hp_sc_hist *hists,
-					     const volatile __u64 *errors);
 struct hp_sc_snapshot *hp_sc_snapshot__empty(double t);
 /* cur - old, entry by entry (counters only grow, so every difference is >= 0). */
 struct hp_sc_snapshot *hp_sc_snapshot__diff(const struct hp_sc_snapshot *cur,
