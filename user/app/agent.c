@@ -19,6 +19,7 @@
 #include "base/log.h"
 #include "base/version.h"
 #include "collectors/collector.h"
+#include "collectors/cpu/cpu_options.h"
 #include "collectors/probe.h"
 #include "collectors/services.h"
 #include "export/prom.h"
@@ -35,7 +36,7 @@ struct hp_agent {
 	bool svc_ready;
 	struct hp_collector collectors[HP_MAX_COLLECTORS];
 	int ncollectors;
-	struct hp_route own[4];			    /* /, /metrics, /healthz */
+	struct hp_route own[4];			    /* agent_routes with ctx = this agent */
 	struct hp_route *routes[HP_MAX_COLLECTORS]; /* per-collector copies with ctx filled in */
 	struct hp_profile_api profile_api;	    /* the registered profile sources' routes */
 	const struct hp_route *tables[HP_MAX_COLLECTORS + 2];
@@ -324,18 +325,21 @@ static void *agent__tick(void *arg)
 
 static const char *const no_params[] = { NULL };
 
+/* The agent's own endpoints; copied into each agent (ctx filled in), never written. */
+static const struct hp_route agent_routes[] = {
+	{ "/", no_params, agent__landing, NULL, "this page", false },
+	{ "/metrics", no_params, agent__metrics, NULL, "Prometheus metrics (text format 0.0.4)",
+	  false },
+	{ "/healthz", no_params, agent__healthz, NULL, "liveness: 200 \"ok\"", false },
+	{ NULL, NULL, NULL, NULL, NULL, false },
+};
+
 static int agent__routes(struct hp_agent *a)
 {
-	const struct hp_route own[] = {
-		{ "/", no_params, agent__landing, a, "this page", false },
-		{ "/metrics", no_params, agent__metrics, a,
-		  "Prometheus metrics (text format 0.0.4)", false },
-		{ "/healthz", no_params, agent__healthz, a, "liveness: 200 \"ok\"", false },
-		{ NULL, NULL, NULL, NULL, NULL, false },
-	};
-
-	_Static_assert(sizeof(own) == sizeof(a->own), "agent routes");
-	memcpy(a->own, own, sizeof(own));
+	_Static_assert(sizeof(a->own) == sizeof(agent_routes), "agent routes copy");
+	memcpy(a->own, agent_routes, sizeof(agent_routes));
+	for (struct hp_route *r = a->own; r->path; r++)
+		r->ctx = a;
 	a->tables[a->ntables++] = a->own;
 	for (int i = 0; i < a->ncollectors; i++) {
 		const struct hp_route *src = a->collectors[i].ops->routes;
@@ -401,6 +405,8 @@ static int agent__start_ticker(struct hp_agent *a)
 int hp_agent__run(const struct hp_config *cfg)
 {
 	struct hp_agent a = { .cfg = cfg };
+	/* the symbolizer's budget is a cpu collector option; its process cache follows the rate */
+	const struct hp_cpu_config *cpu = hp_cpu_config(cfg);
 	struct hp_http *http = NULL;
 	sigset_t stop;
 	int sig = 0, rc = 1, listen_fd;
@@ -431,9 +437,9 @@ int hp_agent__run(const struct hp_config *cfg)
 	hp_info("hostprof %s starting (libbpf %s)", HOSTPROF_VERSION, libbpf_version_string());
 	hp_probe__log(&a.features);
 	if (hp_services__init(&a.svc, &(struct hp_services_opts){
-					  .symbol_cache_bytes = (size_t)cfg->symbol_cache_mb << 20,
-					  .perf_map_max_bytes = (size_t)cfg->perf_map_max_mb << 20,
-					  .sample_hz = cfg->frequency })) {
+					  .symbol_cache_bytes = (size_t)cpu->symbol_cache_mb << 20,
+					  .perf_map_max_bytes = (size_t)cpu->perf_map_max_mb << 20,
+					  .sample_hz = cpu->frequency })) {
 		fprintf(stderr, "hostprof: out of memory creating the symbolizer\n");
 		goto out;
 	}

@@ -16,6 +16,7 @@
 
 #include "base/log.h"
 #include "collectors/collector.h"
+#include "collectors/cpu/cpu_options.h"
 #include "collectors/probe.h"
 #include "collectors/services.h"
 #include "export/export.h"
@@ -208,6 +209,7 @@ int hp_record__run(const struct hp_config *cfg)
 {
 	const char *kind = cfg->profile_kind ? cfg->profile_kind : "cpu";
 	const struct hp_collector_ops *ops = hp_collectors__find_profile(kind);
+	const struct hp_cpu_config *cpu = hp_cpu_config(cfg); /* the symbolizer's budget */
 	struct hp_features features;
 	struct hp_services svc;
 	struct hp_collector c;
@@ -241,9 +243,9 @@ int hp_record__run(const struct hp_config *cfg)
 		return 1;
 	}
 	if (hp_services__init(&svc, &(struct hp_services_opts){
-					.symbol_cache_bytes = (size_t)cfg->symbol_cache_mb << 20,
-					.perf_map_max_bytes = (size_t)cfg->perf_map_max_mb << 20,
-					.sample_hz = cfg->frequency })) {
+					.symbol_cache_bytes = (size_t)cpu->symbol_cache_mb << 20,
+					.perf_map_max_bytes = (size_t)cpu->perf_map_max_mb << 20,
+					.sample_hz = cpu->frequency })) {
 		fprintf(stderr, "hostprof: out of memory creating the symbolizer\n");
 		record__discard(&o);
 		return 1;

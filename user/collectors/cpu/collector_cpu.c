@@ -17,6 +17,7 @@
 
 #include "collectors/collector.h"
 #include "collector_cpu.h"
+#include "cpu_options.h"
 #include "cpu.skel.h"
 #include "base/cpulist.h"
 #include "base/log.h"
@@ -44,6 +45,7 @@ static int cpu__open(struct hp_collector *c, enum hp_attach_path path)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	const struct hp_config *cfg = c->cfg;
+	const struct hp_cpu_config *cc = hp_cpu_config(cfg);
 	struct cpu_state *s;
 	int err;
 
@@ -64,8 +66,8 @@ static int cpu__open(struct hp_collector *c, enum hp_attach_path path)
 		return -errno;
 	s->skel->rodata->filter_tgid = (__u32)cfg->pid;
 	s->skel->rodata->filter_cgroup = cfg->cgroup_path != NULL;
-	s->skel->rodata->kernel_stacks = cfg->kernel_stacks;
-	s->skel->rodata->user_stacks = cfg->user_stacks;
+	s->skel->rodata->kernel_stacks = cc->kernel_stacks;
+	s->skel->rodata->user_stacks = cc->user_stacks;
 	/* exec/exit hooks through the collector's attach path; the sampling is perf_event always */
 	(void)path; /* c->path */
 	hp_collector__autoload(c, s->skel->progs.proc_exec_btf, s->skel->progs.proc_exec_raw);
@@ -73,11 +75,11 @@ static int cpu__open(struct hp_collector *c, enum hp_attach_path path)
 	/* A 1 s drain sees at most frequency * CPUs samples, each with up to two distinct stacks;
 	 * twice that leaves room for a late drain. --max-stacks caps it. */
 	s->max_entries = 1024;
-	while (s->max_entries < 4ULL * cfg->frequency * s->nonline &&
-	       s->max_entries < cfg->cpu_map_entries)
+	while (s->max_entries < 4ULL * cc->frequency * s->nonline &&
+	       s->max_entries < cc->cpu_map_entries)
 		s->max_entries *= 2;
-	if (s->max_entries > cfg->cpu_map_entries)
-		s->max_entries = cfg->cpu_map_entries;
+	if (s->max_entries > cc->cpu_map_entries)
+		s->max_entries = cc->cpu_map_entries;
 	bpf_map__set_max_entries(s->skel->maps.counts0, (__u32)s->max_entries);
 	bpf_map__set_max_entries(s->skel->maps.counts1, (__u32)s->max_entries);
 	bpf_map__set_max_entries(s->skel->maps.stacks0, (__u32)s->max_entries);
@@ -213,7 +215,7 @@ static int cpu__attach(struct hp_collector *c)
 	if (!s->perf_fds || !s->links)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->nonline; i++) {
-		int fd = cpu__perf_open(c->cfg->frequency, s->online[i]);
+		int fd = cpu__perf_open(hp_cpu_config(c->cfg)->frequency, s->online[i]);
 
 		s->perf_fds[i] = fd;
 		if (fd < 0) {
@@ -254,8 +256,9 @@ static int cpu__attach(struct hp_collector *c)
 			}
 		}
 	}
-	err = hp_profile_store__init(&s->store, &hp_cpu_kind, 1000000000ull / c->cfg->frequency,
-				     c->cfg->retention_seconds, hp_now());
+	err = hp_profile_store__init(&s->store, &hp_cpu_kind,
+				     1000000000ull / hp_cpu_config(c->cfg)->frequency,
+				     hp_cpu_config(c->cfg)->retention_seconds, hp_now());
 	if (err)
 		return err;
 	s->store_ready = true;
@@ -272,10 +275,11 @@ static int cpu__attach(struct hp_collector *c)
 		return -errno;
 	s->notify_running = true;
 	hp_info("cpu: sampling %zu CPUs at %u Hz (%s stacks), retention %.0f s", s->nlinks,
-		c->cfg->frequency,
-		c->cfg->kernel_stacks && c->cfg->user_stacks ? "kernel+user"
-		: c->cfg->kernel_stacks			     ? "kernel"
-							     : "user",
+		hp_cpu_config(c->cfg)->frequency,
+		hp_cpu_config(c->cfg)->kernel_stacks && hp_cpu_config(c->cfg)->user_stacks
+		    ? "kernel+user"
+		: hp_cpu_config(c->cfg)->kernel_stacks ? "kernel"
+						       : "user",
 		hp_profile_store__retention(&s->store));
 	return 0;
 }
@@ -304,7 +308,7 @@ static void cpu__metrics(struct hp_collector *c, struct hp_buf *out)
 	hp_prom__family(out, "hostprof_cpu_sampling_frequency_hertz", HP_PROM_GAUGE,
 			"Samples per second per CPU.");
 	hp_prom__sample(out, "hostprof_cpu_sampling_frequency_hertz", NULL, 0,
-			(double)c->cfg->frequency);
+			(double)hp_cpu_config(c->cfg)->frequency);
 	hp_prom__family(out, "hostprof_cpu_sampled_cpus", HP_PROM_GAUGE,
 			"Online CPUs with a sampling event attached.");
 	hp_prom__sample(out, "hostprof_cpu_sampled_cpus", NULL, 0, (double)s->nlinks);
@@ -378,4 +382,5 @@ const struct hp_collector_ops hp_collector_cpu = {
 	.self_stats = cpu__self_stats,
 	.destroy = cpu__destroy,
 	.profiles = cpu_profiles,
+	.options = hp_cpu_options,
 };

@@ -48,7 +48,7 @@ struct cpu_state {
 	struct ring_buffer *rb;
 	pthread_t notify_thread;
 	bool notify_running;
-	atomic_bool notify_stop;	/* set by destroy, read by the notify thread */
+	atomic_bool notify_stop;	/* set by destroy(), polled by the notify thread */
 	struct bpf_link *proc_links[2]; /* sched_process_exec/exit (tp_btf or raw_tp) */
 	/* recaptures due (notify thread only): pid and CLOCK_MONOTONIC ns, unordered */
 	struct {
