@@ -205,11 +205,59 @@ static int record__finish(const struct hp_config *cfg, struct record_out *o, int
 	return err;
 }
 
+/* Probes the kernel into features, creates the services and starts ops; 0, or 1 with the
+ * reason printed (nothing left to free then). */
+static int record__start(const struct hp_config *cfg, const struct hp_collector_ops *ops,
+			 struct hp_features *features, struct hp_services *svc,
+			 struct hp_collector *c)
+{
+	const struct hp_cpu_config *cpu = hp_cpu_config(cfg); /* the symbolizer's budget */
+	int err;
+
+	hp_probe__run(features, cfg->btf_path);
+	if (hp_probe__require(features, ops->needs, "record"))
+		return 1;
+	if (hp_services__init(svc, &(struct hp_services_opts){
+				       .symbol_cache_bytes = (size_t)cpu->symbol_cache_mb << 20,
+				       .perf_map_max_bytes = (size_t)cpu->perf_map_max_mb << 20,
+				       .sample_hz = cpu->frequency })) {
+		fprintf(stderr, "hostprof: out of memory creating the symbolizer\n");
+		return 1;
+	}
+	err = hp_collector__start(c, ops, cfg, features, svc);
+	if (err) {
+		fprintf(stderr, "hostprof: collector %s could not be started: %s\n", ops->name,
+			strerror(-err));
+		hp_services__free(svc);
+		return 1;
+	}
+	return 0;
+}
+
+/* Subscribes p (empty, of the source's kind) after draining: nothing sampled before "now". */
+static int record__subscribe(struct hp_profile_source *src, struct hp_profile *p)
+{
+	int err;
+
+	pthread_mutex_lock(src->lock);
+	src->drain(src, hp_now());
+	hp_profile_store__init_profile(src->store, p);
+	err = hp_profile_store__subscribe(src->store, p);
+	pthread_mutex_unlock(src->lock);
+	return err;
+}
+
+static void record__unsubscribe(struct hp_profile_source *src, struct hp_profile *p)
+{
+	pthread_mutex_lock(src->lock);
+	hp_profile_store__unsubscribe(src->store, p);
+	pthread_mutex_unlock(src->lock);
+}
+
 int hp_record__run(const struct hp_config *cfg)
 {
 	const char *kind = cfg->profile_kind ? cfg->profile_kind : "cpu";
 	const struct hp_collector_ops *ops = hp_collectors__find_profile(kind);
-	const struct hp_cpu_config *cpu = hp_cpu_config(cfg); /* the symbolizer's budget */
 	struct hp_features features;
 	struct hp_services svc;
 	struct hp_collector c;
@@ -218,7 +266,6 @@ int hp_record__run(const struct hp_config *cfg)
 	sigset_t stop;
 	struct record_out o;
 	int format, err, rc = 1;
-	bool subscribed = false;
 
 	if (!ops) { /* the command line checks the kind; this is for callers that did not */
 		fprintf(stderr, "hostprof: no collector produces profile kind '%s'\n", kind);
@@ -237,25 +284,8 @@ int hp_record__run(const struct hp_config *cfg)
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
-	hp_probe__run(&features, cfg->btf_path);
-	if (hp_probe__require(&features, ops->needs, "record")) {
+	if (record__start(cfg, ops, &features, &svc, &c)) {
 		record__discard(&o);
-		return 1;
-	}
-	if (hp_services__init(&svc, &(struct hp_services_opts){
-					.symbol_cache_bytes = (size_t)cpu->symbol_cache_mb << 20,
-					.perf_map_max_bytes = (size_t)cpu->perf_map_max_mb << 20,
-					.sample_hz = cpu->frequency })) {
-		fprintf(stderr, "hostprof: out of memory creating the symbolizer\n");
-		record__discard(&o);
-		return 1;
-	}
-	err = hp_collector__start(&c, ops, cfg, &features, &svc);
-	if (err) {
-		fprintf(stderr, "hostprof: %s profiling could not be started: %s\n", kind,
-			strerror(-err));
-		record__discard(&o);
-		hp_services__free(&svc);
 		return 1;
 	}
 	src = hp_profile_registry__find(&svc.profiles, kind);
@@ -264,20 +294,10 @@ int hp_record__run(const struct hp_config *cfg)
 			kind);
 		goto stop;
 	}
-	pthread_mutex_lock(src->lock);
-	src->drain(src, hp_now()); /* start clean: nothing sampled before "now" */
-	hp_profile_store__init_profile(src->store, &p);
-	err = hp_profile_store__subscribe(src->store, &p);
-	pthread_mutex_unlock(src->lock);
-	if (err)
+	if (record__subscribe(src, &p))
 		goto stop;
-	subscribed = true;
-
 	hp_profile_store__stamp(&p, record__loop(cfg, src, &stop, &p));
-	pthread_mutex_lock(src->lock);
-	hp_profile_store__unsubscribe(src->store, &p);
-	pthread_mutex_unlock(src->lock);
-	subscribed = false;
+	record__unsubscribe(src, &p);
 	if (record__finish(cfg, &o, format, &p) == 0) {
 		struct hp_self_stats st = { 0 };
 
@@ -288,11 +308,6 @@ int hp_record__run(const struct hp_config *cfg)
 		rc = 0;
 	}
 stop:
-	if (subscribed) {
-		pthread_mutex_lock(src->lock);
-		hp_profile_store__unsubscribe(src->store, &p);
-		pthread_mutex_unlock(src->lock);
-	}
 	record__discard(&o); /* still open only when nothing was written */
 	hp_profile__free(&p);
 	hp_collector__stop(&c);

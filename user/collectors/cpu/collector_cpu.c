@@ -205,6 +205,29 @@ static int cpu__source_drain(struct hp_profile_source *src, double now)
 	return hp_cpu__drain(src->ctx, now);
 }
 
+/* The retention store and the profile source HTTP and record find by kind "cpu". */
+static int cpu__source_start(struct hp_collector *c, struct cpu_state *s)
+{
+	const struct hp_cpu_config *cc = hp_cpu_config(c->cfg);
+	int err;
+
+	err = hp_profile_store__init(&s->store, &hp_cpu_kind, 1000000000ull / cc->frequency,
+				     cc->retention_seconds, hp_now());
+	if (err)
+		return err;
+	s->store_ready = true;
+	hp_profile_source__init(&s->source, &hp_cpu_kind, "/debug/pprof/profile", &s->store,
+				&c->lock, cpu__source_drain, s);
+	s->source_ready = true;
+	err = hp_profile_registry__add(&c->svc->profiles, &s->source);
+	if (err) {
+		hp_error("cpu: cannot register the cpu profile source: %s", strerror(-err));
+		return err;
+	}
+	s->source_registered = true;
+	return 0;
+}
+
 static int cpu__attach(struct hp_collector *c)
 {
 	struct cpu_state *s = state(c);
@@ -256,21 +279,9 @@ static int cpu__attach(struct hp_collector *c)
 			}
 		}
 	}
-	err = hp_profile_store__init(&s->store, &hp_cpu_kind,
-				     1000000000ull / hp_cpu_config(c->cfg)->frequency,
-				     hp_cpu_config(c->cfg)->retention_seconds, hp_now());
+	err = cpu__source_start(c, s);
 	if (err)
 		return err;
-	s->store_ready = true;
-	hp_profile_source__init(&s->source, &hp_cpu_kind, "/debug/pprof/profile", &s->store,
-				&c->lock, cpu__source_drain, s);
-	s->source_ready = true;
-	err = hp_profile_registry__add(&c->svc->profiles, &s->source);
-	if (err) {
-		hp_error("cpu: cannot register the cpu profile source: %s", strerror(-err));
-		return err;
-	}
-	s->source_registered = true;
 	if (pthread_create(&s->notify_thread, NULL, cpu__notify_loop, s))
 		return -errno;
 	s->notify_running = true;
