@@ -81,6 +81,8 @@ void hp_cli__usage(FILE *out)
 	    "                     .pprof .speedscope.json .json .html; - is standard output "
 	    "(folded)\n"
 	    "  --format F         folded, pprof, speedscope, json or html (overrides the name)\n"
+	    "  --group-by L       root boxes of folded, html, speedscope, json: process (default),\n"
+	    "                     pid, thread or cgroup (pprof keeps every label)\n"
 	    "\n"
 	    "Collectors:\n",
 	    out);
@@ -193,6 +195,7 @@ enum hp_cli_action hp_cli__parse(int argc, char **argv, struct hp_config *cfg)
 		OPT_PERF_MAP_MAX,
 		OPT_RETENTION,
 		OPT_FORMAT,
+		OPT_GROUP_BY,
 	};
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -216,6 +219,7 @@ enum hp_cli_action hp_cli__parse(int argc, char **argv, struct hp_config *cfg)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "group-by", required_argument, NULL, OPT_GROUP_BY },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *env = getenv("HOSTPROF_ATTACH");
@@ -370,6 +374,10 @@ enum hp_cli_action hp_cli__parse(int argc, char **argv, struct hp_config *cfg)
 			cfg->format_name = optarg;
 			saw_record_flag = true;
 			break;
+		case OPT_GROUP_BY:
+			cfg->group_by_name = optarg; /* checked by record, like --format */
+			saw_record_flag = true;
+			break;
 		case ':':
 			return cli__bad("option %s needs a value", argv[optind - 1]);
 		default:
@@ -380,7 +388,8 @@ enum hp_cli_action hp_cli__parse(int argc, char **argv, struct hp_config *cfg)
 		return cli__bad("%s", "missing command (try 'hostprof serve')");
 	if (command == HP_CLI_SERVE && saw_record_flag)
 		return cli__bad("%s",
-				"--duration, --output and --format belong to 'hostprof record'");
+				"--duration, --output, --format and --group-by belong to "
+				"'hostprof record'");
 	if (command == HP_CLI_RECORD) {
 		if (saw_serve_flag)
 			return cli__bad("%s", "--listen, --collectors and --retention belong to "
