@@ -1217,6 +1217,10 @@ def test_cpu_group_by_process_golden():
     status, _, body = bad
     check(status == 400 and b"process, pid, thread or cgroup" in body,
           "group_by=comm answered %d %r, want a 400 naming the values" % (status, body[:200]))
+    never = os.path.join(tempfile.gettempdir(), "hostprof-e2e-never-%d.folded" % os.getpid())
+    out = record(["--duration", "1s", "--group-by", "comm", "-o", never], want_rc=2)
+    check("'comm'" in out and "process, pid, thread or cgroup" in out and
+          not os.path.exists(never), "record --group-by comm: %r" % out[-300:])
 
 
 # Synthetic flame graph data for the page's drawing checks: group "wide" holds one parent with a

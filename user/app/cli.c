@@ -81,7 +81,8 @@ void hp_cli__usage(FILE *out)
 	    "                     .pprof .speedscope.json .json .html; - is standard output "
 	    "(folded)\n"
 	    "  --format F         folded, pprof, speedscope, json or html (overrides the name)\n"
-	    "  --group-by L       root boxes of folded, html, speedscope, json: process (default),\n"
+	    "  --group-by L       root boxes of folded, html, speedscope, json: process "
+	    "(default),\n"
 	    "                     pid, thread or cgroup (pprof keeps every label)\n"
 	    "\n"
 	    "Collectors:\n",
@@ -387,9 +388,8 @@ enum hp_cli_action hp_cli__parse(int argc, char **argv, struct hp_config *cfg)
 	if (!saw_command)
 		return cli__bad("%s", "missing command (try 'hostprof serve')");
 	if (command == HP_CLI_SERVE && saw_record_flag)
-		return cli__bad("%s",
-				"--duration, --output, --format and --group-by belong to "
-				"'hostprof record'");
+		return cli__bad("%s", "--duration, --output, --format and --group-by belong to "
+				      "'hostprof record'");
 	if (command == HP_CLI_RECORD) {
 		if (saw_serve_flag)
 			return cli__bad("%s", "--listen, --collectors and --retention belong to "

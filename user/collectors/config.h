@@ -36,7 +36,7 @@ struct hp_config {
 	/* record */
 	double duration_seconds;
 	const char *output;
-	const char *format_name; /* --format; NULL: from the output file name */
+	const char *format_name;   /* --format; NULL: from the output file name */
 	const char *group_by_name; /* --group-by; NULL: process */
 	bool verbose;
 };
