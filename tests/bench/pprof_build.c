@@ -126,7 +126,7 @@ int main(void)
 			return 1;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		if (hp_export__pprof(&p, &out)) {
+		if (hp_export__render(&p, HP_EXPORT_PPROF, NULL, &out)) {
 			fprintf(stderr, "pprof_build: encoding failed\n");
 			return 1;
 		}
