@@ -1276,7 +1276,18 @@ def test_cpu_html_merged_boxes():
         check(attrs.get("data-status") == "ok", "page script failed: %s" % attrs)
         check(float(attrs.get("data-blank-px", "nan")) < 1, "%s px under drawn frames are blank"
               % attrs.get("data-blank-px"))
-        matched = re.search(r'<span id="matched">Matched: ([\d.]+)%', dom)
+        # words and units from the kind, amounts from weights (not counts x period)
+        title = re.search(r'<h1 id="title">([^<]*)</h1>', dom)
+        stats = re.search(r'<span id="stats">([^<]*)</span>', dom)
+        check(title and title.group(1) == "hostprof CPU flame graph", "page title %r" % (
+            title and title.group(1)))
+        check(stats and "%.1f ms on-CPU" % (total / 1e6) in stats.group(1)
+              and "2 processes" in stats.group(1), "page header %r, want %.1f ms on-CPU in 2 "
+              "processes" % (stats and stats.group(1), total / 1e6))
+        matched = re.search(r'<span id="matched">Matched: ([\d.]+)% \(([^)]*)\)', dom)
+        check(matched and matched.group(2) == "%.1f ms" % (THIN * THIN_W / 1e6),
+              "search amount %r, want %.1f ms" % (matched and matched.group(0),
+                                                  THIN * THIN_W / 1e6))
         want = 100.0 * THIN * THIN_W / total
         check(matched and abs(float(matched.group(1)) - want) < 0.01, "search for a name that "
               "only thin (merged) frames hold: %r, want %.2f%%" % (
