@@ -323,6 +323,46 @@ static void test_folded_utf8(void **state)
 	hp_profile__free(&p);
 }
 
+/* The kind's words are embedded in the page's data like every name: nothing in them can close
+ * the <script> element. */
+static void test_html_kind_script_safe(void **state)
+{
+	static const struct hp_profile_kind odd = {
+		.name = "odd",
+		.title = "</script><b>&",
+		.weight_label = "x<!--",
+		.count = { "events", "count" },
+		.weight = { "w", "nanoseconds" },
+		.period = { "w", "nanoseconds" },
+	};
+	struct hp_profile p;
+	struct hp_buf out;
+	const char *data;
+	char *json;
+	cJSON *root, *kind;
+
+	(void)state;
+	hp_profile__init(&p, &odd, 0);
+	hp_buf__init(&out);
+	assert_int_equal(hp_export__render(&p, HP_EXPORT_HTML, NULL, &out), 0);
+	assert_int_equal(count_substr(out.data, "</script>"), 2);
+	assert_int_equal(count_substr(out.data, "<!--x"), 0);
+	data = strstr(out.data, "<script id=\"hp-data\" type=\"application/json\">");
+	assert_non_null(data);
+	data = strchr(data, '>') + 1;
+	json = strndup(data, (size_t)(strstr(data, "</script>") - data));
+	root = cJSON_Parse(json);
+	assert_non_null(root);
+	kind = cJSON_GetObjectItem(root, "kind");
+	assert_string_equal(cJSON_GetObjectItem(kind, "title")->valuestring, odd.title);
+	assert_string_equal(cJSON_GetObjectItem(kind, "weight_label")->valuestring,
+			    odd.weight_label);
+	cJSON_Delete(root);
+	free(json);
+	hp_buf__free(&out);
+	hp_profile__free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -332,6 +372,7 @@ int main(void)
 		cmocka_unit_test(test_group_by_names),
 		cmocka_unit_test(test_utf8_rule),
 		cmocka_unit_test(test_folded_utf8),
+		cmocka_unit_test(test_html_kind_script_safe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
