@@ -22,6 +22,24 @@ extern const size_t hp_flamegraph_html_len;
 
 #define HTML_MARKER "@@HP_DATA@@"
 
+/* hp_export__json_kind made script-safe like hp_json__string_script: '<', '>' and '&' can only
+ * sit inside its strings, where \u00XX means the same character. */
+static void html__kind(struct hp_buf *out, const struct hp_profile *p)
+{
+	struct hp_buf k;
+
+	hp_buf__init(&k);
+	hp_export__json_kind(&k, p);
+	for (size_t i = 0; i < k.len; i++) {
+		if (k.data[i] == '<' || k.data[i] == '>' || k.data[i] == '&')
+			hp_buf__printf(out, "\\u%04x", (unsigned char)k.data[i]);
+		else
+			hp_buf__append(out, &k.data[i], 1);
+	}
+	out->oom |= k.oom;
+	hp_buf__free(&k);
+}
+
 /*
  * {"kind": {...}, "period", "period_ns", "frequency" (hp_export__json_kind), "duration_ns",
  *  "total", "total_weight", "group_by": "process",
@@ -35,7 +53,7 @@ static void html__data(struct hp_buf *out, const struct hp_profile *p,
 	bool first = true;
 
 	hp_buf__puts(out, "{");
-	hp_export__json_kind(out, p);
+	html__kind(out, p);
 	hp_buf__printf(out,
 		       ",\"duration_ns\":%llu,\"total\":%llu,\"total_weight\":%llu,"
 		       "\"group_by\":\"%s\",\n\"funcs\":[",
