@@ -187,13 +187,13 @@ static double record__loop(const struct hp_config *cfg, struct hp_profile_source
 
 /* Renders p and writes it to the output; 0 or a negative errno (reported here). */
 static int record__finish(const struct hp_config *cfg, struct record_out *o, int format,
-			  const struct hp_profile *p)
+			  const struct hp_export_opts *opts, const struct hp_profile *p)
 {
 	struct hp_buf out;
 	int err;
 
 	hp_buf__init(&out);
-	err = hp_export__render(p, (enum hp_export_format)format, &out);
+	err = hp_export__render(p, (enum hp_export_format)format, opts, &out);
 	if (!err && out.oom)
 		err = -ENOMEM;
 	if (!err)
@@ -265,6 +265,7 @@ int hp_record__run(const struct hp_config *cfg)
 	struct hp_profile p = { 0 };
 	sigset_t stop;
 	struct record_out o;
+	struct hp_export_opts opts = { .group_by = HP_GROUP_BY_PROCESS };
 	int format, err, rc = 1;
 
 	if (!ops) { /* the command line checks the kind; this is for callers that did not */
@@ -274,6 +275,17 @@ int hp_record__run(const struct hp_config *cfg)
 	format = record__format(cfg);
 	if (format < 0)
 		return 2;
+	if (cfg->group_by_name) {
+		int by = hp_group_by__parse(cfg->group_by_name);
+
+		if (by < 0) {
+			fprintf(stderr,
+				"hostprof: unknown --group-by '%s' (want " HP_GROUP_BY_NAMES ")\n",
+				cfg->group_by_name);
+			return 2;
+		}
+		opts.group_by = (enum hp_group_by)by;
+	}
 	err = record__open(cfg->output, &o);
 	if (err) {
 		fprintf(stderr, "hostprof: cannot write %s: %s\n", cfg->output, strerror(-err));
@@ -298,7 +310,7 @@ int hp_record__run(const struct hp_config *cfg)
 		goto stop;
 	hp_profile_store__stamp(&p, record__loop(cfg, src, &stop, &p));
 	record__unsubscribe(src, &p);
-	if (record__finish(cfg, &o, format, &p) == 0) {
+	if (record__finish(cfg, &o, format, &opts, &p) == 0) {
 		struct hp_self_stats st = { 0 };
 
 		pthread_mutex_lock(&c.lock);

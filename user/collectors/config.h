@@ -35,8 +35,9 @@ struct hp_config {
 	/* record */
 	double duration_seconds;
 	const char *output;
-	const char *format_name;  /* --format; NULL: from the output file name */
-	const char *profile_kind; /* --profile: kind recorded; NULL: cpu */
+	const char *format_name;   /* --format; NULL: from the output file name */
+	const char *group_by_name; /* --group-by; NULL: process */
+	const char *profile_kind;  /* --profile: kind recorded; NULL: cpu */
 	bool verbose;
 	/* Each registered collector's option values, by its index in hp_collectors_all; read them
 	 * through hp_config__collector() (collector.h). */

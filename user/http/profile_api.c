@@ -28,6 +28,7 @@ struct profile_query {
 	int format;
 	unsigned long long pid;
 	const char *comm;
+	struct hp_export_opts opts;
 };
 
 static int api__parse(const struct hp_request *req, struct hp_response *resp, double retention,
@@ -37,6 +38,7 @@ static int api__parse(const struct hp_request *req, struct hp_response *resp, do
 	const char *since = hp_request__param(req, "since");
 	const char *format = hp_request__param(req, "format");
 	const char *pid = hp_request__param(req, "pid");
+	const char *group_by = hp_request__param(req, "group_by");
 
 	memset(q, 0, sizeof(*q));
 	q->format = default_format;
@@ -88,6 +90,16 @@ static int api__parse(const struct hp_request *req, struct hp_response *resp, do
 	if (pid && hp_params__uint(pid, 1, 4194304, &q->pid)) {
 		hp_response__error(resp, 400, "invalid pid '%s'", pid);
 		return -1;
+	}
+	if (group_by) {
+		int by = hp_group_by__parse(group_by);
+
+		if (by < 0) {
+			hp_response__error(
+			    resp, 400, "invalid group_by '%s': want " HP_GROUP_BY_NAMES, group_by);
+			return -1;
+		}
+		q->opts.group_by = (enum hp_group_by)by;
 	}
 	return 0;
 }
@@ -190,7 +202,7 @@ static void api__serve(struct hp_profile_source *src, const struct hp_request *r
 	if (q.pid || q.comm)
 		hp_profile__filter(&p, (uint32_t)q.pid, q.comm);
 	hp_buf__reset(&resp->body);
-	err = hp_export__render(&p, (enum hp_export_format)q.format, &resp->body);
+	err = hp_export__render(&p, (enum hp_export_format)q.format, &q.opts, &resp->body);
 	hp_profile__free(&p);
 	if (err) {
 		hp_buf__free(&resp->body);
@@ -258,9 +270,10 @@ static void api__flamegraph(const struct hp_route *route, const struct hp_reques
 }
 
 static const char *const go_params[] = { "seconds", NULL };
-static const char *const profile_params[] = { "seconds", "since", "format", "pid", "comm", NULL };
-static const char *const flamegraph_params[] = { "seconds", "since", "format", "pid",
-						 "comm",    "kind",  NULL };
+static const char *const profile_params[] = { "seconds", "since",    "format", "pid",
+					      "comm",	 "group_by", NULL };
+static const char *const flamegraph_params[] = { "seconds", "since",	"format", "pid",
+						 "comm",    "group_by", "kind",	  NULL };
 
 /* A route whose path and summary are owned by api->strings. */
 static int api__add(struct hp_profile_api *api, size_t *n, hp_route_fn fn, void *ctx,
@@ -308,12 +321,13 @@ int hp_profile_api__init(struct hp_profile_api *api, const struct hp_profile_reg
 	for (size_t i = 0; i < reg->n && !err; i++) {
 		struct hp_profile_source *src = reg->sources[i];
 
-		err =
-		    api__add(api, &n, api__profile, src, profile_params,
-			     api__printf(API_PREFIX "%s", src->kind),
-			     api__printf("%s profile: ?seconds=N (from now) or ?since=5m (past), "
-					 "&format=folded|pprof|speedscope|json|html, &pid=, &comm=",
-					 src->title));
+		err = api__add(
+		    api, &n, api__profile, src, profile_params,
+		    api__printf(API_PREFIX "%s", src->kind),
+		    api__printf("%s profile: ?seconds=N (from now) or ?since=5m (past), "
+				"&format=folded|pprof|speedscope|json|html, &pid=, &comm=, "
+				"&group_by=process|pid|thread|cgroup",
+				src->title));
 		if (!err && src->go_path)
 			err = api__add(api, &n, api__go, src, go_params,
 				       api__printf("%s", src->go_path),
