@@ -20,6 +20,7 @@
 
 #include "demangle.h"
 #include "base/safe_open.h"
+#include "base/bsearch.h"
 
 #define ELF_MAX_NAME 65536		/* longer symbol names are skipped */
 #define ELF_MAX_MINIDEBUG (256u << 20)	/* decompressed .gnu_debugdata limit */
@@ -814,16 +815,8 @@ void hp_elf_syms__free(struct hp_elf_syms *e)
 
 long hp_elf_syms__find(const struct hp_elf_syms *e, uint64_t vaddr)
 {
-	size_t lo = 0, hi = e->n;
+	size_t lo = HP_BSEARCH_COUNT_LE(e->syms, e->n, start, vaddr);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (e->syms[mid].start <= vaddr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	/* lo: first symbol starting above vaddr; the closest one below usually covers it, else
 	 * an enclosing symbol a little further back (nested labels, overlapping aliases) */
 	for (size_t i = lo, seen = 0; i > 0 && seen < ELF_LOOKBACK; i--, seen++) {

@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "base/readfile.h"
+#include "base/bsearch.h"
+#include "base/fnv.h"
 
 #define KSYM_MAX_FILE (512u << 20)
 #define KSYM_MAX_EXTENT (1u << 20) /* a symbol with no known bound covers at most this much */
@@ -43,20 +45,11 @@ struct hp_kallsyms {
 	uint64_t modules_sig;
 };
 
-static uint64_t ksym__fnv(uint64_t h, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 /* Hashes "name address" of each /proc/modules line: refcounts change all the time, loads and
  * unloads change these two fields. */
 static uint64_t ksym__modules_sig(const char *buf, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = HP_FNV1A_SEED;
 	const char *p = buf, *end = buf + len;
 
 	while (p < end) {
@@ -68,10 +61,9 @@ static uint64_t ksym__modules_sig(const char *buf, size_t len)
 		name_end = memchr(p, ' ', (size_t)(eol - p));
 		addr = memmem(p, (size_t)(eol - p), " 0x", 3);
 		if (name_end) {
-			h = ksym__fnv(h, p, (size_t)(name_end - p));
+			h = hp_fnv1a(h, p, (size_t)(name_end - p));
 			if (addr)
-				h = ksym__fnv(h, addr,
-					      19 <= eol - addr ? 19 : (size_t)(eol - addr));
+				h = hp_fnv1a(h, addr, 19 <= eol - addr ? 19 : (size_t)(eol - addr));
 		}
 		p = eol < end ? eol + 1 : end;
 	}
@@ -367,20 +359,12 @@ static uint64_t ksym__limit(const struct hp_kallsyms *k, size_t i)
 
 int hp_kallsyms__lookup(const struct hp_kallsyms *k, uint64_t addr, struct hp_ksym *out)
 {
-	size_t lo = 0, hi = k->n;
+	long i = HP_BSEARCH_LAST_LE(k->syms, k->n, addr, addr);
 
 	memset(out, 0, sizeof(*out));
 	out->name = "";
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (k->syms[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo > 0 && k->syms[lo - 1].name != KSYM_MARKER && addr < ksym__limit(k, lo - 1)) {
-		const struct ksym *s = &k->syms[lo - 1];
+	if (i >= 0 && k->syms[i].name != KSYM_MARKER && addr < ksym__limit(k, (size_t)i)) {
+		const struct ksym *s = &k->syms[i];
 		const struct kmod *m = &k->mods[s->mod];
 
 		out->name = k->names + s->name;

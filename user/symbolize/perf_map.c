@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/bsearch.h"
+
 /* How many entries starting below the address are examined for one that covers it. Entries
  * nest or overlap only when a JIT re-uses memory, so a short look-back finds the live one. */
 #define PERF_MAP_LOOKBACK 64
@@ -319,17 +321,9 @@ void hp_perf_map__free(struct hp_perf_map *m)
 const char *hp_perf_map__lookup(const struct hp_perf_map *m, uint64_t addr, uint64_t *start)
 {
 	const struct perf_map_entry *best = NULL;
-	size_t lo = 0, hi = m->n;
-
 	/* first entry starting above addr */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
+	size_t lo = HP_BSEARCH_COUNT_LE(m->ents, m->n, start, addr);
 
-		if (m->ents[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	for (size_t i = lo, seen = 0; i > 0 && seen < PERF_MAP_LOOKBACK; i--, seen++) {
 		const struct perf_map_entry *e = &m->ents[i - 1];
 
