@@ -96,13 +96,24 @@ static struct hp_elf_syms *open__parse(struct hp_symbolizer *s, int fd, const st
 	return hp_elf_syms__open_opts(fd, &o);
 }
 
+/* The cached table with content identity k, referenced for the caller (a cache hit), or NULL. */
+static struct elf_file *open__cached(struct hp_symbolizer *s, const struct file_key *k)
+{
+	struct elf_file *f = hp_sym_files__find_key(s, k);
+
+	if (!f)
+		return NULL;
+	s->stats.elf_cache_hits++;
+	hp_sym_file__ref(s, f);
+	return f;
+}
+
 /* f (cached under another identity) now also stands for k: referenced for the caller. */
-static struct elf_file *open__hit(struct hp_symbolizer *s, struct elf_file *f,
+static struct elf_file *open__alias(struct hp_symbolizer *s, struct elf_file *f,
 				  const struct file_key *k)
 {
 	hp_sym_file__ref(s, f);
-	if (k)
-		hp_sym_file__add_id(s, f, k);
+	hp_sym_file__add_id(s, f, k);
 	return f;
 }
 
@@ -128,11 +139,10 @@ struct elf_file *hp_sym__open_mapped(struct hp_symbolizer *s, pid_t pid, const s
 	if (fd < 0)
 		return NULL;
 	k = hp_sym__stat_key(&st);
-	f = hp_sym_files__find_key(s, &k);
+	f = open__cached(s, &k);
 	if (f) {
 		close(fd);
-		s->stats.elf_cache_hits++;
-		return open__hit(s, f, NULL);
+		return f;
 	}
 	n = hp_elf_syms__read_build_id(fd, build_id);
 	if (n == -ENOEXEC || n == -EINVAL) {
@@ -150,7 +160,7 @@ struct elf_file *hp_sym__open_mapped(struct hp_symbolizer *s, pid_t pid, const s
 		/* same binary at another path, inode or container image layer */
 		close(fd);
 		s->stats.elf_cache_hits++;
-		return open__hit(s, f, &k);
+		return open__alias(s, f, &k);
 	}
 	syms = open__parse(s, fd, m, root_dir, root_ok ? root_path : NULL, foreign_root);
 	n = errno;
@@ -167,7 +177,7 @@ struct elf_file *hp_sym__open_mapped(struct hp_symbolizer *s, pid_t pid, const s
 		} else {
 			hp_elf_syms__free(syms);
 		}
-		return open__hit(s, f, &k);
+		return open__alias(s, f, &k);
 	}
 	if (!syms && n != ENOEXEC && n != EINVAL && n != EFBIG)
 		return NULL; /* transient (ENOMEM, EMFILE): do not cache the failure */
@@ -234,11 +244,10 @@ struct elf_file *hp_sym__open_vdso(struct hp_symbolizer *s, pid_t pid, const str
 	}
 	k = (struct file_key){ .size = len,
 			       .mtime_ns = (int64_t)hp_fnv1a(HP_FNV1A_SEED, buf, len) };
-	f = hp_sym_files__find_key(s, &k);
+	f = open__cached(s, &k);
 	if (f) {
 		free(buf);
-		s->stats.elf_cache_hits++;
-		return open__hit(s, f, NULL);
+		return f;
 	}
 	syms = hp_elf_syms__open_mem(buf, len);
 	free(buf);
@@ -248,7 +257,7 @@ struct elf_file *hp_sym__open_vdso(struct hp_symbolizer *s, pid_t pid, const str
 	f = hp_sym_files__find_build_id(s, hp_elf_syms__build_id(syms));
 	if (f) {
 		hp_elf_syms__free(syms);
-		return open__hit(s, f, &k);
+		return open__alias(s, f, &k);
 	}
 	return hp_sym_files__add(s, &k, syms);
 }
