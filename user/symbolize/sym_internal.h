@@ -17,9 +17,10 @@
 #include "base/lru.h"
 
 /*
- * Locking: one mutex (hp_symbolizer.lock) guards all state below. Every function declared here
- * is called with it held, except hp_sym__kernel_load, which takes it itself; public entry points
- * release it through hp_sym__unlock, which also publishes the stats copy.
+ * Locking: one mutex (hp_symbolizer.lock) guards all state below, and every function declared
+ * here is called with it held. Public entry points take it and release it through
+ * hp_sym__unlock, which also publishes the stats copy; only the kallsyms read (sym_kernel.c)
+ * runs without it.
  */
 
 #define SYM_DEFAULT_FILES 256
@@ -176,7 +177,7 @@ static inline struct proc *hp_sym__proc_of(struct hp_lru_node *n)
 
 /* The table whose content identity is k, or NULL. */
 struct elf_file *hp_sym_files__find_key(struct hp_symbolizer *s, const struct file_key *k);
-/* A cached table (not a stripped .dynsym-only one is fine too) with this build-id, or NULL. */
+/* A cached table with this build-id (possibly one read from .dynsym only), or NULL. */
 struct elf_file *hp_sym_files__find_build_id(struct hp_symbolizer *s, const char *build_id);
 /* A new cache entry holding syms (taken over; NULL: "not an ELF we can read"), known by
  * identity k, referenced once for the caller. NULL when out of memory. */
