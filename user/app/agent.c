@@ -171,6 +171,24 @@ static void agent__self_metrics(struct hp_agent *a, struct hp_buf *out, const do
 					(double)stats[i].maps[k].max_entries);
 		}
 	}
+	hp_prom__family(out, "hostprof_stacks_truncated_total", HP_PROM_COUNTER,
+			"Events kept with a stack cut at the walk depth limit (127 frames), the "
+			"root side replaced by a [truncated] frame.");
+	for (int i = 0; i < a->ncollectors; i++) {
+		l[0] = (struct hp_label){ "collector", a->collectors[i].ops->name };
+		if (stats[i].has_stacks)
+			hp_prom__sample(out, "hostprof_stacks_truncated_total", l, 1,
+					(double)stats[i].stacks_truncated);
+	}
+	hp_prom__family(out, "hostprof_stack_table_evictions_total", HP_PROM_COUNTER,
+			"Stacks evicted from the bounded userspace stack table (kept across drains "
+			"for counts that arrive later); a count that needed one is a stack_lost drop.");
+	for (int i = 0; i < a->ncollectors; i++) {
+		l[0] = (struct hp_label){ "collector", a->collectors[i].ops->name };
+		if (stats[i].has_stacks)
+			hp_prom__sample(out, "hostprof_stack_table_evictions_total", l, 1,
+					(double)stats[i].stack_evictions);
+	}
 	hp_prom__family(out, "hostprof_scrape_duration_seconds", HP_PROM_GAUGE,
 			"Time the last render of /metrics (once per tick, shared by every scrape) "
 			"spent reading and rendering each collector.");

@@ -10,6 +10,7 @@
 #include <linux/types.h>
 
 #include "meta/cgroup_names.h"
+#include "stacks/stack_drain.h"
 #include "stores/cpu_store.h"
 #include "hp_cpu.h"
 #include "http/http.h"
@@ -70,22 +71,23 @@ struct cpu_state {
 	/* requests blocked in "seconds=N" wait on this (with the collector lock) */
 	pthread_cond_t wake;
 	bool stopping;
-	/* drain scratch */
-	struct hp_cpu_key *keys;
-	__u64 *counts;
-	size_t max_entries;
+	/* the shared stack drain: counts and stacks read per drain, stacks kept across drains */
+	struct hp_stack_drain drain;
+	size_t max_entries; /* of each counts and stacks map */
 	/* totals for /metrics */
-	__u64 samples_total;
-	__u64 truncated_total;
 	__u64 drains;
 	__u64 ticks;
-	__u64 last_keys, last_stacks; /* map entries at the last drain */
 	double last_drain_seconds;
 };
 
 extern const struct hp_route hp_cpu_routes[];
 
+/* Sets up s->drain on the loaded skeleton's maps. 0 or a negative errno. */
+int hp_cpu__drain_init(struct cpu_state *s);
 /* Drains the kernel maps into the store (and subscribers). Lock held. */
 int hp_cpu__drain(struct cpu_state *s, double now);
+/* The drain's drop reasons (the kernel's plus what userspace found: collisions across
+ * generations, stacks lost to eviction), map fill levels and stack counters. Lock held. */
+void hp_cpu__drain_stats(struct cpu_state *s, struct hp_self_stats *out);
 
 #endif
