@@ -65,33 +65,36 @@ void hp_stack_drain__free(struct hp_stack_drain *d)
 }
 
 /*
- * Reads and deletes up to cap entries of fd into keys/vals (*n of them), in batches of at most
- * batch. Kernels without batch operations on hash maps fall back to walking the keys. The map's
- * writers are quiescent. 0 or a negative errno.
+ * Reads and deletes up to cap entries of fd into keys/vals, *n of them. Kernels without batch
+ * operations on hash maps fall back to walking the keys. The map's writers are quiescent.
+ * Returns 1 when the map is empty now, 0 when the buffer filled first, or a negative errno.
  */
 static int drain__read(int fd, size_t key_size, size_t val_size, void *keys, void *vals, size_t cap,
-		       size_t batch, size_t *n)
+		       size_t *n)
 {
 	char token[64]; /* a hash map's batch position is a bucket number (u32) */
-	bool first = true;
 	int err;
 
 	*n = 0;
 	while (*n < cap) {
-		__u32 count = (__u32)(cap - *n < batch ? cap - *n : batch);
+		__u32 count = (__u32)(cap - *n);
 
-		err = bpf_map_lookup_and_delete_batch(fd, first ? NULL : token, token,
-						      (char *)keys + *n * key_size,
+		/* always from the first bucket: what was read is deleted. A batch takes whole
+		 * buckets; one that does not fit in the room left is -ENOSPC (left for the next
+		 * call when something was read). */
+		err = bpf_map_lookup_and_delete_batch(fd, NULL, token, (char *)keys + *n * key_size,
 						      (char *)vals + *n * val_size, &count, NULL);
-		if (err && err != -ENOENT && first && *n == 0 &&
-		    (err == -EINVAL || err == -DRAIN_ENOTSUPP || err == -EOPNOTSUPP))
-			goto walk;
-		if (err && err != -ENOENT)
+		if (err && err != -ENOENT) {
+			if (err == -ENOSPC && *n)
+				return 0;
+			if (*n == 0 &&
+			    (err == -EINVAL || err == -DRAIN_ENOTSUPP || err == -EOPNOTSUPP))
+				goto walk;
 			return err;
+		}
 		*n += count;
-		if (err == -ENOENT)
-			return 0;
-		first = false;
+		if (err == -ENOENT || count == 0)
+			return 1;
 	}
 	return 0;
 walk:
@@ -110,33 +113,32 @@ walk:
 			memset((char *)vals + i * val_size, 0, val_size);
 		bpf_map_delete_elem(fd, key);
 	}
-	return 0;
+	return *n < cap;
 }
 
 /* Moves every stack of the old generation into the table, in batches. */
 static int drain__stacks(struct hp_stack_drain *d, int fd)
 {
 	size_t n;
-	int err;
+	int done;
 
 	d->last_stacks = 0;
 	do {
-		err = drain__read(fd, sizeof(*d->batch_hashes), sizeof(*d->batch_stacks),
-				  d->batch_hashes, d->batch_stacks, DRAIN_STACK_BATCH,
-				  DRAIN_STACK_BATCH, &n);
+		done = drain__read(fd, sizeof(*d->batch_hashes), sizeof(*d->batch_stacks),
+				   d->batch_hashes, d->batch_stacks, DRAIN_STACK_BATCH, &n);
 		for (size_t i = 0; i < n; i++) {
 			struct hp_stack *st = &d->batch_stacks[i];
-			int put;
 
 			if (st->len > HP_STACK_MAX_DEPTH) /* read once: clamp the private copy */
 				st->len = HP_STACK_MAX_DEPTH;
-			put = hp_stack_table__put(d->table, d->batch_hashes[i], st->ips, st->len);
-			if (put == -ENOMEM)
-				return put; /* -EINVAL: an empty stack, which the kernel never stores */
+			/* -EINVAL: an empty stack, which the kernel never stores */
+			if (hp_stack_table__put(d->table, d->batch_hashes[i], st->ips, st->len) ==
+			    -ENOMEM)
+				return -ENOMEM;
 		}
 		d->last_stacks += n;
-	} while (!err && n == DRAIN_STACK_BATCH);
-	return err;
+	} while (done == 0 && n > 0);
+	return done < 0 ? done : 0;
 }
 
 int hp_stack_drain__collect(struct hp_stack_drain *d)
@@ -151,7 +153,9 @@ int hp_stack_drain__collect(struct hp_stack_drain *d)
 	/* stacks first: a count of this generation may refer to a stack stored in it */
 	err = drain__stacks(d, d->maps.stacks_fd[old]);
 	err2 = drain__read(d->maps.counts_fd[old], d->maps.key_size, sizeof(*d->counts), d->keys,
-			   d->counts, d->max_counts, d->max_counts, &d->nkeys);
+			   d->counts, d->max_counts, &d->nkeys);
+	if (err2 > 0)
+		err2 = 0;
 	for (size_t i = 0; i < d->nkeys; i++) {
 		d->events += d->counts[i].count;
 		d->weight += d->counts[i].weight;
