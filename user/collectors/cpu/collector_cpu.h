@@ -35,6 +35,7 @@
 #define HP_CPU_SYM_PROCESSES_MIN 1024
 
 struct cpu_bpf;
+struct hp_self_stats;
 struct ring_buffer;
 struct bpf_link;
 
@@ -81,6 +82,8 @@ struct cpu_state {
 };
 
 extern const struct hp_route hp_cpu_routes[];
+/* The cpu profile kind (samples/count, cpu/nanoseconds; see cpu_kind.c). */
+extern const struct hp_profile_kind hp_cpu_kind;
 
 /* Sets up s->drain on the loaded skeleton's maps. 0 or a negative errno. */
 int hp_cpu__drain_init(struct cpu_state *s);

@@ -43,6 +43,7 @@ static int drain__sample(struct cpu_state *s, struct hp_profile *window, const s
 {
 	uint32_t frames[HP_STACK_MAX_FRAMES], n = 0;
 	char thread[HP_COMM_LEN + 1], process[HP_COMM_LEN + 1];
+	struct hp_prof_labels labels = { .pid = k->tgid, .process = process, .thread = thread };
 	int err;
 
 	err = hp_stack_drain__frames(&s->drain, window, s->sym, (pid_t)k->tgid, &k->stacks,
@@ -51,11 +52,9 @@ static int drain__sample(struct cpu_state *s, struct hp_profile *window, const s
 		return err;
 	drain__comm(thread, k->thread);
 	drain__comm(process, k->process);
-	(void)process;
-	return hp_profile__add_in_cgroup(
-	    window, k->tgid, thread,
-	    hp_cgroup_names__path(&s->cgroups, NULL, k->cgroup_id, (pid_t)k->tgid), frames, n,
-	    c->count);
+	labels.cgroup = hp_cgroup_names__path(&s->cgroups, NULL, k->cgroup_id, (pid_t)k->tgid);
+	/* the kernel summed the period of every sample: the weight is count x period */
+	return hp_profile__add(window, &labels, frames, n, c->count, c->weight);
 }
 
 /* Frees the symbolizer state of the first n exited processes (their samples are resolved). */
@@ -86,7 +85,7 @@ int hp_cpu__drain(struct cpu_state *s, double now)
 	pthread_mutex_unlock(&s->exit_lock);
 	err = hp_stack_drain__collect(&s->drain);
 
-	hp_profile__init(&window, s->store.frequency);
+	hp_profile__init(&window, &hp_cpu_kind, s->store.period);
 	for (size_t i = 0; i < s->drain.nkeys && !err; i++) {
 		/* exec and dlopen change mappings without a new pid */
 		hp_symbolizer__recapture(s->sym, (pid_t)keys[i].tgid, DRAIN_RECAPTURE_NS);
