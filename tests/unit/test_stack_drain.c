@@ -113,7 +113,7 @@ static void resolve_lost(struct fixture *f, __u64 ustack, __u64 count, const cha
 	uint32_t frames[HP_STACK_MAX_FRAMES], n = 0;
 	struct hp_profile p;
 
-	hp_profile__init(&p, 100);
+	hp_profile__init(&p, NULL, 0);
 	/* the symbolizer is not reached for a stack the table does not hold */
 	assert_int_equal(hp_stack_drain__frames(&f->d, &p, NULL, 1, &k.stacks, count, frames, &n,
 						HP_STACK_MAX_FRAMES),
