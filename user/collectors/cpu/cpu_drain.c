@@ -77,13 +77,14 @@ int hp_cpu__drain(struct cpu_state *s, double now)
 	struct hp_profile window;
 	double t0 = hp_now();
 	size_t nexited;
-	int err;
+	int err = 0, read_err;
 
 	/* processes that exited before the flip have all their samples in the old generation */
 	pthread_mutex_lock(&s->exit_lock);
 	nexited = s->nexited;
 	pthread_mutex_unlock(&s->exit_lock);
-	err = hp_stack_drain__collect(&s->drain);
+	/* what was read before an error is deleted from the kernel: resolve it anyway */
+	read_err = hp_stack_drain__collect(&s->drain);
 
 	hp_profile__init(&window, &hp_cpu_kind, s->store.period);
 	for (size_t i = 0; i < s->drain.nkeys && !err; i++) {
@@ -96,6 +97,8 @@ int hp_cpu__drain(struct cpu_state *s, double now)
 		err = hp_cpu_store__add(&s->store, &window, now);
 	hp_profile__free(&window);
 	drain__forget_exited(s, nexited);
+	if (!err)
+		err = read_err;
 
 	s->drains++;
 	s->last_drain_seconds = hp_now() - t0;
