@@ -1197,12 +1197,16 @@ def test_cpu_process_label():
           "burner threads per /proc: leader %r, others %s; want %r and {%d: %r}"
           % (leader, workers, COMM, truth.doc["tid"], WORKER))
     mine = [st for st in doc["stacks"] if st["pid"] == b.pid]
-    total = sum(st["count"] for st in mine)
-    check_count(total, truth, span_of(t0, t1, 3, t1 - t0), "seconds=3 with a named thread")
     labels = collections.Counter((st["process"], st["thread"]) for st in mine)
     check(set(labels) == {(leader, WORKER)}, "samples of pid %d labelled (process, thread) %s; "
           "/proc says the leader is %r and the burning thread %r"
           % (b.pid, dict(labels), leader, WORKER))
+    # the labels are the point here; the exact count is checked by the tests above, so only
+    # "most of the burner's samples are there" (robust on a loaded host)
+    total = sum(st["count"] for st in mine)
+    lo, hi = cpu_range(truth, span_of(t0, t1, 3, t1 - t0))
+    check(0.5 * lo * FREQ <= total <= 1.5 * hi * FREQ, "seconds=3 with a named thread: %d "
+          "samples, the burner used %.2f..%.2f CPU s" % (total, lo, hi))
     for name, answer in (("process", by_process), ("thread", by_thread)):
         got = sum(st["count"] for st in answer["stacks"] if st["pid"] == b.pid)
         check(got > 0 and got == answer["total_samples"],
