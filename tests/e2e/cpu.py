@@ -51,7 +51,7 @@ SHARE_TOLERANCE = 5.0  # points between a leaf's sampled share and the burner's 
 PERF_TOLERANCE = 3.0  # points between hostprof's and perf's share of a function
 CPU_DROP_REASONS = ("counts_map_full", "stack_map_full", "stack_hash_collision",
                     "kernel_stack_error", "user_stack_error",
-                    "new_process_notification_lost")
+                    "new_process_notification_lost", "stack_lost")
 FOLDED_LINE_RE = re.compile(r"^[^;\n]+(;[^;\n]+)* [0-9]+$")
 
 
@@ -1135,6 +1135,15 @@ def test_cpu_metrics():
     check(set(CPU_DROP_REASONS) <= set(drops), "cpu drop reasons %s, want all of %s"
           % (sorted(drops), CPU_DROP_REASONS))
     check(not any(drops.values()), "cpu drops on a single burner: %s" % drops)
+    # one burner has a few dozen distinct stacks: the stack table holds them all, evicts none
+    name = "hostprof_stack_table_evictions_total"
+    check((name, "counter") in after.types, "%s is not typed counter" % name)
+    found = after.select(name, collector="cpu")
+    check([v for _, v in found] == [0], "%s{collector=\"cpu\"} %s on a single burner, want 0"
+          % (name, found))
+    held = after.value("hostprof_map_entries", collector="cpu", map="stack_table")
+    cap = after.value("hostprof_map_max_entries", collector="cpu", map="stack_table")
+    check(0 < held <= min(cap, 1000), "stack table holds %s of %s stacks" % (held, cap))
     run.promtool_check(body)
 
 
