@@ -198,12 +198,68 @@ static void test_many_stacks_one_generation(void **state)
 	}
 }
 
+/* Names of frames[0..n) in p, "|"-joined. */
+static void frame_names(const struct hp_profile *p, const uint32_t *frames, uint32_t n, char *out,
+			size_t cap)
+{
+	out[0] = '\0';
+	for (uint32_t i = 0; i < n; i++) {
+		strncat(out, p->frames[frames[i]].function, cap - strlen(out) - 1);
+		strncat(out, "|", cap - strlen(out) - 1);
+	}
+}
+
+/*
+ * A kernel and a user stack both cut at the depth limit: every frame is kept, "[truncated]"
+ * closes the user side (the root), and the event counts once as truncated, with its count; a
+ * stack the kernel could not store becomes a marker without counting stack_lost (the kernel
+ * counted that drop already).
+ */
+static void test_truncated_and_lost_markers(void **state)
+{
+	struct fixture *f = *state;
+	/* no /proc here: user addresses resolve to nothing, which still makes one frame each */
+	struct hp_symbolizer *sym = hp_symbolizer__new(
+	    &(struct hp_symbolizer_opts){ .proc_root = "/nonexistent-hostprof-test" });
+	struct hp_stack_ids ids = { .kstack = 0x71, .ustack = 0x73 };
+	uint32_t frames[HP_STACK_MAX_FRAMES], n = 0;
+	static char names[HP_STACK_MAX_FRAMES * 64];
+	struct hp_profile p;
+
+	assert_non_null(sym);
+	fixture_init(f, 8);
+	capture(f, 0x71, 0xffffffff81000000ULL, HP_STACK_MAX_DEPTH);
+	capture(f, 0x73, 0x401000, HP_STACK_MAX_DEPTH);
+	assert_int_equal(hp_stack_drain__collect(&f->d), 0);
+	hp_profile__init(&p, NULL, 0);
+	assert_int_equal(
+	    hp_stack_drain__frames(&f->d, &p, sym, 4242, &ids, 7, frames, &n, HP_STACK_MAX_FRAMES),
+	    0);
+	assert_int_equal(n, 2 * HP_STACK_MAX_DEPTH + 1);
+	assert_string_equal(p.frames[frames[n - 1]].function, "[truncated]");
+	assert_int_equal(f->d.truncated, 7);
+	assert_int_equal(f->d.stack_lost, 0);
+
+	n = 0;
+	ids = (struct hp_stack_ids){ .flags = HP_STACK_KSTACK_LOST | HP_STACK_USTACK_LOST };
+	assert_int_equal(
+	    hp_stack_drain__frames(&f->d, &p, sym, 4242, &ids, 3, frames, &n, HP_STACK_MAX_FRAMES),
+	    0);
+	frame_names(&p, frames, n, names, sizeof(names));
+	assert_string_equal(names, "[kernel stack lost]|[user stack lost]|");
+	assert_int_equal(f->d.stack_lost, 0);
+	assert_int_equal(f->d.truncated, 7);
+	hp_profile__free(&p);
+	hp_symbolizer__free(sym);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_count_drains_after_its_stack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_evicted_stack_counted_lost, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_stacks_one_generation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_truncated_and_lost_markers, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
