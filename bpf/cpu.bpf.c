@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* CPU sampling collector: a perf_event (cpu-clock) program on every CPU counts identical
- * (process, thread, kernel stack, user stack) samples in double-buffered maps that userspace drains. */
+ * (process, thread, kernel stack, user stack) samples in double-buffered maps that userspace
+ * drains. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
