@@ -1027,22 +1027,22 @@ def page_data(text):
     return json.loads(m.group(1))
 
 
-def focus_path(data, pid, chain):
+def focus_path(data, group, chain):
     """The page's #focus= path (child indices, children sorted by name) to the heaviest stack
-    of pid ending in chain, and that stack's names from the process node down."""
-    procs = [i for i, (_, p) in enumerate(data["procs"]) if p == pid]
-    check(len(procs) == 1, "pid %d is %d processes in hp-data" % (pid, len(procs)))
+    of group ending in chain, and that stack's names from the group node down."""
+    groups = [i for i, g in enumerate(data["groups"]) if g[0] == group]
+    check(len(groups) == 1, "%r is %d groups in hp-data" % (group, len(groups)))
     funcs = data["funcs"]
-    stacks = [st for st in data["stacks"] if st[0] == procs[0]]
-    names = lambda st: [funcs[f][0] for f in st[2:]]
+    stacks = [st for st in data["stacks"] if st[0] == groups[0]]
+    names = lambda st: [funcs[f][0] for f in st[3:]]
     mine = [st for st in stacks if chain_ok(names(st), chain)]
     check(mine, "no stack ending in %s in hp-data" % ";".join(chain))
-    target = max(mine, key=lambda st: st[1])[2:]
-    shown = [i for i, p in enumerate(data["procs"]) if any(st[0] == i for st in data["stacks"])]
-    path = [shown.index(procs[0])]
+    target = max(mine, key=lambda st: st[2])[3:]
+    shown = [i for i, g in enumerate(data["groups"]) if any(st[0] == i for st in data["stacks"])]
+    path = [shown.index(groups[0])]
     for depth in range(len(target)):
-        ids = {st[2 + depth] for st in stacks
-               if st[2:2 + depth] == target[:depth] and len(st) > 2 + depth}
+        ids = {st[3 + depth] for st in stacks
+               if st[3:3 + depth] == target[:depth] and len(st) > 3 + depth}
         ordered = sorted(ids, key=lambda f: (funcs[f][0], 1 if funcs[f][2] else 0))
         path.append(ordered.index(target[depth]))
     return ".".join(map(str, path)), [funcs[f][0] for f in target]
@@ -1051,7 +1051,7 @@ def focus_path(data, pid, chain):
 def check_rendered_leaf(page, tmp, text, pid, leaf, want_pct):
     """Opens the page zoomed to leaf's stack and searching for leaf: after the script ran, the
     DOM shows the stack's names as breadcrumbs and the leaf's share of the samples."""
-    path, names = focus_path(page_data(text), pid, CHAINS[leaf])
+    path, names = focus_path(page_data(text), COMM, CHAINS[leaf])
     search = "/^%s$/" % re.escape(leaf)
     url = "file://%s#focus=%s&search=%s" % (page, path, urllib.parse.quote(search, safe=""))
     dom = chromium(["--dump-dom", url], tmp)
@@ -1059,7 +1059,7 @@ def check_rendered_leaf(page, tmp, text, pid, leaf, want_pct):
           % (leaf, re.findall(r'<div id="msg">.*?</div>', dom)))
     crumbs = re.search(r'<div id="crumbs">(.*?)</div>', dom, re.S)
     shown = html.unescape(re.sub(r"<[^>]+>", "", crumbs.group(1))) if crumbs else ""
-    want = " \u203a ".join(["all", "%s (%d)" % (COMM, pid)] + names)
+    want = " \u203a ".join(["all", COMM] + names)  # grouped by process name
     check(shown == want, "%s: breadcrumbs %r, want %r" % (leaf, shown, want))
     matched = re.search(r'<span id="matched">Matched: ([\d.]+)%', dom)
     check(matched, "%s: no 'Matched:' figure after searching %s" % (leaf, search))
@@ -1226,6 +1226,178 @@ def test_cpu_process_label():
           % (tags.get("process"), tags.get("thread"), leader, WORKER))
 
 
+# --- host-wide views: grouping and the flame graph's merged boxes ------------------------------
+
+GOLDEN_RUNS = 200
+GOLDEN_SECONDS = 0.02  # CPU seconds each run burns in its own function
+GOLDEN_TOLERANCE = 0.02  # issue 7: the one box holds all the program's samples, +-2 %
+GOLDEN_WINDOW = 40  # seconds each view records; the runs take ~6 s (more on a loaded host)
+
+
+def test_cpu_group_by_process_golden():
+    """Issue 7's golden test: 200 short-lived runs of one program are ONE box of the program's
+    name in the host-wide views (group_by=process, the default), holding all the samples of its
+    200 pids (+-2 %); those samples follow the CPU time the kernel accounted to the runs (wait4
+    rusage, coarse like symbols.py's check_total); group_by=pid splits it again. The views are
+    seconds=N recordings around the runs (retention folds exited pids away after 10 s)."""
+    src = os.path.join(WORKLOADS, "shortlived")
+    check(os.path.exists(src), "%s missing (make e2e-build)" % src)
+    with tempfile.TemporaryDirectory(prefix="hostprof-e2e-golden-") as tmp:
+        # a name no other program on this shared host has (comm: 15 bytes at most)
+        name = "hpgold%05d" % (os.getpid() % 100000)
+        exe = os.path.join(tmp, name)
+        shutil.copy(src, exe)
+        with Agent("--collectors", "cpu") as agent, \
+                concurrent.futures.ThreadPoolExecutor(4) as pool:
+            window = "seconds=%d" % GOLDEN_WINDOW
+            asked = [pool.submit(profile, agent, window, fmt)
+                     for fmt in ("folded", "json", "html")]
+            asked.append(pool.submit(profile, agent, window + "&group_by=pid", "folded"))
+            time.sleep(2)  # the four recordings have subscribed
+            t0 = time.monotonic()
+            pids, cpu_s = set(), 0.0
+            for _ in range(GOLDEN_RUNS):
+                pid = os.posix_spawn(exe, [exe, str(GOLDEN_SECONDS)], dict(os.environ),
+                                     file_actions=[(os.POSIX_SPAWN_OPEN, 1, os.devnull,
+                                                    os.O_WRONLY, 0)])
+                _, status, ru = os.wait4(pid, 0)
+                check(os.waitstatus_to_exitcode(status) == 0, "%s exited %d" % (
+                    name, os.waitstatus_to_exitcode(status)))
+                pids.add(pid)
+                cpu_s += ru.ru_utime + ru.ru_stime
+            took = time.monotonic() - t0
+            check(took < GOLDEN_WINDOW - 4, "the runs took %.1f s, more than the %d s window "
+                  "holds" % (took, GOLDEN_WINDOW))
+            folded, doc, page, by_pid = [f.result() for f in asked]
+            bad = fetch(agent.base + "/api/v1/profile/cpu?since=5m&group_by=comm")
+    lines = parse_folded(folded)
+    box = sum(n for frames, n in lines if frames[0] == name)
+    strays = {frames[0] for frames, _ in lines if name in frames[0] and frames[0] != name}
+    check(not strays, "folded has other boxes for %s: %s" % (name, sorted(strays)[:5]))
+    # the runs' samples while they ran the program: before exec switches the name (the spawn
+    # and the kernel half of execve) a child is still "python3", and is not the program's
+    runs = [st for st in doc["stacks"] if st["pid"] in pids]
+    theirs = sum(st["count"] for st in runs if st["thread"] == name)
+    before_exec = sum(st["count"] for st in runs if st["thread"] != name)
+    diag("golden: %d runs, %.3f CPU s (rusage), box %r: %d samples; their %d pids: %d samples "
+         "as %s, %d before exec" % (GOLDEN_RUNS, cpu_s, name, box, len(pids), theirs, name,
+                                    before_exec))
+    check(theirs > 0, "no samples of the %d pids of %s" % (len(pids), name))
+    check(abs(box - theirs) <= GOLDEN_TOLERANCE * theirs, "box %s holds %d samples, its %d pids "
+          "have %d (want +-%.0f %%)" % (name, box, len(pids), theirs, GOLDEN_TOLERANCE * 100))
+    want = cpu_s * FREQ
+    check(want * 0.85 - 3 <= box + before_exec <= want * 1.15 + 3, "box %s: %d samples, the runs used %.3f "
+          "CPU s (%.0f samples at %d Hz)" % (name, box, cpu_s, want, FREQ))
+    mine = [g for g in doc["groups"] if g["name"] == name]
+    check(doc["group_by"] == "process" and len(mine) == 1 and mine[0]["count"] == box,
+          "JSON groups for %s: %s (group_by %s), want one of %d samples"
+          % (name, mine, doc["group_by"], box))
+    boxes = [g for g in page_data(page)["groups"] if g[0] == name]
+    check(len(boxes) == 1 and boxes[0][1] == box, "flame graph boxes for %s: %s, want one of %d "
+          "samples" % (name, boxes, box))
+    split = collections.Counter()
+    for frames, n in parse_folded(by_pid):
+        m = re.match(r"^%s \((\d+)\)$" % re.escape(name), frames[0])
+        if m:
+            split[int(m.group(1))] += n
+    check(set(split) <= pids and len(split) >= GOLDEN_RUNS // 2 and sum(split.values()) == box,
+          "group_by=pid: %d boxes for %s holding %d samples, want one per sampled run (of %d) "
+          "holding %d" % (len(split), name, sum(split.values()), GOLDEN_RUNS, box))
+    status, _, body = bad
+    check(status == 400 and b"process, pid, thread or cgroup" in body,
+          "group_by=comm answered %d %r, want a 400 naming the values" % (status, body[:200]))
+    never = os.path.join(tempfile.gettempdir(), "hostprof-e2e-never-%d.folded" % os.getpid())
+    out = record(["--duration", "1s", "--group-by", "comm", "-o", never], want_rc=2)
+    check("'comm'" in out and "process, pid, thread or cgroup" in out and
+          not os.path.exists(never), "record --group-by comm: %r" % out[-300:])
+
+
+# Synthetic flame graph data for the page's drawing checks: group "wide" holds one parent with a
+# wide child and THIN children far below a pixel each, every thin child with a "needle" leaf;
+# group "deep" holds one 150-frame stack, so the tallest stack is far taller than "wide"'s.
+THIN = 2000
+THIN_W, WIDE_W, DEEP_W = 1000, 8000000, 10000
+
+
+def merged_page_data(data):
+    funcs = [["main", "/bin/w", 0], ["parent", "/bin/w", 0], ["wide_child", "/bin/w", 0],
+             ["needle", "/bin/w", 0], ["deep", "/bin/d", 0]]
+    stacks = [[0, 800, WIDE_W, 0, 1, 2]]
+    for i in range(THIN):
+        funcs.append(["thin%04d" % i, "/bin/w", 0])
+        stacks.append([0, 1, THIN_W, 0, 1, len(funcs) - 1, 3])
+    stacks.append([1, 1, DEEP_W] + [4] * 150)
+    total = WIDE_W + THIN * THIN_W + DEEP_W
+    data.update(funcs=funcs, stacks=stacks, total=len(stacks) - 1 + 800,
+                total_weight=total, group_by="process",
+                groups=[["wide", 800 + THIN, WIDE_W + THIN * THIN_W], ["deep", 1, DEEP_W]])
+    return data, total
+
+
+def with_data(text, data):
+    m = re.search(r'(<script id="hp-data" type="application/json">)(.*?)(</script>)', text, re.S)
+    return text[:m.start(2)] + json.dumps(data).replace("<", "\\u003c") + text[m.end(2):]
+
+
+# Clicks "Invert" once the page has drawn (what a user does while zoomed).
+CLICK_INVERT = """<script>
+setTimeout(function () { document.getElementById('invert').click(); }, 300);
+</script></body>"""
+
+
+def test_cpu_html_merged_boxes():
+    """The flame graph page leaves no width blank: thin boxes are one grey "N more" box per
+    parent, search totals still count what they hide, and invert while zoomed draws where the
+    window is (with a far deeper stack elsewhere, it used to draw below the visible area)."""
+    check(shutil.which("chromium"), "chromium not found (install chromium)")
+    with tempfile.TemporaryDirectory(prefix="hostprof-e2e-merged-") as tmp:
+        with Agent("--collectors", "cpu", "--pid", str(os.getpid())) as agent:
+            status, _, body = fetch(agent.base + "/flamegraph?since=10s")
+        check(status == 200, "/flamegraph answered %d" % status)
+        data, total = merged_page_data(page_data(body.decode()))
+        page = os.path.join(tmp, "merged.html")
+        with open(page, "w") as f:
+            f.write(with_data(body.decode(), data))
+        dom = chromium(["--window-size=1200,800", "--dump-dom",
+                        "file://%s#search=needle" % page], tmp)
+        attrs = dict(re.findall(r'(data-[a-z-]+)="([^"]*)"', re.search(r"<body[^>]*>", dom)
+                                .group(0)))
+        check(attrs.get("data-status") == "ok", "page script failed: %s" % attrs)
+        check(float(attrs.get("data-blank-px", "nan")) < 1, "%s px under drawn frames are blank"
+              % attrs.get("data-blank-px"))
+        # words and units from the kind, amounts from weights (not counts x period)
+        title = re.search(r'<h1 id="title">([^<]*)</h1>', dom)
+        stats = re.search(r'<span id="stats">([^<]*)</span>', dom)
+        check(title and title.group(1) == "hostprof CPU flame graph", "page title %r" % (
+            title and title.group(1)))
+        check(stats and "%.1f ms on-CPU" % (total / 1e6) in stats.group(1)
+              and "2 processes" in stats.group(1), "page header %r, want %.1f ms on-CPU in 2 "
+              "processes" % (stats and stats.group(1), total / 1e6))
+        matched = re.search(r'<span id="matched">Matched: ([\d.]+)% \(([^)]*)\)', dom)
+        check(matched and matched.group(2) == "%.1f ms" % (THIN * THIN_W / 1e6),
+              "search amount %r, want %.1f ms" % (matched and matched.group(0),
+                                                  THIN * THIN_W / 1e6))
+        want = 100.0 * THIN * THIN_W / total
+        check(matched and abs(float(matched.group(1)) - want) < 0.01, "search for a name that "
+              "only thin (merged) frames hold: %r, want %.2f%%" % (
+                  matched and matched.group(0), want))
+        png = os.path.join(tmp, "merged.png")
+        chromium(["--screenshot=" + png, "--window-size=1200,800", "file://" + page], tmp)
+        _, _, bpp, rows = png_decode(png)
+        grey = png_colors(rows, bpp)[bytes([0xb9, 0xb9, 0xb9] + [255] * (bpp - 3))]
+        # the "N more" box: THIN/(total) of the width, one row high (less its 1 px gap)
+        want_px = (1200 - 24) * THIN * THIN_W / total * 17
+        check(grey >= 0.8 * want_px, "the grey 'N more' box covers %d px, want ~%.0f" % (
+            grey, want_px))
+        with open(page, "w") as f:
+            f.write(with_data(body.decode(), data).replace("</body>", CLICK_INVERT))
+        chromium(["--screenshot=" + png, "--window-size=1200,800", "file://%s#focus=0" % page],
+                 tmp)
+        if SCREENSHOT_KEEP:
+            shutil.copy(png, SCREENSHOT_KEEP)
+        check_screenshot(png)
+
+
 TESTS = [
     ("cpu_burner_leaves", test_cpu_burner_leaves),
     ("cpu_burner_leaves_nopie", test_cpu_burner_leaves_nopie),
@@ -1239,6 +1411,8 @@ TESTS = [
     ("cpu_record_cli", test_cpu_record_cli),
     ("cpu_record_stdout_until_exit", test_cpu_record_stdout_until_exit),
     ("cpu_html_chromium", test_cpu_html_chromium),
+    ("cpu_html_merged_boxes", test_cpu_html_merged_boxes),
+    ("cpu_group_by_process_golden", test_cpu_group_by_process_golden),
     ("cpu_metrics", test_cpu_metrics),
     ("cpu_shutdown_pending_request", test_cpu_shutdown_pending_request),
     ("cpu_process_label", test_cpu_process_label),
