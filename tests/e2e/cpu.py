@@ -51,7 +51,7 @@ SHARE_TOLERANCE = 5.0  # points between a leaf's sampled share and the burner's 
 PERF_TOLERANCE = 3.0  # points between hostprof's and perf's share of a function
 CPU_DROP_REASONS = ("counts_map_full", "stack_map_full", "stack_hash_collision",
                     "kernel_stack_error", "user_stack_error",
-                    "new_process_notification_lost")
+                    "new_process_notification_lost", "stack_lost")
 FOLDED_LINE_RE = re.compile(r"^[^;\n]+(;[^;\n]+)* [0-9]+$")
 
 
@@ -100,12 +100,13 @@ class Burner:
     prefix: a wrapper command (unshare, chroot); pid is then the burner's own, from its ready
     line."""
 
-    def __init__(self, seconds, exe=None, shares=None, prefix=()):
+    def __init__(self, seconds, exe=None, shares=None, prefix=(), thread=None):
         argv = list(prefix) + [exe or BURNER, str(seconds)] + [str(s) for s in shares or ()]
         self.seconds = seconds
         self.pid = None
+        env = dict(os.environ, BURNER_THREAD=thread) if thread else None  # burn in that thread
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
+                                     stderr=subprocess.PIPE, env=env)
         line = self._ready_line(15)
         fields = line.split()
         if len(fields) != 2 or fields[0] != "ready" or not fields[1].isdigit():
@@ -1134,7 +1135,95 @@ def test_cpu_metrics():
     check(set(CPU_DROP_REASONS) <= set(drops), "cpu drop reasons %s, want all of %s"
           % (sorted(drops), CPU_DROP_REASONS))
     check(not any(drops.values()), "cpu drops on a single burner: %s" % drops)
+    # one burner has a few dozen distinct stacks: the stack table holds them all, evicts none
+    name = "hostprof_stack_table_evictions_total"
+    check((name, "counter") in after.types, "%s is not typed counter" % name)
+    found = after.select(name, collector="cpu")
+    check([v for _, v in found] == [0], "%s{collector=\"cpu\"} %s on a single burner, want 0"
+          % (name, found))
+    held = after.value("hostprof_map_entries", collector="cpu", map="stack_table")
+    cap = after.value("hostprof_map_max_entries", collector="cpu", map="stack_table")
+    check(0 < held <= min(cap, 1000), "stack table holds %s of %s stacks" % (held, cap))
     run.promtool_check(body)
+
+
+# --- process and thread labels -------------------------------------------------------------------
+
+WORKER = "hp-pool-worker"  # the burning thread's name (PR_SET_NAME), not the process's
+
+
+def proc_comms(pid):
+    """{tid: comm} of pid's threads, read from /proc: names hostprof did not produce."""
+    comms = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+            comms[int(tid)] = f.read().rstrip("\n")
+    return comms
+
+
+PPROF_TAG_RE = re.compile(r"^\s+\S+ \(\s*([\d.]+)%\): (.*)$")
+
+
+def pprof_tags(path, tmp):
+    """{label: {value: share %}} from go tool pprof -tags of a pprof file."""
+    out = subprocess.run(["go", "tool", "pprof", "-tags", path], capture_output=True, text=True,
+                         timeout=120, env=pprof_env(tmp))
+    check(out.returncode == 0, "go tool pprof -tags exited %d: %s" % (
+        out.returncode, out.stderr.strip().splitlines()[-1:]))
+    tags, key = {}, None
+    for line in out.stdout.splitlines():
+        m = PPROF_TAG_RE.match(line)
+        if m and key:
+            tags[key][m.group(2)] = float(m.group(1))
+        elif line.strip().endswith(":") or ": Total" in line:
+            key = line.strip().split(":")[0]
+            tags[key] = {}
+    return tags
+
+
+def test_cpu_process_label():
+    """A process whose sampled thread has its own name: every sample carries process = the
+    thread-group leader's comm and thread = the burning thread's comm (both as /proc shows them),
+    in JSON and pprof, and comm= finds the samples by either name."""
+    with Burner(6, thread=WORKER) as b, Agent("--collectors", "cpu", "--pid", str(b.pid)) as agent:
+        b.go()
+        time.sleep(0.5)  # the burning thread exists and has renamed itself
+        comms = proc_comms(b.pid)
+        doc, t0, t1 = timed_profile(agent, "seconds=3")
+        by_process = profile(agent, "since=5s&comm=%s" % urllib.parse.quote(comms[b.pid]))
+        by_thread = profile(agent, "since=5s&comm=%s" % WORKER)
+        status, _, body = fetch(agent.base + "/api/v1/profile/cpu?since=5s&format=pprof")
+        check(status == 200, "pprof answered %d" % status)
+        truth = b.finish()
+    with tempfile.TemporaryDirectory(prefix="hostprof-e2e-tags-") as tmp:
+        path = os.path.join(tmp, "cpu.pb.gz")
+        with open(path, "wb") as f:
+            f.write(body)
+        tags = pprof_tags(path, tmp)
+    leader = comms[b.pid]
+    workers = {tid: c for tid, c in comms.items() if tid != b.pid}
+    check(leader == COMM and workers == {truth.doc["tid"]: WORKER},
+          "burner threads per /proc: leader %r, others %s; want %r and {%d: %r}"
+          % (leader, workers, COMM, truth.doc["tid"], WORKER))
+    mine = [st for st in doc["stacks"] if st["pid"] == b.pid]
+    labels = collections.Counter((st["process"], st["thread"]) for st in mine)
+    check(set(labels) == {(leader, WORKER)}, "samples of pid %d labelled (process, thread) %s; "
+          "/proc says the leader is %r and the burning thread %r"
+          % (b.pid, dict(labels), leader, WORKER))
+    # the labels are the point here; the exact count is checked by the tests above, so only
+    # "most of the burner's samples are there" (robust on a loaded host)
+    total = sum(st["count"] for st in mine)
+    lo, hi = cpu_range(truth, span_of(t0, t1, 3, t1 - t0))
+    check(0.5 * lo * FREQ <= total <= 1.5 * hi * FREQ, "seconds=3 with a named thread: %d "
+          "samples, the burner used %.2f..%.2f CPU s" % (total, lo, hi))
+    for name, answer in (("process", by_process), ("thread", by_thread)):
+        got = sum(st["count"] for st in answer["stacks"] if st["pid"] == b.pid)
+        check(got > 0 and got == answer["total_samples"],
+              "comm=<%s name> found %d of the burner's samples (%d in total)"
+              % (name, got, answer["total_samples"]))
+    check(list(tags.get("process", {})) == [leader] and list(tags.get("thread", {})) == [WORKER],
+          "go tool pprof -tags: process %s, thread %s; want only %r and %r"
+          % (tags.get("process"), tags.get("thread"), leader, WORKER))
 
 
 # --- host-wide views: grouping and the flame graph's merged boxes ------------------------------
@@ -1326,4 +1415,5 @@ TESTS = [
     ("cpu_group_by_process_golden", test_cpu_group_by_process_golden),
     ("cpu_metrics", test_cpu_metrics),
     ("cpu_shutdown_pending_request", test_cpu_shutdown_pending_request),
+    ("cpu_process_label", test_cpu_process_label),
 ]

@@ -109,30 +109,49 @@ static void agent__http_metrics(struct hp_agent *a, struct hp_buf *out)
 			(double)st.long_cancelled);
 }
 
-enum self_series { SELF_DROPS, SELF_MAP_ENTRIES, SELF_MAP_MAX };
+/* Which rows of struct hp_self_stats a self-metrics family shows (the stack rows: one series per
+ * stack-capturing collector). */
+enum self_rows {
+	SELF_DROPS,
+	SELF_MAP_ENTRIES,
+	SELF_MAP_MAX,
+	SELF_STACKS_TRUNCATED,
+	SELF_STACK_EVICTIONS,
+};
 
-/* One family of the self-stats tables: a series per (owner, drop reason) or (owner, map), owners
- * being the collectors and the agent's shared services. */
+/* One self-metrics family: a series per (owner, drop reason), (owner, map) or, for the stack
+ * rows, per owner that captures stacks; owners are the collectors and the shared services. */
 static void agent__self_family(struct hp_buf *out, const char *name, enum hp_prom_type type,
 			       const char *help, const char *const *owners,
-			       const struct hp_self_stats *stats, int n, enum self_series what)
+			       const struct hp_self_stats *stats, int n, enum self_rows rows)
 {
 	struct hp_label l[2];
 
 	hp_prom__family(out, name, type, help);
 	for (int i = 0; i < n; i++) {
-		int items = what == SELF_DROPS ? stats[i].ndrops : stats[i].nmaps;
+		const struct hp_self_stats *s = &stats[i];
+		int items = rows == SELF_DROPS	   ? s->ndrops
+			    : rows <= SELF_MAP_MAX ? s->nmaps
+						   : s->has_stacks;
 
 		l[0] = (struct hp_label){ "collector", owners[i] };
 		for (int k = 0; k < items; k++) {
-			double v = what == SELF_DROPS ? (double)stats[i].drops[k].count
-				   : what == SELF_MAP_ENTRIES
-				       ? (double)stats[i].maps[k].entries
-				       : (double)stats[i].maps[k].max_entries;
+			double v;
 
-			l[1] = what == SELF_DROPS
-				   ? (struct hp_label){ "reason", stats[i].drops[k].reason }
-				   : (struct hp_label){ "map", stats[i].maps[k].name };
+			if (rows > SELF_MAP_MAX) { /* one series per collector */
+				v = (double)(rows == SELF_STACKS_TRUNCATED ? s->stacks_truncated
+									   : s->stack_evictions);
+				hp_prom__sample(out, name, l, 1, v);
+				continue;
+			}
+			if (rows == SELF_DROPS) {
+				l[1] = (struct hp_label){ "reason", s->drops[k].reason };
+				v = (double)s->drops[k].count;
+			} else {
+				l[1] = (struct hp_label){ "map", s->maps[k].name };
+				v = (double)(rows == SELF_MAP_ENTRIES ? s->maps[k].entries
+								      : s->maps[k].max_entries);
+			}
 			hp_prom__sample(out, name, l, 2, v);
 		}
 	}
@@ -194,6 +213,15 @@ static void agent__self_metrics(struct hp_agent *a, struct hp_buf *out, const do
 	agent__self_family(out, "hostprof_map_max_entries", HP_PROM_GAUGE,
 			   "Capacity of each BPF map or bounded userspace table.", owners, stats,
 			   a->ncollectors + 1, SELF_MAP_MAX);
+	agent__self_family(out, "hostprof_stacks_truncated_total", HP_PROM_COUNTER,
+			   "Events kept with a stack cut at the walk depth limit (127 frames), the "
+			   "root side replaced by a [truncated] frame.",
+			   owners, stats, a->ncollectors + 1, SELF_STACKS_TRUNCATED);
+	agent__self_family(out, "hostprof_stack_table_evictions_total", HP_PROM_COUNTER,
+			   "Stacks evicted from the bounded userspace stack table (kept across "
+			   "drains for counts that arrive later); a count that needed one is a "
+			   "stack_lost drop.",
+			   owners, stats, a->ncollectors + 1, SELF_STACK_EVICTIONS);
 	hp_prom__family(out, "hostprof_scrape_duration_seconds", HP_PROM_GAUGE,
 			"Time the last render of /metrics (once per tick, shared by every scrape) "
 			"spent reading and rendering each collector.");

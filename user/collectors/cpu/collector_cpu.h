@@ -11,6 +11,7 @@
 #include <linux/types.h>
 
 #include "collectors/services.h"
+#include "stacks/stack_drain.h"
 #include "hp_cpu.h"
 #include "stores/profile_source.h"
 #include "stores/profile_store.h"
@@ -27,11 +28,13 @@
 #define HP_CPU_EXIT_SLOTS 4096
 
 struct cpu_bpf;
+struct hp_self_stats;
 struct ring_buffer;
 struct bpf_link;
 
 struct cpu_state {
 	struct cpu_bpf *skel;
+	int ncpus;   /* possible CPUs (per-CPU map value count): c->ncpus */
 	int *online; /* online CPUs sampled */
 	size_t nonline;
 	int *perf_fds;		 /* one per online CPU, -1 if it could not be opened */
@@ -61,22 +64,23 @@ struct cpu_state {
 	pid_t exited[HP_CPU_EXIT_SLOTS];
 	size_t nexited;
 	__u64 exits_lost; /* backlog full: left to LRU eviction (exit_lock) */
-	/* drain scratch */
-	struct hp_cpu_key *keys;
-	__u64 *counts;
-	size_t max_entries;
+	/* the shared stack drain: counts and stacks read per drain, stacks kept across drains */
+	struct hp_stack_drain drain;
+	size_t max_entries; /* of each counts and stacks map */
 	/* totals for /metrics */
-	__u64 samples_total;
-	__u64 truncated_total;
 	__u64 drains;
-	__u64 last_keys, last_stacks; /* map entries at the last drain */
 	double last_drain_seconds;
 };
 
 /* The cpu profile kind (samples/count, cpu/nanoseconds; see cpu_kind.c). */
 extern const struct hp_profile_kind hp_cpu_kind;
 
+/* Sets up s->drain on the loaded skeleton's maps. 0 or a negative errno. */
+int hp_cpu__drain_init(struct cpu_state *s);
 /* Drains the kernel maps into the store (and subscribers). Lock held. */
 int hp_cpu__drain(struct cpu_state *s, double now);
+/* The drain's drop reasons (the kernel's plus what userspace found: collisions across
+ * generations, stacks lost to eviction), map fill levels and stack counters. Lock held. */
+void hp_cpu__drain_stats(struct cpu_state *s, struct hp_self_stats *out);
 
 #endif
