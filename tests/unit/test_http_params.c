@@ -292,16 +292,19 @@ static void test_cli_defaults(void **state)
 	assert_int_equal(cfg.attach_mode, HP_ATTACH_AUTO);
 	assert_null(cfg.btf_path);
 	assert_true(cfg.tick_seconds == 1.0);
-	assert_int_equal(hp_cpu_config(&cfg)->symbol_cache_mb, 256);
-	assert_int_equal(hp_cpu_config(&cfg)->perf_map_max_mb, 0); /* a quarter of the cache */
+	assert_int_equal(cfg.symbol_cache_mb, 256);
+	assert_int_equal(cfg.perf_map_max_mb, 0); /* a quarter of the cache */
 	assert_false(cfg.verbose);
 	assert_string_equal(out_text, "");
 	assert_string_equal(err_text, "");
 	assert_int_equal(
 	    parse(&cfg, "serve", "--symbol-cache-mb", "64", "--perf-map-max-mb", "8", NULL),
 	    HP_CLI_SERVE);
-	assert_int_equal(hp_cpu_config(&cfg)->symbol_cache_mb, 64);
-	assert_int_equal(hp_cpu_config(&cfg)->perf_map_max_mb, 8);
+	assert_int_equal(cfg.symbol_cache_mb, 64);
+	assert_int_equal(cfg.perf_map_max_mb, 8);
+	/* the shared symbolizer serves record too */
+	assert_int_equal(parse(&cfg, "record", "-o", "x", "--symbol-cache-mb", "32", NULL), HP_CLI_RECORD);
+	assert_int_equal(cfg.symbol_cache_mb, 32);
 }
 
 /* Mount point of a cgroup v2 hierarchy (--cgroup accepts only those); skips when none. */

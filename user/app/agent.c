@@ -465,8 +465,8 @@ int hp_agent__run(const struct hp_config *cfg)
 	hp_info("hostprof %s starting (libbpf %s)", HOSTPROF_VERSION, libbpf_version_string());
 	hp_probe__log(&a.features);
 	if (hp_services__init(&a.svc, &(struct hp_services_opts){
-					  .symbol_cache_bytes = (size_t)cpu->symbol_cache_mb << 20,
-					  .perf_map_max_bytes = (size_t)cpu->perf_map_max_mb << 20,
+					  .symbol_cache_bytes = (size_t)cfg->symbol_cache_mb << 20,
+					  .perf_map_max_bytes = (size_t)cfg->perf_map_max_mb << 20,
 					  .sample_hz = cpu->frequency })) {
 		fprintf(stderr, "hostprof: out of memory creating the symbolizer\n");
 		goto out;

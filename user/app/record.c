@@ -218,8 +218,8 @@ static int record__start(const struct hp_config *cfg, const struct hp_collector_
 	if (hp_probe__require(features, ops->needs, "record"))
 		return 1;
 	if (hp_services__init(svc, &(struct hp_services_opts){
-				       .symbol_cache_bytes = (size_t)cpu->symbol_cache_mb << 20,
-				       .perf_map_max_bytes = (size_t)cpu->perf_map_max_mb << 20,
+				       .symbol_cache_bytes = (size_t)cfg->symbol_cache_mb << 20,
+				       .perf_map_max_bytes = (size_t)cfg->perf_map_max_mb << 20,
 				       .sample_hz = cpu->frequency })) {
 		fprintf(stderr, "hostprof: out of memory creating the symbolizer\n");
 		return 1;

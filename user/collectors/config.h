@@ -32,6 +32,9 @@ struct hp_config {
 	enum hp_attach_mode attach_mode;
 	const char *btf_path; /* custom BTF for CO-RE; NULL: /sys/kernel/btf/vmlinux */
 	double tick_seconds;  /* how often collectors fold kernel maps into snapshots */
+	/* shared services (collectors/services.h) */
+	unsigned int symbol_cache_mb; /* symbolizer caches, all processes together */
+	unsigned int perf_map_max_mb; /* largest perf map read; 0: a quarter of the cache */
 	/* record */
 	double duration_seconds;
 	const char *output;
