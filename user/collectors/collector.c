@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Collector registry and the shared start-up driver: the attach-path fallback (tp_btf, then
- * raw_tp) lives here once instead of in every collector. */
+/* The shared start-up driver of every collector (registry.c lists them): the attach-path
+ * fallback (tp_btf, then raw_tp) and the life-cycle helpers live here once, not per collector. */
 #include "collector.h"
 
 #include <bpf/bpf.h>
@@ -14,15 +14,6 @@
 #include <unistd.h>
 
 #include "base/log.h"
-
-extern const struct hp_collector_ops hp_collector_syscalls;
-extern const struct hp_collector_ops hp_collector_cpu;
-
-const struct hp_collector_ops *const hp_collectors_all[] = {
-	&hp_collector_syscalls,
-	&hp_collector_cpu,
-	NULL,
-};
 
 const struct hp_collector_ops *hp_collectors__find(const char *name)
 {
