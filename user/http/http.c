@@ -27,6 +27,7 @@
 #include "http_gate.h"
 #include "http_head.h"
 #include "base/log.h"
+#include "base/params.h"
 
 /* libmicrohttpd 0.9.75 leaves its cleanup mutex locked when a connection arrives at its own
  * connection limit (new_connection_process_(), fixed in 0.9.76): the daemon deadlocks. So the
@@ -66,6 +67,29 @@ struct hp_http {
 const char *hp_request__param(const struct hp_request *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+int hp_request__lookback(const struct hp_request *req, struct hp_response *resp, const char *name,
+			 double retention, double *out)
+{
+	const char *v = hp_request__param(req, name);
+	int err;
+
+	if (!v)
+		return 1;
+	err = hp_params__duration(v, false, retention, out);
+	if (err == -ERANGE) {
+		hp_response__error(resp, 400, "%s=%s exceeds the retention of %.0f s", name, v,
+				   retention);
+		return -1;
+	}
+	if (err) {
+		hp_response__error(
+		    resp, 400, "invalid %s '%s': want a positive duration such as 10s, 5m, 500ms",
+		    name, v);
+		return -1;
+	}
+	return 0;
 }
 
 const char *hp_request__header(const struct hp_request *req, const char *name)

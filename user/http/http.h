@@ -65,6 +65,14 @@ bool hp_route__is_prefix(const struct hp_route *r);
 
 /* Value of query parameter name, or NULL when absent. */
 const char *hp_request__param(const struct hp_request *req, const char *name);
+/*
+ * Query parameter name as a look-back duration ("30s", "5m", "500ms"; see hp_params__duration)
+ * of at most retention seconds, the one rule of every window/since parameter. 1: absent (*out
+ * untouched); 0: *out set; -1: invalid or beyond the retention, a 400 JSON error naming the
+ * parameter is already in resp.
+ */
+int hp_request__lookback(const struct hp_request *req, struct hp_response *resp, const char *name,
+			 double retention, double *out);
 /* Value of request header name (case-insensitive), or NULL when absent. */
 const char *hp_request__header(const struct hp_request *req, const char *name);
 /* True once the client closed (or half-closed) its connection: nobody will read the answer.

@@ -57,20 +57,8 @@ static int api__parse(const struct hp_request *req, struct hp_response *resp, do
 				   API_MAX_SECONDS);
 		return -1;
 	}
-	if (since) {
-		int err = hp_params__duration(since, false, retention, &q->since);
-
-		if (err == -ERANGE) {
-			hp_response__error(resp, 400, "since=%s exceeds the retention of %.0f s",
-					   since, retention);
-			return -1;
-		}
-		if (err) {
-			hp_response__error(
-			    resp, 400, "invalid since '%s': want a duration like 30s or 5m", since);
-			return -1;
-		}
-	}
+	if (hp_request__lookback(req, resp, "since", retention, &q->since) < 0)
+		return -1;
 	if (!seconds && !since) {
 		if (default_since > 0)
 			q->since = default_since < retention ? default_since : retention;

@@ -39,20 +39,10 @@ static int api__parse(const struct hp_request *req, struct hp_response *resp, do
 	memset(q, 0, sizeof(*q));
 	q->abi = -1;
 	q->limit = HP_SC_KEYS;
-	if (window) {
-		err = hp_params__duration(window, false, retention, &q->window);
-		if (err == -ERANGE) {
-			hp_response__error(resp, 400, "window=%s exceeds the retention of %.0f s",
-					   window, retention);
-			return -1;
-		}
-		if (err) {
-			hp_response__error(
-			    resp, 400,
-			    "invalid window '%s': want a positive duration such as 10s, 5m, 500ms",
-			    window);
-			return -1;
-		}
+	err = hp_request__lookback(req, resp, "window", retention, &q->window);
+	if (err < 0)
+		return -1;
+	if (err == 0) {
 		if (q->window < tick) {
 			hp_response__error(
 			    resp, 400, "window=%s is shorter than the snapshot interval of %g s",
