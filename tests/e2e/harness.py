@@ -26,8 +26,9 @@ A new collector's tests (say an off-CPU collector's) are one new file, tests/e2e
 - Ground truth comes from programs under tests/workloads that measure themselves: Workload("name",
   args...) runs $WORKLOADS/name by the sleeper protocol (ready line, go byte, one JSON line);
   a program with another go line or behind a wrapper subclasses ReadyProcess (cpu_lib.Burner).
-- register(name) adds the function to the suite; names are unique across files (a repeat is an
-  error at import) and run in file order (files sorted by name), then in definition order.
+- register(name) adds the function to the suite. Names are unique across files (a repeat fails
+  the file that repeats it, as does any import error); tests run file by file (sorted by name),
+  each file's in definition order.
 - Fail with check(cond, msg) or raise TestFailure(msg); any other exception also fails the test,
   with a traceback. A machine that lacks what the test needs (a kernel feature, a tool):
   raise Skip("why"), reported as SKIP and counted apart. Diagnostics go to diag(text) (stderr).
@@ -490,6 +491,7 @@ def move_to_cgroup(cg, pid):
 # --- the registry and the runner ----------------------------------------------------------------
 
 TESTS = []  # (name, function) in registration order
+BROKEN = []  # (file, error) of test files that failed to import: each counts as one failure
 
 
 def register(name):
@@ -503,12 +505,18 @@ def register(name):
 
 
 def discover(folder):
-    """Imports every test_*.py in folder, in name order; their @register calls fill TESTS."""
+    """Imports every test_*.py in folder, in name order; their @register calls fill TESTS. A file
+    that fails to import (a syntax error, a name registered twice) goes to BROKEN, and the
+    other files still run."""
     if folder not in sys.path:
         sys.path.insert(0, folder)
     for f in sorted(os.listdir(folder)):
         if f.startswith("test_") and f.endswith(".py"):
-            importlib.import_module(f[:-3])
+            try:
+                importlib.import_module(f[:-3])
+            except Exception as e:  # reported by main() as a failure, with the traceback
+                diag(traceback.format_exc())
+                BROKEN.append((f, "%s: %s" % (type(e).__name__, e)))
     return TESTS
 
 
@@ -541,11 +549,14 @@ def main(argv):
         args = args[1:]
     pattern = args[0] if args else ""
     selected = [(name, fn) for name, fn in TESTS if pattern in name]
+    for f, error in BROKEN:  # on stderr for --list, whose stdout is names only
+        print("FAIL %s: does not import: %s" % (f, error.replace("\n", " ")), flush=True,
+              file=sys.stderr if listing else sys.stdout)
     if listing:
         for name, _ in selected:
             print(name)
-        return 0
-    passed = failed = skipped = 0
+        return 1 if BROKEN else 0
+    passed, failed, skipped = 0, len(BROKEN), 0
     for name, fn in selected:
         ok = run_one(name, fn)
         if ok is None:
