@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../common/cpu_profile.h"
 #include "export/export.h"
 #include "profile/profile.h"
 
@@ -77,7 +78,7 @@ static int bench__build(struct hp_profile *p, const struct input *in)
 {
 	uint32_t frames[DEPTH];
 
-	hp_profile__init(p, 99);
+	tp_init(p, 99);
 	for (int m = 0; m < NMAPPINGS; m++)
 		if (hp_profile__mapping(p, &in->maps[m]) != (uint32_t)m + 1)
 			return -1;
@@ -89,8 +90,8 @@ static int bench__build(struct hp_profile *p, const struct input *in)
 				return -1;
 			frames[d] = (uint32_t)id;
 		}
-		if (hp_profile__add(p, 1000 + (uint32_t)(s % NPROCS), in->comms[s % NPROCS], frames,
-				    DEPTH, in->counts[s]))
+		if (tp_add(p, 1000 + (uint32_t)(s % NPROCS), in->comms[s % NPROCS], frames, DEPTH,
+			   in->counts[s]))
 			return -1;
 	}
 	return 0;

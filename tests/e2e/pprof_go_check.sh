@@ -80,6 +80,7 @@ echo "=== go tool pprof -top -sample_index=samples"
 if pprof -top -sample_index=samples -nodecount=100; then
 	echo "$out" | sed 's/^/    /'
 	expect_line "sample type samples" '^Type: samples$'
+	expect_line "main binary first, though libc was mapped first" '^File: app$'
 	expect_line "build id of the main mapping" '^Build ID: 4a2f1c0de0ad$'
 	expect_line "total" '^Duration: 30s, Total samples = 108 *$'
 	expect_row 73 73 hot_leaf
@@ -100,18 +101,19 @@ if pprof -top -nodecount=3; then
 	expect_row 737.37ms 737.37ms hot_leaf
 fi
 
-echo "=== go tool pprof -tags (pid and comm labels)"
+echo "=== go tool pprof -tags (pid, process and thread labels)"
 if pprof -tags; then
-	expect_line "comm app" '\(95\.37%\): app$'
-	expect_line "comm tool" '\( 4\.63%\): tool$'
+	expect_line "process app" '\(95\.37%\): app$'
+	expect_line "process tool" '\( 4\.63%\): tool$'
+	expect_line "thread app-worker" '\(92\.59%\): app-worker$'
 	expect_line "pid 100" '\(92\.59%\): 100$'
 	expect_line "pid 200" '\( 2\.78%\): 200$'
 fi
 
-echo "=== go tool pprof -tagroot=comm -traces (comm as a root frame)"
-if pprof -tagroot=comm -traces -sample_index=samples; then
+echo "=== go tool pprof -tagroot=process -traces (process as a root frame)"
+if pprof -tagroot=process -traces -sample_index=samples; then
 	# the pseudo frame is the label value, under the real root "main"
-	expect_line "comm pseudo frame" '^ +tool$'
+	expect_line "process pseudo frame" '^ +tool$'
 fi
 
 echo "pprof_go: $passed passed, $failed failed"

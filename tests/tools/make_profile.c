@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/cpu_profile.h"
 #include "export/export.h"
 #include "profile/profile.h"
 
@@ -33,26 +34,27 @@ static const char *const known_frames[] = {
 static int known__build(struct hp_profile *p)
 {
 	static const struct hp_prof_mapping maps[] = {
-		{ 0x400000, 0x500000, 0, "/usr/bin/app", "4a2f1c0de0ad", false },
+		/* libc first: the pprof writer must still put the main binary (app) first */
 		{ 0x7f0000000000, 0x7f0000200000, 0, "/usr/lib/x86_64-linux-gnu/libc.so.6",
 		  "c0ffee0123456789", false },
+		{ 0x400000, 0x500000, 0, "/usr/bin/app", "4a2f1c0de0ad", false },
 		{ 0xffffffff81000000, 0xffffffffa0000000, 0, "[kernel.kallsyms]", "", true },
 	};
 	static const struct {
 		uint32_t pid;
-		const char *comm;
-		int frames[6]; /* indices into known_frames, root first */
+		const char *comm, *thread; /* process and thread name */
+		int frames[6];		   /* indices into known_frames, root first */
 		uint32_t n;
 		uint64_t count;
 	} stacks[] = {
-		{ 100, "app", { 0, 1, 2 }, 3, 70 },	  /* hot_leaf */
-		{ 100, "app", { 0, 1, 3, 4 }, 4, 20 },	  /* memcpy under the C++ frame */
-		{ 100, "app", { 0, 5, 6, 7, 8 }, 5, 10 }, /* kernel frames at the leaf */
-		{ 200, "app", { 0, 1, 2 }, 3, 3 },	  /* same stack, other process */
-		{ 300, "tool", { 0, 9 }, 2, 5 },	  /* a name with ';' */
+		{ 100, "app", "app-worker", { 0, 1, 2 }, 3, 70 },	/* hot_leaf */
+		{ 100, "app", "app-worker", { 0, 1, 3, 4 }, 4, 20 },	/* memcpy, C++ frame */
+		{ 100, "app", "app-worker", { 0, 5, 6, 7, 8 }, 5, 10 }, /* kernel at the leaf */
+		{ 200, "app", "app", { 0, 1, 2 }, 3, 3 }, /* same stack, other process */
+		{ 300, "tool", "tool", { 0, 9 }, 2, 5 },  /* a name with ';' */
 	};
-	/* mapping number of each known frame: 1 app, 2 libc, 3 kernel */
-	static const uint32_t frame_mapping[10] = { 1, 1, 1, 1, 2, 2, 3, 3, 3, 1 };
+	/* mapping number of each known frame: 1 libc, 2 app, 3 kernel */
+	static const uint32_t frame_mapping[10] = { 2, 2, 2, 2, 1, 1, 3, 3, 3, 2 };
 	uint32_t ids[10];
 
 	for (size_t i = 0; i < 3; i++)
@@ -79,8 +81,11 @@ static int known__build(struct hp_profile *p)
 
 		for (uint32_t j = 0; j < stacks[i].n; j++) /* leaf first */
 			fr[j] = ids[stacks[i].frames[stacks[i].n - 1 - j]];
-		err = hp_profile__add(p, stacks[i].pid, stacks[i].comm, fr, stacks[i].n,
-				      stacks[i].count);
+		err =
+		    hp_profile__add(p,
+				    &(struct hp_prof_labels){ stacks[i].pid, stacks[i].comm,
+							      stacks[i].thread, NULL },
+				    fr, stacks[i].n, stacks[i].count, stacks[i].count * p->period);
 		if (err)
 			return err;
 	}
@@ -275,7 +280,7 @@ static int synth__build(struct hp_profile *p, uint32_t nsamples, uint64_t seed)
 			stack[i] = stack[depth - 1 - i];
 			stack[depth - 1 - i] = t;
 		}
-		if ((err = hp_profile__add(p, pr->pid, pr->comm, stack, depth, 1)))
+		if ((err = tp_add(p, pr->pid, pr->comm, stack, depth, 1)))
 			return err;
 	}
 	return 0;
@@ -324,7 +329,7 @@ int main(int argc, char **argv)
 	}
 	if (!dir)
 		usage();
-	hp_profile__init(&p, 99);
+	tp_init(&p, 99);
 	p.start_unix_ns = 1700000000000000000ull;
 	p.duration_ns = 30000000000ull;
 	err = synthetic ? synth__build(&p, (uint32_t)synthetic, seed) : known__build(&p);

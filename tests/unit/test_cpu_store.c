@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "../common/cpu_profile.h"
 #include "stores/cpu_store.h"
 #include "profile/profile.h"
 #include "profile/profile_fold.h"
@@ -75,7 +76,7 @@ static void add_process_sample(struct hp_profile *p, uint32_t pid, const char *c
 	id = hp_profile__frame(p, &(struct hp_prof_frame){ .address = base + 0x777 + pid });
 	assert_true(id >= 0);
 	frames[n++] = (uint32_t)id;
-	assert_int_equal(hp_profile__add(p, pid, comm, frames, n, count), 0);
+	assert_int_equal(tp_add(p, pid, comm, frames, n, count), 0);
 }
 
 static void add_random_sample(struct hp_profile *p, uint32_t npids)
@@ -157,7 +158,7 @@ static void tally__profile(struct tally *t, const struct hp_profile *p, enum key
 		if (kind == KEY_PID) {
 			snprintf(key, sizeof(key), "%u", s->pid);
 		} else {
-			len = (size_t)snprintf(key, sizeof(key), "%s", s->comm);
+			len = (size_t)snprintf(key, sizeof(key), "%s", s->thread);
 			for (uint32_t k = 0; k < s->nframes; k++)
 				len += (size_t)snprintf(key + len, sizeof(key) - len, ";%s",
 							p->frames[s->frames[k]].function);
@@ -202,7 +203,7 @@ static void test_fold_exact(void **state)
 	int npids = 0, neven = 0;
 
 	(void)state;
-	hp_profile__init(&src, 99);
+	tp_init(&src, 99);
 	for (int i = 0; i < 5000; i++)
 		add_random_sample(&src, 400);
 	for (size_t i = 0; i < src.nsamples; i++) {
@@ -218,7 +219,7 @@ static void test_fold_exact(void **state)
 	}
 	assert_true(src.nmappings > 300); /* one per pid: the ASLR blow-up being folded */
 
-	hp_profile__init(&dst, 99);
+	tp_init(&dst, 99);
 	assert_int_equal(hp_profile__fold(&dst, &src, &opts, &fs), 0);
 	assert_int_equal(dst.total, src.total);
 	tally__profile(&want, &src, KEY_STACK);
@@ -276,7 +277,7 @@ static void test_fold_bound(void **state)
 	bool found_marker = false;
 
 	(void)state;
-	hp_profile__init(&src, 99);
+	tp_init(&src, 99);
 	/* 100 distinct samples (one per pid), counts 1..100 */
 	for (uint32_t i = 1; i <= 100; i++) {
 		uint32_t shape[1] = { i % NFUNCS };
@@ -285,7 +286,7 @@ static void test_fold_bound(void **state)
 	}
 	for (uint32_t i = 1; i <= 91; i++)
 		rest += i;
-	hp_profile__init(&dst, 99);
+	tp_init(&dst, 99);
 	assert_int_equal(hp_profile__fold(&dst, &src, &opts, &fs), 0);
 	assert_int_equal(dst.nsamples, 10);
 	assert_int_equal(dst.total, src.total);
@@ -320,7 +321,7 @@ static void test_shrink_then_add(void **state)
 	const char *s1;
 
 	(void)state;
-	hp_profile__init(&p, 99);
+	tp_init(&p, 99);
 	for (int i = 0; i < 300; i++)
 		add_random_sample(&p, 50);
 	add_process_sample(&p, 7, "x", shape, 2, 5);
@@ -334,7 +335,7 @@ static void test_shrink_then_add(void **state)
 	assert_int_equal(p.nsamples, n);
 	assert_ptr_equal(hp_profile__intern(&p, "x"), s1);
 	for (size_t i = 0; i < p.nsamples; i++)
-		if (p.samples[i].pid == 7 && strcmp(p.samples[i].comm, "x") == 0)
+		if (p.samples[i].pid == 7 && strcmp(p.samples[i].thread, "x") == 0)
 			assert_int_equal(p.samples[i].count, 8);
 	/* after a filter too */
 	hp_profile__filter(&p, 7, NULL);
@@ -365,10 +366,10 @@ static void test_store_since_exact(void **state)
 
 	(void)state;
 	assert_non_null(windows);
-	assert_int_equal(hp_cpu_store__init(&st, 99, 600, t0), 0);
+	assert_int_equal(hp_cpu_store__init(&st, &hp_cpu_kind, 1000000000ull / 99, 600, t0), 0);
 	st.keep_pid = keep_mod3;
 	for (int i = 0; i < TICKS; i++) {
-		hp_profile__init(&windows[i], 99);
+		tp_init(&windows[i], 99);
 		for (int k = 0; k < 40; k++)
 			add_random_sample(&windows[i], 3000); /* mostly new pids: churn */
 		now = t0 + 1.0 * (i + 1);

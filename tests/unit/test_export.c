@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 #include <zlib.h>
 
+#include "../common/cpu_profile.h"
 #include "export/export.h"
 #include "profile/profile.h"
 
@@ -71,7 +72,7 @@ static void fixture_build(struct hp_profile *p)
 	};
 	uint32_t ids[F__N];
 
-	hp_profile__init(p, 99);
+	tp_init(p, 99);
 	p->start_unix_ns = 1700000000000000000ull;
 	p->duration_ns = 10000000000ull;
 	for (size_t i = 0; i < 3; i++)
@@ -94,9 +95,8 @@ static void fixture_build(struct hp_profile *p)
 
 		for (uint32_t j = 0; j < stacks[i].n; j++)
 			fr[j] = ids[stacks[i].frames[j]];
-		assert_int_equal(hp_profile__add(p, stacks[i].pid, stacks[i].comm, fr, stacks[i].n,
-						 stacks[i].count),
-				 0);
+		assert_int_equal(
+		    tp_add(p, stacks[i].pid, stacks[i].comm, fr, stacks[i].n, stacks[i].count), 0);
 	}
 	assert_int_equal(p->total, 110);
 	assert_int_equal(p->nsamples, 5);
@@ -163,7 +163,7 @@ static void test_folded_grammar(void **state)
 	int lines = 0;
 
 	(void)state;
-	hp_profile__init(&p, 49);
+	tp_init(&p, 49);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		struct hp_prof_frame f = { .function = names[i],
 					   .address = i + 1,
@@ -173,10 +173,10 @@ static void test_folded_grammar(void **state)
 		assert_true(id >= 0);
 		fr[i] = (uint32_t)id;
 	}
-	assert_int_equal(hp_profile__add(&p, 1, "co;mm\n", fr, 7, 3), 0);
-	assert_int_equal(hp_profile__add(&p, 2, "", fr + 2, 3, 4), 0);
-	assert_int_equal(hp_profile__add(&p, 3, "zero", fr, 1, 0), 0); /* dropped: count 0 */
-	assert_int_equal(hp_profile__add(&p, 4, "nostack", NULL, 0, 1), 0);
+	assert_int_equal(tp_add(&p, 1, "co;mm\n", fr, 7, 3), 0);
+	assert_int_equal(tp_add(&p, 2, "", fr + 2, 3, 4), 0);
+	assert_int_equal(tp_add(&p, 3, "zero", fr, 1, 0), 0); /* dropped: count 0 */
+	assert_int_equal(tp_add(&p, 4, "nostack", NULL, 0, 1), 0);
 	hp_buf__init(&out);
 	assert_int_equal(hp_export__folded(&p, &out), 0);
 	assert_non_null(strstr(out.data, "\nnostack 1\n"));
@@ -310,7 +310,7 @@ struct dec {
 		uint64_t id, start, limit, offset, filename, build_id, has_functions;
 	} maps[4];
 	size_t nmaps;
-	uint64_t time_nanos, duration_nanos, period, period_type[2];
+	uint64_t time_nanos, duration_nanos, period, period_type[2], default_sample_type;
 };
 
 static void dec_value_type(struct pb *r, uint64_t out[2])
@@ -424,6 +424,9 @@ static void dec_profile(const unsigned char *data, size_t len, struct dec *d)
 		case 12:
 			d->period = v;
 			break;
+		case 14:
+			d->default_sample_type = v;
+			break;
 		default:
 			fail_msg("unexpected Profile field %u", field);
 		}
@@ -521,6 +524,7 @@ static void test_pprof(void **state)
 	assert_string_equal(dec_str(&d, d.period_type[0]), "cpu");
 	assert_string_equal(dec_str(&d, d.period_type[1]), "nanoseconds");
 	assert_int_equal(d.period, PERIOD);
+	assert_string_equal(dec_str(&d, d.default_sample_type), "cpu");
 	assert_int_equal(d.time_nanos, 1700000000000000000ull);
 	assert_int_equal(d.duration_nanos, 10000000000ull);
 
@@ -533,7 +537,8 @@ static void test_pprof(void **state)
 		assert_int_equal(s->nval, 2);
 		assert_int_equal(s->val[0], want[i].count);
 		assert_int_equal(s->val[1], want[i].count * PERIOD);
-		assert_string_equal(dec_label_str(&d, s, "comm"), want[i].comm);
+		assert_string_equal(dec_label_str(&d, s, "process"), want[i].comm);
+		assert_string_equal(dec_label_str(&d, s, "thread"), want[i].comm);
 		assert_int_equal(dec_label_num(&d, s, "pid"), want[i].pid);
 	}
 
@@ -565,6 +570,94 @@ static void test_pprof(void **state)
 	free(raw);
 }
 
+/*
+ * go tool pprof prints mapping 1 as "File:", and Go's own profiles put the executable there: the
+ * main binary leads even when a library was mapped (and added to the profile) first, and every
+ * location follows its mapping to the new id. Process and thread names are separate labels.
+ */
+static void test_pprof_main_mapping_first(void **state)
+{
+	static const struct hp_prof_mapping maps[] = {
+		{ 0x7f0000000000, 0x7f0000100000, 0, "/usr/lib/libc.so.6", "", false },
+		{ 0xffffffff81000000, 0xffffffff82000000, 0, "[kernel.kallsyms]", "", true },
+		{ 0x400000, 0x402000, 0, "/usr/bin/server", "", false },
+	};
+	struct hp_prof_labels l = { 42, "server", "pool-worker-1", NULL };
+	struct hp_profile p;
+	struct hp_buf out;
+	unsigned char *raw;
+	uint32_t st[3];
+	struct dec d;
+	size_t len;
+
+	(void)state;
+	tp_init(&p, 100);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(hp_profile__mapping(&p, &maps[i]), i + 1);
+	/* memcpy (libc) <- handle (server) <- main (server); a kernel-only sample weighs more */
+	st[0] = (uint32_t)hp_profile__frame(
+	    &p, &(struct hp_prof_frame){ "memcpy", NULL, 0x7f0000000010, 1, false });
+	st[1] = (uint32_t)hp_profile__frame(
+	    &p, &(struct hp_prof_frame){ "handle", NULL, 0x400100, 3, false });
+	st[2] = (uint32_t)hp_profile__frame(
+	    &p, &(struct hp_prof_frame){ "main", NULL, 0x400010, 3, false });
+	assert_int_equal(hp_profile__add(&p, &l, st, 3, 2, 2 * p.period), 0);
+	st[0] = (uint32_t)hp_profile__frame(
+	    &p, &(struct hp_prof_frame){ "schedule", NULL, 0xffffffff81000010, 2, true });
+	assert_int_equal(hp_profile__add(&p, &l, st, 1, 9, 9 * p.period), 0);
+	hp_buf__init(&out);
+	assert_int_equal(hp_export__render(&p, HP_EXPORT_PPROF, &out), 0);
+	raw = gunzip(out.data, out.len, &len);
+	dec_profile(raw, len, &d);
+	assert_int_equal(d.nmaps, 3);
+	assert_int_equal(d.maps[0].id, 1);
+	assert_string_equal(dec_str(&d, d.maps[0].filename), "/usr/bin/server");
+	assert_int_equal(d.maps[1].id, 2);
+	assert_string_equal(dec_str(&d, d.maps[1].filename), "/usr/lib/libc.so.6");
+	assert_int_equal(d.maps[2].id, 3);
+	assert_string_equal(dec_str(&d, d.maps[2].filename), "[kernel.kallsyms]");
+	for (size_t i = 0; i < d.nlocs; i++) {
+		const char *fn = dec_loc_func(&d, d.locs[i].id);
+		uint64_t want = strcmp(fn, "memcpy") == 0 ? 2 : strcmp(fn, "schedule") == 0 ? 3 : 1;
+
+		assert_int_equal(d.locs[i].mapping, want);
+	}
+	assert_int_equal(d.nsamples, 2);
+	assert_string_equal(dec_label_str(&d, &d.samples[0], "process"), "server");
+	assert_string_equal(dec_label_str(&d, &d.samples[0], "thread"), "pool-worker-1");
+	dec_free(&d);
+	free(raw);
+	hp_buf__free(&out);
+	hp_profile__free(&p);
+}
+
+/* comm= finds a sample by its process name or by its thread name, and nothing else. */
+static void test_filter_process_or_thread(void **state)
+{
+	struct hp_prof_labels a = { 7, "server", "pool-worker-1", NULL };
+	struct hp_prof_labels b = { 8, "pool-worker-1x", "main", NULL };
+	const char *const want[][2] = { { "server", "1" },
+					{ "pool-worker-1", "1" },
+					{ "main", "1" },
+					{ "pool", "0" },
+					{ "other", "0" } };
+	struct hp_profile p;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		tp_init(&p, 100);
+		assert_int_equal(hp_profile__add(&p, &a, NULL, 0, 3, 30), 0);
+		assert_int_equal(hp_profile__add(&p, &b, NULL, 0, 5, 50), 0);
+		hp_profile__filter(&p, 0, want[i][0]);
+		assert_int_equal(p.nsamples, (size_t)atoi(want[i][1]));
+		if (p.nsamples) {
+			assert_int_equal(p.total, p.samples[0].count);
+			assert_int_equal(p.total_weight, p.samples[0].weight);
+		}
+		hp_profile__free(&p);
+	}
+}
+
 /* An empty profile still encodes the sample types, period and an "" string table. */
 static void test_pprof_empty(void **state)
 {
@@ -575,7 +668,7 @@ static void test_pprof_empty(void **state)
 	struct dec d;
 
 	(void)state;
-	hp_profile__init(&p, 0);
+	tp_init(&p, 0);
 	hp_buf__init(&out);
 	assert_int_equal(hp_export__pprof(&p, &out), 0);
 	raw = gunzip(out.data, out.len, &len);
@@ -700,7 +793,8 @@ static void test_json(void **state)
 	assert_int_equal(cJSON_GetArraySize(stacks), 5);
 	s = cJSON_GetArrayItem(stacks, 0); /* biggest first */
 	assert_int_equal(cJSON_GetObjectItem(s, "pid")->valueint, 100);
-	assert_string_equal(cJSON_GetObjectItem(s, "comm")->valuestring, "app");
+	assert_string_equal(cJSON_GetObjectItem(s, "process")->valuestring, "app");
+	assert_string_equal(cJSON_GetObjectItem(s, "thread")->valuestring, "app");
 	assert_int_equal(cJSON_GetObjectItem(s, "count")->valueint, 72);
 	frames = cJSON_GetObjectItem(s, "frames");
 	assert_int_equal(cJSON_GetArraySize(frames), 3);
@@ -732,9 +826,9 @@ static void test_json_escaping(void **state)
 	cJSON *root;
 
 	(void)state;
-	hp_profile__init(&p, 99);
+	tp_init(&p, 99);
 	id = (uint32_t)hp_profile__frame(&p, &f);
-	assert_int_equal(hp_profile__add(&p, 1, "c\xc3\xa9\xe2\x80\xa8", &id, 1, 1), 0);
+	assert_int_equal(tp_add(&p, 1, "c\xc3\xa9\xe2\x80\xa8", &id, 1, 1), 0);
 	for (int fmt = HP_EXPORT_SPEEDSCOPE; fmt <= HP_EXPORT_JSON; fmt++) {
 		hp_buf__init(&out);
 		assert_int_equal(hp_export__render(&p, fmt, &out), 0);
@@ -773,14 +867,14 @@ static void test_json_merges_equal_names(void **state)
 	struct hp_buf out;
 
 	(void)state;
-	hp_profile__init(&p, 99);
+	tp_init(&p, 99);
 	a[0] = b[0] = c[0] = (uint32_t)hp_profile__frame(&p, &leaf);
 	a[1] = (uint32_t)hp_profile__frame(&p, &site1);
 	b[1] = (uint32_t)hp_profile__frame(&p, &site2);
 	c[1] = (uint32_t)hp_profile__frame(&p, &other);
-	assert_int_equal(hp_profile__add(&p, 7, "app", a, 2, 3), 0);
-	assert_int_equal(hp_profile__add(&p, 7, "app", b, 2, 4), 0);
-	assert_int_equal(hp_profile__add(&p, 7, "app", c, 2, 5), 0);
+	assert_int_equal(tp_add(&p, 7, "app", a, 2, 3), 0);
+	assert_int_equal(tp_add(&p, 7, "app", b, 2, 4), 0);
+	assert_int_equal(tp_add(&p, 7, "app", c, 2, 5), 0);
 	assert_int_equal(p.nsamples, 3);
 	hp_buf__init(&out);
 	assert_int_equal(hp_export__json(&p, &out), 0);
@@ -812,12 +906,12 @@ static void test_cgroup_label(void **state)
 	cJSON *root, *stacks;
 
 	(void)state;
-	hp_profile__init(&p, 99);
+	tp_init(&p, 99);
 	id = (uint32_t)hp_profile__frame(&p, &leaf);
-	assert_int_equal(hp_profile__add_in_cgroup(&p, 5, "app", "/pod-a", &id, 1, 2), 0);
-	assert_int_equal(hp_profile__add_in_cgroup(&p, 5, "app", "/pod-b", &id, 1, 3), 0);
-	assert_int_equal(hp_profile__add_in_cgroup(&p, 5, "app", "/pod-a", &id, 1, 4), 0);
-	assert_int_equal(hp_profile__add(&p, 5, "app", &id, 1, 1), 0);
+	assert_int_equal(tp_add_cg(&p, 5, "app", "/pod-a", &id, 1, 2), 0);
+	assert_int_equal(tp_add_cg(&p, 5, "app", "/pod-b", &id, 1, 3), 0);
+	assert_int_equal(tp_add_cg(&p, 5, "app", "/pod-a", &id, 1, 4), 0);
+	assert_int_equal(tp_add(&p, 5, "app", &id, 1, 1), 0);
 	assert_int_equal(p.nsamples, 3);
 
 	hp_buf__init(&out);
@@ -990,7 +1084,7 @@ static void test_empty(void **state)
 	cJSON *root;
 
 	(void)state;
-	hp_profile__init(&p, 99);
+	tp_init(&p, 99);
 	for (int fmt = 0; fmt < HP_EXPORT__COUNT; fmt++) {
 		hp_buf__init(&out);
 		assert_int_equal(hp_export__render(&p, fmt, &out), 0);
@@ -1011,6 +1105,8 @@ int main(void)
 		cmocka_unit_test(test_folded_grammar),
 		cmocka_unit_test_setup_teardown(test_pprof, setup, teardown),
 		cmocka_unit_test(test_pprof_empty),
+		cmocka_unit_test(test_pprof_main_mapping_first),
+		cmocka_unit_test(test_filter_process_or_thread),
 		cmocka_unit_test_setup_teardown(test_speedscope, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json, setup, teardown),
 		cmocka_unit_test(test_json_escaping),

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "../common/cpu_profile.h"
 #include "base/idmap.h"
 #include "profile/profile.h"
 
@@ -43,8 +44,8 @@ static void test_intern(void **state)
 	const char *a, *b;
 
 	(void)state;
-	hp_profile__init(&p, 99);
-	assert_int_equal(p.period_ns, 1000000000ull / 99);
+	tp_init(&p, 99);
+	assert_int_equal(p.period, 1000000000ull / 99);
 	a = hp_profile__intern(&p, "hello");
 	snprintf(buf, sizeof(buf), "hel%s", "lo");
 	b = hp_profile__intern(&p, buf);
@@ -82,7 +83,7 @@ static void test_dedup(void **state)
 	struct hp_prof_frame fr = { 0 };
 
 	(void)state;
-	hp_profile__init(&p, 100);
+	tp_init(&p, 100);
 	m1 = add_mapping(&p, "/bin/a", 0x1000, false);
 	m2 = add_mapping(&p, "/bin/a", 0x9000, false); /* same file, other start */
 	m1b = add_mapping(&p, "/bin/a", 0x1000, false);
@@ -111,17 +112,17 @@ static void test_dedup(void **state)
 
 	stack[0] = f[1];
 	stack[1] = f[0];
-	assert_int_equal(hp_profile__add(&p, 10, "a", stack, 2, 5), 0);
-	assert_int_equal(hp_profile__add(&p, 10, "a", stack, 2, 7), 0);
-	assert_int_equal(hp_profile__add(&p, 11, "a", stack, 2, 1), 0); /* other pid */
-	assert_int_equal(hp_profile__add(&p, 10, "b", stack, 2, 1), 0); /* other comm */
-	assert_int_equal(hp_profile__add(&p, 10, "a", stack, 1, 1), 0); /* shorter stack */
-	assert_int_equal(hp_profile__add(&p, 10, "a", NULL, 0, 2), 0);	/* empty stack */
+	assert_int_equal(tp_add(&p, 10, "a", stack, 2, 5), 0);
+	assert_int_equal(tp_add(&p, 10, "a", stack, 2, 7), 0);
+	assert_int_equal(tp_add(&p, 11, "a", stack, 2, 1), 0); /* other pid */
+	assert_int_equal(tp_add(&p, 10, "b", stack, 2, 1), 0); /* other comm */
+	assert_int_equal(tp_add(&p, 10, "a", stack, 1, 1), 0); /* shorter stack */
+	assert_int_equal(tp_add(&p, 10, "a", NULL, 0, 2), 0);  /* empty stack */
 	assert_int_equal(p.nsamples, 5);
 	assert_int_equal(p.samples[0].count, 12);
 	assert_int_equal(p.total, 17);
 	stack[2] = 1000;
-	assert_int_equal(hp_profile__add(&p, 10, "a", stack, 3, 1), -EINVAL);
+	assert_int_equal(tp_add(&p, 10, "a", stack, 3, 1), -EINVAL);
 	assert_int_equal(p.total, 17);
 	/* the sample keeps its own copy of the frames */
 	stack[0] = f[0];
@@ -135,7 +136,7 @@ static void test_many_stacks(void **state)
 	uint32_t frames[64], stack[8];
 
 	(void)state;
-	hp_profile__init(&p, 99);
+	tp_init(&p, 99);
 	for (int i = 0; i < 64; i++) {
 		char name[16];
 
@@ -147,7 +148,7 @@ static void test_many_stacks(void **state)
 		for (uint32_t i = 0; i < 4096; i++) {
 			for (int d = 0; d < 4; d++)
 				stack[d] = frames[(i >> (3 * d)) & 7];
-			assert_int_equal(hp_profile__add(&p, i % 3, "x", stack, 4, 1), 0);
+			assert_int_equal(tp_add(&p, i % 3, "x", stack, 4, 1), 0);
 		}
 	assert_int_equal(p.nsamples, 4096);
 	assert_int_equal(p.total, 8192);
@@ -162,18 +163,18 @@ static void test_filter(void **state)
 	uint32_t ma, mb, fa, fb, fc, st[2];
 
 	(void)state;
-	hp_profile__init(&p, 99);
+	tp_init(&p, 99);
 	ma = add_mapping(&p, "/bin/a", 0x1000, false);
 	mb = add_mapping(&p, "/bin/b", 0x2000, false);
 	fa = add_frame(&p, ma, 0x1100, "a_main");
 	fb = add_frame(&p, mb, 0x2100, "b_main");
 	fc = add_frame(&p, mb, 0x2200, "b_work");
 	st[0] = fa;
-	assert_int_equal(hp_profile__add(&p, 1, "a", st, 1, 3), 0);
+	assert_int_equal(tp_add(&p, 1, "a", st, 1, 3), 0);
 	st[0] = fc;
 	st[1] = fb;
-	assert_int_equal(hp_profile__add(&p, 2, "b", st, 2, 4), 0);
-	assert_int_equal(hp_profile__add(&p, 3, "b", st, 2, 5), 0);
+	assert_int_equal(tp_add(&p, 2, "b", st, 2, 4), 0);
+	assert_int_equal(tp_add(&p, 3, "b", st, 2, 5), 0);
 
 	hp_profile__filter(&p, 0, NULL); /* no-op */
 	assert_int_equal(p.nsamples, 3);
@@ -194,7 +195,7 @@ static void test_filter(void **state)
 	assert_int_equal(add_frame(&p, 1, 0x2200, "b_work"), p.samples[0].frames[0]);
 	st[0] = add_frame(&p, 1, 0x2200, "b_work");
 	st[1] = add_frame(&p, 1, 0x2100, "b_main");
-	assert_int_equal(hp_profile__add(&p, 2, "b", st, 2, 1), 0);
+	assert_int_equal(tp_add(&p, 2, "b", st, 2, 1), 0);
 	assert_int_equal(p.nsamples, 2);
 	assert_int_equal(p.total, 10);
 

@@ -175,7 +175,7 @@ int hp_record__run(const struct hp_config *cfg)
 		return 1;
 	}
 	s = c.priv;
-	hp_profile__init(&p, cfg->frequency);
+	hp_profile__init(&p, s->store.kind, s->store.period);
 	pthread_mutex_lock(&c.lock);
 	hp_cpu__drain(s, hp_now()); /* start clean: nothing sampled before "now" */
 	err = hp_cpu_store__subscribe(&s->store, &p);

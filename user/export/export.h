@@ -29,6 +29,17 @@ const char *hp_export__content_type(enum hp_export_format f);
  * every format. Renderers only read p, so several threads may render one profile at once. */
 int hp_export__render(const struct hp_profile *p, enum hp_export_format f, struct hp_buf *out);
 
+/* Kind helpers shared by the renderers. The period in nanoseconds when the kind's period unit is
+ * nanoseconds (else 0), and the sampling frequency it implies (1e9 / period, rounded; else 0). */
+uint64_t hp_export__period_ns(const struct hp_profile *p);
+unsigned int hp_export__frequency(const struct hp_profile *p);
+/* speedscope's unit for the kind's weight: "nanoseconds", "bytes" or "none". */
+const char *hp_export__speedscope_unit(const struct hp_profile *p);
+/* Appends the JSON members "kind":{"name","title","count":{type,unit},"weight":{..},
+ * "period":{..}},"period":N, and, for a period in nanoseconds, "period_ns" and "frequency" (no
+ * braces around them): the same words in every JSON document hostprof writes. */
+void hp_export__json_kind(struct hp_buf *out, const struct hp_profile *p);
+
 int hp_export__folded(const struct hp_profile *p, struct hp_buf *out);
 int hp_export__pprof(const struct hp_profile *p, struct hp_buf *out);
 int hp_export__speedscope(const struct hp_profile *p, struct hp_buf *out);

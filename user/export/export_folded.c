@@ -77,7 +77,7 @@ int hp_export__folded(const struct hp_profile *p, struct hp_buf *out)
 			continue;
 		l->off = text.len;
 		l->count = s->count;
-		folded__name(&text, s->comm, false);
+		folded__name(&text, s->thread, false);
 		for (uint32_t j = s->nframes; j-- > 0;) {
 			size_t o = name_off[s->frames[j]];
 

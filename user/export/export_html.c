@@ -405,7 +405,7 @@ static void html__data(struct hp_buf *out, const struct hp_profile *p,
 	hp_buf__printf(out,
 		       "{\"frequency\":%u,\"period_ns\":%llu,\"duration_ns\":%llu,\"total\":%llu,\n"
 		       "\"funcs\":[",
-		       p->frequency, (unsigned long long)p->period_ns,
+		       hp_export__frequency(p), (unsigned long long)hp_export__period_ns(p),
 		       (unsigned long long)p->duration_ns, (unsigned long long)p->total);
 	for (size_t i = 0; i < fn->n; i++) {
 		hp_buf__puts(out, i ? ",\n[" : "\n[");
@@ -417,7 +417,7 @@ static void html__data(struct hp_buf *out, const struct hp_profile *p,
 	hp_buf__puts(out, "],\n\"procs\":[");
 	for (size_t i = 0; i < pp->n; i++) {
 		hp_buf__puts(out, i ? ",\n[" : "\n[");
-		hp_json__string_script(out, pp->procs[i].comm[0] ? pp->procs[i].comm : "[unknown]");
+		hp_json__string_script(out, pp->procs[i].name[0] ? pp->procs[i].name : "[unknown]");
 		hp_buf__printf(out, ",%u]", pp->procs[i].pid);
 	}
 	hp_buf__puts(out, "],\n\"stacks\":[");

@@ -54,7 +54,9 @@ static int json__cmp_names(const void *x, const void *y, void *ctx)
 
 	if (sa->pid != sb->pid)
 		return sa->pid < sb->pid ? -1 : 1;
-	r = strcmp(sa->comm, sb->comm);
+	r = strcmp(sa->process, sb->process);
+	if (!r)
+		r = strcmp(sa->thread, sb->thread);
 	if (r)
 		return r;
 	if (sa->cgroup != sb->cgroup) /* interned: equal paths are equal pointers */
@@ -168,8 +170,10 @@ static void json__stacks(struct hp_buf *out, const struct hp_profile *p, const u
 
 		if (!counts[order[k]])
 			continue;
-		hp_buf__printf(out, "%s{\"pid\":%u,\"comm\":", shown++ ? ",\n" : "\n", s->pid);
-		hp_json__string(out, s->comm);
+		hp_buf__printf(out, "%s{\"pid\":%u,\"process\":", shown++ ? ",\n" : "\n", s->pid);
+		hp_json__string(out, s->process);
+		hp_buf__puts(out, ",\"thread\":");
+		hp_json__string(out, s->thread);
 		if (s->cgroup) {
 			hp_buf__puts(out, ",\"cgroup\":");
 			hp_json__string(out, s->cgroup);
@@ -220,11 +224,12 @@ int hp_export__json(const struct hp_profile *p, struct hp_buf *out)
 	nstacks = json__merge_names(stacks, p->nsamples, counts, &ctx);
 	qsort_r(stacks, nstacks, sizeof(*stacks), json__cmp_stacks, &ctx);
 
+	hp_buf__puts(out, "{");
+	hp_export__json_kind(out, p);
 	hp_buf__printf(out,
-		       "{\"frequency\":%u,\"period_ns\":%llu,\"duration_seconds\":%.3f,"
-		       "\"total_samples\":%llu,\n",
-		       p->frequency, (unsigned long long)p->period_ns, (double)p->duration_ns / 1e9,
-		       (unsigned long long)p->total);
+		       ",\"duration_seconds\":%.3f,\"total_samples\":%llu,\"total_weight\":%llu,\n",
+		       (double)p->duration_ns / 1e9, (unsigned long long)p->total,
+		       (unsigned long long)p->total_weight);
 	json__top(out, p, &fn, top, funcs);
 	hp_buf__puts(out, ",\n");
 	json__stacks(out, p, stacks, nstacks, counts);

@@ -22,6 +22,7 @@ enum {
 	PROFILE_DURATION_NANOS = 10,
 	PROFILE_PERIOD_TYPE = 11,
 	PROFILE_PERIOD = 12,
+	PROFILE_DEFAULT_SAMPLE_TYPE = 14,
 	VALUE_TYPE_TYPE = 1,
 	VALUE_TYPE_UNIT = 2,
 	SAMPLE_LOCATION_ID = 1,
@@ -194,8 +195,8 @@ static void pprof__value_type(struct hp_buf *b, struct hp_buf *msg, unsigned int
 static void pprof__samples(struct hp_buf *b, struct hp_buf *msg, struct hp_buf *packed,
 			   const struct hp_profile *p, struct pprof_strings *st)
 {
-	uint64_t k_pid = strings__id(st, "pid"), k_comm = strings__id(st, "comm");
-	uint64_t k_cgroup = strings__id(st, "cgroup");
+	uint64_t k_pid = strings__id(st, "pid"), k_process = strings__id(st, "process");
+	uint64_t k_thread = strings__id(st, "thread"), k_cgroup = strings__id(st, "cgroup");
 
 	for (size_t i = 0; i < p->nsamples; i++) {
 		const struct hp_prof_sample *s = &p->samples[i];
@@ -208,14 +209,17 @@ static void pprof__samples(struct hp_buf *b, struct hp_buf *msg, struct hp_buf *
 		if (s->nframes)
 			pb__message(msg, SAMPLE_LOCATION_ID, packed);
 		pb__varint(packed, s->count);
-		pb__varint(packed, s->count * p->period_ns);
+		pb__varint(packed, s->weight);
 		pb__message(msg, SAMPLE_VALUE, packed);
 
 		pb__uint(packed, LABEL_KEY, k_pid);
 		pb__uint(packed, LABEL_NUM, s->pid);
 		pb__message(msg, SAMPLE_LABEL, packed);
-		pb__uint(packed, LABEL_KEY, k_comm);
-		pb__uint(packed, LABEL_STR, strings__id(st, s->comm));
+		pb__uint(packed, LABEL_KEY, k_process);
+		pb__uint(packed, LABEL_STR, strings__id(st, s->process));
+		pb__message(msg, SAMPLE_LABEL, packed);
+		pb__uint(packed, LABEL_KEY, k_thread);
+		pb__uint(packed, LABEL_STR, strings__id(st, s->thread));
 		pb__message(msg, SAMPLE_LABEL, packed);
 		if (s->cgroup) {
 			pb__uint(packed, LABEL_KEY, k_cgroup);
@@ -227,32 +231,99 @@ static void pprof__samples(struct hp_buf *b, struct hp_buf *msg, struct hp_buf *
 	}
 }
 
-static void pprof__mappings(struct hp_buf *b, struct hp_buf *msg, const struct hp_profile *p,
-			    struct pprof_strings *st)
+/* A shared object ("libc.so.6", "ld-linux-x86-64.so.2") or a pseudo mapping ("[vdso]"): not
+ * what a reader means by the program. */
+static bool pprof__library(const char *file)
 {
-	for (size_t i = 0; i < p->nmappings; i++) {
-		const struct hp_prof_mapping *m = &p->mappings[i];
+	const char *base = strrchr(file, '/'), *so;
 
-		pb__uint(msg, MAPPING_ID, i + 1);
-		pb__uint(msg, MAPPING_MEMORY_START, m->start);
-		pb__uint(msg, MAPPING_MEMORY_LIMIT, m->limit);
-		pb__uint(msg, MAPPING_FILE_OFFSET, m->offset);
-		pb__uint(msg, MAPPING_FILENAME, strings__id(st, m->file));
-		pb__uint(msg, MAPPING_BUILD_ID, strings__id(st, m->build_id));
-		/* names come symbolized: pprof must not try to re-symbolize from local binaries */
-		pb__uint(msg, MAPPING_HAS_FUNCTIONS, 1);
-		pb__message(b, PROFILE_MAPPING, msg);
+	base = base ? base + 1 : file;
+	so = strstr(base, ".so");
+	return file[0] == '[' || (so && (so[3] == '\0' || so[3] == '.'));
+}
+
+/*
+ * Numbers the mappings so the main binary is mapping 1: pprof readers take the first mapping as
+ * the program ("File:" in go tool pprof), and Go's own profiles put the executable there. The
+ * main binary is the executable (not a shared object, pseudo or kernel mapping) found in the
+ * most samples' stacks, each sample counted once, by weight, then count: every user stack of a
+ * process passes through its executable. Without one, the most present user mapping leads. The
+ * others keep their order. id[k] is the pprof id of p->mappings[k - 1]; id[0] = 0 (no mapping).
+ * -ENOMEM or 0.
+ */
+static int pprof__mapping_ids(const struct hp_profile *p, uint64_t *id)
+{
+	uint64_t *weight = calloc(p->nmappings + 1, sizeof(*weight));
+	uint64_t *count = calloc(p->nmappings + 1, sizeof(*count));
+	size_t *seen = calloc(p->nmappings + 1, sizeof(*seen)); /* sample index + 1 */
+	size_t main = 0;
+
+	if (!weight || !count || !seen) {
+		free(weight);
+		free(count);
+		free(seen);
+		return -ENOMEM;
 	}
+	for (size_t i = 0; i < p->nsamples; i++) {
+		const struct hp_prof_sample *s = &p->samples[i];
+
+		for (uint32_t j = 0; j < s->nframes; j++) {
+			uint32_t m = p->frames[s->frames[j]].mapping;
+
+			if (!m || p->mappings[m - 1].kernel || seen[m] == i + 1)
+				continue;
+			seen[m] = i + 1;
+			weight[m] += s->weight;
+			count[m] += s->count;
+		}
+	}
+	for (int libraries = 0; libraries < 2 && !main; libraries++)
+		for (size_t m = 1; m <= p->nmappings; m++)
+			if (count[m] && pprof__library(p->mappings[m - 1].file) == libraries &&
+			    (!main || weight[m] > weight[main] ||
+			     (weight[m] == weight[main] && count[m] > count[main])))
+				main = m;
+	id[0] = 0;
+	for (size_t m = 1, next = main ? 2 : 1; m <= p->nmappings; m++)
+		id[m] = m == main ? 1 : next++;
+	free(weight);
+	free(count);
+	free(seen);
+	return 0;
+}
+
+static void pprof__mappings(struct hp_buf *b, struct hp_buf *msg, const struct hp_profile *p,
+			    const uint64_t *id, struct pprof_strings *st)
+{
+	/* in id order, so mapping 1 comes first in the file as well: the main binary, then the
+	 * others in their own order (pprof__mapping_ids moves only the main one) */
+	for (size_t pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < p->nmappings; i++) {
+			const struct hp_prof_mapping *m = &p->mappings[i];
+
+			if ((id[i + 1] == 1) != (pass == 0))
+				continue;
+			pb__uint(msg, MAPPING_ID, id[i + 1]);
+			pb__uint(msg, MAPPING_MEMORY_START, m->start);
+			pb__uint(msg, MAPPING_MEMORY_LIMIT, m->limit);
+			pb__uint(msg, MAPPING_FILE_OFFSET, m->offset);
+			pb__uint(msg, MAPPING_FILENAME, strings__id(st, m->file));
+			pb__uint(msg, MAPPING_BUILD_ID, strings__id(st, m->build_id));
+			/* names come symbolized: pprof must not try to re-symbolize from local binaries */
+			pb__uint(msg, MAPPING_HAS_FUNCTIONS, 1);
+			pb__message(b, PROFILE_MAPPING, msg);
+		}
 }
 
 static void pprof__locations(struct hp_buf *b, struct hp_buf *msg, struct hp_buf *line,
-			     const struct hp_profile *p, const struct pprof_funcs *fn)
+			     const struct hp_profile *p, const uint64_t *mapping_id,
+			     const struct pprof_funcs *fn)
 {
 	for (size_t i = 0; i < p->nframes; i++) {
 		const struct hp_prof_frame *f = &p->frames[i];
 
 		pb__uint(msg, LOCATION_ID, i + 1);
-		pb__uint(msg, LOCATION_MAPPING_ID, f->mapping);
+		pb__uint(msg, LOCATION_MAPPING_ID, mapping_id[f->mapping]);
 		pb__uint(msg, LOCATION_ADDRESS, f->address);
 		pb__uint(line, LINE_FUNCTION_ID, fn->of_frame[i]);
 		pb__message(msg, LOCATION_LINE, line);
@@ -276,35 +347,39 @@ static int pprof__encode(const struct hp_profile *p, struct hp_buf *b)
 {
 	struct pprof_strings st = { 0 };
 	struct pprof_funcs fn = { 0 };
+	const struct hp_profile_kind *k = p->kind;
+	uint64_t *mapping_id = malloc((p->nmappings + 1) * sizeof(*mapping_id));
 	struct hp_buf msg, sub;
-	uint64_t s_cpu, s_ns;
 	int err = -ENOMEM;
 
 	hp_buf__init(&msg);
 	hp_buf__init(&sub);
-	if (funcs__build(&fn, p))
+	if (!mapping_id || funcs__build(&fn, p) || pprof__mapping_ids(p, mapping_id))
 		goto out;
 	strings__id(&st, ""); /* string_table[0] must be "" */
-	s_cpu = strings__id(&st, "cpu");
-	s_ns = strings__id(&st, "nanoseconds");
 
-	pprof__value_type(b, &msg, PROFILE_SAMPLE_TYPE, strings__id(&st, "samples"),
-			  strings__id(&st, "count"));
-	pprof__value_type(b, &msg, PROFILE_SAMPLE_TYPE, s_cpu, s_ns);
+	/* values per sample: [count, weight], named by the profile's kind */
+	pprof__value_type(b, &msg, PROFILE_SAMPLE_TYPE, strings__id(&st, k->count.type),
+			  strings__id(&st, k->count.unit));
+	pprof__value_type(b, &msg, PROFILE_SAMPLE_TYPE, strings__id(&st, k->weight.type),
+			  strings__id(&st, k->weight.unit));
 	pprof__samples(b, &msg, &sub, p, &st);
-	pprof__mappings(b, &msg, p, &st);
-	pprof__locations(b, &msg, &sub, p, &fn);
+	pprof__mappings(b, &msg, p, mapping_id, &st);
+	pprof__locations(b, &msg, &sub, p, mapping_id, &fn);
 	pprof__functions(b, &msg, &fn, &st);
 	pb__uint(b, PROFILE_TIME_NANOS, p->start_unix_ns);
 	pb__uint(b, PROFILE_DURATION_NANOS, p->duration_ns);
-	pprof__value_type(b, &msg, PROFILE_PERIOD_TYPE, s_cpu, s_ns);
-	pb__uint(b, PROFILE_PERIOD, p->period_ns);
+	pprof__value_type(b, &msg, PROFILE_PERIOD_TYPE, strings__id(&st, k->period.type),
+			  strings__id(&st, k->period.unit));
+	pb__uint(b, PROFILE_PERIOD, p->period);
+	pb__uint(b, PROFILE_DEFAULT_SAMPLE_TYPE, strings__id(&st, k->weight.type));
 	/* last, once every string is known; the field order does not matter to decoders */
 	for (size_t i = 0; i < st.n; i++)
 		pb__bytes(b, PROFILE_STRING_TABLE, st.list[i], strlen(st.list[i]));
 	if (!st.oom && !b->oom && !msg.oom && !sub.oom)
 		err = 0;
 out:
+	free(mapping_id);
 	funcs__free(&fn);
 	hp_idmap__free(&st.index);
 	free(st.list);

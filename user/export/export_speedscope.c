@@ -18,24 +18,22 @@ static void speedscope__proc_name(struct hp_buf *out, struct hp_buf *tmp,
 				  const struct hp_prof_proc *pr)
 {
 	hp_buf__reset(tmp);
-	hp_buf__printf(tmp, "%s (%u)", pr->comm[0] ? pr->comm : "[unknown]", pr->pid);
+	hp_buf__printf(tmp, "%s (%u)", pr->name[0] ? pr->name : "[unknown]", pr->pid);
 	hp_json__string(out, tmp->data ? tmp->data : "");
 }
 
-/* The samples of process proc, root first; weights are ns (count x period) when the period is
- * known, raw sample counts otherwise. */
+/* The samples of process proc, root first, weighted by the samples' weights in the kind's
+ * unit. */
 static void speedscope__profile(struct hp_buf *out, struct hp_buf *tmp, const struct hp_profile *p,
 				const struct hp_prof_funcs *fn, const struct hp_prof_procs *pp,
 				uint32_t proc)
 {
-	uint64_t scale = p->period_ns ? p->period_ns : 1;
 	bool first = true;
 
 	hp_buf__puts(out, "{\"type\":\"sampled\",\"name\":");
 	speedscope__proc_name(out, tmp, &pp->procs[proc]);
 	hp_buf__printf(out, ",\"unit\":\"%s\",\"startValue\":0,\"endValue\":%llu,\"samples\":[",
-		       p->period_ns ? "nanoseconds" : "none",
-		       (unsigned long long)(pp->procs[proc].count * scale));
+		       hp_export__speedscope_unit(p), (unsigned long long)pp->procs[proc].weight);
 	for (size_t k = pp->start[proc]; k < pp->start[proc + 1]; k++) {
 		const struct hp_prof_sample *s = &p->samples[pp->by_proc[k]];
 
@@ -55,8 +53,7 @@ static void speedscope__profile(struct hp_buf *out, struct hp_buf *tmp, const st
 
 		if (!s->count)
 			continue;
-		hp_buf__printf(out, first ? "%llu" : ",%llu",
-			       (unsigned long long)(s->count * scale));
+		hp_buf__printf(out, first ? "%llu" : ",%llu", (unsigned long long)s->weight);
 		first = false;
 	}
 	hp_buf__puts(out, "]}");

@@ -13,7 +13,7 @@ static bool procs__eq(const void *ctx, uint32_t id, const void *key)
 {
 	const struct hp_prof_proc *a = &((const struct hp_prof_procs *)ctx)->procs[id], *b = key;
 
-	return a->pid == b->pid && a->comm == b->comm; /* comm is interned */
+	return a->pid == b->pid && a->name == b->name; /* interned */
 }
 
 static int procs__cmp(const void *x, const void *y, void *ctx)
@@ -26,7 +26,7 @@ static int procs__cmp(const void *x, const void *y, void *ctx)
 		return a->count > b->count ? -1 : 1;
 	if (a->pid != b->pid)
 		return a->pid < b->pid ? -1 : 1;
-	return strcmp(a->comm, b->comm);
+	return strcmp(a->name, b->name);
 }
 
 int hp_prof_procs__build(struct hp_prof_procs *pp, const struct hp_profile *p)
@@ -42,8 +42,8 @@ int hp_prof_procs__build(struct hp_prof_procs *pp, const struct hp_profile *p)
 		goto oom;
 	for (size_t i = 0; i < p->nsamples; i++) {
 		const struct hp_prof_sample *s = &p->samples[i];
-		struct hp_prof_proc key = { s->pid, s->comm, 0 };
-		uint64_t h = hp_hash__combine(hp_hash__u64(s->pid), (uintptr_t)s->comm);
+		struct hp_prof_proc key = { s->pid, s->thread, 0, 0 };
+		uint64_t h = hp_hash__combine(hp_hash__u64(s->pid), (uintptr_t)s->thread);
 		int64_t id = hp_idmap__find(&index, h, procs__eq, pp, &key);
 
 		if (id < 0) {
@@ -52,6 +52,7 @@ int hp_prof_procs__build(struct hp_prof_procs *pp, const struct hp_profile *p)
 			hp_idmap__insert(&index, h, (uint32_t)id); /* reserved */
 		}
 		pp->procs[id].count += s->count;
+		pp->procs[id].weight += s->weight;
 		pp->of_sample[i] = (uint32_t)id;
 	}
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Samples grouped by process (pid, comm), heaviest first: speedscope writes one profile per
+/* Samples grouped by process (pid, thread name), heaviest first: speedscope writes one profile per
  * process and the HTML flame graph one root node per process, in this order. */
 #ifndef HOSTPROF_PROF_PROCS_H
 #define HOSTPROF_PROF_PROCS_H
@@ -11,12 +11,13 @@
 
 struct hp_prof_proc {
 	uint32_t pid;
-	const char *comm; /* interned in the profile */
+	const char *name; /* thread name, interned in the profile */
 	uint64_t count;	  /* sum of the process's sample counts */
+	uint64_t weight;  /* sum of its sample weights */
 };
 
 struct hp_prof_procs {
-	struct hp_prof_proc *procs; /* by count descending, then pid, then comm */
+	struct hp_prof_proc *procs; /* by count descending, then pid, then name */
 	size_t n;
 	uint32_t *of_sample; /* sample index -> index into procs */
 	/* sample indices grouped by process: process k owns by_proc[start[k] .. start[k + 1]),

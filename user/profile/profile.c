@@ -100,11 +100,20 @@ static void arena__free(struct arena *a)
 	}
 }
 
-void hp_profile__init(struct hp_profile *p, uint32_t frequency)
+const struct hp_profile_kind hp_profile_kind_samples = {
+	.name = "samples",
+	.title = "Samples",
+	.weight_label = "samples",
+	.count = { "samples", "count" },
+	.weight = { "samples", "count" },
+	.period = { "samples", "count" },
+};
+
+void hp_profile__init(struct hp_profile *p, const struct hp_profile_kind *kind, uint64_t period)
 {
 	memset(p, 0, sizeof(*p));
-	p->frequency = frequency;
-	p->period_ns = frequency ? 1000000000ull / frequency : 0;
+	p->kind = kind ? kind : &hp_profile_kind_samples;
+	p->period = period;
 }
 
 void hp_profile__free(struct hp_profile *p)
@@ -125,7 +134,7 @@ void hp_profile__free(struct hp_profile *p)
 	free(p->mappings);
 	free(p->frames);
 	free(p->samples);
-	hp_profile__init(p, 0);
+	hp_profile__init(p, p->kind, p->period);
 }
 
 size_t hp_profile__memory(const struct hp_profile *p)
@@ -384,12 +393,12 @@ int64_t hp_profile__frame(struct hp_profile *p, const struct hp_prof_frame *f)
 	return (int64_t)p->nframes++;
 }
 
-/* --- samples: key (pid, comm, frames) ----------------------------------------------------- */
+/* --- samples: key (labels, frames) -------------------------------------------------------- */
 
 struct sample_key {
 	uint32_t pid;
-	const char *comm;   /* interned */
-	const char *cgroup; /* interned, or NULL */
+	const char *process, *thread; /* interned */
+	const char *cgroup;	      /* interned, or NULL */
 	const uint32_t *frames;
 	uint32_t nframes;
 };
@@ -398,12 +407,13 @@ static uint64_t sample__hash(const struct sample_key *k)
 {
 	uint64_t h = hp_hash__bytes(k->frames, k->nframes * sizeof(*k->frames), k->pid);
 
-	return hp_hash__combine(hp_hash__combine(h, (uintptr_t)k->comm), (uintptr_t)k->cgroup);
+	h = hp_hash__combine(hp_hash__combine(h, (uintptr_t)k->process), (uintptr_t)k->thread);
+	return hp_hash__combine(h, (uintptr_t)k->cgroup);
 }
 
 static uint64_t sample__hash_of(const struct hp_prof_sample *s)
 {
-	struct sample_key key = { s->pid, s->comm, s->cgroup, s->frames, s->nframes };
+	struct sample_key key = { s->pid, s->process, s->thread, s->cgroup, s->frames, s->nframes };
 
 	return sample__hash(&key);
 }
@@ -413,22 +423,15 @@ static bool sample__eq(const void *ctx, uint32_t id, const void *key)
 	const struct hp_prof_sample *a = &((const struct hp_profile *)ctx)->samples[id];
 	const struct sample_key *b = key;
 
-	return a->pid == b->pid && a->comm == b->comm && a->cgroup == b->cgroup &&
-	       a->nframes == b->nframes &&
+	return a->pid == b->pid && a->process == b->process && a->thread == b->thread &&
+	       a->cgroup == b->cgroup && a->nframes == b->nframes &&
 	       memcmp(a->frames, b->frames, b->nframes * sizeof(*b->frames)) == 0;
 }
 
-int hp_profile__add(struct hp_profile *p, uint32_t pid, const char *comm, const uint32_t *frames,
-		    uint32_t nframes, uint64_t count)
+int hp_profile__add(struct hp_profile *p, const struct hp_prof_labels *l, const uint32_t *frames,
+		    uint32_t nframes, uint64_t count, uint64_t weight)
 {
-	return hp_profile__add_in_cgroup(p, pid, comm, NULL, frames, nframes, count);
-}
-
-int hp_profile__add_in_cgroup(struct hp_profile *p, uint32_t pid, const char *comm,
-			      const char *cgroup, const uint32_t *frames, uint32_t nframes,
-			      uint64_t count)
-{
-	struct sample_key key = { .pid = pid, .frames = frames, .nframes = nframes };
+	struct sample_key key = { .pid = l->pid, .frames = frames, .nframes = nframes };
 	struct hp_prof_sample *s;
 	uint32_t *copy = NULL;
 	uint64_t h;
@@ -437,11 +440,12 @@ int hp_profile__add_in_cgroup(struct hp_profile *p, uint32_t pid, const char *co
 	for (uint32_t i = 0; i < nframes; i++)
 		if (frames[i] >= p->nframes)
 			return -EINVAL;
-	key.comm = hp_profile__intern(p, comm ? comm : "");
-	if (!key.comm)
+	key.process = hp_profile__intern(p, l->process ? l->process : "");
+	key.thread = hp_profile__intern(p, l->thread ? l->thread : "");
+	if (!key.process || !key.thread)
 		return -ENOMEM;
-	if (cgroup) {
-		key.cgroup = hp_profile__intern(p, cgroup);
+	if (l->cgroup) {
+		key.cgroup = hp_profile__intern(p, l->cgroup);
 		if (!key.cgroup)
 			return -ENOMEM;
 	}
@@ -449,7 +453,9 @@ int hp_profile__add_in_cgroup(struct hp_profile *p, uint32_t pid, const char *co
 	id = hp_idmap__find(&p->index->samples, h, sample__eq, p, &key);
 	if (id >= 0) {
 		p->samples[id].count += count;
+		p->samples[id].weight += weight;
 		p->total += count;
+		p->total_weight += weight;
 		return 0;
 	}
 	if (nframes) {
@@ -468,10 +474,13 @@ int hp_profile__add_in_cgroup(struct hp_profile *p, uint32_t pid, const char *co
 	s->frames = copy;
 	s->nframes = nframes;
 	s->count = count;
-	s->pid = pid;
-	s->comm = key.comm;
+	s->weight = weight;
+	s->pid = l->pid;
+	s->process = key.process;
+	s->thread = key.thread;
 	s->cgroup = key.cgroup;
 	p->total += count;
+	p->total_weight += weight;
 	return 0;
 }
 
@@ -489,14 +498,16 @@ void hp_profile__filter(struct hp_profile *p, uint32_t pid, const char *comm)
 
 	if (!pid && !comm)
 		return;
-	p->total = 0;
+	p->total = p->total_weight = 0;
 	for (size_t i = 0; i < p->nsamples; i++) {
 		const struct hp_prof_sample *s = &p->samples[i];
 
-		if ((pid && s->pid != pid) || (comm && strcmp(s->comm, comm) != 0))
+		if ((pid && s->pid != pid) ||
+		    (comm && strcmp(s->process, comm) != 0 && strcmp(s->thread, comm) != 0))
 			continue;
 		p->samples[n++] = *s;
 		p->total += s->count;
+		p->total_weight += s->weight;
 	}
 	p->nsamples = n;
 	if (!p->index)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* A symbolized, aggregated CPU profile: the single input of every exporter (folded, pprof,
+/* A symbolized, aggregated profile of any kind (cpu, offcpu, ...): the single input of every exporter (folded, pprof,
  * speedscope, JSON, HTML), so HTTP and "hostprof record" share one code path. */
 #ifndef HOSTPROF_PROFILE_H
 #define HOSTPROF_PROFILE_H
@@ -26,20 +26,52 @@ struct hp_prof_frame {
 	bool kernel;
 };
 
-/* A distinct stack in one process with the number of times it was sampled. */
+/* One measured quantity, named the way pprof names it (profile.proto ValueType): "samples" in
+ * "count", "cpu" in "nanoseconds". */
+struct hp_value_type {
+	const char *type, *unit;
+};
+
+/*
+ * What a profile measures. Every exporter takes its units and words from the kind: pprof
+ * sample_type = {count, weight}, period_type = period and default_sample_type = weight.type;
+ * speedscope's unit, the JSON "kind" block, the HTML header and tooltip ("12.3 ms on-CPU").
+ * Each profile-producing collector defines its kind in its own folder (collectors/cpu/cpu_kind.c).
+ */
+struct hp_profile_kind {
+	const char *name;	     /* "cpu": the <kind> of /api/v1/profile/<kind> */
+	const char *title;	     /* "CPU": headings ("CPU profile", "CPU flame graph") */
+	const char *weight_label;    /* "on-CPU": what a weight is, for "12.3 ms on-CPU" */
+	struct hp_value_type count;  /* {"samples", "count"}: how many events */
+	struct hp_value_type weight; /* {"cpu", "nanoseconds"}: the time they stand for */
+	struct hp_value_type period; /* {"cpu", "nanoseconds"}: the unit of hp_profile.period */
+};
+
+/* Who a sample belongs to. Strings may be NULL (unknown) and are copied (interned). */
+struct hp_prof_labels {
+	uint32_t pid;	     /* thread group id; 0 when folded away (the process exited) */
+	const char *process; /* the thread-group leader's comm, e.g. "java" */
+	const char *thread;  /* the thread's own comm, e.g. "pool-worker-1" (perf's comm) */
+	const char *cgroup;  /* cgroup v2 path ("/kubepods.slice/..."), NULL if unknown */
+};
+
+/* A distinct stack with its labels: how often it was seen and the weight that stands for. */
 struct hp_prof_sample {
 	uint32_t *frames; /* indices into frames[], LEAF FIRST (as in pprof) */
 	uint32_t nframes;
-	uint64_t count;
-	uint32_t pid;	    /* thread group id */
-	const char *comm;   /* thread name, as perf reports it */
-	const char *cgroup; /* cgroup v2 path ("/kubepods.slice/..."), NULL if unknown */
+	uint64_t count;	     /* events (cpu: samples) */
+	uint64_t weight;     /* in kind->weight.unit (cpu: nanoseconds of CPU time) */
+	uint32_t pid;	     /* thread group id */
+	const char *process; /* interned, "" if unknown */
+	const char *thread;  /* interned, "" if unknown */
+	const char *cgroup;  /* interned cgroup v2 path, NULL if unknown */
 };
 
 struct hp_profile {
-	uint32_t frequency;	/* samples per second per CPU */
-	uint64_t period_ns;	/* 1e9 / frequency: CPU time one sample stands for */
-	uint64_t start_unix_ns; /* wall clock of the first sample window */
+	const struct hp_profile_kind *kind; /* never NULL after hp_profile__init */
+	uint64_t period;		    /* weight one count stands for (cpu: ns per sample);
+					       0 when counts carry no fixed weight */
+	uint64_t start_unix_ns;		    /* wall clock of the first sample window */
 	uint64_t duration_ns;
 	struct hp_prof_mapping *mappings;
 	size_t nmappings, cap_mappings;
@@ -48,11 +80,17 @@ struct hp_profile {
 	struct hp_prof_sample *samples;
 	size_t nsamples, cap_samples;
 	uint64_t total;			 /* sum of sample counts */
+	uint64_t total_weight;		 /* sum of sample weights */
 	struct hp_prof_strings *strings; /* interned strings: every const char * above points here */
 	struct hp_prof_index *index;	 /* dedup indexes used by the builder */
 };
 
-void hp_profile__init(struct hp_profile *p, uint32_t frequency);
+/* The kind a profile gets when hp_profile__init is given NULL: counts only, no time unit. */
+extern const struct hp_profile_kind hp_profile_kind_samples;
+
+/* An empty profile of kind (NULL: hp_profile_kind_samples) whose counts each stand for period
+ * units of weight (e.g. 10,000,000 ns at 100 Hz; 0 if counts have no fixed weight). */
+void hp_profile__init(struct hp_profile *p, const struct hp_profile_kind *kind, uint64_t period);
 void hp_profile__free(struct hp_profile *p);
 /* Bytes of heap the profile holds (arrays, indexes, arenas at their capacity, malloc overhead
  * excluded): what self-metrics report for the retention store. */
@@ -69,15 +107,13 @@ uint32_t hp_profile__mapping(struct hp_profile *p, const struct hp_prof_mapping 
  * strings are interned by the call. A NULL or "" function becomes "[unknown]", a NULL or ""
  * system_name the function. -1 on OOM or if f->mapping is not 0 or a valid mapping number. */
 int64_t hp_profile__frame(struct hp_profile *p, const struct hp_prof_frame *f);
-/* Adds count to the sample (pid, comm, frames); identical samples are merged. frames are leaf
- * first and copied. 0, -ENOMEM, or -EINVAL if a frame index is out of range. */
-int hp_profile__add(struct hp_profile *p, uint32_t pid, const char *comm, const uint32_t *frames,
-		    uint32_t nframes, uint64_t count);
-/* hp_profile__add for a sample that also carries its cgroup v2 path (NULL: unknown). */
-int hp_profile__add_in_cgroup(struct hp_profile *p, uint32_t pid, const char *comm,
-			      const char *cgroup, const uint32_t *frames, uint32_t nframes,
-			      uint64_t count);
-/* Keeps only samples matching pid (0: any) and comm (NULL: any); totals are recomputed. Frames
+/* Adds count and weight to the sample (labels, frames); identical samples (same labels and
+ * frames) are merged. frames are leaf first and copied, label strings interned. 0, -ENOMEM, or
+ * -EINVAL if a frame index is out of range. */
+int hp_profile__add(struct hp_profile *p, const struct hp_prof_labels *l, const uint32_t *frames,
+		    uint32_t nframes, uint64_t count, uint64_t weight);
+/* Keeps only samples matching pid (0: any) and comm (NULL: any), where comm matches a sample
+ * whose process name OR thread name equals it; totals are recomputed. Frames
  * and mappings no kept sample uses are dropped and the rest renumbered (order kept), so indices
  * obtained before the call are stale after it. Cannot fail. */
 void hp_profile__filter(struct hp_profile *p, uint32_t pid, const char *comm);

@@ -100,8 +100,9 @@ static int copy__sample(struct fold_copy *c, size_t i, uint32_t pid)
 			return err;
 		c->stack[k] = (uint32_t)c->frames[s->frames[k]];
 	}
-	return hp_profile__add_in_cgroup(c->dst, pid, s->comm, s->cgroup, c->stack, s->nframes,
-					 s->count);
+	return hp_profile__add(c->dst,
+			       &(struct hp_prof_labels){ pid, s->process, s->thread, s->cgroup },
+			       c->stack, s->nframes, s->count, s->weight);
 }
 
 /* keep_pid decisions, one per distinct pid. */
@@ -160,6 +161,8 @@ static int bound__cmp(const void *x, const void *y, void *ctx)
 	const struct hp_prof_sample *s = ctx;
 	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
 
+	if (s[a].weight != s[b].weight)
+		return s[a].weight > s[b].weight ? -1 : 1;
 	if (s[a].count != s[b].count)
 		return s[a].count > s[b].count ? -1 : 1;
 	return a < b ? -1 : a > b;
@@ -172,11 +175,11 @@ static int fold__bound(struct hp_profile *p, size_t max, struct hp_profile_fold_
 	struct fold_copy c;
 	uint32_t *order = malloc(p->nsamples * sizeof(*order));
 	struct hp_prof_frame marker = { .function = HP_PROFILE_FOLDED_FRAME };
-	uint64_t rest = 0;
+	uint64_t rest = 0, rest_weight = 0;
 	int64_t mf;
 	int err;
 
-	hp_profile__init(&out, p->frequency);
+	hp_profile__init(&out, p->kind, p->period);
 	out.start_unix_ns = p->start_unix_ns;
 	out.duration_ns = p->duration_ns;
 	err = copy__init(&c, &out, p, false);
@@ -192,22 +195,24 @@ static int fold__bound(struct hp_profile *p, size_t max, struct hp_profile_fold_
 		if (err)
 			goto out;
 	}
-	for (size_t k = max - 1; k < p->nsamples; k++)
+	for (size_t k = max - 1; k < p->nsamples; k++) {
 		rest += p->samples[order[k]].count;
+		rest_weight += p->samples[order[k]].weight;
+	}
 	mf = hp_profile__frame(&out, &marker);
 	if (mf < 0) {
 		err = -ENOMEM;
 		goto out;
 	}
-	err =
-	    hp_profile__add(&out, HP_PROFILE_PID_FOLDED, "", &(uint32_t){ (uint32_t)mf }, 1, rest);
+	err = hp_profile__add(&out, &(struct hp_prof_labels){ .pid = HP_PROFILE_PID_FOLDED },
+			      &(uint32_t){ (uint32_t)mf }, 1, rest, rest_weight);
 	if (err)
 		goto out;
 	stats->samples_bounded += p->nsamples - (max - 1);
 	stats->count_bounded += rest;
 	hp_profile__free(p);
 	*p = out;
-	hp_profile__init(&out, 0); /* now owned by p */
+	hp_profile__init(&out, p->kind, p->period); /* now owned by p */
 out:
 	hp_profile__free(&out);
 	copy__free(&c);

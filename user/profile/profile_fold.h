@@ -22,7 +22,7 @@ struct hp_profile_fold_opts {
 	bool (*keep_pid)(void *ctx, uint32_t pid);
 	void *ctx;
 	/* 0: no bound. Otherwise at most max_samples (>= 2) samples are kept: the max_samples - 1
-	 * with the highest counts, and one sample (pid 0, comm "", frame HP_PROFILE_FOLDED_FRAME)
+	 * with the highest counts, and one sample (pid 0, no names, frame HP_PROFILE_FOLDED_FRAME)
 	 * holding the sum of the others. */
 	size_t max_samples;
 };
@@ -39,9 +39,9 @@ struct hp_profile_fold_stats {
  *   becomes [off, off + limit - start) at offset off, and its frames' addresses move with it, so
  *   the same code in processes with different load addresses (ASLR) is one mapping and one frame;
  *   a user frame with no mapping ("[unknown]") gets address 0. Kernel frames are unchanged.
- * - pids are folded as opts says; identical (pid, comm, cgroup, stack) samples then merge.
+ * - pids are folded as opts says; identical (pid, process, thread, cgroup, stack) samples then merge.
  * - the sample bound, if any, applies last.
- * dst->total grows by exactly src->total, and the count of every (comm, cgroup, function stack)
+ * dst->total grows by exactly src->total, and the count and weight of every (process, thread, cgroup, function stack)
  * is unchanged outside what the bound folds. 0 or -ENOMEM (dst is then incomplete: free it).
  * stats may be NULL; otherwise it is incremented.
  */

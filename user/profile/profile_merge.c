@@ -49,8 +49,9 @@ int hp_profile__merge(struct hp_profile *dst, const struct hp_profile *src)
 			}
 			stack[k] = (uint32_t)frames[fi];
 		}
-		err = hp_profile__add_in_cgroup(dst, s->pid, s->comm, s->cgroup, stack, s->nframes,
-						s->count);
+		err = hp_profile__add(
+		    dst, &(struct hp_prof_labels){ s->pid, s->process, s->thread, s->cgroup },
+		    stack, s->nframes, s->count, s->weight);
 		if (err)
 			goto out;
 	}

@@ -70,11 +70,12 @@ static bool store__alive(void *ctx, uint32_t pid)
 	return pid && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
 }
 
-int hp_cpu_store__init(struct hp_cpu_store *st, unsigned int frequency, double retention,
-		       double now)
+int hp_cpu_store__init(struct hp_cpu_store *st, const struct hp_profile_kind *kind, uint64_t period,
+		       double retention, double now)
 {
 	memset(st, 0, sizeof(*st));
-	st->frequency = frequency;
+	st->kind = kind;
+	st->period = period;
 	/* per-drain windows beyond the retention could never be asked for */
 	if (ring__init(&st->coarse, (size_t)(retention / HP_CPU_SEGMENT_SECONDS + 0.5)) ||
 	    ring__init(&st->fine, retention < HP_CPU_FINE_WINDOWS ? (size_t)ceil(retention)
@@ -83,7 +84,7 @@ int hp_cpu_store__init(struct hp_cpu_store *st, unsigned int frequency, double r
 		return -ENOMEM;
 	}
 	st->open.start = st->open.end = st->last_add = now;
-	hp_profile__init(&st->open.profile, frequency);
+	hp_profile__init(&st->open.profile, kind, period);
 	st->keep_pid = store__alive;
 	return 0;
 }
@@ -113,7 +114,7 @@ static void store__close_segment(struct hp_cpu_store *st, double now)
 	struct hp_profile_fold_stats fs = { 0 };
 	double t0 = hp_now(), t1;
 
-	hp_profile__init(&seg.profile, st->frequency);
+	hp_profile__init(&seg.profile, st->kind, st->period);
 	if (hp_profile__fold(&seg.profile, &st->open.profile, &opts, &fs) == 0) {
 		hp_profile__free(&st->open.profile);
 		st->folded.pids_folded += fs.pids_folded;
@@ -129,7 +130,7 @@ static void store__close_segment(struct hp_cpu_store *st, double now)
 	ring__push(&st->coarse, &seg);
 	memset(&st->open, 0, sizeof(st->open));
 	st->open.start = st->open.end = now;
-	hp_profile__init(&st->open.profile, st->frequency);
+	hp_profile__init(&st->open.profile, st->kind, st->period);
 	/* The segment just evicted and the open one just folded were freed in the middle of the
 	 * heap: without this glibc keeps those pages (RSS) for the next allocations of the same
 	 * arena only. Every 10 s; its cost is exported. */
@@ -144,7 +145,7 @@ int hp_cpu_store__add(struct hp_cpu_store *st, const struct hp_profile *window, 
 	struct hp_cpu_segment fine = { .start = st->last_add, .end = now };
 	int err;
 
-	hp_profile__init(&fine.profile, st->frequency);
+	hp_profile__init(&fine.profile, st->kind, st->period);
 	err = hp_profile__merge(&fine.profile, window);
 	hp_profile__shrink(&fine.profile); /* read-only from now on */
 	ring__push(&st->fine, &fine);
@@ -181,7 +182,7 @@ int hp_cpu_store__since(struct hp_cpu_store *st, double since, double now, struc
 	    st->fine.n ? &st->fine.slots[st->fine.head] : NULL;
 	int err;
 
-	hp_profile__init(out, st->frequency);
+	hp_profile__init(out, st->kind, st->period);
 	/* Recent enough for the per-drain windows (or nothing older exists): 1 s precision. */
 	if (oldest_fine && (oldest_fine->start <= from || st->coarse.n == 0)) {
 		err = ring__merge_since(&st->fine, from, out, &first);

@@ -30,9 +30,10 @@ struct hp_cpu_ring {
 };
 
 struct hp_cpu_store {
-	unsigned int frequency;
-	struct hp_cpu_ring coarse; /* closed 10 s segments */
-	struct hp_cpu_ring fine;   /* one window per drain */
+	const struct hp_profile_kind *kind; /* of every profile the store keeps */
+	uint64_t period;		    /* weight one count stands for */
+	struct hp_cpu_ring coarse;	    /* closed 10 s segments */
+	struct hp_cpu_ring fine;	    /* one window per drain */
 	struct hp_cpu_segment open;
 	double last_add;
 	struct hp_profile *subs[HP_CPU_MAX_SUBSCRIBERS];
@@ -46,8 +47,8 @@ struct hp_cpu_store {
 	double last_fold_seconds, last_trim_seconds; /* cost of the last segment close */
 };
 
-int hp_cpu_store__init(struct hp_cpu_store *st, unsigned int frequency, double retention,
-		       double now);
+int hp_cpu_store__init(struct hp_cpu_store *st, const struct hp_profile_kind *kind, uint64_t period,
+		       double retention, double now);
 void hp_cpu_store__free(struct hp_cpu_store *st);
 /* Merges a drained window into the open segment and every subscriber; rotates the segment when it
  * is HP_CPU_SEGMENT_SECONDS old. */

@@ -277,7 +277,8 @@ static int cpu__attach(struct hp_collector *c)
 			}
 		}
 	}
-	err = hp_cpu_store__init(&s->store, c->cfg->frequency, c->cfg->retention_seconds, hp_now());
+	err = hp_cpu_store__init(&s->store, &hp_cpu_kind, 1000000000ull / c->cfg->frequency,
+				 c->cfg->retention_seconds, hp_now());
 	if (err)
 		return err;
 	s->store_ready = true;

@@ -84,6 +84,8 @@ struct cpu_state {
 };
 
 extern const struct hp_route hp_cpu_routes[];
+/* The cpu profile kind (samples/count, cpu/nanoseconds; see cpu_kind.c). */
+extern const struct hp_profile_kind hp_cpu_kind;
 
 /* Drains the kernel maps into the store (and subscribers). Lock held. */
 int hp_cpu__drain(struct cpu_state *s, double now);

@@ -116,7 +116,7 @@ static unsigned int api__collect(struct hp_collector *c, const struct hp_request
 		double end = t0 + q->seconds;
 		bool gone = false;
 
-		hp_profile__init(p, c->cfg->frequency);
+		hp_profile__init(p, s->store.kind, s->store.period);
 		err = hp_cpu_store__subscribe(&s->store, p);
 		if (err) {
 			status = 503;

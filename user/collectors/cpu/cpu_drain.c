@@ -83,6 +83,7 @@ static int drain__stack(int fd, __u64 hash, struct hp_cpu_stack *st)
 static int drain__sample(struct cpu_state *s, struct hp_profile *window, int stacks_fd,
 			 const struct hp_cpu_key *k, __u64 count, struct hp_cpu_stack *st)
 {
+	struct hp_prof_labels labels;
 	uint32_t frames[DRAIN_MAX_FRAMES], n = 0;
 	char comm[HP_CPU_COMM_LEN + 1];
 	bool truncated = false;
@@ -111,10 +112,11 @@ static int drain__sample(struct cpu_state *s, struct hp_profile *window, int sta
 		s->truncated_total += count;
 	memcpy(comm, k->comm, HP_CPU_COMM_LEN);
 	comm[HP_CPU_COMM_LEN] = '\0';
-	return hp_profile__add_in_cgroup(
-	    window, k->tgid, comm,
-	    hp_cgroup_names__path(&s->cgroups, NULL, k->cgroup_id, (pid_t)k->tgid), frames, n,
-	    count);
+	labels.pid = k->tgid;
+	labels.process = comm; /* the leader's comm arrives with the shared stack key */
+	labels.thread = comm;
+	labels.cgroup = hp_cgroup_names__path(&s->cgroups, NULL, k->cgroup_id, (pid_t)k->tgid);
+	return hp_profile__add(window, &labels, frames, n, count, count * window->period);
 }
 
 /* Frees the symbolizer state of the first n exited processes (their samples are resolved). */
@@ -155,7 +157,7 @@ int hp_cpu__drain(struct cpu_state *s, double now)
 	usleep(DRAIN_QUIESCE_US);
 
 	drain__counts(s, counts_fd, &nkeys, &samples);
-	hp_profile__init(&window, s->store.frequency);
+	hp_profile__init(&window, &hp_cpu_kind, s->store.period);
 	for (size_t i = 0; i < nkeys && !err; i++) {
 		/* exec and dlopen change mappings without a new pid */
 		hp_symbolizer__recapture(s->sym, (pid_t)s->keys[i].tgid, DRAIN_RECAPTURE_NS);
