@@ -29,8 +29,7 @@ LE_1MS, LE_2MS = "0.001048576", "0.002097152"  # the bucket a 1.5 ms sleep lands
 def syscall_table(abi):
     """nr -> name from the committed table (ground truth independent of hostprof)."""
     names = {}
-    with open(os.path.join(ROOT, "user", "collectors", "syscalls",
-                           "syscalls_%s.tbl" % abi)) as f:
+    with open(os.path.join(ROOT, "user", "collectors", "syscalls", "syscalls_%s.tbl" % abi)) as f:
         for line in f:
             if line.startswith("#") or not line.strip():
                 continue

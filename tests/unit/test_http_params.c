@@ -15,6 +15,9 @@
 #include <cmocka.h>
 
 #include "app/cli.h"
+#include "collectors/collector.h"
+#include "collectors/cpu/cpu_options.h"
+#include "collectors/syscalls/syscall_options.h"
 #include "http/http.h"
 
 /* ---- hp_http__parse_listen ------------------------------------------------------------------ */
@@ -279,26 +282,26 @@ static void test_cli_defaults(void **state)
 	assert_int_equal(cfg.ncollectors, 2);
 	assert_string_equal(cfg.collectors[0], "syscalls");
 	assert_string_equal(cfg.collectors[1], "cpu");
-	assert_int_equal(cfg.frequency, 99);
-	assert_true(cfg.kernel_stacks && cfg.user_stacks);
-	assert_true(cfg.retention_seconds == 600);
+	assert_int_equal(hp_cpu_config(&cfg)->frequency, 99);
+	assert_true(hp_cpu_config(&cfg)->kernel_stacks && hp_cpu_config(&cfg)->user_stacks);
+	assert_true(hp_cpu_config(&cfg)->retention_seconds == 600);
 	assert_int_equal(cfg.pid, 0);
 	assert_null(cfg.cgroup_path);
-	assert_int_equal(cfg.comm_top, 0);
-	assert_int_equal(cfg.comm_map_entries, 16384);
+	assert_int_equal(hp_syscalls_config(&cfg)->comm_top, 0);
+	assert_int_equal(hp_syscalls_config(&cfg)->comm_map_entries, 16384);
 	assert_int_equal(cfg.attach_mode, HP_ATTACH_AUTO);
 	assert_null(cfg.btf_path);
 	assert_true(cfg.tick_seconds == 1.0);
-	assert_int_equal(cfg.symbol_cache_mb, 256);
-	assert_int_equal(cfg.perf_map_max_mb, 0); /* a quarter of the cache */
+	assert_int_equal(hp_cpu_config(&cfg)->symbol_cache_mb, 256);
+	assert_int_equal(hp_cpu_config(&cfg)->perf_map_max_mb, 0); /* a quarter of the cache */
 	assert_false(cfg.verbose);
 	assert_string_equal(out_text, "");
 	assert_string_equal(err_text, "");
 	assert_int_equal(
 	    parse(&cfg, "serve", "--symbol-cache-mb", "64", "--perf-map-max-mb", "8", NULL),
 	    HP_CLI_SERVE);
-	assert_int_equal(cfg.symbol_cache_mb, 64);
-	assert_int_equal(cfg.perf_map_max_mb, 8);
+	assert_int_equal(hp_cpu_config(&cfg)->symbol_cache_mb, 64);
+	assert_int_equal(hp_cpu_config(&cfg)->perf_map_max_mb, 8);
 }
 
 /* Mount point of a cgroup v2 hierarchy (--cgroup accepts only those); skips when none. */
@@ -339,8 +342,8 @@ static void test_cli_full_serve_line(void **state)
 	assert_string_equal(cfg.collectors[0], "syscalls");
 	assert_int_equal(cfg.pid, 4242);
 	assert_string_equal(cfg.cgroup_path, cg);
-	assert_int_equal(cfg.comm_top, 20);
-	assert_int_equal(cfg.comm_map_entries, 4096);
+	assert_int_equal(hp_syscalls_config(&cfg)->comm_top, 20);
+	assert_int_equal(hp_syscalls_config(&cfg)->comm_map_entries, 4096);
 	assert_int_equal(cfg.attach_mode, HP_ATTACH_RAW_TP);
 	assert_string_equal(cfg.btf_path, "/tmp/vmlinux.btf");
 	/* not cgroup v2, or missing: bad usage */
@@ -355,18 +358,18 @@ static void test_cli_full_serve_line(void **state)
 	assert_true(cfg.verbose);
 	assert_string_equal(cfg.listen, ":8080");
 	assert_int_equal(cfg.pid, 1);
-	assert_int_equal(cfg.comm_top, 0);
+	assert_int_equal(hp_syscalls_config(&cfg)->comm_top, 0);
 
 	/* range ends */
 	assert_int_equal(parse(&cfg, "serve", "--pid", "4194304", "--comm-top", "1000",
 			       "--comm-map-size", "64", "--attach", "auto", NULL),
 			 HP_CLI_SERVE);
 	assert_int_equal(cfg.pid, 4194304);
-	assert_int_equal(cfg.comm_top, 1000);
-	assert_int_equal(cfg.comm_map_entries, 64);
+	assert_int_equal(hp_syscalls_config(&cfg)->comm_top, 1000);
+	assert_int_equal(hp_syscalls_config(&cfg)->comm_map_entries, 64);
 	assert_int_equal(cfg.attach_mode, HP_ATTACH_AUTO);
 	assert_int_equal(parse(&cfg, "serve", "--comm-map-size", "1048576", NULL), HP_CLI_SERVE);
-	assert_int_equal(cfg.comm_map_entries, 1048576);
+	assert_int_equal(hp_syscalls_config(&cfg)->comm_map_entries, 1048576);
 }
 
 static void test_cli_usage_errors(void **state)
@@ -453,11 +456,11 @@ static void test_cli_reparse(void **state)
 	expect_usage("serve", "--pid", "7", "--bogus", "--comm-top", "3", NULL);
 	expect_usage("-vx", "serve", NULL);
 	assert_int_equal(parse(&cfg, "serve", "--comm-top", "3", NULL), HP_CLI_SERVE);
-	assert_int_equal(cfg.comm_top, 3);
+	assert_int_equal(hp_syscalls_config(&cfg)->comm_top, 3);
 	assert_int_equal(cfg.pid, 0);
 	assert_false(cfg.verbose);
 	assert_int_equal(parse(&cfg, "serve", NULL), HP_CLI_SERVE);
-	assert_int_equal(cfg.comm_top, 0);
+	assert_int_equal(hp_syscalls_config(&cfg)->comm_top, 0);
 }
 
 /*
@@ -489,6 +492,79 @@ static void test_cli_reparse_in_place(void **state)
 	assert_true(cfg.verbose);
 }
 
+/* --help is built from every registered collector's own table: each option of each appears. */
+static void test_cli_help_lists_collector_options(void **state)
+{
+	struct hp_config cfg;
+	char want[128];
+
+	(void)state;
+	assert_int_equal(parse(&cfg, "--help", NULL), HP_CLI_DONE);
+	for (int i = 0; hp_collectors_all[i]; i++) {
+		const struct hp_collector_ops *ops = hp_collectors_all[i];
+
+		snprintf(want, sizeof(want), "\n%s collector options:\n", ops->name);
+		if (ops->options && !strstr(out_text, want))
+			fail_msg("--help lacks \"%s\"", want);
+		for (const struct hp_option *o = ops->options; o && o->name; o++) {
+			snprintf(want, sizeof(want), "--%s%s%s ", o->name, o->metavar ? " " : "",
+				 o->metavar ? o->metavar : "");
+			if (!strstr(out_text, want))
+				fail_msg("--help lacks %s of collector %s", want, ops->name);
+		}
+	}
+	/* per subcommand: record runs only cpu, so only cpu's options (and not serve's) */
+	assert_int_equal(parse(&cfg, "record", "--help", NULL), HP_CLI_DONE);
+	assert_non_null(strstr(out_text, "Usage: hostprof record"));
+	assert_non_null(strstr(out_text, "--frequency HZ"));
+	assert_non_null(strstr(out_text, "--output FILE"));
+	assert_null(strstr(out_text, "--comm-top"));
+	assert_null(strstr(out_text, "--retention"));
+	assert_null(strstr(out_text, "--listen"));
+	assert_int_equal(parse(&cfg, "serve", "--help", NULL), HP_CLI_DONE);
+	assert_non_null(strstr(out_text, "--comm-top K"));
+	assert_non_null(strstr(out_text, "--retention D"));
+	assert_null(strstr(out_text, "--output"));
+}
+
+/* Collector options: bounds and messages as declared, unknown spellings refused. */
+static void test_cli_collector_options(void **state)
+{
+	struct hp_config cfg;
+
+	(void)state;
+	expect_usage("serve", "--comm-topp", "3", NULL);
+	assert_non_null(strstr(err_text, "hostprof: unknown option '--comm-topp'\n"));
+	expect_usage("serve", "--comm-top", "1001", NULL);
+	assert_non_null(strstr(err_text, "hostprof: invalid --comm-top '1001' (want 0..1000)\n"));
+	expect_usage("serve", "--max-stacks", "255", NULL);
+	assert_non_null(
+	    strstr(err_text, "hostprof: invalid --max-stacks '255' (want 256..1048576)\n"));
+	expect_usage("serve", "--retention", "9s", NULL);
+	assert_non_null(strstr(err_text, "hostprof: invalid --retention '9s' (want 10s..24h)\n"));
+	expect_usage("serve", "--kernel-only", "--user-only", NULL);
+	assert_non_null(
+	    strstr(err_text, "hostprof: --kernel-only and --user-only exclude each other\n"));
+	expect_usage("record", "-o", "x", "--retention", "1m", NULL);
+	assert_non_null(strstr(err_text, "hostprof: --listen, --collectors and --retention "
+					 "belong to 'hostprof serve'\n"));
+	expect_usage("serve", "-d", "5s", NULL);
+	assert_non_null(strstr(err_text, "hostprof: --duration, --output and --format belong "
+					 "to 'hostprof record'\n"));
+	assert_int_equal(parse(&cfg, "serve", "--max-stacks", "256", "--retention", "24h",
+			       "--kernel-only", "-F", "1", NULL),
+			 HP_CLI_SERVE);
+	assert_int_equal(hp_cpu_config(&cfg)->cpu_map_entries, 256);
+	assert_true(hp_cpu_config(&cfg)->retention_seconds == 86400);
+	assert_true(hp_cpu_config(&cfg)->kernel_stacks && !hp_cpu_config(&cfg)->user_stacks);
+	assert_int_equal(hp_cpu_config(&cfg)->frequency, 1);
+	/* record keeps only the collectors it runs */
+	assert_int_equal(parse(&cfg, "record", "-o", "-", "--user-only", NULL), HP_CLI_RECORD);
+	assert_int_equal(cfg.ncollectors, 1);
+	assert_string_equal(cfg.collectors[0], "cpu");
+	assert_true(!hp_cpu_config(&cfg)->kernel_stacks && hp_cpu_config(&cfg)->user_stacks);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -505,6 +581,8 @@ int main(void)
 		cmocka_unit_test_setup(test_cli_attach_env, setup_env),
 		cmocka_unit_test_setup(test_cli_reparse, setup_env),
 		cmocka_unit_test_setup(test_cli_reparse_in_place, setup_env),
+		cmocka_unit_test_setup(test_cli_help_lists_collector_options, setup_env),
+		cmocka_unit_test_setup(test_cli_collector_options, setup_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

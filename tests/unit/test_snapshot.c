@@ -30,6 +30,19 @@ static __u64 *err_cell(__u64 *errors, size_t nr, unsigned int slot)
 
 #define ERR(d, nr, slot) (*err_cell((d)->errors, (size_t)(nr), (slot)))
 
+/* begin() + finish() from tables at hand, as the collector's refresh does. NULL on ENOMEM. */
+static struct hp_sc_snapshot *build(double t, const struct hp_sc_hist *hists,
+				    const volatile __u64 *errors)
+{
+	struct hp_sc_snapshot *s = hp_sc_snapshot__begin(t, errors);
+
+	if (s && hp_sc_snapshot__finish(s, hists)) {
+		hp_sc_snapshot__release(s);
+		return NULL;
+	}
+	return s;
+}
+
 static int setup_dense(void **state)
 {
 	struct dense *d = calloc(2, sizeof(*d));
@@ -67,7 +80,7 @@ static __u64 bucket_sum(const __u64 *b)
 	return n;
 }
 
-static void assert_err(const struct sc_err *e, __u32 nr, __u32 slot, __u64 count)
+static void assert_err(const struct hp_sc_err *e, __u32 nr, __u32 slot, __u64 count)
 {
 	if (e->nr != nr || e->slot != slot || e->count != count)
 		fail_msg("error pair (nr %u, slot %u) = %llu, expected (%u, %u) = %llu", e->nr,
@@ -82,31 +95,31 @@ static void assert_err(const struct sc_err *e, __u32 nr, __u32 slot, __u64 count
 static void test_empty(void **state)
 {
 	struct dense *d = *state;
-	struct sc_snapshot *s = sc_snapshot__empty(12.5), *b;
+	struct hp_sc_snapshot *s = hp_sc_snapshot__empty(12.5), *b;
 
 	assert_non_null(s);
 	assert_int_equal(s->refs, 1);
 	assert_true(s->t == 12.5);
 	assert_int_equal(s->n, 0);
 	assert_int_equal(s->nerr, 0);
-	assert_null(sc_snapshot__find(s, 0));
+	assert_null(hp_sc_snapshot__find(s, 0));
 
 	/* all-zero dense tables build the same thing */
-	b = sc_snapshot__build(3.0, d[0].hists, d[0].errors);
+	b = build(3.0, d[0].hists, d[0].errors);
 	assert_non_null(b);
 	assert_int_equal(b->refs, 1);
 	assert_true(b->t == 3.0);
 	assert_int_equal(b->n, 0);
 	assert_int_equal(b->nerr, 0);
-	sc_snapshot__release(b);
-	sc_snapshot__release(s);
+	hp_sc_snapshot__release(b);
+	hp_sc_snapshot__release(s);
 }
 
 static void test_build_sparse(void **state)
 {
 	struct dense *d = *state;
-	struct sc_snapshot *s;
-	const struct sc_entry *e;
+	struct hp_sc_snapshot *s;
+	const struct hp_sc_entry *e;
 
 	d->hists[0].buckets[1] = 3;
 	d->hists[0].buckets[5] = 2;
@@ -121,7 +134,7 @@ static void test_build_sparse(void **state)
 	ERR(d, 257, 2) = 1;
 	ERR(d, 257, HP_ERRNO_SLOT_OTHER) = 5;
 
-	s = sc_snapshot__build(42.0, d->hists, d->errors);
+	s = build(42.0, d->hists, d->errors);
 	assert_non_null(s);
 	assert_true(s->t == 42.0);
 	assert_int_equal(s->n, 3);
@@ -153,13 +166,13 @@ static void test_build_sparse(void **state)
 	assert_err(&s->err[1], 0, 11, 2);
 	assert_err(&s->err[2], 257, 2, 1);
 	assert_err(&s->err[3], 257, HP_ERRNO_SLOT_OTHER, 5);
-	sc_snapshot__release(s);
+	hp_sc_snapshot__release(s);
 }
 
 static void test_build_all_active(void **state)
 {
 	struct dense *d = *state;
-	struct sc_snapshot *s;
+	struct hp_sc_snapshot *s;
 
 	/* worst case: every syscall and every errno slot in use */
 	for (int nr = 0; nr < HP_SC_KEYS; nr++) {
@@ -167,7 +180,7 @@ static void test_build_all_active(void **state)
 		for (int k = 1; k < HP_ERRNO_SLOTS; k++)
 			ERR(d, nr, k) = 1;
 	}
-	s = sc_snapshot__build(1.0, d->hists, d->errors);
+	s = build(1.0, d->hists, d->errors);
 	assert_non_null(s);
 	assert_int_equal(s->n, HP_SC_KEYS);
 	assert_int_equal(s->nerr, (size_t)HP_SC_KEYS * (HP_ERRNO_SLOTS - 1));
@@ -183,7 +196,7 @@ static void test_build_all_active(void **state)
 		assert_true(
 		    s->err[i - 1].nr < s->err[i].nr ||
 		    (s->err[i - 1].nr == s->err[i].nr && s->err[i - 1].slot < s->err[i].slot));
-	sc_snapshot__release(s);
+	hp_sc_snapshot__release(s);
 }
 
 /* Only rows the kernel marked used are read: a count in an unmarked row (which the kernel never
@@ -191,26 +204,26 @@ static void test_build_all_active(void **state)
 static void test_build_unmarked_row(void **state)
 {
 	struct dense *d = *state;
-	struct sc_snapshot *s;
+	struct hp_sc_snapshot *s;
 
 	d->hists[7].buckets[0] = 1;
 	d->errors[7 * HP_ERRNO_SLOTS + 2] = 4; /* no marker */
 	d->hists[8].buckets[0] = 1;
 	ERR(d, 8, 2) = 3;
-	s = sc_snapshot__build(1.0, d->hists, d->errors);
+	s = build(1.0, d->hists, d->errors);
 	assert_non_null(s);
 	assert_int_equal(s->nerr, 1);
 	assert_err(&s->err[0], 8, 2, 3);
-	assert_int_equal(sc_snapshot__find(s, 7)->errors, 0);
-	sc_snapshot__release(s);
+	assert_int_equal(hp_sc_snapshot__find(s, 7)->errors, 0);
+	hp_sc_snapshot__release(s);
 }
 
 /* ERESTARTSYS and the other kernel-internal codes are restarts, not errors the program saw */
 static void test_build_internal_codes(void **state)
 {
 	struct dense *d = *state;
-	struct sc_snapshot *s;
-	const struct sc_entry *e;
+	struct hp_sc_snapshot *s;
+	const struct hp_sc_entry *e;
 
 	d->hists[0].buckets[3] = 10;
 	ERR(d, 0, hp_errno__slot(4)) = 2;   /* EINTR: an error */
@@ -220,9 +233,9 @@ static void test_build_internal_codes(void **state)
 	ERR(d, 0, hp_errno__slot(600)) = 4; /* no name: "other", still an error */
 	/* EINTR outcomes of ERESTARTSYS: the EINTRs themselves are in slot 4 */
 	ERR(d, 0, HP_ERRNO_SLOT_EINTR_FROM + HP_RESTART_SYS) = 2;
-	s = sc_snapshot__build(1.0, d->hists, d->errors);
+	s = build(1.0, d->hists, d->errors);
 	assert_non_null(s);
-	e = sc_snapshot__find(s, 0);
+	e = hp_sc_snapshot__find(s, 0);
 	assert_non_null(e);
 	assert_int_equal(e->calls, 10);
 	assert_int_equal(e->errors, 6);
@@ -233,7 +246,7 @@ static void test_build_internal_codes(void **state)
 	assert_true(hp_errno__slot_is_internal(hp_errno__slot(512)));
 	assert_true(hp_errno__slot_is_internal(hp_errno__slot(531)));
 	assert_false(hp_errno__slot_is_internal(hp_errno__slot(532)));
-	sc_snapshot__release(s);
+	hp_sc_snapshot__release(s);
 }
 
 /*
@@ -275,7 +288,7 @@ static void test_build_live_table(void **state)
 
 	assert_int_equal(pthread_create(&tid, NULL, live__writer, &lt), 0);
 	for (int i = 0; i < 20 || __atomic_load_n(&lt.written, __ATOMIC_RELAXED) < 1000; i++) {
-		struct sc_snapshot *s = sc_snapshot__build(i, d->hists, d->errors);
+		struct hp_sc_snapshot *s = build(i, d->hists, d->errors);
 
 		assert_non_null(s);
 		assert_true(s->nerr <= (size_t)HP_SC_KEYS * HP_ERRNO_SLOTS);
@@ -288,7 +301,7 @@ static void test_build_live_table(void **state)
 		/* cells only go from 0 to non-zero: later snapshots never have fewer pairs */
 		assert_true(s->nerr >= last);
 		last = s->nerr;
-		sc_snapshot__release(s);
+		hp_sc_snapshot__release(s);
 		if (i > 100000)
 			break;
 	}
@@ -302,29 +315,29 @@ static void test_find(void **state)
 	static const __u32 present[] = { 0, 3, 100, 257, HP_SC_KEYS - 1 };
 	static const __u32 absent[] = { 1,	    2,	       4, 99, 101, 256, 258, HP_SC_KEYS - 2,
 					HP_SC_KEYS, UINT32_MAX };
-	struct sc_snapshot *s;
+	struct hp_sc_snapshot *s;
 
 	for (size_t i = 0; i < sizeof(present) / sizeof(present[0]); i++)
 		d->hists[present[i]].buckets[2] = present[i] + 1;
-	s = sc_snapshot__build(0, d->hists, d->errors);
+	s = build(0, d->hists, d->errors);
 	assert_non_null(s);
 	for (size_t i = 0; i < sizeof(present) / sizeof(present[0]); i++) {
-		const struct sc_entry *e = sc_snapshot__find(s, present[i]);
+		const struct hp_sc_entry *e = hp_sc_snapshot__find(s, present[i]);
 
 		assert_non_null(e);
 		assert_int_equal(e->nr, present[i]);
 		assert_int_equal(e->calls, present[i] + 1);
 	}
 	for (size_t i = 0; i < sizeof(absent) / sizeof(absent[0]); i++)
-		assert_null(sc_snapshot__find(s, absent[i]));
-	sc_snapshot__release(s);
+		assert_null(hp_sc_snapshot__find(s, absent[i]));
+	hp_sc_snapshot__release(s);
 }
 
 static void test_diff_entries(void **state)
 {
 	struct dense *d = *state, *o = &d[0], *c = &d[1];
-	struct sc_snapshot *old, *cur, *w;
-	const struct sc_entry *e;
+	struct hp_sc_snapshot *old, *cur, *w;
+	const struct hp_sc_entry *e;
 
 	/* nr 0 grows, nr 3 is unchanged, nr 257 is new, nr 7 vanished (cannot happen, ignored) */
 	o->hists[0].buckets[1] = 3;
@@ -348,17 +361,17 @@ static void test_diff_entries(void **state)
 	ERR(c, 0, HP_ERRNO_SLOT_EINTR_FROM + HP_RESTART_NOHAND) = 4;
 	ERR(c, 257, 13) = 1;
 
-	old = sc_snapshot__build(10.0, o->hists, o->errors);
-	cur = sc_snapshot__build(25.0, c->hists, c->errors);
+	old = build(10.0, o->hists, o->errors);
+	cur = build(25.0, c->hists, c->errors);
 	assert_non_null(old);
 	assert_non_null(cur);
-	w = sc_snapshot__diff(cur, old);
+	w = hp_sc_snapshot__diff(cur, old);
 	assert_non_null(w);
 	assert_int_equal(w->refs, 1);
 	assert_true(w->t == 25.0);
 	assert_int_equal(w->n, 2);
 
-	e = sc_snapshot__find(w, 0);
+	e = hp_sc_snapshot__find(w, 0);
 	assert_non_null(e);
 	assert_int_equal(e->calls, 3);
 	assert_int_equal(e->errors, 2);
@@ -369,10 +382,10 @@ static void test_diff_entries(void **state)
 	assert_int_equal(e->buckets[9], 1);
 	assert_int_equal(bucket_sum(e->buckets), e->calls);
 
-	assert_null(sc_snapshot__find(w, 3)); /* no calls in the window */
-	assert_null(sc_snapshot__find(w, 7));
+	assert_null(hp_sc_snapshot__find(w, 3)); /* no calls in the window */
+	assert_null(hp_sc_snapshot__find(w, 7));
 
-	e = sc_snapshot__find(w, 257);
+	e = hp_sc_snapshot__find(w, 257);
 	assert_non_null(e);
 	assert_int_equal(e->calls, 2);
 	assert_int_equal(e->errors, 1);
@@ -386,17 +399,17 @@ static void test_diff_entries(void **state)
 	assert_err(&w->err[2], 257, 13, 1);
 
 	/* the inputs are not modified */
-	assert_int_equal(sc_snapshot__find(cur, 0)->calls, 8);
-	assert_int_equal(sc_snapshot__find(old, 0)->calls, 5);
-	sc_snapshot__release(w);
-	sc_snapshot__release(cur);
-	sc_snapshot__release(old);
+	assert_int_equal(hp_sc_snapshot__find(cur, 0)->calls, 8);
+	assert_int_equal(hp_sc_snapshot__find(old, 0)->calls, 5);
+	hp_sc_snapshot__release(w);
+	hp_sc_snapshot__release(cur);
+	hp_sc_snapshot__release(old);
 }
 
 static void test_diff_errors_merge(void **state)
 {
 	struct dense *d = *state, *o = &d[0], *c = &d[1];
-	struct sc_snapshot *old, *cur, *w;
+	struct hp_sc_snapshot *old, *cur, *w;
 
 	/* pairs in both, only in old, only in cur, interleaved on both sides of each other */
 	ERR(o, 0, 2) = 5;
@@ -415,13 +428,13 @@ static void test_diff_errors_merge(void **state)
 	ERR(c, 300, 7) = 4;
 	ERR(c, 400, 1) = 1; /* only cur, past old's pairs except the last */
 
-	old = sc_snapshot__build(1.0, o->hists, o->errors);
-	cur = sc_snapshot__build(2.0, c->hists, c->errors);
+	old = build(1.0, o->hists, o->errors);
+	cur = build(2.0, c->hists, c->errors);
 	assert_non_null(old);
 	assert_non_null(cur);
 	assert_int_equal(old->nerr, 6);
 	assert_int_equal(cur->nerr, 8);
-	w = sc_snapshot__diff(cur, old);
+	w = hp_sc_snapshot__diff(cur, old);
 	assert_non_null(w);
 	assert_int_equal(w->nerr, 7);
 	assert_err(&w->err[0], 0, 2, 3);
@@ -431,67 +444,67 @@ static void test_diff_errors_merge(void **state)
 	assert_err(&w->err[4], 100, 4, 2);
 	assert_err(&w->err[5], 300, 7, 3);
 	assert_err(&w->err[6], 400, 1, 1);
-	sc_snapshot__release(w);
+	hp_sc_snapshot__release(w);
 
 	/* and with the only-old pairs first in the list */
 	ERR(o, 0, 1) = 9;
-	sc_snapshot__release(old);
-	old = sc_snapshot__build(1.0, o->hists, o->errors);
+	hp_sc_snapshot__release(old);
+	old = build(1.0, o->hists, o->errors);
 	assert_non_null(old);
-	w = sc_snapshot__diff(cur, old);
+	w = hp_sc_snapshot__diff(cur, old);
 	assert_non_null(w);
 	assert_int_equal(w->nerr, 7);
 	assert_err(&w->err[0], 0, 2, 3);
 	assert_err(&w->err[6], 400, 1, 1);
-	sc_snapshot__release(w);
-	sc_snapshot__release(cur);
-	sc_snapshot__release(old);
+	hp_sc_snapshot__release(w);
+	hp_sc_snapshot__release(cur);
+	hp_sc_snapshot__release(old);
 }
 
 static void test_diff_identity_and_empty(void **state)
 {
 	struct dense *d = *state;
-	struct sc_snapshot *s, *z, *w;
+	struct hp_sc_snapshot *s, *z, *w;
 
 	d->hists[1].buckets[3] = 7;
 	d->hists[1].sum_ns = 700;
 	d->hists[9].buckets[0] = 1;
 	ERR(d, 1, 4) = 2;
-	s = sc_snapshot__build(5.0, d->hists, d->errors);
-	z = sc_snapshot__empty(0.0);
+	s = build(5.0, d->hists, d->errors);
+	z = hp_sc_snapshot__empty(0.0);
 	assert_non_null(s);
 	assert_non_null(z);
 
-	w = sc_snapshot__diff(s, s);
+	w = hp_sc_snapshot__diff(s, s);
 	assert_non_null(w);
 	assert_int_equal(w->n, 0);
 	assert_int_equal(w->nerr, 0);
-	sc_snapshot__release(w);
+	hp_sc_snapshot__release(w);
 
 	/* cur - nothing = cur */
-	w = sc_snapshot__diff(s, z);
+	w = hp_sc_snapshot__diff(s, z);
 	assert_non_null(w);
 	assert_int_equal(w->n, s->n);
 	assert_memory_equal(w->e, s->e, s->n * sizeof(*s->e));
 	assert_int_equal(w->nerr, s->nerr);
 	assert_memory_equal(w->err, s->err, s->nerr * sizeof(*s->err));
-	sc_snapshot__release(w);
+	hp_sc_snapshot__release(w);
 
 	/* nothing - cur = nothing */
-	w = sc_snapshot__diff(z, s);
+	w = hp_sc_snapshot__diff(z, s);
 	assert_non_null(w);
 	assert_int_equal(w->n, 0);
 	assert_int_equal(w->nerr, 0);
-	sc_snapshot__release(w);
-	sc_snapshot__release(z);
-	sc_snapshot__release(s);
+	hp_sc_snapshot__release(w);
+	hp_sc_snapshot__release(z);
+	hp_sc_snapshot__release(s);
 }
 
 static void test_diff_does_not_wrap(void **state)
 {
 	struct dense *d = *state, *o = &d[0], *c = &d[1];
-	struct sc_snapshot *old, *cur, *w;
-	const struct sc_entry *e;
+	struct hp_sc_snapshot *old, *cur, *w;
+	const struct hp_sc_entry *e;
 
 	/* a counter that went backwards must not turn into ~2^64 */
 	o->hists[2].buckets[0] = 10;
@@ -501,16 +514,16 @@ static void test_diff_does_not_wrap(void **state)
 	c->hists[2].buckets[1] = 3;
 	c->hists[2].sum_ns = 50;
 	ERR(c, 2, 5) = 1;
-	old = sc_snapshot__build(1.0, o->hists, o->errors);
-	cur = sc_snapshot__build(2.0, c->hists, c->errors);
+	old = build(1.0, o->hists, o->errors);
+	cur = build(2.0, c->hists, c->errors);
 	assert_non_null(old);
 	assert_non_null(cur);
-	w = sc_snapshot__diff(cur, old);
+	w = hp_sc_snapshot__diff(cur, old);
 	assert_non_null(w);
 	for (size_t i = 0; i < w->n; i++)
 		for (int b = 0; b < HP_HIST_BUCKETS; b++)
 			assert_true(w->e[i].buckets[b] <= 10);
-	e = sc_snapshot__find(w, 2);
+	e = hp_sc_snapshot__find(w, 2);
 	if (e) {
 		assert_true(e->calls <= 7);
 		assert_true(e->sum_ns <= 100);
@@ -518,25 +531,25 @@ static void test_diff_does_not_wrap(void **state)
 	}
 	for (size_t i = 0; i < w->nerr; i++)
 		assert_true(w->err[i].count <= 4);
-	sc_snapshot__release(w);
-	sc_snapshot__release(cur);
-	sc_snapshot__release(old);
+	hp_sc_snapshot__release(w);
+	hp_sc_snapshot__release(cur);
+	hp_sc_snapshot__release(old);
 }
 
 static void test_refcount(void **state)
 {
-	struct sc_snapshot *s = sc_snapshot__empty(0);
+	struct hp_sc_snapshot *s = hp_sc_snapshot__empty(0);
 
 	(void)state;
 	assert_non_null(s);
-	sc_snapshot__retain(s);
-	sc_snapshot__retain(s);
+	hp_sc_snapshot__retain(s);
+	hp_sc_snapshot__retain(s);
 	assert_int_equal(s->refs, 3);
-	sc_snapshot__release(s);
-	sc_snapshot__release(s);
+	hp_sc_snapshot__release(s);
+	hp_sc_snapshot__release(s);
 	assert_int_equal(s->refs, 1);
-	sc_snapshot__release(s); /* freed: ASan reports a leak or double free otherwise */
-	sc_snapshot__release(NULL);
+	hp_sc_snapshot__release(s); /* freed: ASan reports a leak or double free otherwise */
+	hp_sc_snapshot__release(NULL);
 }
 
 /* ---- window ring with counting fake snapshots ----------------------------------------------- */
@@ -731,17 +744,17 @@ static void test_window_retention_is_answerable(void **state)
 /* The ring with the real snapshot ops: shared references, no leak, no double free (ASan). */
 static void test_window_with_snapshots(void **state)
 {
-	static const struct hp_window_ops ops = { .retain = sc_snapshot__retain,
-						  .release = sc_snapshot__release };
-	struct sc_snapshot *origin = sc_snapshot__empty(0), *keep = NULL;
+	static const struct hp_window_ops ops = { .retain = hp_sc_snapshot__retain,
+						  .release = hp_sc_snapshot__release };
+	struct hp_sc_snapshot *origin = hp_sc_snapshot__empty(0), *keep = NULL;
 	struct hp_window w;
 
 	(void)state;
 	assert_non_null(origin);
 	assert_int_equal(hp_window__init(&w, &ops, 1, 3, 2, 2, 0, origin), 0);
-	sc_snapshot__release(origin); /* the window holds the only reference now */
+	hp_sc_snapshot__release(origin); /* the window holds the only reference now */
 	for (int k = 1; k <= 10; k++) {
-		struct sc_snapshot *s = sc_snapshot__empty(k);
+		struct hp_sc_snapshot *s = hp_sc_snapshot__empty(k);
 
 		assert_non_null(s);
 		hp_window__push(&w, k, s);
@@ -749,7 +762,7 @@ static void test_window_with_snapshots(void **state)
 		assert_int_equal(s->refs, k % 2 ? 3 : 2);
 		if (k == 10)
 			keep = s;
-		sc_snapshot__release(s);
+		hp_sc_snapshot__release(s);
 	}
 	assert_ptr_equal(hp_window__closest(&w, 10)->snap, keep);
 	assert_true(hp_window__closest(&w, -3)->t == 0);

@@ -30,6 +30,7 @@ struct hp_agent {
 	struct hp_features features;
 	struct hp_collector collectors[HP_MAX_COLLECTORS];
 	int ncollectors;
+	struct hp_route own[4];			    /* agent_routes with ctx = this agent */
 	struct hp_route *routes[HP_MAX_COLLECTORS]; /* per-collector copies with ctx filled in */
 	const struct hp_route *tables[HP_MAX_COLLECTORS + 1];
 	int ntables;
@@ -98,6 +99,41 @@ static void agent__http_metrics(struct hp_agent *a, struct hp_buf *out)
 			(double)st.long_cancelled);
 }
 
+/* Which rows of struct hp_self_stats a self-metrics family shows. */
+enum self_rows { SELF_DROPS, SELF_MAP_ENTRIES, SELF_MAP_MAX };
+
+/*
+ * One self-metrics family with a sample per (collector, row): drops are labelled by reason, maps
+ * by map name; stats[i] belongs to a->collectors[i].
+ */
+static void agent__self_family(const struct hp_agent *a, const struct hp_self_stats *stats,
+			       struct hp_buf *out, enum self_rows rows, const char *name,
+			       enum hp_prom_type type, const char *help)
+{
+	struct hp_label l[2];
+
+	hp_prom__family(out, name, type, help);
+	for (int i = 0; i < a->ncollectors; i++) {
+		const struct hp_self_stats *s = &stats[i];
+		int n = rows == SELF_DROPS ? s->ndrops : s->nmaps;
+
+		l[0] = (struct hp_label){ "collector", a->collectors[i].ops->name };
+		for (int k = 0; k < n; k++) {
+			double v;
+
+			if (rows == SELF_DROPS) {
+				l[1] = (struct hp_label){ "reason", s->drops[k].reason };
+				v = (double)s->drops[k].count;
+			} else {
+				l[1] = (struct hp_label){ "map", s->maps[k].name };
+				v = (double)(rows == SELF_MAP_ENTRIES ? s->maps[k].entries
+								      : s->maps[k].max_entries);
+			}
+			hp_prom__sample(out, name, l, 2, v);
+		}
+	}
+}
+
 static void agent__self_metrics(struct hp_agent *a, struct hp_buf *out, const double *durations)
 {
 	static const enum hp_feature feats[] = { HP_FEAT_BTF,	     HP_FEAT_TP_BTF,
@@ -141,36 +177,13 @@ static void agent__self_metrics(struct hp_agent *a, struct hp_buf *out, const do
 		c->ops->self_stats(c, &stats[i]);
 		pthread_mutex_unlock(&c->lock);
 	}
-	hp_prom__family(out, "hostprof_events_dropped_total", HP_PROM_COUNTER,
-			"Events not counted, by collector and reason. Should stay 0.");
-	for (int i = 0; i < a->ncollectors; i++) {
-		l[0] = (struct hp_label){ "collector", a->collectors[i].ops->name };
-		for (int k = 0; k < stats[i].ndrops; k++) {
-			l[1] = (struct hp_label){ "reason", stats[i].drops[k].reason };
-			hp_prom__sample(out, "hostprof_events_dropped_total", l, 2,
-					(double)stats[i].drops[k].count);
-		}
-	}
-	hp_prom__family(out, "hostprof_map_entries", HP_PROM_GAUGE,
-			"Entries in use in each BPF map or bounded userspace table.");
-	for (int i = 0; i < a->ncollectors; i++) {
-		l[0] = (struct hp_label){ "collector", a->collectors[i].ops->name };
-		for (int k = 0; k < stats[i].nmaps; k++) {
-			l[1] = (struct hp_label){ "map", stats[i].maps[k].name };
-			hp_prom__sample(out, "hostprof_map_entries", l, 2,
-					(double)stats[i].maps[k].entries);
-		}
-	}
-	hp_prom__family(out, "hostprof_map_max_entries", HP_PROM_GAUGE,
-			"Capacity of each BPF map or bounded userspace table.");
-	for (int i = 0; i < a->ncollectors; i++) {
-		l[0] = (struct hp_label){ "collector", a->collectors[i].ops->name };
-		for (int k = 0; k < stats[i].nmaps; k++) {
-			l[1] = (struct hp_label){ "map", stats[i].maps[k].name };
-			hp_prom__sample(out, "hostprof_map_max_entries", l, 2,
-					(double)stats[i].maps[k].max_entries);
-		}
-	}
+	agent__self_family(a, stats, out, SELF_DROPS, "hostprof_events_dropped_total",
+			   HP_PROM_COUNTER,
+			   "Events not counted, by collector and reason. Should stay 0.");
+	agent__self_family(a, stats, out, SELF_MAP_ENTRIES, "hostprof_map_entries", HP_PROM_GAUGE,
+			   "Entries in use in each BPF map or bounded userspace table.");
+	agent__self_family(a, stats, out, SELF_MAP_MAX, "hostprof_map_max_entries", HP_PROM_GAUGE,
+			   "Capacity of each BPF map or bounded userspace table.");
 	hp_prom__family(out, "hostprof_scrape_duration_seconds", HP_PROM_GAUGE,
 			"Time the last render of /metrics (once per tick, shared by every scrape) "
 			"spent reading and rendering each collector.");
@@ -292,19 +305,22 @@ static void *agent__tick(void *arg)
 
 static const char *const no_params[] = { NULL };
 
+/* The agent's own endpoints; copied into each agent (ctx filled in), never written. */
+static const struct hp_route agent_routes[] = {
+	{ "/", no_params, agent__landing, NULL, "this page", false },
+	{ "/metrics", no_params, agent__metrics, NULL, "Prometheus metrics (text format 0.0.4)",
+	  false },
+	{ "/healthz", no_params, agent__healthz, NULL, "liveness: 200 \"ok\"", false },
+	{ NULL, NULL, NULL, NULL, NULL, false },
+};
+
 static int agent__routes(struct hp_agent *a)
 {
-	static struct hp_route own[] = {
-		{ "/", no_params, agent__landing, NULL, "this page", false },
-		{ "/metrics", no_params, agent__metrics, NULL,
-		  "Prometheus metrics (text format 0.0.4)", false },
-		{ "/healthz", no_params, agent__healthz, NULL, "liveness: 200 \"ok\"", false },
-		{ NULL, NULL, NULL, NULL, NULL, false },
-	};
-
-	for (struct hp_route *r = own; r->path; r++)
+	_Static_assert(sizeof(a->own) == sizeof(agent_routes), "agent routes copy");
+	memcpy(a->own, agent_routes, sizeof(agent_routes));
+	for (struct hp_route *r = a->own; r->path; r++)
 		r->ctx = a;
-	a->tables[a->ntables++] = own;
+	a->tables[a->ntables++] = a->own;
 	for (int i = 0; i < a->ncollectors; i++) {
 		const struct hp_route *src = a->collectors[i].ops->routes;
 		size_t n = 0;

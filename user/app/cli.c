@@ -1,106 +1,64 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Parses "hostprof [--help|--version] serve|record [flags]" into an hp_config (see cli.h). Every
+/* Parses "hostprof [--help|--version] serve|record [flags]" into an hp_config (see cli.h). The
+ * option table is the CLI's own options plus every registered collector's (ops->options); every
  * value is validated here, so the agent never starts with a configuration it would reject later. */
 #include "cli.h"
 
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <linux/magic.h>
-#include <sys/vfs.h>
-#include <unistd.h>
-#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/vfs.h>
+#include <unistd.h>
 
+#include "base/option.h"
+#include "base/version.h"
 #include "collectors/collector.h"
 #include "http/http.h"
-#include "base/log.h"
-#include "base/params.h"
-#include "base/version.h"
 
-void hp_config__defaults(struct hp_config *cfg)
+static int cli__parse_listen(const struct hp_option *o, const char *arg, void *base)
 {
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->listen = "127.0.0.1:7747";
-	cfg->collectors[0] = "syscalls";
-	cfg->collectors[1] = "cpu";
-	cfg->ncollectors = 2;
-	cfg->comm_map_entries = 16384;
-	cfg->attach_mode = HP_ATTACH_AUTO;
-	cfg->tick_seconds = 1.0;
-	cfg->frequency = 99;
-	cfg->kernel_stacks = true;
-	cfg->user_stacks = true;
-	cfg->retention_seconds = 600;
-	cfg->cpu_map_entries = 16384;
-	cfg->symbol_cache_mb = 256;
-	cfg->duration_seconds = 30;
+	struct sockaddr_storage ss;
+	unsigned int len;
+
+	(void)o;
+	if (hp_http__parse_listen(arg, &ss, &len))
+		return HP_OPT_INVALID;
+	((struct hp_config *)base)->listen = arg;
+	return HP_OPT_OK;
 }
 
-void hp_cli__usage(FILE *out)
+/* Comma-separated names of registered collectors, each once; reasons go to stderr. */
+static int cli__parse_collectors(const struct hp_option *o, const char *arg, void *base)
 {
-	fputs(
-	    "Usage: hostprof [--help] [--version] <command> [options]\n"
-	    "\n"
-	    "Commands:\n"
-	    "  serve              run the agent in the foreground and serve HTTP\n"
-	    "  record             profile the CPU for a while and write a file\n"
-	    "\n"
-	    "Options for both:\n"
-	    "  --pid PID          only trace this process (thread group), filtered in the kernel\n"
-	    "  --cgroup PATH      only trace tasks in this cgroup v2 directory or below it\n"
-	    "  -F, --frequency HZ CPU samples per second per CPU (default 99)\n"
-	    "  --kernel-only      CPU profiles: kernel stacks only\n"
-	    "  --user-only        CPU profiles: user stacks only\n"
-	    "  --max-stacks N     cap on distinct stacks per 1 s drain (default 16384; sized\n"
-	    "                     4 x frequency x CPUs below that)\n"
-	    "  --symbol-cache-mb N  memory for symbol tables, perf maps and process mappings,\n"
-	    "                     all processes together (default 256)\n"
-	    "  --perf-map-max-mb N  larger /tmp/perf-PID.map files are not read (default: a\n"
-	    "                     quarter of --symbol-cache-mb)\n"
-	    "  --btf FILE         kernel BTF for CO-RE when /sys/kernel/btf/vmlinux is missing\n"
-	    "  -v, --verbose      debug logging, including libbpf and verifier output\n"
-	    "\n"
-	    "serve options:\n"
-	    "  --listen ADDR      HTTP address, host:port, [v6]:port or :port (default "
-	    "127.0.0.1:7747)\n"
-	    "  --collectors LIST  comma-separated collectors to run (default: syscalls,cpu)\n"
-	    "  --retention D      how far back CPU profiles can be asked for (default 10m)\n"
-	    "  --comm-top K       syscalls per process name: top K names, the rest as "
-	    "comm=\"other\"\n"
-	    "  --comm-map-size N  (comm, syscall) keys the breakdown holds (default 16384)\n"
-	    "  --attach MODE      auto (default), tp_btf or raw_tp; env HOSTPROF_ATTACH sets the "
-	    "default\n"
-	    "\n"
-	    "record options:\n"
-	    "  -d, --duration D   how long to record (default 30s); Ctrl-C stops early\n"
-	    "  -o, --output FILE  where to write; the format follows the name: .folded .txt "
-	    ".pb.gz\n"
-	    "                     .pprof .speedscope.json .json .html; - is standard output "
-	    "(folded)\n"
-	    "  --format F         folded, pprof, speedscope, json or html (overrides the name)\n"
-	    "\n"
-	    "Collectors:\n",
-	    out);
-	for (int i = 0; hp_collectors_all[i]; i++)
-		fprintf(out, "  %-18s %s\n", hp_collectors_all[i]->name,
-			hp_collectors_all[i]->summary);
-}
+	struct hp_config *cfg = base;
+	char *save = NULL, *list = (char *)arg; /* argv storage, as getopt hands it out */
 
-/* The kernel refuses sampling frequencies above kernel.perf_event_max_sample_rate. */
-static unsigned long long cli__max_frequency(void)
-{
-	unsigned long long max = 100000;
-	FILE *f = fopen("/proc/sys/kernel/perf_event_max_sample_rate", "r");
-
-	if (f) {
-		if (fscanf(f, "%llu", &max) != 1)
-			max = 100000;
-		fclose(f);
+	(void)o;
+	cfg->ncollectors = 0;
+	for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		if (!hp_collectors__find(name)) {
+			fprintf(stderr, "hostprof: unknown collector '%s'\n", name);
+			return HP_OPT_INVALID;
+		}
+		for (int i = 0; i < cfg->ncollectors; i++) {
+			if (strcmp(cfg->collectors[i], name) == 0) {
+				fprintf(stderr, "hostprof: collector '%s' given twice\n", name);
+				return HP_OPT_INVALID;
+			}
+		}
+		if (cfg->ncollectors == HP_MAX_COLLECTORS)
+			return HP_OPT_INVALID;
+		cfg->collectors[cfg->ncollectors++] = name;
 	}
-	return max;
+	if (cfg->ncollectors == 0) {
+		fprintf(stderr, "hostprof: --collectors needs at least one name\n");
+		return HP_OPT_INVALID;
+	}
+	return HP_OPT_OK;
 }
 
 static int cli__attach_mode(const char *s, enum hp_attach_mode *mode)
@@ -116,279 +74,365 @@ static int cli__attach_mode(const char *s, enum hp_attach_mode *mode)
 	return 0;
 }
 
+static int cli__parse_attach(const struct hp_option *o, const char *arg, void *base)
+{
+	(void)o;
+	return cli__attach_mode(arg, &((struct hp_config *)base)->attach_mode) ? HP_OPT_INVALID
+									       : HP_OPT_OK;
+}
+
 /* --cgroup must name a cgroup v2 directory: the kernel filter only understands those. */
-static int cli__check_cgroup(const char *path)
+static int cli__parse_cgroup(const struct hp_option *o, const char *arg, void *base)
 {
 	struct statfs fs;
-	int fd, err = 0;
+	int fd, err = HP_OPT_OK;
 
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	(void)o;
+	fd = open(arg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
-		fprintf(stderr, "hostprof: --cgroup %s: %s\n", path, strerror(errno));
-		return -1;
+		fprintf(stderr, "hostprof: --cgroup %s: %s\n", arg, strerror(errno));
+		return HP_OPT_REPORTED;
 	}
 	if (fstatfs(fd, &fs) || fs.f_type != CGROUP2_SUPER_MAGIC) {
 		fprintf(stderr,
 			"hostprof: --cgroup %s is not a cgroup v2 directory (cgroup v2 is "
 			"usually mounted at /sys/fs/cgroup or /sys/fs/cgroup/unified)\n",
-			path);
-		err = -1;
+			arg);
+		err = HP_OPT_REPORTED;
 	}
 	close(fd);
+	if (!err)
+		((struct hp_config *)base)->cgroup_path = arg;
 	return err;
 }
 
-static int cli__collectors(char *list, struct hp_config *cfg)
-{
-	char *save = NULL;
+_Static_assert(sizeof(pid_t) == sizeof(unsigned int), "--pid is stored as HP_OPT_UINT");
 
-	cfg->ncollectors = 0;
-	for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
-		if (!hp_collectors__find(name)) {
-			fprintf(stderr, "hostprof: unknown collector '%s'\n", name);
-			return -1;
-		}
-		for (int i = 0; i < cfg->ncollectors; i++) {
-			if (strcmp(cfg->collectors[i], name) == 0) {
-				fprintf(stderr, "hostprof: collector '%s' given twice\n", name);
-				return -1;
-			}
-		}
-		if (cfg->ncollectors == HP_MAX_COLLECTORS)
-			return -1;
-		cfg->collectors[cfg->ncollectors++] = name;
+enum { CLI_HELP, CLI_VERSION }; /* the ACTION options, first in cli_options */
+
+/* The CLI's own options; collectors add theirs (ops->options). Values go into struct hp_config. */
+static const struct hp_option cli_options[] = {
+	[CLI_HELP] = { .name = "help",
+		       .short_name = 'h',
+		       .kind = HP_OPT_ACTION,
+		       .help = "print this text and exit" },
+	[CLI_VERSION] = { .name = "version",
+			  .kind = HP_OPT_ACTION,
+			  .help = "print the version and exit" },
+	{ .name = "pid",
+	  .kind = HP_OPT_UINT,
+	  .metavar = "PID",
+	  .min = 1,
+	  .max = 4194304,
+	  .offset = offsetof(struct hp_config, pid),
+	  .help = "only trace this process (thread group), filtered in the kernel",
+	  .want = "a process id" },
+	{ .name = "cgroup",
+	  .kind = HP_OPT_STRING,
+	  .metavar = "PATH",
+	  .offset = offsetof(struct hp_config, cgroup_path),
+	  .help = "only trace tasks in this cgroup v2 directory or below it",
+	  .parse = cli__parse_cgroup },
+	{ .name = "btf",
+	  .kind = HP_OPT_STRING,
+	  .metavar = "FILE",
+	  .offset = offsetof(struct hp_config, btf_path),
+	  .help = "kernel BTF for CO-RE when /sys/kernel/btf/vmlinux is missing" },
+	{ .name = "attach",
+	  .kind = HP_OPT_CUSTOM,
+	  .metavar = "MODE",
+	  .help = "auto (default), tp_btf or raw_tp; env HOSTPROF_ATTACH sets the default",
+	  .want = "auto, tp_btf or raw_tp",
+	  .parse = cli__parse_attach },
+	{ .name = "verbose",
+	  .short_name = 'v',
+	  .kind = HP_OPT_FLAG,
+	  .offset = offsetof(struct hp_config, verbose),
+	  .help = "debug logging, including libbpf and verifier output" },
+	{ .name = "listen",
+	  .kind = HP_OPT_STRING,
+	  .metavar = "ADDR",
+	  .def_str = "127.0.0.1:7747",
+	  .offset = offsetof(struct hp_config, listen),
+	  .help = "HTTP address, host:port, [v6]:port or :port (default 127.0.0.1:7747)",
+	  .want = "host:port, [v6]:port or :port",
+	  .scope = HP_CMD_SERVE,
+	  .parse = cli__parse_listen },
+	{ .name = "collectors",
+	  .kind = HP_OPT_CUSTOM,
+	  .metavar = "LIST",
+	  .help = "comma-separated collectors to run (default: all but opt-in ones)",
+	  .scope = HP_CMD_SERVE,
+	  .parse = cli__parse_collectors },
+	{ .name = "duration",
+	  .short_name = 'd',
+	  .kind = HP_OPT_DURATION,
+	  .metavar = "D",
+	  .max = 86400,
+	  .def = 30,
+	  .offset = offsetof(struct hp_config, duration_seconds),
+	  .help = "how long to record (default 30s); Ctrl-C stops early",
+	  .want = "e.g. 30s, 2m; at most 24h",
+	  .scope = HP_CMD_RECORD },
+	{ .name = "output",
+	  .short_name = 'o',
+	  .kind = HP_OPT_STRING,
+	  .metavar = "FILE",
+	  .min = 1,
+	  .offset = offsetof(struct hp_config, output),
+	  .help = "where to write; the format follows the name: .folded .txt .pb.gz\n"
+		  ".pprof .speedscope.json .json .html; - is standard output (folded)",
+	  .bad = "--output needs a file name",
+	  .scope = HP_CMD_RECORD },
+	{ .name = "format",
+	  .kind = HP_OPT_STRING,
+	  .metavar = "F",
+	  .offset = offsetof(struct hp_config, format_name),
+	  .help = "folded, pprof, speedscope, json or html (overrides the name)",
+	  .scope = HP_CMD_RECORD },
+	{ 0 },
+};
+
+/* The collectors "hostprof record" runs (and so the collector options its usage shows). */
+static const char *const cli_record_collectors[] = { "cpu", NULL };
+
+static bool cli__records(const char *collector)
+{
+	for (int i = 0; cli_record_collectors[i]; i++)
+		if (strcmp(cli_record_collectors[i], collector) == 0)
+			return true;
+	return false;
+}
+
+static unsigned int cli__scope(enum hp_cli_action command)
+{
+	return command == HP_CLI_SERVE	  ? HP_CMD_SERVE
+	       : command == HP_CLI_RECORD ? HP_CMD_RECORD
+					  : 0;
+}
+
+#define CLI_ANY_SCOPE (~0u)
+
+/* Every option of table that cmd accepts (cmd 0: all) and whose scope is only (or any). */
+static void cli__usage_section(FILE *out, const char *title, const struct hp_option *table,
+			       unsigned int cmd, unsigned int only)
+{
+	bool first = true;
+
+	for (const struct hp_option *o = table; o && o->name; o++) {
+		if ((only != CLI_ANY_SCOPE && o->scope != only) ||
+		    (cmd && o->scope && !(o->scope & cmd)))
+			continue;
+		if (first)
+			fprintf(out, "\n%s:\n", title);
+		first = false;
+		hp_option__help(out, o);
 	}
-	if (cfg->ncollectors == 0) {
-		fprintf(stderr, "hostprof: --collectors needs at least one name\n");
+}
+
+/* Usage of one subcommand (cmd HP_CMD_*), or of all (cmd 0): the common options, the
+ * subcommand's own, then each collector it can run with that collector's options. */
+static void cli__usage(FILE *out, unsigned int cmd)
+{
+	if (!cmd)
+		fputs("Usage: hostprof [--help] [--version] <command> [options]\n\nCommands:\n"
+		      "  serve              run the agent in the foreground and serve HTTP\n"
+		      "  record             profile the CPU for a while and write a file\n",
+		      out);
+	else
+		fprintf(out, "Usage: hostprof %s [options]\n",
+			cmd == HP_CMD_SERVE ? "serve" : "record");
+	cli__usage_section(out, cmd ? "Options" : "Options for both", cli_options, cmd, 0);
+	if (cmd != HP_CMD_RECORD)
+		cli__usage_section(out, "serve options", cli_options, cmd, HP_CMD_SERVE);
+	if (cmd != HP_CMD_SERVE)
+		cli__usage_section(out, "record options", cli_options, cmd, HP_CMD_RECORD);
+	fputs("\nCollectors:\n", out);
+	for (int i = 0; hp_collectors_all[i]; i++)
+		fprintf(out, "  %-18s %s\n", hp_collectors_all[i]->name,
+			hp_collectors_all[i]->summary);
+	for (int i = 0; hp_collectors_all[i]; i++) {
+		const struct hp_collector_ops *ops = hp_collectors_all[i];
+		char title[64];
+
+		if (cmd == HP_CMD_RECORD && !cli__records(ops->name))
+			continue;
+		snprintf(title, sizeof(title), "%s collector options", ops->name);
+		cli__usage_section(out, title, ops->options, cmd, CLI_ANY_SCOPE);
+	}
+}
+
+/* One parse: the merged option table and what was seen so far. */
+struct cli_parse {
+	struct hp_config *cfg;
+	struct hp_optset set;
+	enum hp_cli_action command; /* HP_CLI_USAGE until a command word is seen */
+	unsigned int seen_scope;    /* HP_CMD_* of the scoped options given */
+};
+
+static enum hp_cli_action cli__bad(const struct cli_parse *p, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "hostprof: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n\n");
+	cli__usage(stderr, cli__scope(p->command));
+	return HP_CLI_USAGE;
+}
+
+/* Defaults, the option table (the CLI's and every collector's), then HOSTPROF_ATTACH. */
+static int cli__setup(struct cli_parse *p, struct hp_config *cfg)
+{
+	const char *env = getenv("HOSTPROF_ATTACH");
+
+	memset(p, 0, sizeof(*p));
+	p->cfg = cfg;
+	p->command = HP_CLI_USAGE;
+	hp_config__defaults(cfg);
+	hp_option__defaults(cli_options, cfg);
+	hp_optset__init(&p->set);
+	if (hp_optset__add(&p->set, cli_options, cfg, "hostprof", stderr))
+		return -1;
+	for (int i = 0; hp_collectors_all[i]; i++) {
+		const struct hp_collector_ops *ops = hp_collectors_all[i];
+
+		if (hp_optset__add(&p->set, ops->options, hp_config__collector_mut(cfg, ops),
+				   ops->name, stderr))
+			return -1;
+	}
+	if (env && *env && cli__attach_mode(env, &cfg->attach_mode)) {
+		cli__bad(p, "HOSTPROF_ATTACH must be auto, tp_btf or raw_tp, not '%s'", env);
 		return -1;
 	}
 	return 0;
 }
 
-static enum hp_cli_action cli__bad(const char *fmt, const char *arg)
+/* A word that is not an option: the command, "help", or a mistake. */
+static enum hp_cli_action cli__word(struct cli_parse *p, const char *word)
 {
-	fprintf(stderr, "hostprof: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n\n");
-	hp_cli__usage(stderr);
-	return HP_CLI_USAGE;
+	if (p->command != HP_CLI_USAGE)
+		return cli__bad(p, "unexpected argument '%s'", word);
+	if (strcmp(word, "serve") == 0 || strcmp(word, "record") == 0) {
+		p->command = word[0] == 's' ? HP_CLI_SERVE : HP_CLI_RECORD;
+		return p->command;
+	}
+	if (strcmp(word, "help") == 0) {
+		cli__usage(stdout, 0);
+		return HP_CLI_DONE;
+	}
+	return cli__bad(p, "unknown command '%s'", word);
+}
+
+/* One option getopt_long() returned (c) with its value (arg); HP_CLI_SERVE to go on. */
+static enum hp_cli_action cli__option(struct cli_parse *p, int c, const char *arg,
+				      const char *spelled)
+{
+	const struct hp_optset_entry *e = hp_optset__entry(&p->set, c);
+	int r;
+
+	if (c == ':')
+		return cli__bad(p, "option %s needs a value", spelled);
+	if (!e)
+		return cli__bad(p, "unknown option '%s'", spelled);
+	if (e->opt == &cli_options[CLI_HELP]) {
+		cli__usage(stdout, cli__scope(p->command));
+		return HP_CLI_DONE;
+	}
+	if (e->opt == &cli_options[CLI_VERSION]) {
+		printf("hostprof %s (libbpf %s)\n", HOSTPROF_VERSION, libbpf_version_string());
+		return HP_CLI_DONE;
+	}
+	r = hp_option__parse(e->opt, arg, e->base);
+	if (r == HP_OPT_REPORTED)
+		return HP_CLI_USAGE;
+	if (r != HP_OPT_OK) {
+		hp_option__report(stderr, e->opt, arg);
+		fputc('\n', stderr);
+		cli__usage(stderr, cli__scope(p->command));
+		return HP_CLI_USAGE;
+	}
+	p->seen_scope |= e->opt->scope;
+	return HP_CLI_SERVE;
+}
+
+/* getopt_long() over argv; "+" stops at the first non-option: global flags, then the command,
+ * then its flags. HP_CLI_SERVE when argv is used up without a verdict. */
+static enum hp_cli_action cli__scan(struct cli_parse *p, int argc, char **argv)
+{
+	enum hp_cli_action r;
+	int c;
+
+	optind = 0; /* 0, not 1: glibc then also forgets its position inside the previous argv */
+	opterr = 0;
+	for (;;) {
+		c = getopt_long(argc, argv, p->set.shortopts, p->set.longopts, NULL);
+		if (c == -1) {
+			if (optind >= argc)
+				return HP_CLI_SERVE;
+			r = cli__word(p, argv[optind++]);
+		} else {
+			r = cli__option(p, c, optarg, argv[optind - 1]);
+		}
+		if (r == HP_CLI_DONE || r == HP_CLI_USAGE)
+			return r;
+	}
+}
+
+/* "--a, --b and --c": every option in the set whose scope is exactly scope. */
+static void cli__scope_names(const struct cli_parse *p, unsigned int scope, char *out, size_t size)
+{
+	size_t n = 0, total = 0, len = 0;
+
+	for (size_t i = 0; i < p->set.n; i++)
+		total += p->set.e[i].opt->scope == scope;
+	out[0] = '\0';
+	for (size_t i = 0; i < p->set.n && len < size; i++) {
+		if (p->set.e[i].opt->scope != scope)
+			continue;
+		n++;
+		len += (size_t)snprintf(out + len, size - len, "%s--%s",
+					n == 1	     ? ""
+					: n == total ? " and "
+						     : ", ",
+					p->set.e[i].opt->name);
+	}
+}
+
+/* Checks that need the whole command line: a command, flags that belong to it, record's file. */
+static enum hp_cli_action cli__finish(struct cli_parse *p)
+{
+	char names[256], msg[320];
+
+	if (p->command == HP_CLI_USAGE)
+		return cli__bad(p, "%s", "missing command (try 'hostprof serve')");
+	if ((p->command == HP_CLI_SERVE && p->seen_scope & HP_CMD_RECORD) ||
+	    (p->command == HP_CLI_RECORD && p->seen_scope & HP_CMD_SERVE)) {
+		bool serve = p->command == HP_CLI_RECORD;
+
+		cli__scope_names(p, serve ? HP_CMD_SERVE : HP_CMD_RECORD, names, sizeof(names));
+		snprintf(msg, sizeof(msg), "%s belong to 'hostprof %s'", names,
+			 serve ? "serve" : "record");
+		return cli__bad(p, "%s", msg);
+	}
+	if (p->command == HP_CLI_RECORD) {
+		if (!p->cfg->output)
+			return cli__bad(p, "%s",
+					"record needs --output FILE (e.g. -o profile.pb.gz)");
+		p->cfg->ncollectors = 0;
+		for (int i = 0; cli_record_collectors[i]; i++)
+			p->cfg->collectors[p->cfg->ncollectors++] = cli_record_collectors[i];
+	}
+	return p->command;
 }
 
 enum hp_cli_action hp_cli__parse(int argc, char **argv, struct hp_config *cfg)
 {
-	enum {
-		OPT_LISTEN = 256,
-		OPT_COLLECTORS,
-		OPT_PID,
-		OPT_CGROUP,
-		OPT_COMM_TOP,
-		OPT_COMM_MAP,
-		OPT_ATTACH,
-		OPT_BTF,
-		OPT_VERSION,
-		OPT_KERNEL_ONLY,
-		OPT_USER_ONLY,
-		OPT_MAX_STACKS,
-		OPT_SYMBOL_CACHE,
-		OPT_PERF_MAP_MAX,
-		OPT_RETENTION,
-		OPT_FORMAT,
-	};
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, OPT_VERSION },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "listen", required_argument, NULL, OPT_LISTEN },
-		{ "collectors", required_argument, NULL, OPT_COLLECTORS },
-		{ "pid", required_argument, NULL, OPT_PID },
-		{ "cgroup", required_argument, NULL, OPT_CGROUP },
-		{ "comm-top", required_argument, NULL, OPT_COMM_TOP },
-		{ "comm-map-size", required_argument, NULL, OPT_COMM_MAP },
-		{ "attach", required_argument, NULL, OPT_ATTACH },
-		{ "btf", required_argument, NULL, OPT_BTF },
-		{ "frequency", required_argument, NULL, 'F' },
-		{ "kernel-only", no_argument, NULL, OPT_KERNEL_ONLY },
-		{ "user-only", no_argument, NULL, OPT_USER_ONLY },
-		{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
-		{ "symbol-cache-mb", required_argument, NULL, OPT_SYMBOL_CACHE },
-		{ "perf-map-max-mb", required_argument, NULL, OPT_PERF_MAP_MAX },
-		{ "retention", required_argument, NULL, OPT_RETENTION },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *env = getenv("HOSTPROF_ATTACH");
-	enum hp_cli_action command = HP_CLI_USAGE;
-	bool saw_command = false, saw_serve_flag = false, saw_record_flag = false;
-	double d;
-	unsigned long long v;
-	int c;
+	struct cli_parse p;
+	enum hp_cli_action r;
 
-	hp_config__defaults(cfg);
-	if (env && *env && cli__attach_mode(env, &cfg->attach_mode))
-		return cli__bad("HOSTPROF_ATTACH must be auto, tp_btf or raw_tp, not '%s'", env);
-
-	/* "+" stops at the first non-option: global flags, then the command, then its flags. */
-	optind = 0; /* 0, not 1: glibc then also forgets its position inside the previous argv */
-	opterr = 0;
-	for (;;) {
-		c = getopt_long(argc, argv, "+:hvF:d:o:", opts, NULL);
-		if (c == -1) {
-			if (optind >= argc)
-				break;
-			if (saw_command)
-				return cli__bad("unexpected argument '%s'", argv[optind]);
-			if (strcmp(argv[optind], "serve") == 0 ||
-			    strcmp(argv[optind], "record") == 0) {
-				command = argv[optind][0] == 's' ? HP_CLI_SERVE : HP_CLI_RECORD;
-				saw_command = true;
-				optind++;
-				continue;
-			}
-			if (strcmp(argv[optind], "help") == 0) {
-				hp_cli__usage(stdout);
-				return HP_CLI_DONE;
-			}
-			return cli__bad("unknown command '%s'", argv[optind]);
-		}
-		switch (c) {
-		case 'h':
-			hp_cli__usage(stdout);
-			return HP_CLI_DONE;
-		case OPT_VERSION:
-			printf("hostprof %s (libbpf %s)\n", HOSTPROF_VERSION,
-			       libbpf_version_string());
-			return HP_CLI_DONE;
-		case 'v':
-			cfg->verbose = true;
-			break;
-		case OPT_LISTEN: {
-			struct sockaddr_storage ss;
-			unsigned int len;
-
-			if (hp_http__parse_listen(optarg, &ss, &len))
-				return cli__bad(
-				    "invalid --listen '%s' (want host:port, [v6]:port or :port)",
-				    optarg);
-			cfg->listen = optarg;
-			saw_serve_flag = true;
-			break;
-		}
-		case OPT_COLLECTORS:
-			if (cli__collectors(optarg, cfg))
-				return cli__bad("invalid --collectors '%s'", optarg);
-			saw_serve_flag = true;
-			break;
-		case OPT_PID:
-			if (hp_params__uint(optarg, 1, 4194304, &v))
-				return cli__bad("invalid --pid '%s' (want a process id)", optarg);
-			cfg->pid = (pid_t)v;
-			break;
-		case OPT_CGROUP:
-			if (cli__check_cgroup(optarg))
-				return HP_CLI_USAGE;
-			cfg->cgroup_path = optarg;
-			break;
-		case OPT_COMM_TOP:
-			if (hp_params__uint(optarg, 0, 1000, &v))
-				return cli__bad("invalid --comm-top '%s' (want 0..1000)", optarg);
-			cfg->comm_top = (unsigned int)v;
-			break;
-		case OPT_COMM_MAP:
-			if (hp_params__uint(optarg, 64, 1 << 20, &v))
-				return cli__bad("invalid --comm-map-size '%s' (want 64..1048576)",
-						optarg);
-			cfg->comm_map_entries = (unsigned int)v;
-			break;
-		case OPT_ATTACH:
-			if (cli__attach_mode(optarg, &cfg->attach_mode))
-				return cli__bad(
-				    "invalid --attach '%s' (want auto, tp_btf or raw_tp)", optarg);
-			break;
-		case OPT_BTF:
-			cfg->btf_path = optarg;
-			break;
-		case 'F':
-			if (hp_params__uint(optarg, 1, cli__max_frequency(), &v))
-				return cli__bad("invalid --frequency '%s' (want 1 up to "
-						"kernel.perf_event_max_sample_rate)",
-						optarg);
-			cfg->frequency = (unsigned int)v;
-			break;
-		case OPT_KERNEL_ONLY:
-			cfg->user_stacks = false;
-			if (!cfg->kernel_stacks)
-				return cli__bad("%s",
-						"--kernel-only and --user-only exclude each other");
-			break;
-		case OPT_USER_ONLY:
-			cfg->kernel_stacks = false;
-			if (!cfg->user_stacks)
-				return cli__bad("%s",
-						"--kernel-only and --user-only exclude each other");
-			break;
-		case OPT_MAX_STACKS:
-			if (hp_params__uint(optarg, 256, 1 << 20, &v))
-				return cli__bad("invalid --max-stacks '%s' (want 256..1048576)",
-						optarg);
-			cfg->cpu_map_entries = (unsigned int)v;
-			break;
-		case OPT_SYMBOL_CACHE:
-			if (hp_params__uint(optarg, 16, 65536, &v))
-				return cli__bad("invalid --symbol-cache-mb '%s' (want 16..65536)",
-						optarg);
-			cfg->symbol_cache_mb = (unsigned int)v;
-			break;
-		case OPT_PERF_MAP_MAX:
-			if (hp_params__uint(optarg, 1, 65536, &v))
-				return cli__bad("invalid --perf-map-max-mb '%s' (want 1..65536)",
-						optarg);
-			cfg->perf_map_max_mb = (unsigned int)v;
-			break;
-		case OPT_RETENTION:
-			if (hp_params__duration(optarg, false, 86400, &d) || d < 10)
-				return cli__bad("invalid --retention '%s' (want 10s..24h)", optarg);
-			cfg->retention_seconds = d;
-			saw_serve_flag = true;
-			break;
-		case 'd':
-			if (hp_params__duration(optarg, false, 86400, &d))
-				return cli__bad(
-				    "invalid --duration '%s' (want e.g. 30s, 2m; at most 24h)",
-				    optarg);
-			cfg->duration_seconds = d;
-			saw_record_flag = true;
-			break;
-		case 'o':
-			if (!*optarg)
-				return cli__bad("%s", "--output needs a file name");
-			cfg->output = optarg;
-			saw_record_flag = true;
-			break;
-		case OPT_FORMAT:
-			cfg->format_name = optarg;
-			saw_record_flag = true;
-			break;
-		case ':':
-			return cli__bad("option %s needs a value", argv[optind - 1]);
-		default:
-			return cli__bad("unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (!saw_command)
-		return cli__bad("%s", "missing command (try 'hostprof serve')");
-	if (command == HP_CLI_SERVE && saw_record_flag)
-		return cli__bad("%s",
-				"--duration, --output and --format belong to 'hostprof record'");
-	if (command == HP_CLI_RECORD) {
-		if (saw_serve_flag)
-			return cli__bad("%s", "--listen, --collectors and --retention belong to "
-					      "'hostprof serve'");
-		if (!cfg->output)
-			return cli__bad("%s", "record needs --output FILE (e.g. -o profile.pb.gz)");
-		cfg->collectors[0] = "cpu";
-		cfg->ncollectors = 1;
-	}
-	return command;
+	if (cli__setup(&p, cfg))
+		return HP_CLI_USAGE;
+	r = cli__scan(&p, argc, argv);
+	if (r == HP_CLI_DONE || r == HP_CLI_USAGE)
+		return r;
+	return cli__finish(&p);
 }

@@ -15,7 +15,13 @@ enum hp_cli_action {
 	HP_CLI_USAGE,  /* bad input reported; exit 2 */
 };
 
+/*
+ * Fills cfg from argv: defaults (hp_config__defaults and the CLI's own), then each option of the
+ * CLI's table or of a registered collector's (ops->options), each value checked against its
+ * option's bounds. --help prints the usage of the command given so far (all of it before one).
+ * Errors: a "hostprof: ..." line and the usage on stderr, HP_CLI_USAGE. Pointers in cfg point into
+ * argv; --collectors is split in place.
+ */
 enum hp_cli_action hp_cli__parse(int argc, char **argv, struct hp_config *cfg);
-void hp_cli__usage(FILE *out);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "collectors/collector.h"
 #include "collectors/cpu/collector_cpu.h"
+#include "collectors/cpu/cpu_options.h"
 #include "export/export.h"
 #include "base/log.h"
 #include "collectors/probe.h"
@@ -185,7 +186,7 @@ int hp_record__run(const struct hp_config *cfg)
 
 	t0 = hp_now();
 	fprintf(stderr, "recording CPU samples at %u Hz for %.0f s into %s (Ctrl-C stops early)\n",
-		cfg->frequency, cfg->duration_seconds, record__where(cfg));
+		hp_cpu_config(cfg)->frequency, cfg->duration_seconds, record__where(cfg));
 	for (next = t0 + 1;; next += 1) {
 		double end = t0 + cfg->duration_seconds;
 

@@ -16,11 +16,6 @@ void hp_log__set_level(enum hp_log_level level)
 	min_level = level;
 }
 
-enum hp_log_level hp_log__level(void)
-{
-	return min_level;
-}
-
 static void hp_log__vmsg(enum hp_log_level level, const char *fmt, va_list ap)
 {
 	static const char *const names[] = { "debug", "info", "warn", "error" };

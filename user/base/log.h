@@ -7,7 +7,6 @@
 enum hp_log_level { HP_LOG_DEBUG, HP_LOG_INFO, HP_LOG_WARN, HP_LOG_ERROR };
 
 void hp_log__set_level(enum hp_log_level level);
-enum hp_log_level hp_log__level(void);
 void hp_log__msg(enum hp_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Routes libbpf's own messages through hp_log (debug level unless verbose). */

@@ -9,6 +9,7 @@
 #include <linux/types.h>
 
 #include "base/buf.h"
+#include "base/option.h"
 #include "base/clock.h"
 #include "config.h"
 #include "http/http.h"
@@ -68,7 +69,16 @@ struct hp_collector_ops {
 	/* HTTP endpoints this collector serves (terminated by a NULL path); handlers get the
 	 * collector as route->ctx and must take c->lock themselves. */
 	const struct hp_route *routes;
+	/* Command-line options (NULL-name-terminated; NULL: none). Offsets point into this
+	 * collector's own config struct, at most HP_COLLECTOR_CONFIG_BYTES, which the CLI fills
+	 * and hp_config__collector() returns. */
+	const struct hp_option *options;
+	bool opt_in; /* left out of the default --collectors list */
 };
+
+/* hp_option scope bits: which subcommand accepts an option (0: every one). */
+#define HP_CMD_SERVE (1u << 0)
+#define HP_CMD_RECORD (1u << 1)
 
 struct hp_collector {
 	const struct hp_collector_ops *ops;

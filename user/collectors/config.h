@@ -5,6 +5,7 @@
 #define HOSTPROF_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 enum hp_attach_mode {
@@ -14,32 +15,43 @@ enum hp_attach_mode {
 };
 
 #define HP_MAX_COLLECTORS 8
+/* Room for one collector's own option values (its config struct, declared in its folder). */
+#define HP_COLLECTOR_CONFIG_BYTES 256
+
+union hp_collector_config {
+	max_align_t align;
+	unsigned char bytes[HP_COLLECTOR_CONFIG_BYTES];
+};
 
 struct hp_config {
 	const char *listen; /* host:port */
 	const char *collectors[HP_MAX_COLLECTORS];
 	int ncollectors;
-	pid_t pid;		       /* 0: all processes */
-	const char *cgroup_path;       /* NULL: all cgroups */
-	unsigned int comm_top;	       /* 0: no per-comm breakdown */
-	unsigned int comm_map_entries; /* kernel map size for the comm breakdown */
+	pid_t pid;		 /* 0: all processes */
+	const char *cgroup_path; /* NULL: all cgroups */
 	enum hp_attach_mode attach_mode;
 	const char *btf_path; /* custom BTF for CO-RE; NULL: /sys/kernel/btf/vmlinux */
 	double tick_seconds;  /* how often collectors fold kernel maps into snapshots */
-	/* cpu collector */
-	unsigned int frequency; /* samples per second per CPU */
-	bool kernel_stacks, user_stacks;
-	double retention_seconds;     /* how far back since=D can reach */
-	unsigned int cpu_map_entries; /* distinct keys/stacks per drain generation */
-	unsigned int symbol_cache_mb; /* symbolizer caches, all processes together */
-	unsigned int perf_map_max_mb; /* largest perf map read; 0: a quarter of the cache */
 	/* record */
 	double duration_seconds;
 	const char *output;
 	const char *format_name; /* --format; NULL: from the output file name */
 	bool verbose;
+	/* Each registered collector's option values, by its index in hp_collectors_all; read them
+	 * through hp_config__collector() (collector.h). */
+	union hp_collector_config collector[HP_MAX_COLLECTORS];
 };
 
+/*
+ * Everything but the CLI's own options: tick, attach mode, the default --collectors list (every
+ * registered collector not marked opt_in) and every collector's option defaults.
+ */
 void hp_config__defaults(struct hp_config *cfg);
+
+struct hp_collector_ops;
+/* ops' option values in cfg (its own config struct, defaults applied); NULL for a collector not
+ * in hp_collectors_all. */
+const void *hp_config__collector(const struct hp_config *cfg, const struct hp_collector_ops *ops);
+void *hp_config__collector_mut(struct hp_config *cfg, const struct hp_collector_ops *ops);
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "collectors/collector.h"
 #include "collector_cpu.h"
+#include "cpu_options.h"
 #include "cpu.skel.h"
 #include "base/cpulist.h"
 #include "base/log.h"
@@ -45,6 +46,7 @@ static int cpu__open(struct hp_collector *c, enum hp_attach_path path)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	const struct hp_config *cfg = c->cfg;
+	const struct hp_cpu_config *cc = hp_cpu_config(cfg);
 	struct cpu_state *s;
 	int err;
 
@@ -71,8 +73,8 @@ static int cpu__open(struct hp_collector *c, enum hp_attach_path path)
 		return -errno;
 	s->skel->rodata->filter_tgid = (__u32)cfg->pid;
 	s->skel->rodata->filter_cgroup = cfg->cgroup_path != NULL;
-	s->skel->rodata->kernel_stacks = cfg->kernel_stacks;
-	s->skel->rodata->user_stacks = cfg->user_stacks;
+	s->skel->rodata->kernel_stacks = cc->kernel_stacks;
+	s->skel->rodata->user_stacks = cc->user_stacks;
 	/* exec/exit hooks through the collector's attach path; the sampling is perf_event always */
 	bpf_program__set_autoload(s->skel->progs.proc_exec_btf, path == HP_PATH_TP_BTF);
 	bpf_program__set_autoload(s->skel->progs.proc_exit_btf, path == HP_PATH_TP_BTF);
@@ -81,11 +83,11 @@ static int cpu__open(struct hp_collector *c, enum hp_attach_path path)
 	/* A 1 s drain sees at most frequency * CPUs samples, each with up to two distinct stacks;
 	 * twice that leaves room for a late drain. --max-stacks caps it. */
 	s->max_entries = 1024;
-	while (s->max_entries < 4ULL * cfg->frequency * s->nonline &&
-	       s->max_entries < cfg->cpu_map_entries)
+	while (s->max_entries < 4ULL * cc->frequency * s->nonline &&
+	       s->max_entries < cc->cpu_map_entries)
 		s->max_entries *= 2;
-	if (s->max_entries > cfg->cpu_map_entries)
-		s->max_entries = cfg->cpu_map_entries;
+	if (s->max_entries > cc->cpu_map_entries)
+		s->max_entries = cc->cpu_map_entries;
 	bpf_map__set_max_entries(s->skel->maps.counts0, (__u32)s->max_entries);
 	bpf_map__set_max_entries(s->skel->maps.counts1, (__u32)s->max_entries);
 	bpf_map__set_max_entries(s->skel->maps.stacks0, (__u32)s->max_entries);
@@ -155,7 +157,7 @@ static int cpu__run_recaptures(struct cpu_state *s, int max_ms)
 static size_t cpu__sym_processes(const struct hp_collector *c)
 {
 	const struct cpu_state *s = c->priv;
-	size_t n = 4 * (size_t)c->cfg->frequency * s->nonline;
+	size_t n = 4 * (size_t)hp_cpu_config(c->cfg)->frequency * s->nonline;
 
 	return n < HP_CPU_SYM_PROCESSES_MIN ? HP_CPU_SYM_PROCESSES_MIN
 	       : n > HP_CPU_SYM_PROCESSES   ? HP_CPU_SYM_PROCESSES
@@ -180,8 +182,8 @@ static int cpu__load(struct hp_collector *c)
 	s->sym = hp_symbolizer__new(&(struct hp_symbolizer_opts){
 	    .max_elf_files = HP_CPU_SYM_ELF_FILES,
 	    .max_processes = cpu__sym_processes(c),
-	    .cache_bytes = (size_t)c->cfg->symbol_cache_mb << 20,
-	    .max_perf_map_bytes = (size_t)c->cfg->perf_map_max_mb << 20 });
+	    .cache_bytes = (size_t)hp_cpu_config(c->cfg)->symbol_cache_mb << 20,
+	    .max_perf_map_bytes = (size_t)hp_cpu_config(c->cfg)->perf_map_max_mb << 20 });
 	hp_cgroup_names__init(&s->cgroups, NULL);
 	s->keys = calloc(s->max_entries, sizeof(*s->keys));
 	s->counts = calloc(s->max_entries, sizeof(*s->counts));
@@ -206,7 +208,7 @@ static void *cpu__notify_loop(void *arg)
 	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), CPU_NOTIFY_NICE))
 		hp_warn("cpu: cannot raise the process capture thread's priority: %s",
 			strerror(errno));
-	while (!s->notify_stop) {
+	while (!atomic_load(&s->notify_stop)) {
 		ring_buffer__poll(s->rb, timeout);
 		timeout = cpu__run_recaptures(s, 100);
 	}
@@ -236,7 +238,7 @@ static int cpu__attach(struct hp_collector *c)
 	if (!s->perf_fds || !s->links)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->nonline; i++) {
-		int fd = cpu__perf_open(c->cfg->frequency, s->online[i]);
+		int fd = cpu__perf_open(hp_cpu_config(c->cfg)->frequency, s->online[i]);
 
 		s->perf_fds[i] = fd;
 		if (fd < 0) {
@@ -277,8 +279,9 @@ static int cpu__attach(struct hp_collector *c)
 			}
 		}
 	}
-	err = hp_cpu_store__init(&s->store, &hp_cpu_kind, 1000000000ull / c->cfg->frequency,
-				 c->cfg->retention_seconds, hp_now());
+	err = hp_cpu_store__init(&s->store, &hp_cpu_kind,
+				 1000000000ull / hp_cpu_config(c->cfg)->frequency,
+				 hp_cpu_config(c->cfg)->retention_seconds, hp_now());
 	if (err)
 		return err;
 	s->store_ready = true;
@@ -286,9 +289,9 @@ static int cpu__attach(struct hp_collector *c)
 		return -errno;
 	s->notify_running = true;
 	hp_info("cpu: sampling %zu CPUs at %u Hz (%s stacks), retention %.0f s", s->nlinks,
-		c->cfg->frequency,
-		c->cfg->kernel_stacks && c->cfg->user_stacks ? "kernel+user"
-		: c->cfg->kernel_stacks			     ? "kernel"
+		hp_cpu_config(c->cfg)->frequency,
+		hp_cpu_config(c->cfg)->kernel_stacks && hp_cpu_config(c->cfg)->user_stacks ? "kernel+user"
+		: hp_cpu_config(c->cfg)->kernel_stacks			     ? "kernel"
 							     : "user",
 		hp_cpu_store__retention(&s->store));
 	return 0;
@@ -362,7 +365,7 @@ static void cpu__metrics(struct hp_collector *c, struct hp_buf *out)
 	hp_prom__family(out, "hostprof_cpu_sampling_frequency_hertz", HP_PROM_GAUGE,
 			"Samples per second per CPU.");
 	hp_prom__sample(out, "hostprof_cpu_sampling_frequency_hertz", NULL, 0,
-			(double)c->cfg->frequency);
+			(double)hp_cpu_config(c->cfg)->frequency);
 	hp_prom__family(out, "hostprof_cpu_sampled_cpus", HP_PROM_GAUGE,
 			"Online CPUs with a sampling event attached.");
 	hp_prom__sample(out, "hostprof_cpu_sampled_cpus", NULL, 0, (double)s->nlinks);
@@ -425,7 +428,7 @@ static void cpu__destroy(struct hp_collector *c)
 	if (!s)
 		return;
 	if (s->notify_running) {
-		s->notify_stop = true;
+		atomic_store(&s->notify_stop, true);
 		pthread_join(s->notify_thread, NULL);
 	}
 	ring_buffer__free(s->rb);
@@ -469,4 +472,5 @@ const struct hp_collector_ops hp_collector_cpu = {
 	.shutdown = cpu__shutdown,
 	.destroy = cpu__destroy,
 	.routes = hp_cpu_routes,
+	.options = hp_cpu_options,
 };

@@ -5,6 +5,7 @@
 #define HOSTPROF_COLLECTOR_CPU_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
@@ -54,7 +55,7 @@ struct cpu_state {
 	struct ring_buffer *rb;
 	pthread_t notify_thread;
 	bool notify_running;
-	volatile bool notify_stop;
+	atomic_bool notify_stop; /* set by destroy(), polled by the notify thread */
 	struct bpf_link *proc_links[2]; /* sched_process_exec/exit (tp_btf or raw_tp) */
 	/* recaptures due (notify thread only): pid and CLOCK_MONOTONIC ns, unordered */
 	struct {

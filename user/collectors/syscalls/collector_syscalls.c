@@ -13,6 +13,7 @@
 
 #include "collectors/collector.h"
 #include "collector_syscalls.h"
+#include "syscall_options.h"
 #include "comm_table.h"
 #include "errno_names.h"
 #include "base/log.h"
@@ -33,7 +34,7 @@ static const char *const drop_reasons[HP_SC_DROP__COUNT] = {
 	[HP_SC_DROP_RESTART_UNRESOLVED] = "restart_code_unresolved",
 };
 
-static struct sc_state *state(struct hp_collector *c)
+static struct hp_sc_state *state(struct hp_collector *c)
 {
 	return c->priv;
 }
@@ -42,7 +43,8 @@ static int sc__open(struct hp_collector *c, enum hp_attach_path path)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	const struct hp_config *cfg = c->cfg;
-	struct sc_state *s;
+	const struct hp_syscalls_config *sc = hp_syscalls_config(cfg);
+	struct hp_sc_state *s;
 	bool btf = path == HP_PATH_TP_BTF;
 
 	s = calloc(1, sizeof(*s));
@@ -69,9 +71,9 @@ static int sc__open(struct hp_collector *c, enum hp_attach_path path)
 
 	s->skel->rodata->filter_tgid = (__u32)cfg->pid;
 	s->skel->rodata->filter_cgroup = cfg->cgroup_path != NULL;
-	s->skel->rodata->by_comm = cfg->comm_top > 0;
-	if (cfg->comm_top > 0)
-		bpf_map__set_max_entries(s->skel->maps.comm_stats, cfg->comm_map_entries);
+	s->skel->rodata->by_comm = sc->comm_top > 0;
+	if (sc->comm_top > 0)
+		bpf_map__set_max_entries(s->skel->maps.comm_stats, sc->comm_map_entries);
 	else
 		bpf_map__set_max_entries(s->skel->maps.comm_stats, 1); /* unused: keep it tiny */
 	/* mmapable so refresh() reads the errno table and compat histograms without a syscall */
@@ -94,8 +96,9 @@ static void *sc__map_ro(const struct bpf_map *map, size_t size, size_t *len)
 
 static int sc__load(struct hp_collector *c)
 {
-	struct sc_state *s = state(c);
+	struct hp_sc_state *s = state(c);
 	const struct hp_config *cfg = c->cfg;
+	const struct hp_syscalls_config *sc = hp_syscalls_config(cfg);
 	int err;
 
 	err = syscalls_bpf__load(s->skel);
@@ -122,14 +125,14 @@ static int sc__load(struct hp_collector *c)
 
 	s->hists = calloc(HP_SC_KEYS, sizeof(*s->hists));
 	s->percpu = calloc((size_t)LOOKUP_BATCH * (size_t)s->ncpus, sizeof(struct hp_sc_hist));
-	s->latest = sc_snapshot__empty(hp_now());
+	s->latest = hp_sc_snapshot__empty(hp_now());
 	if (!s->hists || !s->percpu || !s->latest)
 		return -ENOMEM;
-	if (cfg->comm_top > 0) {
-		err = hp_comm_table__init(&s->comms, cfg->comm_map_entries);
+	if (sc->comm_top > 0) {
+		err = hp_comm_table__init(&s->comms, sc->comm_map_entries);
 		if (err)
 			return err;
-		s->comm_keys = calloc(cfg->comm_map_entries, sizeof(*s->comm_keys));
+		s->comm_keys = calloc(sc->comm_map_entries, sizeof(*s->comm_keys));
 		s->comm_vals = calloc((size_t)s->ncpus, sizeof(*s->comm_vals));
 		if (!s->comm_keys || !s->comm_vals)
 			return -ENOMEM;
@@ -139,10 +142,10 @@ static int sc__load(struct hp_collector *c)
 
 static int sc__attach(struct hp_collector *c)
 {
-	struct sc_state *s = state(c);
+	struct hp_sc_state *s = state(c);
 	static const struct hp_window_ops ops = {
-		.retain = sc_snapshot__retain,
-		.release = sc_snapshot__release,
+		.retain = hp_sc_snapshot__retain,
+		.release = hp_sc_snapshot__release,
 	};
 	int err;
 
@@ -159,7 +162,7 @@ static int sc__attach(struct hp_collector *c)
 
 /* Sums the per-CPU histograms of every native syscall number into s->hists[0, HP_SC_MAX_NR) (the
  * batch lookup copies the kernel's values into s->percpu once; only that copy is read). */
-static int sc__read_hists(struct sc_state *s)
+static int sc__read_hists(struct hp_sc_state *s)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	int fd = bpf_map__fd(s->skel->maps.hists);
@@ -198,7 +201,7 @@ static int sc__read_hists(struct sc_state *s)
 
 /* Copies the compat histograms (shared array, updated atomically by the kernel while we read) into
  * s->hists[HP_SC_MAX_NR, HP_SC_KEYS): every u64 is loaded exactly once. */
-static void sc__read_compat(struct sc_state *s)
+static void sc__read_compat(struct hp_sc_state *s)
 {
 	const volatile __u64 *src = (const volatile __u64 *)s->compat;
 	__u64 *dst = (__u64 *)&s->hists[HP_SC_MAX_NR];
@@ -214,7 +217,7 @@ static void sc__read_compat(struct sc_state *s)
  * previous generation, so only generations at least two flips old are drained (one tick apart,
  * far longer than any program runs).
  */
-static int sc__drain_comms(struct sc_state *s)
+static int sc__drain_comms(struct hp_sc_state *s)
 {
 	int fd = bpf_map__fd(s->skel->maps.comm_stats);
 	__u32 gen = s->skel->bss->comm_gen + 1;
@@ -246,37 +249,37 @@ static int sc__drain_comms(struct sc_state *s)
 
 static int sc__refresh(struct hp_collector *c, bool tick)
 {
-	struct sc_state *s = state(c);
-	struct sc_snapshot *snap;
+	struct hp_sc_state *s = state(c);
+	struct hp_sc_snapshot *snap;
 	double now = hp_now();
 	int err;
 
 	/* errors first, calls second: a call's error is added after its histogram bucket, so every
 	 * error in the snapshot has its call in it too */
-	snap = sc_snapshot__begin(now, s->errors);
+	snap = hp_sc_snapshot__begin(now, s->errors);
 	if (!snap)
 		return -ENOMEM;
 	err = sc__read_hists(s);
 	if (err) {
-		sc_snapshot__release(snap);
+		hp_sc_snapshot__release(snap);
 		return err;
 	}
 	sc__read_compat(s);
-	if (sc_snapshot__finish(snap, s->hists)) {
-		sc_snapshot__release(snap);
+	if (hp_sc_snapshot__finish(snap, s->hists)) {
+		hp_sc_snapshot__release(snap);
 		return -ENOMEM;
 	}
-	sc_snapshot__release(s->latest);
+	hp_sc_snapshot__release(s->latest);
 	s->latest = snap;
 	if (tick) {
 		hp_window__push(&s->window, now, snap);
-		if (c->cfg->comm_top > 0)
+		if (hp_syscalls_config(c->cfg)->comm_top > 0)
 			sc__drain_comms(s);
 	}
 	return 0;
 }
 
-static void sc__metrics_comm(struct sc_state *s, unsigned int top, struct hp_buf *out)
+static void sc__metrics_comm(struct hp_sc_state *s, unsigned int top, struct hp_buf *out)
 {
 	static const struct {
 		const char *name, *help;
@@ -322,7 +325,7 @@ static void sc__metrics_comm(struct sc_state *s, unsigned int top, struct hp_buf
 }
 
 /* hostprof_syscall_errors_total (errnos the program saw, EINTR from a restart code included) */
-static void sc__metrics_errors(const struct sc_snapshot *snap, struct hp_buf *out)
+static void sc__metrics_errors(const struct hp_sc_snapshot *snap, struct hp_buf *out)
 {
 	const char *family = "hostprof_syscall_errors_total";
 	char name[32], err_name[32];
@@ -332,7 +335,7 @@ static void sc__metrics_errors(const struct sc_snapshot *snap, struct hp_buf *ou
 			"errno (EINTR included when signal handling turned a restart code into it; "
 			"rt_sigreturn's restored register is never one).");
 	for (size_t i = 0; i < snap->nerr; i++) {
-		const struct sc_err *e = &snap->err[i];
+		const struct hp_sc_err *e = &snap->err[i];
 		struct hp_label l[3] = {
 			{ "syscall", hp_syscall__key_name(e->nr, name, sizeof(name)) },
 			{ "abi", hp_syscall__abi_name(hp_sc_key__abi(e->nr)) },
@@ -346,7 +349,7 @@ static void sc__metrics_errors(const struct sc_snapshot *snap, struct hp_buf *ou
 
 /* hostprof_syscall_restarts_total: the kernel-internal codes (ERESTARTSYS...) by outcome, see
  * hp_errno__slot_outcome() and docs/ARCHITECTURE.md "Restarts and EINTR". */
-static void sc__metrics_restarts(const struct sc_snapshot *snap, struct hp_buf *out)
+static void sc__metrics_restarts(const struct hp_sc_snapshot *snap, struct hp_buf *out)
 {
 	const char *family = "hostprof_syscall_restarts_total";
 	char name[32], err_name[32];
@@ -359,7 +362,7 @@ static void sc__metrics_restarts(const struct sc_snapshot *snap, struct hp_buf *
 	    "handler ran and the call returned EINTR, also counted in "
 	    "hostprof_syscall_errors_total), returned (a code signal handling leaves alone).");
 	for (size_t i = 0; i < snap->nerr; i++) {
-		const struct sc_err *e = &snap->err[i];
+		const struct hp_sc_err *e = &snap->err[i];
 		const char *outcome = hp_errno__slot_outcome(e->slot);
 		struct hp_label l[4] = {
 			{ "syscall", hp_syscall__key_name(e->nr, name, sizeof(name)) },
@@ -375,15 +378,15 @@ static void sc__metrics_restarts(const struct sc_snapshot *snap, struct hp_buf *
 
 static void sc__metrics(struct hp_collector *c, struct hp_buf *out)
 {
-	struct sc_state *s = state(c);
-	const struct sc_snapshot *snap = s->latest;
+	struct hp_sc_state *s = state(c);
+	const struct hp_sc_snapshot *snap = s->latest;
 	char name[32];
 
 	hp_prom__family(out, "hostprof_syscall_latency_seconds", HP_PROM_HISTOGRAM,
 			"Time from sys_enter to sys_exit, per syscall and ABI (x86_64, i386, x32); "
 			"_count is the number of calls.");
 	for (size_t i = 0; i < snap->n; i++) {
-		const struct sc_entry *e = &snap->e[i];
+		const struct hp_sc_entry *e = &snap->e[i];
 		struct hp_label l[2] = {
 			{ "syscall", hp_syscall__key_name(e->nr, name, sizeof(name)) },
 			{ "abi", hp_syscall__abi_name(hp_sc_key__abi(e->nr)) },
@@ -394,18 +397,18 @@ static void sc__metrics(struct hp_collector *c, struct hp_buf *out)
 	}
 	sc__metrics_errors(snap, out);
 	sc__metrics_restarts(snap, out);
-	if (c->cfg->comm_top > 0)
-		sc__metrics_comm(s, c->cfg->comm_top, out);
+	if (hp_syscalls_config(c->cfg)->comm_top > 0)
+		sc__metrics_comm(s, hp_syscalls_config(c->cfg)->comm_top, out);
 }
 
 static void sc__self_stats(struct hp_collector *c, struct hp_self_stats *out)
 {
-	struct sc_state *s = state(c);
+	struct hp_sc_state *s = state(c);
 
 	hp_self_stats__add_drops(out, bpf_map__fd(s->skel->maps.drops), s->ncpus, drop_reasons,
 				 HP_SC_DROP__COUNT);
 	hp_self_stats__add_map(out, "hists", s->latest->n /* syscall keys seen */, HP_SC_KEYS);
-	if (c->cfg->comm_top > 0) {
+	if (hp_syscalls_config(c->cfg)->comm_top > 0) {
 		__u32 max = bpf_map__max_entries(s->skel->maps.comm_stats);
 		int cfd = bpf_map__fd(s->skel->maps.comm_stats);
 		struct hp_sc_comm_key key, next, *prev = NULL;
@@ -423,13 +426,13 @@ static void sc__self_stats(struct hp_collector *c, struct hp_self_stats *out)
 
 static void sc__destroy(struct hp_collector *c)
 {
-	struct sc_state *s = state(c);
+	struct hp_sc_state *s = state(c);
 
 	if (!s)
 		return;
 	if (s->window_ready)
 		hp_window__free(&s->window);
-	sc_snapshot__release(s->latest);
+	hp_sc_snapshot__release(s->latest);
 	if (s->errors)
 		munmap((void *)(uintptr_t)s->errors, s->errors_len);
 	if (s->compat)
@@ -460,4 +463,5 @@ const struct hp_collector_ops hp_collector_syscalls = {
 	.self_stats = sc__self_stats,
 	.destroy = sc__destroy,
 	.routes = hp_syscalls_routes,
+	.options = hp_syscalls_options,
 };

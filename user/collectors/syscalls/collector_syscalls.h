@@ -15,19 +15,19 @@
 
 struct syscalls_bpf;
 
-struct sc_state {
+struct hp_sc_state {
 	struct syscalls_bpf *skel;
 	int ncpus;
 	int cgroup_fd;
 	/* Read-only mmaps of maps the kernel updates while we read: never read twice, see
-	 * sc_snapshot__begin() and sc__read_compat(). */
+	 * hp_sc_snapshot__begin() and sc__read_compat(). */
 	const volatile __u64 *errors; /* errors map */
 	size_t errors_len;
 	const volatile void *compat; /* compat_hists map */
 	size_t compat_len;
-	struct hp_sc_hist *hists;   /* HP_SC_KEYS: native summed over CPUs, then compat */
-	struct hp_sc_hist *percpu;  /* lookup buffer: LOOKUP_BATCH * ncpus */
-	struct sc_snapshot *latest; /* as of the last refresh */
+	struct hp_sc_hist *hists;      /* HP_SC_KEYS: native summed over CPUs, then compat */
+	struct hp_sc_hist *percpu;     /* lookup buffer: LOOKUP_BATCH * ncpus */
+	struct hp_sc_snapshot *latest; /* as of the last refresh */
 	struct hp_window window;
 	bool window_ready;
 	struct hp_comm_table comms;

@@ -49,15 +49,6 @@ const char *hp_syscall__abi_name(unsigned int abi)
 	return abi < HP_SC_ABI__COUNT ? tables[abi].abi : "?";
 }
 
-const char *hp_syscall__name(long nr, char *buf, size_t size)
-{
-	if (nr >= 0 && (size_t)nr < tables[HP_SC_ABI_NATIVE].len && native_names[nr])
-		snprintf(buf, size, "%s", native_names[nr]);
-	else
-		snprintf(buf, size, "sys_%ld", nr);
-	return buf;
-}
-
 const char *hp_syscall__key_name(unsigned int key, char *buf, size_t size)
 {
 	unsigned int abi = hp_sc_key__abi(key), nr = hp_sc_key__nr(key);
@@ -87,29 +78,4 @@ long hp_syscall__key(unsigned int abi, const char *name)
 		if (tables[abi].names[i] && strcmp(tables[abi].names[i], name) == 0)
 			return hp_sc__key(abi, (long)i);
 	return -1;
-}
-
-long hp_syscall__number(const char *name)
-{
-	long nr;
-
-	if (strncmp(name, "sys_", 4) == 0 && name[4] >= '0' && name[4] <= '9') {
-		char *end;
-
-		errno = 0;
-		nr = strtol(name + 4, &end, 10);
-		if (errno || *end || nr < 0)
-			return -1;
-		return nr;
-	}
-	return hp_syscall__key(HP_SC_ABI_NATIVE, name);
-}
-
-size_t hp_syscall__table_size(void)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < tables[HP_SC_ABI_NATIVE].len; i++)
-		n += native_names[i] != NULL;
-	return n;
 }

@@ -8,16 +8,11 @@
 
 /* Label value of an ABI (enum hp_sc_abi): "x86_64", "i386", "x32"; "?" out of range. */
 const char *hp_syscall__abi_name(unsigned int abi);
-/* Writes the name of native syscall nr into buf (always NUL-terminated) and returns buf. */
-const char *hp_syscall__name(long nr, char *buf, size_t size);
-/* Same for a key (hp_sc__key: ABI + number, see include/hp_syscalls.h), named from its ABI's
- * table; the ABI itself is hp_syscall__abi_name(hp_sc_key__abi(key)). */
+/* Writes the name of a key (hp_sc__key: ABI + number, see include/hp_syscalls.h) into buf, always
+ * NUL-terminated, and returns buf; named from its ABI's table, "sys_<nr>" without a name. The ABI
+ * itself is hp_syscall__abi_name(hp_sc_key__abi(key)). */
 const char *hp_syscall__key_name(unsigned int key, char *buf, size_t size);
 /* Key of the syscall called name ("read", or "sys_<nr>") in abi; -1 if unknown or out of range. */
 long hp_syscall__key(unsigned int abi, const char *name);
-/* Native number of the syscall called name ("read", or "sys_<nr>"); -1 if unknown. */
-long hp_syscall__number(const char *name);
-/* Number of named entries in the native table (for tests and the landing page). */
-size_t hp_syscall__table_size(void);
 
 #endif

@@ -1,53 +1,84 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Snapshot construction and differencing for the syscall collector (see syscall_snapshot.h).
- * Sparse storage keeps a snapshot near n_active * 260 bytes instead of 512 * 260. */
+/* Snapshot construction for the syscall collector (see syscall_snapshot.h): reading the kernel's
+ * tables into keyed rows; lookup and differencing are the shared keyed_hist's. Sparse storage
+ * keeps a snapshot near n_active * 272 bytes instead of 512 * 272. */
 #include "syscall_snapshot.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static struct sc_snapshot *snapshot__alloc(double t, size_t n, size_t nerr)
+static int sc_entry__cmp(const void *a, const void *b)
 {
-	struct sc_snapshot *s = calloc(1, sizeof(*s));
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
 
-	if (!s)
-		return NULL;
-	s->refs = 1;
-	s->t = t;
-	s->e = calloc(n ? n : 1, sizeof(*s->e));
-	s->err = calloc(nerr ? nerr : 1, sizeof(*s->err));
-	if (!s->e || !s->err) {
-		sc_snapshot__release(s);
+	return x < y ? -1 : x > y;
+}
+
+static int sc_err__cmp(const void *a, const void *b)
+{
+	const struct hp_sc_err *x = a, *y = b;
+
+	if (x->nr != y->nr)
+		return x->nr < y->nr ? -1 : 1;
+	return x->slot < y->slot ? -1 : x->slot > y->slot;
+}
+
+const struct hp_khist_type hp_sc_entry_type = {
+	.row_size = sizeof(struct hp_sc_entry),
+	.key_size = sizeof(__u32),
+	.counters_off = offsetof(struct hp_sc_entry, calls),
+	.live_off = offsetof(struct hp_sc_entry, calls),
+	.hist_off = offsetof(struct hp_sc_entry, buckets),
+	.cmp = sc_entry__cmp,
+};
+
+const struct hp_khist_type hp_sc_err_type = {
+	.row_size = sizeof(struct hp_sc_err),
+	.key_size = 2 * sizeof(__u32),
+	.counters_off = offsetof(struct hp_sc_err, count),
+	.live_off = offsetof(struct hp_sc_err, count),
+	.hist_off = HP_KHIST_NO_HIST,
+	.cmp = sc_err__cmp,
+};
+
+/* Points the array views at the current rows (after any push that may have moved them). */
+static void snapshot__views(struct hp_sc_snapshot *s)
+{
+	s->n = s->calls->n;
+	s->e = (const struct hp_sc_entry *)s->calls->rows;
+	s->nerr = s->errs->n;
+	s->err = (const struct hp_sc_err *)s->errs->rows;
+}
+
+/* A snapshot taking over calls and errs (either NULL: allocation failed, both are released). */
+static struct hp_sc_snapshot *snapshot__wrap(double t, struct hp_khist *calls,
+					     struct hp_khist *errs)
+{
+	struct hp_sc_snapshot *s = calls && errs ? calloc(1, sizeof(*s)) : NULL;
+
+	if (!s) {
+		hp_khist__release(calls);
+		hp_khist__release(errs);
 		return NULL;
 	}
-	s->err_cap = nerr ? nerr : 1;
+	s->refs = 1;
+	s->t = t;
+	s->calls = calls;
+	s->errs = errs;
+	snapshot__views(s);
 	return s;
 }
 
-struct sc_snapshot *sc_snapshot__empty(double t)
+struct hp_sc_snapshot *hp_sc_snapshot__empty(double t)
 {
-	return snapshot__alloc(t, 0, 0);
+	return snapshot__wrap(t, hp_khist__new(&hp_sc_entry_type, t, 1),
+			      hp_khist__new(&hp_sc_err_type, t, 1));
 }
 
-/* Appends one (key, slot) pair, growing the list: the only bound is the list's own capacity. */
-static int snapshot__push_err(struct sc_snapshot *s, __u32 key, __u32 slot, __u64 count)
+struct hp_sc_snapshot *hp_sc_snapshot__begin(double t, const volatile __u64 *errors)
 {
-	if (s->nerr == s->err_cap) {
-		size_t cap = s->err_cap * 2;
-		struct sc_err *err = reallocarray(s->err, cap, sizeof(*err));
-
-		if (!err)
-			return -1;
-		s->err = err;
-		s->err_cap = cap;
-	}
-	s->err[s->nerr++] = (struct sc_err){ .nr = key, .slot = slot, .count = count };
-	return 0;
-}
-
-struct sc_snapshot *sc_snapshot__begin(double t, const volatile __u64 *errors)
-{
-	struct sc_snapshot *s = snapshot__alloc(t, 0, 64);
+	struct hp_sc_snapshot *s = snapshot__wrap(t, hp_khist__new(&hp_sc_entry_type, t, 1),
+						  hp_khist__new(&hp_sc_err_type, t, 64));
 
 	if (!s)
 		return NULL;
@@ -62,145 +93,91 @@ struct sc_snapshot *sc_snapshot__begin(double t, const volatile __u64 *errors)
 			continue;
 		for (unsigned int k = HP_ERRNO_SLOT_USED + 1; k < HP_ERRNO_SLOTS; k++) {
 			__u64 c = __atomic_load_n(&row[k], __ATOMIC_RELAXED);
+			struct hp_sc_err *e;
 
-			if (c && snapshot__push_err(s, key, k, c)) {
-				sc_snapshot__release(s);
+			if (!c)
+				continue;
+			e = hp_khist__push(s->errs);
+			if (!e) {
+				hp_sc_snapshot__release(s);
 				return NULL;
 			}
+			*e = (struct hp_sc_err){ .nr = key, .slot = k, .count = c };
 		}
 	}
+	snapshot__views(s);
 	return s;
 }
 
-int sc_snapshot__finish(struct sc_snapshot *s, const struct hp_sc_hist *hists)
+/* Fills e (key nr) from its call histogram and the (sorted) errors of nr from *j on. */
+static void snapshot__entry(const struct hp_sc_snapshot *s, size_t *j, __u32 nr,
+			    const struct hp_sc_hist *h, struct hp_sc_entry *e)
 {
-	size_t n = 0, j = 0;
-
-	for (__u32 key = 0; key < HP_SC_KEYS; key++)
-		for (unsigned int b = 0; b < HP_HIST_BUCKETS; b++)
-			if (hists[key].buckets[b]) {
-				n++;
-				break;
-			}
-	free(s->e);
-	s->n = 0;
-	s->e = calloc(n ? n : 1, sizeof(*s->e));
-	if (!s->e)
-		return -1;
-	for (__u32 key = 0; key < HP_SC_KEYS && s->n < n; key++) {
-		struct sc_entry *e = &s->e[s->n];
-		__u64 calls = 0, errs = 0, restarts = 0, interrupted = 0;
-
-		for (unsigned int b = 0; b < HP_HIST_BUCKETS; b++)
-			calls += hists[key].buckets[b];
-		for (; j < s->nerr && s->err[j].nr == key; j++) {
-			if (hp_errno__slot_is_internal(s->err[j].slot))
-				restarts += s->err[j].count;
-			else if (hp_errno__slot_is_eintr_outcome(s->err[j].slot))
-				interrupted += s->err[j].count;
-			else
-				errs += s->err[j].count;
-		}
-		if (!calls)
-			continue;
-		e->nr = key;
-		e->calls = calls;
-		e->errors = errs;
-		e->restarts = restarts;
-		e->interrupted = interrupted;
-		e->sum_ns = hists[key].sum_ns;
-		memcpy(e->buckets, hists[key].buckets, sizeof(e->buckets));
-		s->n++;
+	e->nr = nr;
+	for (unsigned int b = 0; b < HP_HIST_BUCKETS; b++)
+		e->calls += h->buckets[b];
+	for (; *j < s->nerr && s->err[*j].nr == nr; (*j)++) {
+		if (hp_errno__slot_is_internal(s->err[*j].slot))
+			e->restarts += s->err[*j].count;
+		else if (hp_errno__slot_is_eintr_outcome(s->err[*j].slot))
+			e->interrupted += s->err[*j].count;
+		else
+			e->errors += s->err[*j].count;
 	}
+	e->sum_ns = h->sum_ns;
+	memcpy(e->buckets, h->buckets, sizeof(e->buckets));
+}
+
+int hp_sc_snapshot__finish(struct hp_sc_snapshot *s, const struct hp_sc_hist *hists)
+{
+	struct hp_khist *calls = hp_khist__new(&hp_sc_entry_type, s->t, 64);
+	size_t j = 0;
+
+	if (!calls)
+		return -1;
+	for (__u32 key = 0; key < HP_SC_KEYS; key++) {
+		struct hp_sc_entry e = { 0 }, *row;
+
+		snapshot__entry(s, &j, key, &hists[key], &e);
+		if (!e.calls)
+			continue;
+		row = hp_khist__push(calls);
+		if (!row) {
+			hp_khist__release(calls);
+			return -1;
+		}
+		*row = e;
+	}
+	hp_khist__release(s->calls);
+	s->calls = calls;
+	snapshot__views(s);
 	return 0;
 }
 
-struct sc_snapshot *sc_snapshot__build(double t, const struct hp_sc_hist *hists,
-				       const volatile __u64 *errors)
+const struct hp_sc_entry *hp_sc_snapshot__find(const struct hp_sc_snapshot *s, __u32 nr)
 {
-	struct sc_snapshot *s = sc_snapshot__begin(t, errors);
-
-	if (s && sc_snapshot__finish(s, hists)) {
-		sc_snapshot__release(s);
-		return NULL;
-	}
-	return s;
+	return hp_khist__find(s->calls, &nr);
 }
 
-const struct sc_entry *sc_snapshot__find(const struct sc_snapshot *s, __u32 nr)
+struct hp_sc_snapshot *hp_sc_snapshot__diff(const struct hp_sc_snapshot *cur,
+					    const struct hp_sc_snapshot *old)
 {
-	size_t lo = 0, hi = s->n;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (s->e[mid].nr == nr)
-			return &s->e[mid];
-		if (s->e[mid].nr < nr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return snapshot__wrap(cur->t, hp_khist__diff(cur->calls, old->calls),
+			      hp_khist__diff(cur->errs, old->errs));
 }
 
-static __u64 sub(__u64 a, __u64 b)
+void hp_sc_snapshot__retain(void *snap)
 {
-	return a > b ? a - b : 0;
+	((struct hp_sc_snapshot *)snap)->refs++;
 }
 
-struct sc_snapshot *sc_snapshot__diff(const struct sc_snapshot *cur, const struct sc_snapshot *old)
+void hp_sc_snapshot__release(void *snap)
 {
-	struct sc_snapshot *d = snapshot__alloc(cur->t, cur->n, cur->nerr);
-	size_t j = 0;
-
-	if (!d)
-		return NULL;
-	for (size_t i = 0; i < cur->n; i++) {
-		const struct sc_entry *c = &cur->e[i], *o = sc_snapshot__find(old, c->nr);
-		struct sc_entry *e = &d->e[d->n];
-
-		*e = *c;
-		if (o) {
-			e->calls = sub(c->calls, o->calls);
-			e->errors = sub(c->errors, o->errors);
-			e->restarts = sub(c->restarts, o->restarts);
-			e->interrupted = sub(c->interrupted, o->interrupted);
-			e->sum_ns = sub(c->sum_ns, o->sum_ns);
-			for (unsigned int b = 0; b < HP_HIST_BUCKETS; b++)
-				e->buckets[b] = sub(c->buckets[b], o->buckets[b]);
-		}
-		if (e->calls)
-			d->n++;
-	}
-	/* both error lists are sorted by (nr, slot): merge-walk */
-	for (size_t i = 0; i < cur->nerr; i++) {
-		const struct sc_err *c = &cur->err[i];
-		__u64 before = 0;
-
-		while (j < old->nerr && (old->err[j].nr < c->nr ||
-					 (old->err[j].nr == c->nr && old->err[j].slot < c->slot)))
-			j++;
-		if (j < old->nerr && old->err[j].nr == c->nr && old->err[j].slot == c->slot)
-			before = old->err[j].count;
-		if (c->count > before)
-			d->err[d->nerr++] = (struct sc_err){ c->nr, c->slot, c->count - before };
-	}
-	return d;
-}
-
-void sc_snapshot__retain(void *snap)
-{
-	((struct sc_snapshot *)snap)->refs++;
-}
-
-void sc_snapshot__release(void *snap)
-{
-	struct sc_snapshot *s = snap;
+	struct hp_sc_snapshot *s = snap;
 
 	if (!s || --s->refs > 0)
 		return;
-	free(s->e);
-	free(s->err);
+	hp_khist__release(s->calls);
+	hp_khist__release(s->errs);
 	free(s);
 }

@@ -104,7 +104,7 @@ static int api__parse(const struct hp_request *req, struct hp_response *resp, do
 	return 0;
 }
 
-static double api__sort_value(const struct sc_entry *e, enum sort_key key)
+static double api__sort_value(const struct hp_sc_entry *e, enum sort_key key)
 {
 	switch (key) {
 	case SORT_TIME:
@@ -120,8 +120,8 @@ static double api__sort_value(const struct sc_entry *e, enum sort_key key)
 
 static int api__cmp(const void *a, const void *b, void *arg)
 {
-	const struct sc_entry *x = *(const struct sc_entry *const *)a;
-	const struct sc_entry *y = *(const struct sc_entry *const *)b;
+	const struct hp_sc_entry *x = *(const struct hp_sc_entry *const *)a;
+	const struct hp_sc_entry *y = *(const struct hp_sc_entry *const *)b;
 	enum sort_key key = *(const enum sort_key *)arg;
 	double vx = api__sort_value(x, key), vy = api__sort_value(y, key);
 
@@ -138,7 +138,7 @@ static void api__add_number(cJSON *obj, const char *name, double v)
 		cJSON_AddNumberToObject(obj, name, v);
 }
 
-static cJSON *api__entry(const struct sc_snapshot *snap, const struct sc_entry *e)
+static cJSON *api__entry(const struct hp_sc_snapshot *snap, const struct hp_sc_entry *e)
 {
 	cJSON *o = cJSON_CreateObject(), *lat, *errs, *rst, *intr;
 	char name[32];
@@ -174,12 +174,12 @@ static cJSON *api__entry(const struct sc_snapshot *snap, const struct sc_entry *
 	return o;
 }
 
-static cJSON *api__render(const struct sc_snapshot *snap, const struct api_query *q, double covered,
-			  double requested)
+static cJSON *api__render(const struct hp_sc_snapshot *snap, const struct api_query *q,
+			  double covered, double requested)
 {
 	static const char *const sorts[] = { "calls", "time", "errors", "p99" };
 	cJSON *root = cJSON_CreateObject(), *win, *arr;
-	const struct sc_entry **order;
+	const struct hp_sc_entry **order;
 	__u64 calls = 0, errors = 0;
 	size_t n = 0;
 
@@ -225,8 +225,8 @@ static void api__syscalls(const struct hp_route *route, const struct hp_request 
 			  struct hp_response *resp)
 {
 	struct hp_collector *c = route->ctx;
-	struct sc_state *s;
-	struct sc_snapshot *view = NULL;
+	struct hp_sc_state *s;
+	struct hp_sc_snapshot *view = NULL;
 	struct api_query q;
 	double covered;
 	cJSON *root;
@@ -245,11 +245,11 @@ static void api__syscalls(const struct hp_route *route, const struct hp_request 
 		const struct hp_window_slot *slot =
 		    hp_window__closest(&s->window, s->latest->t - q.window);
 
-		view = sc_snapshot__diff(s->latest, slot->snap);
+		view = hp_sc_snapshot__diff(s->latest, slot->snap);
 		covered = s->latest->t - slot->t;
 	} else {
 		view = s->latest;
-		sc_snapshot__retain(view);
+		hp_sc_snapshot__retain(view);
 		covered = s->latest->t - c->started_at;
 	}
 	if (!view) {
@@ -264,7 +264,7 @@ static void api__syscalls(const struct hp_route *route, const struct hp_request 
 	hp_response__json(resp, root);
 	resp->status = 200;
 out:
-	sc_snapshot__release(view);
+	hp_sc_snapshot__release(view);
 	pthread_mutex_unlock(&c->lock);
 }
 
