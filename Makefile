@@ -36,6 +36,10 @@ SAN_LIB   := $(BUILD)/san/libhostprof.a
 GEN       := $(BUILD)/gen/syscall_names.inc
 # Compat ABIs' tables (i386 = ia32, x32), named apart from the native calls; compiled in on x86_64.
 GEN       += $(BUILD)/gen/syscall_names_i386.inc $(BUILD)/gen/syscall_names_x32.inc
+# The flame graph page is a real file (user/export/flamegraph.html), turned into a C array in
+# build/gen/ and compiled into the library like any user/ object; editing the page rebuilds it.
+LIB_OBJS  += $(BUILD)/obj/gen/flamegraph_html.o
+SAN_LIB_OBJS += $(BUILD)/san/gen/flamegraph_html.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNITS     := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRCS))
 WORKLOADS := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tests/workloads/*.c))
@@ -115,6 +119,24 @@ $(BUILD)/gen/syscall_names.inc: $(SC_TBL)/syscalls_$(SC_ARCH).tbl | $(BUILD)/gen
 $(BUILD)/gen/syscall_names_%.inc: $(SC_TBL)/syscalls_%.tbl | $(BUILD)/gen
 	$(call msg,GEN,$@)
 	$(Q)awk '!/^#/ && NF == 2 { printf "\t[%d] = \"%s\",\n", $$1, $$2 }' $< > $@
+
+$(BUILD)/gen/flamegraph_html.c: user/export/flamegraph.html | $(BUILD)/gen
+	$(call msg,GEN,$@)
+	$(Q){ echo '/* generated from $< by the Makefile: the page as bytes, NUL-terminated */'; \
+	  echo '#include <stddef.h>'; echo 'const char hp_flamegraph_html[] = {'; \
+	  od -An -v -tx1 $< | awk '{ for (i = 1; i <= NF; i++) printf "0x%s,", $$i; print "" }'; \
+	  echo '0 };'; \
+	  echo 'const size_t hp_flamegraph_html_len = sizeof(hp_flamegraph_html) - 1;'; } > $@
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/san/gen/%.o: $(BUILD)/gen/%.c
+	$(call msg,CC-SAN,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
 # Skeletons and generated tables are order-only: an object that includes one depends on it
 # through its -MMD file, but the first build must have them before any object compiles.
@@ -255,13 +277,19 @@ FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 FUZZ_CFLAGS  := $(filter-out -O2,$(CFLAGS)) $(FUZZ_FLAGS)
 FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
-FUZZ_OBJS    := $(patsubst user/%.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRCS))
+FUZZ_OBJS    := $(patsubst user/%.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRCS)) \
+		$(BUILD)/fuzz/obj/gen/flamegraph_html.o
 .PHONY: fuzz fuzz-run
 
 $(BUILD)/fuzz/obj:
 	mkdir -p $@
 
 $(BUILD)/fuzz/obj/%.o: user/%.c | $(SKELS) $(GEN)
+	$(call msg,CC-FUZZ,$@)
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(BUILD)/fuzz/obj/gen/%.o: $(BUILD)/gen/%.c
 	$(call msg,CC-FUZZ,$@)
 	@mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@

@@ -126,7 +126,7 @@ int main(void)
 			return 1;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		if (hp_export__pprof(&p, &out)) {
+		if (hp_export__render(&p, HP_EXPORT_PPROF, NULL, &out)) {
 			fprintf(stderr, "pprof_build: encoding failed\n");
 			return 1;
 		}
@@ -144,7 +144,7 @@ int main(void)
 		for (int f = 0; f < HP_EXPORT__COUNT; f++) {
 			hp_buf__reset(&out);
 			clock_gettime(CLOCK_MONOTONIC, &t1);
-			if (hp_export__render(&p, f, &out))
+			if (hp_export__render(&p, f, NULL, &out))
 				return 1;
 			clock_gettime(CLOCK_MONOTONIC, &t2);
 			other[f][r] = bench__ms(&t1, &t2);

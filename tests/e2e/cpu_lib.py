@@ -270,3 +270,26 @@ def burner_modules(exe):
 def kallsyms_names():
     with open("/proc/kallsyms") as f:
         return {line.split()[2] for line in f if len(line.split()) >= 3}
+
+
+# Fetches of outside resources; a user-clickable <a href> or a namespace URI is fine.
+REMOTE_LOAD_RE = re.compile(
+    r"(src\s*=|fetch\(|import\s*\(?|url\(|@import|\.open\(|<link\b[^>]*)\s*[\"'`]?\s*$",
+    re.I)
+
+
+def check_self_contained(text, where):
+    check(not re.search(r"<script\b[^>]*\bsrc\s*=", text, re.I), "%s has <script src=" % where)
+    check(not re.search(r"<link\b[^>]*\brel\s*=\s*[\"']?stylesheet", text, re.I),
+          "%s links a stylesheet" % where)
+    for m in re.finditer(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", text, re.I):
+        before = text[max(0, m.start() - 60):m.start()]
+        check(not REMOTE_LOAD_RE.search(before), "%s loads %r (...%s)" % (
+            where, m.group(0), before[-40:]))
+
+
+def page_data(text):
+    """The profile the page's script draws from (<script id="hp-data">)."""
+    m = re.search(r'<script id="hp-data" type="application/json">(.*?)</script>', text, re.S)
+    check(m, "no hp-data script in the flame graph page")
+    return json.loads(m.group(1))

@@ -345,7 +345,7 @@ int main(int argc, char **argv)
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		fmt = hp_export__format_from_path(path);
 		hp_buf__init(&out);
-		err = fmt < 0 ? -EINVAL : hp_export__render(&p, fmt, &out);
+		err = fmt < 0 ? -EINVAL : hp_export__render(&p, fmt, NULL, &out);
 		if (!err)
 			err = write_file(path, &out);
 		hp_buf__free(&out);

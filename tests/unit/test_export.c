@@ -23,6 +23,9 @@
 #define WEIRD "weird;name\nwith newline"
 #define PERIOD (1000000000ull / 99)
 
+/* what hp_export__render uses for NULL options: group by process name */
+static const struct hp_export_opts export_defaults = { .group_by = HP_GROUP_BY_PROCESS };
+
 enum { F_MAIN, F_COMPUTE, F_HOT, F_PUSH, F_MEMCPY, F_WRITE, F_ENTRY, F_KSYS, F_WEIRD, F__N };
 
 static const struct {
@@ -132,7 +135,7 @@ static int teardown(void **state)
 static const char *render(struct fixture *f, enum hp_export_format fmt)
 {
 	hp_buf__reset(&f->out);
-	assert_int_equal(hp_export__render(&f->p, fmt, &f->out), 0);
+	assert_int_equal(hp_export__render(&f->p, fmt, NULL, &f->out), 0);
 	assert_false(f->out.oom);
 	assert_non_null(f->out.data);
 	return f->out.data;
@@ -178,7 +181,7 @@ static void test_folded_grammar(void **state)
 	assert_int_equal(tp_add(&p, 3, "zero", fr, 1, 0), 0); /* dropped: count 0 */
 	assert_int_equal(tp_add(&p, 4, "nostack", NULL, 0, 1), 0);
 	hp_buf__init(&out);
-	assert_int_equal(hp_export__folded(&p, &out), 0);
+	assert_int_equal(hp_export__folded(&p, &export_defaults, &out), 0);
 	assert_non_null(strstr(out.data, "\nnostack 1\n"));
 	assert_null(strstr(out.data, "zero"));
 	assert_int_equal(regcomp(&re, "^[^;\n]+(;[^;\n]+)* [0-9]+$", REG_EXTENDED | REG_NOSUB), 0);
@@ -606,7 +609,7 @@ static void test_pprof_main_mapping_first(void **state)
 	    &p, &(struct hp_prof_frame){ "schedule", NULL, 0xffffffff81000010, 2, true });
 	assert_int_equal(hp_profile__add(&p, &l, st, 1, 9, 9 * p.period), 0);
 	hp_buf__init(&out);
-	assert_int_equal(hp_export__render(&p, HP_EXPORT_PPROF, &out), 0);
+	assert_int_equal(hp_export__render(&p, HP_EXPORT_PPROF, NULL, &out), 0);
 	raw = gunzip(out.data, out.len, &len);
 	dec_profile(raw, len, &d);
 	assert_int_equal(d.nmaps, 3);
@@ -670,7 +673,7 @@ static void test_pprof_empty(void **state)
 	(void)state;
 	tp_init(&p, 0);
 	hp_buf__init(&out);
-	assert_int_equal(hp_export__pprof(&p, &out), 0);
+	assert_int_equal(hp_export__pprof(&p, &export_defaults, &out), 0);
 	raw = gunzip(out.data, out.len, &len);
 	dec_profile(raw, len, &d);
 	assert_string_equal(d.strings[0], "");
@@ -708,6 +711,8 @@ static void test_speedscope(void **state)
 	assert_non_null(root);
 	assert_string_equal(cJSON_GetObjectItem(root, "$schema")->valuestring,
 			    "https://www.speedscope.app/file-format-schema.json");
+	assert_string_equal(cJSON_GetObjectItem(root, "name")->valuestring, "hostprof CPU profile");
+	assert_int_equal(cJSON_GetObjectItem(root, "activeProfileIndex")->valueint, 0);
 	frames = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "shared"), "frames");
 	assert_int_equal(cJSON_GetArraySize(frames), F__N);
 	cJSON_ArrayForEach(fr, frames)
@@ -722,19 +727,18 @@ static void test_speedscope(void **state)
 	}
 	assert_int_equal(found, 2); /* names kept verbatim, JSON-escaped */
 
+	/* grouped by process name (the default): both pids of "app" are one profile */
 	profiles = cJSON_GetObjectItem(root, "profiles");
-	assert_int_equal(cJSON_GetArraySize(profiles), 3);
-	/* heaviest process first */
-	assert_string_equal(ss_profile_name(profiles, 0), "app (100)");
-	assert_string_equal(ss_profile_name(profiles, 1), "tool (300)");
-	assert_string_equal(ss_profile_name(profiles, 2), "app (200)");
+	assert_int_equal(cJSON_GetArraySize(profiles), 2);
+	assert_string_equal(ss_profile_name(profiles, 0), "app");
+	assert_string_equal(ss_profile_name(profiles, 1), "tool");
 	prof = cJSON_GetArrayItem(profiles, 0);
 	assert_string_equal(cJSON_GetObjectItem(prof, "type")->valuestring, "sampled");
 	assert_string_equal(cJSON_GetObjectItem(prof, "unit")->valuestring, "nanoseconds");
 	samples = cJSON_GetObjectItem(prof, "samples");
 	weights = cJSON_GetObjectItem(prof, "weights");
-	assert_int_equal(cJSON_GetArraySize(samples), 3);
-	assert_int_equal(cJSON_GetArraySize(weights), 3);
+	assert_int_equal(cJSON_GetArraySize(samples), 4);
+	assert_int_equal(cJSON_GetArraySize(weights), 4);
 	/* root first: main, compute, hot_leaf */
 	s0 = cJSON_GetArrayItem(samples, 0);
 	assert_int_equal(cJSON_GetArraySize(s0), 3);
@@ -744,8 +748,70 @@ static void test_speedscope(void **state)
 	assert_true(cJSON_GetArrayItem(weights, 0)->valuedouble == 72.0 * PERIOD);
 	cJSON_ArrayForEach(fr, weights) sum += fr->valuedouble;
 	assert_true(sum == cJSON_GetObjectItem(prof, "endValue")->valuedouble);
+	assert_true(sum == 105.0 * PERIOD); /* pid 100's 102 and pid 200's 3 samples */
+	cJSON_Delete(root);
+}
+
+/* group_by=pid: one profile per process, "name (pid)", heaviest first. */
+static void test_speedscope_by_pid(void **state)
+{
+	struct fixture *f = *state;
+	struct hp_export_opts o = { .group_by = HP_GROUP_BY_PID };
+	cJSON *root, *profiles, *prof, *fr;
+	double sum = 0;
+
+	hp_buf__reset(&f->out);
+	assert_int_equal(hp_export__render(&f->p, HP_EXPORT_SPEEDSCOPE, &o, &f->out), 0);
+	root = cJSON_Parse(f->out.data);
+	assert_non_null(root);
+	profiles = cJSON_GetObjectItem(root, "profiles");
+	assert_int_equal(cJSON_GetArraySize(profiles), 3);
+	assert_string_equal(ss_profile_name(profiles, 0), "app (100)");
+	assert_string_equal(ss_profile_name(profiles, 1), "tool (300)");
+	assert_string_equal(ss_profile_name(profiles, 2), "app (200)");
+	prof = cJSON_GetArrayItem(profiles, 0);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(prof, "samples")), 3);
+	cJSON_ArrayForEach(fr, cJSON_GetObjectItem(prof, "weights")) sum += fr->valuedouble;
 	assert_true(sum == 102.0 * PERIOD);
 	cJSON_Delete(root);
+}
+
+/* An empty window is still a file speedscope opens: one empty profile in the kind's unit
+ * ("profiles":[] leaves its viewer waiting forever), whether the profile has no samples or
+ * only zero-count ones. */
+static void test_speedscope_empty(void **state)
+{
+	uint32_t fr = 0;
+	struct hp_prof_frame f = { .function = "f", .address = 1 };
+
+	(void)state;
+	for (int zero_count = 0; zero_count < 2; zero_count++) {
+		struct hp_profile p;
+		struct hp_buf out;
+		cJSON *root, *profiles, *prof;
+
+		tp_init(&p, 99);
+		if (zero_count) {
+			assert_int_equal(hp_profile__frame(&p, &f), 0);
+			assert_int_equal(tp_add(&p, 1, "idle", &fr, 1, 0), 0);
+		}
+		hp_buf__init(&out);
+		assert_int_equal(hp_export__render(&p, HP_EXPORT_SPEEDSCOPE, NULL, &out), 0);
+		root = cJSON_Parse(out.data);
+		assert_non_null(root);
+		assert_int_equal(cJSON_GetObjectItem(root, "activeProfileIndex")->valueint, 0);
+		profiles = cJSON_GetObjectItem(root, "profiles");
+		assert_int_equal(cJSON_GetArraySize(profiles), 1);
+		prof = cJSON_GetArrayItem(profiles, 0);
+		assert_string_equal(cJSON_GetObjectItem(prof, "type")->valuestring, "sampled");
+		assert_string_equal(cJSON_GetObjectItem(prof, "unit")->valuestring, "nanoseconds");
+		assert_int_equal(cJSON_GetObjectItem(prof, "endValue")->valueint, 0);
+		assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(prof, "samples")), 0);
+		assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(prof, "weights")), 0);
+		cJSON_Delete(root);
+		hp_buf__free(&out);
+		hp_profile__free(&p);
+	}
 }
 
 /* --- JSON API ----------------------------------------------------------------------------- */
@@ -796,6 +862,14 @@ static void test_json(void **state)
 	assert_string_equal(cJSON_GetObjectItem(s, "process")->valuestring, "app");
 	assert_string_equal(cJSON_GetObjectItem(s, "thread")->valuestring, "app");
 	assert_int_equal(cJSON_GetObjectItem(s, "count")->valueint, 72);
+	assert_true(cJSON_GetObjectItem(s, "weight")->valuedouble == 72.0 * PERIOD);
+	assert_int_equal(cJSON_GetObjectItem(s, "group")->valueint, 0);
+	assert_true(cJSON_GetObjectItem(cJSON_GetArrayItem(top, 0), "self_weight")->valuedouble ==
+		    75.0 * PERIOD);
+	assert_true(cJSON_GetObjectItem(cJSON_GetArrayItem(top, 4), "total_weight")->valuedouble ==
+		    110.0 * PERIOD);
+	assert_string_equal(cJSON_GetObjectItem(root, "group_by")->valuestring, "process");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(root, "groups")), 2);
 	frames = cJSON_GetObjectItem(s, "frames");
 	assert_int_equal(cJSON_GetArraySize(frames), 3);
 	assert_string_equal(cJSON_GetArrayItem(frames, 0)->valuestring, "main");
@@ -831,7 +905,7 @@ static void test_json_escaping(void **state)
 	assert_int_equal(tp_add(&p, 1, "c\xc3\xa9\xe2\x80\xa8", &id, 1, 1), 0);
 	for (int fmt = HP_EXPORT_SPEEDSCOPE; fmt <= HP_EXPORT_JSON; fmt++) {
 		hp_buf__init(&out);
-		assert_int_equal(hp_export__render(&p, fmt, &out), 0);
+		assert_int_equal(hp_export__render(&p, fmt, NULL, &out), 0);
 		assert_null(strstr(out.data, "\xff"));
 		root = cJSON_Parse(out.data);
 		assert_non_null(root);
@@ -839,13 +913,13 @@ static void test_json_escaping(void **state)
 		hp_buf__free(&out);
 	}
 	hp_buf__init(&out);
-	assert_int_equal(hp_export__json(&p, &out), 0);
+	assert_int_equal(hp_export__json(&p, &export_defaults, &out), 0);
 	assert_non_null(strstr(out.data, "\"bad\\ufffd\\ufffd utf8 \\\"q\\\" \\\\ \\u0001 "
 					 "</script>\""));
 	assert_non_null(strstr(out.data, "\"c\xc3\xa9\\u2028\"")); /* é kept, U+2028 escaped */
 	hp_buf__reset(&out);
 	/* inside the HTML page the same name cannot close the data element */
-	assert_int_equal(hp_export__html(&p, &out), 0);
+	assert_int_equal(hp_export__html(&p, &export_defaults, &out), 0);
 	assert_int_equal(count_substr(out.data, "</script>"), 2);
 	assert_non_null(strstr(out.data, "\"bad\\ufffd\\ufffd utf8 \\\"q\\\" \\\\ \\u0001 "
 					 "\\u003c/script\\u003e\""));
@@ -877,7 +951,7 @@ static void test_json_merges_equal_names(void **state)
 	assert_int_equal(tp_add(&p, 7, "app", c, 2, 5), 0);
 	assert_int_equal(p.nsamples, 3);
 	hp_buf__init(&out);
-	assert_int_equal(hp_export__json(&p, &out), 0);
+	assert_int_equal(hp_export__json(&p, &export_defaults, &out), 0);
 	root = cJSON_Parse(out.data);
 	assert_non_null(root);
 	stacks = cJSON_GetObjectItem(root, "stacks");
@@ -915,7 +989,7 @@ static void test_cgroup_label(void **state)
 	assert_int_equal(p.nsamples, 3);
 
 	hp_buf__init(&out);
-	assert_int_equal(hp_export__pprof(&p, &out), 0);
+	assert_int_equal(hp_export__pprof(&p, &export_defaults, &out), 0);
 	raw = gunzip(out.data, out.len, &len);
 	dec_profile(raw, len, &d);
 	assert_int_equal(d.nsamples, 3);
@@ -940,7 +1014,7 @@ static void test_cgroup_label(void **state)
 	free(raw);
 
 	hp_buf__reset(&out);
-	assert_int_equal(hp_export__json(&p, &out), 0);
+	assert_int_equal(hp_export__json(&p, &export_defaults, &out), 0);
 	root = cJSON_Parse(out.data);
 	assert_non_null(root);
 	stacks = cJSON_GetObjectItem(root, "stacks");
@@ -976,26 +1050,45 @@ static void test_html(void **state)
 	end = strstr(data, "</script>");
 	{
 		char *json = strndup(data, (size_t)(end - data));
-		cJSON *root, *funcs, *procs, *stacks, *st;
+		cJSON *root, *funcs, *groups, *stacks, *st, *kind;
 
 		assert_non_null(json);
 		root = cJSON_Parse(json);
 		assert_non_null(root);
+		/* the header the page takes its words and units from */
+		kind = cJSON_GetObjectItem(root, "kind");
+		assert_string_equal(cJSON_GetObjectItem(kind, "title")->valuestring, "CPU");
+		assert_string_equal(cJSON_GetObjectItem(kind, "weight_label")->valuestring,
+				    "on-CPU");
+		assert_string_equal(
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(kind, "weight"), "unit")->valuestring,
+		    "nanoseconds");
 		assert_int_equal(cJSON_GetObjectItem(root, "total")->valueint, 110);
+		assert_true(cJSON_GetObjectItem(root, "total_weight")->valuedouble ==
+			    110.0 * PERIOD);
 		assert_int_equal(cJSON_GetObjectItem(root, "frequency")->valueint, 99);
+		assert_string_equal(cJSON_GetObjectItem(root, "group_by")->valuestring, "process");
 		funcs = cJSON_GetObjectItem(root, "funcs");
-		procs = cJSON_GetObjectItem(root, "procs");
+		groups = cJSON_GetObjectItem(root, "groups");
 		stacks = cJSON_GetObjectItem(root, "stacks");
 		assert_int_equal(cJSON_GetArraySize(funcs), F__N);
-		assert_int_equal(cJSON_GetArraySize(procs), 3);
+		/* [name, count, weight], heaviest first: "app" holds both of its pids */
+		assert_int_equal(cJSON_GetArraySize(groups), 2);
 		assert_string_equal(
-		    cJSON_GetArrayItem(cJSON_GetArrayItem(procs, 0), 0)->valuestring, "app");
-		assert_int_equal(cJSON_GetArrayItem(cJSON_GetArrayItem(procs, 0), 1)->valueint,
-				 100);
+		    cJSON_GetArrayItem(cJSON_GetArrayItem(groups, 0), 0)->valuestring, "app");
+		assert_int_equal(cJSON_GetArrayItem(cJSON_GetArrayItem(groups, 0), 1)->valueint,
+				 105);
+		assert_true(cJSON_GetArrayItem(cJSON_GetArrayItem(groups, 0), 2)->valuedouble ==
+			    105.0 * PERIOD);
+		assert_string_equal(
+		    cJSON_GetArrayItem(cJSON_GetArrayItem(groups, 1), 0)->valuestring, "tool");
 		assert_int_equal(cJSON_GetArraySize(stacks), 5);
-		/* [proc, count, root .. leaf]: the kernel leaf of the syscall stack */
+		/* [group, count, weight, root .. leaf]: the kernel leaf of the syscall stack */
 		st = cJSON_GetArrayItem(stacks, 2);
+		assert_int_equal(cJSON_GetArrayItem(st, 0)->valueint, 0);
 		assert_int_equal(cJSON_GetArrayItem(st, 1)->valueint, 10);
+		assert_true(cJSON_GetArrayItem(st, 2)->valuedouble == 10.0 * PERIOD);
+		assert_int_equal(cJSON_GetArrayItem(cJSON_GetArrayItem(stacks, 4), 0)->valueint, 1);
 		{
 			cJSON *leaf = cJSON_GetArrayItem(
 			    funcs, cJSON_GetArrayItem(st, cJSON_GetArraySize(st) - 1)->valueint);
@@ -1010,6 +1103,163 @@ static void test_html(void **state)
 	assert_non_null(strstr(html, "\"std::vector\\u003cint, std::allocator\\u003cint\\u003e "
 				     "\\u003e::push_back(int const\\u0026)\""));
 	assert_non_null(strstr(html, "\"weird;name\\nwith newline\""));
+}
+
+/* --- a kind whose weights are not count x period ------------------------------------------ */
+
+/* Off-CPU-like: counts are events (switches), weights the nanoseconds spent off the CPU, and no
+ * fixed period. Every format must take its units from the kind and its widths from weights. */
+static const struct hp_profile_kind offcpu_kind = {
+	.name = "offcpu",
+	.title = "Off-CPU",
+	.weight_label = "off-CPU",
+	.count = { "events", "count" },
+	.weight = { "offcpu", "nanoseconds" },
+	.period = { "offcpu", "nanoseconds" },
+};
+
+/*
+ * sleeper 7: main;wait_io (2 events, 5 ms) and main;spin_yield (10 events, 1 us)
+ * other 8:   main;wait_io (1 event, 2 ms)
+ * By weight wait_io leads (7 ms of 7.001 ms); by count spin_yield would.
+ */
+static void offcpu_build(struct hp_profile *p)
+{
+	struct hp_prof_frame fr[3] = { { .function = "main", .address = 1 },
+				       { .function = "wait_io", .address = 2 },
+				       { .function = "spin_yield", .address = 3 } };
+	struct hp_prof_labels sl = { 7, "sleeper", "sleeper", NULL };
+	struct hp_prof_labels ol = { 8, "other", "other", NULL };
+	uint32_t id[3], st[2];
+
+	hp_profile__init(p, &offcpu_kind, 0);
+	for (int i = 0; i < 3; i++)
+		id[i] = (uint32_t)hp_profile__frame(p, &fr[i]);
+	st[1] = id[0];
+	st[0] = id[1];
+	assert_int_equal(hp_profile__add(p, &sl, st, 2, 2, 5000000), 0);
+	assert_int_equal(hp_profile__add(p, &ol, st, 2, 1, 2000000), 0);
+	st[0] = id[2];
+	assert_int_equal(hp_profile__add(p, &sl, st, 2, 10, 1000), 0);
+	assert_int_equal(p->total, 13);
+	assert_int_equal(p->total_weight, 7001000);
+}
+
+static const char *offcpu_render(struct hp_profile *p, enum hp_export_format fmt,
+				 struct hp_buf *out)
+{
+	hp_buf__reset(out);
+	assert_int_equal(hp_export__render(p, fmt, NULL, out), 0);
+	assert_non_null(out->data);
+	return out->data;
+}
+
+static void test_offcpu_units(void **state)
+{
+	struct hp_profile p;
+	struct hp_buf out;
+	cJSON *root, *kind, *top, *stacks, *prof, *w, *fr;
+	unsigned char *raw;
+	const char *html, *data;
+	char *json;
+	size_t len;
+	struct dec d;
+	double sum = 0;
+
+	(void)state;
+	offcpu_build(&p);
+	hp_buf__init(&out);
+
+	/* folded: no fixed period, so the values are weights (ns), grouped by process */
+	assert_string_equal(offcpu_render(&p, HP_EXPORT_FOLDED, &out),
+			    "other;main;wait_io 2000000\n"
+			    "sleeper;main;spin_yield 1000\n"
+			    "sleeper;main;wait_io 5000000\n");
+
+	/* pprof: the kind's sample types, period type and default type; period 0 */
+	offcpu_render(&p, HP_EXPORT_PPROF, &out);
+	raw = gunzip(out.data, out.len, &len);
+	dec_profile(raw, len, &d);
+	assert_int_equal(d.ntypes, 2);
+	assert_string_equal(dec_str(&d, d.sample_type[0][0]), "events");
+	assert_string_equal(dec_str(&d, d.sample_type[0][1]), "count");
+	assert_string_equal(dec_str(&d, d.sample_type[1][0]), "offcpu");
+	assert_string_equal(dec_str(&d, d.sample_type[1][1]), "nanoseconds");
+	assert_string_equal(dec_str(&d, d.period_type[0]), "offcpu");
+	assert_string_equal(dec_str(&d, d.default_sample_type), "offcpu");
+	assert_int_equal(d.period, 0);
+	assert_int_equal(d.nsamples, 3);
+	assert_int_equal(d.samples[0].val[0] + d.samples[1].val[0] + d.samples[2].val[0], 13);
+	assert_int_equal(d.samples[0].val[1] + d.samples[1].val[1] + d.samples[2].val[1], 7001000);
+	dec_free(&d);
+	free(raw);
+
+	/* JSON: kind block, weights per stack, top by weight, shares of the weight */
+	root = cJSON_Parse(offcpu_render(&p, HP_EXPORT_JSON, &out));
+	assert_non_null(root);
+	kind = cJSON_GetObjectItem(root, "kind");
+	assert_string_equal(cJSON_GetObjectItem(kind, "name")->valuestring, "offcpu");
+	assert_string_equal(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(kind, "count"), "type")->valuestring, "events");
+	assert_string_equal(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(kind, "weight"), "unit")->valuestring,
+	    "nanoseconds");
+	assert_null(cJSON_GetObjectItem(root, "frequency")); /* no fixed period: no rate */
+	assert_int_equal(cJSON_GetObjectItem(root, "total_samples")->valueint, 13);
+	assert_int_equal(cJSON_GetObjectItem(root, "total_weight")->valueint, 7001000);
+	top = cJSON_GetObjectItem(root, "top");
+	assert_string_equal(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(top, 0), "function")->valuestring, "wait_io");
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(top, 0), "self")->valueint, 3);
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(top, 0), "self_weight")->valueint,
+			 7000000);
+	assert_true(cJSON_GetObjectItem(cJSON_GetArrayItem(top, 0), "self_percent")->valuedouble ==
+		    99.99);
+	stacks = cJSON_GetObjectItem(root, "stacks");
+	assert_int_equal(cJSON_GetArraySize(stacks), 3);
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(stacks, 0), "weight")->valueint,
+			 5000000);
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(stacks, 2), "weight")->valueint,
+			 1000);
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(stacks, 2), "count")->valueint, 10);
+	cJSON_Delete(root);
+
+	/* speedscope: unit from the kind, weights as recorded, the title from the kind */
+	root = cJSON_Parse(offcpu_render(&p, HP_EXPORT_SPEEDSCOPE, &out));
+	assert_non_null(root);
+	assert_string_equal(cJSON_GetObjectItem(root, "name")->valuestring,
+			    "hostprof Off-CPU profile");
+	prof = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "profiles"), 0);
+	assert_string_equal(cJSON_GetObjectItem(prof, "name")->valuestring, "sleeper");
+	assert_string_equal(cJSON_GetObjectItem(prof, "unit")->valuestring, "nanoseconds");
+	w = cJSON_GetObjectItem(prof, "weights");
+	cJSON_ArrayForEach(fr, w) sum += fr->valuedouble;
+	assert_true(sum == 5001000.0);
+	assert_true(cJSON_GetObjectItem(prof, "endValue")->valuedouble == 5001000.0);
+	cJSON_Delete(root);
+
+	/* HTML: the data header the page takes title, units and widths from */
+	html = offcpu_render(&p, HP_EXPORT_HTML, &out);
+	data = strstr(html, "<script id=\"hp-data\" type=\"application/json\">");
+	assert_non_null(data);
+	data = strchr(data, '>') + 1;
+	json = strndup(data, (size_t)(strstr(data, "</script>") - data));
+	root = cJSON_Parse(json);
+	assert_non_null(root);
+	kind = cJSON_GetObjectItem(root, "kind");
+	assert_string_equal(cJSON_GetObjectItem(kind, "title")->valuestring, "Off-CPU");
+	assert_string_equal(cJSON_GetObjectItem(kind, "weight_label")->valuestring, "off-CPU");
+	assert_int_equal(cJSON_GetObjectItem(root, "total")->valueint, 13);
+	assert_int_equal(cJSON_GetObjectItem(root, "total_weight")->valueint, 7001000);
+	assert_int_equal(
+	    cJSON_GetArrayItem(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "groups"), 0), 2)
+		->valueint,
+	    5001000);
+	cJSON_Delete(root);
+	free(json);
+
+	hp_buf__free(&out);
+	hp_profile__free(&p);
 }
 
 /* --- format names and dispatch ------------------------------------------------------------ */
@@ -1051,13 +1301,13 @@ static void test_formats(void **state)
 	assert_string_equal(hp_export__content_type(HP_EXPORT_HTML), "text/html; charset=utf-8");
 
 	hp_buf__reset(&f->out);
-	assert_int_equal(hp_export__render(&f->p, HP_EXPORT__COUNT, &f->out), -EINVAL);
+	assert_int_equal(hp_export__render(&f->p, HP_EXPORT__COUNT, NULL, &f->out), -EINVAL);
 	/* render appends: two folded renders are the text twice */
 	render(f, HP_EXPORT_FOLDED);
 	{
 		size_t once = f->out.len;
 
-		assert_int_equal(hp_export__render(&f->p, HP_EXPORT_FOLDED, &f->out), 0);
+		assert_int_equal(hp_export__render(&f->p, HP_EXPORT_FOLDED, NULL, &f->out), 0);
 		assert_int_equal(f->out.len, 2 * once);
 	}
 }
@@ -1087,7 +1337,7 @@ static void test_empty(void **state)
 	tp_init(&p, 99);
 	for (int fmt = 0; fmt < HP_EXPORT__COUNT; fmt++) {
 		hp_buf__init(&out);
-		assert_int_equal(hp_export__render(&p, fmt, &out), 0);
+		assert_int_equal(hp_export__render(&p, fmt, NULL, &out), 0);
 		if (fmt == HP_EXPORT_JSON || fmt == HP_EXPORT_SPEEDSCOPE) {
 			root = cJSON_Parse(out.data);
 			assert_non_null(root);
@@ -1108,6 +1358,8 @@ int main(void)
 		cmocka_unit_test(test_pprof_main_mapping_first),
 		cmocka_unit_test(test_filter_process_or_thread),
 		cmocka_unit_test_setup_teardown(test_speedscope, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_speedscope_by_pid, setup, teardown),
+		cmocka_unit_test(test_speedscope_empty),
 		cmocka_unit_test_setup_teardown(test_json, setup, teardown),
 		cmocka_unit_test(test_json_escaping),
 		cmocka_unit_test(test_json_merges_equal_names),
@@ -1116,6 +1368,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_formats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filtered_export, setup, teardown),
 		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_offcpu_units),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -549,8 +549,8 @@ static void test_cli_collector_options(void **state)
 	assert_non_null(strstr(err_text, "hostprof: --listen, --collectors and --retention "
 					 "belong to 'hostprof serve'\n"));
 	expect_usage("serve", "-d", "5s", NULL);
-	assert_non_null(strstr(err_text, "hostprof: --duration, --output and --format belong "
-					 "to 'hostprof record'\n"));
+	assert_non_null(strstr(err_text, "hostprof: --duration, --output, --format and --group-by "
+					 "belong to 'hostprof record'\n"));
 	assert_int_equal(parse(&cfg, "serve", "--max-stacks", "256", "--retention", "24h",
 			       "--kernel-only", "-F", "1", NULL),
 			 HP_CLI_SERVE);

@@ -190,6 +190,13 @@ static const struct hp_option cli_options[] = {
 	  .offset = offsetof(struct hp_config, format_name),
 	  .help = "folded, pprof, speedscope, json or html (overrides the name)",
 	  .scope = HP_CMD_RECORD },
+	{ .name = "group-by",
+	  .kind = HP_OPT_STRING,
+	  .metavar = "L",
+	  .offset = offsetof(struct hp_config, group_by_name), /* checked by record */
+	  .help = "root boxes of folded, html, speedscope, json: process (default),\n"
+		  "pid, thread or cgroup (pprof keeps every label)",
+	  .scope = HP_CMD_RECORD },
 	{ 0 },
 };
 

@@ -148,11 +148,23 @@ int hp_record__run(const struct hp_config *cfg)
 	double t0, next;
 	bool interrupted = false, target_gone = false, tty = isatty(STDERR_FILENO);
 	struct record_out o;
+	struct hp_export_opts opts = { .group_by = HP_GROUP_BY_PROCESS };
 	int format, err, rc = 1;
 
 	format = record__format(cfg);
 	if (format < 0)
 		return 2;
+	if (cfg->group_by_name) {
+		int by = hp_group_by__parse(cfg->group_by_name);
+
+		if (by < 0) {
+			fprintf(stderr,
+				"hostprof: unknown --group-by '%s' (want " HP_GROUP_BY_NAMES ")\n",
+				cfg->group_by_name);
+			return 2;
+		}
+		opts.group_by = (enum hp_group_by)by;
+	}
 	err = record__open(cfg->output, &o);
 	if (err) {
 		fprintf(stderr, "hostprof: cannot write %s: %s\n", cfg->output, strerror(-err));
@@ -216,7 +228,7 @@ int hp_record__run(const struct hp_config *cfg)
 	pthread_mutex_unlock(&c.lock);
 	hp_cpu_store__stamp(&p, hp_now() - t0);
 	hp_buf__init(&out);
-	err = hp_export__render(&p, (enum hp_export_format)format, &out);
+	err = hp_export__render(&p, (enum hp_export_format)format, &opts, &out);
 	if (!err && out.oom)
 		err = -ENOMEM;
 	if (!err)

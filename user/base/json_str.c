@@ -6,38 +6,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
-/* Length of a well-formed UTF-8 sequence starting at s (2..4), or 0. s[0] >= 0x80. */
-static size_t json__utf8_len(const unsigned char *s, uint32_t *cp_out)
-{
-	uint32_t cp, min;
-	size_t n;
-
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		n = 2;
-		cp = s[0] & 0x1F;
-		min = 0x80;
-	} else if ((s[0] & 0xF0) == 0xE0) {
-		n = 3;
-		cp = s[0] & 0x0F;
-		min = 0x800;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		n = 4;
-		cp = s[0] & 0x07;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80) /* also stops at the terminating NUL */
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3F);
-	}
-	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	*cp_out = cp;
-	return n;
-}
+#include "utf8.h"
 
 /* ASCII that goes out unchanged */
 static bool json__plain(unsigned char c, bool script)
@@ -49,7 +20,7 @@ static bool json__plain(unsigned char c, bool script)
 
 static void json__string(struct hp_buf *out, const char *str, bool script)
 {
-	const unsigned char *s = (const unsigned char *)str;
+	const unsigned char *s = (const unsigned char *)str, *end = s + strlen(str);
 
 	hp_buf__append(out, "\"", 1);
 	while (*s) {
@@ -92,10 +63,10 @@ static void json__string(struct hp_buf *out, const char *str, bool script)
 			s++;
 			continue;
 		}
-		n = json__utf8_len(s, &cp);
-		if (!n) {
+		n = hp_utf8__next((const char *)s, (size_t)(end - s), &cp);
+		if (cp == HP_UTF8_BAD) { /* base/utf8.h's rule: one U+FFFD per invalid subpart */
 			hp_buf__append(out, "\\ufffd", 6);
-			s++;
+			s += n;
 		} else if (cp == 0x2028 || cp == 0x2029) {
 			hp_buf__printf(out, "\\u%04x", (unsigned int)cp);
 			s += n;

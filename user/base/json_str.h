@@ -8,7 +8,7 @@
 
 /* Appends s as a quoted JSON string: quotes, backslashes and control characters escaped,
  * U+2028/U+2029 escaped (JavaScript before ES2019 rejects them raw), and bytes that are not
- * valid UTF-8 replaced by U+FFFD, so the result always parses. */
+ * valid UTF-8 replaced by U+FFFD (base/utf8.h), so the result always parses. */
 void hp_json__string(struct hp_buf *out, const char *s);
 /* The same, and '<', '>' and '&' as \u00XX, so that the text can sit inside an HTML <script>
  * element: no "</script>" or "<!--" can appear. */

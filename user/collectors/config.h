@@ -35,7 +35,8 @@ struct hp_config {
 	/* record */
 	double duration_seconds;
 	const char *output;
-	const char *format_name; /* --format; NULL: from the output file name */
+	const char *format_name;   /* --format; NULL: from the output file name */
+	const char *group_by_name; /* --group-by; NULL: process */
 	bool verbose;
 	/* Each registered collector's option values, by its index in hp_collectors_all; read them
 	 * through hp_config__collector() (collector.h). */

@@ -10,7 +10,8 @@
 static const struct {
 	const char *name;
 	const char *content_type;
-	int (*render)(const struct hp_profile *p, struct hp_buf *out);
+	int (*render)(const struct hp_profile *p, const struct hp_export_opts *o,
+		      struct hp_buf *out);
 } export_formats[HP_EXPORT__COUNT] = {
 	[HP_EXPORT_FOLDED] = { "folded", "text/plain; charset=utf-8", hp_export__folded },
 	[HP_EXPORT_PPROF] = { "pprof", "application/octet-stream", hp_export__pprof },
@@ -70,13 +71,18 @@ const char *hp_export__content_type(enum hp_export_format f)
 						  : "application/octet-stream";
 }
 
-int hp_export__render(const struct hp_profile *p, enum hp_export_format f, struct hp_buf *out)
+int hp_export__render(const struct hp_profile *p, enum hp_export_format f,
+		      const struct hp_export_opts *opts, struct hp_buf *out)
 {
+	static const struct hp_export_opts defaults = { .group_by = HP_GROUP_BY_PROCESS };
 	int err;
 
-	if ((unsigned int)f >= HP_EXPORT__COUNT)
+	if (!opts)
+		opts = &defaults;
+	if ((unsigned int)f >= HP_EXPORT__COUNT ||
+	    (unsigned int)opts->group_by >= HP_GROUP_BY__COUNT)
 		return -EINVAL;
-	err = export_formats[f].render(p, out);
+	err = export_formats[f].render(p, opts, out);
 	if (!err && out->oom)
 		err = -ENOMEM;
 	return err;

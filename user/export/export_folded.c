@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Folded-stack exporter: the "comm;root;...;leaf count" lines flamegraph.pl and inferno read.
- * Names are sanitised so every line matches ^([^;\n]+)(;[^;\n]+)* \d+$ whatever symbols hold. */
+/* Folded-stack exporter: the "group;root;...;leaf count" lines flamegraph.pl and inferno read.
+ * Names are sanitised so every line matches ^([^;\n]+)(;[^;\n]+)* \d+$ and is valid UTF-8
+ * whatever symbols and thread names hold. */
 #include "export.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "base/utf8.h"
 
 struct folded_line {
 	size_t off, len; /* the stack text in the scratch buffer, without the count */
@@ -13,14 +16,16 @@ struct folded_line {
 };
 
 /* ';' separates frames and '\n' lines, so neither may appear inside a name; other control
- * characters are replaced too so a line never hides part of itself in a terminal. */
+ * characters are replaced too so a line never hides part of itself in a terminal, and bytes that
+ * are not UTF-8 (a thread name cut at 15 bytes inside a character) become U+FFFD: flamegraph.pl
+ * copies names into an SVG, which one bad byte makes unreadable. */
 static void folded__name(struct hp_buf *b, const char *name, bool kernel)
 {
 	size_t start = b->len;
 
 	if (!*name)
 		name = "[unknown]";
-	hp_buf__puts(b, name);
+	hp_utf8__append(b, name, strlen(name));
 	if (b->oom)
 		return;
 	for (char *c = b->data + start; *c; c++) {
@@ -46,13 +51,19 @@ static int folded__cmp(const void *a, const void *b, void *text)
 	return (x->len > y->len) - (x->len < y->len);
 }
 
-int hp_export__folded(const struct hp_profile *p, struct hp_buf *out)
+int hp_export__folded(const struct hp_profile *p, const struct hp_export_opts *o,
+		      struct hp_buf *out)
 {
+	struct hp_prof_groups g;
 	struct hp_buf names, text;
 	size_t *name_off = NULL, nlines = 0;
 	struct folded_line *lines = NULL;
 	int err = -ENOMEM;
 
+	err = hp_prof_groups__build(&g, p, o->group_by);
+	if (err)
+		return err;
+	err = -ENOMEM;
 	hp_buf__init(&names);
 	hp_buf__init(&text);
 	name_off = malloc((p->nframes + 1) * sizeof(*name_off));
@@ -76,8 +87,8 @@ int hp_export__folded(const struct hp_profile *p, struct hp_buf *out)
 		if (!s->count)
 			continue;
 		l->off = text.len;
-		l->count = s->count;
-		folded__name(&text, s->thread, false);
+		l->count = p->period ? s->count : s->weight;
+		folded__name(&text, g.groups[g.of_sample[i]].name, false);
 		for (uint32_t j = s->nframes; j-- > 0;) {
 			size_t o = name_off[s->frames[j]];
 
@@ -95,7 +106,7 @@ int hp_export__folded(const struct hp_profile *p, struct hp_buf *out)
 		uint64_t count = 0;
 		size_t j = i;
 
-		/* the same stack from several processes of one comm is one line */
+		/* the same stack from several samples of one group is one line */
 		while (j < nlines && folded__cmp(&lines[i], &lines[j], text.data) == 0)
 			count += lines[j++].count;
 		hp_buf__append(out, text.data + lines[i].off, lines[i].len);
@@ -104,6 +115,7 @@ int hp_export__folded(const struct hp_profile *p, struct hp_buf *out)
 	}
 	err = out->oom ? -ENOMEM : 0;
 out:
+	hp_prof_groups__free(&g);
 	free(name_off);
 	free(lines);
 	hp_buf__free(&names);

@@ -4,409 +4,61 @@
 #include "export.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "base/json_str.h"
 #include "profile/prof_funcs.h"
-#include "profile/prof_procs.h"
 
 /*
- * The page. The script builds the tree "all" -> "comm (pid)" -> root frame -> ... -> leaf from
- * the embedded data, lays it out in samples and draws it on a canvas (only rectangles wider than
- * a third of a pixel, so 100k nodes stay fast). Features: click to zoom (ancestors stay visible,
- * dimmed), search by substring or /regex/ with the matched share, tooltips, user/kernel/process
- * colours, invert, and zoom+search kept in the URL fragment. The data goes between the two parts
- * in <script type="application/json">, written by hp_json__string_script, which escapes '<' so
- * nothing in a symbol name can close the element.
+ * The page is user/export/flamegraph.html, compiled in by the Makefile (build/gen/
+ * flamegraph_html.c). Its script builds the tree "all" -> group -> root frame -> ... -> leaf from
+ * the embedded data and draws it on a canvas, widths by weight; boxes too thin to draw are one
+ * "N more" box per parent. The data replaces the marker inside <script type="application/json">,
+ * written by hp_json__string_script, which escapes '<' so nothing in a symbol name can close
+ * the element.
  */
-static const char html_head[] =
-    "<!DOCTYPE html>\n"
-    "<html lang=\"en\">\n"
-    "<head>\n"
-    "<meta charset=\"utf-8\">\n"
-    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-    "<title>hostprof flame graph</title>\n"
-    "<style>\n"
-    "* { box-sizing: border-box; }\n"
-    "body { margin: 0; color: #222; background: #fff;\n"
-    "  font: 13px/1.4 system-ui, -apple-system, \"Segoe UI\", Roboto, \"DejaVu Sans\",\n"
-    "  sans-serif; }\n"
-    "header { position: sticky; top: 0; z-index: 2; display: flex; flex-wrap: wrap;\n"
-    "  align-items: center; gap: 6px 16px; padding: 8px 12px; background: #f5f5f5;\n"
-    "  border-bottom: 1px solid #ddd; }\n"
-    "h1 { margin: 0; font-size: 15px; font-weight: 600; }\n"
-    "#stats { color: #666; }\n"
-    ".legend i { display: inline-block; width: 10px; height: 10px; margin: 0 4px 0 10px;\n"
-    "  border-radius: 2px; vertical-align: -1px; }\n"
-    ".controls { display: flex; align-items: center; gap: 8px; margin-left: auto; }\n"
-    "#matched { color: #a01e8c; font-weight: 600; }\n"
-    "#search { width: 280px; padding: 4px 8px; border: 1px solid #bbb; border-radius: 4px;\n"
-    "  font: inherit; }\n"
-    "button { padding: 4px 10px; border: 1px solid #bbb; border-radius: 4px;\n"
-    "  background: #fff; font: inherit; cursor: pointer; }\n"
-    "button:disabled { opacity: .45; cursor: default; }\n"
-    "#crumbs { width: 100%; overflow: hidden; color: #666; white-space: nowrap;\n"
-    "  text-overflow: ellipsis; }\n"
-    "#crumbs a { color: #1a5fb4; cursor: pointer; }\n"
-    "#chart { padding: 8px 12px; }\n"
-    "canvas { display: block; width: 100%; cursor: pointer; }\n"
-    "#msg { padding: 16px 0; color: #666; }\n"
-    "#tip { position: fixed; z-index: 3; display: none; max-width: 600px; padding: 6px 9px;\n"
-    "  border-radius: 4px; background: rgba(25, 25, 25, .94); color: #fff; font-size: 12px;\n"
-    "  pointer-events: none; word-break: break-all; }\n"
-    "#tip .n { font-weight: 600; }\n"
-    "#tip .m { color: #bbb; }\n"
-    "footer { padding: 0 12px 12px; color: #777; font-size: 12px; }\n"
-    "</style>\n"
-    "</head>\n"
-    "<body>\n"
-    "<header>\n"
-    "<h1>hostprof CPU flame graph</h1>\n"
-    "<span id=\"stats\"></span>\n"
-    "<span class=\"legend\"><i style=\"background:hsl(25,85%,60%)\"></i>user<i\n"
-    "style=\"background:hsl(205,60%,62%)\"></i>kernel<i\n"
-    "style=\"background:hsl(270,30%,78%)\"></i>process</span>\n"
-    "<div class=\"controls\">\n"
-    "<span id=\"matched\"></span>\n"
-    "<input type=\"search\" id=\"search\" placeholder=\"Search: substring or /regex/\"\n"
-    " spellcheck=\"false\" autocomplete=\"off\">\n"
-    "<button id=\"invert\" title=\"Root at the top (icicle) or at the bottom (flame)\">Invert\n"
-    "</button>\n"
-    "<button id=\"reset\" disabled>Reset zoom</button>\n"
-    "</div>\n"
-    "<div id=\"crumbs\"></div>\n"
-    "</header>\n"
-    "<div id=\"chart\"><canvas id=\"canvas\"></canvas><div id=\"msg\"></div></div>\n"
-    "<div id=\"tip\"></div>\n"
-    "<footer>Click a frame to zoom in; click a frame under it, \"Reset zoom\" or Esc to zoom\n"
-    "out. Width is the share of CPU samples. Ctrl+F searches. The URL keeps zoom and search,\n"
-    "so a link shows the same view.</footer>\n"
-    "<script id=\"hp-data\" type=\"application/json\">";
+extern const char hp_flamegraph_html[];
+extern const size_t hp_flamegraph_html_len;
 
-static const char html_tail[] =
-    "</script>\n"
-    "<script>\n"
-    "(function () {\n"
-    "  'use strict';\n"
-    "  var ROW = 18, MINW = 0.3, HIT = '#e040c0';\n"
-    "  var FONT = '12px \"DejaVu Sans Mono\", Menlo, Consolas, monospace';\n"
-    "  var D, root, focus, maxDepth = 0, invert = false, test = null, rows = [];\n"
-    "  var charW = 7.2, W = 0, pending = 0;\n"
-    "  var $ = function (id) { return document.getElementById(id); };\n"
-    "  var cv = $('canvas'), ctx = cv.getContext('2d'), tip = $('tip'), search = $('search');\n"
-    "\n"
-    "  function fmt(n) { return n.toLocaleString('en-US'); }\n"
-    "  function pct(a, b) { return (b ? 100 * a / b : 0).toFixed(2) + '%'; }\n"
-    "\n"
-    "  /* The tree: all -> \"comm (pid)\" -> root frame -> ... -> leaf. v: samples in the\n"
-    "   * subtree, s: samples with this node as leaf, x: offset from the left, in samples. */\n"
-    "  function build() {\n"
-    "    D = JSON.parse($('hp-data').textContent);\n"
-    "    root = { name: 'all', kind: 3, v: 0, s: 0, c: [], p: null, d: 0, x: 0 };\n"
-    "    var procs = D.procs.map(function (pr) {\n"
-    "      return { name: pr[0] + ' (' + pr[1] + ')', kind: 2, v: 0, s: 0,\n"
-    "        m: new Map(), p: root, d: 1 };\n"
-    "    });\n"
-    "    D.stacks.forEach(function (st) {\n"
-    "      var n = procs[st[0]], cnt = st[1];\n"
-    "      root.v += cnt;\n"
-    "      n.v += cnt;\n"
-    "      for (var j = 2; j < st.length; j++) {\n"
-    "        var ch = n.m.get(st[j]);\n"
-    "        if (!ch) {\n"
-    "          var f = D.funcs[st[j]];\n"
-    "          ch = { name: f[0], mod: f[1], kind: f[2] ? 1 : 0, v: 0, s: 0,\n"
-    "            m: new Map(), p: n, d: n.d + 1 };\n"
-    "          n.m.set(st[j], ch);\n"
-    "        }\n"
-    "        ch.v += cnt;\n"
-    "        n = ch;\n"
-    "      }\n"
-    "      n.s += cnt;\n"
-    "    });\n"
-    "    root.c = procs.filter(function (p) { return p.v > 0; }); /* heaviest first */\n"
-    "    root.c.forEach(finish);\n"
-    "    place(root, 0);\n"
-    "    focus = root;\n"
-    "  }\n"
-    "\n"
-    "  function byName(a, b) {\n"
-    "    return a.name < b.name ? -1 : a.name > b.name ? 1 : a.kind - b.kind;\n"
-    "  }\n"
-    "\n"
-    "  function finish(n) {\n"
-    "    n.c = Array.from(n.m.values()).sort(byName);\n"
-    "    delete n.m;\n"
-    "    if (n.d > maxDepth) maxDepth = n.d;\n"
-    "    n.c.forEach(finish);\n"
-    "  }\n"
-    "\n"
-    "  function place(n, x) {\n"
-    "    n.x = x;\n"
-    "    for (var i = 0; i < n.c.length; i++) {\n"
-    "      place(n.c[i], x);\n"
-    "      x += n.c[i].v;\n"
-    "    }\n"
-    "  }\n"
-    "\n"
-    "  function hash(s) {\n"
-    "    var h = 2166136261;\n"
-    "    for (var i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);\n"
-    "    return (h >>> 0) / 4294967296;\n"
-    "  }\n"
-    "\n"
-    "  function hsl(h, s, l) {\n"
-    "    return 'hsl(' + h.toFixed(1) + ',' + s + '%,' + l.toFixed(1) + '%)';\n"
-    "  }\n"
-    "\n"
-    "  function color(n) {\n"
-    "    if (n.col) return n.col;\n"
-    "    var h = hash(n.name), l = (h * 7919) % 1;\n"
-    "    if (n.kind === 3) n.col = '#cccccc';\n"
-    "    else if (n.kind === 2) n.col = 'hsl(270,30%,' + (74 + 8 * h).toFixed(1) + '%)';\n"
-    "    else if (n.kind === 1) n.col = hsl(190 + 30 * h, 60, 56 + 12 * l);\n"
-    "    else n.col = hsl(4 + 48 * h, 85, 55 + 10 * l);\n"
-    "    return n.col;\n"
-    "  }\n"
-    "\n"
-    "  function rect(n, x, w, ancestor) {\n"
-    "    var y = (invert ? maxDepth - n.d : n.d) * ROW;\n"
-    "    ctx.globalAlpha = ancestor ? 0.6 : 1;\n"
-    "    ctx.fillStyle = test && n.hit ? HIT : color(n);\n"
-    "    ctx.fillRect(x, y, w > 2 ? w - 1 : w, ROW - 1);\n"
-    "    var room = Math.floor((w - 6) / charW);\n"
-    "    if (room >= 3) {\n"
-    "      var t = n.name.length <= room ? n.name : n.name.slice(0, room - 1) + '\\u2026';\n"
-    "      ctx.fillStyle = '#111';\n"
-    "      ctx.fillText(t, x + 3, y + ROW / 2 + 1);\n"
-    "    }\n"
-    "    rows[n.d].push({ x: x, w: w, n: n });\n"
-    "  }\n"
-    "\n"
-    "  function walk(n, scale) {\n"
-    "    var w = n.v * scale;\n"
-    "    if (w < MINW) return;\n"
-    "    rect(n, (n.x - focus.x) * scale, w, false);\n"
-    "    for (var i = 0; i < n.c.length; i++) walk(n.c[i], scale);\n"
-    "  }\n"
-    "\n"
-    "  function draw() {\n"
-    "    pending = 0;\n"
-    "    var dpr = window.devicePixelRatio || 1, H = (maxDepth + 1) * ROW;\n"
-    "    W = cv.clientWidth;\n"
-    "    cv.width = Math.round(W * dpr);\n"
-    "    cv.height = Math.round(H * dpr);\n"
-    "    cv.style.height = H + 'px';\n"
-    "    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);\n"
-    "    ctx.clearRect(0, 0, W, H);\n"
-    "    ctx.font = FONT;\n"
-    "    ctx.textBaseline = 'middle';\n"
-    "    charW = ctx.measureText('mmmmmmmmmm').width / 10;\n"
-    "    rows = [];\n"
-    "    for (var d = 0; d <= maxDepth; d++) rows.push([]);\n"
-    "    for (var a = focus.p; a; a = a.p) rect(a, 0, W, true);\n"
-    "    walk(focus, W / focus.v);\n"
-    "    ctx.globalAlpha = 1;\n"
-    "  }\n"
-    "\n"
-    "  function redraw() {\n"
-    "    if (!pending) pending = requestAnimationFrame(draw);\n"
-    "  }\n"
-    "\n"
-    "  /* The drawn node under the pointer: rows hold their rectangles left to right. */\n"
-    "  function at(ev) {\n"
-    "    var r = cv.getBoundingClientRect(), x = ev.clientX - r.left;\n"
-    "    var d = Math.floor((ev.clientY - r.top) / ROW);\n"
-    "    if (invert) d = maxDepth - d;\n"
-    "    var row = rows[d], lo = 0, hi = row ? row.length - 1 : -1;\n"
-    "    while (lo <= hi) {\n"
-    "      var mid = (lo + hi) >> 1, e = row[mid];\n"
-    "      if (x < e.x) hi = mid - 1;\n"
-    "      else if (x >= e.x + e.w) lo = mid + 1;\n"
-    "      else return e.n;\n"
-    "    }\n"
-    "    return null;\n"
-    "  }\n"
-    "\n"
-    "  function line(cls, text) {\n"
-    "    var div = document.createElement('div');\n"
-    "    div.className = cls;\n"
-    "    div.textContent = text;\n"
-    "    tip.appendChild(div);\n"
-    "  }\n"
-    "\n"
-    "  function showTip(n, ev) {\n"
-    "    tip.textContent = '';\n"
-    "    line('n', n.name);\n"
-    "    if (n.kind < 2) line('m', (n.mod || '?') + (n.kind ? '  (kernel)' : '  (user)'));\n"
-    "    var t = 'samples: ' + fmt(n.v) + ' (' + pct(n.v, root.v) + ' of all';\n"
-    "    if (focus !== root) t += ', ' + pct(n.v, focus.v) + ' of zoom';\n"
-    "    line('', t + ')');\n"
-    "    if (n.kind < 2) line('', 'self: ' + fmt(n.s) + ' (' + pct(n.s, root.v) + ')');\n"
-    "    if (D.period_ns)\n"
-    "      line('m', 'CPU time: ' + (n.v * D.period_ns / 1e6).toFixed(1) + ' ms');\n"
-    "    tip.style.display = 'block';\n"
-    "    var x = ev.clientX + 14, y = ev.clientY + 14, tw = tip.offsetWidth;\n"
-    "    if (x + tw > window.innerWidth - 4) x = ev.clientX - tw - 10;\n"
-    "    if (y + tip.offsetHeight > window.innerHeight - 4)\n"
-    "      y = ev.clientY - tip.offsetHeight - 10;\n"
-    "    tip.style.left = Math.max(x, 2) + 'px';\n"
-    "    tip.style.top = Math.max(y, 2) + 'px';\n"
-    "  }\n"
-    "\n"
-    "  function pathOf(n) {\n"
-    "    var p = [];\n"
-    "    for (; n.p; n = n.p) p.unshift(n.p.c.indexOf(n));\n"
-    "    return p.join('.');\n"
-    "  }\n"
-    "\n"
-    "  function saveState() {\n"
-    "    var q = [];\n"
-    "    if (focus !== root) q.push('focus=' + pathOf(focus));\n"
-    "    if (search.value) q.push('search=' + encodeURIComponent(search.value));\n"
-    "    if (invert) q.push('invert=1');\n"
-    "    history.replaceState(null, '', q.length ? '#' + q.join('&') : location.pathname);\n"
-    "  }\n"
-    "\n"
-    "  function crumbs() {\n"
-    "    var c = $('crumbs'), chain = [];\n"
-    "    c.textContent = '';\n"
-    "    for (var n = focus; n; n = n.p) chain.unshift(n);\n"
-    "    if (chain.length < 2) return;\n"
-    "    chain.forEach(function (n, i) {\n"
-    "      if (i) c.appendChild(document.createTextNode(' \\u203a '));\n"
-    "      var a = document.createElement(i + 1 < chain.length ? 'a' : 'span');\n"
-    "      a.textContent = n.name;\n"
-    "      if (i + 1 < chain.length) a.onclick = function () { zoom(n); };\n"
-    "      c.appendChild(a);\n"
-    "    });\n"
-    "  }\n"
-    "\n"
-    "  function zoom(n) {\n"
-    "    focus = n;\n"
-    "    $('reset').disabled = focus === root;\n"
-    "    crumbs();\n"
-    "    saveState();\n"
-    "    redraw();\n"
-    "  }\n"
-    "\n"
-    "  /* Marks matching nodes; returns the samples under a match, each counted once. */\n"
-    "  function mark(n, under) {\n"
-    "    n.hit = n.kind < 3 && test !== null && test(n.name);\n"
-    "    var s = n.hit && !under ? n.v : 0;\n"
-    "    for (var i = 0; i < n.c.length; i++) s += mark(n.c[i], under || n.hit);\n"
-    "    return s;\n"
-    "  }\n"
-    "\n"
-    "  function applySearch() {\n"
-    "    var q = search.value, out = $('matched'), m = /^\\/(.+)\\/([a-z]*)$/.exec(q);\n"
-    "    test = null;\n"
-    "    out.textContent = '';\n"
-    "    if (m) {\n"
-    "      try {\n"
-    "        var re = new RegExp(m[1], m[2]);\n"
-    "        test = function (s) { return re.test(s); };\n"
-    "      } catch (e) {\n"
-    "        out.textContent = 'invalid regex';\n"
-    "      }\n"
-    "    } else if (q) {\n"
-    "      var lq = q.toLowerCase();\n"
-    "      test = function (s) { return s.toLowerCase().indexOf(lq) >= 0; };\n"
-    "    }\n"
-    "    var s = mark(root, false);\n"
-    "    if (test) out.textContent = 'Matched: ' + pct(s, root.v) + ' (' + fmt(s) + ')';\n"
-    "    saveState();\n"
-    "    redraw();\n"
-    "  }\n"
-    "\n"
-    "  function loadState() {\n"
-    "    var h = new URLSearchParams(location.hash.slice(1)), f = h.get('focus');\n"
-    "    invert = h.get('invert') === '1';\n"
-    "    search.value = h.get('search') || '';\n"
-    "    if (f) {\n"
-    "      var n = root, parts = f.split('.');\n"
-    "      for (var i = 0; i < parts.length && n.c[+parts[i]]; i++) n = n.c[+parts[i]];\n"
-    "      focus = n;\n"
-    "    }\n"
-    "    zoom(focus);\n"
-    "    applySearch();\n"
-    "  }\n"
-    "\n"
-    "  function main() {\n"
-    "    build();\n"
-    "    var secs = D.duration_ns / 1e9;\n"
-    "    $('stats').textContent = fmt(root.v) + ' samples \\u00b7 ' + root.c.length +\n"
-    "      ' processes \\u00b7 ' + (secs ? secs.toFixed(1) + ' s \\u00b7 ' : '') +\n"
-    "      D.frequency + ' Hz';\n"
-    "    if (!root.v) {\n"
-    "      $('msg').textContent = 'No samples in this profile.';\n"
-    "      cv.style.display = 'none';\n"
-    "      return;\n"
-    "    }\n"
-    "    loadState();\n"
-    "    draw();\n"
-    "    cv.addEventListener('mousemove', function (ev) {\n"
-    "      var n = at(ev);\n"
-    "      if (n) showTip(n, ev);\n"
-    "      else tip.style.display = 'none';\n"
-    "    });\n"
-    "    cv.addEventListener('mouseleave', function () { tip.style.display = 'none'; });\n"
-    "    cv.addEventListener('click', function (ev) {\n"
-    "      var n = at(ev);\n"
-    "      if (n && n !== focus) zoom(n);\n"
-    "    });\n"
-    "    $('reset').onclick = function () { zoom(root); };\n"
-    "    $('invert').onclick = function () { invert = !invert; saveState(); redraw(); };\n"
-    "    var timer = 0;\n"
-    "    search.addEventListener('input', function () {\n"
-    "      clearTimeout(timer);\n"
-    "      timer = setTimeout(applySearch, 120);\n"
-    "    });\n"
-    "    window.addEventListener('resize', redraw);\n"
-    "    window.addEventListener('hashchange', loadState);\n"
-    "    document.addEventListener('keydown', function (ev) {\n"
-    "      if ((ev.ctrlKey || ev.metaKey) && ev.key === 'f') {\n"
-    "        ev.preventDefault();\n"
-    "        search.focus();\n"
-    "        search.select();\n"
-    "      } else if (ev.key === 'Escape') {\n"
-    "        if (document.activeElement === search && search.value) {\n"
-    "          search.value = '';\n"
-    "          applySearch();\n"
-    "        } else {\n"
-    "          zoom(root);\n"
-    "        }\n"
-    "      }\n"
-    "    });\n"
-    "  }\n"
-    "\n"
-    "  try {\n"
-    "    main();\n"
-    "    document.body.setAttribute('data-status', 'ok');\n"
-    "  } catch (e) {\n"
-    "    $('msg').textContent = 'Cannot show this profile: ' + e;\n"
-    "    document.body.setAttribute('data-status', 'error');\n"
-    "  }\n"
-    "})();\n"
-    "</script>\n"
-    "</body>\n"
-    "</html>\n";
+#define HTML_MARKER "@@HP_DATA@@"
+
+/* hp_export__json_kind made script-safe like hp_json__string_script: '<', '>' and '&' can only
+ * sit inside its strings, where \u00XX means the same character. */
+static void html__kind(struct hp_buf *out, const struct hp_profile *p)
+{
+	struct hp_buf k;
+
+	hp_buf__init(&k);
+	hp_export__json_kind(&k, p);
+	for (size_t i = 0; i < k.len; i++) {
+		if (k.data[i] == '<' || k.data[i] == '>' || k.data[i] == '&')
+			hp_buf__printf(out, "\\u%04x", (unsigned char)k.data[i]);
+		else
+			hp_buf__append(out, &k.data[i], 1);
+	}
+	out->oom |= k.oom;
+	hp_buf__free(&k);
+}
 
 /*
- * {"frequency", "period_ns", "duration_ns", "total",
+ * {"kind": {...}, "period", "period_ns", "frequency" (hp_export__json_kind), "duration_ns",
+ *  "total", "total_weight", "group_by": "process",
  *  "funcs": [[name, module, kernel 0/1], ...],
- *  "procs": [[comm, pid], ...],                  heaviest first
- *  "stacks": [[proc, count, root func, ..., leaf func], ...]}
+ *  "groups": [[name, count, weight], ...],       heaviest first
+ *  "stacks": [[group, count, weight, root func, ..., leaf func], ...]}
  */
 static void html__data(struct hp_buf *out, const struct hp_profile *p,
-		       const struct hp_prof_funcs *fn, const struct hp_prof_procs *pp)
+		       const struct hp_prof_funcs *fn, const struct hp_prof_groups *g)
 {
 	bool first = true;
 
+	hp_buf__puts(out, "{");
+	html__kind(out, p);
 	hp_buf__printf(out,
-		       "{\"frequency\":%u,\"period_ns\":%llu,\"duration_ns\":%llu,\"total\":%llu,\n"
-		       "\"funcs\":[",
-		       hp_export__frequency(p), (unsigned long long)hp_export__period_ns(p),
-		       (unsigned long long)p->duration_ns, (unsigned long long)p->total);
+		       ",\"duration_ns\":%llu,\"total\":%llu,\"total_weight\":%llu,"
+		       "\"group_by\":\"%s\",\n\"funcs\":[",
+		       (unsigned long long)p->duration_ns, (unsigned long long)p->total,
+		       (unsigned long long)p->total_weight, hp_group_by__name(g->by));
 	for (size_t i = 0; i < fn->n; i++) {
 		hp_buf__puts(out, i ? ",\n[" : "\n[");
 		hp_json__string_script(out, fn->funcs[i].name);
@@ -414,11 +66,12 @@ static void html__data(struct hp_buf *out, const struct hp_profile *p,
 		hp_json__string_script(out, fn->funcs[i].module);
 		hp_buf__puts(out, fn->funcs[i].kernel ? ",1]" : ",0]");
 	}
-	hp_buf__puts(out, "],\n\"procs\":[");
-	for (size_t i = 0; i < pp->n; i++) {
+	hp_buf__puts(out, "],\n\"groups\":[");
+	for (size_t i = 0; i < g->n; i++) {
 		hp_buf__puts(out, i ? ",\n[" : "\n[");
-		hp_json__string_script(out, pp->procs[i].name[0] ? pp->procs[i].name : "[unknown]");
-		hp_buf__printf(out, ",%u]", pp->procs[i].pid);
+		hp_json__string_script(out, g->groups[i].name);
+		hp_buf__printf(out, ",%llu,%llu]", (unsigned long long)g->groups[i].count,
+			       (unsigned long long)g->groups[i].weight);
 	}
 	hp_buf__puts(out, "],\n\"stacks\":[");
 	for (size_t i = 0; i < p->nsamples; i++) {
@@ -426,8 +79,8 @@ static void html__data(struct hp_buf *out, const struct hp_profile *p,
 
 		if (!s->count)
 			continue;
-		hp_buf__printf(out, "%s[%u,%llu", first ? "\n" : ",\n", pp->of_sample[i],
-			       (unsigned long long)s->count);
+		hp_buf__printf(out, "%s[%u,%llu,%llu", first ? "\n" : ",\n", g->of_sample[i],
+			       (unsigned long long)s->count, (unsigned long long)s->weight);
 		first = false;
 		for (uint32_t j = s->nframes; j-- > 0;)
 			hp_buf__printf(out, ",%u", fn->of_frame[s->frames[j]]);
@@ -436,24 +89,31 @@ static void html__data(struct hp_buf *out, const struct hp_profile *p,
 	hp_buf__puts(out, "]}");
 }
 
-int hp_export__html(const struct hp_profile *p, struct hp_buf *out)
+int hp_export__html(const struct hp_profile *p, const struct hp_export_opts *o, struct hp_buf *out)
 {
+	const char *mark =
+	    memmem(hp_flamegraph_html, hp_flamegraph_html_len, HTML_MARKER, strlen(HTML_MARKER));
 	struct hp_prof_funcs fn;
-	struct hp_prof_procs pp;
+	struct hp_prof_groups g;
+	size_t head;
 	int err;
 
+	if (!mark)
+		return -EINVAL; /* flamegraph.html lost its marker: the build is broken */
+	head = (size_t)(mark - hp_flamegraph_html);
 	err = hp_prof_funcs__build(&fn, p);
 	if (err)
 		return err;
-	err = hp_prof_procs__build(&pp, p);
+	err = hp_prof_groups__build(&g, p, o->group_by);
 	if (err) {
 		hp_prof_funcs__free(&fn);
 		return err;
 	}
-	hp_buf__append(out, html_head, sizeof(html_head) - 1);
-	html__data(out, p, &fn, &pp);
-	hp_buf__append(out, html_tail, sizeof(html_tail) - 1);
+	hp_buf__append(out, hp_flamegraph_html, head);
+	html__data(out, p, &fn, &g);
+	head += strlen(HTML_MARKER);
+	hp_buf__append(out, hp_flamegraph_html + head, hp_flamegraph_html_len - head);
 	hp_prof_funcs__free(&fn);
-	hp_prof_procs__free(&pp);
+	hp_prof_groups__free(&g);
 	return out->oom ? -ENOMEM : 0;
 }

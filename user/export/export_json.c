@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* hostprof's JSON profile: totals, the top functions by self time and every stack root first, for
- * scripts and the API; shaped to be read without knowing pprof or flame-graph formats. */
+/* hostprof's JSON profile: totals, the groups (process names by default), the top functions by
+ * self weight and every stack root first, for scripts and the API; shaped to be read without
+ * knowing pprof or flame-graph formats. */
 #include "export.h"
 
 #include <errno.h>
@@ -13,14 +14,16 @@
 #define JSON_TOP_FUNCTIONS 50
 
 struct json_top {
-	uint64_t self, total;
+	uint64_t self, total;		    /* counts */
+	uint64_t self_weight, total_weight; /* weights, in the kind's weight unit */
 };
 
 struct json_sort_ctx {
 	const struct hp_profile *p;
 	const struct hp_prof_funcs *fn;
 	const struct json_top *top;
-	const uint64_t *counts; /* per sample, after merging equal names */
+	const uint64_t *counts;	 /* per sample, after merging equal names */
+	const uint64_t *weights; /* the same for weights */
 };
 
 static int json__cmp_funcs(const void *x, const void *y, void *ctx)
@@ -29,8 +32,12 @@ static int json__cmp_funcs(const void *x, const void *y, void *ctx)
 	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
 	int r;
 
+	if (c->top[a].self_weight != c->top[b].self_weight)
+		return c->top[a].self_weight > c->top[b].self_weight ? -1 : 1;
 	if (c->top[a].self != c->top[b].self)
 		return c->top[a].self > c->top[b].self ? -1 : 1;
+	if (c->top[a].total_weight != c->top[b].total_weight)
+		return c->top[a].total_weight > c->top[b].total_weight ? -1 : 1;
 	if (c->top[a].total != c->top[b].total)
 		return c->top[a].total > c->top[b].total ? -1 : 1;
 	r = strcmp(c->fn->funcs[a].name, c->fn->funcs[b].name);
@@ -74,20 +81,22 @@ static int json__cmp_names(const void *x, const void *y, void *ctx)
 }
 
 /* Merges runs of equal names (stacks sorted by json__cmp_names) into their first sample's slot of
- * counts; returns how many distinct stacks remain at the front of stacks. */
-static size_t json__merge_names(uint32_t *stacks, size_t n, uint64_t *counts,
+ * counts and weights; returns how many distinct stacks remain at the front of stacks. */
+static size_t json__merge_names(uint32_t *stacks, size_t n, uint64_t *counts, uint64_t *weights,
 				struct json_sort_ctx *ctx)
 {
 	size_t out = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		uint64_t c = ctx->p->samples[stacks[i]].count;
+		const struct hp_prof_sample *s = &ctx->p->samples[stacks[i]];
 
 		if (out && json__cmp_names(&stacks[out - 1], &stacks[i], ctx) == 0) {
-			counts[stacks[out - 1]] += c;
+			counts[stacks[out - 1]] += s->count;
+			weights[stacks[out - 1]] += s->weight;
 			continue;
 		}
-		counts[stacks[i]] = c;
+		counts[stacks[i]] = s->count;
+		weights[stacks[i]] = s->weight;
 		stacks[out++] = stacks[i];
 	}
 	return out;
@@ -99,6 +108,8 @@ static int json__cmp_stacks(const void *x, const void *y, void *ctx)
 	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
 	const struct hp_prof_sample *sa = &c->p->samples[a], *sb = &c->p->samples[b];
 
+	if (c->weights[a] != c->weights[b])
+		return c->weights[a] > c->weights[b] ? -1 : 1;
 	if (c->counts[a] != c->counts[b])
 		return c->counts[a] > c->counts[b] ? -1 : 1;
 	if (sa->pid != sb->pid)
@@ -109,6 +120,14 @@ static int json__cmp_stacks(const void *x, const void *y, void *ctx)
 static double json__percent(uint64_t part, uint64_t whole)
 {
 	return whole ? (double)part * 100.0 / (double)whole : 0.0;
+}
+
+/* Percentages are of the weight (what the profile measures: CPU or off-CPU time); a profile
+ * whose samples carry no weight falls back to counts. */
+static double json__share(const struct hp_profile *p, uint64_t count, uint64_t weight)
+{
+	return p->total_weight ? json__percent(weight, p->total_weight)
+			       : json__percent(count, p->total);
 }
 
 /* self: samples whose leaf is the function; total: samples with the function anywhere in the
@@ -122,6 +141,7 @@ static void json__count(const struct hp_profile *p, const struct hp_prof_funcs *
 		if (!s->nframes)
 			continue;
 		top[fn->of_frame[s->frames[0]]].self += s->count;
+		top[fn->of_frame[s->frames[0]]].self_weight += s->weight;
 		for (uint32_t j = 0; j < s->nframes; j++) {
 			uint32_t f = fn->of_frame[s->frames[j]];
 
@@ -129,6 +149,7 @@ static void json__count(const struct hp_profile *p, const struct hp_prof_funcs *
 				continue;
 			seen[f] = (uint32_t)i + 1;
 			top[f].total += s->count;
+			top[f].total_weight += s->weight;
 		}
 	}
 }
@@ -151,16 +172,38 @@ static void json__top(struct hp_buf *out, const struct hp_profile *p,
 		hp_buf__puts(out, ",\"module\":");
 		hp_json__string(out, f->module);
 		hp_buf__printf(out,
-			       ",\"self\":%llu,\"self_percent\":%.2f,\"total\":%llu,"
-			       "\"total_percent\":%.2f}",
-			       (unsigned long long)t->self, json__percent(t->self, p->total),
-			       (unsigned long long)t->total, json__percent(t->total, p->total));
+			       ",\"self\":%llu,\"self_weight\":%llu,\"self_percent\":%.2f,"
+			       "\"total\":%llu,\"total_weight\":%llu,\"total_percent\":%.2f}",
+			       (unsigned long long)t->self, (unsigned long long)t->self_weight,
+			       json__share(p, t->self, t->self_weight),
+			       (unsigned long long)t->total, (unsigned long long)t->total_weight,
+			       json__share(p, t->total, t->total_weight));
 	}
 	hp_buf__puts(out, "]");
 }
 
-static void json__stacks(struct hp_buf *out, const struct hp_profile *p, const uint32_t *order,
-			 size_t n, const uint64_t *counts)
+/* "group_by":"process","groups":[{"name","count","weight"}, ...] heaviest first; a stack's
+ * "group" is an index into this list. */
+static void json__groups(struct hp_buf *out, const struct hp_prof_groups *g)
+{
+	size_t shown = 0;
+
+	hp_buf__printf(out, "\"group_by\":\"%s\",\"groups\":[", hp_group_by__name(g->by));
+	for (size_t k = 0; k < g->n; k++) {
+		if (!g->groups[k].count)
+			continue;
+		hp_buf__puts(out, shown++ ? ",\n{\"name\":" : "\n{\"name\":");
+		hp_json__string(out, g->groups[k].name);
+		hp_buf__printf(out, ",\"count\":%llu,\"weight\":%llu}",
+			       (unsigned long long)g->groups[k].count,
+			       (unsigned long long)g->groups[k].weight);
+	}
+	hp_buf__puts(out, "]");
+}
+
+static void json__stacks(struct hp_buf *out, const struct hp_profile *p,
+			 const struct hp_prof_groups *g, const uint32_t *order, size_t n,
+			 const uint64_t *counts, const uint64_t *weights)
 {
 	size_t shown = 0;
 
@@ -178,8 +221,9 @@ static void json__stacks(struct hp_buf *out, const struct hp_profile *p, const u
 			hp_buf__puts(out, ",\"cgroup\":");
 			hp_json__string(out, s->cgroup);
 		}
-		hp_buf__printf(out, ",\"count\":%llu,\"frames\":[",
-			       (unsigned long long)counts[order[k]]);
+		hp_buf__printf(out, ",\"group\":%u,\"count\":%llu,\"weight\":%llu,\"frames\":[",
+			       g->of_sample[order[k]], (unsigned long long)counts[order[k]],
+			       (unsigned long long)weights[order[k]]);
 		for (uint32_t j = s->nframes; j-- > 0;) {
 			if (j + 1 < s->nframes)
 				hp_buf__append(out, ",", 1);
@@ -190,26 +234,33 @@ static void json__stacks(struct hp_buf *out, const struct hp_profile *p, const u
 	hp_buf__puts(out, "]");
 }
 
-int hp_export__json(const struct hp_profile *p, struct hp_buf *out)
+int hp_export__json(const struct hp_profile *p, const struct hp_export_opts *o, struct hp_buf *out)
 {
 	struct json_sort_ctx ctx = { .p = p };
 	uint32_t *seen = NULL, *funcs = NULL, *stacks = NULL;
-	uint64_t *counts = NULL;
+	uint64_t *counts = NULL, *weights = NULL;
 	size_t nstacks;
 	struct json_top *top = NULL;
+	struct hp_prof_groups g;
 	struct hp_prof_funcs fn;
 	int err;
 
-	err = hp_prof_funcs__build(&fn, p);
+	err = hp_prof_groups__build(&g, p, o->group_by);
 	if (err)
 		return err;
+	err = hp_prof_funcs__build(&fn, p);
+	if (err) {
+		hp_prof_groups__free(&g);
+		return err;
+	}
 	err = -ENOMEM;
 	top = calloc(fn.n + 1, sizeof(*top));
 	seen = calloc(fn.n + 1, sizeof(*seen));
 	funcs = malloc((fn.n + 1) * sizeof(*funcs));
 	stacks = malloc((p->nsamples + 1) * sizeof(*stacks));
 	counts = calloc(p->nsamples + 1, sizeof(*counts));
-	if (!top || !seen || !funcs || !stacks || !counts)
+	weights = calloc(p->nsamples + 1, sizeof(*weights));
+	if (!top || !seen || !funcs || !stacks || !counts || !weights)
 		goto out;
 	json__count(p, &fn, top, seen);
 	ctx.fn = &fn;
@@ -220,8 +271,9 @@ int hp_export__json(const struct hp_profile *p, struct hp_buf *out)
 	for (size_t i = 0; i < p->nsamples; i++)
 		stacks[i] = (uint32_t)i;
 	ctx.counts = counts;
+	ctx.weights = weights;
 	qsort_r(stacks, p->nsamples, sizeof(*stacks), json__cmp_names, &ctx);
-	nstacks = json__merge_names(stacks, p->nsamples, counts, &ctx);
+	nstacks = json__merge_names(stacks, p->nsamples, counts, weights, &ctx);
 	qsort_r(stacks, nstacks, sizeof(*stacks), json__cmp_stacks, &ctx);
 
 	hp_buf__puts(out, "{");
@@ -230,17 +282,21 @@ int hp_export__json(const struct hp_profile *p, struct hp_buf *out)
 		       ",\"duration_seconds\":%.3f,\"total_samples\":%llu,\"total_weight\":%llu,\n",
 		       (double)p->duration_ns / 1e9, (unsigned long long)p->total,
 		       (unsigned long long)p->total_weight);
+	json__groups(out, &g);
+	hp_buf__puts(out, ",\n");
 	json__top(out, p, &fn, top, funcs);
 	hp_buf__puts(out, ",\n");
-	json__stacks(out, p, stacks, nstacks, counts);
+	json__stacks(out, p, &g, stacks, nstacks, counts, weights);
 	hp_buf__puts(out, "}\n");
 	err = out->oom ? -ENOMEM : 0;
 out:
+	hp_prof_groups__free(&g);
 	hp_prof_funcs__free(&fn);
 	free(top);
 	free(seen);
 	free(funcs);
 	free(stacks);
 	free(counts);
+	free(weights);
 	return err;
 }

@@ -62,7 +62,7 @@ void hp_export__json_kind(struct hp_buf *out, const struct hp_profile *p)
 	hp_buf__puts(out, ",");
 	kind__value_type(out, "period", &k->period);
 	hp_buf__printf(out, "},\"period\":%llu", (unsigned long long)p->period);
-	if (kind__ns(p))
+	if (kind__ns(p) && p->period) /* counts with no fixed weight have no sampling rate */
 		hp_buf__printf(out, ",\"period_ns\":%llu,\"frequency\":%u",
 			       (unsigned long long)p->period, hp_export__frequency(p));
 }

@@ -388,11 +388,12 @@ out:
 	return err;
 }
 
-int hp_export__pprof(const struct hp_profile *p, struct hp_buf *out)
+int hp_export__pprof(const struct hp_profile *p, const struct hp_export_opts *o, struct hp_buf *out)
 {
 	struct hp_buf raw;
 	int err;
 
+	(void)o; /* not grouped: every sample keeps its pid, process, thread and cgroup labels */
 	hp_buf__init(&raw);
 	err = pprof__encode(p, &raw);
 	if (!err)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/utf8.h"
 #include "stores/hist.h"
 
 void hp_prom__family(struct hp_buf *out, const char *name, enum hp_prom_type type, const char *help)
@@ -26,65 +27,25 @@ void hp_prom__family(struct hp_buf *out, const char *name, enum hp_prom_type typ
 	hp_buf__printf(out, "\n# TYPE %s %s\n", name, types[type]);
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if the bytes there are not valid UTF-8. */
-static size_t utf8__seq_len(const unsigned char *s)
-{
-	size_t n;
-	unsigned int cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xE0) == 0xC0) {
-		n = 2;
-		cp = s[0] & 0x1F;
-	} else if ((s[0] & 0xF0) == 0xE0) {
-		n = 3;
-		cp = s[0] & 0x0F;
-	} else if ((s[0] & 0xF8) == 0xF0) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	/* reject overlong forms, surrogates and values past U+10FFFF */
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-		return 0;
-	return n;
-}
-
 void hp_prom__escape(struct hp_buf *out, const char *value)
 {
-	const unsigned char *s = (const unsigned char *)value;
+	size_t n = strlen(value), run = 0;
 
-	while (*s) {
-		size_t n;
+	/* label values are UTF-8 by the format's rule: base/utf8.h's U+FFFD substitution, then
+	 * the three escapes */
+	for (size_t i = 0; i < n; i++) {
+		const char *esc = value[i] == '\\'   ? "\\\\"
+				  : value[i] == '"'  ? "\\\""
+				  : value[i] == '\n' ? "\\n"
+						     : NULL;
 
-		if (*s == '\\' || *s == '"') {
-			hp_buf__append(out, "\\", 1);
-			hp_buf__append(out, (const char *)s, 1);
-			s++;
+		if (!esc)
 			continue;
-		}
-		if (*s == '\n') {
-			hp_buf__puts(out, "\\n");
-			s++;
-			continue;
-		}
-		n = utf8__seq_len(s);
-		if (n == 0) {
-			hp_buf__puts(out, "\xEF\xBF\xBD"); /* U+FFFD replacement character */
-			s++;
-			continue;
-		}
-		hp_buf__append(out, (const char *)s, n);
-		s += n;
+		hp_utf8__append(out, value + run, i - run);
+		hp_buf__puts(out, esc);
+		run = i + 1;
 	}
+	hp_utf8__append(out, value + run, n - run);
 }
 
 static void hp_prom__labels(struct hp_buf *out, const struct hp_label *labels, int nlabels,

@@ -23,6 +23,7 @@ struct cpu_query {
 	int format;
 	unsigned long long pid;
 	const char *comm;
+	struct hp_export_opts opts;
 };
 
 static int api__parse(const struct hp_request *req, struct hp_response *resp, double retention,
@@ -32,6 +33,7 @@ static int api__parse(const struct hp_request *req, struct hp_response *resp, do
 	const char *since = hp_request__param(req, "since");
 	const char *format = hp_request__param(req, "format");
 	const char *pid = hp_request__param(req, "pid");
+	const char *group_by = hp_request__param(req, "group_by");
 
 	memset(q, 0, sizeof(*q));
 	q->format = default_format;
@@ -83,6 +85,16 @@ static int api__parse(const struct hp_request *req, struct hp_response *resp, do
 	if (pid && hp_params__uint(pid, 1, 4194304, &q->pid)) {
 		hp_response__error(resp, 400, "invalid pid '%s'", pid);
 		return -1;
+	}
+	if (group_by) {
+		int by = hp_group_by__parse(group_by);
+
+		if (by < 0) {
+			hp_response__error(
+			    resp, 400, "invalid group_by '%s': want " HP_GROUP_BY_NAMES, group_by);
+			return -1;
+		}
+		q->opts.group_by = (enum hp_group_by)by;
 	}
 	return 0;
 }
@@ -188,7 +200,7 @@ static void api__serve(const struct hp_route *route, const struct hp_request *re
 	if (q.pid || q.comm)
 		hp_profile__filter(&p, (uint32_t)q.pid, q.comm);
 	hp_buf__reset(&resp->body);
-	err = hp_export__render(&p, (enum hp_export_format)q.format, &resp->body);
+	err = hp_export__render(&p, (enum hp_export_format)q.format, &q.opts, &resp->body);
 	hp_profile__free(&p);
 	if (err) {
 		hp_buf__free(&resp->body);
@@ -218,14 +230,16 @@ static void api__flamegraph(const struct hp_route *route, const struct hp_reques
 }
 
 static const char *const pprof_params[] = { "seconds", NULL };
-static const char *const profile_params[] = { "seconds", "since", "format", "pid", "comm", NULL };
+static const char *const profile_params[] = { "seconds", "since",    "format", "pid",
+					      "comm",	 "group_by", NULL };
 
 const struct hp_route hp_cpu_routes[] = {
 	{ "/debug/pprof/profile", pprof_params, api__pprof, NULL,
 	  "CPU profile in pprof format, like Go's net/http/pprof (?seconds=30)", true },
 	{ "/api/v1/profile/cpu", profile_params, api__profile, NULL,
 	  "CPU profile: ?seconds=N (from now) or ?since=5m (past), "
-	  "&format=folded|pprof|speedscope|json|html, &pid=, &comm=",
+	  "&format=folded|pprof|speedscope|json|html, &pid=, &comm=, "
+	  "&group_by=process|pid|thread|cgroup",
 	  true },
 	{ "/flamegraph", profile_params, api__flamegraph, NULL,
 	  "interactive flame graph of the last minute (same parameters)", true },
