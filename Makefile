@@ -326,6 +326,11 @@ $(BUILD)/bench/symbolize_rate: tests/bench/symbolize_rate.c \
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
+# One drain of a full generation: shared stack drain (batch reads) vs the per-key walk.
+$(BUILD)/bench/stack_drain: tests/bench/stack_drain.c $(LIB) | $(BUILD)/bench
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
 # Concurrent HTTP client for the /metrics benchmark (127.0.0.1 only, bounded in time and count).
 $(BUILD)/bench/http_load: tests/bench/http_load.c | $(BUILD)/bench
 	$(call msg,LINK,$@)
@@ -343,11 +348,13 @@ bench-pprof: $(BUILD)/bench/pprof_build
 # Each benchmark prints ratios or absolute figures measured in one run; none fails on a target.
 bench: deps-bench
 	$(MAKE) --no-print-directory all $(BUILD)/bench/syscall_overhead \
-		$(BUILD)/bench/pprof_build $(BUILD)/bench/symbolize_rate $(BUILD)/bench/http_load
+		$(BUILD)/bench/pprof_build $(BUILD)/bench/symbolize_rate $(BUILD)/bench/http_load \
+		$(BUILD)/bench/stack_drain
 	$(BUILD)/bench/syscall_overhead --hostprof $(BUILD)/hostprof
 	bash tests/bench/cpu_agent_cost.sh $(BUILD)/hostprof 60
 	$(BUILD)/bench/pprof_build
 	$(BUILD)/bench/symbolize_rate
+	$(BUILD)/bench/stack_drain
 	bash tests/bench/metrics_load.sh $(BUILD)/hostprof $(BUILD)/bench/http_load 10
 
 # Bounded memory under process churn (not in CI: 10 minutes). The release agent with its defaults

@@ -36,7 +36,7 @@ SHARE_TOLERANCE = 5.0  # points between a leaf's sampled share and the burner's 
 PERF_TOLERANCE = 3.0  # points between hostprof's and perf's share of a function
 CPU_DROP_REASONS = ("counts_map_full", "stack_map_full", "stack_hash_collision",
                     "kernel_stack_error", "user_stack_error",
-                    "new_process_notification_lost")
+                    "new_process_notification_lost", "stack_lost")
 FOLDED_LINE_RE = re.compile(r"^[^;\n]+(;[^;\n]+)* [0-9]+$")
 
 
@@ -85,10 +85,11 @@ class Burner(ReadyProcess):
     prefix: a wrapper command (unshare, chroot); pid is then the burner's own, from its ready
     line."""
 
-    def __init__(self, seconds, exe=None, shares=None, prefix=()):
+    def __init__(self, seconds, exe=None, shares=None, prefix=(), thread=None):
         self.seconds = seconds
+        env = dict(os.environ, BURNER_THREAD=thread) if thread else None  # burn in that thread
         super().__init__(list(prefix) + [exe or BURNER, seconds] + list(shares or ()),
-                         own_pid=False)
+                         own_pid=False, env=env)
 
     def finish(self, stop=False):
         """Waits for the burner's JSON; stop: end the burn now (SIGTERM) instead of waiting."""

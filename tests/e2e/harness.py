@@ -309,16 +309,17 @@ class ReadyProcess:
     """A ground-truth program started paused: it prints "ready <pid>" on stderr once set up, waits
     for go() on stdin, then runs and prints one JSON line on stdout at its end. own_pid: the ready
     line must name the process we started; without it (behind a wrapper such as unshare) pid is
-    the one the line names, and kill() stops that process too."""
+    the one the line names, and kill() stops that process too. env: the program's environment
+    (default: ours)."""
 
     ready_timeout = 15  # seconds to wait for the ready line
     go_bytes = b"g"  # what go() writes to stdin before closing it
 
-    def __init__(self, argv, own_pid=True):
+    def __init__(self, argv, own_pid=True, env=None):
         self.argv = [a if isinstance(a, bytes) else str(a) for a in argv]
         self.pid = None
         self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
+                                     stderr=subprocess.PIPE, env=env)
         ready, _, _ = select.select([self.proc.stderr], [], [], self.ready_timeout)
         line = self.proc.stderr.readline().decode(errors="replace") if ready else ""
         fields = line.split()

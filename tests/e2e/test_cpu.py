@@ -308,6 +308,15 @@ def test_cpu_metrics():
     check(set(CPU_DROP_REASONS) <= set(drops), "cpu drop reasons %s, want all of %s"
           % (sorted(drops), CPU_DROP_REASONS))
     check(not any(drops.values()), "cpu drops on a single burner: %s" % drops)
+    # one burner has a few dozen distinct stacks: the stack table holds them all, evicts none
+    name = "hostprof_stack_table_evictions_total"
+    check((name, "counter") in after.types, "%s is not typed counter" % name)
+    found = after.select(name, collector="cpu")
+    check([v for _, v in found] == [0], "%s{collector=\"cpu\"} %s on a single burner, want 0"
+          % (name, found))
+    held = after.value("hostprof_map_entries", collector="cpu", map="stack_table")
+    cap = after.value("hostprof_map_max_entries", collector="cpu", map="stack_table")
+    check(0 < held <= min(cap, 1000), "stack table holds %s of %s stacks" % (held, cap))
     harness.promtool_check(body)
 
 

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # End-to-end tests of the CPU profiler's output formats: folded, pprof (read by go tool pprof),
-# record's files and summary, host-wide grouping by process; each against self-measured programs.
+# record's files and summary, process/thread labels, host-wide grouping by process; each against
+# self-measured programs.
 """CPU profile formats (the flame graph page in a browser: test_cpu_html.py). Needs root, the
 burner and shortlived workloads (make e2e builds them), go and bpftool."""
 
@@ -15,12 +16,14 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.parse
 
 import harness
 from harness import WORKLOADS, Agent, check, diag, fetch, register
-from cpu_lib import COUNT_TOLERANCE, FREQ, LEAVES, SHARE_TOLERANCE, Burner, check_burner_profile, \
-    check_chains, check_count, check_self_contained, describe, folded_stacks, kallsyms_names, \
-    page_data, parse_folded, profile, span_of, span_shares, timed_profile
+from cpu_lib import COMM, COUNT_TOLERANCE, FREQ, LEAVES, SHARE_TOLERANCE, Burner, \
+    check_burner_profile, check_chains, check_count, check_self_contained, cpu_range, describe, \
+    folded_stacks, kallsyms_names, page_data, parse_folded, profile, span_of, span_shares, \
+    timed_profile
 
 KERNEL_ONLY_RE = re.compile(r"^(entry_SYSCALL_64|do_syscall_64|__x64_sys_|asm_sysvec_|"
                             r"__sysvec_|hrtimer_|cpuidle_|default_idle|native_safe_halt)")
@@ -326,6 +329,86 @@ def test_cpu_record_stdout_until_exit():
     n = int(m.group(1))
     check(abs(n - cpu * FREQ) <= COUNT_TOLERANCE * cpu * FREQ + 2, "record -o -: %d samples, "
           "the burner used %.2f CPU s (%.0f at %d Hz)" % (n, cpu, cpu * FREQ, FREQ))
+
+
+# --- process and thread labels -------------------------------------------------------------------
+
+WORKER = "hp-pool-worker"  # the burning thread's name (PR_SET_NAME), not the process's
+
+
+def proc_comms(pid):
+    """{tid: comm} of pid's threads, read from /proc: names hostprof did not produce."""
+    comms = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+            comms[int(tid)] = f.read().rstrip("\n")
+    return comms
+
+
+PPROF_TAG_RE = re.compile(r"^\s+\S+ \(\s*([\d.]+)%\): (.*)$")
+
+
+def pprof_tags(path, tmp):
+    """{label: {value: share %}} from go tool pprof -tags of a pprof file."""
+    out = subprocess.run(["go", "tool", "pprof", "-tags", path], capture_output=True, text=True,
+                         timeout=120, env=pprof_env(tmp))
+    check(out.returncode == 0, "go tool pprof -tags exited %d: %s" % (
+        out.returncode, out.stderr.strip().splitlines()[-1:]))
+    tags, key = {}, None
+    for line in out.stdout.splitlines():
+        m = PPROF_TAG_RE.match(line)
+        if m and key:
+            tags[key][m.group(2)] = float(m.group(1))
+        elif line.strip().endswith(":") or ": Total" in line:
+            key = line.strip().split(":")[0]
+            tags[key] = {}
+    return tags
+
+
+@register("cpu_process_label")
+def test_cpu_process_label():
+    """A process whose sampled thread has its own name: every sample carries process = the
+    thread-group leader's comm and thread = the burning thread's comm (both as /proc shows them),
+    in JSON and pprof, and comm= finds the samples by either name."""
+    with Burner(6, thread=WORKER) as b, Agent("--collectors", "cpu", "--pid", str(b.pid)) as agent:
+        b.go()
+        time.sleep(0.5)  # the burning thread exists and has renamed itself
+        comms = proc_comms(b.pid)
+        doc, t0, t1 = timed_profile(agent, "seconds=3")
+        by_process = profile(agent, "since=5s&comm=%s" % urllib.parse.quote(comms[b.pid]))
+        by_thread = profile(agent, "since=5s&comm=%s" % WORKER)
+        status, _, body = fetch(agent.base + "/api/v1/profile/cpu?since=5s&format=pprof")
+        check(status == 200, "pprof answered %d" % status)
+        truth = b.finish()
+    with tempfile.TemporaryDirectory(prefix="hostprof-e2e-tags-") as tmp:
+        path = os.path.join(tmp, "cpu.pb.gz")
+        with open(path, "wb") as f:
+            f.write(body)
+        tags = pprof_tags(path, tmp)
+    leader = comms[b.pid]
+    workers = {tid: c for tid, c in comms.items() if tid != b.pid}
+    check(leader == COMM and workers == {truth.doc["tid"]: WORKER},
+          "burner threads per /proc: leader %r, others %s; want %r and {%d: %r}"
+          % (leader, workers, COMM, truth.doc["tid"], WORKER))
+    mine = [st for st in doc["stacks"] if st["pid"] == b.pid]
+    labels = collections.Counter((st["process"], st["thread"]) for st in mine)
+    check(set(labels) == {(leader, WORKER)}, "samples of pid %d labelled (process, thread) %s; "
+          "/proc says the leader is %r and the burning thread %r"
+          % (b.pid, dict(labels), leader, WORKER))
+    # the labels are the point here; the exact count is checked by the tests above, so only
+    # "most of the burner's samples are there" (robust on a loaded host)
+    total = sum(st["count"] for st in mine)
+    lo, hi = cpu_range(truth, span_of(t0, t1, 3, t1 - t0))
+    check(0.5 * lo * FREQ <= total <= 1.5 * hi * FREQ, "seconds=3 with a named thread: %d "
+          "samples, the burner used %.2f..%.2f CPU s" % (total, lo, hi))
+    for name, answer in (("process", by_process), ("thread", by_thread)):
+        got = sum(st["count"] for st in answer["stacks"] if st["pid"] == b.pid)
+        check(got > 0 and got == answer["total_samples"],
+              "comm=<%s name> found %d of the burner's samples (%d in total)"
+              % (name, got, answer["total_samples"]))
+    check(list(tags.get("process", {})) == [leader] and list(tags.get("thread", {})) == [WORKER],
+          "go tool pprof -tags: process %s, thread %s; want only %r and %r"
+          % (tags.get("process"), tags.get("thread"), leader, WORKER))
 
 
 # --- host-wide views: grouping by process ------------------------------------------------------

@@ -99,8 +99,15 @@ static void agent__http_metrics(struct hp_agent *a, struct hp_buf *out)
 			(double)st.long_cancelled);
 }
 
-/* Which rows of struct hp_self_stats a self-metrics family shows. */
-enum self_rows { SELF_DROPS, SELF_MAP_ENTRIES, SELF_MAP_MAX };
+/* Which rows of struct hp_self_stats a self-metrics family shows (the stack rows: one series per
+ * stack-capturing collector). */
+enum self_rows {
+	SELF_DROPS,
+	SELF_MAP_ENTRIES,
+	SELF_MAP_MAX,
+	SELF_STACKS_TRUNCATED,
+	SELF_STACK_EVICTIONS,
+};
 
 /*
  * One self-metrics family with a sample per (collector, row): drops are labelled by reason, maps
@@ -115,12 +122,20 @@ static void agent__self_family(const struct hp_agent *a, const struct hp_self_st
 	hp_prom__family(out, name, type, help);
 	for (int i = 0; i < a->ncollectors; i++) {
 		const struct hp_self_stats *s = &stats[i];
-		int n = rows == SELF_DROPS ? s->ndrops : s->nmaps;
+		int n = rows == SELF_DROPS     ? s->ndrops
+			: rows <= SELF_MAP_MAX ? s->nmaps
+					       : s->has_stacks;
 
 		l[0] = (struct hp_label){ "collector", a->collectors[i].ops->name };
 		for (int k = 0; k < n; k++) {
 			double v;
 
+			if (rows > SELF_MAP_MAX) { /* one series per collector */
+				v = (double)(rows == SELF_STACKS_TRUNCATED ? s->stacks_truncated
+									   : s->stack_evictions);
+				hp_prom__sample(out, name, l, 1, v);
+				continue;
+			}
 			if (rows == SELF_DROPS) {
 				l[1] = (struct hp_label){ "reason", s->drops[k].reason };
 				v = (double)s->drops[k].count;
@@ -184,6 +199,16 @@ static void agent__self_metrics(struct hp_agent *a, struct hp_buf *out, const do
 			   "Entries in use in each BPF map or bounded userspace table.");
 	agent__self_family(a, stats, out, SELF_MAP_MAX, "hostprof_map_max_entries", HP_PROM_GAUGE,
 			   "Capacity of each BPF map or bounded userspace table.");
+	agent__self_family(
+	    a, stats, out, SELF_STACKS_TRUNCATED, "hostprof_stacks_truncated_total",
+	    HP_PROM_COUNTER,
+	    "Events kept with a stack cut at the walk depth limit (127 frames), the root "
+	    "side replaced by a [truncated] frame.");
+	agent__self_family(
+	    a, stats, out, SELF_STACK_EVICTIONS, "hostprof_stack_table_evictions_total",
+	    HP_PROM_COUNTER,
+	    "Stacks evicted from the bounded userspace stack table (kept across drains for "
+	    "counts that arrive later); a count that needed one is a stack_lost drop.");
 	hp_prom__family(out, "hostprof_scrape_duration_seconds", HP_PROM_GAUGE,
 			"Time the last render of /metrics (once per tick, shared by every scrape) "
 			"spent reading and rendering each collector.");

@@ -41,6 +41,10 @@ struct hp_self_stats {
 		__u64 entries; /* entries in use (for arrays: max_entries) */
 		__u64 max_entries;
 	} maps[HP_SELF_MAX];
+	/* stack-capturing collectors (user/stacks/stack_drain.h), in shared families */
+	bool has_stacks;
+	__u64 stacks_truncated; /* events kept with a stack cut at the depth limit */
+	__u64 stack_evictions;	/* stacks evicted from the userspace stack table */
 };
 
 struct hp_collector;

@@ -1,14 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Internal side of the ELF symbol tables declared in symbolizer.h: where the debug files are
- * looked for, per-symbol access for the symbolizer's demangling cache, and the vDSO image. */
+/* ELF symbol tables (.symtab/.dynsym, debug files, MiniDebugInfo) as the symbolizer's ELF cache
+ * holds them: where debug files are looked for, per-symbol access, and the vDSO image. */
 #ifndef HOSTPROF_ELF_SYMS_H
 #define HOSTPROF_ELF_SYMS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "symbolizer.h"
 
 /* Where the symbols of an hp_elf_syms came from (bit mask, for tests and diagnostics). */
 enum hp_elf_src {
@@ -21,6 +19,18 @@ enum hp_elf_src {
 
 #define HP_ELF_MAX_DEBUG_ROOTS 4
 #define HP_BUILD_ID_MAX 20 /* bytes; longer ids (rare --build-id=0x...) are ignored */
+
+struct hp_elf_syms;
+/* Parses .symtab/.dynsym of the ELF at fd (follows .gnu_debuglink and build-id debug files under
+ * debug_root, and .gnu_debugdata MiniDebugInfo), NULL + errno on malformed input. path is used
+ * to find the debuglink target next to the file. */
+struct hp_elf_syms *hp_elf_syms__open(int fd, const char *path, const char *debug_root);
+void hp_elf_syms__free(struct hp_elf_syms *e);
+/* Looks up an ELF virtual address (already converted from the runtime address). */
+const char *hp_elf_syms__lookup(const struct hp_elf_syms *e, uint64_t vaddr, uint64_t *sym_start);
+const char *hp_elf_syms__build_id(const struct hp_elf_syms *e); /* hex or "" */
+/* Converts a file offset inside a PT_LOAD segment to the ELF virtual address; -1 if none. */
+int hp_elf_syms__offset_to_vaddr(const struct hp_elf_syms *e, uint64_t offset, uint64_t *vaddr);
 
 struct hp_elf_open_opts {
 	/* The root directory of the process the file belongs to ("/proc/PID/root"), NULL: ours.

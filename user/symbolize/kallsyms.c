@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "base/readfile.h"
+#include "base/bsearch.h"
+#include "base/fnv.h"
 
 #define KSYM_MAX_FILE (512u << 20)
 #define KSYM_MAX_EXTENT (1u << 20) /* a symbol with no known bound covers at most this much */
@@ -43,20 +45,11 @@ struct hp_kallsyms {
 	uint64_t modules_sig;
 };
 
-static uint64_t ksym__fnv(uint64_t h, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 /* Hashes "name address" of each /proc/modules line: refcounts change all the time, loads and
  * unloads change these two fields. */
 static uint64_t ksym__modules_sig(const char *buf, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = HP_FNV1A_SEED;
 	const char *p = buf, *end = buf + len;
 
 	while (p < end) {
@@ -68,10 +61,9 @@ static uint64_t ksym__modules_sig(const char *buf, size_t len)
 		name_end = memchr(p, ' ', (size_t)(eol - p));
 		addr = memmem(p, (size_t)(eol - p), " 0x", 3);
 		if (name_end) {
-			h = ksym__fnv(h, p, (size_t)(name_end - p));
+			h = hp_fnv1a(h, p, (size_t)(name_end - p));
 			if (addr)
-				h = ksym__fnv(h, addr,
-					      19 <= eol - addr ? 19 : (size_t)(eol - addr));
+				h = hp_fnv1a(h, addr, 19 <= eol - addr ? 19 : (size_t)(eol - addr));
 		}
 		p = eol < end ? eol + 1 : end;
 	}
@@ -163,6 +155,81 @@ static uint16_t ksym__rank(char type, const char *name)
 	return (uint16_t)((type >= 'a' ? 8 : 0) | us);
 }
 
+/* Appends one symbol (name..name_end, NUL-terminated, copied down into the names pool); data
+ * symbols become markers that only end the text symbol before them. 0 or -ENOMEM. */
+static int ksym__push(struct hp_kallsyms *k, size_t *cap, uint64_t addr, int mod, char type,
+		      const char *name, const char *name_end)
+{
+	if (k->n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 65536;
+		struct ksym *s = realloc(k->syms, nc * sizeof(*s));
+
+		if (!s)
+			return -ENOMEM;
+		k->syms = s;
+		*cap = nc;
+	}
+	if (!strchr("tTwW", type)) {
+		k->syms[k->n++] = (struct ksym){
+			.addr = addr,
+			.mod = (uint16_t)mod,
+			.rank = UINT16_MAX, /* text symbols at the same address win */
+			.name = KSYM_MARKER,
+		};
+		return 0;
+	}
+	k->syms[k->n++] = (struct ksym){
+		.addr = addr,
+		.mod = (uint16_t)mod,
+		.rank = ksym__rank(type, name),
+		.name = (uint32_t)k->names_len,
+	};
+	memmove(k->names + k->names_len, name, (size_t)(name_end - name) + 1);
+	k->names_len += (size_t)(name_end - name) + 1;
+	return 0;
+}
+
+/* One NUL-terminated line "ADDR TYPE NAME [MODULE]" into k; lines that are malformed or not
+ * wanted are skipped. *nonzero is set when an address is not 0. 0 or -ENOMEM. */
+static int ksym__line(struct hp_kallsyms *k, char *p, size_t *cap, size_t *mod_cap, bool *nonzero)
+{
+	char *name, *name_end, *q;
+	uint64_t addr = strtoull(p, &q, 16);
+	int mod = 0;
+	char type;
+
+	if (q == p || q[0] != ' ' || !q[1] || q[2] != ' ')
+		return 0;
+	type = q[1];
+	name = q + 3;
+	name_end = name + strcspn(name, "\t ");
+	if (addr)
+		*nonzero = true;
+	if (!strchr("tTwWdDbBrR", type))
+		return 0;
+	if (*name_end) {
+		char *m = name_end + strspn(name_end, "\t "), *m_end;
+
+		if (*m == '[' && (m_end = strchr(m, ']'))) {
+			mod = ksym__module(k, m + 1, (size_t)(m_end - m - 1), mod_cap);
+			if (mod < 0)
+				return mod == -ENOMEM ? -ENOMEM : 0;
+		}
+	}
+	*name_end = '\0';
+	if (name == name_end || strncmp(name, "__pfx_", 6) == 0 || strncmp(name, "__cfi_", 6) == 0)
+		return 0;
+	if (strcmp(name, "_text") == 0 && !mod)
+		k->text = addr;
+	if (strcmp(name, "_etext") == 0 && !mod) {
+		k->etext = addr;
+		return 0; /* an end marker, not code */
+	}
+	return ksym__push(k, cap, addr, mod, type, name, name_end);
+}
+
+/* Parses /proc/kallsyms text buf[len] into k; buf becomes k->names (names are moved down in
+ * place). 0, -ENOMEM, or -EPERM when every address reads 0 (kptr_restrict). */
 static int ksym__parse(struct hp_kallsyms *k, char *buf, size_t len)
 {
 	size_t cap = 0, mod_cap = 16;
@@ -177,72 +244,13 @@ static int ksym__parse(struct hp_kallsyms *k, char *buf, size_t len)
 	/* names are copied in place over the buffer: they never grow */
 	k->names = buf;
 	while (p < end) {
-		char *eol = memchr(p, '\n', (size_t)(end - p)), *name, *name_end, *q;
-		uint64_t addr;
-		int mod = 0;
-		char type;
+		char *eol = memchr(p, '\n', (size_t)(end - p));
 
 		if (!eol)
 			eol = end;
 		*eol = '\0';
-		addr = strtoull(p, &q, 16);
-		if (q == p || q[0] != ' ' || !q[1] || q[2] != ' ')
-			goto next;
-		type = q[1];
-		name = q + 3;
-		name_end = name + strcspn(name, "\t ");
-		if (addr)
-			nonzero = true;
-		if (!strchr("tTwWdDbBrR", type))
-			goto next;
-		if (*name_end) {
-			char *m = name_end + strspn(name_end, "\t "), *m_end;
-
-			if (*m == '[' && (m_end = strchr(m, ']'))) {
-				mod = ksym__module(k, m + 1, (size_t)(m_end - m - 1), &mod_cap);
-				if (mod == -ENOMEM)
-					return -ENOMEM;
-				if (mod < 0)
-					goto next;
-			}
-		}
-		*name_end = '\0';
-		if (name == name_end || strncmp(name, "__pfx_", 6) == 0 ||
-		    strncmp(name, "__cfi_", 6) == 0)
-			goto next;
-		if (strcmp(name, "_text") == 0 && !mod)
-			k->text = addr;
-		if (strcmp(name, "_etext") == 0 && !mod) {
-			k->etext = addr;
-			goto next; /* an end marker, not code */
-		}
-		if (k->n == cap) {
-			size_t nc = cap ? cap * 2 : 65536;
-			struct ksym *s = realloc(k->syms, nc * sizeof(*s));
-
-			if (!s)
-				return -ENOMEM;
-			k->syms = s;
-			cap = nc;
-		}
-		if (!strchr("tTwW", type)) {
-			k->syms[k->n++] = (struct ksym){
-				.addr = addr,
-				.mod = (uint16_t)mod,
-				.rank = UINT16_MAX, /* text symbols at the same address win */
-				.name = KSYM_MARKER,
-			};
-			goto next;
-		}
-		k->syms[k->n++] = (struct ksym){
-			.addr = addr,
-			.mod = (uint16_t)mod,
-			.rank = ksym__rank(type, name),
-			.name = (uint32_t)k->names_len,
-		};
-		memmove(k->names + k->names_len, name, (size_t)(name_end - name) + 1);
-		k->names_len += (size_t)(name_end - name) + 1;
-	next:
+		if (ksym__line(k, p, &cap, &mod_cap, &nonzero))
+			return -ENOMEM;
 		p = eol < end ? eol + 1 : end;
 	}
 	if (k->n && !nonzero)
@@ -367,20 +375,12 @@ static uint64_t ksym__limit(const struct hp_kallsyms *k, size_t i)
 
 int hp_kallsyms__lookup(const struct hp_kallsyms *k, uint64_t addr, struct hp_ksym *out)
 {
-	size_t lo = 0, hi = k->n;
+	long i = HP_BSEARCH_LAST_LE(k->syms, k->n, addr, addr);
 
 	memset(out, 0, sizeof(*out));
 	out->name = "";
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (k->syms[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo > 0 && k->syms[lo - 1].name != KSYM_MARKER && addr < ksym__limit(k, lo - 1)) {
-		const struct ksym *s = &k->syms[lo - 1];
+	if (i >= 0 && k->syms[i].name != KSYM_MARKER && addr < ksym__limit(k, (size_t)i)) {
+		const struct ksym *s = &k->syms[i];
 		const struct kmod *m = &k->mods[s->mod];
 
 		out->name = k->names + s->name;

@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/bsearch.h"
+
 /* How many entries starting below the address are examined for one that covers it. Entries
  * nest or overlap only when a JIT re-uses memory, so a short look-back finds the live one. */
 #define PERF_MAP_LOOKBACK 64
@@ -232,6 +234,44 @@ struct hp_perf_map *hp_perf_map__parse(const char *buf, size_t len,
 #define PERF_MAP_CHUNK (1u << 20)
 #define PERF_MAP_CHUNK_MIN (64u << 10)
 
+/* read() into buf[len], retried on EINTR, counting *total against max (0: no limit): bytes read
+ * (0 at end of file), -errno, or -EFBIG once the file is over max. */
+static ssize_t perf_map__read_some(int fd, char *buf, size_t len, size_t *total, size_t max)
+{
+	ssize_t r;
+
+	do
+		r = read(fd, buf, len);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	*total += (size_t)r;
+	if (max && *total > max)
+		return -EFBIG;
+	return r;
+}
+
+/* Skips the rest of a line longer than buf[chunk] (no name is that long): what follows its end is
+ * left at the start of buf, *have bytes. 0, 1 at end of file, or a negative errno. */
+static int perf_map__skip_line(const struct perf_map_builder *b, int fd, char *buf, size_t chunk,
+			       size_t *total, size_t *have)
+{
+	const char *eol = NULL;
+	ssize_t r;
+
+	do {
+		r = perf_map__read_some(fd, buf, chunk, total, b->lim.max_bytes);
+		if (r < 0)
+			return (int)r;
+		if (r > 0)
+			eol = memchr(buf, '\n', (size_t)r);
+	} while (r > 0 && !eol);
+	*have = eol ? (size_t)(buf + r - (eol + 1)) : 0;
+	if (eol)
+		memmove(buf, eol + 1, *have);
+	return r == 0;
+}
+
 struct hp_perf_map *hp_perf_map__read(int fd, const struct hp_perf_map_limits *lim)
 {
 	size_t have = 0, total = 0, chunk = PERF_MAP_CHUNK;
@@ -253,51 +293,25 @@ struct hp_perf_map *hp_perf_map__read(int fd, const struct hp_perf_map_limits *l
 	if (!buf)
 		return perf_map__end(&b, -ENOMEM);
 	for (;;) {
-		ssize_t r = read(fd, buf + have, chunk - have), used;
+		ssize_t used, r;
 
-		if (r < 0 && errno == EINTR)
-			continue;
+		r = perf_map__read_some(fd, buf + have, chunk - have, &total, b.lim.max_bytes);
 		if (r < 0) {
-			err = -errno;
-			break;
-		}
-		total += (size_t)r;
-		if (b.lim.max_bytes && total > b.lim.max_bytes) {
-			err = -EFBIG;
+			err = (int)r;
 			break;
 		}
 		have += (size_t)r;
 		used = perf_map__lines(&b, buf, have, r == 0);
-		if (used < 0) {
-			err = (int)used;
+		if (used < 0 || r == 0) {
+			err = used < 0 ? (int)used : 0;
 			break;
 		}
-		if (r == 0)
-			break;
 		if (used == 0 && have == chunk) {
-			/* one line longer than the chunk: no name is that long, skip to its end */
-			const char *eol = NULL;
-
-			while (!eol) {
-				r = read(fd, buf, chunk);
-				if (r < 0 && errno == EINTR)
-					continue;
-				if (r <= 0)
-					break;
-				total += (size_t)r;
-				if (b.lim.max_bytes && total > b.lim.max_bytes)
-					break;
-				eol = memchr(buf, '\n', (size_t)r);
-			}
-			if (r < 0 || (b.lim.max_bytes && total > b.lim.max_bytes)) {
-				err = r < 0 ? -errno : -EFBIG;
+			err = perf_map__skip_line(&b, fd, buf, chunk, &total, &have);
+			if (err) {
+				err = err < 0 ? err : 0;
 				break;
 			}
-			have = eol ? (size_t)(buf + r - (eol + 1)) : 0;
-			if (eol)
-				memmove(buf, eol + 1, have);
-			if (r == 0)
-				break;
 			continue;
 		}
 		memmove(buf, buf + used, have - (size_t)used);
@@ -319,17 +333,9 @@ void hp_perf_map__free(struct hp_perf_map *m)
 const char *hp_perf_map__lookup(const struct hp_perf_map *m, uint64_t addr, uint64_t *start)
 {
 	const struct perf_map_entry *best = NULL;
-	size_t lo = 0, hi = m->n;
-
 	/* first entry starting above addr */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
+	size_t lo = HP_BSEARCH_COUNT_LE(m->ents, m->n, start, addr);
 
-		if (m->ents[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	for (size_t i = lo, seen = 0; i > 0 && seen < PERF_MAP_LOOKBACK; i--, seen++) {
 		const struct perf_map_entry *e = &m->ents[i - 1];
 

@@ -127,17 +127,4 @@ struct hp_symbolizer_stats {
 };
 void hp_symbolizer__stats(struct hp_symbolizer *s, struct hp_symbolizer_stats *out);
 
-/* Standalone ELF access, exposed for tests and for "perf map" style JIT files. */
-struct hp_elf_syms;
-/* Parses .symtab/.dynsym of the ELF at fd (follows .gnu_debuglink and build-id debug files under
- * debug_root, and .gnu_debugdata MiniDebugInfo), NULL + errno on malformed input. path is used
- * to find the debuglink target next to the file. */
-struct hp_elf_syms *hp_elf_syms__open(int fd, const char *path, const char *debug_root);
-void hp_elf_syms__free(struct hp_elf_syms *e);
-/* Looks up an ELF virtual address (already converted from the runtime address). */
-const char *hp_elf_syms__lookup(const struct hp_elf_syms *e, uint64_t vaddr, uint64_t *sym_start);
-const char *hp_elf_syms__build_id(const struct hp_elf_syms *e); /* hex or "" */
-/* Converts a file offset inside a PT_LOAD segment to the ELF virtual address; -1 if none. */
-int hp_elf_syms__offset_to_vaddr(const struct hp_elf_syms *e, uint64_t offset, uint64_t *vaddr);
-
 #endif

@@ -4,9 +4,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +29,9 @@
  * around every call) and a timeline of cumulative figures at every switch between functions and
  * every 50 ms of wall-clock time, so a test can compute the shares and the CPU use of any window
  * it profiled. SIGTERM ends the burn early; the JSON line is still printed.
+ * With BURNER_THREAD=NAME in the environment the burn runs in a second thread named NAME
+ * (PR_SET_NAME) while the main thread, still called "burner", waits for it: the process name and
+ * the thread name of every sample differ. The JSON then carries the thread's "tid".
  *
  * The burn goes in rounds of 100 ms of CPU time: each function in turn runs until its cumulative
  * CPU time reaches its share of the rounds so far, in calls of about 250 us (iteration counts
@@ -131,11 +138,15 @@ static void record(struct point *p, long long cpu0, const long long done[NFUNC])
 		p->func_ns[f] = done[f];
 }
 
-static void print_json(const struct point *pts, size_t npts)
+static void print_json(const struct point *pts, size_t npts, int tid)
 {
 	const struct point *last = &pts[npts - 1];
 
-	printf("{\"pid\": %d, \"start_ns\": %lld, \"end_ns\": %lld, \"cpu_ns\": %lld, "
+	if (tid)
+		printf("{\"tid\": %d, ", tid);
+	else
+		printf("{");
+	printf("\"pid\": %d, \"start_ns\": %lld, \"end_ns\": %lld, \"cpu_ns\": %lld, "
 	       "\"functions\": {",
 	       (int)getpid(), pts[0].mono_ns, last->mono_ns, last->cpu_ns);
 	for (int f = 0; f < NFUNC; f++)
@@ -172,42 +183,36 @@ static long long burn_once(int f, unsigned long iters)
 	return clock_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
 }
 
-int main(int argc, char **argv)
+struct burn {
+	int share[NFUNC];
+	double seconds;
+	struct point *pts;
+	size_t npts, cap;
+	const char *thread; /* NULL: burn in the main thread */
+	int tid;
+};
+
+/* Inlined, so the samples of the main-thread burn keep the chains main -> burn_exe_top -> ... */
+static inline __attribute__((always_inline)) void burn(struct burn *b)
 {
 	unsigned long iters[NFUNC] = { 1000, 1000, 1000 };
 	long long done[NFUNC] = { 0 }, cpu0, deadline, next_point;
-	int share[NFUNC];
-	size_t npts = 0, cap;
-	struct point *pts;
-	double seconds;
-	char go;
+	struct point *pts = b->pts;
+	size_t npts = 0, cap = b->cap;
 
-	if (parse_args(argc, argv, &seconds, share)) {
-		fprintf(stderr,
-			"usage: burner SECONDS [EXE LIB CPP] (percentages summing to 100)\n");
-		return 2;
-	}
-	/* a point per switch (3 per round, a round takes >= 100 ms) and per 50 ms */
-	cap = (size_t)(seconds * 1e9 / POINT_NS) + (size_t)(seconds * 1e9 / ROUND_NS) * NFUNC + 16;
-	pts = calloc(cap, sizeof(*pts));
-	if (!pts) {
-		perror("burner: calloc");
-		return 1;
-	}
-	signal(SIGTERM, on_sigterm);
-	fprintf(stderr, "ready %d\n", (int)getpid());
-	if (read(0, &go, 1) < 0) {
-		perror("burner: read go byte");
-		return 1;
+	if (b->thread) {
+		b->tid = (int)syscall(SYS_gettid);
+		if (prctl(PR_SET_NAME, b->thread, 0, 0, 0))
+			perror("burner: PR_SET_NAME");
 	}
 	cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	next_point = clock_ns(CLOCK_MONOTONIC);
-	deadline = next_point + (long long)(seconds * 1e9);
+	deadline = next_point + (long long)(b->seconds * 1e9);
 	record(&pts[npts++], cpu0, done);
 	next_point += POINT_NS;
 	for (long long round = 1; !stop; round++) {
 		for (int f = 0; f < NFUNC && !stop; f++) {
-			long long target = round * ROUND_NS / 100 * share[f];
+			long long target = round * ROUND_NS / 100 * b->share[f];
 
 			while (done[f] < target && !stop) {
 				long long took = burn_once(f, iters[f]), now;
@@ -226,7 +231,53 @@ int main(int argc, char **argv)
 				record(&pts[npts++], cpu0, done);
 		}
 	}
-	print_json(pts, npts);
-	free(pts);
+	b->npts = npts;
+}
+
+static void *burn_thread(void *arg)
+{
+	burn(arg);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct burn b = { .thread = getenv("BURNER_THREAD") };
+	pthread_t thread;
+	char go;
+	int err;
+
+	if (parse_args(argc, argv, &b.seconds, b.share)) {
+		fprintf(stderr,
+			"usage: burner SECONDS [EXE LIB CPP] (percentages summing to 100)\n");
+		return 2;
+	}
+	/* a point per switch (3 per round, a round takes >= 100 ms) and per 50 ms */
+	b.cap = (size_t)(b.seconds * 1e9 / POINT_NS) +
+		(size_t)(b.seconds * 1e9 / ROUND_NS) * NFUNC + 16;
+	b.pts = calloc(b.cap, sizeof(*b.pts));
+	if (!b.pts) {
+		perror("burner: calloc");
+		return 1;
+	}
+	signal(SIGTERM, on_sigterm);
+	fprintf(stderr, "ready %d\n", (int)getpid());
+	if (read(0, &go, 1) < 0) {
+		perror("burner: read go byte");
+		return 1;
+	}
+	if (b.thread && *b.thread) {
+		err = pthread_create(&thread, NULL, burn_thread, &b);
+		if (err) {
+			fprintf(stderr, "burner: pthread_create: %s\n", strerror(err));
+			return 1;
+		}
+		pthread_join(thread, NULL);
+	} else {
+		b.thread = NULL;
+		burn(&b);
+	}
+	print_json(b.pts, b.npts, b.tid);
+	free(b.pts);
 	return 0;
 }

@@ -25,18 +25,6 @@
 #include "export/store_metrics.h"
 #include "stacks/stack_resolve.h"
 
-static const char *const drop_reasons[HP_CPU_DROP__COUNT] = {
-	[HP_CPU_DROP_COUNTS_FULL] = "counts_map_full",
-	[HP_CPU_DROP_STACKS_FULL] = "stack_map_full",
-	[HP_CPU_DROP_STACK_COLLISION] = "stack_hash_collision",
-	[HP_CPU_DROP_KSTACK_ERROR] = "kernel_stack_error",
-	[HP_CPU_DROP_USTACK_ERROR] = "user_stack_error",
-	[HP_CPU_DROP_NOTIFY_FULL] = "new_process_notification_lost",
-	[HP_CPU_DROP_EXIT_NOTIFY_FULL] = "process_exit_notification_lost",
-	[HP_CPU_DROP_COUNTS_UPDATE] = "counts_map_update_failed",
-	[HP_CPU_DROP_STACK_UPDATE] = "stack_map_update_failed",
-};
-
 static struct cpu_state *state(struct hp_collector *c)
 {
 	return c->priv;
@@ -75,6 +63,7 @@ static int cpu__open(struct hp_collector *c, enum hp_attach_path path)
 	s->skel->rodata->filter_cgroup = cfg->cgroup_path != NULL;
 	s->skel->rodata->kernel_stacks = cc->kernel_stacks;
 	s->skel->rodata->user_stacks = cc->user_stacks;
+	s->skel->rodata->period_ns = 1000000000ULL / cc->frequency;
 	/* exec/exit hooks through the collector's attach path; the sampling is perf_event always */
 	bpf_program__set_autoload(s->skel->progs.proc_exec_btf, path == HP_PATH_TP_BTF);
 	bpf_program__set_autoload(s->skel->progs.proc_exit_btf, path == HP_PATH_TP_BTF);
@@ -109,13 +98,13 @@ static int cpu__on_proc_event(void *ctx, void *data, size_t size)
 {
 	static const unsigned int delays_ms[] = HP_CPU_RECAPTURE_DELAYS_MS;
 	struct cpu_state *s = ctx;
-	struct hp_cpu_new_proc ev;
+	struct hp_proc_event ev;
 	__u64 now;
 
 	if (size < sizeof(ev))
 		return 0;
 	memcpy(&ev, data, sizeof(ev)); /* read once: the ring buffer is shared with the kernel */
-	if (ev.kind == HP_CPU_PROC_EXIT) {
+	if (ev.kind == HP_PROC_EXIT) {
 		pthread_mutex_lock(&s->exit_lock);
 		if (s->nexited < HP_CPU_EXIT_SLOTS)
 			s->exited[s->nexited++] = (pid_t)ev.tgid;
@@ -185,10 +174,11 @@ static int cpu__load(struct hp_collector *c)
 	    .cache_bytes = (size_t)hp_cpu_config(c->cfg)->symbol_cache_mb << 20,
 	    .max_perf_map_bytes = (size_t)hp_cpu_config(c->cfg)->perf_map_max_mb << 20 });
 	hp_cgroup_names__init(&s->cgroups, NULL);
-	s->keys = calloc(s->max_entries, sizeof(*s->keys));
-	s->counts = calloc(s->max_entries, sizeof(*s->counts));
-	if (!s->sym || !s->keys || !s->counts)
+	if (!s->sym)
 		return -ENOMEM;
+	err = hp_cpu__drain_init(s);
+	if (err)
+		return err;
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.new_procs), cpu__on_proc_event, s, NULL);
 	if (!s->rb)
 		return -errno;
@@ -290,9 +280,10 @@ static int cpu__attach(struct hp_collector *c)
 	s->notify_running = true;
 	hp_info("cpu: sampling %zu CPUs at %u Hz (%s stacks), retention %.0f s", s->nlinks,
 		hp_cpu_config(c->cfg)->frequency,
-		hp_cpu_config(c->cfg)->kernel_stacks && hp_cpu_config(c->cfg)->user_stacks ? "kernel+user"
-		: hp_cpu_config(c->cfg)->kernel_stacks			     ? "kernel"
-							     : "user",
+		hp_cpu_config(c->cfg)->kernel_stacks && hp_cpu_config(c->cfg)->user_stacks
+		    ? "kernel+user"
+		: hp_cpu_config(c->cfg)->kernel_stacks ? "kernel"
+						       : "user",
 		hp_cpu_store__retention(&s->store));
 	return 0;
 }
@@ -355,13 +346,7 @@ static void cpu__metrics(struct hp_collector *c, struct hp_buf *out)
 
 	hp_prom__family(out, "hostprof_cpu_samples_total", HP_PROM_COUNTER,
 			"CPU samples drained from the kernel (idle excluded).");
-	hp_prom__sample(out, "hostprof_cpu_samples_total", NULL, 0, (double)s->samples_total);
-	hp_prom__family(out, "hostprof_stacks_truncated_total", HP_PROM_COUNTER,
-			"Samples kept with a stack cut at the walk depth limit (127 frames), the "
-			"root side replaced by a [truncated] frame.");
-	hp_prom__sample(out, "hostprof_stacks_truncated_total",
-			(struct hp_label[]){ { "collector", "cpu" } }, 1,
-			(double)s->truncated_total);
+	hp_prom__sample(out, "hostprof_cpu_samples_total", NULL, 0, (double)s->drain.events);
 	hp_prom__family(out, "hostprof_cpu_sampling_frequency_hertz", HP_PROM_GAUGE,
 			"Samples per second per CPU.");
 	hp_prom__sample(out, "hostprof_cpu_sampling_frequency_hertz", NULL, 0,
@@ -397,16 +382,13 @@ static void cpu__self_stats(struct hp_collector *c, struct hp_self_stats *out)
 	struct hp_symbolizer_stats st;
 	int first = out->ndrops;
 
-	hp_self_stats__add_drops(out, bpf_map__fd(s->skel->maps.drops), s->ncpus, drop_reasons,
-				 HP_CPU_DROP__COUNT);
-	if (first + HP_CPU_DROP_EXIT_NOTIFY_FULL < out->ndrops) {
+	hp_cpu__drain_stats(s, out);
+	if (first + HP_STACK_DROP_EXIT_NOTIFY_FULL < out->ndrops) {
 		pthread_mutex_lock(&s->exit_lock);
-		out->drops[first + HP_CPU_DROP_EXIT_NOTIFY_FULL].count += s->exits_lost;
+		out->drops[first + HP_STACK_DROP_EXIT_NOTIFY_FULL].count += s->exits_lost;
 		pthread_mutex_unlock(&s->exit_lock);
 	}
 	hp_symbolizer__stats(s->sym, &st);
-	hp_self_stats__add_map(out, "counts", s->last_keys, s->max_entries);
-	hp_self_stats__add_map(out, "stacks", s->last_stacks, s->max_entries);
 	hp_self_stats__add_map(out, "symbolizer_elf_cache", st.elf_entries, HP_CPU_SYM_ELF_FILES);
 	hp_self_stats__add_map(out, "symbolizer_processes", st.proc_entries, cpu__sym_processes(c));
 }
@@ -451,8 +433,7 @@ static void cpu__destroy(struct hp_collector *c)
 	free(s->links);
 	free(s->perf_fds);
 	free(s->online);
-	free(s->keys);
-	free(s->counts);
+	hp_stack_drain__free(&s->drain);
 	free(s);
 	c->priv = NULL;
 }

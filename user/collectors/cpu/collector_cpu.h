@@ -11,6 +11,7 @@
 #include <linux/types.h>
 
 #include "meta/cgroup_names.h"
+#include "stacks/stack_drain.h"
 #include "stores/cpu_store.h"
 #include "hp_cpu.h"
 #include "http/http.h"
@@ -35,6 +36,7 @@
 #define HP_CPU_SYM_PROCESSES_MIN 1024
 
 struct cpu_bpf;
+struct hp_self_stats;
 struct ring_buffer;
 struct bpf_link;
 
@@ -71,16 +73,12 @@ struct cpu_state {
 	/* requests blocked in "seconds=N" wait on this (with the collector lock) */
 	pthread_cond_t wake;
 	bool stopping;
-	/* drain scratch */
-	struct hp_cpu_key *keys;
-	__u64 *counts;
-	size_t max_entries;
+	/* the shared stack drain: counts and stacks read per drain, stacks kept across drains */
+	struct hp_stack_drain drain;
+	size_t max_entries; /* of each counts and stacks map */
 	/* totals for /metrics */
-	__u64 samples_total;
-	__u64 truncated_total;
 	__u64 drains;
 	__u64 ticks;
-	__u64 last_keys, last_stacks; /* map entries at the last drain */
 	double last_drain_seconds;
 };
 
@@ -88,7 +86,12 @@ extern const struct hp_route hp_cpu_routes[];
 /* The cpu profile kind (samples/count, cpu/nanoseconds; see cpu_kind.c). */
 extern const struct hp_profile_kind hp_cpu_kind;
 
+/* Sets up s->drain on the loaded skeleton's maps. 0 or a negative errno. */
+int hp_cpu__drain_init(struct cpu_state *s);
 /* Drains the kernel maps into the store (and subscribers). Lock held. */
 int hp_cpu__drain(struct cpu_state *s, double now);
+/* The drain's drop reasons (the kernel's plus what userspace found: collisions across
+ * generations, stacks lost to eviction), map fill levels and stack counters. Lock held. */
+void hp_cpu__drain_stats(struct cpu_state *s, struct hp_self_stats *out);
 
 #endif
