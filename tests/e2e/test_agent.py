@@ -49,6 +49,7 @@ def test_http_errors():
         prof = "/api/v1/profile/cpu?format=folded&"
         for bad in ("seconds=0.0001", "seconds=0.5", "comm=", "seconds=1%00"):
             expect_json_error(agent, prof + bad, 400)
+        check_unknown_profile_kind(agent)
         for method in ("POST", "PUT", "DELETE"):
             for path in ("/metrics", api):
                 headers, _ = expect_json_error(agent, path, 405, method=method)
@@ -62,6 +63,27 @@ def test_http_errors():
             check('href="%s"' % link in body, "landing page does not link %s" % link)
         status, _, body = agent.get("/healthz")
         check(status == 200 and body.strip() == "ok", "/healthz answered %d %r" % (status, body))
+
+
+def check_unknown_profile_kind(agent):
+    """A profile kind no running collector produces is a 404 naming the kinds there are, for
+    the API, with parameters or not, and for the flame graph."""
+    for path in ("/api/v1/profile/nosuch", "/api/v1/profile/nosuch?seconds=1&format=folded",
+                 "/flamegraph?kind=nosuch"):
+        _, err = expect_json_error(agent, path, 404)
+        check(err == "unknown profile kind 'nosuch' (known kinds: cpu)",
+              "%s: error %r does not name the kind and the known kinds" % (path, err))
+
+def check_record_unknown_profile():
+    """record --profile with a kind no collector produces is a usage error (exit 2) that names
+    the kinds, before anything is loaded or written."""
+    with tempfile.TemporaryDirectory(prefix="hostprof-e2e-") as d:
+        out = run_cli(["record", "--profile", "nosuch", "-d", "1s", "-o",
+                       os.path.join(d, "x.folded")])
+        check(out.returncode == 2 and "Usage" in out.stderr
+              and "unknown --profile 'nosuch' (kinds: cpu)" in out.stderr,
+              "record --profile nosuch: exit %d, stderr %r" % (out.returncode, out.stderr[:300]))
+        check(not os.listdir(d), "record --profile nosuch wrote %s" % os.listdir(d))
 
 
 def sigterm_case(sig):
@@ -127,6 +149,7 @@ def test_cli_errors():
           "--cgroup %s: exit %d, stderr %r" % (cg, out.returncode, out.stderr[-300:]))
     check_port_in_use()
     check_record_output()
+    check_record_unknown_profile()
 
 
 def check_record_output():

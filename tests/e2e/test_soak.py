@@ -43,7 +43,7 @@ MAX_GROWTH_MIB = 14.0
 # 2 MiB still catches use-after-free of what was freed shortly before. Free pages go back to the
 # system every second, as glibc's malloc_trim makes them in the release build.
 ASAN_OPTIONS = "quarantine_size_mb=2:allocator_release_to_os_interval_ms=1000"
-PROCS = {"collector": "cpu", "map": "symbolizer_processes"}
+PROCS = {"collector": "agent", "map": "symbolizer_processes"}  # the shared symbolizer
 
 
 @register("soak_churn")
@@ -92,6 +92,9 @@ def test_soak_churn():
     check(steady_at is not None and samples[-1][0] >= steady_at + STEADY_SECONDS - INTERVAL,
           "churn ended before the steady phase was measured (%.0f execs/s)" % rate)
     check(rate >= 20, "churn reached only %.0f execs/s: nothing was soaked" % rate)
+    # the series exists (an absent one reads 0 and would pass the bound below)
+    check(m.select("hostprof_map_max_entries", **PROCS),
+          "no hostprof_map_max_entries%s series" % PROCS)
     cached = max(s[3] for s in samples)
     check(cached <= MAX_CACHED, "the symbolizer held up to %d processes under churn (want at most "
           "%d: exited processes must be forgotten)" % (cached, MAX_CACHED))

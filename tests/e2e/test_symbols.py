@@ -351,7 +351,10 @@ def test_short_lived(agent_args=()):
     check(not any(drops.values()), "cpu drops: %s" % drops)
     # every process the agent sampled (the spawner and the runs, in the cgroup) has exited and
     # been drained: its captured state must be freed, not left to LRU eviction
-    kept = after.value("hostprof_map_entries", collector="cpu", map="symbolizer_processes")
+    check(after.select("hostprof_map_max_entries", collector="agent",
+                       map="symbolizer_processes"),
+          "no symbolizer_processes series of the shared symbolizer (collector=\"agent\")")
+    kept = after.value("hostprof_map_entries", collector="agent", map="symbolizer_processes")
     check(kept == 0, "%d processes still held by the symbolizer after all %d sampled ones exited"
           % (kept, len(runs) + 1))
 

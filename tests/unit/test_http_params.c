@@ -292,16 +292,19 @@ static void test_cli_defaults(void **state)
 	assert_int_equal(cfg.attach_mode, HP_ATTACH_AUTO);
 	assert_null(cfg.btf_path);
 	assert_true(cfg.tick_seconds == 1.0);
-	assert_int_equal(hp_cpu_config(&cfg)->symbol_cache_mb, 256);
-	assert_int_equal(hp_cpu_config(&cfg)->perf_map_max_mb, 0); /* a quarter of the cache */
+	assert_int_equal(cfg.symbol_cache_mb, 256);
+	assert_int_equal(cfg.perf_map_max_mb, 0); /* a quarter of the cache */
 	assert_false(cfg.verbose);
 	assert_string_equal(out_text, "");
 	assert_string_equal(err_text, "");
 	assert_int_equal(
 	    parse(&cfg, "serve", "--symbol-cache-mb", "64", "--perf-map-max-mb", "8", NULL),
 	    HP_CLI_SERVE);
-	assert_int_equal(hp_cpu_config(&cfg)->symbol_cache_mb, 64);
-	assert_int_equal(hp_cpu_config(&cfg)->perf_map_max_mb, 8);
+	assert_int_equal(cfg.symbol_cache_mb, 64);
+	assert_int_equal(cfg.perf_map_max_mb, 8);
+	/* the shared symbolizer serves record too */
+	assert_int_equal(parse(&cfg, "record", "-o", "x", "--symbol-cache-mb", "32", NULL), HP_CLI_RECORD);
+	assert_int_equal(cfg.symbol_cache_mb, 32);
 }
 
 /* Mount point of a cgroup v2 hierarchy (--cgroup accepts only those); skips when none. */
@@ -549,8 +552,18 @@ static void test_cli_collector_options(void **state)
 	assert_non_null(strstr(err_text, "hostprof: --listen, --collectors and --retention "
 					 "belong to 'hostprof serve'\n"));
 	expect_usage("serve", "-d", "5s", NULL);
-	assert_non_null(strstr(err_text, "hostprof: --duration, --output, --format and --group-by "
-					 "belong to 'hostprof record'\n"));
+	assert_non_null(strstr(err_text, "hostprof: --duration, --output, --format, --group-by and "
+					 "--profile belong to 'hostprof record'\n"));
+	/* record --profile KIND: a kind some collector produces, which picks the collector */
+	expect_usage("record", "-o", "x", "--profile", "nosuch", NULL);
+	assert_non_null(strstr(err_text, "hostprof: unknown --profile 'nosuch' (kinds: cpu)\n"));
+	assert_non_null(strstr(err_text, "Usage: hostprof record"));
+	assert_int_equal(parse(&cfg, "record", "-o", "x", "--profile", "cpu", NULL), HP_CLI_RECORD);
+	assert_string_equal(cfg.profile_kind, "cpu");
+	assert_int_equal(cfg.ncollectors, 1);
+	assert_string_equal(cfg.collectors[0], "cpu");
+	assert_int_equal(parse(&cfg, "record", "-o", "x", NULL), HP_CLI_RECORD);
+	assert_string_equal(cfg.profile_kind, "cpu"); /* the default */
 	assert_int_equal(parse(&cfg, "serve", "--max-stacks", "256", "--retention", "24h",
 			       "--kernel-only", "-F", "1", NULL),
 			 HP_CLI_SERVE);

@@ -16,23 +16,30 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/log.h"
+#include "base/version.h"
 #include "collectors/collector.h"
+#include "collectors/cpu/cpu_options.h"
+#include "collectors/probe.h"
+#include "collectors/services.h"
+#include "export/prom.h"
+#include "export/store_metrics.h"
 #include "http/http.h"
 #include "http/landing.h"
-#include "base/log.h"
 #include "http/metrics_cache.h"
-#include "collectors/probe.h"
-#include "export/prom.h"
-#include "base/version.h"
+#include "http/profile_api.h"
 
 struct hp_agent {
 	const struct hp_config *cfg;
 	struct hp_features features;
+	struct hp_services svc; /* shared by every collector */
+	bool svc_ready;
 	struct hp_collector collectors[HP_MAX_COLLECTORS];
 	int ncollectors;
 	struct hp_route own[4];			    /* agent_routes with ctx = this agent */
 	struct hp_route *routes[HP_MAX_COLLECTORS]; /* per-collector copies with ctx filled in */
-	const struct hp_route *tables[HP_MAX_COLLECTORS + 1];
+	struct hp_profile_api profile_api;	    /* the registered profile sources' routes */
+	const struct hp_route *tables[HP_MAX_COLLECTORS + 2];
 	int ntables;
 	double start_unix;
 	pthread_t ticker;
@@ -43,6 +50,9 @@ struct hp_agent {
 	struct hp_metrics_cache metrics; /* /metrics as of the last tick */
 	struct hp_http *http;		 /* set before the ticker starts */
 };
+
+/* The "collector" label of the shared services' tables (symbolizer caches) in hostprof_map_*. */
+#define AGENT_SERVICES_LABEL "agent"
 
 /* How long a scrape waits for the first /metrics page after start-up. */
 #define AGENT_FIRST_PAGE_WAIT_S 20.0
@@ -109,25 +119,23 @@ enum self_rows {
 	SELF_STACK_EVICTIONS,
 };
 
-/*
- * One self-metrics family with a sample per (collector, row): drops are labelled by reason, maps
- * by map name; stats[i] belongs to a->collectors[i].
- */
-static void agent__self_family(const struct hp_agent *a, const struct hp_self_stats *stats,
-			       struct hp_buf *out, enum self_rows rows, const char *name,
-			       enum hp_prom_type type, const char *help)
+/* One self-metrics family: a series per (owner, drop reason), (owner, map) or, for the stack
+ * rows, per owner that captures stacks; owners are the collectors and the shared services. */
+static void agent__self_family(struct hp_buf *out, const char *name, enum hp_prom_type type,
+			       const char *help, const char *const *owners,
+			       const struct hp_self_stats *stats, int n, enum self_rows rows)
 {
 	struct hp_label l[2];
 
 	hp_prom__family(out, name, type, help);
-	for (int i = 0; i < a->ncollectors; i++) {
+	for (int i = 0; i < n; i++) {
 		const struct hp_self_stats *s = &stats[i];
-		int n = rows == SELF_DROPS     ? s->ndrops
-			: rows <= SELF_MAP_MAX ? s->nmaps
-					       : s->has_stacks;
+		int items = rows == SELF_DROPS	   ? s->ndrops
+			    : rows <= SELF_MAP_MAX ? s->nmaps
+						   : s->has_stacks;
 
-		l[0] = (struct hp_label){ "collector", a->collectors[i].ops->name };
-		for (int k = 0; k < n; k++) {
+		l[0] = (struct hp_label){ "collector", owners[i] };
+		for (int k = 0; k < items; k++) {
 			double v;
 
 			if (rows > SELF_MAP_MAX) { /* one series per collector */
@@ -155,7 +163,8 @@ static void agent__self_metrics(struct hp_agent *a, struct hp_buf *out, const do
 						 HP_FEAT_RAW_TP,     HP_FEAT_TASK_STORAGE,
 						 HP_FEAT_PERF_EVENT, HP_FEAT_RINGBUF,
 						 HP_FEAT_FENTRY,     HP_FEAT_KPROBE };
-	struct hp_self_stats stats[HP_MAX_COLLECTORS] = { 0 };
+	struct hp_self_stats stats[HP_MAX_COLLECTORS + 1] = { 0 };
+	const char *owners[HP_MAX_COLLECTORS + 1];
 	struct hp_label l[3];
 
 	hp_prom__family(out, "hostprof_build_info", HP_PROM_GAUGE,
@@ -188,27 +197,31 @@ static void agent__self_metrics(struct hp_agent *a, struct hp_buf *out, const do
 	for (int i = 0; i < a->ncollectors; i++) {
 		struct hp_collector *c = &a->collectors[i];
 
+		owners[i] = c->ops->name;
 		pthread_mutex_lock(&c->lock);
 		c->ops->self_stats(c, &stats[i]);
 		pthread_mutex_unlock(&c->lock);
 	}
-	agent__self_family(a, stats, out, SELF_DROPS, "hostprof_events_dropped_total",
-			   HP_PROM_COUNTER,
-			   "Events not counted, by collector and reason. Should stay 0.");
-	agent__self_family(a, stats, out, SELF_MAP_ENTRIES, "hostprof_map_entries", HP_PROM_GAUGE,
-			   "Entries in use in each BPF map or bounded userspace table.");
-	agent__self_family(a, stats, out, SELF_MAP_MAX, "hostprof_map_max_entries", HP_PROM_GAUGE,
-			   "Capacity of each BPF map or bounded userspace table.");
-	agent__self_family(
-	    a, stats, out, SELF_STACKS_TRUNCATED, "hostprof_stacks_truncated_total",
-	    HP_PROM_COUNTER,
-	    "Events kept with a stack cut at the walk depth limit (127 frames), the root "
-	    "side replaced by a [truncated] frame.");
-	agent__self_family(
-	    a, stats, out, SELF_STACK_EVICTIONS, "hostprof_stack_table_evictions_total",
-	    HP_PROM_COUNTER,
-	    "Stacks evicted from the bounded userspace stack table (kept across drains for "
-	    "counts that arrive later); a count that needed one is a stack_lost drop.");
+	owners[a->ncollectors] = AGENT_SERVICES_LABEL; /* the shared services' tables */
+	hp_services__self_stats(&a->svc, &stats[a->ncollectors]);
+	agent__self_family(out, "hostprof_events_dropped_total", HP_PROM_COUNTER,
+			   "Events not counted, by collector and reason. Should stay 0.", owners,
+			   stats, a->ncollectors + 1, SELF_DROPS);
+	agent__self_family(out, "hostprof_map_entries", HP_PROM_GAUGE,
+			   "Entries in use in each BPF map or bounded userspace table.", owners,
+			   stats, a->ncollectors + 1, SELF_MAP_ENTRIES);
+	agent__self_family(out, "hostprof_map_max_entries", HP_PROM_GAUGE,
+			   "Capacity of each BPF map or bounded userspace table.", owners, stats,
+			   a->ncollectors + 1, SELF_MAP_MAX);
+	agent__self_family(out, "hostprof_stacks_truncated_total", HP_PROM_COUNTER,
+			   "Events kept with a stack cut at the walk depth limit (127 frames), the "
+			   "root side replaced by a [truncated] frame.",
+			   owners, stats, a->ncollectors + 1, SELF_STACKS_TRUNCATED);
+	agent__self_family(out, "hostprof_stack_table_evictions_total", HP_PROM_COUNTER,
+			   "Stacks evicted from the bounded userspace stack table (kept across "
+			   "drains for counts that arrive later); a count that needed one is a "
+			   "stack_lost drop.",
+			   owners, stats, a->ncollectors + 1, SELF_STACK_EVICTIONS);
 	hp_prom__family(out, "hostprof_scrape_duration_seconds", HP_PROM_GAUGE,
 			"Time the last render of /metrics (once per tick, shared by every scrape) "
 			"spent reading and rendering each collector.");
@@ -233,6 +246,7 @@ static void agent__render(struct hp_agent *a)
 
 	hp_buf__init(&body);
 	hp_buf__init(&err.body);
+	hp_services__tick(&a->svc);
 	for (int i = 0; i < a->ncollectors; i++) {
 		struct hp_collector *c = &a->collectors[i];
 		double t0 = hp_now();
@@ -250,6 +264,15 @@ static void agent__render(struct hp_agent *a)
 				hp_response__error(&err, 500, "%s: reading kernel maps failed: %s",
 						   c->ops->name, strerror(-rc));
 		}
+	}
+	/* once per page, whatever the number of collectors using them */
+	hp_services__metrics(&a->svc, &body);
+	for (size_t i = 0; i < a->svc.profiles.n; i++) {
+		struct hp_profile_source *src = a->svc.profiles.sources[i];
+
+		pthread_mutex_lock(src->lock);
+		hp_profile_store__metrics(src->store, src->kind, &body);
+		pthread_mutex_unlock(src->lock);
 	}
 	agent__self_metrics(a, &body, durations);
 	if (err.status != 200)
@@ -361,6 +384,10 @@ static int agent__routes(struct hp_agent *a)
 		}
 		a->tables[a->ntables++] = a->routes[i];
 	}
+	/* the sources registered by the collectors just started */
+	if (hp_profile_api__init(&a->profile_api, &a->svc.profiles))
+		return -ENOMEM;
+	a->tables[a->ntables++] = a->profile_api.routes;
 	return 0;
 }
 
@@ -387,6 +414,9 @@ static void agent__teardown(struct hp_agent *a)
 	}
 	for (int i = 0; i < HP_MAX_COLLECTORS; i++)
 		free(a->routes[i]);
+	hp_profile_api__free(&a->profile_api);
+	if (a->svc_ready)
+		hp_services__free(&a->svc);
 	pthread_cond_destroy(&a->stop_cond);
 	pthread_mutex_destroy(&a->stop_lock);
 	hp_metrics_cache__free(&a->metrics);
@@ -403,6 +433,8 @@ static int agent__start_ticker(struct hp_agent *a)
 int hp_agent__run(const struct hp_config *cfg)
 {
 	struct hp_agent a = { .cfg = cfg };
+	/* the symbolizer's budget is a cpu collector option; its process cache follows the rate */
+	const struct hp_cpu_config *cpu = hp_cpu_config(cfg);
 	struct hp_http *http = NULL;
 	sigset_t stop;
 	int sig = 0, rc = 1, listen_fd;
@@ -432,9 +464,17 @@ int hp_agent__run(const struct hp_config *cfg)
 	}
 	hp_info("hostprof %s starting (libbpf %s)", HOSTPROF_VERSION, libbpf_version_string());
 	hp_probe__log(&a.features);
+	if (hp_services__init(&a.svc, &(struct hp_services_opts){
+					  .symbol_cache_bytes = (size_t)cfg->symbol_cache_mb << 20,
+					  .perf_map_max_bytes = (size_t)cfg->perf_map_max_mb << 20,
+					  .sample_hz = cpu->frequency })) {
+		fprintf(stderr, "hostprof: out of memory creating the symbolizer\n");
+		goto out;
+	}
+	a.svc_ready = true;
 	for (int i = 0; i < cfg->ncollectors; i++) {
 		const struct hp_collector_ops *ops = hp_collectors__find(cfg->collectors[i]);
-		int err = hp_collector__start(&a.collectors[i], ops, cfg, &a.features);
+		int err = hp_collector__start(&a.collectors[i], ops, cfg, &a.features, &a.svc);
 
 		if (err) {
 			fprintf(stderr,
@@ -461,6 +501,8 @@ int hp_agent__run(const struct hp_config *cfg)
 out:
 	if (listen_fd >= 0)
 		close(listen_fd);
+	/* requests recording a profile stop waiting, so the HTTP server can stop */
+	hp_profile_registry__shutdown(&a.svc.profiles);
 	for (int i = 0; i < a.ncollectors; i++)
 		if (a.collectors[i].ops->shutdown)
 			a.collectors[i].ops->shutdown(&a.collectors[i]);

@@ -108,6 +108,24 @@ static int cli__parse_cgroup(const struct hp_option *o, const char *arg, void *b
 
 _Static_assert(sizeof(pid_t) == sizeof(unsigned int), "--pid is stored as HP_OPT_UINT");
 
+static void cli__usage(FILE *out, unsigned int cmd);
+
+/* --profile: a kind some collector produces (ops->profiles); the error names the kinds. */
+static int cli__parse_profile(const struct hp_option *o, const char *arg, void *base)
+{
+	char kinds[128];
+
+	(void)o;
+	if (!hp_collectors__find_profile(arg)) {
+		fprintf(stderr, "hostprof: unknown --profile '%s' (kinds: %s)\n\n", arg,
+			hp_collectors__profiles(kinds, sizeof(kinds)));
+		cli__usage(stderr, HP_CMD_RECORD);
+		return HP_OPT_REPORTED;
+	}
+	((struct hp_config *)base)->profile_kind = arg;
+	return HP_OPT_OK;
+}
+
 enum { CLI_HELP, CLI_VERSION }; /* the ACTION options, first in cli_options */
 
 /* The CLI's own options; collectors add theirs (ops->options). Values go into struct hp_config. */
@@ -149,6 +167,26 @@ static const struct hp_option cli_options[] = {
 	  .kind = HP_OPT_FLAG,
 	  .offset = offsetof(struct hp_config, verbose),
 	  .help = "debug logging, including libbpf and verifier output" },
+	{ .name = "symbol-cache-mb",
+	  .kind = HP_OPT_UINT,
+	  .metavar = "N",
+	  .min = 16,
+	  .max = 65536,
+	  .def = 256,
+	  .offset = offsetof(struct hp_config, symbol_cache_mb),
+	  .help = "memory for symbol tables, perf maps and process mappings,\n"
+		  "all processes together (default 256)",
+	  .want = "16..65536" },
+	{ .name = "perf-map-max-mb",
+	  .kind = HP_OPT_UINT,
+	  .metavar = "N",
+	  .min = 1,
+	  .max = 65536,
+	  .def = 0,
+	  .offset = offsetof(struct hp_config, perf_map_max_mb),
+	  .help = "larger /tmp/perf-PID.map files are not read (default: a\n"
+		  "quarter of --symbol-cache-mb)",
+	  .want = "1..65536" },
 	{ .name = "listen",
 	  .kind = HP_OPT_STRING,
 	  .metavar = "ADDR",
@@ -197,18 +235,22 @@ static const struct hp_option cli_options[] = {
 	  .help = "root boxes of folded, html, speedscope, json: process (default),\n"
 		  "pid, thread or cgroup (pprof keeps every label)",
 	  .scope = HP_CMD_RECORD },
+	{ .name = "profile",
+	  .kind = HP_OPT_CUSTOM,
+	  .metavar = "KIND",
+	  .help = "profile kind to record (default cpu; any kind a collector produces)",
+	  .scope = HP_CMD_RECORD,
+	  .parse = cli__parse_profile },
 	{ 0 },
 };
 
-/* The collectors "hostprof record" runs (and so the collector options its usage shows). */
-static const char *const cli_record_collectors[] = { "cpu", NULL };
-
+/* Whether "hostprof record" can run a collector (one that produces profiles), so its usage
+ * shows that collector's options. */
 static bool cli__records(const char *collector)
 {
-	for (int i = 0; cli_record_collectors[i]; i++)
-		if (strcmp(cli_record_collectors[i], collector) == 0)
-			return true;
-	return false;
+	const struct hp_collector_ops *ops = hp_collectors__find(collector);
+
+	return ops && ops->profiles;
 }
 
 static unsigned int cli__scope(enum hp_cli_action command)
@@ -424,9 +466,11 @@ static enum hp_cli_action cli__finish(struct cli_parse *p)
 		if (!p->cfg->output)
 			return cli__bad(p, "%s",
 					"record needs --output FILE (e.g. -o profile.pb.gz)");
-		p->cfg->ncollectors = 0;
-		for (int i = 0; cli_record_collectors[i]; i++)
-			p->cfg->collectors[p->cfg->ncollectors++] = cli_record_collectors[i];
+		/* the collector that produces the kind asked for (checked by its parse hook) */
+		if (!p->cfg->profile_kind)
+			p->cfg->profile_kind = "cpu";
+		p->cfg->collectors[0] = hp_collectors__find_profile(p->cfg->profile_kind)->name;
+		p->cfg->ncollectors = 1;
 	}
 	return p->command;
 }

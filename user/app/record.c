@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* "hostprof record" (see record.h). It drives the same cpu collector and exporters as the agent,
+/* "hostprof record" (see record.h). It drives the collector that produces the profile kind asked
+ * for (--profile, default cpu) through its profile source, as the agent's HTTP endpoints do,
  * without HTTP: one subscriber profile fed by a drain every second. */
 #include "record.h"
 
@@ -13,12 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "collectors/collector.h"
-#include "collectors/cpu/collector_cpu.h"
-#include "collectors/cpu/cpu_options.h"
-#include "export/export.h"
 #include "base/log.h"
+#include "collectors/collector.h"
+#include "collectors/cpu/cpu_options.h"
 #include "collectors/probe.h"
+#include "collectors/services.h"
+#include "export/export.h"
+#include "stores/profile_source.h"
 #include "profile_summary.h"
 #include "target_pid.h"
 
@@ -137,20 +139,139 @@ static bool record__wait(const sigset_t *stop, double until)
 	return sigtimedwait(stop, NULL, &ts) > 0;
 }
 
+/* Drains the source into its subscribers (lock taken here). */
+static int record__drain(struct hp_profile_source *src)
+{
+	int err;
+
+	pthread_mutex_lock(src->lock);
+	err = src->drain(src, hp_now());
+	pthread_mutex_unlock(src->lock);
+	return err;
+}
+
+/* Records src into p (subscribed) until cfg->duration_seconds, a stop signal or the exit of
+ * --pid's process; returns the seconds recorded. */
+static double record__loop(const struct hp_config *cfg, struct hp_profile_source *src,
+			   const sigset_t *stop, const struct hp_profile *p)
+{
+	bool interrupted = false, target_gone = false, tty = isatty(STDERR_FILENO);
+	double t0 = hp_now(), next;
+
+	fprintf(stderr, "recording a %s profile for %.0f s into %s (Ctrl-C stops early)\n",
+		src->title, cfg->duration_seconds, record__where(cfg));
+	for (next = t0 + 1;; next += 1) {
+		double end = t0 + cfg->duration_seconds;
+		int err;
+
+		interrupted = record__wait(stop, next < end ? next : end);
+		/* looked at before the drain, so the drain holds all the target's last samples */
+		target_gone = cfg->pid && !hp_target_pid__running(NULL, cfg->pid);
+		err = record__drain(src);
+		if (err)
+			hp_warn("draining samples failed: %s", strerror(-err));
+		fprintf(stderr, "%s%5.1f s / %.0f s  %llu samples%s", tty ? "\r" : "",
+			hp_now() - t0, cfg->duration_seconds, (unsigned long long)p->total,
+			tty ? "" : "\n");
+		if (interrupted || target_gone || hp_now() >= end)
+			break;
+	}
+	if (tty)
+		fputc('\n', stderr);
+	if (interrupted)
+		fprintf(stderr, "interrupted: writing what was recorded\n");
+	if (target_gone)
+		fprintf(stderr, "process %d exited: writing what was recorded\n", (int)cfg->pid);
+	return hp_now() - t0;
+}
+
+/* Renders p and writes it to the output; 0 or a negative errno (reported here). */
+static int record__finish(const struct hp_config *cfg, struct record_out *o, int format,
+			  const struct hp_export_opts *opts, const struct hp_profile *p)
+{
+	struct hp_buf out;
+	int err;
+
+	hp_buf__init(&out);
+	err = hp_export__render(p, (enum hp_export_format)format, opts, &out);
+	if (!err && out.oom)
+		err = -ENOMEM;
+	if (!err)
+		err = record__write(cfg->output, o, &out);
+	hp_buf__free(&out);
+	if (err)
+		fprintf(stderr, "hostprof: writing %s failed: %s\n", record__where(cfg),
+			strerror(-err));
+	return err;
+}
+
+/* Probes the kernel into features, creates the services and starts ops; 0, or 1 with the
+ * reason printed (nothing left to free then). */
+static int record__start(const struct hp_config *cfg, const struct hp_collector_ops *ops,
+			 struct hp_features *features, struct hp_services *svc,
+			 struct hp_collector *c)
+{
+	const struct hp_cpu_config *cpu = hp_cpu_config(cfg); /* the symbolizer's budget */
+	int err;
+
+	hp_probe__run(features, cfg->btf_path);
+	if (hp_probe__require(features, ops->needs, "record"))
+		return 1;
+	if (hp_services__init(svc, &(struct hp_services_opts){
+				       .symbol_cache_bytes = (size_t)cfg->symbol_cache_mb << 20,
+				       .perf_map_max_bytes = (size_t)cfg->perf_map_max_mb << 20,
+				       .sample_hz = cpu->frequency })) {
+		fprintf(stderr, "hostprof: out of memory creating the symbolizer\n");
+		return 1;
+	}
+	err = hp_collector__start(c, ops, cfg, features, svc);
+	if (err) {
+		fprintf(stderr, "hostprof: collector %s could not be started: %s\n", ops->name,
+			strerror(-err));
+		hp_services__free(svc);
+		return 1;
+	}
+	return 0;
+}
+
+/* Subscribes p (empty, of the source's kind) after draining: nothing sampled before "now". */
+static int record__subscribe(struct hp_profile_source *src, struct hp_profile *p)
+{
+	int err;
+
+	pthread_mutex_lock(src->lock);
+	src->drain(src, hp_now());
+	hp_profile_store__init_profile(src->store, p);
+	err = hp_profile_store__subscribe(src->store, p);
+	pthread_mutex_unlock(src->lock);
+	return err;
+}
+
+static void record__unsubscribe(struct hp_profile_source *src, struct hp_profile *p)
+{
+	pthread_mutex_lock(src->lock);
+	hp_profile_store__unsubscribe(src->store, p);
+	pthread_mutex_unlock(src->lock);
+}
+
 int hp_record__run(const struct hp_config *cfg)
 {
+	const char *kind = cfg->profile_kind ? cfg->profile_kind : "cpu";
+	const struct hp_collector_ops *ops = hp_collectors__find_profile(kind);
 	struct hp_features features;
+	struct hp_services svc;
 	struct hp_collector c;
-	struct cpu_state *s;
-	struct hp_profile p;
-	struct hp_buf out;
+	struct hp_profile_source *src;
+	struct hp_profile p = { 0 };
 	sigset_t stop;
-	double t0, next;
-	bool interrupted = false, target_gone = false, tty = isatty(STDERR_FILENO);
 	struct record_out o;
 	struct hp_export_opts opts = { .group_by = HP_GROUP_BY_PROCESS };
 	int format, err, rc = 1;
 
+	if (!ops) { /* the command line checks the kind; this is for callers that did not */
+		fprintf(stderr, "hostprof: no collector produces profile kind '%s'\n", kind);
+		return 2;
+	}
 	format = record__format(cfg);
 	if (format < 0)
 		return 2;
@@ -175,69 +296,21 @@ int hp_record__run(const struct hp_config *cfg)
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
-	hp_probe__run(&features, cfg->btf_path);
-	if (hp_probe__require(&features, hp_collectors__find("cpu")->needs, "record")) {
+	if (record__start(cfg, ops, &features, &svc, &c)) {
 		record__discard(&o);
 		return 1;
 	}
-	err = hp_collector__start(&c, hp_collectors__find("cpu"), cfg, &features);
-	if (err) {
-		fprintf(stderr, "hostprof: CPU sampling could not be started: %s\n",
-			strerror(-err));
-		record__discard(&o);
-		return 1;
-	}
-	s = c.priv;
-	hp_profile__init(&p, s->store.kind, s->store.period);
-	pthread_mutex_lock(&c.lock);
-	hp_cpu__drain(s, hp_now()); /* start clean: nothing sampled before "now" */
-	err = hp_cpu_store__subscribe(&s->store, &p);
-	pthread_mutex_unlock(&c.lock);
-	if (err)
+	src = hp_profile_registry__find(&svc.profiles, kind);
+	if (!src) {
+		fprintf(stderr, "hostprof: collector %s registered no %s profile\n", ops->name,
+			kind);
 		goto stop;
-
-	t0 = hp_now();
-	fprintf(stderr, "recording CPU samples at %u Hz for %.0f s into %s (Ctrl-C stops early)\n",
-		hp_cpu_config(cfg)->frequency, cfg->duration_seconds, record__where(cfg));
-	for (next = t0 + 1;; next += 1) {
-		double end = t0 + cfg->duration_seconds;
-
-		interrupted = record__wait(&stop, next < end ? next : end);
-		/* looked at before the drain, so the drain holds all the target's last samples */
-		target_gone = cfg->pid && !hp_target_pid__running(NULL, cfg->pid);
-		pthread_mutex_lock(&c.lock);
-		err = hp_cpu__drain(s, hp_now());
-		pthread_mutex_unlock(&c.lock);
-		if (err)
-			hp_warn("draining samples failed: %s", strerror(-err));
-		fprintf(stderr, "%s%5.1f s / %.0f s  %llu samples%s", tty ? "\r" : "",
-			hp_now() - t0, cfg->duration_seconds, (unsigned long long)p.total,
-			tty ? "" : "\n");
-		if (interrupted || target_gone || hp_now() >= end)
-			break;
 	}
-	if (tty)
-		fputc('\n', stderr);
-	if (interrupted)
-		fprintf(stderr, "interrupted: writing what was recorded\n");
-	if (target_gone)
-		fprintf(stderr, "process %d exited: writing what was recorded\n", (int)cfg->pid);
-
-	pthread_mutex_lock(&c.lock);
-	hp_cpu_store__unsubscribe(&s->store, &p);
-	pthread_mutex_unlock(&c.lock);
-	hp_cpu_store__stamp(&p, hp_now() - t0);
-	hp_buf__init(&out);
-	err = hp_export__render(&p, (enum hp_export_format)format, &opts, &out);
-	if (!err && out.oom)
-		err = -ENOMEM;
-	if (!err)
-		err = record__write(cfg->output, &o, &out);
-	hp_buf__free(&out);
-	if (err) {
-		fprintf(stderr, "hostprof: writing %s failed: %s\n", record__where(cfg),
-			strerror(-err));
-	} else {
+	if (record__subscribe(src, &p))
+		goto stop;
+	hp_profile_store__stamp(&p, record__loop(cfg, src, &stop, &p));
+	record__unsubscribe(src, &p);
+	if (record__finish(cfg, &o, format, &opts, &p) == 0) {
 		struct hp_self_stats st = { 0 };
 
 		pthread_mutex_lock(&c.lock);
@@ -250,5 +323,6 @@ stop:
 	record__discard(&o); /* still open only when nothing was written */
 	hp_profile__free(&p);
 	hp_collector__stop(&c);
+	hp_services__free(&svc);
 	return rc;
 }

@@ -1,25 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Collector registry and the shared start-up driver: the attach-path fallback (tp_btf, then
- * raw_tp) lives here once instead of in every collector. */
+/* The shared start-up driver of every collector (registry.c lists them): the attach-path
+ * fallback (tp_btf, then raw_tp) and the life-cycle helpers live here once, not per collector. */
 #include "collector.h"
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/log.h"
-
-extern const struct hp_collector_ops hp_collector_syscalls;
-extern const struct hp_collector_ops hp_collector_cpu;
-
-const struct hp_collector_ops *const hp_collectors_all[] = {
-	&hp_collector_syscalls,
-	&hp_collector_cpu,
-	NULL,
-};
 
 const struct hp_collector_ops *hp_collectors__find(const char *name)
 {
@@ -27,6 +21,33 @@ const struct hp_collector_ops *hp_collectors__find(const char *name)
 		if (strcmp(hp_collectors_all[i]->name, name) == 0)
 			return hp_collectors_all[i];
 	return NULL;
+}
+
+const struct hp_collector_ops *hp_collectors__find_profile(const char *kind)
+{
+	for (int i = 0; hp_collectors_all[i]; i++)
+		for (const char *const *k = hp_collectors_all[i]->profiles; k && *k; k++)
+			if (strcmp(*k, kind) == 0)
+				return hp_collectors_all[i];
+	return NULL;
+}
+
+const char *hp_collectors__profiles(char *out, size_t size)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (int i = 0; hp_collectors_all[i]; i++) {
+		for (const char *const *k = hp_collectors_all[i]->profiles; k && *k && n < size;
+		     k++) {
+			int w = snprintf(out + n, size - n, "%s%s", n ? ", " : "", *k);
+
+			if (w < 0)
+				return out;
+			n += (size_t)w;
+		}
+	}
+	return out;
 }
 
 const char *hp_attach_path__name(enum hp_attach_path path)
@@ -63,24 +84,57 @@ void hp_self_stats__add_map(struct hp_self_stats *out, const char *name, __u64 e
 	out->maps[out->nmaps++].max_entries = max_entries;
 }
 
-int hp_collector__cgroup_filter(const char *who, const char *path, int map_fd, int *fd)
+void *hp_collector__alloc(struct hp_collector *c, size_t size)
 {
+	c->priv = calloc(1, size);
+	return c->priv;
+}
+
+void hp_collector__open_opts(const struct hp_collector *c, struct bpf_object_open_opts *opts)
+{
+	if (c->cfg->btf_path)
+		opts->btf_custom_path = c->cfg->btf_path;
+}
+
+void hp_collector__autoload(const struct hp_collector *c, struct bpf_program *tp_btf,
+			    struct bpf_program *raw_tp)
+{
+	bpf_program__set_autoload(tp_btf, c->path == HP_PATH_TP_BTF);
+	bpf_program__set_autoload(raw_tp, c->path == HP_PATH_RAW_TP);
+}
+
+int hp_collector__filter_cgroup(struct hp_collector *c, int map_fd)
+{
+	const char *path = c->cfg->cgroup_path;
 	__u32 zero = 0;
 	int err;
 
-	*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (*fd < 0) {
+	if (!path)
+		return 0;
+	c->cgroup_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->cgroup_fd < 0) {
 		err = -errno;
-		hp_error("%s: cannot open cgroup %s: %s", who, path, strerror(-err));
+		hp_error("%s: cannot open cgroup %s: %s", c->ops->name, path, strerror(-err));
 		return err;
 	}
-	if (bpf_map_update_elem(map_fd, &zero, fd, BPF_ANY)) {
+	if (bpf_map_update_elem(map_fd, &zero, &c->cgroup_fd, BPF_ANY)) {
 		err = -errno;
-		hp_error("%s: %s is not usable as a cgroup v2 filter: %s", who, path,
+		hp_error("%s: %s is not usable as a cgroup v2 filter: %s", c->ops->name, path,
 			 strerror(-err));
 		return err;
 	}
 	return 0;
+}
+
+/* ops->destroy, then what the driver and the helpers above own. */
+static void collector__destroy(struct hp_collector *c)
+{
+	c->ops->destroy(c);
+	if (c->cgroup_fd >= 0)
+		close(c->cgroup_fd);
+	c->cgroup_fd = -1;
+	free(c->priv);
+	c->priv = NULL;
 }
 
 /* Tries one attach path end to end; on any failure leaves nothing behind. */
@@ -102,13 +156,14 @@ static int collector__try(struct hp_collector *c, enum hp_attach_path path)
 	if (err) {
 		hp_warn("%s: %s path failed at %s: %s", c->ops->name, hp_attach_path__name(path),
 			step, strerror(-err));
-		c->ops->destroy(c);
+		collector__destroy(c);
 	}
 	return err;
 }
 
 int hp_collector__start(struct hp_collector *c, const struct hp_collector_ops *ops,
-			const struct hp_config *cfg, const struct hp_features *features)
+			const struct hp_config *cfg, const struct hp_features *features,
+			struct hp_services *svc)
 {
 	enum hp_attach_path order[HP_PATH__COUNT];
 	int n = 0, err = -ENOTSUP;
@@ -117,6 +172,11 @@ int hp_collector__start(struct hp_collector *c, const struct hp_collector_ops *o
 	c->ops = ops;
 	c->cfg = cfg;
 	c->features = features;
+	c->svc = svc;
+	c->cgroup_fd = -1;
+	c->ncpus = libbpf_num_possible_cpus();
+	if (c->ncpus <= 0)
+		return c->ncpus ? c->ncpus : -EINVAL;
 	pthread_mutex_init(&c->lock, NULL);
 
 	if (ops->paths & (1u << HP_PATH_TP_BTF) && cfg->attach_mode != HP_ATTACH_RAW_TP) {
@@ -150,7 +210,7 @@ void hp_collector__stop(struct hp_collector *c)
 	if (!c->ops)
 		return;
 	pthread_mutex_lock(&c->lock);
-	c->ops->destroy(c);
+	collector__destroy(c);
 	pthread_mutex_unlock(&c->lock);
 	pthread_mutex_destroy(&c->lock);
 	c->ops = NULL;

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "http/http.h"
 #include "probe.h"
+#include "services.h"
 
 /* How a collector's programs reach their hooks; chosen at runtime by hp_collector__start(). */
 enum hp_attach_path {
@@ -54,7 +55,8 @@ struct hp_collector_ops {
 	const char *summary; /* one line for --help and the landing page */
 	unsigned int needs;  /* HP_FEAT_* bits that must be present, checked before open */
 	unsigned int paths;  /* 1 << HP_PATH_* this collector can attach through */
-	/* Allocate state and open the BPF object for one attach path; configure rodata from cfg. */
+	/* Allocate state (hp_collector__alloc) and open the BPF object for one attach path;
+	 * configure rodata from cfg. */
 	int (*open)(struct hp_collector *c, enum hp_attach_path path);
 	int (*load)(struct hp_collector *c);
 	int (*attach)(struct hp_collector *c);
@@ -65,7 +67,8 @@ struct hp_collector_ops {
 	void (*metrics)(struct hp_collector *c, struct hp_buf *out);
 	/* Fill drop counters and map fill levels (lock held, after refresh). */
 	void (*self_stats)(struct hp_collector *c, struct hp_self_stats *out);
-	/* Detach and free everything open() created; safe after a failed open/load/attach. */
+	/* Detach and free everything open() created but c->priv itself and c->cgroup_fd (the
+	 * driver's); safe after a failed open/load/attach, also with c->priv NULL. */
 	void (*destroy)(struct hp_collector *c);
 	/* Optional: wake requests blocked on this collector (e.g. a profile being recorded) so the
 	 * HTTP server can stop; called before the server stops, destroy() comes later. */
@@ -78,6 +81,9 @@ struct hp_collector_ops {
 	 * and hp_config__collector() returns. */
 	const struct hp_option *options;
 	bool opt_in; /* left out of the default --collectors list */
+	/* Profile kinds this collector registers as sources in svc->profiles when it starts
+	 * (NULL-terminated; NULL: none): what "hostprof record --profile KIND" starts. */
+	const char *const *profiles;
 };
 
 /* hp_option scope bits: which subcommand accepts an option (0: every one). */
@@ -88,24 +94,45 @@ struct hp_collector {
 	const struct hp_collector_ops *ops;
 	const struct hp_config *cfg;
 	const struct hp_features *features;
+	struct hp_services *svc; /* the agent's shared services (symbolizer, cgroups, sources) */
 	enum hp_attach_path path;
 	pthread_mutex_t lock; /* guards priv between the ticker and HTTP threads */
 	double started_at;    /* CLOCK_MONOTONIC seconds when attached */
-	void *priv;
+	int ncpus;	      /* possible CPUs: the value count of per-CPU maps */
+	int cgroup_fd; /* --cgroup while filtering by it (hp_collector__filter_cgroup), or -1 */
+	void *priv;    /* the collector's state (hp_collector__alloc), freed by the driver */
 };
+
+/* The life-cycle steps every collector repeats, done once here. */
+struct bpf_object_open_opts;
+struct bpf_program;
+/* Zeroed state of size bytes, installed as c->priv (freed after destroy by the driver); NULL when
+ * out of memory. */
+void *hp_collector__alloc(struct hp_collector *c, size_t size);
+/* Options for opening the collector's skeleton: the custom BTF of --btf. */
+void hp_collector__open_opts(const struct hp_collector *c, struct bpf_object_open_opts *opts);
+/* Loads the tp_btf twin of a hook on the tp_btf path and its raw_tp twin on the raw_tp path
+ * (neither on the perf_event path). */
+void hp_collector__autoload(const struct hp_collector *c, struct bpf_program *tp_btf,
+			    struct bpf_program *raw_tp);
+/* With --cgroup: installs that cgroup v2 directory in slot 0 of the BPF_MAP_TYPE_CGROUP_ARRAY
+ * map_fd, c->cgroup_fd keeping it open; without, nothing. 0 or a negative errno (logged). */
+int hp_collector__filter_cgroup(struct hp_collector *c, int map_fd);
 
 /* Sums a per-CPU array of drop counters (slot i named reasons[i]) into out. */
 void hp_self_stats__add_drops(struct hp_self_stats *out, int map_fd, int ncpus,
 			      const char *const *reasons, unsigned int nreasons);
 void hp_self_stats__add_map(struct hp_self_stats *out, const char *name, __u64 entries,
 			    __u64 max_entries);
-/* Opens the cgroup v2 directory path and installs it in slot 0 of a BPF_MAP_TYPE_CGROUP_ARRAY;
- * *fd keeps it open for the collector's lifetime. 0 or a negative errno (logged). */
-int hp_collector__cgroup_filter(const char *who, const char *path, int map_fd, int *fd);
 
 /* Every collector compiled in, NULL-terminated. */
 extern const struct hp_collector_ops *const hp_collectors_all[];
 const struct hp_collector_ops *hp_collectors__find(const char *name);
+/* The collector that produces profile kind (ops->profiles), or NULL. */
+const struct hp_collector_ops *hp_collectors__find_profile(const char *kind);
+/* Every profile kind a compiled-in collector produces, "cpu, offcpu", into out (cut to fit):
+ * for usage and error messages. Returns out. */
+const char *hp_collectors__profiles(char *out, size_t size);
 
 /*
  * open + load + attach through each of ops->paths in order: tp_btf, then raw_tp (cfg->attach_mode
@@ -113,7 +140,8 @@ const struct hp_collector_ops *hp_collectors__find(const char *name);
  * Logs the path chosen and why others were skipped. Returns 0 or a negative errno.
  */
 int hp_collector__start(struct hp_collector *c, const struct hp_collector_ops *ops,
-			const struct hp_config *cfg, const struct hp_features *features);
+			const struct hp_config *cfg, const struct hp_features *features,
+			struct hp_services *svc);
 void hp_collector__stop(struct hp_collector *c);
 
 #endif

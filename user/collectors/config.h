@@ -32,11 +32,15 @@ struct hp_config {
 	enum hp_attach_mode attach_mode;
 	const char *btf_path; /* custom BTF for CO-RE; NULL: /sys/kernel/btf/vmlinux */
 	double tick_seconds;  /* how often collectors fold kernel maps into snapshots */
+	/* shared services (collectors/services.h) */
+	unsigned int symbol_cache_mb; /* symbolizer caches, all processes together */
+	unsigned int perf_map_max_mb; /* largest perf map read; 0: a quarter of the cache */
 	/* record */
 	double duration_seconds;
 	const char *output;
 	const char *format_name;   /* --format; NULL: from the output file name */
 	const char *group_by_name; /* --group-by; NULL: process */
+	const char *profile_kind;  /* --profile: kind recorded; NULL: cpu */
 	bool verbose;
 	/* Each registered collector's option values, by its index in hp_collectors_all; read them
 	 * through hp_config__collector() (collector.h). */

@@ -4,22 +4,30 @@
 #include "store_metrics.h"
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "prom.h"
 
-void hp_cpu_store__metrics(const struct hp_cpu_store *st, struct hp_buf *out)
+/* "hostprof_<kind>_retention_<what>" into name (cut at its size: kinds are short words). */
+static const char *store__name(char *name, size_t size, const char *kind, const char *what)
 {
-	static const char *const names[HP_CPU_TIER__COUNT] = {
-		[HP_CPU_TIER_FINE] = "fine",
-		[HP_CPU_TIER_OPEN] = "open",
-		[HP_CPU_TIER_COARSE] = "coarse",
+	snprintf(name, size, "hostprof_%s_retention_%s", kind, what);
+	return name;
+}
+
+void hp_profile_store__metrics(const struct hp_profile_store *st, const char *kind,
+			       struct hp_buf *out)
+{
+	static const char *const names[HP_STORE_TIER__COUNT] = {
+		[HP_STORE_TIER_FINE] = "fine",
+		[HP_STORE_TIER_OPEN] = "open",
+		[HP_STORE_TIER_COARSE] = "coarse",
 	};
 	static const struct {
 		const char *name, *help;
 		size_t off;
 	} fams[] = {
-#define STORE_FAM(field, help)                                                                     \
-	{ "hostprof_cpu_retention_" #field, help, offsetof(struct hp_cpu_tier_stats, field) }
+#define STORE_FAM(field, help) { #field, help, offsetof(struct hp_store_tier_stats, field) }
 		STORE_FAM(segments,
 			  "Retention segments kept per tier (fine: one per drain, "
 			  "coarse: closed 10 s segments, open: the segment being filled)."),
@@ -30,45 +38,45 @@ void hp_cpu_store__metrics(const struct hp_cpu_store *st, struct hp_buf *out)
 		STORE_FAM(bytes, "Heap bytes the profiles of each retention tier hold."),
 #undef STORE_FAM
 	};
-	struct hp_cpu_store_stats s;
+	struct hp_profile_store_stats s;
 	struct hp_label l;
+	char name[96];
 
-	hp_cpu_store__stats(st, &s);
+	hp_profile_store__stats(st, &s);
 	for (size_t f = 0; f < sizeof(fams) / sizeof(fams[0]); f++) {
-		hp_prom__family(out, fams[f].name, HP_PROM_GAUGE, fams[f].help);
-		for (int t = 0; t < HP_CPU_TIER__COUNT; t++) {
+		store__name(name, sizeof(name), kind, fams[f].name);
+		hp_prom__family(out, name, HP_PROM_GAUGE, fams[f].help);
+		for (int t = 0; t < HP_STORE_TIER__COUNT; t++) {
 			const size_t *v = (const size_t *)((const char *)&s.tier[t] + fams[f].off);
 
 			l = (struct hp_label){ "tier", names[t] };
-			hp_prom__sample(out, fams[f].name, &l, 1, (double)*v);
+			hp_prom__sample(out, name, &l, 1, (double)*v);
 		}
 	}
 	hp_prom__family(
-	    out, "hostprof_cpu_retention_segment_max_samples", HP_PROM_GAUGE,
+	    out, store__name(name, sizeof(name), kind, "segment_max_samples"), HP_PROM_GAUGE,
 	    "Most distinct samples a closed 10 s segment keeps (the rest fold into one).");
-	hp_prom__sample(out, "hostprof_cpu_retention_segment_max_samples", NULL, 0,
-			HP_CPU_SEGMENT_MAX_SAMPLES);
-	hp_prom__family(out, "hostprof_cpu_retention_folded_pids_total", HP_PROM_COUNTER,
+	hp_prom__sample(out, name, NULL, 0, HP_STORE_SEGMENT_MAX_SAMPLES);
+	hp_prom__family(out, store__name(name, sizeof(name), kind, "folded_pids_total"),
+			HP_PROM_COUNTER,
 			"Exited processes whose samples lost their pid (pid 0) when their 10 s "
 			"segment closed; counts are kept.");
-	hp_prom__sample(out, "hostprof_cpu_retention_folded_pids_total", NULL, 0,
-			(double)st->folded.pids_folded);
-	hp_prom__family(out, "hostprof_cpu_retention_bounded_samples_total", HP_PROM_COUNTER,
+	hp_prom__sample(out, name, NULL, 0, (double)st->folded.pids_folded);
+	hp_prom__family(out, store__name(name, sizeof(name), kind, "bounded_samples_total"),
+			HP_PROM_COUNTER,
 			"Distinct samples merged into the \"" HP_PROFILE_FOLDED_FRAME
 			"\" sample of a segment over its bound; counts are kept.");
-	hp_prom__sample(out, "hostprof_cpu_retention_bounded_samples_total", NULL, 0,
-			(double)st->folded.samples_bounded);
-	hp_prom__family(out, "hostprof_cpu_retention_close_duration_seconds", HP_PROM_GAUGE,
+	hp_prom__sample(out, name, NULL, 0, (double)st->folded.samples_bounded);
+	hp_prom__family(out, store__name(name, sizeof(name), kind, "close_duration_seconds"),
+			HP_PROM_GAUGE,
 			"Time the last 10 s segment close took, by step: fold (the folding) and "
 			"trim (returning freed heap pages to the system).");
 	l = (struct hp_label){ "step", "fold" };
-	hp_prom__sample(out, "hostprof_cpu_retention_close_duration_seconds", &l, 1,
-			st->last_fold_seconds);
+	hp_prom__sample(out, name, &l, 1, st->last_fold_seconds);
 	l = (struct hp_label){ "step", "trim" };
-	hp_prom__sample(out, "hostprof_cpu_retention_close_duration_seconds", &l, 1,
-			st->last_trim_seconds);
-	hp_prom__family(out, "hostprof_cpu_retention_fold_failures_total", HP_PROM_COUNTER,
+	hp_prom__sample(out, name, &l, 1, st->last_trim_seconds);
+	hp_prom__family(out, store__name(name, sizeof(name), kind, "fold_failures_total"),
+			HP_PROM_COUNTER,
 			"Segments kept unfolded because folding them ran out of memory.");
-	hp_prom__sample(out, "hostprof_cpu_retention_fold_failures_total", NULL, 0,
-			(double)st->fold_failures);
+	hp_prom__sample(out, name, NULL, 0, (double)st->fold_failures);
 }

@@ -174,13 +174,29 @@ void hp_response__json(struct hp_response *resp, struct cJSON *root)
 	free(text);
 }
 
+/* An exact match first; else the first prefix route (see hp_route.path) that starts path. */
 static const struct hp_route *http__find(const struct hp_http *h, const char *path)
 {
 	for (int t = 0; t < h->ntables; t++)
 		for (const struct hp_route *r = h->tables[t]; r->path; r++)
 			if (strcmp(r->path, path) == 0)
 				return r;
+	for (int t = 0; t < h->ntables; t++) {
+		for (const struct hp_route *r = h->tables[t]; r->path; r++) {
+			size_t n = strlen(r->path);
+
+			if (hp_route__is_prefix(r) && strncmp(r->path, path, n - 1) == 0)
+				return r;
+		}
+	}
 	return NULL;
+}
+
+bool hp_route__is_prefix(const struct hp_route *r)
+{
+	size_t n = strlen(r->path);
+
+	return n >= 2 && r->path[n - 2] == '/' && r->path[n - 1] == '*';
 }
 
 struct param_check {

@@ -41,7 +41,9 @@ typedef void (*hp_route_fn)(const struct hp_route *route, const struct hp_reques
 			    struct hp_response *resp);
 
 struct hp_route {
-	const char *path;	   /* exact match; NULL terminates a table */
+	/* exact match, or a prefix when it ends in "/" "*" (any path below it that no exact
+	 * route takes); NULL terminates a table */
+	const char *path;
 	const char *const *params; /* accepted query parameters, NULL-terminated; NULL: none */
 	hp_route_fn handler;
 	void *ctx;
@@ -50,6 +52,9 @@ struct hp_route {
 	 * HP_HTTP_MAX_LONG at once (429 beyond) and should poll hp_request__gone() while waiting. */
 	bool long_running;
 };
+
+/* Whether route r matches by prefix (its path ends in "/" "*"). */
+bool hp_route__is_prefix(const struct hp_route *r);
 
 /* Connections libmicrohttpd serves at once (each has a thread); quick requests finish in ms. */
 #define HP_HTTP_MAX_CONNECTIONS 64

@@ -38,6 +38,8 @@ void hp_landing__render(struct hp_buf *out, const struct hp_route *const *tables
 		       HOSTPROF_VERSION);
 	for (int t = 0; t < ntables; t++) {
 		for (const struct hp_route *r = tables[t]; r->path; r++) {
+			if (hp_route__is_prefix(r))
+				continue; /* no page of its own to link to */
 			hp_buf__puts(out, "<tr><td><a href=\"");
 			landing__escape(out, r->path);
 			hp_buf__puts(out, "\"><code>");

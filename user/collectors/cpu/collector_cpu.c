@@ -22,7 +22,6 @@
 #include "base/cpulist.h"
 #include "base/log.h"
 #include "export/prom.h"
-#include "export/store_metrics.h"
 #include "stacks/stack_resolve.h"
 
 static struct cpu_state *state(struct hp_collector *c)
@@ -38,24 +37,19 @@ static int cpu__open(struct hp_collector *c, enum hp_attach_path path)
 	struct cpu_state *s;
 	int err;
 
-	s = calloc(1, sizeof(*s));
+	s = hp_collector__alloc(c, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	c->priv = s;
-	s->cgroup_fd = -1;
-	hp_cond__init_monotonic(&s->wake);
+	s->ncpus = c->ncpus;
+	s->svc = c->svc;
+	s->sym = c->svc->sym;
 	pthread_mutex_init(&s->exit_lock, NULL);
-
-	s->ncpus = libbpf_num_possible_cpus();
-	if (s->ncpus <= 0)
-		return s->ncpus ? s->ncpus : -EINVAL;
 	err = hp_cpulist__online(NULL, &s->online, &s->nonline);
 	if (err) {
 		hp_error("cpu: cannot read the online CPU list: %s", strerror(-err));
 		return err;
 	}
-	if (cfg->btf_path)
-		opts.btf_custom_path = cfg->btf_path;
+	hp_collector__open_opts(c, &opts);
 	s->skel = cpu_bpf__open_opts(&opts);
 	if (!s->skel)
 		return -errno;
@@ -65,10 +59,9 @@ static int cpu__open(struct hp_collector *c, enum hp_attach_path path)
 	s->skel->rodata->user_stacks = cc->user_stacks;
 	s->skel->rodata->period_ns = 1000000000ULL / cc->frequency;
 	/* exec/exit hooks through the collector's attach path; the sampling is perf_event always */
-	bpf_program__set_autoload(s->skel->progs.proc_exec_btf, path == HP_PATH_TP_BTF);
-	bpf_program__set_autoload(s->skel->progs.proc_exit_btf, path == HP_PATH_TP_BTF);
-	bpf_program__set_autoload(s->skel->progs.proc_exec_raw, path == HP_PATH_RAW_TP);
-	bpf_program__set_autoload(s->skel->progs.proc_exit_raw, path == HP_PATH_RAW_TP);
+	(void)path; /* c->path */
+	hp_collector__autoload(c, s->skel->progs.proc_exec_btf, s->skel->progs.proc_exec_raw);
+	hp_collector__autoload(c, s->skel->progs.proc_exit_btf, s->skel->progs.proc_exit_raw);
 	/* A 1 s drain sees at most frequency * CPUs samples, each with up to two distinct stacks;
 	 * twice that leaves room for a late drain. --max-stacks caps it. */
 	s->max_entries = 1024;
@@ -142,17 +135,6 @@ static int cpu__run_recaptures(struct cpu_state *s, int max_ms)
 	return (int)((next - now + 999999) / 1000000);
 }
 
-/* Size of the symbolizer's process cache (see HP_CPU_SYM_PROCESSES). */
-static size_t cpu__sym_processes(const struct hp_collector *c)
-{
-	const struct cpu_state *s = c->priv;
-	size_t n = 4 * (size_t)hp_cpu_config(c->cfg)->frequency * s->nonline;
-
-	return n < HP_CPU_SYM_PROCESSES_MIN ? HP_CPU_SYM_PROCESSES_MIN
-	       : n > HP_CPU_SYM_PROCESSES   ? HP_CPU_SYM_PROCESSES
-					    : n;
-}
-
 static int cpu__load(struct hp_collector *c)
 {
 	struct cpu_state *s = state(c);
@@ -161,21 +143,9 @@ static int cpu__load(struct hp_collector *c)
 	err = cpu_bpf__load(s->skel);
 	if (err)
 		return err;
-	if (c->cfg->cgroup_path) {
-		err = hp_collector__cgroup_filter("cpu", c->cfg->cgroup_path,
-						  bpf_map__fd(s->skel->maps.cgroup_filter),
-						  &s->cgroup_fd);
-		if (err)
-			return err;
-	}
-	s->sym = hp_symbolizer__new(&(struct hp_symbolizer_opts){
-	    .max_elf_files = HP_CPU_SYM_ELF_FILES,
-	    .max_processes = cpu__sym_processes(c),
-	    .cache_bytes = (size_t)hp_cpu_config(c->cfg)->symbol_cache_mb << 20,
-	    .max_perf_map_bytes = (size_t)hp_cpu_config(c->cfg)->perf_map_max_mb << 20 });
-	hp_cgroup_names__init(&s->cgroups, NULL);
-	if (!s->sym)
-		return -ENOMEM;
+	err = hp_collector__filter_cgroup(c, bpf_map__fd(s->skel->maps.cgroup_filter));
+	if (err)
+		return err;
 	err = hp_cpu__drain_init(s);
 	if (err)
 		return err;
@@ -216,6 +186,35 @@ static int cpu__perf_open(unsigned int freq, int cpu)
 	};
 
 	return (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+/* The source's "drain now": what was sampled before a request reaches the store first. */
+static int cpu__source_drain(struct hp_profile_source *src, double now)
+{
+	return hp_cpu__drain(src->ctx, now);
+}
+
+/* The retention store and the profile source HTTP and record find by kind "cpu". */
+static int cpu__source_start(struct hp_collector *c, struct cpu_state *s)
+{
+	const struct hp_cpu_config *cc = hp_cpu_config(c->cfg);
+	int err;
+
+	err = hp_profile_store__init(&s->store, &hp_cpu_kind, 1000000000ull / cc->frequency,
+				     cc->retention_seconds, hp_now());
+	if (err)
+		return err;
+	s->store_ready = true;
+	hp_profile_source__init(&s->source, &hp_cpu_kind, "/debug/pprof/profile", &s->store,
+				&c->lock, cpu__source_drain, s);
+	s->source_ready = true;
+	err = hp_profile_registry__add(&c->svc->profiles, &s->source);
+	if (err) {
+		hp_error("cpu: cannot register the cpu profile source: %s", strerror(-err));
+		return err;
+	}
+	s->source_registered = true;
+	return 0;
 }
 
 static int cpu__attach(struct hp_collector *c)
@@ -269,12 +268,9 @@ static int cpu__attach(struct hp_collector *c)
 			}
 		}
 	}
-	err = hp_cpu_store__init(&s->store, &hp_cpu_kind,
-				 1000000000ull / hp_cpu_config(c->cfg)->frequency,
-				 hp_cpu_config(c->cfg)->retention_seconds, hp_now());
+	err = cpu__source_start(c, s);
 	if (err)
 		return err;
-	s->store_ready = true;
 	if (pthread_create(&s->notify_thread, NULL, cpu__notify_loop, s))
 		return -errno;
 	s->notify_running = true;
@@ -284,65 +280,21 @@ static int cpu__attach(struct hp_collector *c)
 		    ? "kernel+user"
 		: hp_cpu_config(c->cfg)->kernel_stacks ? "kernel"
 						       : "user",
-		hp_cpu_store__retention(&s->store));
+		hp_profile_store__retention(&s->store));
 	return 0;
 }
-
-/* Ticks between checks of /proc/modules (kallsyms is re-read when modules changed). */
-#define CPU_KERNEL_RECHECK_TICKS 10
 
 static int cpu__refresh(struct hp_collector *c, bool tick)
 {
 	struct cpu_state *s = state(c);
 
-	if (tick && ++s->ticks % CPU_KERNEL_RECHECK_TICKS == 0)
-		hp_symbolizer__refresh_kernel(s->sym);
-	if (tick)
-		hp_symbolizer__sweep(s->sym); /* frees exited processes even without samples */
+	(void)tick; /* the symbolizer's upkeep is the agent's (hp_services__tick) */
 	return hp_cpu__drain(s, hp_now());
-}
-
-/* Symbolizer cache sizes against their shared budget, evictions by reason, refused files. */
-static void cpu__cache_metrics(struct hp_buf *out, const struct hp_symbolizer_stats *st)
-{
-	hp_prom__family(out, "hostprof_symbolizer_cache_bytes", HP_PROM_GAUGE,
-			"Heap bytes held by each symbolizer cache (all processes).");
-	for (int c = 0; c < HP_SYM_CACHE__COUNT; c++)
-		hp_prom__sample(out, "hostprof_symbolizer_cache_bytes",
-				(struct hp_label[]){ { "cache", hp_sym_cache_names[c] } }, 1,
-				(double)st->cache_bytes[c]);
-	hp_prom__family(
-	    out, "hostprof_symbolizer_cache_entries", HP_PROM_GAUGE,
-	    "Entries in each symbolizer cache (perf_map: processes with a loaded map).");
-	for (int c = 0; c < HP_SYM_CACHE__COUNT; c++)
-		hp_prom__sample(out, "hostprof_symbolizer_cache_entries",
-				(struct hp_label[]){ { "cache", hp_sym_cache_names[c] } }, 1,
-				(double)st->cache_entries[c]);
-	hp_prom__family(out, "hostprof_symbolizer_cache_budget_bytes", HP_PROM_GAUGE,
-			"Byte budget the symbolizer caches share (--symbol-cache-mb).");
-	hp_prom__sample(out, "hostprof_symbolizer_cache_budget_bytes", NULL, 0,
-			(double)st->cache_budget);
-	hp_prom__family(out, "hostprof_symbolizer_evictions_total", HP_PROM_COUNTER,
-			"Entries evicted from the bounded symbolizer caches, by cache and reason.");
-	for (int c = 0; c < HP_SYM_CACHE__COUNT; c++)
-		for (int r = 0; r < HP_SYM_EVICT__COUNT; r++)
-			hp_prom__sample(out, "hostprof_symbolizer_evictions_total",
-					(struct hp_label[]){ { "cache", hp_sym_cache_names[c] },
-							     { "reason", hp_sym_evict_names[r] } },
-					2, (double)st->evictions[c][r]);
-	hp_prom__family(out, "hostprof_symbolizer_files_refused_total", HP_PROM_COUNTER,
-			"Files of other processes not read (perf maps, mapped and debug files), "
-			"by reason.");
-	for (int r = 0; r < HP_SYM_REFUSED__COUNT; r++)
-		hp_prom__sample(out, "hostprof_symbolizer_files_refused_total",
-				(struct hp_label[]){ { "reason", hp_sym_refused_names[r] } }, 1,
-				(double)st->refused[r]);
 }
 
 static void cpu__metrics(struct hp_collector *c, struct hp_buf *out)
 {
 	struct cpu_state *s = state(c);
-	struct hp_symbolizer_stats st;
 
 	hp_prom__family(out, "hostprof_cpu_samples_total", HP_PROM_COUNTER,
 			"CPU samples drained from the kernel (idle excluded).");
@@ -357,29 +309,11 @@ static void cpu__metrics(struct hp_collector *c, struct hp_buf *out)
 	hp_prom__family(out, "hostprof_cpu_drain_duration_seconds", HP_PROM_GAUGE,
 			"Time the last drain took to read, symbolize and store the kernel maps.");
 	hp_prom__sample(out, "hostprof_cpu_drain_duration_seconds", NULL, 0, s->last_drain_seconds);
-	hp_cpu_store__metrics(&s->store, out);
-
-	hp_symbolizer__stats(s->sym, &st);
-	hp_prom__family(out, "hostprof_symbolizer_elf_cache_lookups_total", HP_PROM_COUNTER,
-			"ELF symbol table cache lookups by result.");
-	hp_prom__sample(out, "hostprof_symbolizer_elf_cache_lookups_total",
-			(struct hp_label[]){ { "result", "hit" } }, 1, (double)st.elf_cache_hits);
-	hp_prom__sample(out, "hostprof_symbolizer_elf_cache_lookups_total",
-			(struct hp_label[]){ { "result", "miss" } }, 1,
-			(double)st.elf_cache_misses);
-	cpu__cache_metrics(out, &st);
-	hp_prom__family(out, "hostprof_symbolizer_unresolved_total", HP_PROM_COUNTER,
-			"User addresses that resolved to no symbol, by kind.");
-	hp_prom__sample(out, "hostprof_symbolizer_unresolved_total",
-			(struct hp_label[]){ { "kind", "no_symbol" } }, 1, (double)st.unresolved);
-	hp_prom__sample(out, "hostprof_symbolizer_unresolved_total",
-			(struct hp_label[]){ { "kind", "no_mapping" } }, 1, (double)st.unmapped);
 }
 
 static void cpu__self_stats(struct hp_collector *c, struct hp_self_stats *out)
 {
 	struct cpu_state *s = state(c);
-	struct hp_symbolizer_stats st;
 	int first = out->ndrops;
 
 	hp_cpu__drain_stats(s, out);
@@ -388,19 +322,6 @@ static void cpu__self_stats(struct hp_collector *c, struct hp_self_stats *out)
 		out->drops[first + HP_STACK_DROP_EXIT_NOTIFY_FULL].count += s->exits_lost;
 		pthread_mutex_unlock(&s->exit_lock);
 	}
-	hp_symbolizer__stats(s->sym, &st);
-	hp_self_stats__add_map(out, "symbolizer_elf_cache", st.elf_entries, HP_CPU_SYM_ELF_FILES);
-	hp_self_stats__add_map(out, "symbolizer_processes", st.proc_entries, cpu__sym_processes(c));
-}
-
-static void cpu__shutdown(struct hp_collector *c)
-{
-	struct cpu_state *s = state(c);
-
-	pthread_mutex_lock(&c->lock);
-	s->stopping = true;
-	pthread_cond_broadcast(&s->wake);
-	pthread_mutex_unlock(&c->lock);
 }
 
 static void cpu__destroy(struct hp_collector *c)
@@ -422,21 +343,20 @@ static void cpu__destroy(struct hp_collector *c)
 		if (s->perf_fds[i] >= 0)
 			close(s->perf_fds[i]);
 	cpu_bpf__destroy(s->skel);
-	if (s->cgroup_fd >= 0)
-		close(s->cgroup_fd);
+	if (s->source_registered)
+		hp_profile_registry__remove(&s->svc->profiles, &s->source);
+	if (s->source_ready)
+		hp_profile_source__destroy(&s->source);
 	if (s->store_ready)
-		hp_cpu_store__free(&s->store);
-	hp_symbolizer__free(s->sym);
-	hp_cgroup_names__free(&s->cgroups);
-	pthread_cond_destroy(&s->wake);
+		hp_profile_store__free(&s->store);
 	pthread_mutex_destroy(&s->exit_lock);
 	free(s->links);
 	free(s->perf_fds);
 	free(s->online);
 	hp_stack_drain__free(&s->drain);
-	free(s);
-	c->priv = NULL;
 }
+
+static const char *const cpu_profiles[] = { "cpu", NULL }; /* hp_cpu_kind.name */
 
 const struct hp_collector_ops hp_collector_cpu = {
 	.name = "cpu",
@@ -450,8 +370,7 @@ const struct hp_collector_ops hp_collector_cpu = {
 	.refresh = cpu__refresh,
 	.metrics = cpu__metrics,
 	.self_stats = cpu__self_stats,
-	.shutdown = cpu__shutdown,
 	.destroy = cpu__destroy,
-	.routes = hp_cpu_routes,
+	.profiles = cpu_profiles,
 	.options = hp_cpu_options,
 };

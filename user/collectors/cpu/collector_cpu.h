@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* State of the CPU sampling collector, shared by its life cycle (collector_cpu.c), its HTTP
- * endpoints (cpu_api.c) and "hostprof record" (record.c). */
+/* State of the CPU sampling collector, shared by its life cycle (collector_cpu.c) and its drain
+ * (cpu_drain.c). HTTP and "hostprof record" see only its profile source (stores/profile_source.h). */
 #ifndef HOSTPROF_COLLECTOR_CPU_H
 #define HOSTPROF_COLLECTOR_CPU_H
 
@@ -10,11 +10,11 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-#include "meta/cgroup_names.h"
+#include "collectors/services.h"
 #include "stacks/stack_drain.h"
-#include "stores/cpu_store.h"
 #include "hp_cpu.h"
-#include "http/http.h"
+#include "stores/profile_source.h"
+#include "stores/profile_store.h"
 #include "symbolize/symbolizer.h"
 
 /* Re-captures of a new process after its first sample, so mappings that ld.so makes after it
@@ -27,14 +27,6 @@
 /* Exited processes whose symbolizer state is freed after the next drain. */
 #define HP_CPU_EXIT_SLOTS 4096
 
-/* Bounds of the symbolizer caches (LRU). The process cache holds what 4 s of samples can need
- * (frequency x CPUs x 4, each sample possibly a new process), at least HP_CPU_SYM_PROCESSES_MIN
- * and at most HP_CPU_SYM_PROCESSES: every captured process costs ~4.5 KiB, and under process
- * churn the cache stays full. */
-#define HP_CPU_SYM_ELF_FILES 256
-#define HP_CPU_SYM_PROCESSES 4096
-#define HP_CPU_SYM_PROCESSES_MIN 1024
-
 struct cpu_bpf;
 struct hp_self_stats;
 struct ring_buffer;
@@ -42,22 +34,24 @@ struct bpf_link;
 
 struct cpu_state {
 	struct cpu_bpf *skel;
-	int ncpus;   /* possible CPUs (per-CPU map value count) */
+	int ncpus;   /* possible CPUs (per-CPU map value count): c->ncpus */
 	int *online; /* online CPUs sampled */
 	size_t nonline;
 	int *perf_fds;		 /* one per online CPU, -1 if it could not be opened */
 	struct bpf_link **links; /* one per online CPU */
 	size_t nlinks;
-	int cgroup_fd;
-	struct hp_symbolizer *sym;
-	struct hp_cgroup_names cgroups; /* cgroup id -> path for the "cgroup" label */
-	struct hp_cpu_store store;
+	struct hp_services *svc;   /* the agent's: cgroup names, the profile registry */
+	struct hp_symbolizer *sym; /* svc->sym */
+	struct hp_profile_store store;
 	bool store_ready;
+	/* what HTTP and record read: kind "cpu", this store, the collector's lock, hp_cpu__drain */
+	struct hp_profile_source source;
+	bool source_ready, source_registered;
 	/* new-process notifications: a thread polls the ring buffer and captures mappings */
 	struct ring_buffer *rb;
 	pthread_t notify_thread;
 	bool notify_running;
-	atomic_bool notify_stop; /* set by destroy(), polled by the notify thread */
+	atomic_bool notify_stop;	/* set by destroy(), polled by the notify thread */
 	struct bpf_link *proc_links[2]; /* sched_process_exec/exit (tp_btf or raw_tp) */
 	/* recaptures due (notify thread only): pid and CLOCK_MONOTONIC ns, unordered */
 	struct {
@@ -70,19 +64,14 @@ struct cpu_state {
 	pid_t exited[HP_CPU_EXIT_SLOTS];
 	size_t nexited;
 	__u64 exits_lost; /* backlog full: left to LRU eviction (exit_lock) */
-	/* requests blocked in "seconds=N" wait on this (with the collector lock) */
-	pthread_cond_t wake;
-	bool stopping;
 	/* the shared stack drain: counts and stacks read per drain, stacks kept across drains */
 	struct hp_stack_drain drain;
 	size_t max_entries; /* of each counts and stacks map */
 	/* totals for /metrics */
 	__u64 drains;
-	__u64 ticks;
 	double last_drain_seconds;
 };
 
-extern const struct hp_route hp_cpu_routes[];
 /* The cpu profile kind (samples/count, cpu/nanoseconds; see cpu_kind.c). */
 extern const struct hp_profile_kind hp_cpu_kind;
 

@@ -44,6 +44,7 @@ static int drain__sample(struct cpu_state *s, struct hp_profile *window, const s
 	uint32_t frames[HP_STACK_MAX_FRAMES], n = 0;
 	char thread[HP_COMM_LEN + 1], process[HP_COMM_LEN + 1];
 	struct hp_prof_labels labels = { .pid = k->tgid, .process = process, .thread = thread };
+	char cgroup[HP_CGROUP_PATH_MAX];
 	int err;
 
 	err = hp_stack_drain__frames(&s->drain, window, s->sym, (pid_t)k->tgid, &k->stacks,
@@ -52,7 +53,8 @@ static int drain__sample(struct cpu_state *s, struct hp_profile *window, const s
 		return err;
 	drain__comm(thread, k->thread);
 	drain__comm(process, k->process);
-	labels.cgroup = hp_cgroup_names__path(&s->cgroups, NULL, k->cgroup_id, (pid_t)k->tgid);
+	labels.cgroup =
+	    hp_services__cgroup_path(s->svc, k->cgroup_id, (pid_t)k->tgid, cgroup, sizeof(cgroup));
 	/* the kernel summed the period of every sample: the weight is count x period */
 	return hp_profile__add(window, &labels, frames, n, c->count, c->weight);
 }
@@ -86,7 +88,7 @@ int hp_cpu__drain(struct cpu_state *s, double now)
 	/* what was read before an error is deleted from the kernel: resolve it anyway */
 	read_err = hp_stack_drain__collect(&s->drain);
 
-	hp_profile__init(&window, &hp_cpu_kind, s->store.period);
+	hp_profile_store__init_profile(&s->store, &window);
 	for (size_t i = 0; i < s->drain.nkeys && !err; i++) {
 		/* exec and dlopen change mappings without a new pid */
 		hp_symbolizer__recapture(s->sym, (pid_t)keys[i].tgid, DRAIN_RECAPTURE_NS);
@@ -94,7 +96,7 @@ int hp_cpu__drain(struct cpu_state *s, double now)
 			err = drain__sample(s, &window, &keys[i], &s->drain.counts[i]);
 	}
 	if (!err)
-		err = hp_cpu_store__add(&s->store, &window, now);
+		err = hp_profile_store__add(&s->store, &window, now);
 	hp_profile__free(&window);
 	drain__forget_exited(s, nexited);
 	if (!err)

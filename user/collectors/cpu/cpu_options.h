@@ -13,8 +13,6 @@ struct hp_cpu_config {
 	bool kernel_stacks, user_stacks;
 	double retention_seconds;     /* how far back since=D can reach */
 	unsigned int cpu_map_entries; /* distinct keys/stacks per drain generation */
-	unsigned int symbol_cache_mb; /* symbolizer caches, all processes together */
-	unsigned int perf_map_max_mb; /* largest perf map read; 0: a quarter of the cache */
 };
 
 extern const struct hp_option hp_cpu_options[];

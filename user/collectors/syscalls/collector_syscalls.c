@@ -45,29 +45,20 @@ static int sc__open(struct hp_collector *c, enum hp_attach_path path)
 	const struct hp_config *cfg = c->cfg;
 	const struct hp_syscalls_config *sc = hp_syscalls_config(cfg);
 	struct hp_sc_state *s;
-	bool btf = path == HP_PATH_TP_BTF;
 
-	s = calloc(1, sizeof(*s));
+	(void)path; /* c->path */
+	s = hp_collector__alloc(c, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	c->priv = s;
-	s->cgroup_fd = -1;
-	s->ncpus = libbpf_num_possible_cpus();
-	if (s->ncpus <= 0)
-		return s->ncpus ? s->ncpus : -EINVAL;
-
-	if (cfg->btf_path)
-		opts.btf_custom_path = cfg->btf_path;
+	s->ncpus = c->ncpus;
+	hp_collector__open_opts(c, &opts);
 	s->skel = syscalls_bpf__open_opts(&opts);
 	if (!s->skel)
 		return -errno;
 
-	bpf_program__set_autoload(s->skel->progs.sys_enter_btf, btf);
-	bpf_program__set_autoload(s->skel->progs.sys_exit_btf, btf);
-	bpf_program__set_autoload(s->skel->progs.sys_enter_raw, !btf);
-	bpf_program__set_autoload(s->skel->progs.sys_exit_raw, !btf);
-	bpf_program__set_autoload(s->skel->progs.sig_deliver_btf, btf);
-	bpf_program__set_autoload(s->skel->progs.sig_deliver_raw, !btf);
+	hp_collector__autoload(c, s->skel->progs.sys_enter_btf, s->skel->progs.sys_enter_raw);
+	hp_collector__autoload(c, s->skel->progs.sys_exit_btf, s->skel->progs.sys_exit_raw);
+	hp_collector__autoload(c, s->skel->progs.sig_deliver_btf, s->skel->progs.sig_deliver_raw);
 
 	s->skel->rodata->filter_tgid = (__u32)cfg->pid;
 	s->skel->rodata->filter_cgroup = cfg->cgroup_path != NULL;
@@ -115,13 +106,9 @@ static int sc__load(struct hp_collector *c)
 	if (!s->compat)
 		return -errno;
 
-	if (cfg->cgroup_path) {
-		err = hp_collector__cgroup_filter("syscalls", cfg->cgroup_path,
-						  bpf_map__fd(s->skel->maps.cgroup_filter),
-						  &s->cgroup_fd);
-		if (err)
-			return err;
-	}
+	err = hp_collector__filter_cgroup(c, bpf_map__fd(s->skel->maps.cgroup_filter));
+	if (err)
+		return err;
 
 	s->hists = calloc(HP_SC_KEYS, sizeof(*s->hists));
 	s->percpu = calloc((size_t)LOOKUP_BATCH * (size_t)s->ncpus, sizeof(struct hp_sc_hist));
@@ -438,16 +425,12 @@ static void sc__destroy(struct hp_collector *c)
 	if (s->compat)
 		munmap((void *)(uintptr_t)s->compat, s->compat_len);
 	syscalls_bpf__destroy(s->skel);
-	if (s->cgroup_fd >= 0)
-		close(s->cgroup_fd);
 	if (s->comms.slots)
 		hp_comm_table__free(&s->comms);
 	free(s->comm_keys);
 	free(s->comm_vals);
 	free(s->hists);
 	free(s->percpu);
-	free(s);
-	c->priv = NULL;
 }
 
 const struct hp_collector_ops hp_collector_syscalls = {

@@ -18,7 +18,6 @@ struct syscalls_bpf;
 struct hp_sc_state {
 	struct syscalls_bpf *skel;
 	int ncpus;
-	int cgroup_fd;
 	/* Read-only mmaps of maps the kernel updates while we read: never read twice, see
 	 * hp_sc_snapshot__begin() and sc__read_compat(). */
 	const volatile __u64 *errors; /* errors map */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* CPU sample retention and request fan-out (see cpu_store.h). Segments are merged profiles of
+/* Profile retention and request fan-out (see profile_store.h). Segments are merged profiles of
  * 10 s each, so memory follows the number of distinct stacks, not the number of samples; closed
  * segments are folded so it does not follow the number of processes either. */
-#include "cpu_store.h"
+#include "profile_store.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -16,7 +16,7 @@
 #include "base/clock.h"
 #include "profile/profile_merge.h"
 
-static int ring__init(struct hp_cpu_ring *r, size_t cap)
+static int ring__init(struct hp_store_ring *r, size_t cap)
 {
 	r->cap = cap < 1 ? 1 : cap;
 	r->head = r->n = 0;
@@ -24,7 +24,7 @@ static int ring__init(struct hp_cpu_ring *r, size_t cap)
 	return r->slots ? 0 : -ENOMEM;
 }
 
-static void ring__free(struct hp_cpu_ring *r)
+static void ring__free(struct hp_store_ring *r)
 {
 	for (size_t i = 0; i < r->n; i++)
 		hp_profile__free(&r->slots[(r->head + i) % r->cap].profile);
@@ -33,7 +33,7 @@ static void ring__free(struct hp_cpu_ring *r)
 }
 
 /* Takes ownership of seg's profile; evicts the oldest slot when full. */
-static void ring__push(struct hp_cpu_ring *r, struct hp_cpu_segment *seg)
+static void ring__push(struct hp_store_ring *r, struct hp_store_segment *seg)
 {
 	if (r->n == r->cap) {
 		hp_profile__free(&r->slots[r->head].profile);
@@ -45,11 +45,11 @@ static void ring__push(struct hp_cpu_ring *r, struct hp_cpu_segment *seg)
 }
 
 /* Merges every slot that ends after from into out; lowers *first to the oldest start used. */
-static int ring__merge_since(const struct hp_cpu_ring *r, double from, struct hp_profile *out,
+static int ring__merge_since(const struct hp_store_ring *r, double from, struct hp_profile *out,
 			     double *first)
 {
 	for (size_t i = 0; i < r->n; i++) {
-		const struct hp_cpu_segment *seg = &r->slots[(r->head + i) % r->cap];
+		const struct hp_store_segment *seg = &r->slots[(r->head + i) % r->cap];
 		int err;
 
 		if (seg->end <= from)
@@ -70,26 +70,26 @@ static bool store__alive(void *ctx, uint32_t pid)
 	return pid && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
 }
 
-int hp_cpu_store__init(struct hp_cpu_store *st, const struct hp_profile_kind *kind, uint64_t period,
-		       double retention, double now)
+int hp_profile_store__init(struct hp_profile_store *st, const struct hp_profile_kind *kind,
+			   uint64_t period, double retention, double now)
 {
 	memset(st, 0, sizeof(*st));
 	st->kind = kind;
 	st->period = period;
 	/* per-drain windows beyond the retention could never be asked for */
-	if (ring__init(&st->coarse, (size_t)(retention / HP_CPU_SEGMENT_SECONDS + 0.5)) ||
-	    ring__init(&st->fine, retention < HP_CPU_FINE_WINDOWS ? (size_t)ceil(retention)
-								  : HP_CPU_FINE_WINDOWS)) {
-		hp_cpu_store__free(st);
+	if (ring__init(&st->coarse, (size_t)(retention / HP_STORE_SEGMENT_SECONDS + 0.5)) ||
+	    ring__init(&st->fine, retention < HP_STORE_FINE_WINDOWS ? (size_t)ceil(retention)
+								    : HP_STORE_FINE_WINDOWS)) {
+		hp_profile_store__free(st);
 		return -ENOMEM;
 	}
 	st->open.start = st->open.end = st->last_add = now;
-	hp_profile__init(&st->open.profile, kind, period);
+	hp_profile_store__init_profile(st, &st->open.profile);
 	st->keep_pid = store__alive;
 	return 0;
 }
 
-void hp_cpu_store__free(struct hp_cpu_store *st)
+void hp_profile_store__free(struct hp_profile_store *st)
 {
 	ring__free(&st->coarse);
 	ring__free(&st->fine);
@@ -97,24 +97,29 @@ void hp_cpu_store__free(struct hp_cpu_store *st)
 	memset(st, 0, sizeof(*st));
 }
 
-double hp_cpu_store__retention(const struct hp_cpu_store *st)
+void hp_profile_store__init_profile(const struct hp_profile_store *st, struct hp_profile *p)
 {
-	return (double)st->coarse.cap * HP_CPU_SEGMENT_SECONDS;
+	hp_profile__init(p, st->kind, st->period);
+}
+
+double hp_profile_store__retention(const struct hp_profile_store *st)
+{
+	return (double)st->coarse.cap * HP_STORE_SEGMENT_SECONDS;
 }
 
 /* Moves the open segment into the coarse ring, folded; starts a new one at now. */
-static void store__close_segment(struct hp_cpu_store *st, double now)
+static void store__close_segment(struct hp_profile_store *st, double now)
 {
 	const struct hp_profile_fold_opts opts = {
 		.keep_pid = st->keep_pid,
 		.ctx = st->keep_ctx,
-		.max_samples = HP_CPU_SEGMENT_MAX_SAMPLES,
+		.max_samples = HP_STORE_SEGMENT_MAX_SAMPLES,
 	};
-	struct hp_cpu_segment seg = { .start = st->open.start, .end = st->open.end };
+	struct hp_store_segment seg = { .start = st->open.start, .end = st->open.end };
 	struct hp_profile_fold_stats fs = { 0 };
 	double t0 = hp_now(), t1;
 
-	hp_profile__init(&seg.profile, st->kind, st->period);
+	hp_profile_store__init_profile(st, &seg.profile);
 	if (hp_profile__fold(&seg.profile, &st->open.profile, &opts, &fs) == 0) {
 		hp_profile__free(&st->open.profile);
 		st->folded.pids_folded += fs.pids_folded;
@@ -130,7 +135,7 @@ static void store__close_segment(struct hp_cpu_store *st, double now)
 	ring__push(&st->coarse, &seg);
 	memset(&st->open, 0, sizeof(st->open));
 	st->open.start = st->open.end = now;
-	hp_profile__init(&st->open.profile, st->kind, st->period);
+	hp_profile_store__init_profile(st, &st->open.profile);
 	/* The segment just evicted and the open one just folded were freed in the middle of the
 	 * heap: without this glibc keeps those pages (RSS) for the next allocations of the same
 	 * arena only. Every 10 s; its cost is exported. */
@@ -140,12 +145,12 @@ static void store__close_segment(struct hp_cpu_store *st, double now)
 	st->last_trim_seconds = hp_now() - t1;
 }
 
-int hp_cpu_store__add(struct hp_cpu_store *st, const struct hp_profile *window, double now)
+int hp_profile_store__add(struct hp_profile_store *st, const struct hp_profile *window, double now)
 {
-	struct hp_cpu_segment fine = { .start = st->last_add, .end = now };
+	struct hp_store_segment fine = { .start = st->last_add, .end = now };
 	int err;
 
-	hp_profile__init(&fine.profile, st->kind, st->period);
+	hp_profile_store__init_profile(st, &fine.profile);
 	err = hp_profile__merge(&fine.profile, window);
 	hp_profile__shrink(&fine.profile); /* read-only from now on */
 	ring__push(&st->fine, &fine);
@@ -159,12 +164,12 @@ int hp_cpu_store__add(struct hp_cpu_store *st, const struct hp_profile *window, 
 		if (e)
 			err = e;
 	}
-	if (now - st->open.start >= HP_CPU_SEGMENT_SECONDS)
+	if (now - st->open.start >= HP_STORE_SEGMENT_SECONDS)
 		store__close_segment(st, now);
 	return err;
 }
 
-void hp_cpu_store__stamp(struct hp_profile *p, double seconds)
+void hp_profile_store__stamp(struct hp_profile *p, double seconds)
 {
 	struct timespec now;
 
@@ -174,15 +179,15 @@ void hp_cpu_store__stamp(struct hp_profile *p, double seconds)
 	    (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec - p->duration_ns;
 }
 
-int hp_cpu_store__since(struct hp_cpu_store *st, double since, double now, struct hp_profile *out,
-			double *covered)
+int hp_profile_store__since(struct hp_profile_store *st, double since, double now,
+			    struct hp_profile *out, double *covered)
 {
 	double from = now - since, first = now;
-	const struct hp_cpu_segment *oldest_fine =
+	const struct hp_store_segment *oldest_fine =
 	    st->fine.n ? &st->fine.slots[st->fine.head] : NULL;
 	int err;
 
-	hp_profile__init(out, st->kind, st->period);
+	hp_profile_store__init_profile(st, out);
 	/* Recent enough for the per-drain windows (or nothing older exists): 1 s precision. */
 	if (oldest_fine && (oldest_fine->start <= from || st->coarse.n == 0)) {
 		err = ring__merge_since(&st->fine, from, out, &first);
@@ -196,18 +201,18 @@ int hp_cpu_store__since(struct hp_cpu_store *st, double since, double now, struc
 		}
 	}
 	*covered = now - first;
-	hp_cpu_store__stamp(out, *covered);
+	hp_profile_store__stamp(out, *covered);
 	return err;
 }
-int hp_cpu_store__subscribe(struct hp_cpu_store *st, struct hp_profile *p)
+int hp_profile_store__subscribe(struct hp_profile_store *st, struct hp_profile *p)
 {
-	if (st->nsubs == HP_CPU_MAX_SUBSCRIBERS)
+	if (st->nsubs == HP_STORE_MAX_SUBSCRIBERS)
 		return -EBUSY;
 	st->subs[st->nsubs++] = p;
 	return 0;
 }
 
-void hp_cpu_store__unsubscribe(struct hp_cpu_store *st, struct hp_profile *p)
+void hp_profile_store__unsubscribe(struct hp_profile_store *st, struct hp_profile *p)
 {
 	for (size_t i = 0; i < st->nsubs; i++) {
 		if (st->subs[i] == p) {
@@ -226,16 +231,16 @@ static void store__count(const struct hp_profile *p, size_t *samples, size_t *fr
 	*bytes += hp_profile__memory(p);
 }
 
-void hp_cpu_store__stats(const struct hp_cpu_store *st, struct hp_cpu_store_stats *out)
+void hp_profile_store__stats(const struct hp_profile_store *st, struct hp_profile_store_stats *out)
 {
-	const struct hp_cpu_ring *rings[HP_CPU_TIER__COUNT] = {
-		[HP_CPU_TIER_FINE] = &st->fine,
-		[HP_CPU_TIER_COARSE] = &st->coarse,
+	const struct hp_store_ring *rings[HP_STORE_TIER__COUNT] = {
+		[HP_STORE_TIER_FINE] = &st->fine,
+		[HP_STORE_TIER_COARSE] = &st->coarse,
 	};
 
 	memset(out, 0, sizeof(*out));
-	for (int t = 0; t < HP_CPU_TIER__COUNT; t++) {
-		const struct hp_cpu_ring *r = rings[t];
+	for (int t = 0; t < HP_STORE_TIER__COUNT; t++) {
+		const struct hp_store_ring *r = rings[t];
 
 		if (!r)
 			continue;
@@ -246,8 +251,8 @@ void hp_cpu_store__stats(const struct hp_cpu_store *st, struct hp_cpu_store_stat
 				     &out->tier[t].samples, &out->tier[t].frames,
 				     &out->tier[t].mappings, &out->tier[t].bytes);
 	}
-	out->tier[HP_CPU_TIER_OPEN].segments = out->tier[HP_CPU_TIER_OPEN].capacity = 1;
-	store__count(&st->open.profile, &out->tier[HP_CPU_TIER_OPEN].samples,
-		     &out->tier[HP_CPU_TIER_OPEN].frames, &out->tier[HP_CPU_TIER_OPEN].mappings,
-		     &out->tier[HP_CPU_TIER_OPEN].bytes);
+	out->tier[HP_STORE_TIER_OPEN].segments = out->tier[HP_STORE_TIER_OPEN].capacity = 1;
+	store__count(&st->open.profile, &out->tier[HP_STORE_TIER_OPEN].samples,
+		     &out->tier[HP_STORE_TIER_OPEN].frames, &out->tier[HP_STORE_TIER_OPEN].mappings,
+		     &out->tier[HP_STORE_TIER_OPEN].bytes);
 }

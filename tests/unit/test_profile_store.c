@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "../common/cpu_profile.h"
-#include "stores/cpu_store.h"
+#include "stores/profile_store.h"
 #include "profile/profile.h"
 #include "profile/profile_fold.h"
 #include "profile/profile_merge.h"
@@ -361,19 +361,19 @@ static void test_store_since_exact(void **state)
 	static const double sinces[] = { 1, 5, 30, 59, 60, 61, 95, 120, 299, 600 };
 	struct hp_profile *windows = calloc(TICKS, sizeof(*windows));
 	double t0 = 1000.0, now = t0;
-	struct hp_cpu_store st;
-	struct hp_cpu_store_stats ss;
+	struct hp_profile_store st;
+	struct hp_profile_store_stats ss;
 
 	(void)state;
 	assert_non_null(windows);
-	assert_int_equal(hp_cpu_store__init(&st, &hp_cpu_kind, 1000000000ull / 99, 600, t0), 0);
+	assert_int_equal(hp_profile_store__init(&st, &hp_cpu_kind, 1000000000ull / 99, 600, t0), 0);
 	st.keep_pid = keep_mod3;
 	for (int i = 0; i < TICKS; i++) {
 		tp_init(&windows[i], 99);
 		for (int k = 0; k < 40; k++)
 			add_random_sample(&windows[i], 3000); /* mostly new pids: churn */
 		now = t0 + 1.0 * (i + 1);
-		assert_int_equal(hp_cpu_store__add(&st, &windows[i], now), 0);
+		assert_int_equal(hp_profile_store__add(&st, &windows[i], now), 0);
 	}
 	assert_true(st.folded.pids_folded > 0);
 	for (size_t q = 0; q < sizeof(sinces) / sizeof(sinces[0]); q++) {
@@ -382,7 +382,7 @@ static void test_store_since_exact(void **state)
 		double covered;
 		uint64_t total = 0;
 
-		assert_int_equal(hp_cpu_store__since(&st, sinces[q], now, &out, &covered), 0);
+		assert_int_equal(hp_profile_store__since(&st, sinces[q], now, &out, &covered), 0);
 		assert_true(covered >= (sinces[q] < TICKS ? sinces[q] : TICKS) - 1e-9);
 		/* window i spans (t0 + i, t0 + i + 1]: covered exactly when it ends after now - covered */
 		for (int i = 0; i < TICKS; i++) {
@@ -398,12 +398,12 @@ static void test_store_since_exact(void **state)
 		tally__free(&got);
 		hp_profile__free(&out);
 	}
-	hp_cpu_store__stats(&st, &ss);
-	assert_int_equal(ss.tier[HP_CPU_TIER_FINE].segments, HP_CPU_FINE_WINDOWS);
-	assert_int_equal(ss.tier[HP_CPU_TIER_COARSE].segments, TICKS / 10);
+	hp_profile_store__stats(&st, &ss);
+	assert_int_equal(ss.tier[HP_STORE_TIER_FINE].segments, HP_STORE_FINE_WINDOWS);
+	assert_int_equal(ss.tier[HP_STORE_TIER_COARSE].segments, TICKS / 10);
 	/* folded segments hold far fewer frames than the windows they came from: no per-pid copy */
-	assert_true(ss.tier[HP_CPU_TIER_COARSE].frames < ss.tier[HP_CPU_TIER_FINE].frames);
-	hp_cpu_store__free(&st);
+	assert_true(ss.tier[HP_STORE_TIER_COARSE].frames < ss.tier[HP_STORE_TIER_FINE].frames);
+	hp_profile_store__free(&st);
 	for (int i = 0; i < TICKS; i++)
 		hp_profile__free(&windows[i]);
 	free(windows);

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unit tests for the generic profile endpoints, through the real HTTP server on a loopback port:
+ * routes come from the registered sources, a kind reaches its own store, an unknown one is a 404
+ * JSON error naming the known kinds. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include "base/clock.h"
+#include "http/http.h"
+#include "http/profile_api.h"
+#include "stores/profile_source.h"
+#include "stores/profile_store.h"
+
+/* A source whose every drain adds one sample of leaf_<kind> counted `count` times. */
+struct fake {
+	struct hp_profile_kind kind;
+	pthread_mutex_t lock;
+	struct hp_profile_store store;
+	struct hp_profile_source src;
+	const char *name;
+	uint64_t count;
+	int drains;
+};
+
+static int fake__drain(struct hp_profile_source *src, double now)
+{
+	struct fake *f = src->ctx;
+	struct hp_profile w;
+	char fn[64];
+	int64_t id;
+	uint32_t frame;
+	int err;
+
+	hp_profile_store__init_profile(&f->store, &w);
+	snprintf(fn, sizeof(fn), "leaf_%s", f->name);
+	id = hp_profile__frame(&w, &(struct hp_prof_frame){ .function = fn, .address = 0x1000 });
+	assert_true(id >= 0);
+	frame = (uint32_t)id;
+	assert_int_equal(hp_profile__add(&w, &(struct hp_prof_labels){ 42, "proc", "thr", NULL },
+					 &frame, 1, f->count, f->count * w.period),
+			 0);
+	err = hp_profile_store__add(&f->store, &w, now);
+	hp_profile__free(&w);
+	f->drains++;
+	return err;
+}
+
+static void fake__init(struct fake *f, const char *kind, const char *go_path, uint64_t count)
+{
+	memset(f, 0, sizeof(*f));
+	f->name = kind;
+	f->count = count;
+	pthread_mutex_init(&f->lock, NULL);
+	f->kind = (struct hp_profile_kind){ .name = kind,
+					    .title = kind,
+					    .weight_label = "fake",
+					    .count = { "samples", "count" },
+					    .weight = { "cpu", "nanoseconds" },
+					    .period = { "cpu", "nanoseconds" } };
+	assert_int_equal(hp_profile_store__init(&f->store, &f->kind, 1000000, 60, hp_now()), 0);
+	hp_profile_source__init(&f->src, &f->kind, go_path, &f->store, &f->lock, fake__drain, f);
+}
+
+static void fake__free(struct fake *f)
+{
+	hp_profile_source__destroy(&f->src);
+	hp_profile_store__free(&f->store);
+	pthread_mutex_destroy(&f->lock);
+}
+
+struct server {
+	struct fake cpu, other;
+	struct hp_profile_registry reg;
+	struct hp_profile_api api;
+	const struct hp_route *tables[1]; /* the server keeps a pointer to it */
+	struct hp_http *http;
+	int port;
+};
+
+static int server_setup(void **state)
+{
+	struct server *s = calloc(1, sizeof(*s));
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int fd;
+
+	assert_non_null(s);
+	fake__init(&s->cpu, "cpu", "/debug/pprof/profile", 5);
+	fake__init(&s->other, "other", NULL, 7);
+	assert_int_equal(hp_profile_registry__add(&s->reg, &s->cpu.src), 0);
+	assert_int_equal(hp_profile_registry__add(&s->reg, &s->other.src), 0);
+	assert_int_equal(hp_profile_api__init(&s->api, &s->reg), 0);
+	fd = hp_http__listen("127.0.0.1:0");
+	assert_true(fd >= 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	s->port = ntohs(sin.sin_port);
+	s->tables[0] = s->api.routes;
+	s->http = hp_http__start(fd, "127.0.0.1:0", s->tables, 1);
+	assert_non_null(s->http);
+	*state = s;
+	return 0;
+}
+
+static int server_teardown(void **state)
+{
+	struct server *s = *state;
+
+	hp_profile_registry__shutdown(&s->reg);
+	hp_http__stop(s->http);
+	hp_profile_api__free(&s->api);
+	fake__free(&s->cpu);
+	fake__free(&s->other);
+	free(s);
+	return 0;
+}
+
+/* GET path; the status, the Content-Type header value (into ctype) and the body (malloc'd). */
+static int get(const struct server *s, const char *path, char *ctype, size_t ctype_size,
+	       char **body)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t)s->port) };
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap), *head_end, *ct;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), status = -1;
+	ssize_t r;
+
+	assert_non_null(buf);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	dprintf(fd, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", path);
+	while ((r = read(fd, buf + n, cap - n - 1)) > 0) {
+		n += (size_t)r;
+		if (n + 1 == cap) {
+			buf = realloc(buf, cap *= 2);
+			assert_non_null(buf);
+		}
+	}
+	close(fd);
+	buf[n] = '\0';
+	assert_int_equal(sscanf(buf, "HTTP/1.%*d %d", &status), 1);
+	head_end = strstr(buf, "\r\n\r\n");
+	assert_non_null(head_end);
+	*head_end = '\0';
+	ct = strcasestr(buf, "\r\nContent-Type: ");
+	snprintf(ctype, ctype_size, "%.*s", ct ? (int)strcspn(ct + 16, "\r\n") : 0,
+		 ct ? ct + 16 : "");
+	*body = strdup(head_end + 4);
+	free(buf);
+	return status;
+}
+
+/* The route table names every source's path and the Go-style path only where one is given. */
+static void test_routes_from_sources(void **state)
+{
+	const struct server *s = *state;
+	const char *want[] = { "/api/v1/profile/cpu", "/debug/pprof/profile",
+			       "/api/v1/profile/other", "/flamegraph", "/api/v1/profile/*" };
+	size_t n = 0;
+
+	for (const struct hp_route *r = s->api.routes; r->path; r++, n++) {
+		assert_true(n < sizeof(want) / sizeof(want[0]));
+		assert_string_equal(r->path, want[n]);
+		assert_true(r->long_running); /* every one counts against the 16-request cap */
+	}
+	assert_int_equal(n, sizeof(want) / sizeof(want[0]));
+}
+
+static void expect_404(const struct server *s, const char *path, const char *kind)
+{
+	char ctype[64], *body, want[128];
+	cJSON *doc, *err, *status;
+
+	assert_int_equal(get(s, path, ctype, sizeof(ctype), &body), 404);
+	assert_string_equal(ctype, "application/json");
+	doc = cJSON_Parse(body);
+	if (!doc)
+		fail_msg("%s: body is not JSON: %s", path, body);
+	free(body);
+	err = cJSON_GetObjectItemCaseSensitive(doc, "error");
+	status = cJSON_GetObjectItemCaseSensitive(doc, "status");
+	assert_true(cJSON_IsString(err) && cJSON_IsNumber(status));
+	assert_int_equal(status->valueint, 404);
+	snprintf(want, sizeof(want), "unknown profile kind '%s' (known kinds: cpu, other)", kind);
+	assert_string_equal(err->valuestring, want);
+	cJSON_Delete(doc);
+}
+
+static void test_unknown_kind_404(void **state)
+{
+	const struct server *s = *state;
+
+	expect_404(s, "/api/v1/profile/nosuch", "nosuch");
+	expect_404(s, "/api/v1/profile/nosuch?seconds=5&format=folded", "nosuch");
+	expect_404(s, "/api/v1/profile/", "");
+	expect_404(s, "/api/v1/profile/cpu/x", "cpu/x");
+	expect_404(s, "/flamegraph?kind=nosuch", "nosuch");
+	/* no drain happened for any of them */
+	assert_int_equal(s->cpu.drains + s->other.drains, 0);
+}
+
+/* Each kind's request drains its own source once and answers from its own store. */
+static void test_kind_reaches_its_store(void **state)
+{
+	struct server *s = *state;
+	char ctype[64], *body;
+
+	assert_int_equal(
+	    get(s, "/api/v1/profile/other?since=10s&format=folded", ctype, sizeof(ctype), &body),
+	    200);
+	assert_int_equal(s->other.drains, 1);
+	assert_int_equal(s->cpu.drains, 0);
+	if (!strstr(body, "leaf_other 7\n") || strstr(body, "leaf_cpu"))
+		fail_msg("other: %s", body);
+	free(body);
+
+	/* the flame graph defaults to cpu; ?kind= picks another */
+	assert_int_equal(get(s, "/flamegraph?format=folded", ctype, sizeof(ctype), &body), 200);
+	assert_int_equal(s->cpu.drains, 1);
+	if (!strstr(body, "leaf_cpu 5\n") || strstr(body, "leaf_other"))
+		fail_msg("flamegraph: %s", body);
+	free(body);
+	assert_int_equal(
+	    get(s, "/flamegraph?kind=other&since=10s&format=folded", ctype, sizeof(ctype), &body),
+	    200);
+	assert_int_equal(s->other.drains, 2); /* both drains are in the last 10 s */
+	if (!strstr(body, "leaf_other 14\n"))
+		fail_msg("flamegraph kind=other: %s", body);
+	free(body);
+
+	/* bad parameters keep their 400 before any drain */
+	assert_int_equal(get(s, "/api/v1/profile/cpu?seconds=0.5", ctype, sizeof(ctype), &body),
+			 400);
+	assert_string_equal(ctype, "application/json");
+	free(body);
+	assert_int_equal(s->cpu.drains, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_routes_from_sources),
+		cmocka_unit_test(test_unknown_kind_404),
+		cmocka_unit_test(test_kind_reaches_its_store),
+	};
+
+	return cmocka_run_group_tests(tests, server_setup, server_teardown);
+}

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unit tests for the agent-level services: one symbolizer sized from the configuration, its
+ * metric families rendered exactly once, its tables reported for hostprof_map_entries. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "base/cpulist.h"
+#include "collectors/collector.h"
+#include "collectors/services.h"
+
+static size_t online_cpus(void)
+{
+	int *cpus = NULL;
+	size_t n = 0;
+
+	assert_int_equal(hp_cpulist__online(NULL, &cpus, &n), 0);
+	free(cpus);
+	return n;
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+/* The process cache: 4 x frequency x online CPUs, within 1024..4096. */
+static void test_sizing(void **state)
+{
+	struct hp_services_opts opts = { .symbol_cache_bytes = 16 << 20, .sample_hz = 99 };
+	struct hp_services svc;
+	size_t want = 4 * 99 * online_cpus();
+
+	(void)state;
+	assert_int_equal(hp_services__init(&svc, &opts), 0);
+	assert_int_equal(svc.sym_processes, want < 1024 ? 1024 : want > 4096 ? 4096 : want);
+	hp_services__free(&svc);
+	opts.sample_hz = 1;
+	assert_int_equal(hp_services__init(&svc, &opts), 0);
+	assert_int_equal(svc.sym_processes, 1024);
+	hp_services__free(&svc);
+	opts.sample_hz = 100000;
+	assert_int_equal(hp_services__init(&svc, &opts), 0);
+	assert_int_equal(svc.sym_processes, 4096);
+	hp_services__free(&svc);
+	hp_services__free(&svc); /* twice: a no-op */
+}
+
+/* Every hostprof_symbolizer_* family once per page, whatever number of collectors there are. */
+static void test_metrics_once(void **state)
+{
+	static const char *const families[] = {
+		"hostprof_symbolizer_elf_cache_lookups_total",
+		"hostprof_symbolizer_cache_bytes",
+		"hostprof_symbolizer_cache_entries",
+		"hostprof_symbolizer_cache_budget_bytes",
+		"hostprof_symbolizer_evictions_total",
+		"hostprof_symbolizer_files_refused_total",
+		"hostprof_symbolizer_unresolved_total",
+	};
+	struct hp_services_opts opts = { .symbol_cache_bytes = 16 << 20, .sample_hz = 99 };
+	struct hp_self_stats st = { 0 };
+	struct hp_services svc;
+	struct hp_buf out;
+	char type[128];
+
+	(void)state;
+	assert_int_equal(hp_services__init(&svc, &opts), 0);
+	hp_buf__init(&out);
+	hp_services__metrics(&svc, &out);
+	assert_false(out.oom);
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+		snprintf(type, sizeof(type), "# TYPE %s ", families[i]);
+		if (count(out.data, type) != 1)
+			fail_msg("%s: %zu TYPE lines", families[i], count(out.data, type));
+	}
+	assert_int_equal(count(out.data, "# TYPE "), sizeof(families) / sizeof(families[0]));
+	assert_non_null(strstr(out.data, "hostprof_symbolizer_cache_budget_bytes 16777216\n"));
+	hp_buf__free(&out);
+
+	hp_services__self_stats(&svc, &st);
+	assert_int_equal(st.nmaps, 2);
+	assert_string_equal(st.maps[0].name, "symbolizer_elf_cache");
+	assert_int_equal(st.maps[0].max_entries, HP_SYM_ELF_FILES);
+	assert_string_equal(st.maps[1].name, "symbolizer_processes");
+	assert_int_equal(st.maps[1].max_entries, svc.sym_processes);
+	assert_int_equal(st.maps[1].entries, 0);
+	hp_services__free(&svc);
+}
+
+/* This process's cgroup, copied out of the shared cache into the caller's buffer (cut to fit). */
+static void test_cgroup_path_copied(void **state)
+{
+	struct hp_services_opts opts = { .symbol_cache_bytes = 16 << 20, .sample_hz = 99 };
+	char line[512], full[1024], buf[HP_CGROUP_PATH_MAX], tiny[4];
+	struct hp_services svc;
+	struct stat st;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(hp_services__init(&svc, &opts), 0);
+	/* id 0 is never a cgroup: unknown, and buf untouched */
+	memset(buf, 'x', sizeof(buf));
+	assert_null(hp_services__cgroup_path(&svc, 0, getpid(), buf, sizeof(buf)));
+	assert_int_equal(buf[0], 'x');
+	f = fopen("/proc/self/cgroup", "r");
+	if (!svc.cgroups->root || !f) {
+		if (f)
+			fclose(f);
+		hp_services__free(&svc);
+		skip();
+	}
+	while (fgets(line, sizeof(line), f) && strncmp(line, "0::", 3) != 0)
+		;
+	fclose(f);
+	line[strcspn(line, "\n")] = '\0';
+	snprintf(full, sizeof(full), "%s%s", svc.cgroups->root, line + 3);
+	assert_int_equal(stat(full, &st), 0);
+	assert_ptr_equal(
+	    hp_services__cgroup_path(&svc, (uint64_t)st.st_ino, getpid(), buf, sizeof(buf)), buf);
+	assert_string_equal(buf, line + 3);
+	assert_ptr_equal(
+	    hp_services__cgroup_path(&svc, (uint64_t)st.st_ino, getpid(), tiny, sizeof(tiny)),
+	    tiny);
+	assert_int_equal(strlen(tiny), strlen(line + 3) < 3 ? strlen(line + 3) : 3);
+	assert_memory_equal(tiny, line + 3, strlen(tiny));
+	hp_services__free(&svc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sizing),
+		cmocka_unit_test(test_metrics_once),
+		cmocka_unit_test(test_cgroup_path_copied),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Agent-level services every collector shares: one symbolizer (one cache, one set of metric
+ * families), one cgroup naming cache and the registry of profile sources. */
+#ifndef HOSTPROF_SERVICES_H
+#define HOSTPROF_SERVICES_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "base/buf.h"
+#include "meta/cgroup_names.h"
+#include "stores/profile_source.h"
+#include "symbolize/symbolizer.h"
+
+/* Bounds of the symbolizer caches (LRU). The process cache holds what 4 s of CPU samples can
+ * need (frequency x CPUs x 4, each sample possibly a new process), at least
+ * HP_SYM_PROCESSES_MIN and at most HP_SYM_PROCESSES: every captured process costs ~4.5 KiB, and
+ * under process churn the cache stays full. */
+#define HP_SYM_ELF_FILES 256
+#define HP_SYM_PROCESSES 4096
+#define HP_SYM_PROCESSES_MIN 1024
+
+struct hp_self_stats;
+
+/* How big the services may grow; the command line's, filled by serve and record. */
+struct hp_services_opts {
+	size_t symbol_cache_bytes; /* --symbol-cache-mb: every symbolizer cache together */
+	size_t perf_map_max_bytes; /* --perf-map-max-mb; 0: a quarter of symbol_cache_bytes */
+	unsigned int sample_hz;	   /* CPU samples per second per CPU (each may be a new process) */
+};
+
+struct hp_services {
+	struct hp_symbolizer *sym; /* thread-safe on its own */
+	size_t sym_processes;	   /* its process cache bound */
+	pthread_mutex_t cgroup_lock;
+	struct hp_cgroup_names *cgroups; /* under cgroup_lock: hp_services__cgroup_path */
+	struct hp_profile_registry profiles;
+	unsigned long long ticks;
+};
+
+/* Creates the services sized from opts and the online CPUs. 0 or a negative errno; on failure
+ * nothing is left to free. */
+int hp_services__init(struct hp_services *svc, const struct hp_services_opts *opts);
+/* Frees what init created; the profile registry must be empty (every collector stopped). */
+void hp_services__free(struct hp_services *svc);
+/* Path of cgroup v2 id for a sample of tgid (see hp_cgroup_names__path), copied into buf
+ * (HP_CGROUP_PATH_MAX bytes) so the shared cache may change after the call. buf or NULL. */
+const char *hp_services__cgroup_path(struct hp_services *svc, uint64_t id, pid_t tgid, char *buf,
+				     size_t size);
+/* Once per agent tick: symbolizer liveness sweep, kallsyms re-read when modules changed. */
+void hp_services__tick(struct hp_services *svc);
+/* The hostprof_symbolizer_* families, once per /metrics page. */
+void hp_services__metrics(struct hp_services *svc, struct hp_buf *out);
+/* The services' bounded tables (symbolizer caches) for hostprof_map_entries. */
+void hp_services__self_stats(struct hp_services *svc, struct hp_self_stats *out);
+
+#endif
