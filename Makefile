@@ -214,7 +214,7 @@ $(BUILD)/workloads/burner-nopie: $(BURN_DIR)/burner.c $(BUILD)/workloads/spinner
 	$(CLANG) -std=gnu11 $(BURN_FLAGS) -fno-pie -no-pie $< $(BUILD)/workloads/spinner-nopie.o \
 		-o $@ -L$(BUILD)/workloads -lhpburn -Wl,-rpath,'$$ORIGIN'
 
-# Workloads of tests/e2e/symbols.py, with frame pointers for the stack walker (clang, as above).
+# Workloads of tests/e2e/test_symbols.py, with frame pointers for the stack walker (clang, as above).
 # sizeless is stripped (its .dynsym names only a sizeless asm stub); sizeless.full keeps .symtab
 # as the tests' ground truth.
 SYM_DIR   := tests/workloads/symbols

@@ -9,7 +9,7 @@
 Prints one line per sample (time, RSS, fds, agent CPU, a few self-metrics) and a summary: RSS at
 start / steady (median of the last third) / max, the RSS slope over the last half (least squares,
 MiB per minute), fd count range, agent CPU share of one core, and the exec rate churn reached.
-Figures come from /proc/PID (kernel ground truth), not from the agent. tests/e2e/soak.py uses
+Figures come from /proc/PID (kernel ground truth), not from the agent. tests/e2e/test_soak.py uses
 its /proc readers and slope_per_minute for the one-minute CI version.
 """
 

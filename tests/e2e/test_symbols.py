@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # End-to-end tests of symbolization against programs whose layout defeats naive symbolizers
 # (tests/workloads/symbols): every expected name and count comes from binutils and the programs.
-"""Symbol tests; run.py imports this module and runs its TESTS after cpu.py's.
+"""Symbol tests.
 
 Needs root, binutils (nm, readelf) and the workloads of tests/workloads/symbols (make e2e).
 """
@@ -14,15 +14,14 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
-import cpu
-import run
-from run import Agent, TestFailure, check, diag
+import cpu_lib
+import harness
+from harness import Agent, ReadyProcess, check, diag, register
 
-WORKLOADS = run.WORKLOADS
-FREQ = cpu.FREQ
+WORKLOADS = harness.WORKLOADS
+FREQ = cpu_lib.FREQ
 OFFSET_FRAME_RE = re.compile(r"^(.+)\+0x([0-9a-f]+)$")
 
 
@@ -64,45 +63,17 @@ def offset_to_vaddr(segs, offset):
 
 # --- workloads ----------------------------------------------------------------------------------
 
-class Workload:
+class Workload(ReadyProcess):
     """A tests/workloads/symbols program: "ready PID" on stderr, runs after go(), prints one JSON
     line (its own pid and CPU time) when it is done."""
 
+    go_bytes = b"go\n"
+
     def __init__(self, exe, *args):
-        self.proc = subprocess.Popen([exe] + [str(a) for a in args], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        line = []
-        reader = threading.Thread(target=lambda: line.append(self.proc.stderr.readline()))
-        reader.daemon = True
-        reader.start()
-        reader.join(15)
-        fields = line[0].decode(errors="replace").split() if line else []
-        if len(fields) != 2 or fields[0] != "ready":
-            self.kill()
-            raise TestFailure("%s did not report ready: %r" % (exe, line))
-        self.pid = int(fields[1])
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.kill()
-        return False
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-
-    def go(self):
-        self.proc.stdin.write(b"go\n")
-        self.proc.stdin.flush()
+        super().__init__([exe] + list(args), own_pid=False)
 
     def finish(self, timeout=60):
-        out, err = self.proc.communicate(timeout=timeout)
-        check(self.proc.returncode == 0, "workload exited %d: %s" % (
-            self.proc.returncode, err.decode(errors="replace")[-300:]))
-        doc = json.loads(out)
+        doc = self.output(timeout)
         check(doc["pid"] == self.pid, "workload JSON pid %d, ready %d" % (doc["pid"], self.pid))
         return doc
 
@@ -116,15 +87,16 @@ def profile_run(exe, *args, agent_args=()):
         w.go()
         truth = w.finish()
         time.sleep(2.2)  # two drains: every sample of the run is stored
-        doc = cpu.profile(agent, "since=5m&pid=%d" % w.pid)
+        doc = cpu_lib.profile(agent, "since=5m&pid=%d" % w.pid)
         after = agent.metrics()
     return truth, doc, before, after
 
 
 def check_total(total, cpu_ns, where, slack=3):
     """Samples of a whole run ~ the CPU seconds the program measured x frequency. Coarse (15 %):
-    it catches lost or doubled samples of these programs; sampling precision is cpu.py's part,
-    and on a host loaded 10 times over the kernel's period adjustment drifts by up to ~12 %."""
+    it catches lost or doubled samples of these programs; sampling precision is test_cpu.py's
+    part, and on a host loaded 10 times over the kernel's period adjustment drifts by up to
+    ~12 %."""
     want = cpu_ns / 1e9 * FREQ
     lo, hi = want * 0.85 - slack, want * 1.15 + slack
     check(lo <= total <= hi, "%s: %d samples, want %.0f..%.0f (%.3f CPU s at %d Hz)"
@@ -151,6 +123,7 @@ def in_func(vaddr, sym):
 
 # --- sizeless symbols ---------------------------------------------------------------------------
 
+@register("symbols_sizeless_stub")
 def test_sizeless_stub():
     """A stripped binary's .dynsym names only a sizeless asm stub before the hot function: the hot
     function's samples must stay sizeless+0xOFFSET (inside sizeless_hot per nm), never the stub."""
@@ -160,7 +133,7 @@ def test_sizeless_stub():
     check(stub[0] < hot[0] < main[0], "workload layout: stub %#x, hot %#x, main %#x; the stub "
           "must come first" % (stub[0], hot[0], main[0]))
     truth, doc, _, _ = profile_run(exe, 2)
-    stacks = cpu.json_stacks(doc, truth["pid"])
+    stacks = cpu_lib.json_stacks(doc, truth["pid"])
     total = sum(n for _, n in stacks)
     named_stub = sum(n for frames, n in stacks if "hp_sizeless_stub" in frames)
     vaddrs, others = leaf_vaddrs(stacks, "sizeless", load_segments(exe))
@@ -187,21 +160,22 @@ def test_sizeless_stub():
 
 # --- code moved to anonymous memory -------------------------------------------------------------
 
+@register("symbols_anon_text")
 def test_anon_text():
     """The program copies its text onto anonymous memory and mremaps it over the original range:
     samples there must still be named from the file (anontext_hot, per its .symtab)."""
     exe = os.path.join(WORKLOADS, "anontext")
     check("anontext_hot" in nm_symbols(exe), "anontext has no anontext_hot symbol")
     truth, doc, _, _ = profile_run(exe, 2)
-    stacks = cpu.json_stacks(doc, truth["pid"])
+    stacks = cpu_lib.json_stacks(doc, truth["pid"])
     total = sum(n for _, n in stacks)
-    leaves = cpu.leaf_counts(stacks)
+    leaves = cpu_lib.leaf_counts(stacks)
     hot = leaves.get("anontext_hot", 0)
     anon = sum(n for frames, n in stacks if any(f.startswith("[anon]") for f in frames))
     diag("anontext: %d samples, %d in anontext_hot, %d with an [anon] frame; leaves %s"
-         % (total, hot, anon, cpu.describe(cpu.shares_of(leaves))))
+         % (total, hot, anon, cpu_lib.describe(cpu_lib.shares_of(leaves))))
     check(hot >= 0.8 * total, "%d of %d samples named anontext_hot, want >= 80%% (leaves: %s)"
-          % (hot, total, cpu.describe(cpu.shares_of(leaves))))
+          % (hot, total, cpu_lib.describe(cpu_lib.shares_of(leaves))))
     check(anon == 0, "%d of %d samples still have an [anon] frame" % (anon, total))
     check_total(total, truth["cpu_ns"], "anontext whole run")
     chains = sum(n for frames, n in stacks if frames[-2:] == ["main", "anontext_hot"])
@@ -210,12 +184,13 @@ def test_anon_text():
 
 # --- truncated stacks ---------------------------------------------------------------------------
 
+@register("symbols_stack_truncated")
 def test_stack_truncated_not_dropped():
     """200 calls deep, every sample's stack is cut at 127 frames and kept: counted as truncated
     (once per sample), never as a dropped event."""
     exe = os.path.join(WORKLOADS, "deepstack")
     truth, doc, before, after = profile_run(exe, 2)
-    stacks = cpu.json_stacks(doc, truth["pid"])
+    stacks = cpu_lib.json_stacks(doc, truth["pid"])
     total = sum(n for _, n in stacks)
     marked = sum(n for frames, n in stacks if frames and frames[0] == "[truncated]")
     check(marked >= total - 2, "%d of %d samples carry the [truncated] root frame" % (
@@ -237,13 +212,6 @@ def test_stack_truncated_not_dropped():
           "%s grew %d; the profile has %d truncated samples of %d (agent drained %d)"
           % (name, grew, marked, total, sampled))
     check_total(total, truth["cpu_ns"], "deepstack whole run")
-
-
-TESTS = [
-    ("symbols_sizeless_stub", test_sizeless_stub),
-    ("symbols_anon_text", test_anon_text),
-    ("symbols_stack_truncated", test_stack_truncated_not_dropped),
-]
 
 
 # --- short-lived processes ----------------------------------------------------------------------
@@ -317,6 +285,7 @@ for _ in range(int(sys.argv[2])):
 """
 
 
+@register("symbols_short_lived")
 def test_short_lived(agent_args=()):
     """40 runs of a 30 ms process, spawned by fork + exec inside a cgroup the agent profiles: nearly
     every sample must resolve (maps captured after exec and ld.so, before exit). perf records the
@@ -326,12 +295,12 @@ def test_short_lived(agent_args=()):
     perf = perf_data = None
     tmp = tempfile.mkdtemp(prefix="hostprof-e2e-short-")
     try:
-        with run.temp_cgroup("short") as cg:
+        with harness.temp_cgroup("short") as cg:
             with Agent("--collectors", "cpu", "--cgroup", cg, *agent_args) as agent:
                 spawner = subprocess.Popen([sys.executable, "-c", SPAWNER, exe, str(SHORT_RUNS),
                                             str(SHORT_SECONDS)], stdin=subprocess.PIPE,
                                            stdout=subprocess.PIPE)
-                run.move_to_cgroup(cg, spawner.pid)
+                harness.move_to_cgroup(cg, spawner.pid)
                 if shutil.which("perf"):
                     perf_data = os.path.join(tmp, "perf.data")
                     perf = subprocess.Popen(["perf", "record", "-N", "-q", "-a", "-g", "-e",
@@ -346,7 +315,7 @@ def test_short_lived(agent_args=()):
                     perf.send_signal(signal.SIGINT)
                     perf.wait(timeout=60)
                 time.sleep(2.2)  # two drains
-                doc = cpu.profile(agent, "since=5m&comm=%s" % comm)
+                doc = cpu_lib.profile(agent, "since=5m&comm=%s" % comm)
                 after = agent.metrics()
         theirs = ""
         if perf_data:
@@ -365,7 +334,7 @@ def test_short_lived(agent_args=()):
                 "%d shortlived runs" % SHORT_RUNS, slack=SHORT_RUNS)
     stacks = [(frames, n) for frames, n in stacks if not in_exec(frames)]
     total = sum(n for _, n in stacks)
-    ksyms = cpu.kallsyms_names()
+    ksyms = cpu_lib.kallsyms_names()
     bad = sum(n for frames, n in stacks if unresolved(frames, comm, ksyms))
     named = sum(n for frames, n in stacks if "shortlived_hot" in frames)
     diag("shortlived: %d samples in %d runs (outside execve), %d with unresolved user frames, "
@@ -390,11 +359,6 @@ def test_short_lived(agent_args=()):
           % (kept, len(runs) + 1))
 
 
+@register("symbols_short_lived_raw_tp")
 def test_short_lived_raw_tp():
     test_short_lived(("--attach", "raw_tp"))
-
-
-TESTS += [
-    ("symbols_short_lived", test_short_lived),
-    ("symbols_short_lived_raw_tp", test_short_lived_raw_tp),
-]

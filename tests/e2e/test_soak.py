@@ -2,7 +2,7 @@
 # End-to-end check of bounded memory under process churn (issue 6): about a minute of
 # tests/workloads/churn against the sanitizer build; RSS and fds from /proc, not from the agent. The
 # 10-minute version is "make soak" (tests/bench/churn_soak.py).
-"""Soak test; run.py imports this module and runs its TESTS after cpu.py's.
+"""Soak test.
 
 The agent runs with --retention 20s, so its retention tiers reach their steady size after ~30 s;
 from then on RSS must stay flat for STEADY_SECONDS. The symbolizer's process cache must not fill
@@ -18,13 +18,13 @@ import subprocess
 import sys
 import time
 
-import run
-from run import Agent, check, diag, temp_cgroup
+import harness
+from harness import Agent, check, diag, temp_cgroup, register
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench"))
 from churn_soak import proc_fds, proc_rss_kib, slope_per_minute  # noqa: E402
 
-CHURN = os.path.join(run.WORKLOADS, "churn")
+CHURN = os.path.join(harness.WORKLOADS, "churn")
 RATE = 1000  # execs per second asked for; a busy CI machine reaches less, which is reported
 RETENTION = 20
 WARM_SECONDS = RETENTION + 10  # every retention tier has its size (one segment of margin)
@@ -46,6 +46,7 @@ ASAN_OPTIONS = "quarantine_size_mb=2:allocator_release_to_os_interval_ms=1000"
 PROCS = {"collector": "agent", "map": "symbolizer_processes"}  # the shared symbolizer
 
 
+@register("soak_churn")
 def test_soak_churn():
     env = {"ASAN_OPTIONS": ":".join(o for o in (os.environ.get("ASAN_OPTIONS"), ASAN_OPTIONS)
                                     if o)}
@@ -110,8 +111,3 @@ def test_soak_churn():
     # the agent saw the churn: exited processes were folded out of closed segments
     check(m.value("hostprof_cpu_retention_folded_pids_total") > 0,
           "no exited process was folded: did the agent sample the churn?")
-
-
-TESTS = [
-    ("soak_churn", test_soak_churn),
-]

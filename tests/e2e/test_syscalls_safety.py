@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # End-to-end tests of the syscall collector against kernel data that changes while it is read, and
 # of what its figures mean: compat ABIs named by their own tables, restarts kept apart from errors.
-"""Syscall collector safety and ABI tests; run.py imports this module and runs its TESTS.
+"""Syscall collector safety and ABI tests.
 
 Workloads (make e2e builds them): sc_pairs (new (syscall, errno) pairs, one every 2 ms),
 sc_abi (ia32 via int $0x80, x32), sc_restart (read/poll/ppoll interrupted by SIGALRM with
@@ -14,14 +14,14 @@ import subprocess
 import threading
 import time
 
-import run
-from run import Agent, Skip, Workload, check, diag
+import harness
+from harness import Agent, Skip, Workload, check, diag, register
+from syscalls_lib import HIST
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ERRORS, RESTARTS = "hostprof_syscall_errors_total", "hostprof_syscall_restarts_total"
 COMM_CALLS, COMM_ERRORS = "hostprof_syscall_comm_calls_total", "hostprof_syscall_comm_errors_total"
 COMM_LAG = 3.2  # the comm breakdown lags the histograms by up to 2 ticks
-HIST = run.HIST
 SCRAPERS = 8
 LE_1MS, LE_2MS = "0.001048576", "0.002097152"  # the bucket a 1.5 ms sleep lands in
 
@@ -53,13 +53,14 @@ def scrape_loop(agent, stop, results):
     """One /metrics client: scrapes until stop is set; records (status, error) of each."""
     while not stop.is_set():
         try:
-            status = run.http(agent.base + "/metrics", timeout=30)[0]
+            status = harness.http(agent.base + "/metrics", timeout=30)[0]
             results.append(status)
         except OSError as e:  # the agent died or hung: a failure the main thread reports
             results.append(repr(e))
             return
 
 
+@register("syscalls_new_pairs_under_scrapes")
 def test_syscalls_new_pairs_under_scrapes():
     """~180 (syscall, errno) pairs appear for the first time, one every 2 ms, while 8 clients
     scrape /metrics: the agent must neither overflow nor miscount (issue 6 reproduction)."""
@@ -171,13 +172,15 @@ def abi_case(abi, agent_args, n):
               "API %s %s: %s %s" % (label, name, entries.get(name), where))
 
 
+@register("syscalls_abi_x32")
 def test_syscalls_abi_x32():
     abi_case("x32", [], 500)
     abi_case("x32", ["--attach", "raw_tp"], 500)
 
 
+@register("syscalls_abi_ia32")
 def test_syscalls_abi_ia32():
-    probe = subprocess.run([os.path.join(run.WORKLOADS, "sc_abi"), "probe"])
+    probe = subprocess.run([os.path.join(harness.WORKLOADS, "sc_abi"), "probe"])
     if probe.returncode == 3:
         raise Skip("int $0x80 faults on this kernel (ia32 emulation off)")
     check(probe.returncode == 0, "sc_abi probe exited %d" % probe.returncode)
@@ -255,14 +258,7 @@ def restart_case(agent_args, k):
           "API read entry %s %s" % (entry, where))
 
 
+@register("syscalls_restarts_apart")
 def test_syscalls_restarts_apart():
     restart_case(["--comm-top", "3"], 20)
     restart_case(["--attach", "raw_tp"], 20)
-
-
-TESTS = [
-    ("syscalls_new_pairs_under_scrapes", test_syscalls_new_pairs_under_scrapes),
-    ("syscalls_abi_x32", test_syscalls_abi_x32),
-    ("syscalls_abi_ia32", test_syscalls_abi_ia32),
-    ("syscalls_restarts_apart", test_syscalls_restarts_apart),
-]

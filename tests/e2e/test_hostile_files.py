@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # End-to-end tests of files other users plant for the agent: an unprivileged process makes its
 # /tmp/perf-PID.map a FIFO, a link to /dev/zero, or 150 MB large (issue 6, "Hostile files").
-"""Hostile perf-map tests; run.py imports this module and runs its TESTS.
+"""Hostile perf-map tests.
 
 Needs root (the spinners run as nobody through setpriv) and, for the memory test, the optimized
 build next to the sanitizer one (build/hostprof beside build/san/hostprof): ASan's quarantine
@@ -12,13 +12,10 @@ import os
 import signal
 import subprocess
 import tempfile
-import threading
 import time
-import urllib.error
-import urllib.request
 
-import run
-from run import Agent, check, diag
+import harness
+from harness import Agent, check, diag, fetch, register
 
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
 MiB = 1 << 20
@@ -37,7 +34,7 @@ class Spinner:
         line = self.proc.stdout.readline()
         if line != b"ready\n":
             self.stop()
-            raise run.TestFailure("spinner did not start: %r" % line)
+            raise harness.TestFailure("spinner did not start: %r" % line)
 
     @property
     def pid(self):
@@ -70,22 +67,13 @@ class Spinner:
         return False
 
 
-def fetch(url, timeout):
-    """(status, headers, body bytes) without raising on 4xx/5xx."""
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:
-            return r.status, r.headers, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers, e.read()
-
-
 def timed_get(agent, path, limit):
     """GET path; fails if it does not answer 200 within limit seconds. Returns the body."""
     t0 = time.monotonic()
     try:
         status, _, body = fetch(agent.base + path, limit)
     except OSError as e:  # a timeout is the failure this module is about
-        raise run.TestFailure("%s: no answer within %.0f s (%s)" % (path, limit, e))
+        raise harness.TestFailure("%s: no answer within %.0f s (%s)" % (path, limit, e))
     took = time.monotonic() - t0
     check(status == 200, "%s answered %d: %r" % (path, status, body[:200]))
     check(took < limit, "%s took %.1f s" % (path, took))
@@ -103,6 +91,7 @@ def stop_promptly(agent, limit=5.0):
     check(took < limit, "agent took %.1f s to stop after SIGTERM" % took)
 
 
+@register("hostile_perf_map_fifo")
 def test_perf_map_fifo():
     """A FIFO as perf map: opening it used to block forever with the symbolizer lock held, so
     /metrics, profiles and finally /healthz hung and SIGTERM did not stop the agent."""
@@ -111,7 +100,7 @@ def test_perf_map_fifo():
         timed_get(agent, "/healthz", 5)
         timed_get(agent, "/metrics", 5)
         cpu0 = sp.cpu_seconds()
-        doc = run.json.loads(timed_get(agent, "/api/v1/profile/cpu?seconds=2&format=json", 10))
+        doc = harness.json.loads(timed_get(agent, "/api/v1/profile/cpu?seconds=2&format=json", 10))
         cpu1 = sp.cpu_seconds()
         timed_get(agent, "/debug/pprof/profile?seconds=1", 10)
         m = agent.metrics()
@@ -131,6 +120,7 @@ def agent_rchar(pid):
         return int(next(l for l in f if l.startswith("rchar:")).split()[1])
 
 
+@register("hostile_perf_map_dev_zero")
 def test_perf_map_dev_zero():
     """A link to /dev/zero as perf map: the agent used to read 256 MiB of zeros at every
     re-capture (10 s). It must not read it at all."""
@@ -152,9 +142,9 @@ def test_perf_map_dev_zero():
 
 def optimized_build():
     """build/hostprof next to build/san/hostprof, else the binary under test."""
-    san = os.path.dirname(run.HOSTPROF)
+    san = os.path.dirname(harness.HOSTPROF)
     opt = os.path.join(os.path.dirname(san), "hostprof")
-    return opt if os.path.basename(san) == "san" and os.path.exists(opt) else run.HOSTPROF
+    return opt if os.path.basename(san) == "san" and os.path.exists(opt) else harness.HOSTPROF
 
 
 def status_kib(pid, field):
@@ -192,12 +182,12 @@ def budget_case(agent, cg, src, spinners, samples):
     for _ in range(3):
         sp = Spinner("ln %s /tmp/perf-$$.map" % src)  # nobody owns src
         spinners.append(sp)
-        run.move_to_cgroup(cg, sp.pid)
+        harness.move_to_cgroup(cg, sp.pid)
     deadline = time.monotonic() + 25
     while time.monotonic() < deadline:
         # a scrape drains, and a drain waits for captures parsing 150 MB maps (~1 s of CPU
         # each, much longer on a loaded CI machine): this test is about memory, not latency
-        m = run.Metrics(timed_get(agent, "/metrics", 120).decode())
+        m = harness.Metrics(timed_get(agent, "/metrics", 120).decode())
         samples.append(({c: m.value("hostprof_symbolizer_cache_bytes", cache=c)
                          for c in ("elf", "perf_map", "proc")},
                         status_kib(agent.pid, "VmRSS") * 1024))
@@ -218,6 +208,7 @@ def budget_case(agent, cg, src, spinners, samples):
     return base_rss, hwm, rss_after, during, after
 
 
+@register("hostile_perf_map_memory_budget")
 def test_perf_map_memory_budget():
     """Three unprivileged processes with 150 MB perf maps took the agent from 18 to 659 MiB and
     it stayed there. Now all caches share one budget and exited processes are freed."""
@@ -228,7 +219,7 @@ def test_perf_map_memory_budget():
     size = write_big_map(src, 150 * 1000 * 1000)
     spinners, samples = [], []
     try:
-        with run.temp_cgroup("hostile") as cg:
+        with harness.temp_cgroup("hostile") as cg:
             try:
                 with Agent("--cgroup", cg, "--perf-map-max-mb", "160", exe=exe) as agent:
                     base_rss, hwm, rss_after, during, after = budget_case(agent, cg, src,
@@ -319,6 +310,7 @@ def jit_names(src):
     return names, m
 
 
+@register("hostile_perf_map_root_file_bind")
 def test_perf_map_root_file_bind():
     """Any user can bind-mount a root-only file (/etc/shadow, /proc/kmsg) over its own perf map
     inside a user + mount namespace, and /proc/PID/root leads the agent there: the agent (root)
@@ -347,11 +339,3 @@ def test_perf_map_root_file_bind():
           "%d samples named from it" % leaked.get("ROOT_ONLY_SECRET_LINE", 0))
     check(refused(m, "owner") >= 1, "root's file not counted as refused (owner): %s"
           % m.select("hostprof_symbolizer_files_refused_total"))
-
-
-TESTS = [
-    ("hostile_perf_map_fifo", test_perf_map_fifo),
-    ("hostile_perf_map_dev_zero", test_perf_map_dev_zero),
-    ("hostile_perf_map_memory_budget", test_perf_map_memory_budget),
-    ("hostile_perf_map_root_file_bind", test_perf_map_root_file_bind),
-]

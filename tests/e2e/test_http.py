@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # End-to-end tests of an HTTP server that keeps answering: idle, slow, abandoned and malformed
 # clients must not take /healthz or /metrics down, and every error must be the README's JSON.
-"""HTTP robustness tests; run.py imports this module and runs its TESTS after its own.
+"""HTTP robustness tests.
 
 Every client here talks to 127.0.0.1 only, and every loop is bounded in count and time.
 """
@@ -14,8 +14,9 @@ import socket
 import threading
 import time
 
-import run
-from run import Agent, check, diag
+import harness
+from harness import Agent, check, diag, register
+import syscalls_lib
 
 HEADER_TIMEOUT = 5.0  # HP_HTTP_GATE_HEADER_TIMEOUT_S
 MAX_LONG = 16  # HP_HTTP_MAX_LONG
@@ -76,14 +77,14 @@ def expect_json_error(status, headers, body, want, what):
     try:
         doc = json.loads(body.decode("utf-8"))
     except ValueError:
-        raise run.TestFailure("%s: body is not JSON: %r" % (what, body[:200]))
+        raise harness.TestFailure("%s: body is not JSON: %r" % (what, body[:200]))
     check(isinstance(doc, dict) and doc.get("status") == want and isinstance(doc.get("error"), str)
           and doc["error"], "%s: JSON error body %r" % (what, doc))
 
 
 def timed_get(agent, path, timeout=5):
     t0 = time.monotonic()
-    status, headers, body = run.http(agent.base + path, timeout=timeout)
+    status, headers, body = harness.http(agent.base + path, timeout=timeout)
     return status, time.monotonic() - t0, headers, body
 
 
@@ -93,7 +94,7 @@ def expect_quick(agent, path, what, limit=1.5):
     try:
         status, took, _, body = timed_get(agent, path, timeout=limit + 3)
     except OSError as e:
-        raise run.TestFailure("%s: GET %s failed: %s" % (what, path, e))
+        raise harness.TestFailure("%s: GET %s failed: %s" % (what, path, e))
     check(status == 200 and took <= limit,
           "%s: GET %s answered %d after %.2f s" % (what, path, status, took))
     return body
@@ -103,11 +104,11 @@ def fresh_metrics(agent, timeout=10):
     """A /metrics page rendered after this call began (the page is cached per tick)."""
     t0, deadline = time.time(), time.monotonic() + timeout
     while True:
-        status, headers, body = run.http(agent.base + "/metrics")
+        status, headers, body = harness.http(agent.base + "/metrics")
         check(status == 200, "/metrics answered %d: %s" % (status, body[:200]))
         rendered = float(headers.get("X-Hostprof-Rendered-At", "inf"))  # absent: per scrape
         if rendered >= t0:
-            return run.Metrics(body)
+            return harness.Metrics(body)
         check(time.monotonic() < deadline, "no /metrics page rendered within %.0f s" % timeout)
         time.sleep(0.1)
 
@@ -122,6 +123,7 @@ def close_all(socks):
 
 # --- idle and slow clients ----------------------------------------------------------------------
 
+@register("http_idle_connections")
 def test_http_idle_connections():
     n = 128  # twice the old whole budget of 64 connections
     with Agent(*SYSCALLS_ONLY) as agent:
@@ -144,6 +146,7 @@ def test_http_idle_connections():
         check(got >= n, "header_timeout count %d after %d idle connections" % (got, n))
 
 
+@register("http_slowloris")
 def test_http_slowloris():
     """80 clients send a request head one byte per second: none may hold the server."""
     n, head = 80, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
@@ -193,6 +196,7 @@ def wait_in_flight(agent, want, timeout):
         time.sleep(0.2)
 
 
+@register("http_abandoned_profiles")
 def test_http_abandoned_profiles():
     n = 64
     with Agent("--collectors", "syscalls,cpu", "--pid", str(os.getpid())) as agent:
@@ -238,13 +242,14 @@ def test_http_abandoned_profiles():
              % (time.monotonic() - t0))
         expect_quick(agent, "/healthz", "after the abandoned profiles")
         # capacity is back: a short profile runs to completion
-        status, _, body = run.http(agent.base + "/api/v1/profile/cpu?seconds=1", timeout=20)
+        status, _, body = harness.http(agent.base + "/api/v1/profile/cpu?seconds=1", timeout=20)
         check(status == 200 and json.loads(body).get("total_samples") is not None,
               "seconds=1 profile after the abandoned ones: %d %r" % (status, body[:200]))
 
 
 # --- malformed and unsupported requests ---------------------------------------------------------
 
+@register("http_method_with_body")
 def test_http_method_with_body():
     with Agent(*SYSCALLS_ONLY) as agent:
         for method in ("POST", "PUT"):
@@ -261,6 +266,7 @@ def test_http_method_with_body():
         expect_json_error(*raw_request(agent, data), 405, "chunked POST")
 
 
+@register("http_malformed_requests")
 def test_http_malformed_requests():
     long_uri = b"/" + b"a" * 40000  # beyond any request-line limit (libmicrohttpd's too)
     big_field = b"X-Big: " + b"b" * 40000 + b"\r\n"
@@ -309,6 +315,7 @@ def get_metrics(agent, accept_gzip):
     return raw_request(agent, b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n" + hdr + b"\r\n")
 
 
+@register("http_metrics_gzip")
 def test_http_metrics_gzip():
     with Agent(*SYSCALLS_ONLY) as agent:
         for attempt in range(5):  # both from the same tick's page; a tick may fall between
@@ -326,12 +333,12 @@ def test_http_metrics_gzip():
               % gz_h.get("content-encoding"))
         for h in (plain_h, gz_h):
             check("accept-encoding" in h.get("vary", "").lower(), "Vary %r" % h.get("vary"))
-            check(h.get("content-type") == run.PROM_CONTENT_TYPE, "Content-Type %r"
+            check(h.get("content-type") == harness.PROM_CONTENT_TYPE, "Content-Type %r"
                   % h.get("content-type"))
         check(int(gz_h["content-length"]) == len(zipped) and len(zipped) < len(plain) / 3,
               "gzip body %d bytes for %d plain" % (len(zipped), len(plain)))
         check(gzip.decompress(zipped) == plain, "gunzipped /metrics differs from the plain one")
-        run.promtool_check(plain.decode())
+        harness.promtool_check(plain.decode())
         # q=0 refuses gzip
         status, h, body = raw_request(agent, b"GET /metrics HTTP/1.1\r\nHost: a\r\n"
                                       b"Accept-Encoding: gzip;q=0\r\n\r\n")
@@ -343,12 +350,14 @@ def test_http_metrics_gzip():
               % (time.time() - rendered))
 
 
+@register("http_concurrent_metrics")
 def test_http_concurrent_metrics():
     clients, per_client = 50, 8
     with Agent(*SYSCALLS_ONLY) as agent:
         ref = agent.metrics()
         families = [f for f, _ in ref.types]
-        check(("hostprof_build_info", "gauge") in ref.types and ref.select(run.HIST + "_count"),
+        check(("hostprof_build_info", "gauge") in ref.types
+              and ref.select(syscalls_lib.HIST + "_count"),
               "reference scrape lacks build_info or the latency histogram")
         start = threading.Barrier(clients)
 
@@ -369,7 +378,7 @@ def test_http_concurrent_metrics():
         check(status == 200, "answer %d: status %d" % (k, status))
         if headers.get("content-encoding") == "gzip":
             body = gzip.decompress(body)
-        got = [f for f, _ in run.Metrics(body.decode()).types]
+        got = [f for f, _ in harness.Metrics(body.decode()).types]
         check(got == families, "answer %d: families %s, want %s" % (k, got, families))
     lats = sorted(took for _, took, _, _ in answers)
     p99 = lats[int(len(lats) * 0.99) - 1]
@@ -379,14 +388,3 @@ def test_http_concurrent_metrics():
     # 676 ms optimized, seconds under the sanitizer); the real figure is make bench's
     # (tests/bench/metrics_load.sh), not a timed test on a shared machine.
     check(p99 < 1.0, "p99 latency %.0f ms with %d concurrent clients" % (p99 * 1e3, clients))
-
-
-TESTS = [
-    ("http_idle_connections", test_http_idle_connections),
-    ("http_slowloris", test_http_slowloris),
-    ("http_abandoned_profiles", test_http_abandoned_profiles),
-    ("http_method_with_body", test_http_method_with_body),
-    ("http_malformed_requests", test_http_malformed_requests),
-    ("http_metrics_gzip", test_http_metrics_gzip),
-    ("http_concurrent_metrics", test_http_concurrent_metrics),
-]
