@@ -67,10 +67,11 @@ def test_http_errors():
 
 def check_unknown_profile_kind(agent):
     """A profile kind no running collector produces is a 404 naming the kinds there are, for
-    the API, with parameters or not, and for the flame graph."""
-    for path in ("/api/v1/profile/nosuch", "/api/v1/profile/nosuch?seconds=1&format=folded",
-                 "/flamegraph?kind=nosuch"):
-        _, err = expect_json_error(agent, path, 404)
+    the API, with parameters or not; for the flame graph (the page exists) a 400."""
+    for path, status in (("/api/v1/profile/nosuch", 404),
+                         ("/api/v1/profile/nosuch?seconds=1&format=folded", 404),
+                         ("/flamegraph?kind=nosuch", 400)):
+        _, err = expect_json_error(agent, path, status)
         check(err == "unknown profile kind 'nosuch' (known kinds: cpu)",
               "%s: error %r does not name the kind and the known kinds" % (path, err))
 

@@ -3,8 +3,8 @@
 """Fails on an #include in user/ that crosses a layer upward (see docs/ARCHITECTURE.md).
 
 Data flows up, dependencies point down: a file may include its own folder and the folders of
-lower layers only. A collector's folder (collectors/<name>/) may include collectors/ itself but
-not another collector. Usage: tests/lint/layers.py [USER_DIR]; exit 1 with one line per bad include.
+lower layers only. A collector's folder (collectors/<name>/) is private to it: other collectors,
+the agent and record reach collectors through collectors/ (ops, registry, services) only. Usage: tests/lint/layers.py [USER_DIR]; exit 1 with one line per bad include.
 """
 import os
 import re
@@ -57,10 +57,14 @@ def check(root):
                     why = f"folder '{ttop}' has no layer"
                 elif RANKS[ttop] > RANKS[top]:
                     why = f"'{top}' (layer {RANKS[top]}) may not include '{ttop}' (layer {RANKS[ttop]})"
-                elif top == ttop == "collectors":
+                elif ttop == "collectors":
+                    # a collector's folder is private: the agent, record and other collectors
+                    # know collectors only through collectors/ (ops, registry, services)
                     mine, theirs = rel.split("/"), target.split("/")
-                    if len(theirs) > 2 and (len(mine) <= 2 or mine[1] != theirs[1]):
-                        why = "a collector includes only collectors/ and its own folder"
+                    if len(theirs) > 2 and (top != "collectors" or len(mine) <= 2
+                                            or mine[1] != theirs[1]):
+                        why = ("collectors/%s/ is private to that collector: include "
+                               "collectors/ only" % theirs[1])
                 if why:
                     bad.append(f"{rel}:{lineno}: includes \"{inc}\": {why}")
     return bad

@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "../common/cpu_profile.h"
+#include "base/utf8.h"
 #include "export/export.h"
 #include "profile/profile.h"
 
@@ -631,6 +632,45 @@ static void test_pprof_main_mapping_first(void **state)
 	dec_free(&d);
 	free(raw);
 	hp_buf__free(&out);
+	hp_profile__free(&p);
+}
+
+/*
+ * A thread name the kernel cut inside a multibyte character, and a symbol with bytes that are not
+ * UTF-8: the profile keeps the name as shown (one U+FFFD), comm= finds it by that name, and the
+ * pprof string table is all UTF-8 (proto3 strings; strict decoders reject the whole profile).
+ */
+static void test_invalid_utf8_names(void **state)
+{
+	struct hp_prof_labels l = { 9, "abcdefghijklmn\xe2", "abcdefghijklmn\xe2\x82", NULL };
+	struct hp_prof_frame f = { .function = "sym\xff\xfe", .address = 0x10 };
+	struct hp_profile p;
+	struct hp_buf out;
+	unsigned char *raw;
+	uint32_t id;
+	struct dec d;
+	size_t len;
+
+	(void)state;
+	tp_init(&p, 100);
+	id = (uint32_t)hp_profile__frame(&p, &f);
+	assert_int_equal(hp_profile__add(&p, &l, &id, 1, 2, 2 * p.period), 0);
+	assert_string_equal(p.samples[0].process, "abcdefghijklmn\xEF\xBF\xBD");
+	assert_string_equal(p.samples[0].thread, "abcdefghijklmn\xEF\xBF\xBD");
+	hp_buf__init(&out);
+	assert_int_equal(hp_export__render(&p, HP_EXPORT_PPROF, NULL, &out), 0);
+	raw = gunzip(out.data, out.len, &len);
+	dec_profile(raw, len, &d);
+	for (size_t i = 0; i < d.nstrings; i++)
+		assert_true(hp_utf8__valid(d.strings[i], strlen(d.strings[i])));
+	assert_int_equal(d.nsamples, 1);
+	assert_string_equal(dec_label_str(&d, &d.samples[0], "thread"),
+			    "abcdefghijklmn\xEF\xBF\xBD");
+	dec_free(&d);
+	free(raw);
+	hp_buf__free(&out);
+	hp_profile__filter(&p, 0, "abcdefghijklmn\xEF\xBF\xBD");
+	assert_int_equal(p.nsamples, 1);
 	hp_profile__free(&p);
 }
 
@@ -1357,6 +1397,7 @@ int main(void)
 		cmocka_unit_test(test_pprof_empty),
 		cmocka_unit_test(test_pprof_main_mapping_first),
 		cmocka_unit_test(test_filter_process_or_thread),
+		cmocka_unit_test(test_invalid_utf8_names),
 		cmocka_unit_test_setup_teardown(test_speedscope, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_speedscope_by_pid, setup, teardown),
 		cmocka_unit_test(test_speedscope_empty),

@@ -178,12 +178,12 @@ static void test_routes_from_sources(void **state)
 	assert_int_equal(n, sizeof(want) / sizeof(want[0]));
 }
 
-static void expect_404(const struct server *s, const char *path, const char *kind)
+static void expect_status(const struct server *s, const char *path, const char *kind, int code)
 {
 	char ctype[64], *body, want[128];
 	cJSON *doc, *err, *status;
 
-	assert_int_equal(get(s, path, ctype, sizeof(ctype), &body), 404);
+	assert_int_equal(get(s, path, ctype, sizeof(ctype), &body), code);
 	assert_string_equal(ctype, "application/json");
 	doc = cJSON_Parse(body);
 	if (!doc)
@@ -192,10 +192,15 @@ static void expect_404(const struct server *s, const char *path, const char *kin
 	err = cJSON_GetObjectItemCaseSensitive(doc, "error");
 	status = cJSON_GetObjectItemCaseSensitive(doc, "status");
 	assert_true(cJSON_IsString(err) && cJSON_IsNumber(status));
-	assert_int_equal(status->valueint, 404);
+	assert_int_equal(status->valueint, code);
 	snprintf(want, sizeof(want), "unknown profile kind '%s' (known kinds: cpu, other)", kind);
 	assert_string_equal(err->valuestring, want);
 	cJSON_Delete(doc);
+}
+
+static void expect_404(const struct server *s, const char *path, const char *kind)
+{
+	expect_status(s, path, kind, 404);
 }
 
 static void test_unknown_kind_404(void **state)
@@ -206,7 +211,8 @@ static void test_unknown_kind_404(void **state)
 	expect_404(s, "/api/v1/profile/nosuch?seconds=5&format=folded", "nosuch");
 	expect_404(s, "/api/v1/profile/", "");
 	expect_404(s, "/api/v1/profile/cpu/x", "cpu/x");
-	expect_404(s, "/flamegraph?kind=nosuch", "nosuch");
+	/* the page exists; only its parameter is bad */
+	expect_status(s, "/flamegraph?kind=nosuch", "nosuch", 400);
 	/* no drain happened for any of them */
 	assert_int_equal(s->cpu.drains + s->other.drains, 0);
 }

@@ -19,7 +19,6 @@
 #include "base/log.h"
 #include "base/version.h"
 #include "collectors/collector.h"
-#include "collectors/cpu/cpu_options.h"
 #include "collectors/probe.h"
 #include "collectors/services.h"
 #include "export/prom.h"
@@ -433,8 +432,7 @@ static int agent__start_ticker(struct hp_agent *a)
 int hp_agent__run(const struct hp_config *cfg)
 {
 	struct hp_agent a = { .cfg = cfg };
-	/* the symbolizer's budget is a cpu collector option; its process cache follows the rate */
-	const struct hp_cpu_config *cpu = hp_cpu_config(cfg);
+	const struct hp_collector_ops *started[HP_MAX_COLLECTORS];
 	struct hp_http *http = NULL;
 	sigset_t stop;
 	int sig = 0, rc = 1, listen_fd;
@@ -461,13 +459,15 @@ int hp_agent__run(const struct hp_config *cfg)
 
 		if (hp_probe__require(&a.features, ops->needs, ops->name))
 			goto out;
+		started[i] = ops;
 	}
 	hp_info("hostprof %s starting (libbpf %s)", HOSTPROF_VERSION, libbpf_version_string());
 	hp_probe__log(&a.features);
 	if (hp_services__init(&a.svc, &(struct hp_services_opts){
 					  .symbol_cache_bytes = (size_t)cfg->symbol_cache_mb << 20,
 					  .perf_map_max_bytes = (size_t)cfg->perf_map_max_mb << 20,
-					  .sample_hz = cpu->frequency })) {
+					  .sample_hz = hp_collectors__stack_rate(
+					      started, (size_t)cfg->ncollectors, cfg) })) {
 		fprintf(stderr, "hostprof: out of memory creating the symbolizer\n");
 		goto out;
 	}

@@ -16,7 +16,6 @@
 
 #include "base/log.h"
 #include "collectors/collector.h"
-#include "collectors/cpu/cpu_options.h"
 #include "collectors/probe.h"
 #include "collectors/services.h"
 #include "export/export.h"
@@ -211,7 +210,6 @@ static int record__start(const struct hp_config *cfg, const struct hp_collector_
 			 struct hp_features *features, struct hp_services *svc,
 			 struct hp_collector *c)
 {
-	const struct hp_cpu_config *cpu = hp_cpu_config(cfg); /* the symbolizer's budget */
 	int err;
 
 	hp_probe__run(features, cfg->btf_path);
@@ -220,7 +218,7 @@ static int record__start(const struct hp_config *cfg, const struct hp_collector_
 	if (hp_services__init(svc, &(struct hp_services_opts){
 				       .symbol_cache_bytes = (size_t)cfg->symbol_cache_mb << 20,
 				       .perf_map_max_bytes = (size_t)cfg->perf_map_max_mb << 20,
-				       .sample_hz = cpu->frequency })) {
+				       .sample_hz = hp_collectors__stack_rate(&ops, 1, cfg) })) {
 		fprintf(stderr, "hostprof: out of memory creating the symbolizer\n");
 		return 1;
 	}

@@ -15,6 +15,19 @@
 
 #include "base/log.h"
 
+unsigned int hp_collectors__stack_rate(const struct hp_collector_ops *const *ops, size_t n,
+				       const struct hp_config *cfg)
+{
+	unsigned int rate = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned int r = ops[i] && ops[i]->stack_rate ? ops[i]->stack_rate(cfg) : 0;
+
+		rate = r > rate ? r : rate;
+	}
+	return rate;
+}
+
 const struct hp_collector_ops *hp_collectors__find(const char *name)
 {
 	for (int i = 0; hp_collectors_all[i]; i++)

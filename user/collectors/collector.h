@@ -84,6 +84,10 @@ struct hp_collector_ops {
 	/* Profile kinds this collector registers as sources in svc->profiles when it starts
 	 * (NULL-terminated; NULL: none): what "hostprof record --profile KIND" starts. */
 	const char *const *profiles;
+	/* Optional: stacks per second per CPU this collector may capture with cfg, each possibly
+	 * of a process not seen before (cpu: its sampling frequency). The shared symbolizer's
+	 * process cache is sized from the largest rate of the collectors started. */
+	unsigned int (*stack_rate)(const struct hp_config *cfg);
 };
 
 /* hp_option scope bits: which subcommand accepts an option (0: every one). */
@@ -128,6 +132,9 @@ void hp_self_stats__add_map(struct hp_self_stats *out, const char *name, __u64 e
 /* Every collector compiled in, NULL-terminated. */
 extern const struct hp_collector_ops *const hp_collectors_all[];
 const struct hp_collector_ops *hp_collectors__find(const char *name);
+/* The largest ops->stack_rate(cfg) of the n collectors in ops (0 when none captures stacks). */
+unsigned int hp_collectors__stack_rate(const struct hp_collector_ops *const *ops, size_t n,
+				       const struct hp_config *cfg);
 /* The collector that produces profile kind (ops->profiles), or NULL. */
 const struct hp_collector_ops *hp_collectors__find_profile(const char *kind);
 /* Every profile kind a compiled-in collector produces, "cpu, offcpu", into out (cut to fit):

@@ -9,6 +9,7 @@
 
 #include "base/gzip.h"
 #include "base/idmap.h"
+#include "base/utf8.h"
 
 /* profile.proto field numbers */
 enum {
@@ -374,8 +375,19 @@ static int pprof__encode(const struct hp_profile *p, struct hp_buf *b)
 	pb__uint(b, PROFILE_PERIOD, p->period);
 	pb__uint(b, PROFILE_DEFAULT_SAMPLE_TYPE, strings__id(&st, k->weight.type));
 	/* last, once every string is known; the field order does not matter to decoders */
-	for (size_t i = 0; i < st.n; i++)
-		pb__bytes(b, PROFILE_STRING_TABLE, st.list[i], strlen(st.list[i]));
+	for (size_t i = 0; i < st.n; i++) {
+		size_t len = strlen(st.list[i]);
+
+		/* proto3 strings must be UTF-8 (strict decoders reject the whole profile): the one
+		 * U+FFFD rule, for symbol and file names from any ELF */
+		if (hp_utf8__valid(st.list[i], len)) {
+			pb__bytes(b, PROFILE_STRING_TABLE, st.list[i], len);
+			continue;
+		}
+		hp_buf__reset(&sub);
+		hp_utf8__append(&sub, st.list[i], len);
+		pb__bytes(b, PROFILE_STRING_TABLE, sub.data, sub.len);
+	}
 	if (!st.oom && !b->oom && !msg.oom && !sub.oom)
 		err = 0;
 out:

@@ -202,14 +202,15 @@ static void api__serve(struct hp_profile_source *src, const struct hp_request *r
 }
 
 struct hp_profile_source *hp_profile_api__lookup(const struct hp_profile_registry *reg,
-						 const char *kind, struct hp_response *resp)
+						 const char *kind, unsigned int status,
+						 struct hp_response *resp)
 {
 	struct hp_profile_source *src = hp_profile_registry__find(reg, kind);
 	char known[256];
 
 	if (!src)
-		hp_response__error(resp, 404, "unknown profile kind '%s' (known kinds: %s)", kind,
-				   hp_profile_registry__kinds(reg, known, sizeof(known)));
+		hp_response__error(resp, status, "unknown profile kind '%s' (known kinds: %s)",
+				   kind, hp_profile_registry__kinds(reg, known, sizeof(known)));
 	return src;
 }
 
@@ -240,7 +241,8 @@ static void api__any_kind(const struct hp_route *route, const struct hp_request 
 {
 	const struct hp_profile_api *api = route->ctx;
 	const char *kind = hp_profile_api__kind_of(req->path);
-	struct hp_profile_source *src = hp_profile_api__lookup(api->reg, kind ? kind : "", resp);
+	struct hp_profile_source *src =
+	    hp_profile_api__lookup(api->reg, kind ? kind : "", 404, resp);
 
 	if (src)
 		api__serve(src, req, resp, HP_EXPORT_JSON, 0);
@@ -251,7 +253,9 @@ static void api__flamegraph(const struct hp_route *route, const struct hp_reques
 {
 	const struct hp_profile_api *api = route->ctx;
 	const char *kind = hp_request__param(req, "kind");
-	struct hp_profile_source *src = hp_profile_api__lookup(api->reg, kind ? kind : "cpu", resp);
+	/* the path exists; a kind no collector produces is a bad parameter */
+	struct hp_profile_source *src =
+	    hp_profile_api__lookup(api->reg, kind ? kind : "cpu", 400, resp);
 
 	if (src)
 		api__serve(src, req, resp, HP_EXPORT_HTML, 60);
@@ -323,7 +327,7 @@ int hp_profile_api__init(struct hp_profile_api *api, const struct hp_profile_reg
 						   "net/http/pprof (?seconds=30)",
 						   src->title));
 	}
-	if (!err)
+	if (!err && reg->n) /* no page to advertise without a profile source */
 		err = api__add(api, &n, api__flamegraph, api, flamegraph_params,
 			       api__printf("/flamegraph"),
 			       api__printf("interactive flame graph of the last minute (same "

@@ -27,9 +27,11 @@ struct hp_profile_api {
  */
 int hp_profile_api__init(struct hp_profile_api *api, const struct hp_profile_registry *reg);
 void hp_profile_api__free(struct hp_profile_api *api);
-/* The source of kind, or NULL with resp set to a 404 JSON error listing the known kinds. */
+/* The source of kind, or NULL with resp set to a JSON error listing the known kinds, of status
+ * 404 (the kind is the path: /api/v1/profile/<kind>) or 400 (a parameter: /flamegraph?kind=). */
 struct hp_profile_source *hp_profile_api__lookup(const struct hp_profile_registry *reg,
-						 const char *kind, struct hp_response *resp);
+						 const char *kind, unsigned int status,
+						 struct hp_response *resp);
 /* The kind in a path "/api/v1/profile/<kind>" (maybe ""), or NULL for another path. */
 const char *hp_profile_api__kind_of(const char *path);
 

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/idmap.h"
+#include "base/utf8.h"
 
 /* Arena blocks start small and double up to these sizes, so the many small profiles the CPU
  * store keeps (one per drain) do not each hold two 64 KiB blocks for a few hundred bytes. */
@@ -428,6 +430,25 @@ static bool sample__eq(const void *ctx, uint32_t id, const void *key)
 	       memcmp(a->frames, b->frames, b->nframes * sizeof(*b->frames)) == 0;
 }
 
+/*
+ * A process or thread name, interned as it will be shown: the kernel cuts comm at 15 bytes, maybe
+ * inside a multibyte character, and every format (and the comm= filter) sees the one U+FFFD
+ * rule's result (base/utf8.h). NULL: "".
+ */
+static const char *profile__intern_label(struct hp_profile *p, const char *name)
+{
+	struct hp_buf fixed;
+	const char *s;
+
+	if (!name || hp_utf8__valid(name, strlen(name)))
+		return hp_profile__intern(p, name ? name : "");
+	hp_buf__init(&fixed);
+	hp_utf8__append(&fixed, name, strlen(name));
+	s = fixed.oom ? NULL : hp_profile__intern(p, fixed.data);
+	hp_buf__free(&fixed);
+	return s;
+}
+
 int hp_profile__add(struct hp_profile *p, const struct hp_prof_labels *l, const uint32_t *frames,
 		    uint32_t nframes, uint64_t count, uint64_t weight)
 {
@@ -440,12 +461,12 @@ int hp_profile__add(struct hp_profile *p, const struct hp_prof_labels *l, const 
 	for (uint32_t i = 0; i < nframes; i++)
 		if (frames[i] >= p->nframes)
 			return -EINVAL;
-	key.process = hp_profile__intern(p, l->process ? l->process : "");
-	key.thread = hp_profile__intern(p, l->thread ? l->thread : "");
+	key.process = profile__intern_label(p, l->process);
+	key.thread = profile__intern_label(p, l->thread);
 	if (!key.process || !key.thread)
 		return -ENOMEM;
 	if (l->cgroup) {
-		key.cgroup = hp_profile__intern(p, l->cgroup);
+		key.cgroup = profile__intern_label(p, l->cgroup);
 		if (!key.cgroup)
 			return -ENOMEM;
 	}

@@ -358,6 +358,12 @@ static void cpu__destroy(struct hp_collector *c)
 
 static const char *const cpu_profiles[] = { "cpu", NULL }; /* hp_cpu_kind.name */
 
+/* Every sample may be the first of a new process. */
+static unsigned int cpu__stack_rate(const struct hp_config *cfg)
+{
+	return hp_cpu_config(cfg)->frequency;
+}
+
 const struct hp_collector_ops hp_collector_cpu = {
 	.name = "cpu",
 	.summary = "on-CPU stack sampling (cpu-clock perf events): flame graphs, pprof, speedscope",
@@ -373,4 +379,5 @@ const struct hp_collector_ops hp_collector_cpu = {
 	.destroy = cpu__destroy,
 	.profiles = cpu_profiles,
 	.options = hp_cpu_options,
+	.stack_rate = cpu__stack_rate,
 };
