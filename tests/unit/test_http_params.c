@@ -303,7 +303,8 @@ static void test_cli_defaults(void **state)
 	assert_int_equal(cfg.symbol_cache_mb, 64);
 	assert_int_equal(cfg.perf_map_max_mb, 8);
 	/* the shared symbolizer serves record too */
-	assert_int_equal(parse(&cfg, "record", "-o", "x", "--symbol-cache-mb", "32", NULL), HP_CLI_RECORD);
+	assert_int_equal(parse(&cfg, "record", "-o", "x", "--symbol-cache-mb", "32", NULL),
+			 HP_CLI_RECORD);
 	assert_int_equal(cfg.symbol_cache_mb, 32);
 }
 

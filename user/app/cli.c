@@ -286,7 +286,8 @@ static void cli__usage(FILE *out, unsigned int cmd)
 	if (!cmd)
 		fputs("Usage: hostprof [--help] [--version] <command> [options]\n\nCommands:\n"
 		      "  serve              run the agent in the foreground and serve HTTP\n"
-		      "  record             record a profile (--profile KIND, default cpu) and write a file\n",
+		      "  record             record a profile (--profile KIND, default cpu) and "
+		      "write a file\n",
 		      out);
 	else
 		fprintf(out, "Usage: hostprof %s [options]\n",

@@ -180,8 +180,7 @@ int hp_stack_table__put(struct hp_stack_table *t, uint64_t hash, const __u64 *ip
 	return 0;
 }
 
-bool hp_stack_table__get(struct hp_stack_table *t, uint64_t hash, const __u64 **ips,
-			 uint32_t *len)
+bool hp_stack_table__get(struct hp_stack_table *t, uint64_t hash, const __u64 **ips, uint32_t *len)
 {
 	size_t slot;
 

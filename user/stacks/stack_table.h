@@ -32,8 +32,7 @@ int hp_stack_table__put(struct hp_stack_table *t, uint64_t hash, const __u64 *ip
 
 /* The stack stored under hash, marked most recently used: *ips and *len are valid until the next
  * hp_stack_table__put (which may evict it). False if unknown (never stored, or evicted). */
-bool hp_stack_table__get(struct hp_stack_table *t, uint64_t hash, const __u64 **ips,
-			 uint32_t *len);
+bool hp_stack_table__get(struct hp_stack_table *t, uint64_t hash, const __u64 **ips, uint32_t *len);
 
 void hp_stack_table__stats(const struct hp_stack_table *t, struct hp_stack_table_stats *out);
 

@@ -110,7 +110,7 @@ static struct elf_file *open__cached(struct hp_symbolizer *s, const struct file_
 
 /* f (cached under another identity) now also stands for k: referenced for the caller. */
 static struct elf_file *open__alias(struct hp_symbolizer *s, struct elf_file *f,
-				  const struct file_key *k)
+				    const struct file_key *k)
 {
 	hp_sym_file__ref(s, f);
 	hp_sym_file__add_id(s, f, k);
