@@ -115,20 +115,30 @@ static int phase(enum kind k, int restart, long n, struct phase_count *pc)
 	return 0;
 }
 
+/* /proc/<pid>/<name> into buf (NUL-terminated, at most size - 1 bytes); its length, or -1. */
+static ssize_t read_proc(pid_t pid, const char *name, char *buf, size_t size)
+{
+	char path[64];
+	size_t len;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	len = fread(buf, 1, size - 1, f);
+	fclose(f);
+	buf[len] = 0;
+	return (ssize_t)len;
+}
+
 /* State letter of /proc/pid/stat ('S', 'T', ...), or 0. */
 static char proc_state(pid_t pid)
 {
-	char path[64], buf[512], *p;
-	FILE *f;
-	size_t len;
+	char buf[512], *p;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
+	if (read_proc(pid, "stat", buf, sizeof(buf)) < 0)
 		return 0;
-	len = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[len] = 0;
 	p = strrchr(buf, ')');
 	return p && p[1] == ' ' ? p[2] : 0;
 }
@@ -136,17 +146,10 @@ static char proc_state(pid_t pid)
 /* True when pid sleeps in read(2): /proc/pid/syscall names the call only while the task blocks. */
 static int blocked_in_read(pid_t pid)
 {
-	char path[64], buf[128];
-	FILE *f;
-	size_t len;
+	char buf[128];
 
-	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
+	if (read_proc(pid, "syscall", buf, sizeof(buf)) < 0)
 		return 0;
-	len = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[len] = 0;
 	return strncmp(buf, "0 ", 2) == 0 && proc_state(pid) == 'S';
 }
 

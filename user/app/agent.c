@@ -432,7 +432,7 @@ static int agent__start_ticker(struct hp_agent *a)
 int hp_agent__run(const struct hp_config *cfg)
 {
 	struct hp_agent a = { .cfg = cfg };
-	const struct hp_collector_ops *started[HP_MAX_COLLECTORS];
+	const struct hp_collector_ops *ops_of[HP_MAX_COLLECTORS]; /* cfg->collectors[i] */
 	struct hp_http *http = NULL;
 	sigset_t stop;
 	int sig = 0, rc = 1, listen_fd;
@@ -459,7 +459,7 @@ int hp_agent__run(const struct hp_config *cfg)
 
 		if (hp_probe__require(&a.features, ops->needs, ops->name))
 			goto out;
-		started[i] = ops;
+		ops_of[i] = ops;
 	}
 	hp_info("hostprof %s starting (libbpf %s)", HOSTPROF_VERSION, libbpf_version_string());
 	hp_probe__log(&a.features);
@@ -467,13 +467,13 @@ int hp_agent__run(const struct hp_config *cfg)
 					  .symbol_cache_bytes = (size_t)cfg->symbol_cache_mb << 20,
 					  .perf_map_max_bytes = (size_t)cfg->perf_map_max_mb << 20,
 					  .sample_hz = hp_collectors__stack_rate(
-					      started, (size_t)cfg->ncollectors, cfg) })) {
+					      ops_of, (size_t)cfg->ncollectors, cfg) })) {
 		fprintf(stderr, "hostprof: out of memory creating the symbolizer\n");
 		goto out;
 	}
 	a.svc_ready = true;
 	for (int i = 0; i < cfg->ncollectors; i++) {
-		const struct hp_collector_ops *ops = hp_collectors__find(cfg->collectors[i]);
+		const struct hp_collector_ops *ops = ops_of[i];
 		int err = hp_collector__start(&a.collectors[i], ops, cfg, &a.features, &a.svc);
 
 		if (err) {
