@@ -392,9 +392,12 @@ def test_cpu_process_label():
           % (leader, workers, COMM, truth.doc["tid"], WORKER))
     mine = [st for st in doc["stacks"] if st["pid"] == b.pid]
     labels = collections.Counter((st["process"], st["thread"]) for st in mine)
-    check(set(labels) == {(leader, WORKER)}, "samples of pid %d labelled (process, thread) %s; "
-          "/proc says the leader is %r and the burning thread %r"
-          % (b.pid, dict(labels), leader, WORKER))
+    # the main thread (named like the leader) runs too, briefly: it starts and joins the
+    # worker and prints the report, so a sample may carry (leader, leader) -- never another pair
+    check((leader, WORKER) in labels and set(labels) <= {(leader, WORKER), (leader, leader)}
+          and labels[(leader, WORKER)] >= 0.95 * sum(labels.values()),
+          "samples of pid %d labelled (process, thread) %s; /proc says the leader is %r and "
+          "the burning thread %r" % (b.pid, dict(labels), leader, WORKER))
     # the labels are the point here; the exact count is checked by the tests above, so only
     # "most of the burner's samples are there" (robust on a loaded host)
     total = sum(st["count"] for st in mine)
@@ -406,9 +409,12 @@ def test_cpu_process_label():
         check(got > 0 and got == answer["total_samples"],
               "comm=<%s name> found %d of the burner's samples (%d in total)"
               % (name, got, answer["total_samples"]))
-    check(list(tags.get("process", {})) == [leader] and list(tags.get("thread", {})) == [WORKER],
-          "go tool pprof -tags: process %s, thread %s; want only %r and %r"
-          % (tags.get("process"), tags.get("thread"), leader, WORKER))
+    threads = tags.get("thread", {})
+    check(list(tags.get("process", {})) == [leader] and set(threads) <= {WORKER, leader}
+          and threads.get(WORKER, 0) >= 95,
+          "go tool pprof -tags: process %s, thread %s; want only %r, and %r (>= 95 %%; the "
+          "main thread %r may show briefly)" % (tags.get("process"), threads, leader, WORKER,
+                                                leader))
 
 
 # --- host-wide views: grouping by process ------------------------------------------------------
