@@ -259,6 +259,11 @@ $(BUILD)/tools/%: tests/tools/%.c $(LIB) | $(BUILD)/tools
 	$(Q)$(CC) $(CFLAGS) -MF $(@D)/.$(@F).d $^ -o $@ $(LDLIBS)
 
 tools: $(TOOLS)
+# offcpu_check loads bpf/offcpu.bpf.c itself (both attach paths, no agent): relinked when the
+# skeleton (which embeds the object) changes.
+$(BUILD)/tools/offcpu_check: tests/tools/offcpu_check.c $(LIB) $(BUILD)/offcpu.skel.h | $(BUILD)/tools
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -MF $(@D)/.$(@F).d $(filter %.c %.a,$^) -o $@ $(LDLIBS)
 
 # pprof output read by the real go tool pprof (needs golang-go; skips with exit 77 without it).
 pprof-go-check: $(BUILD)/tools/make_profile
