@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,9 +149,46 @@ static void print_misses(struct bpf_program *prog)
 		       (unsigned long long)info.recursion_misses);
 }
 
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* "hold": the program attached host-wide (no filter) until SIGINT/SIGTERM, then its drops and
+ * counts: the offcpu mode of tests/bench/offcpu_cost.sh. */
+static int hold(struct offcpu_bpf *skel, bool raw)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	int fd[2] = { bpf_map__fd(skel->maps.counts0), bpf_map__fd(skel->maps.counts1) };
+	unsigned long long keys = 0;
+	struct hp_offcpu_key k[2];
+	void *prev = NULL;
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	printf("attached\n");
+	fflush(stdout);
+	while (!stop)
+		pause();
+	offcpu_bpf__detach(skel);
+	while (!bpf_map_get_next_key(fd[0], prev, &k[keys & 1])) {
+		prev = &k[keys & 1];
+		keys++;
+	}
+	printf("%llu keys in counts0\n", keys);
+	print_drops(skel);
+	print_misses(raw ? skel->progs.switch_raw : skel->progs.switch_btf);
+	offcpu_bpf__destroy(skel);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	bool raw = argc > 1 && !strcmp(argv[1], "raw_tp");
+	bool hold_only = argc > 2 && !strcmp(argv[2], "hold");
 	struct spinner sp[SPINNERS] = {};
 	pthread_barrier_t start;
 	pthread_t th[SPINNERS + 1];
@@ -159,7 +197,7 @@ int main(int argc, char **argv)
 	int err, fails = 0;
 
 	if (argc > 1 && !raw && strcmp(argv[1], "tp_btf")) {
-		fprintf(stderr, "usage: %s [tp_btf|raw_tp]\n", argv[0]);
+		fprintf(stderr, "usage: %s [tp_btf|raw_tp [hold]]\n", argv[0]);
 		return 2;
 	}
 	skel = offcpu_bpf__open();
@@ -173,7 +211,14 @@ int main(int argc, char **argv)
 	bpf_program__set_autoload(skel->progs.switch_raw, raw);
 	bpf_program__set_autoload(skel->progs.proc_exec_raw, raw);
 	bpf_program__set_autoload(skel->progs.proc_exit_raw, raw);
-	skel->rodata->filter_tgid = getpid();
+	if (!hold_only)
+		skel->rodata->filter_tgid = getpid();
+	if (getenv("OFFCPU_STACKS")) { /* kernel, user, both or none: what the stacks cost */
+		const char *st = getenv("OFFCPU_STACKS");
+
+		skel->rodata->kernel_stacks = !strcmp(st, "kernel") || !strcmp(st, "both");
+		skel->rodata->user_stacks = !strcmp(st, "user") || !strcmp(st, "both");
+	}
 	err = offcpu_bpf__load(skel);
 	if (!err)
 		err = offcpu_bpf__attach(skel);
@@ -184,6 +229,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("%s: loaded and attached\n", raw ? "raw_tp" : "tp_btf");
+	if (hold_only)
+		return hold(skel, raw);
 
 	pthread_barrier_init(&start, NULL, SPINNERS);
 	pthread_create(&th[SPINNERS], NULL, sleeper, NULL);
