@@ -9,6 +9,8 @@
 #   PASSES              passes over every mode, interleaved so drift hits all modes (default 5)
 # With OFFCPU_CHECK=build/tools/offcpu_check, also the bare bpf/offcpu.bpf.c program host-wide at
 # its defaults (min 1 µs, kernel+user stacks), on tp_btf and on raw_tp, without the agent.
+# With OFFCPU_SPLIT=1 as well, the tp_btf program without stacks, with the kernel stack only and
+# with the user stack only (OFFCPU_STACKS of offcpu_check), to split its cost.
 # Prints µs/op per mode (median of the passes) and the cost each mode adds over the baseline, as
 # ratios from this one run. Needs root, perf (linux-perf) and bpftrace (Makefile BENCH_DEBS).
 # For `make bench` add `$(BUILD)/bench/empty_sched` to the bench prerequisites and the line
@@ -94,6 +96,7 @@ modes=(base empty bpftrace)
 if [ -n "${OFFCPU_CHECK:-}" ]; then
 	[ -x "$OFFCPU_CHECK" ] || { echo "offcpu_cost: $OFFCPU_CHECK is not an executable" >&2; exit 1; }
 	modes+=(offcpu_btf offcpu_raw)
+	[ -n "${OFFCPU_SPLIT:-}" ] && modes+=(offcpu_nostack offcpu_kstack offcpu_ustack)
 fi
 declare -A results
 for pass in $(seq "$passes"); do
@@ -118,6 +121,16 @@ for pass in $(seq "$passes"); do
 			stop_holder
 			sed 's/^/    /' "$tmp/holder.out" >&2
 			;;
+		offcpu_nostack | offcpu_kstack | offcpu_ustack)
+			case $mode in
+			offcpu_nostack) stacks=none ;;
+			offcpu_kstack) stacks=kernel ;;
+			*) stacks=user ;;
+			esac
+			start_holder attached env OFFCPU_STACKS=$stacks "$OFFCPU_CHECK" tp_btf hold
+			v=$(run_bench)
+			stop_holder
+			;;
 		esac
 		results[$mode]+="$v "
 		echo "pass $pass $mode: $v us/op" >&2
@@ -137,9 +150,9 @@ bpft=$(echo "${results[bpftrace]}" | median)
 awk -v b="$base" -v e="$empty" -v t="$bpft" 'BEGIN {
 	if (e - b > 0) printf "  bpftrace adds %.1fx what empty programs add\n", (t-b)/(e-b);
 	else printf "  empty programs add nothing measurable (%+.3f us/op)\n", e-b }'
-for mode in offcpu_btf offcpu_raw; do
+for mode in offcpu_btf offcpu_raw offcpu_nostack offcpu_kstack offcpu_ustack; do
 	[ -n "${results[$mode]:-}" ] || continue
 	m=$(echo "${results[$mode]}" | median)
 	awk -v mode="$mode" -v m="$m" -v b="$base" -v t="$bpft" \
-		'BEGIN {printf "  %s adds %.3f of what bpftrace adds (issue-8 target for the agent: <= 0.2)\n", mode, (m-b)/(t-b)}'
+		'BEGIN {printf "  %-14s adds %.3f of what bpftrace adds (issue-8 target for the agent: <= 0.2)\n", mode, (m-b)/(t-b)}'
 done
