@@ -67,7 +67,7 @@ BUILD_DEBS := clang make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 	      libcjson-dev libmicrohttpd-dev linux-libc-dev liblzma-dev libiberty-dev
 TEST_DEBS  := libcmocka-dev prometheus curl python3 iproute2 util-linux procps binutils xz-utils \
 	      golang-go linux-perf chromium libclang-rt-14-dev
-BENCH_DEBS := bpftrace bc curl python3
+BENCH_DEBS := bpftrace bc curl python3 linux-perf
 define apt_install
 	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -259,6 +259,11 @@ $(BUILD)/tools/%: tests/tools/%.c $(LIB) | $(BUILD)/tools
 	$(Q)$(CC) $(CFLAGS) -MF $(@D)/.$(@F).d $^ -o $@ $(LDLIBS)
 
 tools: $(TOOLS)
+# offcpu_check loads bpf/offcpu.bpf.c itself (both attach paths, no agent): relinked when the
+# skeleton (which embeds the object) changes.
+$(BUILD)/tools/offcpu_check: tests/tools/offcpu_check.c $(LIB) $(BUILD)/offcpu.skel.h | $(BUILD)/tools
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -MF $(@D)/.$(@F).d $(filter %.c %.a,$^) -o $@ $(LDLIBS)
 
 # pprof output read by the real go tool pprof (needs golang-go; skips with exit 77 without it).
 pprof-go-check: $(BUILD)/tools/make_profile
@@ -311,6 +316,12 @@ fuzz-run: fuzz
 # --- benchmarks -----------------------------------------------------------------------------
 $(BUILD)/bench/syscall_overhead: tests/bench/syscall_overhead.c $(BUILD)/bench/empty.skel.h \
 				  $(BUILD)/bench/floor_latency.skel.h
+	$(call msg,LINK,$@)
+	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -I$(BUILD)/bench -Iinclude $< -o $@ \
+		$(shell pkg-config --cflags --libs libbpf 2>/dev/null)
+
+# Holds empty programs on the off-CPU hooks attached: the floor of tests/bench/offcpu_cost.sh.
+$(BUILD)/bench/empty_sched: tests/bench/empty_sched.c $(BUILD)/bench/empty_sched.skel.h
 	$(call msg,LINK,$@)
 	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -I$(BUILD)/bench -Iinclude $< -o $@ \
 		$(shell pkg-config --cflags --libs libbpf 2>/dev/null)

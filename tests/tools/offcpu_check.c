@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Loads bpf/offcpu.bpf.c on one attach path (tp_btf or raw_tp) without the agent and checks its
+ * counts against ground truth it makes itself: known sleeps, and the kernel's schedstat run delay. */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "hp_offcpu.h"
+#include "offcpu.skel.h"
+
+#define SLEEPS 50
+#define SLEEP_NS 20000000ULL /* 50 x 20 ms: 1.0 s blocked in nanosleep */
+#define SPINNERS 2
+#define SPIN_NS 1000000000ULL /* each spinner runs 1 s of wall time on one shared CPU */
+#define TOLERANCE 0.05
+
+struct spinner {
+	pid_t tid;
+	unsigned long long run_delay0, run_delay1; /* /proc/self/task/TID/schedstat field 2, ns */
+	pthread_barrier_t *start;
+};
+
+static pid_t sleeper_tid;
+
+static unsigned long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Second field of the thread's schedstat: ns it waited on a run queue (kernel accounting). */
+static unsigned long long run_delay(pid_t tid)
+{
+	char path[64];
+	unsigned long long run = 0, wait = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat", tid);
+	f = fopen(path, "r");
+	if (!f || fscanf(f, "%llu %llu", &run, &wait) != 2)
+		wait = 0;
+	if (f)
+		fclose(f);
+	return wait;
+}
+
+static void *sleeper(void *arg)
+{
+	struct timespec ts = { .tv_nsec = SLEEP_NS };
+
+	(void)arg;
+	sleeper_tid = syscall(SYS_gettid);
+	for (int i = 0; i < SLEEPS; i++)
+		nanosleep(&ts, NULL);
+	return NULL;
+}
+
+static void *spin(void *arg)
+{
+	struct spinner *s = arg;
+	cpu_set_t set;
+	unsigned long long end;
+
+	s->tid = syscall(SYS_gettid);
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	pthread_barrier_wait(s->start);
+	s->run_delay0 = run_delay(s->tid);
+	end = now_ns() + SPIN_NS;
+	while (now_ns() < end)
+		;
+	s->run_delay1 = run_delay(s->tid);
+	return NULL;
+}
+
+/* Sums count and weight of every key of tid with state class cls in one counts map. */
+static void sum_counts(int fd, pid_t tid, int cls, unsigned long long *n, unsigned long long *ns)
+{
+	struct hp_offcpu_key key, next;
+	struct hp_count val;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (key.pid != (__u32)tid || key.state_class != cls)
+			continue;
+		if (bpf_map_lookup_elem(fd, &key, &val))
+			continue;
+		*n += val.count;
+		*ns += val.weight;
+	}
+}
+
+static void sum_both(struct offcpu_bpf *skel, pid_t tid, int cls, unsigned long long *n,
+		     unsigned long long *ns)
+{
+	*n = *ns = 0;
+	sum_counts(bpf_map__fd(skel->maps.counts0), tid, cls, n, ns);
+	sum_counts(bpf_map__fd(skel->maps.counts1), tid, cls, n, ns);
+}
+
+static bool within(double got, double want)
+{
+	return got >= want * (1 - TOLERANCE) && got <= want * (1 + TOLERANCE);
+}
+
+static void print_drops(struct offcpu_bpf *skel)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(skel->maps.drops);
+	unsigned long long *vals = calloc(ncpu, sizeof(*vals));
+
+	for (__u32 r = 0; vals && r < HP_OFFCPU_DROP__COUNT; r++) {
+		unsigned long long sum = 0;
+
+		if (bpf_map_lookup_elem(fd, &r, vals))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			sum += vals[c];
+		if (sum)
+			printf("  drop reason %u: %llu\n", r, sum);
+	}
+	free(vals);
+}
+
+/* Size of prog as the verifier saw it, and runs the kernel skipped because a BPF program was already running on that CPU: the
+ * events the program never saw (not in its drops). */
+static void print_misses(struct bpf_program *prog)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (!bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+		printf("  %s: %u insns, %u verified, %llu recursion misses\n",
+		       bpf_program__name(prog), info.xlated_prog_len / 8, info.verified_insns,
+		       (unsigned long long)info.recursion_misses);
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* "hold": the program attached host-wide (no filter) until SIGINT/SIGTERM, then its drops and
+ * counts: the offcpu mode of tests/bench/offcpu_cost.sh. */
+static int hold(struct offcpu_bpf *skel, bool raw)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	int fd[2] = { bpf_map__fd(skel->maps.counts0), bpf_map__fd(skel->maps.counts1) };
+	unsigned long long keys = 0;
+	struct hp_offcpu_key k[2];
+	void *prev = NULL;
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	printf("attached\n");
+	fflush(stdout);
+	while (!stop)
+		pause();
+	offcpu_bpf__detach(skel);
+	while (!bpf_map_get_next_key(fd[0], prev, &k[keys & 1])) {
+		prev = &k[keys & 1];
+		keys++;
+	}
+	printf("%llu keys in counts0\n", keys);
+	print_drops(skel);
+	print_misses(raw ? skel->progs.switch_raw : skel->progs.switch_btf);
+	offcpu_bpf__destroy(skel);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	bool raw = argc > 1 && !strcmp(argv[1], "raw_tp");
+	bool hold_only = argc > 2 && !strcmp(argv[2], "hold");
+	struct spinner sp[SPINNERS] = {};
+	pthread_barrier_t start;
+	pthread_t th[SPINNERS + 1];
+	struct offcpu_bpf *skel;
+	unsigned long long n, ns, want;
+	int err, fails = 0;
+
+	if (argc > 1 && !raw && strcmp(argv[1], "tp_btf")) {
+		fprintf(stderr, "usage: %s [tp_btf|raw_tp [hold]]\n", argv[0]);
+		return 2;
+	}
+	skel = offcpu_bpf__open();
+	if (!skel) {
+		fprintf(stderr, "open: %s\n", strerror(errno));
+		return 1;
+	}
+	bpf_program__set_autoload(skel->progs.switch_btf, !raw);
+	bpf_program__set_autoload(skel->progs.proc_exec_btf, !raw);
+	bpf_program__set_autoload(skel->progs.proc_exit_btf, !raw);
+	bpf_program__set_autoload(skel->progs.switch_raw, raw);
+	bpf_program__set_autoload(skel->progs.proc_exec_raw, raw);
+	bpf_program__set_autoload(skel->progs.proc_exit_raw, raw);
+	if (!hold_only)
+		skel->rodata->filter_tgid = getpid();
+	if (getenv("OFFCPU_STACKS")) { /* kernel, user, both or none: what the stacks cost */
+		const char *st = getenv("OFFCPU_STACKS");
+
+		skel->rodata->kernel_stacks = !strcmp(st, "kernel") || !strcmp(st, "both");
+		skel->rodata->user_stacks = !strcmp(st, "user") || !strcmp(st, "both");
+	}
+	err = offcpu_bpf__load(skel);
+	if (!err)
+		err = offcpu_bpf__attach(skel);
+	if (err) {
+		fprintf(stderr, "%s: load/attach failed: %s\n", raw ? "raw_tp" : "tp_btf",
+			strerror(-err));
+		offcpu_bpf__destroy(skel);
+		return 1;
+	}
+	printf("%s: loaded and attached\n", raw ? "raw_tp" : "tp_btf");
+	if (hold_only)
+		return hold(skel, raw);
+
+	pthread_barrier_init(&start, NULL, SPINNERS);
+	pthread_create(&th[SPINNERS], NULL, sleeper, NULL);
+	for (int i = 0; i < SPINNERS; i++) {
+		sp[i].start = &start;
+		pthread_create(&th[i], NULL, spin, &sp[i]);
+	}
+	for (int i = 0; i <= SPINNERS; i++)
+		pthread_join(th[i],
+			     NULL); /* exit is a last switch-out: raw_tp counts the tail then */
+	offcpu_bpf__detach(skel);
+
+	sum_both(skel, sleeper_tid, HP_OFFCPU_RUNNABLE, &n, &ns);
+	printf("sleeper: %llu runnable intervals, %.3f s\n", n, ns / 1e9);
+	sum_both(skel, sleeper_tid, HP_OFFCPU_BLOCKED, &n, &ns);
+	want = SLEEPS * SLEEP_NS;
+	printf("sleeper: %llu blocked intervals, %.3f s (ground truth >= %.3f s of nanosleep)\n", n,
+	       ns / 1e9, want / 1e9);
+	if (!within(ns, want)) {
+		printf("  FAIL: not within %.0f %%\n", TOLERANCE * 100);
+		fails++;
+	}
+	for (int i = 0; i < SPINNERS; i++) {
+		unsigned long long truth = sp[i].run_delay1 - sp[i].run_delay0;
+
+		sum_both(skel, sp[i].tid, HP_OFFCPU_RUNNABLE, &n, &ns);
+		printf("spinner %d: %llu runnable intervals, %.3f s; schedstat run delay %.3f s\n",
+		       i, n, ns / 1e9, truth / 1e9);
+		if (!within(ns, truth)) {
+			printf("  FAIL: not within %.0f %%\n", TOLERANCE * 100);
+			fails++;
+		}
+	}
+	print_drops(skel);
+	print_misses(raw ? skel->progs.switch_raw : skel->progs.switch_btf);
+	offcpu_bpf__destroy(skel);
+	pthread_barrier_destroy(&start);
+	return fails ? 1 : 0;
+}
