@@ -135,24 +135,19 @@ static __always_inline bool hp_stack__same(const struct hp_stack *a, const struc
 }
 
 /*
- * Walks one stack of the current task (flags: 0 kernel, BPF_F_USER_STACK user) into scratch,
- * stores it in the generation's stack map and returns its hash (0: no stack of this kind, e.g. a
- * kernel thread has no user stack). *lost is set when a stack existed but could not be kept;
- * every failure is counted in drops. A stack that fills every slot was cut: it is kept, and the
- * drain counts the events that use it as truncated (no drop).
+ * Stores the stack walked into st (n: bytes the walk returned, or its error) in the
+ * generation's stack map and returns its hash (0: no stack of this kind, e.g. a kernel thread has
+ * no user stack). *lost is set when a stack existed but could not be kept; every failure is
+ * counted in drops. A stack that fills every slot was cut: it is kept, and the drain counts the
+ * events that use it as truncated (no drop).
  */
-static __always_inline __u64 hp_stack__capture(void *ctx, void *stacks, __u64 flags,
-					       __u32 walk_error, bool *lost)
+static __always_inline __u64 hp_stack__store(void *stacks, struct hp_stack *st, long n,
+					     __u32 walk_error, bool *lost)
 {
-	struct hp_stack *st, *old;
-	__u32 zero = 0;
+	struct hp_stack *old;
 	__u64 h = 14695981039346656037ULL; /* FNV-1a offset basis */
-	long n, err;
+	long err;
 
-	st = bpf_map_lookup_elem(&hp_stack_scratch, &zero);
-	if (!st)
-		return 0;
-	n = bpf_get_stack(ctx, st->ips, sizeof(st->ips), flags);
 	if (n < 0) {
 		if (n != -EFAULT)
 			HP_DROP(walk_error);
@@ -185,6 +180,38 @@ static __always_inline __u64 hp_stack__capture(void *ctx, void *stacks, __u64 fl
 	return h;
 }
 
+/* Walks one stack of the current task (flags: 0 kernel, BPF_F_USER_STACK user) and stores it:
+ * its hash, as hp_stack__store(). */
+static __always_inline __u64 hp_stack__capture(void *ctx, void *stacks, __u64 flags,
+					       __u32 walk_error, bool *lost)
+{
+	struct hp_stack *st;
+	__u32 zero = 0;
+
+	st = bpf_map_lookup_elem(&hp_stack_scratch, &zero);
+	if (!st)
+		return 0;
+	return hp_stack__store(stacks, st, bpf_get_stack(ctx, st->ips, sizeof(st->ips), flags),
+			       walk_error, lost);
+}
+
+/* Walks the kernel stack of a task that is not running (tp_btf only: task is a trusted
+ * pointer), e.g. a thread about to be switched in, still where it left the CPU, and stores it:
+ * its hash, as hp_stack__store(). User stacks of other tasks cannot be walked (the kernel walks
+ * only the current address space). */
+static __always_inline __u64 hp_stack__capture_task_kernel(struct task_struct *task, void *stacks,
+							   bool *lost)
+{
+	struct hp_stack *st;
+	__u32 zero = 0;
+
+	st = bpf_map_lookup_elem(&hp_stack_scratch, &zero);
+	if (!st)
+		return 0;
+	return hp_stack__store(stacks, st, bpf_get_task_stack(task, st->ips, sizeof(st->ips), 0),
+			       HP_STACK_DROP_KSTACK_ERROR, lost);
+}
+
 /*
  * Captures the current task's kernel and/or user stack into ids (the user stack's process is
  * announced, so userspace can symbolize it). tgid: the current process.
@@ -211,15 +238,16 @@ static __always_inline void hp_stack__capture_ids(void *ctx, void *stacks, bool 
 	}
 }
 
-/* Adds one event of weight (e.g. ns) to key's count in counts; a full map is counted. */
-static __always_inline void hp_stack__count(void *counts, const void *key, __u64 weight)
+/* Adds count events of weight (e.g. ns) to key's value in counts; a full map is counted. */
+static __always_inline void hp_stack__count_n(void *counts, const void *key, __u64 count,
+					      __u64 weight)
 {
-	struct hp_count *val, first = { .count = 1, .weight = weight };
+	struct hp_count *val, first = { .count = count, .weight = weight };
 	long err;
 
 	val = bpf_map_lookup_elem(counts, key);
 	if (val) {
-		__sync_fetch_and_add(&val->count, 1);
+		__sync_fetch_and_add(&val->count, count);
 		__sync_fetch_and_add(&val->weight, weight);
 		return;
 	}
@@ -227,12 +255,18 @@ static __always_inline void hp_stack__count(void *counts, const void *key, __u64
 	if (err == -EEXIST) {
 		val = bpf_map_lookup_elem(counts, key);
 		if (val) {
-			__sync_fetch_and_add(&val->count, 1);
+			__sync_fetch_and_add(&val->count, count);
 			__sync_fetch_and_add(&val->weight, weight);
 		}
 	} else if (err) {
 		HP_DROP(err == -E2BIG ? HP_STACK_DROP_COUNTS_FULL : HP_STACK_DROP_COUNTS_UPDATE);
 	}
+}
+
+/* Adds one event of weight (e.g. ns) to key's count in counts; a full map is counted. */
+static __always_inline void hp_stack__count(void *counts, const void *key, __u64 weight)
+{
+	hp_stack__count_n(counts, key, 1, weight);
 }
 
 /* The process name into name[HP_COMM_LEN]: task's thread-group leader's comm (what ps shows). */
