@@ -180,7 +180,17 @@ __u32 hp_runqueue__cgroup_tgid(const struct hp_runqueue *rq, __u64 cgroup_id);
  */
 struct hp_runqueue *hp_offcpu__runqueue(struct hp_collector *c);
 
-/* GET /api/v1/runqueue (runqueue_api.c); route ctx: the off-CPU struct hp_collector. */
+/*
+ * GET /api/v1/runqueue on collector c (runqueue_api.c): takes c->lock, finds the state with get(c)
+ * (NULL: 404 JSON error), checks the parameters (400 JSON error naming the bad one), refreshes
+ * through c->ops->refresh(c, false), answers the JSON described at the top of this file.
+ */
+void hp_runqueue__serve(struct hp_collector *c, struct hp_runqueue *(*get)(struct hp_collector *),
+			const struct hp_request *req, struct hp_response *resp);
+/* Its query parameters, NULL-terminated. */
+extern const char *const hp_runqueue_params[];
+/* The route table for the collector's ops.routes (runqueue_route.c); route ctx: the off-CPU
+ * struct hp_collector, state through hp_offcpu__runqueue(). */
 extern const struct hp_route hp_runqueue_routes[];
 
 #endif

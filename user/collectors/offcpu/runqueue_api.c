@@ -332,10 +332,9 @@ static cJSON *api__render(const struct hp_runqueue *rq, struct hp_services *svc,
 	return root;
 }
 
-static void api__runqueue(const struct hp_route *route, const struct hp_request *req,
-			  struct hp_response *resp)
+void hp_runqueue__serve(struct hp_collector *c, struct hp_runqueue *(*get)(struct hp_collector *),
+			const struct hp_request *req, struct hp_response *resp)
 {
-	struct hp_collector *c = route->ctx;
 	struct hp_rq_snapshot *view = NULL;
 	struct hp_runqueue *rq;
 	struct api_query q;
@@ -344,7 +343,7 @@ static void api__runqueue(const struct hp_route *route, const struct hp_request 
 	int err;
 
 	pthread_mutex_lock(&c->lock);
-	rq = hp_offcpu__runqueue(c);
+	rq = get(c);
 	if (!rq) {
 		hp_response__error(resp, 404, "run-queue latency is off in the offcpu collector");
 		goto out;
@@ -379,13 +378,5 @@ out:
 	pthread_mutex_unlock(&c->lock);
 }
 
-static const char *const api_params[] = { "window", "since", "group_by", "sort",
-					  "limit",  "pid",   "comm",	 NULL };
-
-const struct hp_route hp_runqueue_routes[] = {
-	{ "/api/v1/runqueue", api_params, api__runqueue, NULL,
-	  "run-queue latency per process or cgroup: waits, total, p50/p90/p99/max (JSON; "
-	  "?window=10s&group_by=cgroup&sort=p99&limit=20&pid=&comm=)",
-	  false },
-	{ NULL, NULL, NULL, NULL, NULL, false },
-};
+const char *const hp_runqueue_params[] = { "window", "since", "group_by", "sort",
+					   "limit",  "pid",   "comm",	  NULL };
