@@ -17,6 +17,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <cjson/cJSON.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "base/buf.h"
 #include "collectors/collector.h"
@@ -337,6 +339,93 @@ static void test_window_diff(void **state)
 	hp_runqueue__free(&rq);
 }
 
+/* A per-CPU row value: cpu c holds waits[c] (ns, 0: none) once each. */
+static void percpu__fill(struct hp_rq_hist *v, int ncpus, const __u64 *waits, int nwaits)
+{
+	memset(v, 0, (size_t)ncpus * sizeof(*v));
+	for (int c = 0; c < nwaits && c < ncpus; c++) {
+		if (!waits[c])
+			continue;
+		v[c].buckets[hp_hist__bucket(waits[c])]++;
+		v[c].sum_ns += waits[c];
+	}
+}
+
+/*
+ * Real BPF maps with the kernel's layout (skipped without the privilege to create them): a drain
+ * takes exactly the old generation's rows, sums their CPUs, deletes them and leaves the other
+ * generation's rows in the map for the next drain; rq_total is read summed over CPUs.
+ */
+static void test_collect_maps(void **state)
+{
+	int ncpus = libbpf_num_possible_cpus(), total_fd, hists_fd;
+	struct hp_rq_key ka = { .cgroup_id = 5, .tgid = 50, .process = "alpha" }, kb = ka, kc;
+	const __u64 wa0[] = { 2000, 0, 9000 }, wa1[] = { 4000 }, wb[] = { 0, 30000 };
+	struct hp_rq_hist *v;
+	struct hp_runqueue rq;
+	const struct hp_rq_row *r;
+	__u32 zero = 0;
+
+	(void)state;
+	assert_true(ncpus > 0);
+	total_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "rq_total", sizeof(__u32),
+				  sizeof(struct hp_rq_hist), 1, NULL);
+	if (total_fd < 0)
+		skip(); /* creating BPF maps needs CAP_BPF */
+	hists_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_HASH, "rq_hists", sizeof(struct hp_rq_key),
+				  sizeof(struct hp_rq_hist), 64, NULL);
+	assert_true(hists_fd >= 0);
+	v = calloc((size_t)ncpus, sizeof(*v));
+	assert_non_null(v);
+	/* alpha: gen 0 on CPUs 0 and 2 (when present), gen 1 on CPU 0; beta: gen 1 on CPU 1 */
+	percpu__fill(v, ncpus, wa0, 3);
+	assert_int_equal(bpf_map_update_elem(hists_fd, &ka, v, BPF_ANY), 0);
+	ka.gen = 1;
+	percpu__fill(v, ncpus, wa1, 1);
+	assert_int_equal(bpf_map_update_elem(hists_fd, &ka, v, BPF_ANY), 0);
+	kb.tgid = 51;
+	strcpy(kb.process, "beta");
+	kb.gen = 1;
+	percpu__fill(v, ncpus, wb, 2);
+	assert_int_equal(bpf_map_update_elem(hists_fd, &kb, v, BPF_ANY), 0);
+	percpu__fill(v, ncpus, wa0, 3);
+	v[0].buckets[0] += 7; /* waits of other processes */
+	assert_int_equal(bpf_map_update_elem(total_fd, &zero, v, BPF_ANY), 0);
+
+	assert_int_equal(hp_runqueue__init(&rq, NULL, 1.0, 0.0), 0);
+	assert_int_equal(hp_runqueue__collect(&rq, total_fd, hists_fd, 0, ncpus, 1.0), 0);
+	r = find_proc(rq.latest, 5, 50, "alpha");
+	assert_non_null(r);
+	assert_int_equal(r->count, ncpus > 2 ? 2 : 1);
+	assert_int_equal(r->sum_ns, ncpus > 2 ? 11000 : 2000);
+	assert_null(find_proc(rq.latest, 5, 51, "beta"));
+	assert_int_equal(rq.latest->host.count, (ncpus > 2 ? 2 : 1) + 7);
+	assert_int_equal(rq.kernel_rows, 3);
+	assert_int_equal(rq.kernel_max, 64);
+	/* gen 0 is gone from the map, gen 1 is untouched */
+	ka.gen = 0;
+	assert_int_not_equal(bpf_map_lookup_elem(hists_fd, &ka, v), 0);
+	ka.gen = 1;
+	assert_int_equal(bpf_map_lookup_elem(hists_fd, &ka, v), 0);
+	assert_int_equal(bpf_map_lookup_elem(hists_fd, &kb, v), 0);
+
+	assert_int_equal(hp_runqueue__collect(&rq, total_fd, hists_fd, 1, ncpus, 2.0), 0);
+	r = find_proc(rq.latest, 5, 50, "alpha");
+	assert_int_equal(r->count, ncpus > 2 ? 3 : 2);
+	assert_int_equal(r->sum_ns, ncpus > 2 ? 15000 : 6000);
+	r = find_proc(rq.latest, 5, 51, "beta");
+	if (ncpus > 1) { /* with one CPU its row is empty: no row */
+		assert_non_null(r);
+		assert_int_equal(r->count, 1);
+		assert_int_equal(r->sum_ns, 30000);
+	}
+	assert_int_not_equal(bpf_map_get_next_key(hists_fd, NULL, &kc), 0); /* empty */
+	hp_runqueue__free(&rq);
+	free(v);
+	close(total_fd);
+	close(hists_fd);
+}
+
 /* ---- the JSON API, through the real HTTP server ---- */
 
 struct server {
@@ -641,6 +730,7 @@ int main(void)
 		cmocka_unit_test(test_process_bound),
 		cmocka_unit_test(test_quantiles_known),
 		cmocka_unit_test(test_window_diff),
+		cmocka_unit_test(test_collect_maps),
 	};
 	const struct CMUnitTest api[] = {
 		cmocka_unit_test(test_api_bad_params),
