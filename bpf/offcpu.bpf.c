@@ -100,6 +100,22 @@ static __always_inline bool offcpu__runnable(bool preempt, unsigned int prev_sta
 	return preempt || prev_state == 0;
 }
 
+/*
+ * Reads of a task through a BTF pointer (tp_btf arguments, bpf_get_current_task_btf()): direct
+ * loads the JIT turns into fault-safe moves, not bpf_probe_read_kernel() calls; these run at
+ * every switch.
+ */
+static __always_inline __u64 offcpu__cgroup(struct task_struct *task)
+{
+	return task->cgroups->dfl_cgrp->kn->id;
+}
+
+/* The thread-group leader's comm (what ps shows) into name[HP_COMM_LEN]. */
+static __always_inline void offcpu__process_name(struct task_struct *task, char *name)
+{
+	__builtin_memcpy(name, task->group_leader->comm, HP_COMM_LEN);
+}
+
 static __always_inline void offcpu__hist_add(struct hp_rq_hist *h, __u64 wait)
 {
 	__u32 b = hp_hist__bucket(wait);
@@ -110,8 +126,9 @@ static __always_inline void offcpu__hist_add(struct hp_rq_hist *h, __u64 wait)
 	h->sum_ns += wait;
 }
 
-/* One run-queue wait of wait ns of a thread of task's process, in cgroup. */
-static __always_inline void offcpu__runqueue(struct task_struct *task, __u64 cgroup, __u64 wait)
+/* One run-queue wait of wait ns of a thread of task's process tgid, in cgroup. */
+static __always_inline void offcpu__runqueue(struct task_struct *task, __u32 tgid, __u64 cgroup,
+					     __u64 wait)
 {
 	struct hp_rq_key key = {};
 	struct hp_rq_hist *h;
@@ -122,9 +139,9 @@ static __always_inline void offcpu__runqueue(struct task_struct *task, __u64 cgr
 	if (h)
 		offcpu__hist_add(h, wait);
 	key.cgroup_id = cgroup;
-	key.tgid = BPF_CORE_READ(task, tgid);
+	key.tgid = tgid;
 	key.gen = gen & 1;
-	hp_stack__process_name(task, key.process);
+	offcpu__process_name(task, key.process);
 	h = bpf_map_lookup_elem(&rq_hists, &key);
 	if (!h) {
 		struct hp_rq_hist first = {};
@@ -201,19 +218,19 @@ static __always_inline struct hp_offcpu_task *offcpu__current_storage(void)
 	return st;
 }
 
-/* Fills key with task's identity, cgroup and the interval's reason (stacks and waker are the
- * caller's); returns the cgroup id. */
-static __always_inline __u64 offcpu__identify(struct hp_offcpu_key *key, struct task_struct *task,
-					      const struct hp_offcpu_task *st)
+/* Fills key with task's identity (process tgid, cgroup) and the interval's reason; stacks and
+ * waker are the caller's. */
+static __always_inline void offcpu__identify(struct hp_offcpu_key *key, struct task_struct *task,
+					     const struct hp_offcpu_task *st, __u32 tgid,
+					     __u64 cgroup)
 {
-	key->tgid = BPF_CORE_READ(task, tgid);
-	key->pid = BPF_CORE_READ(task, pid);
-	key->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
-	BPF_CORE_READ_STR_INTO(&key->thread, task, comm);
-	hp_stack__process_name(task, key->process);
+	key->tgid = tgid;
+	key->pid = task->pid;
+	key->cgroup_id = cgroup;
+	__builtin_memcpy(key->thread, task->comm, HP_COMM_LEN);
+	offcpu__process_name(task, key->process);
 	key->state_class = st->state_class;
 	key->task_state = st->task_state;
-	return key->cgroup_id;
 }
 
 /*
@@ -226,7 +243,7 @@ static __always_inline __u64 offcpu__identify(struct hp_offcpu_key *key, struct 
 static __always_inline __u32 offcpu__waker_context(void)
 {
 	struct task_struct *cur = bpf_get_current_task_btf();
-	__u64 base = (__u64)BPF_CORE_READ(cur, stack), sp = 0;
+	__u64 base = (__u64)cur->stack, sp = 0;
 	void *volatile here = (void *)&here;
 
 	if (cur->pid == 0)
@@ -249,7 +266,7 @@ static __always_inline void offcpu__record_waker(void *ctx, struct hp_offcpu_wak
 		struct task_struct *cur = bpf_get_current_task_btf();
 
 		w->tgid = bpf_get_current_pid_tgid() >> 32;
-		hp_stack__process_name(cur, w->process);
+		offcpu__process_name(cur, w->process);
 		hp_stack__capture_ids(ctx, offcpu__stacks(), kernel_stacks, user_stacks, w->tgid,
 				      &w->stacks);
 	} else {
@@ -309,7 +326,7 @@ static __always_inline void offcpu__open_btf(void *ctx, struct hp_offcpu_task *s
 	st->defer_user = 0;
 	if (!user_stacks || !prev->mm)
 		return;
-	if (rseq_defer && bpf_core_field_exists(prev->rseq) && BPF_CORE_READ(prev, rseq)) {
+	if (rseq_defer && bpf_core_field_exists(prev->rseq) && prev->rseq) {
 		st->defer_user = 1;
 		return;
 	}
@@ -323,13 +340,13 @@ static __always_inline void offcpu__close_btf(struct task_struct *next, struct h
 {
 	struct hp_offcpu_key *key = &st->pend_key;
 	__u64 t_off = st->t_off, d, dd, w, events, weight, cgroup;
-	bool lost = false, woken;
+	__u32 tgid = next->tgid;
+	bool lost = false;
 
 	st->t_off = 0;
 	if (!t_off) {
 		if (st->t_wake && runqueue) /* a new thread's first wait (sched_wakeup_new) */
-			offcpu__runqueue(next, BPF_CORE_READ(next, cgroups, dfl_cgrp, kn, id),
-					 now - st->t_wake);
+			offcpu__runqueue(next, tgid, offcpu__cgroup(next), now - st->t_wake);
 		else if (!st->t_wake)
 			HP_DROP(HP_OFFCPU_DROP_NO_SWITCH_OUT);
 		st->t_wake = 0;
@@ -340,12 +357,11 @@ static __always_inline void offcpu__close_btf(struct task_struct *next, struct h
 		HP_DROP(HP_OFFCPU_DROP_USTACK_LATE);
 	}
 	d = now - t_off;
-	*key = (struct hp_offcpu_key){};
-	cgroup = offcpu__identify(key, next, st);
-	woken = st->t_wake > t_off;
-	if (runqueue && (st->state_class == HP_OFFCPU_RUNNABLE || woken))
-		offcpu__runqueue(next, cgroup,
-				 st->state_class == HP_OFFCPU_RUNNABLE ? d : now - st->t_wake);
+	cgroup = offcpu__cgroup(next);
+	if (runqueue && st->state_class == HP_OFFCPU_RUNNABLE)
+		offcpu__runqueue(next, tgid, cgroup, d);
+	else if (runqueue && st->t_wake > t_off)
+		offcpu__runqueue(next, tgid, cgroup, now - st->t_wake);
 	st->t_wake = 0;
 	w = offcpu__weigh(d);
 	if (!w)
@@ -354,14 +370,17 @@ static __always_inline void offcpu__close_btf(struct task_struct *next, struct h
 		if (!st->sampled)
 			return;
 		dd = st->decide_ns;
-		if (wakers)
-			key->waker = st->waker;
 	} else {
 		dd = d;
 		if (!offcpu__sample(dd))
 			return;
 	}
+	/* kept: from here on the cost is paid by 1 interval in period_ns / d at most */
 	offcpu__scale(dd, w, &events, &weight);
+	*key = (struct hp_offcpu_key){};
+	offcpu__identify(key, next, st, tgid, cgroup);
+	if (wakers && st->decide_ns)
+		key->waker = st->waker;
 	key->stacks = st->stacks;
 	if (kernel_stacks) {
 		key->stacks.kstack = hp_stack__capture_task_kernel(next, offcpu__stacks(), &lost);
@@ -463,7 +482,8 @@ static __always_inline void offcpu__close_raw(struct hp_offcpu_task *st, __u64 t
 	struct task_struct *cur = bpf_get_current_task_btf();
 	struct hp_offcpu_key *key = &st->pend_key;
 	struct offcpu_raw_wake *wk;
-	__u64 t_off = st->t_off, d, w, cgroup, t_wake = 0;
+	__u64 t_off = st->t_off, d, w, cgroup = offcpu__cgroup(cur), t_wake = 0;
+	__u32 tgid = cur->tgid;
 
 	st->t_off = 0;
 	d = t_in - t_off;
@@ -472,7 +492,7 @@ static __always_inline void offcpu__close_raw(struct hp_offcpu_task *st, __u64 t
 		return;
 	}
 	*key = (struct hp_offcpu_key){};
-	cgroup = offcpu__identify(key, cur, st);
+	offcpu__identify(key, cur, st, tgid, cgroup);
 	wk = bpf_map_lookup_elem(&raw_wakes, &pid);
 	if (wk) {
 		if (wk->t_wake > t_off && wk->t_wake <= t_in)
@@ -482,7 +502,7 @@ static __always_inline void offcpu__close_raw(struct hp_offcpu_task *st, __u64 t
 		bpf_map_delete_elem(&raw_wakes, &pid);
 	}
 	if (runqueue && (st->state_class == HP_OFFCPU_RUNNABLE || t_wake))
-		offcpu__runqueue(cur, cgroup,
+		offcpu__runqueue(cur, tgid, cgroup,
 				 st->state_class == HP_OFFCPU_RUNNABLE ? d : t_in - t_wake);
 	w = offcpu__weigh(d);
 	if (!w)
@@ -522,7 +542,7 @@ int BPF_PROG(switch_raw, bool preempt, struct task_struct *prev, struct task_str
 		}
 		st->t_off = bpf_ktime_get_ns();
 	}
-	slot->pid = BPF_CORE_READ(next, pid);
+	slot->pid = BPF_CORE_READ(next, pid); /* raw_tp: next is only a number here */
 	slot->t_in = bpf_ktime_get_ns();
 	return 0;
 }
