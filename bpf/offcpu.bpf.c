@@ -187,20 +187,41 @@ static __always_inline bool offcpu__sample(__u64 dd)
 	return (((__u64)bpf_get_prandom_u32() * period_ns) >> 32) < dd;
 }
 
-/* A kept interval of decision length dd and counted length w: the events (in
- * 1/HP_OFFCPU_EVENT_ONE) and ns it stands for, 1/p and w/p. */
-static __always_inline void offcpu__scale(__u64 dd, __u64 w, __u64 *events, __u64 *weight)
+/* The ns a kept interval's part of w ns stands for: w / p, p = min(1, dd / period_ns). */
+static __always_inline __u64 offcpu__scale_ns(__u64 dd, __u64 w)
 {
-	if (!period_ns || dd >= period_ns) {
-		*events = HP_OFFCPU_EVENT_ONE;
-		*weight = w;
-		return;
-	}
+	if (!period_ns || dd >= period_ns)
+		return w;
 	if (!dd)
 		dd = 1;
-	*events = (period_ns << HP_OFFCPU_EVENT_SHIFT) / dd;
 	/* period_ns < 2^32: w * period_ns fits in 64 bits while w < 2^32 (4.29 s) */
-	*weight = w >> 32 ? w / dd * period_ns : w * period_ns / dd;
+	return w >> 32 ? w / dd * period_ns : w * period_ns / dd;
+}
+
+/* The events (in 1/HP_OFFCPU_EVENT_ONE) a kept interval of decision length dd stands for: 1/p. */
+static __always_inline __u64 offcpu__scale_events(__u64 dd)
+{
+	if (!period_ns || dd >= period_ns)
+		return HP_OFFCPU_EVENT_ONE;
+	return (period_ns << HP_OFFCPU_EVENT_SHIFT) / (dd ? dd : 1);
+}
+
+/*
+ * Counts a kept interval under key: a blocked one splits at its wakeup, the time it then waited
+ * on a run queue (rq_weight ns of its weight) is counted under the same stacks as runnable, with
+ * no event of its own; the interval is one event of its own class.
+ */
+static __always_inline void offcpu__count(struct hp_offcpu_key *key, __u64 events, __u64 weight,
+					  __u64 rq_weight)
+{
+	if (rq_weight > weight)
+		rq_weight = weight;
+	hp_stack__count_n(offcpu__counts(), key, events, weight - rq_weight);
+	if (!rq_weight)
+		return;
+	key->state_class = HP_OFFCPU_RUNNABLE;
+	key->task_state = 0;
+	hp_stack__count_n(offcpu__counts(), key, 0, rq_weight);
 }
 
 /* The current thread's storage, created if it passes the filters (NULL otherwise). */
@@ -298,7 +319,7 @@ static __always_inline void offcpu__resolve(void *ctx, struct hp_offcpu_task *st
 		if (st->pend_key.stacks.ustack)
 			hp_stack__announce(st->pend_key.tgid);
 	}
-	hp_stack__count_n(offcpu__counts(), &st->pend_key, st->pend_events, st->pend_weight);
+	offcpu__count(&st->pend_key, st->pend_events, st->pend_weight, st->pend_rq_weight);
 }
 
 /* tp_btf switch-out of prev (current): opens its interval; only the user stack of a thread
@@ -339,7 +360,7 @@ static __always_inline void offcpu__close_btf(struct task_struct *next, struct h
 					      __u64 now)
 {
 	struct hp_offcpu_key *key = &st->pend_key;
-	__u64 t_off = st->t_off, d, dd, w, events, weight, cgroup;
+	__u64 t_off = st->t_off, d, dd, w, rq = 0, events, weight, cgroup;
 	__u32 tgid = next->tgid;
 	bool lost = false;
 
@@ -358,10 +379,12 @@ static __always_inline void offcpu__close_btf(struct task_struct *next, struct h
 	}
 	d = now - t_off;
 	cgroup = offcpu__cgroup(next);
+	if (st->state_class == HP_OFFCPU_BLOCKED && st->t_wake > t_off)
+		rq = now - st->t_wake; /* woken, then waited to run */
 	if (runqueue && st->state_class == HP_OFFCPU_RUNNABLE)
 		offcpu__runqueue(next, tgid, cgroup, d);
-	else if (runqueue && st->t_wake > t_off)
-		offcpu__runqueue(next, tgid, cgroup, now - st->t_wake);
+	else if (runqueue && rq)
+		offcpu__runqueue(next, tgid, cgroup, rq);
 	st->t_wake = 0;
 	w = offcpu__weigh(d);
 	if (!w)
@@ -376,7 +399,9 @@ static __always_inline void offcpu__close_btf(struct task_struct *next, struct h
 			return;
 	}
 	/* kept: from here on the cost is paid by 1 interval in period_ns / d at most */
-	offcpu__scale(dd, w, &events, &weight);
+	events = offcpu__scale_events(dd);
+	weight = offcpu__scale_ns(dd, w);
+	rq = offcpu__scale_ns(dd, rq);
 	*key = (struct hp_offcpu_key){};
 	offcpu__identify(key, next, st, tgid, cgroup);
 	if (wakers && st->decide_ns)
@@ -390,10 +415,11 @@ static __always_inline void offcpu__close_btf(struct task_struct *next, struct h
 	if (st->defer_user) {
 		st->pend_events = events;
 		st->pend_weight = weight;
+		st->pend_rq_weight = rq;
 		st->pending = 1;
 		return;
 	}
-	hp_stack__count_n(offcpu__counts(), key, events, weight);
+	offcpu__count(key, events, weight, rq);
 }
 
 /* tp_btf: prev's interval opens here; next's storage is reachable, so its interval closes here. */
@@ -508,7 +534,8 @@ static __always_inline void offcpu__close_raw(struct hp_offcpu_task *st, __u64 t
 	if (!w)
 		return;
 	key->stacks = st->stacks;
-	hp_stack__count_n(offcpu__counts(), key, HP_OFFCPU_EVENT_ONE, w);
+	offcpu__count(key, HP_OFFCPU_EVENT_ONE, w,
+		      st->state_class == HP_OFFCPU_BLOCKED && t_wake ? t_in - t_wake : 0);
 }
 
 SEC("raw_tp/sched_switch")
