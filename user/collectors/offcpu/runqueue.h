@@ -59,7 +59,8 @@ struct hp_runqueue_config {
 struct hp_rq_row {
 	__u64 cgroup_id;
 	__u32 tgid;
-	__u32 pad;
+	__u32 epoch; /* collect that (re)created the row: a row evicted and seen again is another
+			row, so a window never subtracts the old one's counts from the new one's */
 	char process[HP_COMM_LEN]; /* thread-group leader's comm, as the kernel read it */
 	/* cumulative counters from here on (hp_rq_row_type) */
 	__u64 count;  /* waits */
