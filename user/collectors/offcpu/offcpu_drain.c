@@ -158,8 +158,6 @@ static int drain__sample(struct offcpu_state *s, struct hp_profile *window,
 	uint64_t events = hp_offcpu__events(c->count, &s->rng);
 	int err;
 
-	if (!events) /* cannot happen: every kept interval stands for at least one */
-		events = 1;
 	err = hp_offcpu__frames(&s->drain, window, s->sym, k, events, frames, &n,
 				sizeof(frames) / sizeof(frames[0]));
 	if (err)
@@ -197,7 +195,8 @@ int hp_offcpu__drain(struct offcpu_state *s, double now)
 	hp_profile_store__init_profile(&s->store, &window);
 	for (size_t i = 0; i < s->drain.nkeys && !err; i++) {
 		hp_symbolizer__recapture(s->sym, (pid_t)keys[i].tgid, DRAIN_RECAPTURE_NS);
-		if (s->drain.counts[i].count)
+		/* a run-queue wait after a wakeup has weight and no event of its own */
+		if (s->drain.counts[i].count || s->drain.counts[i].weight)
 			err = drain__sample(s, &window, &keys[i], &s->drain.counts[i]);
 	}
 	if (!err)
