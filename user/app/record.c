@@ -158,8 +158,9 @@ static double record__loop(const struct hp_config *cfg, struct hp_profile_source
 	bool interrupted = false, target_gone = false, tty = isatty(STDERR_FILENO);
 	double t0 = hp_now(), next;
 
-	fprintf(stderr, "recording a %s profile for %.0f s into %s (Ctrl-C stops early)\n",
-		src->title, cfg->duration_seconds, record__where(cfg));
+	fprintf(stderr, "recording %s %s profile for %.0f s into %s (Ctrl-C stops early)\n",
+		strchr("AEIOU", src->title[0]) ? "an" : "a", src->title, cfg->duration_seconds,
+		record__where(cfg));
 	for (next = t0 + 1;; next += 1) {
 		double end = t0 + cfg->duration_seconds;
 		int err;
