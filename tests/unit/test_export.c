@@ -1458,9 +1458,11 @@ static void test_state_and_comment(void **state)
 	stacks = cJSON_GetObjectItem(root, "stacks");
 	assert_int_equal(cJSON_GetArraySize(stacks), 2);
 	for (int i = 0; i < 2; i++) {
-		cJSON *s = cJSON_GetArrayItem(stacks, i);
-		const char *st = cJSON_GetObjectItem(s, "state")->valuestring;
+		cJSON *s = cJSON_GetArrayItem(stacks, i), *jst = cJSON_GetObjectItem(s, "state");
+		const char *st;
 
+		assert_true(cJSON_IsString(jst));
+		st = jst->valuestring;
 		assert_int_equal(cJSON_GetObjectItem(s, "weight")->valuedouble,
 				 strcmp(st, "sleeping") == 0 ? 4000 : 500);
 	}
