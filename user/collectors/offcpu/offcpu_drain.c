@@ -209,7 +209,13 @@ int hp_offcpu__drain(struct offcpu_state *s, double now)
 
 	hp_profile_store__init_profile(&s->store, &window);
 	for (size_t i = 0; i < s->drain.nkeys && !err; i++) {
-		hp_symbolizer__recapture(s->sym, (pid_t)keys[i].tgid, DRAIN_RECAPTURE_NS);
+		/* exec and dlopen change mappings without a new pid; kernel threads (most
+		 * off-CPU keys on an idle host) have none to read */
+		if (keys[i].stacks.ustack)
+			hp_symbolizer__recapture(s->sym, (pid_t)keys[i].tgid, DRAIN_RECAPTURE_NS);
+		if (keys[i].waker.stacks.ustack && keys[i].waker.tgid != keys[i].tgid)
+			hp_symbolizer__recapture(s->sym, (pid_t)keys[i].waker.tgid,
+						 DRAIN_RECAPTURE_NS);
 		/* a run-queue wait after a wakeup has weight and no event of its own */
 		if (s->drain.counts[i].count || s->drain.counts[i].weight)
 			err = drain__sample(s, &window, &keys[i], &s->drain.counts[i]);
