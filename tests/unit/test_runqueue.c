@@ -405,7 +405,7 @@ static void percpu__fill(struct hp_rq_hist *v, int ncpus, const __u64 *waits, in
  * takes exactly the old generation's rows, sums their CPUs, deletes them and leaves the other
  * generation's rows in the map for the next drain; rq_total is read summed over CPUs.
  */
-static void test_collect_maps(void **state)
+static void collect_maps(bool per_key)
 {
 	int ncpus = libbpf_num_possible_cpus(), total_fd, hists_fd;
 	struct hp_rq_key ka = { .cgroup_id = 5, .tgid = 50, .process = "alpha" }, kb = ka, kc;
@@ -415,7 +415,6 @@ static void test_collect_maps(void **state)
 	const struct hp_rq_row *r;
 	__u32 zero = 0;
 
-	(void)state;
 	assert_true(ncpus > 0);
 	total_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "rq_total", sizeof(__u32),
 				  sizeof(struct hp_rq_hist), 1, NULL);
@@ -442,7 +441,10 @@ static void test_collect_maps(void **state)
 	assert_int_equal(bpf_map_update_elem(total_fd, &zero, v, BPF_ANY), 0);
 
 	assert_int_equal(hp_runqueue__init(&rq, NULL, 1.0, 0.0), 0);
+	rq.no_batch = per_key;
 	assert_int_equal(hp_runqueue__collect(&rq, total_fd, hists_fd, 0, ncpus, 1.0), 0);
+	assert_int_equal(rq.no_batch, per_key); /* this kernel has batch ops */
+	assert_int_equal(rq.read_errors, 0);
 	r = find_proc(rq.latest, 5, 50, "alpha");
 	assert_non_null(r);
 	assert_int_equal(r->count, ncpus > 2 ? 2 : 1);
@@ -469,10 +471,24 @@ static void test_collect_maps(void **state)
 		assert_int_equal(r->sum_ns, 30000);
 	}
 	assert_int_not_equal(bpf_map_get_next_key(hists_fd, NULL, &kc), 0); /* empty */
+	assert_int_equal(rq.read_errors, 0);
 	hp_runqueue__free(&rq);
 	free(v);
 	close(total_fd);
 	close(hists_fd);
+}
+
+static void test_collect_maps(void **state)
+{
+	(void)state;
+	collect_maps(false);
+}
+
+/* The same through the path of kernels without batch operations on hash maps. */
+static void test_collect_maps_per_key(void **state)
+{
+	(void)state;
+	collect_maps(true);
 }
 
 /* ---- the JSON API, through the real HTTP server ---- */
@@ -781,6 +797,7 @@ int main(void)
 		cmocka_unit_test(test_window_diff),
 		cmocka_unit_test(test_window_after_eviction),
 		cmocka_unit_test(test_collect_maps),
+		cmocka_unit_test(test_collect_maps_per_key),
 	};
 	const struct CMUnitTest api[] = {
 		cmocka_unit_test(test_api_bad_params),

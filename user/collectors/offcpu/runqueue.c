@@ -197,6 +197,8 @@ void hp_runqueue__free(struct hp_runqueue *rq)
 	free(rq->cgroups);
 	free(rq->series);
 	free(rq->keys);
+	free(rq->sums);
+	free(rq->chunk_keys);
 	free(rq->percpu);
 	free(rq->delta);
 	memset(rq, 0, sizeof(*rq));

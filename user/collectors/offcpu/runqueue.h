@@ -126,10 +126,14 @@ struct hp_runqueue {
 	struct hp_window window;
 	bool window_ready;
 	/* drain buffers (sized on first use) */
-	struct hp_rq_key *keys;
+	struct hp_rq_key *keys;	 /* the old generation's rows, */
+	struct hp_rq_hist *sums; /* their values summed over CPUs */
 	size_t keys_cap;
-	struct hp_rq_hist *percpu; /* ncpus values */
+	struct hp_rq_key *chunk_keys; /* one batch read */
+	struct hp_rq_hist *percpu;    /* chunk x ncpus values */
+	size_t chunk;		      /* rows per batch read (grows on ENOSPC) */
 	int ncpus;
+	bool no_batch; /* the kernel has no batch ops on this map: per-key reads */
 	struct hp_rq_row *delta;
 	size_t delta_cap;
 	/* self stats */
@@ -150,10 +154,12 @@ int hp_runqueue__init(struct hp_runqueue *rq, const struct hp_runqueue_config *c
 		      double now);
 void hp_runqueue__free(struct hp_runqueue *rq);
 /*
- * One drain, right after the stack drain flipped the generation: reads every rq_hists row of
- * generation old_gen once (key listing, then lookup-and-delete of each), sums its ncpus per-CPU
- * values, adds them to the cumulative tables, reads rq_total (per-CPU array[1]) once, and takes a
- * snapshot at now (CLOCK_MONOTONIC s). 0, or a negative errno (the tables keep what was read).
+ * One drain, right after the stack drain flipped the generation: reads every rq_hists row once
+ * (BPF_MAP_LOOKUP_BATCH in chunks; per-key get_next_key + lookup-and-delete where the kernel has
+ * no batch ops), keeps generation old_gen's, sums their ncpus per-CPU values, deletes them
+ * (BPF_MAP_DELETE_BATCH) and adds them to the cumulative tables; then reads rq_total (per-CPU
+ * array[1]) once, and takes a snapshot at now (CLOCK_MONOTONIC s). 0, or a negative errno (the
+ * tables keep what was read; rows that could not be read or deleted are in read_errors).
  */
 int hp_runqueue__collect(struct hp_runqueue *rq, int rq_total_fd, int rq_hists_fd,
 			 unsigned int old_gen, int ncpus, double now);
