@@ -146,9 +146,10 @@ struct hp_runqueue {
 };
 
 /*
- * Sets up empty tables and the window ring: fine steps of tick seconds for the last minute, 30 s
+ * Sets up empty tables and the window ring: fine steps of tick seconds for the last 30 s, 30 s
  * steps for 15 minutes (the longest window). cfg may be NULL (defaults). 0 or -ENOMEM (nothing
- * left to free). Memory: at most (max_rows + max_cgroups) x 272 bytes per kept snapshot.
+ * left to free). Memory: at most (max_rows + max_cgroups) x 272 bytes per kept snapshot, 61 kept
+ * (21 MB at the default bounds).
  */
 int hp_runqueue__init(struct hp_runqueue *rq, const struct hp_runqueue_config *cfg, double tick,
 		      double now);
