@@ -498,7 +498,7 @@ struct server {
 	struct hp_collector_ops ops;
 	struct hp_config cfg;
 	struct hp_runqueue rq;
-	struct hp_route routes[2];
+	struct hp_route routes[3];
 	const struct hp_route *tables[1];
 	struct hp_http *http;
 	int port;
@@ -521,6 +521,19 @@ static void fake__route(const struct hp_route *route, const struct hp_request *r
 			struct hp_response *resp)
 {
 	hp_runqueue__serve(route->ctx, fake__get, req, resp);
+}
+
+/* A collector with run-queue latency off. */
+static struct hp_runqueue *fake__get_off(struct hp_collector *c)
+{
+	(void)c;
+	return NULL;
+}
+
+static void fake__route_off(const struct hp_route *route, const struct hp_request *req,
+			    struct hp_response *resp)
+{
+	hp_runqueue__serve(route->ctx, fake__get_off, req, resp);
 }
 
 static int server_setup(void **state)
@@ -555,6 +568,8 @@ static int server_setup(void **state)
 	s->routes[0] = (struct hp_route){
 		"/api/v1/runqueue", hp_runqueue_params, fake__route, &s->c, "test", false
 	};
+	s->routes[1] =
+	    (struct hp_route){ "/off", hp_runqueue_params, fake__route_off, &s->c, "test", false };
 	s->tables[0] = s->routes;
 	fd = hp_http__listen("127.0.0.1:0");
 	assert_true(fd >= 0);
@@ -621,6 +636,15 @@ static void expect_400(const struct server *s, const char *path, const char *nam
 	cJSON_Delete(doc);
 }
 
+/* The handler left the collector lock free (checked after the answer arrived). */
+static void expect_unlocked(const struct server *s)
+{
+	struct hp_collector *c = (struct hp_collector *)&s->c;
+
+	assert_int_equal(pthread_mutex_trylock(&c->lock), 0);
+	pthread_mutex_unlock(&c->lock);
+}
+
 static void test_api_bad_params(void **state)
 {
 	const struct server *s = *state;
@@ -638,6 +662,20 @@ static void test_api_bad_params(void **state)
 	expect_400(s, "/api/v1/runqueue?pid=abc", "pid");
 	expect_400(s, "/api/v1/runqueue?comm=a-name-longer-than-15", "comm");
 	expect_400(s, "/api/v1/runqueue?color=red", "color"); /* unknown parameter */
+	expect_unlocked(s);
+}
+
+/* Run-queue latency off: a 404 JSON error, the lock released. */
+static void test_api_off(void **state)
+{
+	const struct server *s = *state;
+	cJSON *doc;
+
+	assert_int_equal(get(s, "/off", &doc), 404);
+	assert_non_null(
+	    strstr(cJSON_GetObjectItemCaseSensitive(doc, "error")->valuestring, "run-queue"));
+	cJSON_Delete(doc);
+	expect_unlocked(s);
 }
 
 static cJSON *item(const cJSON *o, const char *name)
@@ -801,6 +839,7 @@ int main(void)
 	};
 	const struct CMUnitTest api[] = {
 		cmocka_unit_test(test_api_bad_params),
+		cmocka_unit_test(test_api_off),
 		cmocka_unit_test(test_api_processes),
 		cmocka_unit_test(test_api_sort_limit_filters),
 		cmocka_unit_test(test_api_cgroups),
