@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <cjson/cJSON.h>
@@ -23,6 +24,7 @@
 #include "base/buf.h"
 #include "collectors/collector.h"
 #include "collectors/offcpu/runqueue.h"
+#include "collectors/services.h"
 #include "stores/hist.h"
 
 /* |got - want| <= eps (cmocka 1.1 has no double assertion); NAN never passes. */
@@ -230,6 +232,65 @@ static void test_topk_folding(void **state)
 	assert_near(series_sum, 0.121, 1e-12);
 	hp_buf__free(&out);
 	hp_runqueue__free(&rq);
+}
+
+/* Series are labelled with the cgroup's path through the shared service, resolved once and kept
+ * when its process is gone; a second cgroup id with the same path falls back to "id:N". */
+static void test_cgroup_labels(void **state)
+{
+	struct hp_services_opts opts = { .symbol_cache_bytes = 16 << 20, .sample_hz = 99 };
+	struct hp_runqueue_config cfg = { .top_k = 2 };
+	char line[512], full[1024], want[700];
+	struct hp_services svc;
+	struct hp_runqueue rq;
+	struct batch b = { 0 };
+	struct hp_buf out;
+	struct stat st;
+	__u64 w = 1000000, w2 = 2000000;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(hp_services__init(&svc, &opts), 0);
+	f = fopen("/proc/self/cgroup", "r");
+	if (!svc.cgroups->root || !f) {
+		if (f)
+			fclose(f);
+		hp_services__free(&svc);
+		skip(); /* no cgroup2 mount to verify ids against */
+	}
+	while (fgets(line, sizeof(line), f) && strncmp(line, "0::", 3) != 0)
+		;
+	fclose(f);
+	line[strcspn(line, "\n")] = '\0';
+	snprintf(full, sizeof(full), "%s%s", svc.cgroups->root, line + 3);
+	assert_int_equal(stat(full, &st), 0);
+
+	assert_int_equal(hp_runqueue__init(&rq, &cfg, 1.0, 0.0), 0);
+	batch__row(&b, (__u64)st.st_ino, (__u32)getpid(), "self", 0, &w2, 1);
+	batch__row(&b, (__u64)st.st_ino + 1000000, 0x3ffffff, "ghost", 0, &w, 1);
+	batch__ingest(&rq, &b, 1.0);
+	hp_buf__init(&out);
+	hp_runqueue__metrics(&rq, &out, &svc);
+	snprintf(want, sizeof(want), CG_COUNT "\"%s\"} ", line + 3);
+	assert_near(metric(out.data, want), 1, 0);
+	snprintf(want, sizeof(want), CG_COUNT "\"id:%llu\"} ",
+		 (unsigned long long)st.st_ino + 1000000);
+	assert_near(metric(out.data, want), 1, 0); /* not resolvable: by id */
+	hp_buf__free(&out);
+
+	/* the process that named it is gone and the shared cache forgot it: the label stays */
+	for (unsigned int i = 0; i < cfg.top_k; i++)
+		if (rq.series[i].cgroup_id == (__u64)st.st_ino)
+			rq.series[i].tgid = 0x3ffffff;
+	hp_services__free(&svc);
+	assert_int_equal(hp_services__init(&svc, &opts), 0);
+	hp_buf__init(&out);
+	hp_runqueue__metrics(&rq, &out, &svc);
+	snprintf(want, sizeof(want), CG_COUNT "\"%s\"} ", line + 3);
+	assert_near(metric(out.data, want), 1, 0);
+	hp_buf__free(&out);
+	hp_runqueue__free(&rq);
+	hp_services__free(&svc);
 }
 
 /* top_k 0: one series, "other", holding everything. */
@@ -830,6 +891,7 @@ int main(void)
 		cmocka_unit_test(test_cumulative_generations),
 		cmocka_unit_test(test_topk_folding),
 		cmocka_unit_test(test_topk_zero),
+		cmocka_unit_test(test_cgroup_labels),
 		cmocka_unit_test(test_process_bound),
 		cmocka_unit_test(test_quantiles_known),
 		cmocka_unit_test(test_window_diff),

@@ -41,6 +41,7 @@
 
 #include "hp_offcpu.h"
 #include "http/http.h"
+#include "meta/cgroup_names.h"
 #include "stores/keyed_hist.h"
 #include "stores/window.h"
 
@@ -107,6 +108,8 @@ struct hp_rq_cgroup_acc {
 struct hp_rq_series {
 	__u64 cgroup_id; /* 0: slot free */
 	__u32 tgid;
+	bool named; /* path resolved once and kept, so the series' label never changes */
+	char path[HP_CGROUP_PATH_MAX];
 	__u64 count, sum_ns, buckets[HP_HIST_BUCKETS];
 };
 
