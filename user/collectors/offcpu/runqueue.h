@@ -101,15 +101,16 @@ struct hp_rq_cgroup_acc {
 	__u64 seen;
 	__u32 tgid;   /* a process seen in it lately, to name the cgroup */
 	int series;   /* index in hp_runqueue.series, or -1: folded into "other" */
-	double score; /* run-queue wait (ns) decayed with HP_RUNQUEUE_HALF_LIFE: the ranking */
+	double score; /* run-queue wait (ns) decayed with a 5 min half-life: the ranking */
+	bool named;   /* path resolved once and kept (cgroup ids are never reused), so a name
+			 never changes when the process that gave it exits */
+	char path[HP_CGROUP_PATH_MAX];
 };
 
 /* A /metrics series of one cgroup: what it waited since it became one of the top K. */
 struct hp_rq_series {
 	__u64 cgroup_id; /* 0: slot free */
 	__u32 tgid;
-	bool named; /* path resolved once and kept, so the series' label never changes */
-	char path[HP_CGROUP_PATH_MAX];
 	__u64 count, sum_ns, buckets[HP_HIST_BUCKETS];
 };
 
@@ -187,8 +188,13 @@ void hp_runqueue__metrics(struct hp_runqueue *rq, struct hp_buf *out, struct hp_
 void hp_runqueue__self_stats(const struct hp_runqueue *rq, struct hp_self_stats *out);
 /* The longest window= the API answers (seconds). */
 double hp_runqueue__retention(const struct hp_runqueue *rq);
-/* A process that has been in cgroup id lately (0: none known), to name the cgroup. */
-__u32 hp_runqueue__cgroup_tgid(const struct hp_runqueue *rq, __u64 cgroup_id);
+/*
+ * The cgroup v2 path of cgroup id: from its row, resolved once through svc (NULL: no resolving)
+ * with process tgid (0: the last one seen in it) and kept there; valid until the next collect.
+ * A cgroup without a row (evicted) is resolved into buf (size bytes). NULL when unknown.
+ */
+const char *hp_runqueue__cgroup_path(struct hp_runqueue *rq, struct hp_services *svc,
+				     __u64 cgroup_id, __u32 tgid, char *buf, size_t size);
 
 /*
  * Provided by the off-CPU collector (collector_offcpu.c): the run-queue state of collector c, or

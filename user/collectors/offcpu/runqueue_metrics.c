@@ -16,34 +16,29 @@
 #define RQ_CGROUP_FAMILY "hostprof_runqueue_cgroup_latency_seconds"
 
 /*
- * The cgroup label of series s: its path, resolved through svc once and kept (cgroup ids are never
- * reused), or "id:N" while unknown or when an earlier series of this page has the same path (a
- * cgroup re-created under the same path has a new id).
+ * The cgroup label of series s: its path (hp_runqueue__cgroup_path), or "id:N" while unknown or
+ * when an earlier series of this page has the same path (a cgroup re-created under the same path
+ * has a new id). labels[p] holds the labels of the earlier series p.
  */
 static const char *metrics__cgroup(struct hp_runqueue *rq, unsigned int s, struct hp_services *svc,
-				   char *buf, size_t size)
+				   const char **labels, char *buf, size_t size)
 {
-	struct hp_rq_series *sr = &rq->series[s];
+	const struct hp_rq_series *sr = &rq->series[s];
+	const char *path = hp_runqueue__cgroup_path(rq, svc, sr->cgroup_id, sr->tgid, buf, size);
 
-	if (!sr->named && svc &&
-	    hp_services__cgroup_path(svc, sr->cgroup_id, (pid_t)sr->tgid, sr->path,
-				     sizeof(sr->path)))
-		sr->named = true;
-	for (unsigned int p = 0; sr->named && p < s; p++)
-		if (rq->series[p].cgroup_id && rq->series[p].named &&
-		    strcmp(rq->series[p].path, sr->path) == 0) {
-			snprintf(buf, size, "id:%" PRIu64, (uint64_t)sr->cgroup_id);
-			return buf;
-		}
-	if (sr->named)
-		return sr->path;
+	for (unsigned int p = 0; path && p < s; p++)
+		if (labels[p] && strcmp(labels[p], path) == 0)
+			path = NULL;
+	if (path)
+		return path;
 	snprintf(buf, size, "id:%" PRIu64, (uint64_t)sr->cgroup_id);
 	return buf;
 }
 
 void hp_runqueue__metrics(struct hp_runqueue *rq, struct hp_buf *out, struct hp_services *svc)
 {
-	char id[32];
+	const char **labels = NULL;
+	char(*bufs)[HP_CGROUP_PATH_MAX] = NULL;
 	struct hp_label l[1];
 
 	hp_prom__family(out, RQ_HOST_FAMILY, HP_PROM_HISTOGRAM,
@@ -57,15 +52,28 @@ void hp_runqueue__metrics(struct hp_runqueue *rq, struct hp_buf *out, struct hp_
 			"(--runqueue-top-k); the rest, and what a cgroup waited before it entered "
 			"the top, as cgroup=\"other\"; up to one generation behind the host-wide "
 			"histogram.");
+	if (rq->cfg.top_k) {
+		labels = calloc(rq->cfg.top_k, sizeof(*labels));
+		bufs = calloc(rq->cfg.top_k, sizeof(*bufs));
+		if (!labels || !bufs) {
+			free(labels);
+			free(bufs);
+			out->oom = true;
+			return;
+		}
+	}
 	for (unsigned int s = 0; s < rq->cfg.top_k; s++) {
 		const struct hp_rq_series *sr = &rq->series[s];
 
 		if (!sr->cgroup_id)
 			continue;
-		l[0] = (struct hp_label){ "cgroup", metrics__cgroup(rq, s, svc, id, sizeof(id)) };
+		labels[s] = metrics__cgroup(rq, s, svc, labels, bufs[s], sizeof(bufs[s]));
+		l[0] = (struct hp_label){ "cgroup", labels[s] };
 		hp_prom__histogram(out, RQ_CGROUP_FAMILY, l, 1, sr->buckets,
 				   (double)sr->sum_ns / 1e9);
 	}
+	free(labels);
+	free(bufs);
 	l[0] = (struct hp_label){ "cgroup", "other" };
 	hp_prom__histogram(out, RQ_CGROUP_FAMILY, l, 1, rq->other.buckets,
 			   (double)rq->other.sum_ns / 1e9);
