@@ -173,17 +173,25 @@ static int drain__sample(struct offcpu_state *s, struct hp_profile *window,
 }
 
 /*
- * Whether the kernel wrote any run-queue row since the last collect. A collect of no rows at all
- * is skipped: the tables are cumulative (the next one catches up, rq_total included), and
- * hp_runqueue__collect's first call with zero rows hands qsort() a NULL array, which the
- * sanitizer build aborts on (record --pid before the target ran; runqueue.c:324 on h8-runqueue
- * 82ef5ed).
+ * Whether the kernel wrote a run-queue row in generation gen (the one just closed). A collect
+ * without one is skipped: the tables are cumulative (the next one catches up, rq_total
+ * included), and hp_runqueue__collect's first call with zero rows hands qsort() a NULL array,
+ * which the sanitizer build aborts on (record --pid before the target ran; runqueue.c on
+ * h8-runqueue d6dfccf). Walks keys until one of gen: usually the first.
  */
-static bool drain__rq_rows(struct offcpu_state *s)
+static bool drain__rq_rows(struct offcpu_state *s, unsigned int gen)
 {
-	struct hp_rq_key key;
+	int fd = bpf_map__fd(s->skel->maps.rq_hists);
+	struct hp_rq_key key, next;
+	bool first = true;
 
-	return bpf_map_get_next_key(bpf_map__fd(s->skel->maps.rq_hists), NULL, &key) == 0;
+	while (bpf_map_get_next_key(fd, first ? NULL : &key, &next) == 0) {
+		if (next.gen == gen)
+			return true;
+		key = next;
+		first = false;
+	}
+	return false;
 }
 
 int hp_offcpu__drain(struct offcpu_state *s, double now)
@@ -198,7 +206,7 @@ int hp_offcpu__drain(struct offcpu_state *s, double now)
 	/* processes that exited before the flip have all their intervals in the old generation */
 	nexited = hp_offcpu__procs_exited(s);
 	read_err = hp_stack_drain__collect(&s->drain);
-	if (s->rq_ready && drain__rq_rows(s)) {
+	if (s->rq_ready && drain__rq_rows(s, old_gen)) {
 		/* the kernel stopped writing old_gen's run-queue rows with the same flip */
 		rq_err = hp_runqueue__collect(&s->rq, bpf_map__fd(s->skel->maps.rq_total),
 					      bpf_map__fd(s->skel->maps.rq_hists), old_gen,
