@@ -338,7 +338,8 @@ static ssize_t rq__deltas(struct hp_runqueue *rq, const struct hp_rq_key *keys,
 		if (r->count || r->sum_ns)
 			m++;
 	}
-	qsort(rq->delta, m, sizeof(*rq->delta), rq_row__cmp_id);
+	if (m > 1) /* nothing drained yet: delta may still be NULL */
+		qsort(rq->delta, m, sizeof(*rq->delta), rq_row__cmp_id);
 	/* two generations' rows of one process become one row (gen is not in the row key) */
 	for (size_t i = 0, k = 0; i < m; i++) {
 		if (k && rq_row__cmp_id(&rq->delta[k - 1], &rq->delta[i]) == 0)
