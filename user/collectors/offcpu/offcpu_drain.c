@@ -2,7 +2,6 @@
 /* What the off-CPU collector adds to the shared stack drain (user/stacks/stack_drain.c): its
  * key's labels (state included), the waker part of a stack, integer events from the kernel's
  * 1/1024 counts, storing the window profile, then run-queue latency of the same generation. */
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdio.h>
@@ -172,28 +171,6 @@ static int drain__sample(struct offcpu_state *s, struct hp_profile *window,
 	return hp_profile__add(window, &labels, frames, n, events, c->weight);
 }
 
-/*
- * Whether the kernel wrote a run-queue row in generation gen (the one just closed). A collect
- * without one is skipped: the tables are cumulative (the next one catches up, rq_total
- * included), and hp_runqueue__collect's first call with zero rows hands qsort() a NULL array,
- * which the sanitizer build aborts on (record --pid before the target ran; runqueue.c on
- * h8-runqueue d6dfccf). Walks keys until one of gen: usually the first.
- */
-static bool drain__rq_rows(struct offcpu_state *s, unsigned int gen)
-{
-	int fd = bpf_map__fd(s->skel->maps.rq_hists);
-	struct hp_rq_key key, next;
-	bool first = true;
-
-	while (bpf_map_get_next_key(fd, first ? NULL : &key, &next) == 0) {
-		if (next.gen == gen)
-			return true;
-		key = next;
-		first = false;
-	}
-	return false;
-}
-
 int hp_offcpu__drain(struct offcpu_state *s, double now)
 {
 	const struct hp_offcpu_key *keys = s->drain.keys;
@@ -206,7 +183,7 @@ int hp_offcpu__drain(struct offcpu_state *s, double now)
 	/* processes that exited before the flip have all their intervals in the old generation */
 	nexited = hp_offcpu__procs_exited(s);
 	read_err = hp_stack_drain__collect(&s->drain);
-	if (s->rq_ready && drain__rq_rows(s, old_gen)) {
+	if (s->rq_ready) {
 		/* the kernel stopped writing old_gen's run-queue rows with the same flip */
 		rq_err = hp_runqueue__collect(&s->rq, bpf_map__fd(s->skel->maps.rq_total),
 					      bpf_map__fd(s->skel->maps.rq_hists), old_gen,
