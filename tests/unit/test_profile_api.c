@@ -49,7 +49,8 @@ static int fake__drain(struct hp_profile_source *src, double now)
 	id = hp_profile__frame(&w, &(struct hp_prof_frame){ .function = fn, .address = 0x1000 });
 	assert_true(id >= 0);
 	frame = (uint32_t)id;
-	assert_int_equal(hp_profile__add(&w, &(struct hp_prof_labels){ 42, "proc", "thr", NULL },
+	assert_int_equal(hp_profile__add(&w,
+					 &(struct hp_prof_labels){ 42, "proc", "thr", NULL, NULL },
 					 &frame, 1, f->count, f->count * w.period),
 			 0);
 	err = hp_profile_store__add(&f->store, &w, now);

@@ -401,6 +401,7 @@ struct sample_key {
 	uint32_t pid;
 	const char *process, *thread; /* interned */
 	const char *cgroup;	      /* interned, or NULL */
+	const char *state;	      /* interned, or NULL */
 	const uint32_t *frames;
 	uint32_t nframes;
 };
@@ -410,12 +411,14 @@ static uint64_t sample__hash(const struct sample_key *k)
 	uint64_t h = hp_hash__bytes(k->frames, k->nframes * sizeof(*k->frames), k->pid);
 
 	h = hp_hash__combine(hp_hash__combine(h, (uintptr_t)k->process), (uintptr_t)k->thread);
-	return hp_hash__combine(h, (uintptr_t)k->cgroup);
+	h = hp_hash__combine(h, (uintptr_t)k->cgroup);
+	return hp_hash__combine(h, (uintptr_t)k->state);
 }
 
 static uint64_t sample__hash_of(const struct hp_prof_sample *s)
 {
-	struct sample_key key = { s->pid, s->process, s->thread, s->cgroup, s->frames, s->nframes };
+	struct sample_key key = { s->pid,   s->process, s->thread, s->cgroup,
+				  s->state, s->frames,	s->nframes };
 
 	return sample__hash(&key);
 }
@@ -426,7 +429,7 @@ static bool sample__eq(const void *ctx, uint32_t id, const void *key)
 	const struct sample_key *b = key;
 
 	return a->pid == b->pid && a->process == b->process && a->thread == b->thread &&
-	       a->cgroup == b->cgroup && a->nframes == b->nframes &&
+	       a->cgroup == b->cgroup && a->state == b->state && a->nframes == b->nframes &&
 	       memcmp(a->frames, b->frames, b->nframes * sizeof(*b->frames)) == 0;
 }
 
@@ -470,6 +473,11 @@ int hp_profile__add(struct hp_profile *p, const struct hp_prof_labels *l, const 
 		if (!key.cgroup)
 			return -ENOMEM;
 	}
+	if (l->state) {
+		key.state = hp_profile__intern(p, l->state);
+		if (!key.state)
+			return -ENOMEM;
+	}
 	h = sample__hash(&key);
 	id = hp_idmap__find(&p->index->samples, h, sample__eq, p, &key);
 	if (id >= 0) {
@@ -500,6 +508,7 @@ int hp_profile__add(struct hp_profile *p, const struct hp_prof_labels *l, const 
 	s->process = key.process;
 	s->thread = key.thread;
 	s->cgroup = key.cgroup;
+	s->state = key.state;
 	p->total += count;
 	p->total_weight += weight;
 	return 0;

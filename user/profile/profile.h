@@ -53,6 +53,9 @@ struct hp_prof_labels {
 	const char *process; /* the thread-group leader's comm, e.g. "java" */
 	const char *thread;  /* the thread's own comm, e.g. "pool-worker-1" (perf's comm) */
 	const char *cgroup;  /* cgroup v2 path ("/kubepods.slice/..."), NULL if unknown */
+	/* why the thread was not running (off-CPU: "runnable", "sleeping", "uninterruptible",
+	 * ...; the wall view: "running" too); NULL for kinds without states (cpu) */
+	const char *state;
 };
 
 /* A distinct stack with its labels: how often it was seen and the weight that stands for. */
@@ -65,6 +68,7 @@ struct hp_prof_sample {
 	const char *process; /* interned, "" if unknown */
 	const char *thread;  /* interned, "" if unknown */
 	const char *cgroup;  /* interned cgroup v2 path, NULL if unknown */
+	const char *state;   /* interned (see hp_prof_labels.state), NULL if none */
 };
 
 struct hp_profile {

@@ -50,7 +50,8 @@ int hp_profile__merge(struct hp_profile *dst, const struct hp_profile *src)
 			stack[k] = (uint32_t)frames[fi];
 		}
 		err = hp_profile__add(
-		    dst, &(struct hp_prof_labels){ s->pid, s->process, s->thread, s->cgroup },
+		    dst,
+		    &(struct hp_prof_labels){ s->pid, s->process, s->thread, s->cgroup, s->state },
 		    stack, s->nframes, s->count, s->weight);
 		if (err)
 			goto out;
