@@ -43,6 +43,7 @@ static const struct hp_profile_kind offcpu_kind = {
 	.count = { "events", "count" },
 	.weight = { "offcpu", "nanoseconds" },
 	.period = { "offcpu", "nanoseconds" },
+	.has_state = true,
 };
 
 /* A kind that weighs in something else than nanoseconds: may not be a part of the wall view. */
@@ -141,6 +142,7 @@ static void synth__cpu(struct hp_profile *p)
 static void synth__offcpu(struct hp_profile *p)
 {
 	hp_profile__init(p, &offcpu_kind, 0);
+	assert_int_equal(hp_profile__set_comment(p, "sampled 1 in 10"), 0);
 	synth__add(p, offcpu_samples, sizeof(offcpu_samples) / sizeof(offcpu_samples[0]));
 }
 
@@ -227,6 +229,10 @@ static void test_compose_wall(void **state)
 	assert_int_equal(hp_profile_view__compose(&hp_view_wall, 0, &cpu, 42, &out), 0);
 	assert_int_equal(hp_profile_view__compose(&hp_view_wall, 1, &off, 42, &out), 0);
 	assert_int_equal(hp_profile_view__compose(&hp_view_wall, 2, &off, 42, &out), -EINVAL);
+	/* the view says how it is made, then how the off-CPU part was sampled */
+	assert_non_null(out.comment);
+	assert_non_null(strstr(out.comment, "wall-clock time of one process: on-CPU samples"));
+	assert_non_null(strstr(out.comment, "; offcpu: sampled 1 in 10"));
 
 	synth__sums(cpu_samples, sizeof(cpu_samples) / sizeof(cpu_samples[0]), 42, &count, &weight);
 	synth__sums(offcpu_samples, sizeof(offcpu_samples) / sizeof(offcpu_samples[0]), 42, &count,
@@ -552,6 +558,18 @@ static void test_http_since(void **state)
 			 200);
 	assert_int_equal(folded_sum(body, ""), 2 * (cpu + off)); /* two drains each by now */
 	free(body);
+	/* wall time is every state: state= does not cut it, waker=1 does not bring wakers back */
+	assert_int_equal(get(s,
+			     "/api/v1/profile/wall?pid=42&since=10s&format=folded&state=runnable&"
+			     "waker=1",
+			     ctype, sizeof(ctype), &body),
+			 200);
+	assert_int_equal(folded_sum(body, ""), 3 * (cpu + off));
+	assert_int_equal(folded_sum(body, "app;[blocked];"), 3 * (off - 120 * MS));
+	if (strstr(body, "woken") || strstr(body, "waker_fn"))
+		fail_msg("wall kept a waker part: %s", body);
+	free(body);
+	expect_error(s, "/api/v1/profile/wall?pid=42&state=nosuch", 400, "invalid state");
 	assert_int_equal(get(s, "/flamegraph?kind=wall&pid=42", ctype, sizeof(ctype), &body), 200);
 	assert_string_equal(ctype, "text/html; charset=utf-8");
 	if (!strstr(body, "[running]") || !strstr(body, "Wall-clock"))

@@ -50,7 +50,7 @@ unsigned int hp_profile_view_api__collect(const struct hp_profile_view *view,
 	double covered, t0 = hp_now();
 	int err;
 
-	hp_profile_view__init_profile(view, out);
+	hp_profile__init(out, view->kind, 0); /* empty, nothing to free, until composed */
 	if (since > 0) {
 		err = hp_profile_view__since(view, srcs, since, pid, out, &covered);
 		if (err) {

@@ -516,24 +516,63 @@ int hp_profile__add(struct hp_profile *p, const struct hp_prof_labels *l, const 
 
 /* --- filter ------------------------------------------------------------------------------- */
 
+int hp_state_filter__parse(const char *name)
+{
+	if (strcmp(name, "all") == 0)
+		return HP_STATE_ALL;
+	if (strcmp(name, "blocked") == 0)
+		return HP_STATE_BLOCKED;
+	if (strcmp(name, "runnable") == 0)
+		return HP_STATE_RUNNABLE;
+	return -1;
+}
+
+int hp_profile__set_comment(struct hp_profile *p, const char *comment)
+{
+	const char *c = NULL;
+
+	if (comment) {
+		c = hp_profile__intern(p, comment);
+		if (!c)
+			return -ENOMEM;
+	}
+	p->comment = c;
+	return 0;
+}
+
+/* What a filter keeps: pid (0: any), comm (NULL: any), state. */
+struct profile_keep {
+	uint32_t pid;
+	const char *comm;
+	enum hp_state_filter state;
+};
+
+static bool profile__keeps(const struct profile_keep *k, const struct hp_prof_sample *s)
+{
+	bool runnable = s->state && strcmp(s->state, HP_PROF_STATE_RUNNABLE) == 0;
+
+	if (k->pid && s->pid != k->pid)
+		return false;
+	if (k->comm && strcmp(s->process, k->comm) != 0 && strcmp(s->thread, k->comm) != 0)
+		return false;
+	return k->state == HP_STATE_ALL || (k->state == HP_STATE_RUNNABLE) == runnable;
+}
+
 /*
  * Drops the samples that do not match, then the frames and mappings no remaining sample uses,
  * renumbering what is left, so exporters never see unreferenced entries. The indexes are only
  * cleared (a later builder call rebuilds them), which is why filtering cannot fail.
  */
-void hp_profile__filter(struct hp_profile *p, uint32_t pid, const char *comm)
+static void profile__keep(struct hp_profile *p, const struct profile_keep *k)
 {
 	uint32_t *remap_frames = NULL, *remap_maps = NULL;
 	size_t n = 0;
 
-	if (!pid && !comm)
-		return;
 	p->total = p->total_weight = 0;
 	for (size_t i = 0; i < p->nsamples; i++) {
 		const struct hp_prof_sample *s = &p->samples[i];
 
-		if ((pid && s->pid != pid) ||
-		    (comm && strcmp(s->process, comm) != 0 && strcmp(s->thread, comm) != 0))
+		if (!profile__keeps(k, s))
 			continue;
 		p->samples[n++] = *s;
 		p->total += s->count;
@@ -586,4 +625,16 @@ void hp_profile__filter(struct hp_profile *p, uint32_t pid, const char *comm)
 	hp_idmap__clear(&p->index->mappings);
 	hp_idmap__clear(&p->index->frames);
 	hp_idmap__clear(&p->index->samples);
+}
+
+void hp_profile__filter(struct hp_profile *p, uint32_t pid, const char *comm)
+{
+	if (pid || comm)
+		profile__keep(p, &(struct profile_keep){ .pid = pid, .comm = comm });
+}
+
+void hp_profile__filter_state(struct hp_profile *p, enum hp_state_filter f)
+{
+	if (f != HP_STATE_ALL)
+		profile__keep(p, &(struct profile_keep){ .state = f });
 }

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/clock.h"
+#include "profile/profile_wakers.h"
 
 const struct hp_profile_kind hp_wall_kind = {
 	.name = "wall",
@@ -17,6 +19,8 @@ const struct hp_profile_kind hp_wall_kind = {
 	.count = { "samples", "count" },
 	.weight = { "wall", "nanoseconds" },
 	.period = { "wall", "nanoseconds" },
+	/* every state belongs to wall time: state= does not filter it (the label is still there) */
+	.has_state = false,
 };
 
 /*
@@ -32,7 +36,7 @@ static const char *wall__root_frame(const char *state)
 {
 	if (strcmp(state, "running") == 0)
 		return "[running]";
-	if (strcmp(state, "runnable") == 0)
+	if (strcmp(state, HP_PROF_STATE_RUNNABLE) == 0)
 		return "[runnable]";
 	return "[blocked]";
 }
@@ -49,6 +53,8 @@ const struct hp_profile_view hp_view_wall = {
 	.nparts = sizeof(wall_parts) / sizeof(wall_parts[0]),
 	.needs_pid = true, /* a host-wide sum of every thread's time says nothing */
 	.root_frame = wall__root_frame,
+	.comment = "wall-clock time of one process: on-CPU samples ([running]) plus off-CPU time "
+		   "waiting for a CPU ([runnable]) or blocked ([blocked]), waker stacks removed",
 };
 
 const struct hp_profile_view *const hp_profile_views_all[] = { &hp_view_wall, NULL };
@@ -148,18 +154,35 @@ double hp_profile_view__retention(const struct hp_profile_view *view,
 void hp_profile_view__init_profile(const struct hp_profile_view *view, struct hp_profile *out)
 {
 	hp_profile__init(out, view->kind, 0);
+	/* out of memory: no comment, the profile is still right */
+	if (view->comment)
+		(void)hp_profile__set_comment(out, view->comment);
 }
 
-/* Per frame of part: true for a waker marker ("[woken by] <process>", no mapping). NULL on OOM. */
+/* Per frame of part: true for a waker marker ("[woken by] <process>"). NULL on OOM. */
 static bool *view__markers(const struct hp_profile *part)
 {
 	bool *marker = calloc(part->nframes + 1, sizeof(*marker));
-	size_t len = strlen(HP_VIEW_WAKER_MARKER);
 
 	for (size_t i = 0; marker && i < part->nframes; i++)
-		marker[i] = !part->frames[i].mapping &&
-			    strncmp(part->frames[i].function, HP_VIEW_WAKER_MARKER, len) == 0;
+		marker[i] = hp_profile__is_waker_marker(&part->frames[i]);
 	return marker;
+}
+
+/* Appends "; <kind>: <part's comment>" to out's comment (how that part was sampled). */
+static int view__add_comment(struct hp_profile *out, const struct hp_profile *part)
+{
+	struct hp_buf text;
+	int err;
+
+	if (!part->comment)
+		return 0;
+	hp_buf__init(&text);
+	hp_buf__printf(&text, "%s%s%s: %s", out->comment ? out->comment : "",
+		       out->comment ? "; " : "", part->kind->name, part->comment);
+	err = text.oom ? -ENOMEM : hp_profile__set_comment(out, text.data);
+	hp_buf__free(&text);
+	return err;
 }
 
 /* The index of s's first own frame: past the waker marker if s has one, else 0. */
@@ -185,7 +208,7 @@ int hp_profile_view__compose(const struct hp_profile_view *view, size_t i,
 	frames = malloc((part->nframes + 1) * sizeof(*frames));
 	marker = view__markers(part);
 	stack = NULL;
-	if (!maps || !frames || !marker)
+	if (!maps || !frames || !marker || view__add_comment(out, part))
 		goto out;
 	for (size_t f = 0; f < part->nframes; f++)
 		frames[f] = -1;

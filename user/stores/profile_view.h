@@ -14,9 +14,6 @@
 /* Most parts a view is made of. */
 #define HP_VIEW_PARTS_MAX 4
 
-/* The prefix of the marker frame between a waker's stack and the wakee's (off-CPU, waker=1). */
-#define HP_VIEW_WAKER_MARKER "[woken by] "
-
 /* One profile a view is made of. */
 struct hp_view_part {
 	const char *kind; /* the registered source's kind: "cpu" */
@@ -36,6 +33,9 @@ struct hp_profile_view {
 	/* Optional: the name of the root frame a sample of state (never NULL: "" when it has
 	 * none) gets, e.g. "[running]", so a flame graph splits there; NULL: no root frame. */
 	const char *(*root_frame)(const char *state);
+	/* How the view is made, for people: the profile's comment, followed by each part's
+	 * ("; offcpu: <how off-CPU time was sampled>"); NULL: none. */
+	const char *comment;
 };
 
 /* The wall-clock kind: count {"samples", "count"}, weight {"wall", "nanoseconds"}. */
@@ -63,15 +63,15 @@ int hp_profile_view__resolve(const struct hp_profile_view *view,
 double hp_profile_view__retention(const struct hp_profile_view *view,
 				  struct hp_profile_source *const *srcs);
 /* An empty profile of the view's kind (period 0: counts of different parts stand for different
- * weights), its comment set. */
+ * weights), its comment the view's. */
 void hp_profile_view__init_profile(const struct hp_profile_view *view, struct hp_profile *out);
 
 /*
  * Adds the samples of part (a profile of view->parts[i].kind) of process pid (0: every process)
  * into out (from hp_profile_view__init_profile): waker parts stripped (everything from the leaf up
  * to and including the "[woken by] " marker frame), the part's state label applied to samples
- * without one, and the view's root frame appended (frames are leaf first). Counts and weights
- * are copied as they are. 0, -ENOMEM (out then holds part of it) or -EINVAL (i out of range).
+ * without one, and the view's root frame appended (frames are leaf first); the part's comment
+ * is appended to out's. Counts and weights are copied as they are. 0, -ENOMEM (out then holds part of it) or -EINVAL (i out of range).
  */
 int hp_profile_view__compose(const struct hp_profile_view *view, size_t i,
 			     const struct hp_profile *part, uint32_t pid, struct hp_profile *out);
