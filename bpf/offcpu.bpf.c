@@ -258,18 +258,22 @@ static __always_inline void offcpu__identify(struct hp_offcpu_key *key, struct t
  * Where the waker runs: a task in its own context, or an interrupt on top of whatever ran. The
  * preempt count that says so is a per-CPU variable that only CONFIG_KALLSYMS_ALL kernels let BPF
  * read; instead, interrupts and the softirqs they run execute on the CPU's IRQ stack (x86-64
- * call_on_irqstack()), and this program's frame lives on whatever stack the CPU is on: outside
- * the task's own stack means an interrupt. The idle task wakes nobody by itself either.
+ * call_on_irqstack()), and the tracepoint's argument array (ctx, a local of bpf_trace_run1())
+ * lives on whatever stack the CPU is on: outside the task's own stack means an interrupt. Not
+ * this program's own frame: newer x86-64 JITs run tracing programs with a big stack on a per-CPU
+ * private stack (series "bpf: Support private stack for bpf progs", 6.13), never the task's; on
+ * this host (6.18) every pipe write looked like an interrupt. The idle task wakes nobody by
+ * itself either.
  */
-static __always_inline __u32 offcpu__waker_context(void)
+static __always_inline __u32 offcpu__waker_context(void *ctx)
 {
 	struct task_struct *cur = bpf_get_current_task_btf();
 	__u64 base = (__u64)cur->stack, sp = 0;
-	void *volatile here = (void *)&here;
+	void *volatile here = ctx;
 
 	if (cur->pid == 0)
 		return HP_WAKER_IRQ;
-	/* the verifier keeps frame addresses as pointers: read one back as a number */
+	/* the verifier keeps ctx as a pointer: read it back as a number */
 	bpf_probe_read_kernel(&sp, sizeof(sp), (const void *)&here);
 	if (sp - base >= thread_size)
 		return HP_WAKER_IRQ;
@@ -279,7 +283,7 @@ static __always_inline __u32 offcpu__waker_context(void)
 /* Records the current context as the waker, with its stacks (user stack: task context only). */
 static __always_inline void offcpu__record_waker(void *ctx, struct hp_offcpu_waker *w)
 {
-	__u32 context = offcpu__waker_context();
+	__u32 context = offcpu__waker_context(ctx);
 
 	w->context = context;
 	w->stacks = (struct hp_stack_ids){};
