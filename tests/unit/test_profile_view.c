@@ -277,6 +277,26 @@ static void test_compose_wall(void **state)
 			assert_false(out.frames[i].kernel);
 		}
 
+	/* the split under the root frames, in order of first appearance */
+	{
+		const char *names[2];
+		uint64_t weights[2];
+
+		assert_int_equal(hp_profile_view__roots(&out, names, weights, 2), 2);
+		assert_string_equal(names[0], "[running]");
+		assert_int_equal(weights[0], 3020 * MS);
+		assert_string_equal(names[1], "[runnable]");
+		assert_int_equal(weights[1], 120 * MS);
+	}
+	{
+		const char *names[4];
+		uint64_t weights[4];
+
+		assert_int_equal(hp_profile_view__roots(&out, names, weights, 4), 3);
+		assert_string_equal(names[2], "[blocked]");
+		assert_int_equal(weights[2], (2700 + 30 + 150) * MS);
+	}
+
 	/* pid 0: every process */
 	hp_profile__free(&out);
 	hp_profile_view__init_profile(&hp_view_wall, &out);

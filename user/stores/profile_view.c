@@ -273,6 +273,32 @@ out:
 	return err;
 }
 
+size_t hp_profile_view__roots(const struct hp_profile *p, const char **names, uint64_t *weights,
+			      size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->nsamples; i++) {
+		const struct hp_prof_sample *s = &p->samples[i];
+		const char *root;
+		size_t k;
+
+		if (!s->nframes)
+			continue;
+		root = p->frames[s->frames[s->nframes - 1]].function; /* leaf first */
+		for (k = 0; k < n && names[k] != root; k++) /* interned: one pointer per name */
+			;
+		if (k == n) {
+			if (n == max)
+				continue;
+			names[n] = root;
+			weights[n++] = 0;
+		}
+		weights[k] += s->weight;
+	}
+	return n;
+}
+
 /* Unsubscribes the first n parts (each under its source's lock) and frees their profiles. */
 static void recording__release(struct hp_view_recording *rec, size_t n)
 {

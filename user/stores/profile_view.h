@@ -76,6 +76,14 @@ void hp_profile_view__init_profile(const struct hp_profile_view *view, struct hp
 int hp_profile_view__compose(const struct hp_profile_view *view, size_t i,
 			     const struct hp_profile *part, uint32_t pid, struct hp_profile *out);
 
+/*
+ * The weight under each distinct root frame of p (a composed view: "[running]", ...), at most
+ * max of them, in order of first appearance: names (interned in p) and weights (in the view's
+ * unit). Returns how many; samples without frames are left out.
+ */
+size_t hp_profile_view__roots(const struct hp_profile *p, const char **names, uint64_t *weights,
+			      size_t max);
+
 /* A view being recorded from now on: one subscriber profile per part. */
 struct hp_view_recording {
 	const struct hp_profile_view *view;
