@@ -10,8 +10,11 @@
 #include <string.h>
 #include <sys/types.h>
 
-/* Windows: tick steps for the last minute, 30 s steps for 15 minutes. */
-#define RQ_FINE_SLOTS 60
+#include "collectors/services.h"
+
+/* Windows: tick steps for the last 30 s, 30 s steps for 15 minutes: 61 snapshots kept at most
+ * (the origin included), each (rows + cgroups) x 272 bytes: 21 MB at the default bounds. */
+#define RQ_FINE_SLOTS 30
 #define RQ_COARSE_INTERVAL 30.0
 #define RQ_COARSE_SLOTS 30
 /* Ranking: run-queue wait decayed with this half-life (s), so a cgroup that stopped waiting
@@ -197,6 +200,8 @@ void hp_runqueue__free(struct hp_runqueue *rq)
 	free(rq->cgroups);
 	free(rq->series);
 	free(rq->keys);
+	free(rq->sums);
+	free(rq->chunk_keys);
 	free(rq->percpu);
 	free(rq->delta);
 	memset(rq, 0, sizeof(*rq));
@@ -224,11 +229,23 @@ static struct hp_rq_cgroup_acc *rq__cgroup(const struct hp_runqueue *rq, __u64 i
 	return NULL;
 }
 
-__u32 hp_runqueue__cgroup_tgid(const struct hp_runqueue *rq, __u64 cgroup_id)
+const char *hp_runqueue__cgroup_path(struct hp_runqueue *rq, struct hp_services *svc,
+				     __u64 cgroup_id, __u32 tgid, char *buf, size_t size)
 {
-	const struct hp_rq_cgroup_acc *c = rq__cgroup(rq, cgroup_id);
+	struct hp_rq_cgroup_acc *c = rq__cgroup(rq, cgroup_id);
 
-	return c ? c->tgid : 0;
+	if (c && c->named)
+		return c->path;
+	if (!tgid && c)
+		tgid = c->tgid;
+	if (!svc || !tgid)
+		return NULL;
+	if (!c)
+		return hp_services__cgroup_path(svc, cgroup_id, (pid_t)tgid, buf, size);
+	if (!hp_services__cgroup_path(svc, cgroup_id, (pid_t)tgid, c->path, sizeof(c->path)))
+		return NULL;
+	c->named = true;
+	return c->path;
 }
 
 /* ---- ingest ---- */
@@ -321,7 +338,8 @@ static ssize_t rq__deltas(struct hp_runqueue *rq, const struct hp_rq_key *keys,
 		if (r->count || r->sum_ns)
 			m++;
 	}
-	qsort(rq->delta, m, sizeof(*rq->delta), rq_row__cmp_id);
+	if (m > 1) /* nothing drained yet: delta may still be NULL */
+		qsort(rq->delta, m, sizeof(*rq->delta), rq_row__cmp_id);
 	/* two generations' rows of one process become one row (gen is not in the row key) */
 	for (size_t i = 0, k = 0; i < m; i++) {
 		if (k && rq_row__cmp_id(&rq->delta[k - 1], &rq->delta[i]) == 0)

@@ -41,6 +41,7 @@
 
 #include "hp_offcpu.h"
 #include "http/http.h"
+#include "meta/cgroup_names.h"
 #include "stores/keyed_hist.h"
 #include "stores/window.h"
 
@@ -100,7 +101,10 @@ struct hp_rq_cgroup_acc {
 	__u64 seen;
 	__u32 tgid;   /* a process seen in it lately, to name the cgroup */
 	int series;   /* index in hp_runqueue.series, or -1: folded into "other" */
-	double score; /* run-queue wait (ns) decayed with HP_RUNQUEUE_HALF_LIFE: the ranking */
+	double score; /* run-queue wait (ns) decayed with a 5 min half-life: the ranking */
+	bool named;   /* path resolved once and kept (cgroup ids are never reused), so a name
+			 never changes when the process that gave it exits */
+	char path[HP_CGROUP_PATH_MAX];
 };
 
 /* A /metrics series of one cgroup: what it waited since it became one of the top K. */
@@ -126,10 +130,14 @@ struct hp_runqueue {
 	struct hp_window window;
 	bool window_ready;
 	/* drain buffers (sized on first use) */
-	struct hp_rq_key *keys;
+	struct hp_rq_key *keys;	 /* the old generation's rows, */
+	struct hp_rq_hist *sums; /* their values summed over CPUs */
 	size_t keys_cap;
-	struct hp_rq_hist *percpu; /* ncpus values */
+	struct hp_rq_key *chunk_keys; /* one batch read */
+	struct hp_rq_hist *percpu;    /* chunk x ncpus values */
+	size_t chunk;		      /* rows per batch read (grows on ENOSPC) */
 	int ncpus;
+	bool no_batch; /* the kernel has no batch ops on this map: per-key reads */
 	struct hp_rq_row *delta;
 	size_t delta_cap;
 	/* self stats */
@@ -142,18 +150,21 @@ struct hp_runqueue {
 };
 
 /*
- * Sets up empty tables and the window ring: fine steps of tick seconds for the last minute, 30 s
+ * Sets up empty tables and the window ring: fine steps of tick seconds for the last 30 s, 30 s
  * steps for 15 minutes (the longest window). cfg may be NULL (defaults). 0 or -ENOMEM (nothing
- * left to free). Memory: at most (max_rows + max_cgroups) x 272 bytes per kept snapshot.
+ * left to free). Memory: at most (max_rows + max_cgroups) x 272 bytes per kept snapshot, 61 kept
+ * (21 MB at the default bounds).
  */
 int hp_runqueue__init(struct hp_runqueue *rq, const struct hp_runqueue_config *cfg, double tick,
 		      double now);
 void hp_runqueue__free(struct hp_runqueue *rq);
 /*
- * One drain, right after the stack drain flipped the generation: reads every rq_hists row of
- * generation old_gen once (key listing, then lookup-and-delete of each), sums its ncpus per-CPU
- * values, adds them to the cumulative tables, reads rq_total (per-CPU array[1]) once, and takes a
- * snapshot at now (CLOCK_MONOTONIC s). 0, or a negative errno (the tables keep what was read).
+ * One drain, right after the stack drain flipped the generation: reads every rq_hists row once
+ * (BPF_MAP_LOOKUP_BATCH in chunks; per-key get_next_key + lookup-and-delete where the kernel has
+ * no batch ops), keeps generation old_gen's, sums their ncpus per-CPU values, deletes them
+ * (BPF_MAP_DELETE_BATCH) and adds them to the cumulative tables; then reads rq_total (per-CPU
+ * array[1]) once, and takes a snapshot at now (CLOCK_MONOTONIC s). 0, or a negative errno (the
+ * tables keep what was read; rows that could not be read or deleted are in read_errors).
  */
 int hp_runqueue__collect(struct hp_runqueue *rq, int rq_total_fd, int rq_hists_fd,
 			 unsigned int old_gen, int ncpus, double now);
@@ -177,8 +188,13 @@ void hp_runqueue__metrics(struct hp_runqueue *rq, struct hp_buf *out, struct hp_
 void hp_runqueue__self_stats(const struct hp_runqueue *rq, struct hp_self_stats *out);
 /* The longest window= the API answers (seconds). */
 double hp_runqueue__retention(const struct hp_runqueue *rq);
-/* A process that has been in cgroup id lately (0: none known), to name the cgroup. */
-__u32 hp_runqueue__cgroup_tgid(const struct hp_runqueue *rq, __u64 cgroup_id);
+/*
+ * The cgroup v2 path of cgroup id: from its row, resolved once through svc (NULL: no resolving)
+ * with process tgid (0: the last one seen in it) and kept there; valid until the next collect.
+ * A cgroup without a row (evicted) is resolved into buf (size bytes). NULL when unknown.
+ */
+const char *hp_runqueue__cgroup_path(struct hp_runqueue *rq, struct hp_services *svc,
+				     __u64 cgroup_id, __u32 tgid, char *buf, size_t size);
 
 /*
  * Provided by the off-CPU collector (collector_offcpu.c): the run-queue state of collector c, or
