@@ -428,7 +428,7 @@ int hp_record__run(const struct hp_config *cfg)
 	elapsed = record__loop(cfg, &w, &stop, &p);
 	if (!w.view) {
 		record__unsubscribe(w.src, &p);
-	} else if ((err = hp_view_recording__finish(&w.rec, (uint32_t)cfg->pid, &p))) {
+	} else if ((err = hp_view_recording__finish(&w.rec, (uint32_t)cfg->pid, &p, &elapsed))) {
 		fprintf(stderr, "hostprof: composing the %s profile failed: %s\n", kind,
 			strerror(-err));
 		goto stop;

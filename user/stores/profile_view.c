@@ -324,7 +324,8 @@ int hp_view_recording__start(struct hp_view_recording *rec, const struct hp_prof
 
 		rec->srcs[i] = src;
 		pthread_mutex_lock(src->lock);
-		err = src->drain(src, hp_now());
+		rec->started[i] = hp_now();
+		err = src->drain(src, rec->started[i]);
 		hp_profile_store__init_profile(src->store, &rec->parts[i]);
 		if (!err)
 			err = hp_profile_store__subscribe(src->store, &rec->parts[i]);
@@ -379,17 +380,31 @@ uint64_t hp_view_recording__total(struct hp_view_recording *rec)
 	return total;
 }
 
-int hp_view_recording__finish(struct hp_view_recording *rec, uint32_t pid, struct hp_profile *out)
+int hp_view_recording__finish(struct hp_view_recording *rec, uint32_t pid, struct hp_profile *out,
+			      double *covered)
 {
 	size_t n = rec->nsubscribed;
-	int err = hp_view_recording__drain(rec);
+	double spans = 0;
+	int err = 0;
 
-	/* every part unsubscribed first: nothing adds to them while they are composed */
+	/* each part's last drain, then it is unsubscribed: nothing adds to the parts while they
+	 * are composed */
 	for (size_t i = 0; i < n; i++) {
-		pthread_mutex_lock(rec->srcs[i]->lock);
-		hp_profile_store__unsubscribe(rec->srcs[i]->store, &rec->parts[i]);
-		pthread_mutex_unlock(rec->srcs[i]->lock);
+		struct hp_profile_source *src = rec->srcs[i];
+		double now;
+		int e;
+
+		pthread_mutex_lock(src->lock);
+		now = hp_now();
+		e = src->drain(src, now);
+		hp_profile_store__unsubscribe(src->store, &rec->parts[i]);
+		pthread_mutex_unlock(src->lock);
+		spans += now - rec->started[i];
+		if (e && !err)
+			err = e;
 	}
+	if (covered)
+		*covered = n ? spans / (double)n : 0;
 	rec->nsubscribed = 0;
 	hp_profile_view__init_profile(rec->view, out);
 	for (size_t i = 0; i < n && !err; i++)
