@@ -317,6 +317,7 @@ struct fake {
 	struct hp_profile_source src;
 	struct hp_profile window;
 	int drains;
+	useconds_t delay; /* each drain takes this long (a slow drain under load) */
 };
 
 static int fake__drain(struct hp_profile_source *src, double now)
@@ -324,6 +325,8 @@ static int fake__drain(struct hp_profile_source *src, double now)
 	struct fake *f = src->ctx;
 
 	f->drains++;
+	if (f->delay)
+		usleep(f->delay);
 	return hp_profile_store__add(&f->store, &f->window, now);
 }
 
@@ -636,6 +639,28 @@ static void test_http_seconds(void **state)
 	assert_int_equal(s->off.store.nsubs, 0);
 }
 
+/* The window of seconds=N runs from each part's first drain to its last: slow drains (0.4 s)
+ * are not counted in it, so a wall total is not divided by time nobody recorded. */
+static void test_http_seconds_slow_drains(void **state)
+{
+	struct server *s = *state;
+	char ctype[64], *body;
+	double t0 = hp_now(), d;
+	cJSON *doc;
+
+	s->off.delay = 400000;
+	assert_int_equal(
+	    get(s, "/api/v1/profile/wall?pid=42&seconds=1", ctype, sizeof(ctype), &body), 200);
+	assert_true(hp_now() - t0 >= 1.35); /* 1 s (with the first drain) and the last drain */
+	doc = cJSON_Parse(body);
+	assert_non_null(doc);
+	free(body);
+	d = cJSON_GetObjectItemCaseSensitive(doc, "duration_seconds")->valuedouble;
+	if (d < 0.95 || d > 1.25)
+		fail_msg("duration %.3f s, want about 1 s", d);
+	cJSON_Delete(doc);
+}
+
 /* A view records all its parts or none: a store without a free subscriber slot leaves the others
  * unsubscribed, and the request is a 503. */
 static void test_http_all_or_none(void **state)
@@ -792,6 +817,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_http_needs_pid, server_setup, server_teardown),
 		cmocka_unit_test_setup_teardown(test_http_since, server_setup, server_teardown),
 		cmocka_unit_test_setup_teardown(test_http_seconds, server_setup, server_teardown),
+		cmocka_unit_test_setup_teardown(test_http_seconds_slow_drains, server_setup,
+						server_teardown),
 		cmocka_unit_test_setup_teardown(test_http_all_or_none, server_setup,
 						server_teardown),
 		cmocka_unit_test_setup_teardown(test_http_shutdown_second_part, server_setup,
