@@ -59,20 +59,6 @@ static int drain__sample(struct cpu_state *s, struct hp_profile *window, const s
 	return hp_profile__add(window, &labels, frames, n, c->count, c->weight);
 }
 
-/* Frees the symbolizer state of the first n exited processes (their samples are resolved). */
-static void drain__forget_exited(struct cpu_state *s, size_t n)
-{
-	pid_t pids[HP_CPU_EXIT_SLOTS];
-
-	pthread_mutex_lock(&s->exit_lock);
-	memcpy(pids, s->exited, n * sizeof(*pids));
-	memmove(s->exited, s->exited + n, (s->nexited - n) * sizeof(*pids));
-	s->nexited -= n;
-	pthread_mutex_unlock(&s->exit_lock);
-	for (size_t i = 0; i < n; i++)
-		hp_symbolizer__forget(s->sym, pids[i]);
-}
-
 int hp_cpu__drain(struct cpu_state *s, double now)
 {
 	const struct hp_cpu_key *keys = s->drain.keys;
@@ -82,9 +68,7 @@ int hp_cpu__drain(struct cpu_state *s, double now)
 	int err = 0, read_err;
 
 	/* processes that exited before the flip have all their samples in the old generation */
-	pthread_mutex_lock(&s->exit_lock);
-	nexited = s->nexited;
-	pthread_mutex_unlock(&s->exit_lock);
+	nexited = hp_stack_procs__exited(&s->procs);
 	/* what was read before an error is deleted from the kernel: resolve it anyway */
 	read_err = hp_stack_drain__collect(&s->drain);
 
@@ -98,7 +82,7 @@ int hp_cpu__drain(struct cpu_state *s, double now)
 	if (!err)
 		err = hp_profile_store__add(&s->store, &window, now);
 	hp_profile__free(&window);
-	drain__forget_exited(s, nexited);
+	hp_stack_procs__forget(&s->procs, nexited);
 	if (!err)
 		err = read_err;
 

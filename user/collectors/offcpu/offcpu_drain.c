@@ -181,7 +181,7 @@ int hp_offcpu__drain(struct offcpu_state *s, double now)
 	int err = 0, read_err, rq_err = 0;
 
 	/* processes that exited before the flip have all their intervals in the old generation */
-	nexited = hp_offcpu__procs_exited(s);
+	nexited = hp_stack_procs__exited(&s->procs);
 	read_err = hp_stack_drain__collect(&s->drain);
 	if (s->rq_ready) {
 		/* the kernel stopped writing old_gen's run-queue rows with the same flip */
@@ -208,7 +208,7 @@ int hp_offcpu__drain(struct offcpu_state *s, double now)
 	if (!err)
 		err = hp_profile_store__add(&s->store, &window, now);
 	hp_profile__free(&window);
-	hp_offcpu__procs_forget(s, nexited);
+	hp_stack_procs__forget(&s->procs, nexited);
 	if (!err)
 		err = read_err ? read_err : rq_err;
 	s->drains++;
@@ -227,9 +227,8 @@ void hp_offcpu__drain_stats(struct offcpu_state *s, struct hp_self_stats *out)
 	if (first + HP_STACK_DROP_STACK_LOST < out->ndrops) {
 		out->drops[first + HP_STACK_DROP_STACK_COLLISION].count += table.collisions;
 		out->drops[first + HP_STACK_DROP_STACK_LOST].count += s->drain.stack_lost;
-		pthread_mutex_lock(&s->exit_lock);
-		out->drops[first + HP_STACK_DROP_EXIT_NOTIFY_FULL].count += s->exits_lost;
-		pthread_mutex_unlock(&s->exit_lock);
+		out->drops[first + HP_STACK_DROP_EXIT_NOTIFY_FULL].count +=
+		    hp_stack_procs__exits_lost(&s->procs);
 	}
 	hp_self_stats__add_map(out, "counts", s->drain.nkeys, s->max_entries);
 	hp_self_stats__add_map(out, "stacks", s->drain.last_stacks, s->max_entries);
