@@ -230,14 +230,7 @@ static void cpu__metrics(struct hp_collector *c, struct hp_buf *out)
 
 static void cpu__self_stats(struct hp_collector *c, struct hp_self_stats *out)
 {
-	struct cpu_state *s = state(c);
-	int first = out->ndrops;
-
-	hp_cpu__drain_stats(s, out);
-	if (first + HP_STACK_DROP_EXIT_NOTIFY_FULL < out->ndrops) {
-		out->drops[first + HP_STACK_DROP_EXIT_NOTIFY_FULL].count +=
-		    hp_stack_procs__exits_lost(&s->procs);
-	}
+	hp_cpu__drain_stats(state(c), out);
 }
 
 static void cpu__destroy(struct hp_collector *c)

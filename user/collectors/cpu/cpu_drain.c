@@ -93,20 +93,7 @@ int hp_cpu__drain(struct cpu_state *s, double now)
 
 void hp_cpu__drain_stats(struct cpu_state *s, struct hp_self_stats *out)
 {
-	struct hp_stack_table_stats table;
-	int first = out->ndrops;
-
-	hp_self_stats__add_drops(out, bpf_map__fd(s->skel->maps.drops), s->ncpus,
-				 hp_stack_drop_names, HP_CPU_DROP__COUNT);
-	hp_stack_table__stats(s->drain.table, &table);
-	if (first + HP_STACK_DROP_STACK_LOST < out->ndrops) {
-		out->drops[first + HP_STACK_DROP_STACK_COLLISION].count += table.collisions;
-		out->drops[first + HP_STACK_DROP_STACK_LOST].count += s->drain.stack_lost;
-	}
-	hp_self_stats__add_map(out, "counts", s->drain.nkeys, s->max_entries);
-	hp_self_stats__add_map(out, "stacks", s->drain.last_stacks, s->max_entries);
-	hp_self_stats__add_map(out, "stack_table", table.entries, table.capacity);
-	out->has_stacks = true;
-	out->stacks_truncated = s->drain.truncated;
-	out->stack_evictions = table.evictions;
+	hp_stack_drain__self_stats(&s->drain, bpf_map__fd(s->skel->maps.drops), s->ncpus,
+				   hp_stack_drop_names, HP_CPU_DROP__COUNT,
+				   hp_stack_procs__exits_lost(&s->procs), s->max_entries, out);
 }
