@@ -201,3 +201,42 @@ void hp_collector__stop(struct hp_collector *c)
 	pthread_mutex_destroy(&c->lock);
 	c->ops = NULL;
 }
+
+int hp_collector__profile_start(struct hp_collector *c, struct hp_collector_profile *p,
+				const struct hp_profile_kind *kind, uint64_t period,
+				double retention, const char *comment, const char *go_path,
+				hp_profile_drain_fn drain, void *ctx)
+{
+	int err;
+
+	err = hp_profile_store__init(&p->store, kind, period, retention, hp_now());
+	if (err)
+		return err;
+	p->store_ready = true;
+	if (comment) {
+		err = hp_profile_store__set_comment(&p->store, comment);
+		if (err)
+			return err;
+	}
+	hp_profile_source__init(&p->source, kind, go_path, &p->store, &c->lock, drain, ctx);
+	p->source_ready = true;
+	err = hp_profile_registry__add(&c->svc->profiles, &p->source);
+	if (err) {
+		hp_error("%s: cannot register the %s profile source: %s", c->ops->name, kind->name,
+			 strerror(-err));
+		return err;
+	}
+	p->registered = true;
+	return 0;
+}
+
+void hp_collector__profile_stop(struct hp_collector *c, struct hp_collector_profile *p)
+{
+	if (p->registered)
+		hp_profile_registry__remove(&c->svc->profiles, &p->source);
+	if (p->source_ready)
+		hp_profile_source__destroy(&p->source);
+	if (p->store_ready)
+		hp_profile_store__free(&p->store);
+	p->registered = p->source_ready = p->store_ready = false;
+}

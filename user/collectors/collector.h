@@ -16,6 +16,8 @@
 #include "http/http.h"
 #include "probe.h"
 #include "services.h"
+#include "stores/profile_source.h"
+#include "stores/profile_store.h"
 
 /* How a collector's programs reach their hooks; chosen at runtime by hp_collector__start(). */
 enum hp_attach_path {
@@ -115,6 +117,27 @@ const struct hp_collector_ops *hp_collectors__find_profile(const char *kind);
 /* Every profile kind a compiled-in collector produces, "cpu, offcpu", into out (cut to fit):
  * for usage and error messages. Returns out. */
 const char *hp_collectors__profiles(char *out, size_t size);
+
+/* A profile kind a collector produces: its retention store and the source HTTP and record find
+ * it by (user/stores/profile_source.h), set up and torn down the same way by every collector. */
+struct hp_collector_profile {
+	struct hp_profile_store store;
+	struct hp_profile_source source;
+	bool store_ready, source_ready, registered;
+};
+
+/*
+ * Starts p for c: a store of kind whose counts each stand for period units of weight (0: none),
+ * kept retention seconds, its profiles carrying comment (NULL: none); a source served on go_path
+ * (NULL: none) whose drain(src, now) runs under c->lock with ctx; registered in
+ * c->svc->profiles. 0 or a negative errno (logged); hp_collector__profile_stop undoes whatever
+ * was done, also after a failure.
+ */
+int hp_collector__profile_start(struct hp_collector *c, struct hp_collector_profile *p,
+				const struct hp_profile_kind *kind, uint64_t period,
+				double retention, const char *comment, const char *go_path,
+				hp_profile_drain_fn drain, void *ctx);
+void hp_collector__profile_stop(struct hp_collector *c, struct hp_collector_profile *p);
 
 /*
  * open + load + attach through each of ops->paths in order: tp_btf, then raw_tp (cfg->attach_mode

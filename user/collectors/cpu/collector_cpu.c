@@ -111,29 +111,6 @@ static int cpu__source_drain(struct hp_profile_source *src, double now)
 	return hp_cpu__drain(src->ctx, now);
 }
 
-/* The retention store and the profile source HTTP and record find by kind "cpu". */
-static int cpu__source_start(struct hp_collector *c, struct cpu_state *s)
-{
-	const struct hp_cpu_config *cc = hp_cpu_config(c->cfg);
-	int err;
-
-	err = hp_profile_store__init(&s->store, &hp_cpu_kind, 1000000000ull / cc->frequency,
-				     cc->retention_seconds, hp_now());
-	if (err)
-		return err;
-	s->store_ready = true;
-	hp_profile_source__init(&s->source, &hp_cpu_kind, "/debug/pprof/profile", &s->store,
-				&c->lock, cpu__source_drain, s);
-	s->source_ready = true;
-	err = hp_profile_registry__add(&c->svc->profiles, &s->source);
-	if (err) {
-		hp_error("cpu: cannot register the cpu profile source: %s", strerror(-err));
-		return err;
-	}
-	s->source_registered = true;
-	return 0;
-}
-
 static int cpu__attach(struct hp_collector *c)
 {
 	struct cpu_state *s = state(c);
@@ -185,7 +162,11 @@ static int cpu__attach(struct hp_collector *c)
 			}
 		}
 	}
-	err = cpu__source_start(c, s);
+	/* the retention store and the profile source HTTP and record find by kind "cpu" */
+	err = hp_collector__profile_start(c, &s->profile, &hp_cpu_kind,
+					  1000000000ull / hp_cpu_config(c->cfg)->frequency,
+					  hp_cpu_config(c->cfg)->retention_seconds, NULL,
+					  "/debug/pprof/profile", cpu__source_drain, s);
 	if (err)
 		return err;
 	err = hp_stack_procs__start(&s->procs, bpf_map__fd(s->skel->maps.new_procs));
@@ -197,7 +178,7 @@ static int cpu__attach(struct hp_collector *c)
 		    ? "kernel+user"
 		: hp_cpu_config(c->cfg)->kernel_stacks ? "kernel"
 						       : "user",
-		hp_profile_store__retention(&s->store));
+		hp_profile_store__retention(&s->profile.store));
 	return 0;
 }
 
@@ -248,12 +229,7 @@ static void cpu__destroy(struct hp_collector *c)
 		if (s->perf_fds[i] >= 0)
 			close(s->perf_fds[i]);
 	cpu_bpf__destroy(s->skel);
-	if (s->source_registered)
-		hp_profile_registry__remove(&s->svc->profiles, &s->source);
-	if (s->source_ready)
-		hp_profile_source__destroy(&s->source);
-	if (s->store_ready)
-		hp_profile_store__free(&s->store);
+	hp_collector__profile_stop(c, &s->profile);
 	hp_stack_procs__destroy(&s->procs);
 	free(s->links);
 	free(s->perf_fds);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "collectors/collector.h"
 #include "collectors/services.h"
 #include "stacks/stack_drain.h"
 #include "hp_cpu.h"
@@ -33,11 +34,8 @@ struct cpu_state {
 	size_t nlinks;
 	struct hp_services *svc;   /* the agent's: cgroup names, the profile registry */
 	struct hp_symbolizer *sym; /* svc->sym */
-	struct hp_profile_store store;
-	bool store_ready;
-	/* what HTTP and record read: kind "cpu", this store, the collector's lock, hp_cpu__drain */
-	struct hp_profile_source source;
-	bool source_ready, source_registered;
+	/* what HTTP and record read: kind "cpu", its store, the collector's lock, hp_cpu__drain */
+	struct hp_collector_profile profile;
 	/* new-process announcements: mappings captured while processes live */
 	struct hp_stack_procs procs;
 	struct bpf_link *proc_links[2]; /* sched_process_exec/exit (tp_btf or raw_tp) */

@@ -72,7 +72,7 @@ int hp_cpu__drain(struct cpu_state *s, double now)
 	/* what was read before an error is deleted from the kernel: resolve it anyway */
 	read_err = hp_stack_drain__collect(&s->drain);
 
-	hp_profile_store__init_profile(&s->store, &window);
+	hp_profile_store__init_profile(&s->profile.store, &window);
 	for (size_t i = 0; i < s->drain.nkeys && !err; i++) {
 		/* exec and dlopen change mappings without a new pid */
 		hp_symbolizer__recapture(s->sym, (pid_t)keys[i].tgid, DRAIN_RECAPTURE_NS);
@@ -80,7 +80,7 @@ int hp_cpu__drain(struct cpu_state *s, double now)
 			err = drain__sample(s, &window, &keys[i], &s->drain.counts[i]);
 	}
 	if (!err)
-		err = hp_profile_store__add(&s->store, &window, now);
+		err = hp_profile_store__add(&s->profile.store, &window, now);
 	hp_profile__free(&window);
 	hp_stack_procs__forget(&s->procs, nexited);
 	if (!err)

@@ -164,30 +164,15 @@ static int offcpu__stores_start(struct hp_collector *c, struct offcpu_state *s)
 	const struct hp_offcpu_config *oc = hp_offcpu_config(c->cfg);
 	int err;
 
-	/* counts carry no fixed weight: period 0, folded lines and flame graphs show time */
-	err =
-	    hp_profile_store__init(&s->store, &hp_offcpu_kind, 0, oc->retention_seconds, hp_now());
-	if (err)
-		return err;
-	s->store_ready = true;
-	err = hp_profile_store__set_comment(&s->store, s->comment);
-	if (err)
-		return err;
 	err = hp_runqueue__init(&s->rq, &(struct hp_runqueue_config){ .top_k = oc->top_k },
 				c->cfg->tick_seconds, hp_now());
 	if (err)
 		return err;
 	s->rq_ready = true;
-	hp_profile_source__init(&s->source, &hp_offcpu_kind, "/debug/pprof/offcpu", &s->store,
-				&c->lock, offcpu__source_drain, s);
-	s->source_ready = true;
-	err = hp_profile_registry__add(&c->svc->profiles, &s->source);
-	if (err) {
-		hp_error("offcpu: cannot register the offcpu profile source: %s", strerror(-err));
-		return err;
-	}
-	s->source_registered = true;
-	return 0;
+	/* counts carry no fixed weight: period 0, folded lines and flame graphs show time */
+	return hp_collector__profile_start(c, &s->profile, &hp_offcpu_kind, 0,
+					   oc->retention_seconds, s->comment, "/debug/pprof/offcpu",
+					   offcpu__source_drain, s);
 }
 
 static int offcpu__attach(struct hp_collector *c)
@@ -272,8 +257,8 @@ static void offcpu__shutdown(struct hp_collector *c)
 {
 	struct offcpu_state *s = state(c);
 
-	if (s && s->source_ready)
-		hp_profile_source__shutdown(&s->source);
+	if (s && s->profile.source_ready)
+		hp_profile_source__shutdown(&s->profile.source);
 }
 
 static void offcpu__destroy(struct hp_collector *c)
@@ -286,12 +271,7 @@ static void offcpu__destroy(struct hp_collector *c)
 	for (size_t i = 0; i < s->nlinks; i++)
 		bpf_link__destroy(s->links[i]);
 	offcpu_bpf__destroy(s->skel);
-	if (s->source_registered)
-		hp_profile_registry__remove(&s->svc->profiles, &s->source);
-	if (s->source_ready)
-		hp_profile_source__destroy(&s->source);
-	if (s->store_ready)
-		hp_profile_store__free(&s->store);
+	hp_collector__profile_stop(c, &s->profile);
 	if (s->rq_ready)
 		hp_runqueue__free(&s->rq);
 	hp_stack_procs__destroy(&s->procs);

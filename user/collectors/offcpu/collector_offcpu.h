@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 
+#include "collectors/collector.h"
 #include "collectors/services.h"
 #include "hp_offcpu.h"
 #include "runqueue.h"
@@ -39,10 +40,7 @@ struct offcpu_state {
 	struct bpf_link *links[HP_OFFCPU_MAX_LINKS];
 	size_t nlinks;
 	/* the profile: kind "offcpu", what the sampling was in every profile's comment */
-	struct hp_profile_store store;
-	bool store_ready;
-	struct hp_profile_source source;
-	bool source_ready, source_registered;
+	struct hp_collector_profile profile; /* kind "offcpu": store and source */
 	char comment[320];
 	/* run-queue latency (runqueue*.c), drained right after the stacks */
 	struct hp_runqueue rq;

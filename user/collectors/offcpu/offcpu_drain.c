@@ -192,7 +192,7 @@ int hp_offcpu__drain(struct offcpu_state *s, double now)
 			s->rq_errors++;
 	}
 
-	hp_profile_store__init_profile(&s->store, &window);
+	hp_profile_store__init_profile(&s->profile.store, &window);
 	for (size_t i = 0; i < s->drain.nkeys && !err; i++) {
 		/* exec and dlopen change mappings without a new pid; kernel threads (most
 		 * off-CPU keys on an idle host) have none to read */
@@ -206,7 +206,7 @@ int hp_offcpu__drain(struct offcpu_state *s, double now)
 			err = drain__sample(s, &window, &keys[i], &s->drain.counts[i]);
 	}
 	if (!err)
-		err = hp_profile_store__add(&s->store, &window, now);
+		err = hp_profile_store__add(&s->profile.store, &window, now);
 	hp_profile__free(&window);
 	hp_stack_procs__forget(&s->procs, nexited);
 	if (!err)
