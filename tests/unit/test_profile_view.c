@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+#include "../common/http_get.h"
 #include <cjson/cJSON.h>
 
 #include "app/cli.h"
@@ -457,35 +459,7 @@ static int server_teardown(void **state)
 static int get(const struct server *s, const char *path, char *ctype, size_t ctype_size,
 	       char **body)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t)s->port) };
-	size_t cap = 1 << 16, n = 0;
-	char *buf = malloc(cap), *head_end, *ct;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), status = -1;
-	ssize_t r;
-
-	assert_non_null(buf);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	dprintf(fd, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", path);
-	while ((r = read(fd, buf + n, cap - n - 1)) > 0) {
-		n += (size_t)r;
-		if (n + 1 == cap) {
-			buf = realloc(buf, cap *= 2);
-			assert_non_null(buf);
-		}
-	}
-	close(fd);
-	buf[n] = '\0';
-	assert_int_equal(sscanf(buf, "HTTP/1.%*d %d", &status), 1);
-	head_end = strstr(buf, "\r\n\r\n");
-	assert_non_null(head_end);
-	*head_end = '\0';
-	ct = strcasestr(buf, "\r\nContent-Type: ");
-	snprintf(ctype, ctype_size, "%.*s", ct ? (int)strcspn(ct + 16, "\r\n") : 0,
-		 ct ? ct + 16 : "");
-	*body = strdup(head_end + 4);
-	free(buf);
-	return status;
+	return test_http_get(s->port, path, ctype, ctype_size, body);
 }
 
 /* A JSON error of status code whose message contains want. */

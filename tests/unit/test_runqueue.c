@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+#include "../common/http_get.h"
 #include <cjson/cJSON.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -722,32 +724,13 @@ static int server_teardown(void **state)
 /* GET path: the status; the body parsed as JSON into *doc (must be JSON). */
 static int get(const struct server *s, const char *path, cJSON **doc)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t)s->port) };
-	size_t cap = 1 << 16, n = 0;
-	char *buf = malloc(cap), *body;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), status = -1;
-	ssize_t r;
+	char *body;
+	int status = test_http_get(s->port, path, NULL, 0, &body);
 
-	assert_non_null(buf);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	dprintf(fd, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", path);
-	while ((r = read(fd, buf + n, cap - n - 1)) > 0) {
-		n += (size_t)r;
-		if (n + 1 == cap) {
-			buf = realloc(buf, cap *= 2);
-			assert_non_null(buf);
-		}
-	}
-	close(fd);
-	buf[n] = '\0';
-	assert_int_equal(sscanf(buf, "HTTP/1.%*d %d", &status), 1);
-	body = strstr(buf, "\r\n\r\n");
-	assert_non_null(body);
-	*doc = cJSON_Parse(body + 4);
+	*doc = cJSON_Parse(body);
 	if (!*doc)
-		fail_msg("%s: body is not JSON: %s", path, body + 4);
-	free(buf);
+		fail_msg("%s: body is not JSON: %s", path, body);
+	free(body);
 	return status;
 }
 
