@@ -1,0 +1,478 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# End-to-end tests of the off-CPU collector: time blocked in known functions, who woke it, run-queue
+# waits against the kernel's schedstat, the wall view, filters, both attach paths and every output.
+"""Off-CPU profiles, wakers, run-queue latency and the wall view (tests/workloads/offcpu_workload).
+Needs root, go (golang-go) for offcpu_pprof_go and chromium for offcpu_html_chromium."""
+
+import concurrent.futures
+import contextlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.parse
+
+import harness
+from harness import Agent, Skip, check, diag, fetch, register
+from offcpu_lib import BLOCKED_STATES, COMM, DECOY_LEAF, MARKER, PIPE_LEAF, PIPE_TRUTH_S, \
+    SLEEP_LEAF, SLEEP_TRUTH_S, TOLERANCE, WAKER_FN, BusyThreads, Decoy, SleepPipe, \
+    host_schedstat, offcpu, offcpu_truth, pprof_decode, pprof_leaf_totals, process_schedstat, \
+    profile, schedstat_delta, split_waker, stacks_with, wait_tick, weight_s, within
+
+RQ_HIST = "hostprof_runqueue_latency_seconds"
+SINCE = "since=15s"  # covers a sleep_pipe run (about 2 s) and the agent's start
+
+
+# --- sleep_pipe: time in leaf_sleep and leaf_pipe_wait, states, wakers --------------------------
+
+def sleep_pipe_run(agent_args, queries, decoy_seconds=0):
+    """Runs sleep_pipe (and a decoy beside it when decoy_seconds) under an agent started with
+    agent_args ("{pid}" stands for the workload's pid), then fetches each query of
+    /api/v1/profile/offcpu. Returns (ground truth, pid, {query: JSON profile}, decoy's pid)."""
+    with SleepPipe() as wl, (Decoy(decoy_seconds) if decoy_seconds
+                             else contextlib.nullcontext()) as dc:
+        args = [a.replace("{pid}", str(wl.pid)) for a in agent_args]
+        with Agent(*args) as agent:
+            if dc:
+                dc.go()
+            gt = wl.run()
+            if dc:
+                dc.finish()
+            wait_tick()
+            docs = {q: offcpu(agent, q) for q in queries}
+    return gt, wl.pid, docs, dc.pid if dc else None
+
+
+def leaf_checks(doc, pid, gt, where):
+    """leaf_sleep and leaf_pipe_wait stacks hold their nominal off-CPU time (+-5 %), agree with
+    the threads' own clocks, and every one of them has a blocked state."""
+    got = {}
+    for leaf, nominal, thread in ((SLEEP_LEAF, SLEEP_TRUTH_S, gt["a"]),
+                                  (PIPE_LEAF, PIPE_TRUTH_S, gt["b"])):
+        stacks = stacks_with(doc, leaf, pid)
+        got[leaf] = weight_s(stacks)
+        own = offcpu_truth(thread)
+        diag("%s: %s %.3f s off-CPU; nominal %.3f s, the thread's own wall - CPU %.3f s"
+             % (where, leaf, got[leaf], nominal, own))
+        check(within(got[leaf], nominal), "%s: %s stacks hold %.3f s off-CPU, want %.3f s "
+              "+-%d%%" % (where, leaf, got[leaf], nominal, TOLERANCE * 100))
+        check(within(got[leaf], own), "%s: %s stacks hold %.3f s, the thread measured %.3f s "
+              "off-CPU (wall - CPU clock)" % (where, leaf, got[leaf], own))
+        states = {st.get("state") for st in stacks}
+        check(states <= BLOCKED_STATES and "sleeping" in states, "%s: %s stacks have states "
+              "%s, want blocked (sleeping)" % (where, leaf, states))
+        threads = {st["thread"] for st in stacks}
+        want_thread = "sleeper_a" if leaf == SLEEP_LEAF else "pipe_b"
+        check(threads == {want_thread}, "%s: %s stacks in threads %s, want %s"
+              % (where, leaf, threads, want_thread))
+    return got
+
+
+def waker_checks(doc, pid, where):
+    """With waker=1, >= 95 % of leaf_pipe_wait's time carries waker_fn above the marker
+    "[woken by] offcpu_workload"; its total is unchanged by the waker part."""
+    stacks = stacks_with(doc, PIPE_LEAF, pid)
+    total = weight_s(stacks)
+    woken = weight_s([st for st in stacks if WAKER_FN in split_waker(st["frames"])[2]
+                      and split_waker(st["frames"])[1] == MARKER + COMM])
+    share = 100 * woken / total if total else 0
+    diag("%s: %.1f%% of %s's %.3f s carries %s above '%s%s'" % (
+        where, share, PIPE_LEAF, total, WAKER_FN, MARKER, COMM))
+    check(within(total, PIPE_TRUTH_S), "%s: waker=1 %s stacks hold %.3f s, want %.3f s"
+          % (where, PIPE_LEAF, total, PIPE_TRUTH_S))
+    check(share >= 95, "%s: only %.1f%% of %s's off-CPU time has %s above the marker %r; "
+          "e.g. %s" % (where, share, PIPE_LEAF, WAKER_FN, MARKER + COMM,
+                       [st["frames"][-8:] for st in stacks[:2]]))
+    # the waker frames are the waker's own: none of the wakee's leaves, nor the wakee below
+    for st in stacks:
+        own, marker, waker = split_waker(st["frames"])
+        check(PIPE_LEAF not in waker and WAKER_FN not in own, "%s: waker and wakee frames "
+              "mixed: %s" % (where, st["frames"]))
+    # a timer woke thread A: no task of the workload wakes leaf_sleep
+    sleeps = stacks_with(doc, SLEEP_LEAF, pid)
+    by_task = weight_s([st for st in sleeps if split_waker(st["frames"])[1] == MARKER + COMM])
+    check(by_task <= 0.05 * weight_s(sleeps), "%s: %.3f s of %s says the workload woke it"
+          % (where, by_task, SLEEP_LEAF))
+
+
+def sleep_pipe_checks(docs, pid, gt, where):
+    blocked = leaf_checks(docs[SINCE], pid, gt, where + " default")
+    explicit = leaf_checks(docs[SINCE + "&state=blocked"], pid, gt, where + " state=blocked")
+    check(explicit == blocked, "%s: state=blocked %s differs from the default %s"
+          % (where, explicit, blocked))
+    no_waker = [st["frames"] for st in docs[SINCE]["stacks"]
+                if split_waker(st["frames"])[1]]
+    check(not no_waker, "%s: waker=0 (default) still shows markers: %s" % (where, no_waker[:2]))
+    runnable = docs[SINCE + "&state=runnable"]
+    states = {st.get("state") for st in runnable["stacks"]}
+    check(states <= {"runnable"}, "%s: state=runnable has states %s" % (where, states))
+    for leaf in (SLEEP_LEAF, PIPE_LEAF):
+        w = weight_s(stacks_with(runnable, leaf, pid))
+        check(w <= 0.01 * blocked[leaf], "%s: state=runnable shows %.4f s in %s stacks (blocked"
+              " %.3f s)" % (where, w, leaf, blocked[leaf]))
+    everything = docs[SINCE + "&state=all"]
+    total_all = weight_s([st for st in everything["stacks"] if st["pid"] == pid])
+    total_b = weight_s([st for st in docs[SINCE]["stacks"] if st["pid"] == pid])
+    total_r = weight_s([st for st in runnable["stacks"] if st["pid"] == pid])
+    check(abs(total_all - total_b - total_r) <= 0.001 * total_all + 1e-6, "%s: state=all %.4f s"
+          " != blocked %.4f s + runnable %.4f s" % (where, total_all, total_b, total_r))
+    waker_checks(docs[SINCE + "&waker=1"], pid, where + " waker=1")
+
+
+SP_QUERIES = (SINCE, SINCE + "&state=blocked", SINCE + "&state=runnable", SINCE + "&state=all",
+              SINCE + "&waker=1")
+
+
+@register("offcpu_sleep_pipe")
+def test_offcpu_sleep_pipe():
+    """tp_btf (the default path), --pid: leaf_sleep 2.0 s, leaf_pipe_wait 1.5 s (+-5 %), blocked
+    states, runnable apart, and waker_fn above the marker for >= 95 % of leaf_pipe_wait."""
+    gt, pid, docs, _ = sleep_pipe_run(["--collectors", "offcpu", "--pid", "{pid}"], SP_QUERIES)
+    sleep_pipe_checks(docs, pid, gt, "tp_btf")
+
+
+@register("offcpu_raw_tp")
+def test_offcpu_raw_tp():
+    """The raw_tp fallback passes the same checks; host-wide, so a decoy shows up under its own
+    pid with its own leaf (what the filter tests then require to be absent)."""
+    gt, pid, docs, decoy = sleep_pipe_run(["--collectors", "offcpu", "--attach", "raw_tp"],
+                                          SP_QUERIES, decoy_seconds=2)
+    seen = weight_s(stacks_with(docs[SINCE], DECOY_LEAF, decoy))
+    diag("raw_tp host-wide: the decoy's %s holds %.3f s" % (DECOY_LEAF, seen))
+    check(seen >= 1.5, "raw_tp host-wide: the decoy's %s holds %.3f s, want ~2 s" % (
+        DECOY_LEAF, seen))
+    # the checks below select the workload by pid (stacks_with(..., pid) and st["pid"])
+    sleep_pipe_checks(docs, pid, gt, "raw_tp")
+
+
+def sleep_pipe_run_decoy(agent_args):
+    return sleep_pipe_run(agent_args, (SINCE,), decoy_seconds=2)
+
+
+def check_filtered(doc, pid, decoy, gt, where):
+    pids = {st["pid"] for st in doc["stacks"]}
+    check(pids == {pid}, "%s: pids %s in the profile, want only %d (decoy %d)" % (
+        where, sorted(pids), pid, decoy))
+    names = {f for st in doc["stacks"] for f in st["frames"]}
+    check(DECOY_LEAF not in names, "%s: the decoy's %s is in the profile" % (where, DECOY_LEAF))
+    leaf_checks(doc, pid, gt, where)
+
+
+@register("offcpu_pid_filter")
+def test_offcpu_pid_filter():
+    gt, pid, docs, decoy = sleep_pipe_run_decoy(["--collectors", "offcpu", "--pid", "{pid}"])
+    check_filtered(docs[SINCE], pid, decoy, gt, "--pid")
+
+
+@register("offcpu_cgroup_filter")
+def test_offcpu_cgroup_filter():
+    with harness.temp_cgroup("offcpu") as cg:
+        root, _ = harness.cgroup2_root()
+        rel = "/" + os.path.relpath(cg, root)
+        with SleepPipe() as wl, Decoy(2) as dc:
+            harness.move_to_cgroup(cg, wl.pid)
+            with Agent("--collectors", "offcpu", "--cgroup", cg) as agent:
+                dc.go()
+                gt = wl.run()
+                dc.finish()
+                wait_tick()
+                doc = offcpu(agent, SINCE)
+    check_filtered(doc, wl.pid, dc.pid, gt, "--cgroup")
+    cgroups = {st.get("cgroup") for st in doc["stacks"]}
+    check(cgroups == {rel}, "--cgroup: cgroup fields %s, want {%r}" % (cgroups, rel))
+
+
+# --- run-queue latency against schedstat --------------------------------------------------------
+
+def online_cpus():
+    return sorted(os.sched_getaffinity(0))
+
+
+def runqueue_entry(doc, pid):
+    """The /api/v1/runqueue entry of pid (entries under "processes", or "entries")."""
+    rows = doc.get("processes") or doc.get("entries") or []
+    mine = [r for r in rows if r.get("pid", r.get("tgid")) == pid]
+    check(len(mine) == 1, "/api/v1/runqueue has %d entries of pid %d: %s" % (
+        len(mine), pid, str(doc)[:400]))
+    return mine[0]
+
+
+def entry_seconds(entry):
+    for key, scale in (("sum_seconds", 1), ("total_seconds", 1), ("wait_seconds", 1),
+                       ("sum_ns", 1e-9), ("total_ns", 1e-9)):
+        if key in entry:
+            return entry[key] * scale
+    raise harness.TestFailure("runqueue entry without a summed wait: %s" % entry)
+
+
+@register("offcpu_runqueue")
+def test_offcpu_runqueue():
+    """Busy threads pinned to one CPU: hostprof's per-process run-queue wait within 5 % of the
+    kernel's schedstat run_delay growth of those threads; the host-wide histogram grows by at
+    least the run-queue waits (timeslices) the kernel counted for every task alive throughout."""
+    n, secs, cpu = 3, 3, online_cpus()[-1]
+    with Agent("--collectors", "offcpu") as agent, BusyThreads(n, secs, cpu) as wl:
+        m0 = agent.metrics()
+        host0 = host_schedstat()
+        before = process_schedstat(wl.pid)
+        t0 = time.monotonic()
+        wl.go()
+        wl.spun()
+        after = process_schedstat(wl.pid)
+        host1 = host_schedstat()
+        t1 = time.monotonic()
+        m1 = agent.metrics()  # rendered after this call began: its window holds host0..host1
+        wait_tick()
+        window = int(time.monotonic() - t0) + 2
+        status, _, body = agent.get("/api/v1/runqueue?window=%ds" % window)
+        check(status == 200, "/api/v1/runqueue answered %d: %s" % (status, body[:300]))
+        doc = json.loads(body)
+        wl.release()
+    check(len(before) == n + 1 and before.keys() == after.keys(),
+          "the workload's threads changed: %s -> %s" % (sorted(before), sorted(after)))
+    truth = schedstat_delta(before, after, 1) / 1e9
+    entry = runqueue_entry(doc, wl.pid)
+    got = entry_seconds(entry)
+    diag("runqueue: %s waited %.3f s by hostprof, %.3f s by schedstat (%d threads on CPU %d, "
+         "%.1f s)" % (wl.pid, got, truth, n, cpu, t1 - t0))
+    check(truth >= 0.5 * (n - 1) * secs, "the busy threads waited only %.2f s (schedstat): "
+          "they did not share the CPU" % truth)
+    check(within(got, truth), "/api/v1/runqueue: pid %d waited %.3f s, schedstat says %.3f s"
+          " (+-%d%%)" % (wl.pid, got, truth, TOLERANCE * 100))
+    count = m1.value(RQ_HIST + "_count") - m0.value(RQ_HIST + "_count")
+    total = m1.value(RQ_HIST + "_sum") - m0.value(RQ_HIST + "_sum")
+    k_slices = schedstat_delta(host0, host1, 2)
+    k_wait = schedstat_delta(host0, host1, 1) / 1e9
+    mine = schedstat_delta(before, after, 2)
+    diag("host-wide: _count +%d, _sum +%.3f s; schedstat of tasks alive throughout: %d waits, "
+         "%.3f s; the busy threads %d waits" % (count, total, k_slices, k_wait, mine))
+    check(count >= 0.98 * k_slices and count >= mine, "%s_count grew %d, the kernel counted %d "
+          "run-queue waits of tasks alive throughout (%d of the busy threads)" % (
+              RQ_HIST, count, k_slices, mine))
+    check(total >= 0.98 * k_wait, "%s_sum grew %.3f s, the kernel counted %.3f s of run-queue "
+          "wait of tasks alive throughout" % (RQ_HIST, total, k_wait))
+
+
+# --- the wall view ------------------------------------------------------------------------------
+
+@register("offcpu_wall")
+def test_offcpu_wall():
+    """A 2-thread process alive 10 s: its wall profile (on-CPU samples as ns + off-CPU time of
+    every state) totals 20 s +-5 %, each thread its own life."""
+    secs = 10
+    with Agent("--collectors", "cpu,offcpu") as agent, \
+            harness.Workload("offcpu_workload", "wall", secs) as wl:
+        gt = wl.run()
+        wait_tick()
+        child = gt["child"]
+        doc = profile(agent, "/flamegraph", "kind=wall&pid=%d&since=30s&format=json" % child)
+    lives = {"offcpu_wall": gt["main_ns"] / 1e9, "wall_sleeper": gt["thread_ns"] / 1e9}
+    mine = [st for st in doc["stacks"] if st["pid"] == child]
+    total = weight_s(mine)
+    diag("wall: pid %d totals %.3f s; threads lived %s (nominal %d s)" % (
+        child, total, {k: round(v, 3) for k, v in lives.items()}, 2 * secs))
+    check(within(total, 2 * secs), "wall view of pid %d totals %.3f s, want %d s +-%d%%" % (
+        child, total, 2 * secs, TOLERANCE * 100))
+    check(within(total, sum(lives.values())), "wall view totals %.3f s, the threads lived %.3f s"
+          % (total, sum(lives.values())))
+    for thread, life in lives.items():
+        got = weight_s([st for st in mine if st["thread"] == thread])
+        check(within(got, life), "wall view: thread %s has %.3f s, it lived %.3f s" % (
+            thread, got, life))
+    spin = weight_s([st for st in mine if "wall_spin" in st["frames"]])
+    check(spin >= 0.9 * lives["offcpu_wall"], "wall view: wall_spin (running or waiting to run) "
+          "has %.3f s of the main thread's %.3f s" % (spin, lives["offcpu_wall"]))
+
+
+# --- outputs: pprof (go tool pprof), record, the HTML page --------------------------------------
+
+def pprof_env(tmp):
+    return dict(os.environ, HOME=tmp, PPROF_TMPDIR=tmp, GOTOOLCHAIN="local",
+                GOCACHE=os.path.join(tmp, "gocache"))
+
+
+UNIT_S = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "ms": 1e-3, "s": 1, "mins": 60, "hrs": 3600}
+TOP_RE = re.compile(r"^\s*([\d.]+)(\w*)\s+[\d.]+%\s+[\d.]+%\s+([\d.]+)(\w*)\s+[\d.]+%\s+(.+?)\s*$")
+
+
+def go_top(path, tmp, index):
+    """(stdout, {function: cum in seconds or events}) of go tool pprof -top."""
+    out = subprocess.run(["go", "tool", "pprof", "-top", "-nodecount=500",
+                          "-sample_index=" + index, path], capture_output=True, text=True,
+                         timeout=120, env=pprof_env(tmp))
+    if out.returncode != 0:
+        diag(out.stdout + out.stderr)
+    check(out.returncode == 0, "go tool pprof -top exited %d: %s" % (
+        out.returncode, out.stderr.strip().splitlines()[-1:]))
+    cum = {}
+    for line in out.stdout.splitlines():
+        m = TOP_RE.match(line)
+        if m:
+            scale = UNIT_S.get(m.group(4), 1) if m.group(4) else 1
+            cum[m.group(5)] = float(m.group(3)) * scale
+    return out.stdout, cum
+
+
+def check_pprof_file(data, pid, where):
+    """Our own decode: sample types and period in the contract's units, a comment saying how it
+    was sampled, leaf_sleep's events and ns, every leaf_sleep sample labelled state=sleeping."""
+    prof = pprof_decode(data)
+    check(prof["sample_types"] == [("events", "count"), ("offcpu", "nanoseconds")],
+          "%s: sample types %s" % (where, prof["sample_types"]))
+    check(prof["period_type"] == ("offcpu", "nanoseconds"), "%s: period type %s" % (
+        where, prof["period_type"]))
+    check(prof["comments"] and "sampled" in " ".join(prof["comments"]),
+          "%s: no comment stating the sampling: %s" % (where, prof["comments"]))
+    events, ns = pprof_leaf_totals(prof, SLEEP_LEAF, pid)
+    check(within(ns / 1e9, SLEEP_TRUTH_S) and within(events, 100), "%s: %s holds %d events, "
+          "%.3f s; want 100 sleeps, %.1f s" % (where, SLEEP_LEAF, events, ns / 1e9,
+                                               SLEEP_TRUTH_S))
+    states = {labels.get("state") for _, labels, names in prof["samples"] if SLEEP_LEAF in names}
+    check(states == {"sleeping"}, "%s: %s samples labelled state %s" % (where, SLEEP_LEAF, states))
+    return prof
+
+
+@register("offcpu_pprof_go")
+def test_offcpu_pprof_go():
+    """/debug/pprof/offcpu?seconds=5 (the Go-style contract) read by go tool pprof: type offcpu,
+    times in nanosecond units (printed as seconds), leaf_sleep 2.0 s and 100 events."""
+    if not shutil.which("go"):
+        raise Skip("go not found (golang-go is in the Makefile's TEST_DEBS: make deps-test)")
+    with tempfile.TemporaryDirectory(prefix="hostprof-e2e-offcpu-pprof-") as tmp, \
+            SleepPipe() as wl, Agent("--collectors", "offcpu", "--pid", str(wl.pid)) as agent:
+        url = agent.base + "/debug/pprof/offcpu?seconds=5"
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            answer = pool.submit(fetch, url)
+            time.sleep(0.5)
+            gt = wl.run()
+            status, headers, body = answer.result()
+        check(status == 200, "/debug/pprof/offcpu answered %d: %r" % (status, body[:200]))
+        check(headers.get("Content-Type") == "application/octet-stream",
+              "Content-Type %r" % headers.get("Content-Type"))
+        check(body[:2] == b"\x1f\x8b", "/debug/pprof/offcpu is not gzip'd: %r" % body[:8])
+        path = os.path.join(tmp, "offcpu.pb.gz")
+        with open(path, "wb") as f:
+            f.write(body)
+        check_pprof_file(body, wl.pid, "/debug/pprof/offcpu")
+        text, cum = go_top(path, tmp, "offcpu")
+        _, events = go_top(path, tmp, "events")
+    check(re.search(r"^Type: offcpu$", text, re.M), "go tool pprof: no 'Type: offcpu': %r"
+          % text[:300])
+    m = re.search(r"Total samples = ([\d.]+)(ns|us|\u00b5s|ms|s|mins)\b", text)
+    check(m, "go tool pprof does not print the total as a time (nanosecond units): %r"
+          % text[:400])
+    for leaf, want in ((SLEEP_LEAF, SLEEP_TRUTH_S), (PIPE_LEAF, PIPE_TRUTH_S)):
+        diag("go tool pprof: %s cum %.3f s (%s events), want %.1f s" % (
+            leaf, cum.get(leaf, 0), events.get(leaf), want))
+        check(within(cum.get(leaf, 0), want), "go tool pprof -top: %s cum %.3f s, want %.1f s "
+              "+-5%%" % (leaf, cum.get(leaf, 0), want))
+    check(within(events.get(SLEEP_LEAF, 0), 100), "go tool pprof -sample_index=events: %s %s, "
+          "want 100" % (SLEEP_LEAF, events.get(SLEEP_LEAF)))
+    check(gt["a"]["done"] == 100, "workload: %s" % gt)
+
+
+@register("offcpu_record")
+def test_offcpu_record():
+    """hostprof record --profile offcpu --pid P writes a pprof with the leaf_sleep stack: 100
+    events, 2.0 s, state=sleeping."""
+    with tempfile.TemporaryDirectory(prefix="hostprof-e2e-offcpu-record-") as tmp, \
+            SleepPipe() as wl:
+        pb = os.path.join(tmp, "offcpu.pb.gz")
+        proc = subprocess.Popen([harness.HOSTPROF, "record", "--profile", "offcpu", "--duration",
+                                 "5s", "--pid", str(wl.pid), "-o", pb], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        line = proc.stdout.readline().decode(errors="replace")  # "recording ..." once attached
+        check(line.startswith("recording "), "record's first line: %r" % line)
+        wl.run()
+        out = (line.encode() + proc.communicate(timeout=60)[0]).decode(errors="replace")
+        report = [m for m in harness.SANITIZER_MARKERS if m in out]
+        if report or proc.returncode:
+            diag(out)
+        check(proc.returncode == 0 and not report, "record exited %d%s" % (
+            proc.returncode, " with a sanitizer report" if report else ""))
+        with open(pb, "rb") as f:
+            check_pprof_file(f.read(), wl.pid, "record --profile offcpu")
+
+
+@register("offcpu_html_chromium")
+def test_offcpu_html_chromium():
+    """/flamegraph?kind=offcpu in headless Chromium: the page runs, says Off-CPU, and searching
+    leaf_sleep matches 2.0 s +-5 % (the page's own arithmetic on hostprof's weights)."""
+    if not shutil.which("chromium"):
+        raise Skip("chromium not found (install chromium)")
+    from test_cpu_html import chromium  # the CPU page tests' headless runner
+    with tempfile.TemporaryDirectory(prefix="hostprof-e2e-offcpu-html-") as tmp:
+        with SleepPipe() as wl, Agent("--collectors", "offcpu", "--pid", str(wl.pid)) as agent:
+            wl.run()
+            wait_tick()
+            status, _, body = fetch(agent.base + "/flamegraph?kind=offcpu&" + SINCE)
+        check(status == 200, "/flamegraph?kind=offcpu answered %d: %r" % (status, body[:200]))
+        page = os.path.join(tmp, "offcpu.html")
+        with open(page, "wb") as f:
+            f.write(body)
+        search = urllib.parse.quote("/^%s$/" % SLEEP_LEAF, safe="")
+        dom = chromium(["--dump-dom", "file://%s#search=%s" % (page, search)], tmp)
+    check(re.search(r'<body[^>]*data-status="ok"', dom), "page script did not finish: %r"
+          % re.findall(r'<div id="msg">.*?</div>', dom))
+    title = re.search(r'<h1 id="title">([^<]*)</h1>', dom)
+    check(title and title.group(1) == "hostprof Off-CPU flame graph", "page title %r" % (
+        title and title.group(1)))
+    stats = re.search(r'<span id="stats">([^<]*)</span>', dom)
+    check(stats and "off-CPU" in stats.group(1), "page header %r does not say off-CPU" % (
+        stats and stats.group(1)))
+    m = re.search(r'<span id="matched">Matched: ([\d.]+)% \(([\d.]+) (s|ms)\)', dom)
+    check(m, "no 'Matched: p%% (amount)' after searching %s" % SLEEP_LEAF)
+    got = float(m.group(2)) * (1e-3 if m.group(3) == "ms" else 1)
+    diag("chromium: searching %s matched %.3f s (%s%%)" % (SLEEP_LEAF, got, m.group(1)))
+    check(within(got, SLEEP_TRUTH_S), "page: %s matched %.3f s, want %.1f s +-5%%" % (
+        SLEEP_LEAF, got, SLEEP_TRUTH_S))
+
+
+# --- bad parameters and drops ------------------------------------------------------------------
+
+@register("offcpu_bad_params")
+def test_offcpu_bad_params():
+    with Agent("--collectors", "offcpu", "--pid", str(os.getpid())) as agent:
+        for path in ("/api/v1/profile/offcpu?since=5s&state=bogus",
+                     "/api/v1/profile/offcpu?since=5s&waker=2",
+                     "/flamegraph?kind=offcpu&state=bogus",
+                     "/debug/pprof/offcpu?seconds=1&waker=2"):
+            status, headers, body = agent.get(path)
+            check(status == 400, "%s answered %d, want 400: %s" % (path, status, body[:200]))
+            check(headers.get("Content-Type", "").startswith("application/json"),
+                  "%s: 400 Content-Type %r" % (path, headers.get("Content-Type")))
+            doc = json.loads(body)
+            bad = urllib.parse.parse_qs(urllib.parse.urlparse(path).query)
+            value = (bad.get("state") or bad.get("waker"))[0]
+            check("error" in doc and value in doc["error"], "%s: error %r does not name %r"
+                  % (path, doc, value))
+
+
+@register("offcpu_drops")
+def test_offcpu_drops():
+    """--offcpu-min 25ms: thread A's 100 sleeps of 20 ms are dropped and counted as below_min;
+    leaf_pipe_wait's ~30 ms waits are kept."""
+    name = "hostprof_events_dropped_total"
+    with SleepPipe() as wl, Agent("--collectors", "offcpu", "--offcpu-min", "25ms", "--pid",
+                                  str(wl.pid)) as agent:
+        m0 = agent.metrics()
+        gt = wl.run()
+        wait_tick()
+        m1 = agent.metrics()
+        doc = offcpu(agent, SINCE + "&state=all")
+    check(m1.select(name, collector="offcpu", reason="below_min"),
+          "%s{collector=\"offcpu\",reason=\"below_min\"} is not exported" % name)
+    dropped = (m1.value(name, collector="offcpu", reason="below_min")
+               - m0.value(name, collector="offcpu", reason="below_min"))
+    diag("drops: below_min +%d for 100 sleeps of 20 ms under --offcpu-min 25ms" % dropped)
+    check(100 <= dropped <= 200, "below_min grew %d, want 100 (the 20 ms sleeps) plus a few"
+          " short waits" % dropped)
+    check(not stacks_with(doc, SLEEP_LEAF, wl.pid), "%s is in the profile although every sleep"
+          " was shorter than --offcpu-min" % SLEEP_LEAF)
+    got = weight_s(stacks_with(doc, PIPE_LEAF, wl.pid))
+    check(within(got, PIPE_TRUTH_S), "%s holds %.3f s under --offcpu-min 25ms, want %.1f s" % (
+        PIPE_LEAF, got, PIPE_TRUTH_S))
+    check(gt["b"]["done"] == 50, "workload: %s" % gt)
