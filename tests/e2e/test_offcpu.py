@@ -23,6 +23,7 @@ from offcpu_lib import BLOCKED_STATES, COMM, DECOY_LEAF, MARKER, PIPE_LEAF, PIPE
     profile, schedstat_delta, split_waker, stacks_with, wait_tick, weight_s, within
 
 RQ_HIST = "hostprof_runqueue_latency_seconds"
+RQ_CG_HIST = "hostprof_runqueue_cgroup_latency_seconds"
 SINCE = "since=15s"  # covers a sleep_pipe run (about 2 s) and the agent's start
 
 
@@ -191,57 +192,62 @@ def online_cpus():
     return sorted(os.sched_getaffinity(0))
 
 
-def runqueue_entry(doc, pid):
-    """The /api/v1/runqueue entry of pid (entries under "processes", or "entries")."""
-    rows = doc.get("processes") or doc.get("entries") or []
-    mine = [r for r in rows if r.get("pid", r.get("tgid")) == pid]
-    check(len(mine) == 1, "/api/v1/runqueue has %d entries of pid %d: %s" % (
+def runqueue_row(doc, pid):
+    """The /api/v1/runqueue row of pid."""
+    mine = [r for r in doc.get("rows", []) if r.get("pid") == pid]
+    check(len(mine) == 1, "/api/v1/runqueue has %d rows of pid %d: %s" % (
         len(mine), pid, str(doc)[:400]))
     return mine[0]
 
 
-def entry_seconds(entry):
-    for key, scale in (("sum_seconds", 1), ("total_seconds", 1), ("wait_seconds", 1),
-                       ("sum_ns", 1e-9), ("total_ns", 1e-9)):
-        if key in entry:
-            return entry[key] * scale
-    raise harness.TestFailure("runqueue entry without a summed wait: %s" % entry)
-
-
 @register("offcpu_runqueue")
 def test_offcpu_runqueue():
-    """Busy threads pinned to one CPU: hostprof's per-process run-queue wait within 5 % of the
-    kernel's schedstat run_delay growth of those threads; the host-wide histogram grows by at
-    least the run-queue waits (timeslices) the kernel counted for every task alive throughout."""
+    """Busy threads pinned to one CPU, in a cgroup of their own: hostprof's per-process and
+    per-cgroup run-queue wait within 5 % of the kernel's schedstat run_delay growth of those
+    threads; the host-wide histogram grows by at least the run-queue waits (timeslices) and
+    wait time the kernel counted for every task alive throughout."""
     n, secs, cpu = 3, 3, online_cpus()[-1]
-    with Agent("--collectors", "offcpu") as agent, BusyThreads(n, secs, cpu) as wl:
-        m0 = agent.metrics()
-        host0 = host_schedstat()
-        before = process_schedstat(wl.pid)
-        t0 = time.monotonic()
-        wl.go()
-        wl.spun()
-        after = process_schedstat(wl.pid)
-        host1 = host_schedstat()
-        t1 = time.monotonic()
-        m1 = agent.metrics()  # rendered after this call began: its window holds host0..host1
-        wait_tick()
-        window = int(time.monotonic() - t0) + 2
-        status, _, body = agent.get("/api/v1/runqueue?window=%ds" % window)
-        check(status == 200, "/api/v1/runqueue answered %d: %s" % (status, body[:300]))
-        doc = json.loads(body)
-        wl.release()
+    with harness.temp_cgroup("offcpu-rq") as cg, Agent("--collectors", "offcpu") as agent:
+        rel = "/" + os.path.relpath(cg, harness.cgroup2_root()[0])
+        with BusyThreads(n, secs, cpu) as wl:
+            harness.move_to_cgroup(cg, wl.pid)
+            m0 = agent.metrics()
+            host0 = host_schedstat()
+            before = process_schedstat(wl.pid)
+            t0 = time.monotonic()
+            wl.go()
+            wl.spun()
+            after = process_schedstat(wl.pid)
+            host1 = host_schedstat()
+            m1 = agent.metrics()  # rendered after this call began: it covers host0..host1
+            wait_tick()
+            wait_tick()  # the per-cgroup series may be a generation behind
+            m2 = agent.metrics()
+            window = int(time.monotonic() - t0) + 2
+            status, _, body = agent.get("/api/v1/runqueue?window=%ds&pid=%d" % (window, wl.pid))
+            check(status == 200, "/api/v1/runqueue answered %d: %s" % (status, body[:300]))
+            doc = json.loads(body)
+            wl.release()
     check(len(before) == n + 1 and before.keys() == after.keys(),
           "the workload's threads changed: %s -> %s" % (sorted(before), sorted(after)))
     truth = schedstat_delta(before, after, 1) / 1e9
-    entry = runqueue_entry(doc, wl.pid)
-    got = entry_seconds(entry)
-    diag("runqueue: %s waited %.3f s by hostprof, %.3f s by schedstat (%d threads on CPU %d, "
-         "%.1f s)" % (wl.pid, got, truth, n, cpu, t1 - t0))
+    row = runqueue_row(doc, wl.pid)
+    got = row["sum_seconds"]
+    cg_sum = (m2.value(RQ_CG_HIST + "_sum", cgroup=rel) - m0.value(RQ_CG_HIST + "_sum", cgroup=rel))
+    diag("runqueue: pid %d waited %.3f s by /api/v1/runqueue (%d waits), %.3f s in its cgroup "
+         "series, %.3f s by schedstat (%d waits; %d threads on CPU %d for %d s)" % (
+             wl.pid, got, row["count"], cg_sum, truth, schedstat_delta(before, after, 2), n, cpu,
+             secs))
     check(truth >= 0.5 * (n - 1) * secs, "the busy threads waited only %.2f s (schedstat): "
           "they did not share the CPU" % truth)
     check(within(got, truth), "/api/v1/runqueue: pid %d waited %.3f s, schedstat says %.3f s"
           " (+-%d%%)" % (wl.pid, got, truth, TOLERANCE * 100))
+    # a series counts from when its cgroup entered the top K; what came before is in "other"
+    other = (m2.value(RQ_CG_HIST + "_sum", cgroup="other")
+             - m0.value(RQ_CG_HIST + "_sum", cgroup="other"))
+    check(cg_sum <= (1 + TOLERANCE) * truth and cg_sum + other >= (1 - TOLERANCE) * truth,
+          "%s{cgroup=%r}_sum grew %.3f s (other +%.3f s), schedstat says %.3f s" % (
+              RQ_CG_HIST, rel, cg_sum, other, truth))
     count = m1.value(RQ_HIST + "_count") - m0.value(RQ_HIST + "_count")
     total = m1.value(RQ_HIST + "_sum") - m0.value(RQ_HIST + "_sum")
     k_slices = schedstat_delta(host0, host1, 2)
