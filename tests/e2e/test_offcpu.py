@@ -304,22 +304,27 @@ UNIT_S = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "ms": 1e-3, "s": 1, "mins": 6
 TOP_RE = re.compile(r"^\s*([\d.]+)(\w*)\s+[\d.]+%\s+[\d.]+%\s+([\d.]+)(\w*)\s+[\d.]+%\s+(.+?)\s*$")
 
 
-def go_top(path, tmp, index):
-    """(stdout, {function: cum in seconds or events}) of go tool pprof -top."""
-    out = subprocess.run(["go", "tool", "pprof", "-top", "-nodecount=500",
-                          "-sample_index=" + index, path], capture_output=True, text=True,
-                         timeout=120, env=pprof_env(tmp))
+def go_pprof(args, path, tmp):
+    """stdout of go tool pprof ARGS PATH; it must exit 0."""
+    out = subprocess.run(["go", "tool", "pprof"] + args + [path], capture_output=True,
+                         text=True, timeout=120, env=pprof_env(tmp))
     if out.returncode != 0:
         diag(out.stdout + out.stderr)
-    check(out.returncode == 0, "go tool pprof -top exited %d: %s" % (
-        out.returncode, out.stderr.strip().splitlines()[-1:]))
+    check(out.returncode == 0, "go tool pprof %s exited %d: %s" % (
+        " ".join(args), out.returncode, out.stderr.strip().splitlines()[-1:]))
+    return out.stdout
+
+
+def go_top(path, tmp, index):
+    """(stdout, {function: cum in seconds or events}) of go tool pprof -top."""
+    text = go_pprof(["-top", "-nodecount=500", "-sample_index=" + index], path, tmp)
     cum = {}
-    for line in out.stdout.splitlines():
+    for line in text.splitlines():
         m = TOP_RE.match(line)
         if m:
             scale = UNIT_S.get(m.group(4), 1) if m.group(4) else 1
             cum[m.group(5)] = float(m.group(3)) * scale
-    return out.stdout, cum
+    return text, cum
 
 
 def check_pprof_file(data, pid, where):
@@ -365,6 +370,12 @@ def test_offcpu_pprof_go():
         check_pprof_file(body, wl.pid, "/debug/pprof/offcpu")
         text, cum = go_top(path, tmp, "offcpu")
         _, events = go_top(path, tmp, "events")
+        raw = go_pprof(["-raw"], path, tmp)
+    for line in ("PeriodType: offcpu nanoseconds", "events/count offcpu/nanoseconds[dflt]"):
+        check(re.search("^%s$" % re.escape(line), raw, re.M), "go tool pprof -raw: no line %r: "
+              "%r" % (line, raw[:300]))
+    check("state:[sleeping]" in raw and "state:[runnable]" not in raw, "go tool pprof -raw: "
+          "want state:[sleeping] labels and no runnable ones (default state=blocked)")
     check(re.search(r"^Type: offcpu$", text, re.M), "go tool pprof: no 'Type: offcpu': %r"
           % text[:300])
     m = re.search(r"Total samples = ([\d.]+)(ns|us|\u00b5s|ms|s|mins)\b", text)
@@ -390,10 +401,20 @@ def test_offcpu_record():
         proc = subprocess.Popen([harness.HOSTPROF, "record", "--profile", "offcpu", "--duration",
                                  "5s", "--pid", str(wl.pid), "-o", pb], stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        line = proc.stdout.readline().decode(errors="replace")  # "recording ..." once attached
-        check(line.startswith("recording "), "record's first line: %r" % line)
-        wl.run()
-        out = (line.encode() + proc.communicate(timeout=60)[0]).decode(errors="replace")
+        lines = []
+        try:
+            for raw in iter(proc.stdout.readline, b""):  # "recording ..." once attached
+                lines.append(raw.decode(errors="replace"))
+                if lines[-1].startswith("recording "):
+                    break
+            check(lines and lines[-1].startswith("recording "), "record printed no "
+                  "'recording ...' line: %r" % lines)
+            wl.run()  # record stops when the process exits, or after 5 s
+            out = "".join(lines) + proc.communicate(timeout=60)[0].decode(errors="replace")
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
         report = [m for m in harness.SANITIZER_MARKERS if m in out]
         if report or proc.returncode:
             diag(out)
