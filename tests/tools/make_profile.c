@@ -84,7 +84,7 @@ static int known__build(struct hp_profile *p)
 		err =
 		    hp_profile__add(p,
 				    &(struct hp_prof_labels){ stacks[i].pid, stacks[i].comm,
-							      stacks[i].thread, NULL },
+							      stacks[i].thread, NULL, NULL },
 				    fr, stacks[i].n, stacks[i].count, stacks[i].count * p->period);
 		if (err)
 			return err;

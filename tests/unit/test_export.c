@@ -298,7 +298,7 @@ struct dec {
 		size_t nloc, nval;
 		struct {
 			uint64_t key, str, num;
-		} labels[4];
+		} labels[5];
 		size_t nlabels;
 	} samples[16];
 	size_t nsamples;
@@ -315,6 +315,7 @@ struct dec {
 	} maps[4];
 	size_t nmaps;
 	uint64_t time_nanos, duration_nanos, period, period_type[2], default_sample_type;
+	uint64_t comment; /* string index; 0: none */
 };
 
 static void dec_value_type(struct pb *r, uint64_t out[2])
@@ -340,7 +341,7 @@ static void dec_sample(struct pb *r, struct dec_sample *s)
 		} else if (field == 2) {
 			s->nval = pb_repeated(wire, v, &sub, s->val, s->nval, 4);
 		} else if (field == 3) {
-			assert_true(s->nlabels < 4);
+			assert_true(s->nlabels < 5);
 			while (pb_next(&sub, &f2, &w2, &v2, &sub2)) {
 				if (f2 == 1)
 					s->labels[s->nlabels].key = v2;
@@ -427,6 +428,10 @@ static void dec_profile(const unsigned char *data, size_t len, struct dec *d)
 			break;
 		case 12:
 			d->period = v;
+			break;
+		case 13:
+			assert_int_equal(d->comment, 0); /* one comment at most */
+			d->comment = v;
 			break;
 		case 14:
 			d->default_sample_type = v;
@@ -586,7 +591,7 @@ static void test_pprof_main_mapping_first(void **state)
 		{ 0xffffffff81000000, 0xffffffff82000000, 0, "[kernel.kallsyms]", "", true },
 		{ 0x400000, 0x402000, 0, "/usr/bin/server", "", false },
 	};
-	struct hp_prof_labels l = { 42, "server", "pool-worker-1", NULL };
+	struct hp_prof_labels l = { 42, "server", "pool-worker-1", NULL, NULL };
 	struct hp_profile p;
 	struct hp_buf out;
 	unsigned char *raw;
@@ -642,7 +647,7 @@ static void test_pprof_main_mapping_first(void **state)
  */
 static void test_invalid_utf8_names(void **state)
 {
-	struct hp_prof_labels l = { 9, "abcdefghijklmn\xe2", "abcdefghijklmn\xe2\x82", NULL };
+	struct hp_prof_labels l = { 9, "abcdefghijklmn\xe2", "abcdefghijklmn\xe2\x82", NULL, NULL };
 	struct hp_prof_frame f = { .function = "sym\xff\xfe", .address = 0x10 };
 	struct hp_profile p;
 	struct hp_buf out;
@@ -677,8 +682,8 @@ static void test_invalid_utf8_names(void **state)
 /* comm= finds a sample by its process name or by its thread name, and nothing else. */
 static void test_filter_process_or_thread(void **state)
 {
-	struct hp_prof_labels a = { 7, "server", "pool-worker-1", NULL };
-	struct hp_prof_labels b = { 8, "pool-worker-1x", "main", NULL };
+	struct hp_prof_labels a = { 7, "server", "pool-worker-1", NULL, NULL };
+	struct hp_prof_labels b = { 8, "pool-worker-1x", "main", NULL, NULL };
 	const char *const want[][2] = { { "server", "1" },
 					{ "pool-worker-1", "1" },
 					{ "main", "1" },
@@ -1168,8 +1173,8 @@ static void offcpu_build(struct hp_profile *p)
 	struct hp_prof_frame fr[3] = { { .function = "main", .address = 1 },
 				       { .function = "wait_io", .address = 2 },
 				       { .function = "spin_yield", .address = 3 } };
-	struct hp_prof_labels sl = { 7, "sleeper", "sleeper", NULL };
-	struct hp_prof_labels ol = { 8, "other", "other", NULL };
+	struct hp_prof_labels sl = { 7, "sleeper", "sleeper", NULL, NULL };
+	struct hp_prof_labels ol = { 8, "other", "other", NULL, NULL };
 	uint32_t id[3], st[2];
 
 	hp_profile__init(p, &offcpu_kind, 0);
@@ -1388,6 +1393,98 @@ static void test_empty(void **state)
 	hp_profile__free(&p);
 }
 
+/*
+ * A profile with states and a comment: pprof carries the comment (Profile.comment, a string
+ * index) and a "state" label on exactly the samples that have one; JSON has "comment" and each
+ * stack's "state"; two samples that differ only in state stay apart everywhere; the HTML page
+ * embeds the comment. A profile without a comment writes none.
+ */
+static void test_state_and_comment(void **state)
+{
+	static const char comment[] = "off-CPU intervals shorter than 10 ms sampled <weighted>";
+	struct hp_prof_frame fr = { .function = "leaf_sleep", .address = 1 };
+	struct hp_prof_labels sl = { 7, "app", "worker", NULL, "sleeping" };
+	struct hp_prof_labels rl = { 7, "app", "worker", NULL, "runnable" };
+	struct hp_profile p;
+	struct hp_buf out;
+	unsigned char *raw;
+	size_t raw_len;
+	struct dec d;
+	uint32_t id;
+	cJSON *root, *stacks;
+	size_t nsleep = 0, nrun = 0;
+
+	(void)state;
+	hp_profile__init(&p, &offcpu_kind, 0);
+	id = (uint32_t)hp_profile__frame(&p, &fr);
+	assert_int_equal(hp_profile__set_comment(&p, comment), 0);
+	assert_int_equal(hp_profile__add(&p, &sl, &id, 1, 3, 3000), 0);
+	assert_int_equal(hp_profile__add(&p, &rl, &id, 1, 2, 500), 0);
+	assert_int_equal(hp_profile__add(&p, &sl, &id, 1, 1, 1000), 0);
+	assert_int_equal(p.nsamples, 2); /* same stack, different state: apart */
+	hp_buf__init(&out);
+
+	offcpu_render(&p, HP_EXPORT_PPROF, &out);
+	raw = gunzip(out.data, out.len, &raw_len);
+	dec_profile(raw, raw_len, &d);
+	assert_true(d.comment);
+	assert_string_equal(dec_str(&d, d.comment), comment);
+	assert_int_equal(d.nsamples, 2);
+	for (size_t i = 0; i < d.nsamples; i++) {
+		const char *st = dec_label_str(&d, &d.samples[i], "state");
+
+		assert_non_null(st);
+		if (strcmp(st, "sleeping") == 0) {
+			nsleep++;
+			assert_int_equal(d.samples[i].val[0], 4);
+			assert_int_equal(d.samples[i].val[1], 4000);
+		} else {
+			assert_string_equal(st, "runnable");
+			nrun++;
+			assert_int_equal(d.samples[i].val[1], 500);
+		}
+	}
+	assert_int_equal(nsleep, 1);
+	assert_int_equal(nrun, 1);
+	dec_free(&d);
+	free(raw);
+
+	root = cJSON_Parse(offcpu_render(&p, HP_EXPORT_JSON, &out));
+	assert_non_null(root);
+	assert_string_equal(cJSON_GetObjectItem(root, "comment")->valuestring, comment);
+	stacks = cJSON_GetObjectItem(root, "stacks");
+	assert_int_equal(cJSON_GetArraySize(stacks), 2);
+	for (int i = 0; i < 2; i++) {
+		cJSON *s = cJSON_GetArrayItem(stacks, i);
+		const char *st = cJSON_GetObjectItem(s, "state")->valuestring;
+
+		assert_int_equal(cJSON_GetObjectItem(s, "weight")->valuedouble,
+				 strcmp(st, "sleeping") == 0 ? 4000 : 500);
+	}
+	cJSON_Delete(root);
+
+	/* the page escapes '<' inside its data script */
+	assert_non_null(strstr(offcpu_render(&p, HP_EXPORT_HTML, &out),
+			       "\"comment\":\"off-CPU intervals shorter than 10 ms sampled "
+			       "\\u003cweighted\\u003e\""));
+	hp_profile__free(&p);
+
+	/* no comment, no states: neither appears */
+	offcpu_build(&p);
+	offcpu_render(&p, HP_EXPORT_PPROF, &out);
+	raw = gunzip(out.data, out.len, &raw_len);
+	dec_profile(raw, raw_len, &d);
+	assert_int_equal(d.comment, 0);
+	for (size_t i = 0; i < d.nsamples; i++)
+		assert_null(dec_label_str(&d, &d.samples[i], "state"));
+	dec_free(&d);
+	free(raw);
+	assert_null(strstr(offcpu_render(&p, HP_EXPORT_JSON, &out), "\"comment\""));
+	assert_null(strstr(out.data, "\"state\""));
+	hp_profile__free(&p);
+	hp_buf__free(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1410,6 +1507,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_filtered_export, setup, teardown),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_offcpu_units),
+		cmocka_unit_test(test_state_and_comment),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

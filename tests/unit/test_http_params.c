@@ -553,8 +553,9 @@ static void test_cli_collector_options(void **state)
 	assert_non_null(strstr(err_text, "hostprof: --listen, --collectors and --retention "
 					 "belong to 'hostprof serve'\n"));
 	expect_usage("serve", "-d", "5s", NULL);
-	assert_non_null(strstr(err_text, "hostprof: --duration, --output, --format, --group-by and "
-					 "--profile belong to 'hostprof record'\n"));
+	assert_non_null(strstr(err_text, "hostprof: --duration, --output, --format, --group-by, "
+					 "--profile, --state and --waker belong to 'hostprof "
+					 "record'\n"));
 	/* record --profile KIND: a kind some collector produces, which picks the collector */
 	expect_usage("record", "-o", "x", "--profile", "nosuch", NULL);
 	assert_non_null(strstr(err_text, "hostprof: unknown --profile 'nosuch' (kinds: cpu)\n"));

@@ -49,9 +49,28 @@ static int fake__drain(struct hp_profile_source *src, double now)
 	id = hp_profile__frame(&w, &(struct hp_prof_frame){ .function = fn, .address = 0x1000 });
 	assert_true(id >= 0);
 	frame = (uint32_t)id;
-	assert_int_equal(hp_profile__add(&w, &(struct hp_prof_labels){ 42, "proc", "thr", NULL },
-					 &frame, 1, f->count, f->count * w.period),
-			 0);
+	assert_int_equal(
+	    hp_profile__add(&w,
+			    &(struct hp_prof_labels){ 42, "proc", "thr", NULL,
+						      f->kind.has_state ? "sleeping" : NULL },
+			    &frame, 1, f->count, f->count * w.period),
+	    0);
+	if (f->kind.has_state) {
+		/* a runnable sample, and a sleeping one whose waker part names waker_fn */
+		uint32_t st[3];
+		struct hp_prof_labels l = { 42, "proc", "thr", NULL, HP_PROF_STATE_RUNNABLE };
+
+		st[0] = (uint32_t)hp_profile__frame(
+		    &w, &(struct hp_prof_frame){ .function = "leaf_rq", .address = 0x2000 });
+		assert_int_equal(hp_profile__add(&w, &l, st, 1, 2, 2 * w.period), 0);
+		st[0] = (uint32_t)hp_profile__frame(
+		    &w, &(struct hp_prof_frame){ .function = "waker_fn", .address = 0x3000 });
+		st[1] = (uint32_t)hp_profile__frame(
+		    &w, &(struct hp_prof_frame){ .function = HP_PROF_WAKER_PREFIX "c" });
+		st[2] = frame;
+		l.state = "sleeping";
+		assert_int_equal(hp_profile__add(&w, &l, st, 3, 1, w.period), 0);
+	}
 	err = hp_profile_store__add(&f->store, &w, now);
 	hp_profile__free(&w);
 	f->drains++;
@@ -254,12 +273,76 @@ static void test_kind_reaches_its_store(void **state)
 	assert_int_equal(s->cpu.drains, 1);
 }
 
+/* state= and waker= on a kind with states (a fake "other" given states here) and on one
+ * without: defaults blocked and no waker part, bad values a 400 JSON error before any drain. */
+static void test_state_and_waker(void **state)
+{
+	struct server *s = *state;
+	char ctype[64], *body;
+	int drains;
+
+	int before = s->other.drains; /* earlier drains added leaf_other 7 without states */
+
+	s->other.kind.has_state = true;
+	/* default: blocked (leaf_rq gone), waker part stripped and merged into leaf_other */
+	assert_int_equal(
+	    get(s, "/api/v1/profile/other?since=10s&format=folded", ctype, sizeof(ctype), &body),
+	    200);
+	drains = s->other.drains;
+	if (strstr(body, "leaf_rq") || strstr(body, "waker_fn") || strstr(body, "woken"))
+		fail_msg("default: %s", body);
+	{
+		unsigned long long n = 0;
+
+		assert_int_equal(sscanf(body, "proc;leaf_other %llu", &n), 1);
+		/* each drain with states: 7 + the 1 whose waker part was cut */
+		assert_int_equal(n, 7ULL * (unsigned long long)before +
+					8ULL * (unsigned long long)(drains - before));
+	}
+	free(body);
+	assert_int_equal(get(s, "/api/v1/profile/other?since=10s&format=folded&state=runnable",
+			     ctype, sizeof(ctype), &body),
+			 200);
+	if (strncmp(body, "proc;leaf_rq ", 13) != 0 || strstr(body, "leaf_other"))
+		fail_msg("runnable: %s", body);
+	free(body);
+	assert_int_equal(get(s, "/api/v1/profile/other?since=10s&format=folded&state=all&waker=1",
+			     ctype, sizeof(ctype), &body),
+			 200);
+	if (!strstr(body, "proc;leaf_other;[woken by] c;waker_fn ") || !strstr(body, "leaf_rq"))
+		fail_msg("all, waker=1: %s", body);
+	free(body);
+	/* a kind without states ignores state= (but checks it) */
+	assert_int_equal(get(s, "/api/v1/profile/cpu?since=10s&format=folded&state=runnable", ctype,
+			     sizeof(ctype), &body),
+			 200);
+	if (!strstr(body, "proc;leaf_cpu "))
+		fail_msg("cpu, state=runnable: %s", body);
+	free(body);
+	drains = s->other.drains;
+	assert_int_equal(
+	    get(s, "/api/v1/profile/other?since=10s&state=sleeping", ctype, sizeof(ctype), &body),
+	    400);
+	assert_string_equal(ctype, "application/json");
+	assert_non_null(strstr(body, "invalid state 'sleeping': want blocked, runnable or all"));
+	free(body);
+	assert_int_equal(
+	    get(s, "/debug/pprof/profile?seconds=1&waker=yes", ctype, sizeof(ctype), &body), 400);
+	assert_non_null(strstr(body, "invalid waker 'yes': want 0 or 1"));
+	free(body);
+	assert_int_equal(get(s, "/flamegraph?kind=cpu&state=x", ctype, sizeof(ctype), &body), 400);
+	free(body);
+	assert_int_equal(s->other.drains, drains);
+	s->other.kind.has_state = false;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_routes_from_sources),
 		cmocka_unit_test(test_unknown_kind_404),
 		cmocka_unit_test(test_kind_reaches_its_store),
+		cmocka_unit_test(test_state_and_waker),
 	};
 
 	return cmocka_run_group_tests(tests, server_setup, server_teardown);

@@ -18,6 +18,7 @@
 #include "base/version.h"
 #include "collectors/collector.h"
 #include "http/http.h"
+#include "profile/profile.h"
 
 static int cli__parse_listen(const struct hp_option *o, const char *arg, void *base)
 {
@@ -123,6 +124,16 @@ static int cli__parse_profile(const struct hp_option *o, const char *arg, void *
 		return HP_OPT_REPORTED;
 	}
 	((struct hp_config *)base)->profile_kind = arg;
+	return HP_OPT_OK;
+}
+
+/* --state: one of the names hp_state_filter__parse knows. */
+static int cli__parse_state(const struct hp_option *o, const char *arg, void *base)
+{
+	(void)o;
+	if (hp_state_filter__parse(arg) < 0)
+		return HP_OPT_INVALID;
+	((struct hp_config *)base)->state_name = arg;
 	return HP_OPT_OK;
 }
 
@@ -241,6 +252,21 @@ static const struct hp_option cli_options[] = {
 	  .help = "profile kind to record (default cpu; any kind a collector produces)",
 	  .scope = HP_CMD_RECORD,
 	  .parse = cli__parse_profile },
+	{ .name = "state",
+	  .kind = HP_OPT_STRING,
+	  .metavar = "S",
+	  .offset = offsetof(struct hp_config, state_name),
+	  .help = "profiles with thread states (offcpu): blocked (default),\n"
+		  "runnable or all",
+	  .want = HP_STATE_FILTER_NAMES,
+	  .scope = HP_CMD_RECORD,
+	  .parse = cli__parse_state },
+	{ .name = "waker",
+	  .kind = HP_OPT_FLAG,
+	  .offset = offsetof(struct hp_config, waker),
+	  .help = "keep the stack of whoever woke each thread above a\n"
+		  "\"[woken by] <process>\" frame (profiles with wakers)",
+	  .scope = HP_CMD_RECORD },
 	{ 0 },
 };
 

@@ -19,6 +19,7 @@
 #include "collectors/probe.h"
 #include "collectors/services.h"
 #include "export/export.h"
+#include "profile/profile_wakers.h"
 #include "stores/profile_source.h"
 #include "profile_summary.h"
 #include "target_pid.h"
@@ -184,15 +185,28 @@ static double record__loop(const struct hp_config *cfg, struct hp_profile_source
 	return hp_now() - t0;
 }
 
+/* The view --state and --waker ask for, as the HTTP endpoints make it: states filtered for kinds
+ * that have them (default blocked), waker stacks removed unless --waker. 0 or -ENOMEM. */
+static int record__view(const struct hp_config *cfg, struct hp_profile *p)
+{
+	int f = cfg->state_name ? hp_state_filter__parse(cfg->state_name) : HP_STATE_BLOCKED;
+
+	if (p->kind->has_state && f >= 0)
+		hp_profile__filter_state(p, (enum hp_state_filter)f);
+	return cfg->waker ? 0 : hp_profile__strip_wakers(p);
+}
+
 /* Renders p and writes it to the output; 0 or a negative errno (reported here). */
 static int record__finish(const struct hp_config *cfg, struct record_out *o, int format,
-			  const struct hp_export_opts *opts, const struct hp_profile *p)
+			  const struct hp_export_opts *opts, struct hp_profile *p)
 {
 	struct hp_buf out;
 	int err;
 
 	hp_buf__init(&out);
-	err = hp_export__render(p, (enum hp_export_format)format, opts, &out);
+	err = record__view(cfg, p);
+	if (!err)
+		err = hp_export__render(p, (enum hp_export_format)format, opts, &out);
 	if (!err && out.oom)
 		err = -ENOMEM;
 	if (!err)

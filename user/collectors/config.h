@@ -41,6 +41,8 @@ struct hp_config {
 	const char *format_name;   /* --format; NULL: from the output file name */
 	const char *group_by_name; /* --group-by; NULL: process */
 	const char *profile_kind;  /* --profile: kind recorded; NULL: cpu */
+	const char *state_name;	   /* --state: blocked, runnable or all; NULL: the kind's default */
+	bool waker;		   /* --waker: keep who woke each thread in the stacks */
 	bool verbose;
 	/* Each registered collector's option values, by its index in hp_collectors_all; read them
 	 * through hp_config__collector() (collector.h). */

@@ -42,7 +42,7 @@ static void html__kind(struct hp_buf *out, const struct hp_profile *p)
 
 /*
  * {"kind": {...}, "period", "period_ns", "frequency" (hp_export__json_kind), "duration_ns",
- *  "total", "total_weight", "group_by": "process",
+ *  "total", "total_weight", "group_by": "process", "comment": "..." (only if the profile has one),
  *  "funcs": [[name, module, kernel 0/1], ...],
  *  "groups": [[name, count, weight], ...],       heaviest first
  *  "stacks": [[group, count, weight, root func, ..., leaf func], ...]}
@@ -56,9 +56,15 @@ static void html__data(struct hp_buf *out, const struct hp_profile *p,
 	html__kind(out, p);
 	hp_buf__printf(out,
 		       ",\"duration_ns\":%llu,\"total\":%llu,\"total_weight\":%llu,"
-		       "\"group_by\":\"%s\",\n\"funcs\":[",
+		       "\"group_by\":\"%s\",\n",
 		       (unsigned long long)p->duration_ns, (unsigned long long)p->total,
 		       (unsigned long long)p->total_weight, hp_group_by__name(g->by));
+	if (p->comment) {
+		hp_buf__puts(out, "\"comment\":");
+		hp_json__string_script(out, p->comment);
+		hp_buf__puts(out, ",\n");
+	}
+	hp_buf__puts(out, "\"funcs\":[");
 	for (size_t i = 0; i < fn->n; i++) {
 		hp_buf__puts(out, i ? ",\n[" : "\n[");
 		hp_json__string_script(out, fn->funcs[i].name);

@@ -68,6 +68,8 @@ static int json__cmp_names(const void *x, const void *y, void *ctx)
 		return r;
 	if (sa->cgroup != sb->cgroup) /* interned: equal paths are equal pointers */
 		return (uintptr_t)sa->cgroup < (uintptr_t)sb->cgroup ? -1 : 1;
+	if (sa->state != sb->state) /* interned as well */
+		return (uintptr_t)sa->state < (uintptr_t)sb->state ? -1 : 1;
 	if (sa->nframes != sb->nframes)
 		return sa->nframes < sb->nframes ? -1 : 1;
 	for (uint32_t i = 0; i < sa->nframes; i++) {
@@ -221,6 +223,10 @@ static void json__stacks(struct hp_buf *out, const struct hp_profile *p,
 			hp_buf__puts(out, ",\"cgroup\":");
 			hp_json__string(out, s->cgroup);
 		}
+		if (s->state) {
+			hp_buf__puts(out, ",\"state\":");
+			hp_json__string(out, s->state);
+		}
 		hp_buf__printf(out, ",\"group\":%u,\"count\":%llu,\"weight\":%llu,\"frames\":[",
 			       g->of_sample[order[k]], (unsigned long long)counts[order[k]],
 			       (unsigned long long)weights[order[k]]);
@@ -282,6 +288,11 @@ int hp_export__json(const struct hp_profile *p, const struct hp_export_opts *o, 
 		       ",\"duration_seconds\":%.3f,\"total_samples\":%llu,\"total_weight\":%llu,\n",
 		       (double)p->duration_ns / 1e9, (unsigned long long)p->total,
 		       (unsigned long long)p->total_weight);
+	if (p->comment) {
+		hp_buf__puts(out, "\"comment\":");
+		hp_json__string(out, p->comment);
+		hp_buf__puts(out, ",\n");
+	}
 	json__groups(out, &g);
 	hp_buf__puts(out, ",\n");
 	json__top(out, p, &fn, top, funcs);

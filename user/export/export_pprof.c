@@ -23,6 +23,7 @@ enum {
 	PROFILE_DURATION_NANOS = 10,
 	PROFILE_PERIOD_TYPE = 11,
 	PROFILE_PERIOD = 12,
+	PROFILE_COMMENT = 13,
 	PROFILE_DEFAULT_SAMPLE_TYPE = 14,
 	VALUE_TYPE_TYPE = 1,
 	VALUE_TYPE_UNIT = 2,
@@ -198,6 +199,7 @@ static void pprof__samples(struct hp_buf *b, struct hp_buf *msg, struct hp_buf *
 {
 	uint64_t k_pid = strings__id(st, "pid"), k_process = strings__id(st, "process");
 	uint64_t k_thread = strings__id(st, "thread"), k_cgroup = strings__id(st, "cgroup");
+	uint64_t k_state = 0;
 
 	for (size_t i = 0; i < p->nsamples; i++) {
 		const struct hp_prof_sample *s = &p->samples[i];
@@ -225,6 +227,13 @@ static void pprof__samples(struct hp_buf *b, struct hp_buf *msg, struct hp_buf *
 		if (s->cgroup) {
 			pb__uint(packed, LABEL_KEY, k_cgroup);
 			pb__uint(packed, LABEL_STR, strings__id(st, s->cgroup));
+			pb__message(msg, SAMPLE_LABEL, packed);
+		}
+		if (s->state) {
+			if (!k_state) /* only profiles with states have the key in their table */
+				k_state = strings__id(st, "state");
+			pb__uint(packed, LABEL_KEY, k_state);
+			pb__uint(packed, LABEL_STR, strings__id(st, s->state));
 			pb__message(msg, SAMPLE_LABEL, packed);
 		}
 
@@ -374,6 +383,8 @@ static int pprof__encode(const struct hp_profile *p, struct hp_buf *b)
 			  strings__id(&st, k->period.unit));
 	pb__uint(b, PROFILE_PERIOD, p->period);
 	pb__uint(b, PROFILE_DEFAULT_SAMPLE_TYPE, strings__id(&st, k->weight.type));
+	if (p->comment) /* how the samples were taken: go tool pprof -comments shows it */
+		pb__uint(b, PROFILE_COMMENT, strings__id(&st, p->comment));
 	/* last, once every string is known; the field order does not matter to decoders */
 	for (size_t i = 0; i < st.n; i++) {
 		size_t len = strlen(st.list[i]);

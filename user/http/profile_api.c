@@ -15,6 +15,7 @@
 #include "base/clock.h"
 #include "base/params.h"
 #include "export/export.h"
+#include "profile/profile_wakers.h"
 
 #define API_MAX_SECONDS 3600.0
 /* A request recording a profile looks this often whether its client is still there. */
@@ -28,11 +29,40 @@ struct profile_query {
 	int format;
 	unsigned long long pid;
 	const char *comm;
+	enum hp_state_filter state;
+	bool waker; /* keep the waker part of stacks (waker=1) */
 	struct hp_export_opts opts;
 };
 
+/* state=blocked|runnable|all: default blocked for kinds whose samples have states, and for
+ * other kinds checked but ignored; waker=0|1 (default 0). 0, or -1 with resp set to a 400. */
+static int api__parse_view(const struct hp_request *req, struct hp_response *resp,
+			   const struct hp_profile_kind *kind, struct profile_query *q)
+{
+	const char *state = hp_request__param(req, "state");
+	const char *waker = hp_request__param(req, "waker");
+	int f = HP_STATE_BLOCKED;
+
+	if (state) {
+		f = hp_state_filter__parse(state);
+		if (f < 0) {
+			hp_response__error(
+			    resp, 400, "invalid state '%s': want " HP_STATE_FILTER_NAMES, state);
+			return -1;
+		}
+	}
+	q->state = kind->has_state ? (enum hp_state_filter)f : HP_STATE_ALL;
+	if (waker && strcmp(waker, "0") != 0 && strcmp(waker, "1") != 0) {
+		hp_response__error(resp, 400, "invalid waker '%s': want 0 or 1", waker);
+		return -1;
+	}
+	q->waker = waker && strcmp(waker, "1") == 0;
+	return 0;
+}
+
 static int api__parse(const struct hp_request *req, struct hp_response *resp, double retention,
-		      int default_format, double default_since, struct profile_query *q)
+		      const struct hp_profile_kind *kind, int default_format, double default_since,
+		      struct profile_query *q)
 {
 	const char *seconds = hp_request__param(req, "seconds");
 	const char *since = hp_request__param(req, "since");
@@ -89,7 +119,7 @@ static int api__parse(const struct hp_request *req, struct hp_response *resp, do
 		}
 		q->opts.group_by = (enum hp_group_by)by;
 	}
-	return 0;
+	return api__parse_view(req, resp, kind, q);
 }
 
 /* Fills p with the samples of the query's window. Returns an HTTP status (200 on success). */
@@ -179,7 +209,7 @@ static void api__serve(struct hp_profile_source *src, const struct hp_request *r
 	pthread_mutex_lock(src->lock);
 	retention = hp_profile_store__retention(src->store);
 	pthread_mutex_unlock(src->lock);
-	if (api__parse(req, resp, retention, default_format, default_since, &q))
+	if (api__parse(req, resp, retention, src->store->kind, default_format, default_since, &q))
 		return;
 	memset(&p, 0, sizeof(p));
 	status = api__collect(src, req, &q, &p, resp);
@@ -189,6 +219,13 @@ static void api__serve(struct hp_profile_source *src, const struct hp_request *r
 	}
 	if (q.pid || q.comm)
 		hp_profile__filter(&p, (uint32_t)q.pid, q.comm);
+	hp_profile__filter_state(&p, q.state);
+	err = q.waker ? 0 : hp_profile__strip_wakers(&p);
+	if (err) {
+		hp_profile__free(&p);
+		hp_response__error(resp, 500, "removing waker stacks failed: %s", strerror(-err));
+		return;
+	}
 	hp_buf__reset(&resp->body);
 	err = hp_export__render(&p, (enum hp_export_format)q.format, &q.opts, &resp->body);
 	hp_profile__free(&p);
@@ -261,11 +298,11 @@ static void api__flamegraph(const struct hp_route *route, const struct hp_reques
 		api__serve(src, req, resp, HP_EXPORT_HTML, 60);
 }
 
-static const char *const go_params[] = { "seconds", NULL };
-static const char *const profile_params[] = { "seconds", "since",    "format", "pid",
-					      "comm",	 "group_by", NULL };
-static const char *const flamegraph_params[] = { "seconds", "since",	"format", "pid",
-						 "comm",    "group_by", "kind",	  NULL };
+static const char *const go_params[] = { "seconds", "state", "waker", NULL };
+static const char *const profile_params[] = { "seconds",  "since", "format", "pid", "comm",
+					      "group_by", "state", "waker",  NULL };
+static const char *const flamegraph_params[] = { "seconds",  "since", "format", "pid",	"comm",
+						 "group_by", "state", "waker",	"kind", NULL };
 
 /* A route whose path and summary are owned by api->strings. */
 static int api__add(struct hp_profile_api *api, size_t *n, hp_route_fn fn, void *ctx,
@@ -318,7 +355,8 @@ int hp_profile_api__init(struct hp_profile_api *api, const struct hp_profile_reg
 		    api__printf(API_PREFIX "%s", src->kind),
 		    api__printf("%s profile: ?seconds=N (from now) or ?since=5m (past), "
 				"&format=folded|pprof|speedscope|json|html, &pid=, &comm=, "
-				"&group_by=process|pid|thread|cgroup",
+				"&group_by=process|pid|thread|cgroup, &state=blocked|runnable|all, "
+				"&waker=0|1",
 				src->title));
 		if (!err && src->go_path)
 			err = api__add(api, &n, api__go, src, go_params,

@@ -401,6 +401,7 @@ struct sample_key {
 	uint32_t pid;
 	const char *process, *thread; /* interned */
 	const char *cgroup;	      /* interned, or NULL */
+	const char *state;	      /* interned, or NULL */
 	const uint32_t *frames;
 	uint32_t nframes;
 };
@@ -410,12 +411,14 @@ static uint64_t sample__hash(const struct sample_key *k)
 	uint64_t h = hp_hash__bytes(k->frames, k->nframes * sizeof(*k->frames), k->pid);
 
 	h = hp_hash__combine(hp_hash__combine(h, (uintptr_t)k->process), (uintptr_t)k->thread);
-	return hp_hash__combine(h, (uintptr_t)k->cgroup);
+	h = hp_hash__combine(h, (uintptr_t)k->cgroup);
+	return hp_hash__combine(h, (uintptr_t)k->state);
 }
 
 static uint64_t sample__hash_of(const struct hp_prof_sample *s)
 {
-	struct sample_key key = { s->pid, s->process, s->thread, s->cgroup, s->frames, s->nframes };
+	struct sample_key key = { s->pid,   s->process, s->thread, s->cgroup,
+				  s->state, s->frames,	s->nframes };
 
 	return sample__hash(&key);
 }
@@ -426,7 +429,7 @@ static bool sample__eq(const void *ctx, uint32_t id, const void *key)
 	const struct sample_key *b = key;
 
 	return a->pid == b->pid && a->process == b->process && a->thread == b->thread &&
-	       a->cgroup == b->cgroup && a->nframes == b->nframes &&
+	       a->cgroup == b->cgroup && a->state == b->state && a->nframes == b->nframes &&
 	       memcmp(a->frames, b->frames, b->nframes * sizeof(*b->frames)) == 0;
 }
 
@@ -470,6 +473,11 @@ int hp_profile__add(struct hp_profile *p, const struct hp_prof_labels *l, const 
 		if (!key.cgroup)
 			return -ENOMEM;
 	}
+	if (l->state) {
+		key.state = hp_profile__intern(p, l->state);
+		if (!key.state)
+			return -ENOMEM;
+	}
 	h = sample__hash(&key);
 	id = hp_idmap__find(&p->index->samples, h, sample__eq, p, &key);
 	if (id >= 0) {
@@ -500,6 +508,7 @@ int hp_profile__add(struct hp_profile *p, const struct hp_prof_labels *l, const 
 	s->process = key.process;
 	s->thread = key.thread;
 	s->cgroup = key.cgroup;
+	s->state = key.state;
 	p->total += count;
 	p->total_weight += weight;
 	return 0;
@@ -507,24 +516,63 @@ int hp_profile__add(struct hp_profile *p, const struct hp_prof_labels *l, const 
 
 /* --- filter ------------------------------------------------------------------------------- */
 
+int hp_state_filter__parse(const char *name)
+{
+	if (strcmp(name, "all") == 0)
+		return HP_STATE_ALL;
+	if (strcmp(name, "blocked") == 0)
+		return HP_STATE_BLOCKED;
+	if (strcmp(name, "runnable") == 0)
+		return HP_STATE_RUNNABLE;
+	return -1;
+}
+
+int hp_profile__set_comment(struct hp_profile *p, const char *comment)
+{
+	const char *c = NULL;
+
+	if (comment) {
+		c = hp_profile__intern(p, comment);
+		if (!c)
+			return -ENOMEM;
+	}
+	p->comment = c;
+	return 0;
+}
+
+/* What a filter keeps: pid (0: any), comm (NULL: any), state. */
+struct profile_keep {
+	uint32_t pid;
+	const char *comm;
+	enum hp_state_filter state;
+};
+
+static bool profile__keeps(const struct profile_keep *k, const struct hp_prof_sample *s)
+{
+	bool runnable = s->state && strcmp(s->state, HP_PROF_STATE_RUNNABLE) == 0;
+
+	if (k->pid && s->pid != k->pid)
+		return false;
+	if (k->comm && strcmp(s->process, k->comm) != 0 && strcmp(s->thread, k->comm) != 0)
+		return false;
+	return k->state == HP_STATE_ALL || (k->state == HP_STATE_RUNNABLE) == runnable;
+}
+
 /*
  * Drops the samples that do not match, then the frames and mappings no remaining sample uses,
  * renumbering what is left, so exporters never see unreferenced entries. The indexes are only
  * cleared (a later builder call rebuilds them), which is why filtering cannot fail.
  */
-void hp_profile__filter(struct hp_profile *p, uint32_t pid, const char *comm)
+static void profile__keep(struct hp_profile *p, const struct profile_keep *k)
 {
 	uint32_t *remap_frames = NULL, *remap_maps = NULL;
 	size_t n = 0;
 
-	if (!pid && !comm)
-		return;
 	p->total = p->total_weight = 0;
 	for (size_t i = 0; i < p->nsamples; i++) {
 		const struct hp_prof_sample *s = &p->samples[i];
 
-		if ((pid && s->pid != pid) ||
-		    (comm && strcmp(s->process, comm) != 0 && strcmp(s->thread, comm) != 0))
+		if (!profile__keeps(k, s))
 			continue;
 		p->samples[n++] = *s;
 		p->total += s->count;
@@ -577,4 +625,16 @@ void hp_profile__filter(struct hp_profile *p, uint32_t pid, const char *comm)
 	hp_idmap__clear(&p->index->mappings);
 	hp_idmap__clear(&p->index->frames);
 	hp_idmap__clear(&p->index->samples);
+}
+
+void hp_profile__filter(struct hp_profile *p, uint32_t pid, const char *comm)
+{
+	if (pid || comm)
+		profile__keep(p, &(struct profile_keep){ .pid = pid, .comm = comm });
+}
+
+void hp_profile__filter_state(struct hp_profile *p, enum hp_state_filter f)
+{
+	if (f != HP_STATE_ALL)
+		profile__keep(p, &(struct profile_keep){ .state = f });
 }

@@ -45,7 +45,37 @@ struct hp_profile_kind {
 	struct hp_value_type count;  /* {"samples", "count"}: how many events */
 	struct hp_value_type weight; /* {"cpu", "nanoseconds"}: the time they stand for */
 	struct hp_value_type period; /* {"cpu", "nanoseconds"}: the unit of hp_profile.period */
+	/* Samples carry a state label (HP_PROF_STATE_*): the state= filter defaults to blocked for
+	 * such kinds (hp_profile__filter_state); other kinds are never filtered by state. */
+	bool has_state;
 };
+
+/* The state label of a sample that waited on a run queue (preempted, or woken and not yet
+ * running); every other state ("sleeping", "uninterruptible", "idle", "stopped", "other") is
+ * blocked. */
+#define HP_PROF_STATE_RUNNABLE "runnable"
+
+/* What hp_profile__filter_state keeps. */
+enum hp_state_filter {
+	HP_STATE_ALL,	   /* every sample */
+	HP_STATE_BLOCKED,  /* samples whose state is not HP_PROF_STATE_RUNNABLE (NULL included) */
+	HP_STATE_RUNNABLE, /* samples whose state is HP_PROF_STATE_RUNNABLE */
+};
+
+/* The accepted names, for error messages. */
+#define HP_STATE_FILTER_NAMES "blocked, runnable or all"
+/* "all", "blocked", "runnable" -> enum; -1 if name is none of them. */
+int hp_state_filter__parse(const char *name);
+
+/*
+ * The marker frame between the woken thread's own stack and the stack of whoever woke it: its
+ * function is this prefix and the waker's process name ("[woken by] nginx"; "[woken by]
+ * [interrupt]" for an interrupt). It has no mapping and kernel = false. A sample with a waker
+ * part has the frames, leaf first: [waker frames ROOT first ..., marker, own frames leaf first
+ * ...], so a flame graph shows the waker's stack upside down above the marker.
+ */
+#define HP_PROF_WAKER_PREFIX "[woken by] "
+#define HP_PROF_WAKER_IRQ HP_PROF_WAKER_PREFIX "[interrupt]"
 
 /* Who a sample belongs to. Strings may be NULL (unknown) and are copied (interned). */
 struct hp_prof_labels {
@@ -53,6 +83,8 @@ struct hp_prof_labels {
 	const char *process; /* the thread-group leader's comm, e.g. "java" */
 	const char *thread;  /* the thread's own comm, e.g. "pool-worker-1" (perf's comm) */
 	const char *cgroup;  /* cgroup v2 path ("/kubepods.slice/..."), NULL if unknown */
+	const char *state;   /* why the thread was off-CPU ("sleeping", HP_PROF_STATE_RUNNABLE,
+				...); NULL for kinds without states (cpu) */
 };
 
 /* A distinct stack with its labels: how often it was seen and the weight that stands for. */
@@ -65,6 +97,7 @@ struct hp_prof_sample {
 	const char *process; /* interned, "" if unknown */
 	const char *thread;  /* interned, "" if unknown */
 	const char *cgroup;  /* interned cgroup v2 path, NULL if unknown */
+	const char *state;   /* interned state label, NULL if none (hp_prof_labels.state) */
 };
 
 struct hp_profile {
@@ -73,6 +106,10 @@ struct hp_profile {
 					       0 when counts carry no fixed weight */
 	uint64_t start_unix_ns;		    /* wall clock of the first sample window */
 	uint64_t duration_ns;
+	/* How the samples were taken, for people (pprof comment, JSON "comment", HTML header):
+	 * e.g. the sampling of off-CPU intervals. Interned; NULL: none. Kept by merge, fold and
+	 * filters (a merge into a profile without one takes the source's). */
+	const char *comment;
 	struct hp_prof_mapping *mappings;
 	size_t nmappings, cap_mappings;
 	struct hp_prof_frame *frames;
@@ -117,5 +154,10 @@ int hp_profile__add(struct hp_profile *p, const struct hp_prof_labels *l, const 
  * and mappings no kept sample uses are dropped and the rest renumbered (order kept), so indices
  * obtained before the call are stale after it. Cannot fail. */
 void hp_profile__filter(struct hp_profile *p, uint32_t pid, const char *comm);
+/* Keeps the samples f selects (see enum hp_state_filter), like hp_profile__filter: frames and
+ * mappings renumbered, totals recomputed. HP_STATE_ALL changes nothing. Cannot fail. */
+void hp_profile__filter_state(struct hp_profile *p, enum hp_state_filter f);
+/* Sets p's comment (interned; NULL clears it). 0 or -ENOMEM (the comment is then unchanged). */
+int hp_profile__set_comment(struct hp_profile *p, const char *comment);
 
 #endif

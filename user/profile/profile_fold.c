@@ -100,9 +100,9 @@ static int copy__sample(struct fold_copy *c, size_t i, uint32_t pid)
 			return err;
 		c->stack[k] = (uint32_t)c->frames[s->frames[k]];
 	}
-	return hp_profile__add(c->dst,
-			       &(struct hp_prof_labels){ pid, s->process, s->thread, s->cgroup },
-			       c->stack, s->nframes, s->count, s->weight);
+	return hp_profile__add(
+	    c->dst, &(struct hp_prof_labels){ pid, s->process, s->thread, s->cgroup, s->state },
+	    c->stack, s->nframes, s->count, s->weight);
 }
 
 /* keep_pid decisions, one per distinct pid. */
@@ -183,6 +183,8 @@ static int fold__bound(struct hp_profile *p, size_t max, struct hp_profile_fold_
 	out.start_unix_ns = p->start_unix_ns;
 	out.duration_ns = p->duration_ns;
 	err = copy__init(&c, &out, p, false);
+	if (!err)
+		err = hp_profile__set_comment(&out, p->comment);
 	if (!order || err) {
 		err = -ENOMEM;
 		goto out;
@@ -231,6 +233,8 @@ int hp_profile__fold(struct hp_profile *dst, const struct hp_profile *src,
 	if (!stats)
 		stats = &local;
 	err = copy__init(&c, dst, src, true);
+	if (!err && src->comment && !dst->comment)
+		err = hp_profile__set_comment(dst, src->comment);
 	for (size_t i = 0; i < src->nsamples && !err; i++) {
 		uint32_t pid;
 

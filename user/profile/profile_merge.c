@@ -16,6 +16,8 @@ int hp_profile__merge(struct hp_profile *dst, const struct hp_profile *src)
 
 	if (!maps || !frames)
 		goto out;
+	if (src->comment && !dst->comment && hp_profile__set_comment(dst, src->comment))
+		goto out;
 	for (size_t i = 0; i < src->nframes; i++)
 		frames[i] = -1;
 	for (size_t i = 0; i < src->nsamples; i++) {
@@ -50,7 +52,8 @@ int hp_profile__merge(struct hp_profile *dst, const struct hp_profile *src)
 			stack[k] = (uint32_t)frames[fi];
 		}
 		err = hp_profile__add(
-		    dst, &(struct hp_prof_labels){ s->pid, s->process, s->thread, s->cgroup },
+		    dst,
+		    &(struct hp_prof_labels){ s->pid, s->process, s->thread, s->cgroup, s->state },
 		    stack, s->nframes, s->count, s->weight);
 		if (err)
 			goto out;

@@ -100,6 +100,15 @@ void hp_profile_store__free(struct hp_profile_store *st)
 void hp_profile_store__init_profile(const struct hp_profile_store *st, struct hp_profile *p)
 {
 	hp_profile__init(p, st->kind, st->period);
+	/* out of memory: the comment comes with the first window merged in */
+	if (st->comment)
+		(void)hp_profile__set_comment(p, st->comment);
+}
+
+int hp_profile_store__set_comment(struct hp_profile_store *st, const char *comment)
+{
+	st->comment = comment;
+	return hp_profile__set_comment(&st->open.profile, comment);
 }
 
 double hp_profile_store__retention(const struct hp_profile_store *st)

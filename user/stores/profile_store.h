@@ -32,8 +32,9 @@ struct hp_store_ring {
 struct hp_profile_store {
 	const struct hp_profile_kind *kind; /* of every profile the store keeps */
 	uint64_t period;		    /* weight one count stands for */
-	struct hp_store_ring coarse;	    /* closed 10 s segments */
-	struct hp_store_ring fine;	    /* one window per drain */
+	const char *comment; /* every profile's comment (hp_profile_store__set_comment), or NULL */
+	struct hp_store_ring coarse; /* closed 10 s segments */
+	struct hp_store_ring fine;   /* one window per drain */
 	struct hp_store_segment open;
 	double last_add;
 	struct hp_profile *subs[HP_STORE_MAX_SUBSCRIBERS];
@@ -50,8 +51,11 @@ struct hp_profile_store {
 int hp_profile_store__init(struct hp_profile_store *st, const struct hp_profile_kind *kind,
 			   uint64_t period, double retention, double now);
 void hp_profile_store__free(struct hp_profile_store *st);
-/* Initialises p empty, of the store's kind and period: how a request's profile starts. */
+/* Initialises p empty, of the store's kind, period and comment: how a request's profile starts. */
 void hp_profile_store__init_profile(const struct hp_profile_store *st, struct hp_profile *p);
+/* States how the store's samples were taken (hp_profile.comment) in every profile it starts from
+ * now on; comment must outlive the store. 0 or -ENOMEM. */
+int hp_profile_store__set_comment(struct hp_profile_store *st, const char *comment);
 /* Merges a drained window into the open segment and every subscriber; rotates the segment when it
  * is HP_STORE_SEGMENT_SECONDS old. */
 int hp_profile_store__add(struct hp_profile_store *st, const struct hp_profile *window, double now);

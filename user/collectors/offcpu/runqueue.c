@@ -1,0 +1,573 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Run-queue latency tables (see runqueue.h): drained rows merged into bounded cumulative tables,
+ * the top-K cgroup series and their "other", and the immutable snapshots windows are cut from. */
+#include "runqueue.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+/* Windows: tick steps for the last minute, 30 s steps for 15 minutes. */
+#define RQ_FINE_SLOTS 60
+#define RQ_COARSE_INTERVAL 30.0
+#define RQ_COARSE_SLOTS 30
+/* Ranking: run-queue wait decayed with this half-life (s), so a cgroup that stopped waiting
+ * leaves the top K; a challenger replaces the weakest series only above this ratio of it, so two
+ * cgroups of similar weight do not swap series every tick. */
+#define RQ_HALF_LIFE 300.0
+#define RQ_HYSTERESIS 1.25
+
+static int rq_row__cmp(const void *a, const void *b)
+{
+	const struct hp_rq_row *x = a, *y = b;
+
+	if (x->cgroup_id != y->cgroup_id)
+		return x->cgroup_id < y->cgroup_id ? -1 : 1;
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	return memcmp(x->process, y->process, sizeof(x->process));
+}
+
+const struct hp_khist_type hp_rq_row_type = {
+	.row_size = sizeof(struct hp_rq_row),
+	.key_size = offsetof(struct hp_rq_row, count),
+	.counters_off = offsetof(struct hp_rq_row, count),
+	.live_off = offsetof(struct hp_rq_row, count),
+	.hist_off = offsetof(struct hp_rq_row, buckets),
+	.cmp = rq_row__cmp,
+};
+
+_Static_assert(sizeof(struct hp_rq_row) % 8 == 0, "hp_rq_row: whole u64 counters");
+
+/* dst += src, counters only. */
+static void rq_row__add(struct hp_rq_row *dst, const struct hp_rq_row *src)
+{
+	dst->count += src->count;
+	dst->sum_ns += src->sum_ns;
+	for (unsigned int b = 0; b < HP_HIST_BUCKETS; b++)
+		dst->buckets[b] += src->buckets[b];
+}
+
+static void rq_series__add(struct hp_rq_series *dst, const struct hp_rq_row *src)
+{
+	dst->count += src->count;
+	dst->sum_ns += src->sum_ns;
+	for (unsigned int b = 0; b < HP_HIST_BUCKETS; b++)
+		dst->buckets[b] += src->buckets[b];
+}
+
+/* A row from one kernel histogram (counters: count is the sum of the buckets). */
+static void rq_row__from_hist(struct hp_rq_row *r, const struct hp_rq_hist *h)
+{
+	r->count = 0;
+	for (unsigned int b = 0; b < HP_HIST_BUCKETS; b++) {
+		r->buckets[b] = h->buckets[b];
+		r->count += h->buckets[b];
+	}
+	r->sum_ns = h->sum_ns;
+}
+
+/* ---- snapshots ---- */
+
+static struct hp_rq_snapshot *rq_snapshot__wrap(double t, struct hp_khist *procs,
+						struct hp_khist *cgroups)
+{
+	struct hp_rq_snapshot *s = procs && cgroups ? calloc(1, sizeof(*s)) : NULL;
+
+	if (!s) {
+		hp_khist__release(procs);
+		hp_khist__release(cgroups);
+		return NULL;
+	}
+	s->refs = 1;
+	s->t = t;
+	s->procs = procs;
+	s->cgroups = cgroups;
+	return s;
+}
+
+struct hp_rq_snapshot *hp_rq_snapshot__diff(const struct hp_rq_snapshot *cur,
+					    const struct hp_rq_snapshot *old)
+{
+	struct hp_rq_snapshot *d = rq_snapshot__wrap(cur->t, hp_khist__diff(cur->procs, old->procs),
+						     hp_khist__diff(cur->cgroups, old->cgroups));
+	const __u64 *c = &cur->host.count, *o = &old->host.count;
+	__u64 *v;
+	size_t n = (sizeof(struct hp_rq_row) - offsetof(struct hp_rq_row, count)) / sizeof(__u64);
+
+	if (!d)
+		return NULL;
+	v = &d->host.count;
+	for (size_t k = 0; k < n; k++)
+		v[k] = c[k] > o[k] ? c[k] - o[k] : 0;
+	return d;
+}
+
+void hp_rq_snapshot__retain(void *snap)
+{
+	((struct hp_rq_snapshot *)snap)->refs++;
+}
+
+void hp_rq_snapshot__release(void *snap)
+{
+	struct hp_rq_snapshot *s = snap;
+
+	if (!s || --s->refs > 0)
+		return;
+	hp_khist__release(s->procs);
+	hp_khist__release(s->cgroups);
+	free(s);
+}
+
+/* The tables as they are now, as a snapshot at t; NULL on ENOMEM. */
+static struct hp_rq_snapshot *rq__snapshot(const struct hp_runqueue *rq, double t)
+{
+	struct hp_rq_snapshot *s =
+	    rq_snapshot__wrap(t, hp_khist__new(&hp_rq_row_type, t, rq->nprocs),
+			      hp_khist__new(&hp_rq_row_type, t, rq->ncgroups));
+
+	if (!s)
+		return NULL;
+	/* both tables are sorted by the type's order and the sets were sized to fit */
+	for (size_t i = 0; i < rq->nprocs; i++)
+		*(struct hp_rq_row *)hp_khist__push(s->procs) = rq->procs[i].row;
+	for (size_t i = 0; i < rq->ncgroups; i++)
+		*(struct hp_rq_row *)hp_khist__push(s->cgroups) = rq->cgroups[i].row;
+	s->host = rq->host;
+	return s;
+}
+
+/* ---- life cycle ---- */
+
+int hp_runqueue__init(struct hp_runqueue *rq, const struct hp_runqueue_config *cfg, double tick,
+		      double now)
+{
+	static const struct hp_window_ops ops = {
+		.retain = hp_rq_snapshot__retain,
+		.release = hp_rq_snapshot__release,
+	};
+	struct hp_rq_snapshot *origin;
+
+	memset(rq, 0, sizeof(*rq));
+	rq->cfg.top_k = cfg ? cfg->top_k : HP_RUNQUEUE_TOP_K_DEFAULT;
+	if (rq->cfg.top_k > HP_RUNQUEUE_TOP_K_MAX)
+		rq->cfg.top_k = HP_RUNQUEUE_TOP_K_MAX;
+	rq->cfg.max_rows = cfg && cfg->max_rows ? cfg->max_rows : HP_RUNQUEUE_ROWS_DEFAULT;
+	rq->cfg.max_cgroups =
+	    cfg && cfg->max_cgroups ? cfg->max_cgroups : HP_RUNQUEUE_CGROUPS_DEFAULT;
+	if (rq->cfg.max_cgroups <= rq->cfg.top_k)
+		rq->cfg.max_cgroups = rq->cfg.top_k + 1;
+	rq->last_t = now;
+	rq->series = calloc(rq->cfg.top_k ? rq->cfg.top_k : 1, sizeof(*rq->series));
+	origin = rq__snapshot(rq, now);
+	if (!rq->series || !origin ||
+	    hp_window__init(&rq->window, &ops, tick > 0 ? tick : 1.0, RQ_FINE_SLOTS,
+			    RQ_COARSE_INTERVAL, RQ_COARSE_SLOTS, now, origin)) {
+		hp_rq_snapshot__release(origin);
+		free(rq->series);
+		memset(rq, 0, sizeof(*rq));
+		return -ENOMEM;
+	}
+	rq->window_ready = true;
+	rq->latest = origin; /* the window took its own reference */
+	return 0;
+}
+
+void hp_runqueue__free(struct hp_runqueue *rq)
+{
+	if (rq->window_ready)
+		hp_window__free(&rq->window);
+	hp_rq_snapshot__release(rq->latest);
+	free(rq->procs);
+	free(rq->cgroups);
+	free(rq->series);
+	free(rq->keys);
+	free(rq->percpu);
+	free(rq->delta);
+	memset(rq, 0, sizeof(*rq));
+}
+
+double hp_runqueue__retention(const struct hp_runqueue *rq)
+{
+	return hp_window__retention(&rq->window);
+}
+
+static struct hp_rq_cgroup_acc *rq__cgroup(const struct hp_runqueue *rq, __u64 id)
+{
+	size_t lo = 0, hi = rq->ncgroups;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (rq->cgroups[mid].row.cgroup_id == id)
+			return &rq->cgroups[mid];
+		if (rq->cgroups[mid].row.cgroup_id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+__u32 hp_runqueue__cgroup_tgid(const struct hp_runqueue *rq, __u64 cgroup_id)
+{
+	const struct hp_rq_cgroup_acc *c = rq__cgroup(rq, cgroup_id);
+
+	return c ? c->tgid : 0;
+}
+
+/* ---- ingest ---- */
+
+/* Victim order: the least recently seen first, then the smallest. */
+static int proc_victim__cmp(const void *a, const void *b, void *arg)
+{
+	const struct hp_rq_proc_acc *p = arg;
+	const struct hp_rq_proc_acc *x = &p[*(const size_t *)a], *y = &p[*(const size_t *)b];
+
+	if (x->seen != y->seen)
+		return x->seen < y->seen ? -1 : 1;
+	if (x->row.sum_ns != y->row.sum_ns)
+		return x->row.sum_ns < y->row.sum_ns ? -1 : 1;
+	return rq_row__cmp(&x->row, &y->row);
+}
+
+/* Cgroups that are series go last; then the lowest score, then the least recently seen. */
+static int cgroup_victim__cmp(const void *a, const void *b, void *arg)
+{
+	const struct hp_rq_cgroup_acc *c = arg;
+	const struct hp_rq_cgroup_acc *x = &c[*(const size_t *)a], *y = &c[*(const size_t *)b];
+
+	if ((x->series >= 0) != (y->series >= 0))
+		return x->series >= 0 ? 1 : -1;
+	if (x->score != y->score)
+		return x->score < y->score ? -1 : 1;
+	if (x->seen != y->seen)
+		return x->seen < y->seen ? -1 : 1;
+	return x->row.cgroup_id < y->row.cgroup_id ? -1 : x->row.cgroup_id > y->row.cgroup_id;
+}
+
+/*
+ * Drops the `excess` rows of arr (n elements of size, sorted by key) that come first in victim
+ * order, keeping the key order of the rest. 0 or -ENOMEM.
+ */
+static int rq__evict(void *arr, size_t *n, size_t size, size_t excess,
+		     int (*victim_cmp)(const void *, const void *, void *))
+{
+	size_t *order = malloc(*n * sizeof(*order)), k = 0;
+	bool *gone = calloc(*n, sizeof(*gone));
+	unsigned char *p = arr;
+
+	if (!order || !gone) {
+		free(order);
+		free(gone);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < *n; i++)
+		order[i] = i;
+	qsort_r(order, *n, sizeof(*order), victim_cmp, arr);
+	for (size_t i = 0; i < excess; i++)
+		gone[order[i]] = true;
+	for (size_t i = 0; i < *n; i++) {
+		if (gone[i])
+			continue;
+		if (k != i)
+			memcpy(p + k * size, p + i * size, size);
+		k++;
+	}
+	*n = k;
+	free(order);
+	free(gone);
+	return 0;
+}
+
+/* The drained rows as sorted, de-duplicated hp_rq_row deltas in rq->delta; their count or -1. */
+static ssize_t rq__deltas(struct hp_runqueue *rq, const struct hp_rq_key *keys,
+			  const struct hp_rq_hist *sums, size_t n)
+{
+	size_t m = 0;
+
+	if (n > rq->delta_cap) {
+		struct hp_rq_row *d = reallocarray(rq->delta, n, sizeof(*d));
+
+		if (!d)
+			return -1;
+		rq->delta = d;
+		rq->delta_cap = n;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct hp_rq_row *r = &rq->delta[m];
+
+		memset(r, 0, sizeof(*r));
+		r->cgroup_id = keys[i].cgroup_id;
+		r->tgid = keys[i].tgid;
+		memcpy(r->process, keys[i].process, sizeof(r->process));
+		r->process[HP_COMM_LEN - 1] = '\0';
+		rq_row__from_hist(r, &sums[i]);
+		if (r->count || r->sum_ns)
+			m++;
+	}
+	qsort(rq->delta, m, sizeof(*rq->delta), rq_row__cmp);
+	/* two generations' rows of one process become one row (gen is not in the row key) */
+	for (size_t i = 0, k = 0; i < m; i++) {
+		if (k && rq_row__cmp(&rq->delta[k - 1], &rq->delta[i]) == 0)
+			rq_row__add(&rq->delta[k - 1], &rq->delta[i]);
+		else if (k++ != i)
+			rq->delta[k - 1] = rq->delta[i];
+		if (i == m - 1) {
+			m = k;
+			break;
+		}
+	}
+	return (ssize_t)m;
+}
+
+/* Merges the m sorted deltas into the process table, then evicts beyond max_rows. */
+static int rq__merge_procs(struct hp_runqueue *rq, size_t m)
+{
+	struct hp_rq_proc_acc *out = malloc((rq->nprocs + m + 1) * sizeof(*out));
+	size_t i = 0, j = 0, n = 0;
+
+	if (!out)
+		return -ENOMEM;
+	while (i < rq->nprocs || j < m) {
+		int c = i == rq->nprocs ? 1
+			: j == m	? -1
+					: rq_row__cmp(&rq->procs[i].row, &rq->delta[j]);
+
+		if (c < 0) {
+			out[n++] = rq->procs[i++];
+		} else if (c == 0) {
+			out[n] = rq->procs[i++];
+			rq_row__add(&out[n].row, &rq->delta[j++]);
+			out[n++].seen = rq->seq;
+		} else {
+			out[n].row = rq->delta[j++];
+			out[n++].seen = rq->seq;
+		}
+	}
+	if (n > rq->cfg.max_rows) {
+		size_t excess = n - rq->cfg.max_rows;
+
+		if (rq__evict(out, &n, sizeof(*out), excess, proc_victim__cmp)) {
+			free(out);
+			return -ENOMEM;
+		}
+		rq->evicted_procs += excess;
+	}
+	free(rq->procs);
+	rq->procs = out;
+	rq->nprocs = n;
+	return 0;
+}
+
+/*
+ * Sums the m sorted process deltas by cgroup into cg (sorted by cgroup id; tgid: the process
+ * with the largest share, to name it); returns how many.
+ */
+static size_t rq__cgroup_deltas(const struct hp_rq_row *delta, size_t m, struct hp_rq_row *cg)
+{
+	size_t k = 0;
+	__u64 best = 0;
+
+	for (size_t i = 0; i < m; i++) {
+		if (!k || cg[k - 1].cgroup_id != delta[i].cgroup_id) {
+			memset(&cg[k], 0, sizeof(cg[k]));
+			cg[k++].cgroup_id = delta[i].cgroup_id;
+			best = 0;
+		}
+		rq_row__add(&cg[k - 1], &delta[i]);
+		if (delta[i].sum_ns >= best) {
+			best = delta[i].sum_ns;
+			cg[k - 1].tgid = delta[i].tgid; /* moved to the acc's tgid, then cleared */
+		}
+	}
+	return k;
+}
+
+/* Merges the per-cgroup deltas into the cgroup table (scores decayed by decay first). */
+static int rq__merge_cgroups(struct hp_runqueue *rq, const struct hp_rq_row *cg, size_t k,
+			     double decay)
+{
+	struct hp_rq_cgroup_acc *out = malloc((rq->ncgroups + k + 1) * sizeof(*out));
+	size_t i = 0, j = 0, n = 0;
+
+	if (!out)
+		return -ENOMEM;
+	while (i < rq->ncgroups || j < k) {
+		__u64 a = i < rq->ncgroups ? rq->cgroups[i].row.cgroup_id : UINT64_MAX;
+		__u64 b = j < k ? cg[j].cgroup_id : UINT64_MAX;
+		bool take_old = i < rq->ncgroups && (j == k || a <= b);
+		bool take_new = j < k && (i == rq->ncgroups || b <= a);
+
+		if (take_old) {
+			out[n] = rq->cgroups[i++];
+			out[n].score *= decay;
+		} else {
+			memset(&out[n], 0, sizeof(out[n]));
+			out[n].row.cgroup_id = b;
+			out[n].series = -1;
+		}
+		if (take_new) {
+			struct hp_rq_row d = cg[j++];
+
+			out[n].tgid = d.tgid;
+			d.tgid = 0;
+			rq_row__add(&out[n].row, &d);
+			out[n].score += (double)d.sum_ns;
+			out[n].seen = rq->seq;
+		}
+		n++;
+	}
+	if (n > rq->cfg.max_cgroups) {
+		size_t excess = n - rq->cfg.max_cgroups;
+
+		/* series are never victims: max_cgroups > top_k leaves enough others */
+		if (rq__evict(out, &n, sizeof(*out), excess, cgroup_victim__cmp)) {
+			free(out);
+			return -ENOMEM;
+		}
+		rq->evicted_cgroups += excess;
+	}
+	free(rq->cgroups);
+	rq->cgroups = out;
+	rq->ncgroups = n;
+	return 0;
+}
+
+/* Series slot s stops being a cgroup's: what it counted goes to "other" (both only grow). */
+static void rq__demote(struct hp_runqueue *rq, int s)
+{
+	struct hp_rq_series *sr = &rq->series[s];
+	struct hp_rq_cgroup_acc *c = rq__cgroup(rq, sr->cgroup_id);
+
+	rq->other.count += sr->count;
+	rq->other.sum_ns += sr->sum_ns;
+	for (unsigned int b = 0; b < HP_HIST_BUCKETS; b++)
+		rq->other.buckets[b] += sr->buckets[b];
+	if (c)
+		c->series = -1;
+	memset(sr, 0, sizeof(*sr));
+	rq->demotions++;
+}
+
+static int cgroup_score__cmp(const void *a, const void *b, void *arg)
+{
+	const struct hp_rq_cgroup_acc *c = arg;
+	const struct hp_rq_cgroup_acc *x = &c[*(const size_t *)a], *y = &c[*(const size_t *)b];
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return x->row.cgroup_id < y->row.cgroup_id ? -1 : x->row.cgroup_id > y->row.cgroup_id;
+}
+
+/*
+ * Top K by decayed wait: free slots go to the best cgroups without one; then the best challenger
+ * takes the weakest series' slot while it outweighs it by RQ_HYSTERESIS.
+ */
+static int rq__rank(struct hp_runqueue *rq)
+{
+	size_t *cand, nc = 0;
+	unsigned int k = rq->cfg.top_k;
+
+	/* a series whose cgroup was evicted cannot happen (series are never victims), but a slot
+	 * must never point at nothing */
+	for (unsigned int s = 0; s < k; s++)
+		if (rq->series[s].cgroup_id && !rq__cgroup(rq, rq->series[s].cgroup_id))
+			rq__demote(rq, (int)s);
+	if (!k)
+		return 0;
+	cand = malloc((rq->ncgroups + 1) * sizeof(*cand));
+	if (!cand)
+		return -ENOMEM;
+	for (size_t i = 0; i < rq->ncgroups; i++)
+		if (rq->cgroups[i].series < 0 && rq->cgroups[i].score > 0)
+			cand[nc++] = i;
+	qsort_r(cand, nc, sizeof(*cand), cgroup_score__cmp, rq->cgroups);
+	for (size_t ci = 0; ci < nc; ci++) {
+		struct hp_rq_cgroup_acc *c = &rq->cgroups[cand[ci]];
+		int slot = -1, weakest = -1;
+		double weakest_score = INFINITY;
+
+		for (unsigned int s = 0; s < k; s++) {
+			const struct hp_rq_cgroup_acc *m;
+
+			if (!rq->series[s].cgroup_id) {
+				slot = (int)s;
+				break;
+			}
+			m = rq__cgroup(rq, rq->series[s].cgroup_id);
+			if (m && m->score < weakest_score) {
+				weakest_score = m->score;
+				weakest = (int)s;
+			}
+		}
+		if (slot < 0) {
+			if (weakest < 0 || c->score <= weakest_score * RQ_HYSTERESIS)
+				break; /* candidates come best first: none of the rest beats it */
+			rq__demote(rq, weakest);
+			slot = weakest;
+		}
+		rq->series[slot].cgroup_id = c->row.cgroup_id;
+		c->series = slot;
+	}
+	free(cand);
+	return 0;
+}
+
+/* Each cgroup delta to its series, or to "other". */
+static void rq__attribute(struct hp_runqueue *rq, const struct hp_rq_row *cg, size_t k)
+{
+	for (size_t j = 0; j < k; j++) {
+		struct hp_rq_cgroup_acc *c = rq__cgroup(rq, cg[j].cgroup_id);
+
+		if (c && c->series >= 0) {
+			rq_series__add(&rq->series[c->series], &cg[j]);
+			rq->series[c->series].tgid = c->tgid;
+		} else {
+			rq_series__add(&rq->other, &cg[j]);
+			rq->folded_waits += cg[j].count;
+		}
+	}
+}
+
+int hp_runqueue__ingest(struct hp_runqueue *rq, const struct hp_rq_key *keys,
+			const struct hp_rq_hist *sums, size_t n, const struct hp_rq_hist *host,
+			double now)
+{
+	struct hp_rq_snapshot *snap;
+	struct hp_rq_row *cg = NULL;
+	ssize_t m;
+	size_t k = 0;
+	double decay = now > rq->last_t ? exp2(-(now - rq->last_t) / RQ_HALF_LIFE) : 1.0;
+	int err = -ENOMEM;
+
+	rq->seq++;
+	m = rq__deltas(rq, keys, sums, n);
+	if (m < 0)
+		return -ENOMEM;
+	cg = malloc(((size_t)m + 1) * sizeof(*cg));
+	if (!cg)
+		return -ENOMEM;
+	k = rq__cgroup_deltas(rq->delta, (size_t)m, cg);
+	if (rq__merge_procs(rq, (size_t)m) || rq__merge_cgroups(rq, cg, k, decay))
+		goto out;
+	if (rq__rank(rq))
+		goto out;
+	rq__attribute(rq, cg, k);
+	if (host)
+		rq_row__from_hist(&rq->host, host);
+	rq->last_t = now;
+	snap = rq__snapshot(rq, now);
+	if (!snap)
+		goto out;
+	hp_rq_snapshot__release(rq->latest);
+	rq->latest = snap;
+	hp_window__push(&rq->window, now, snap);
+	err = 0;
+out:
+	free(cg);
+	return err;
+}

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Run-queue latency of the off-CPU collector in userspace: drains the kernel's per-generation
+ * rq_hists rows into bounded cumulative per-(cgroup, process) and per-cgroup tables, keeps window
+ * snapshots, and exports them to /metrics and GET /api/v1/runqueue.
+ *
+ * Exactness: the kernel puts every run-queue wait (wakeup or preemption -> running) into rq_total
+ * and into the rq_hists row of its process (nothing is sampled); a wait lost only when rq_hists is
+ * full (counted by the kernel as HP_OFFCPU_DROP_RQ_FULL). So a process row's count and sum_ns are
+ * its exact number of waits and their exact total (ns), as of the last generation drained.
+ *
+ * JSON of GET /api/v1/runqueue (window=D | since=D: look back D; neither: since the collector
+ * started; group_by=cgroup|process (default process); sort=time|count|p99|max (default time);
+ * limit=N (default 100); pid=TGID; comm=NAME (process name, exact)):
+ *   { "collector": "offcpu", "metric": "runqueue_latency",
+ *     "window": { "cumulative": bool, "requested_seconds": D (if given), "seconds": covered,
+ *                 "end_unix": t },
+ *     "group_by": "process"|"cgroup", "sort": "...", "limit": N,
+ *     "host": { "count", "sum_seconds", "mean_seconds", "p50_seconds", "p90_seconds",
+ *               "p99_seconds", "max_seconds" },        (every wait on the host, rq_total)
+ *     "rows_total": rows matching before limit, "evicted_rows": {"process": n, "cgroup": n},
+ *     "rows": [ { "cgroup_id": id, "cgroup": path|null,
+ *                 "pid": tgid, "process": comm,        (group_by=process only)
+ *                 "processes": n,                      (group_by=cgroup only: process rows)
+ *                 "count", "sum_seconds", "mean_seconds", "p50_seconds", "p90_seconds",
+ *                 "p99_seconds", "max_seconds" }, ... ] }
+ * count = waits, sum_seconds = their exact total; quantiles and max are estimates from the log2
+ * buckets of include/hp_hist.h (as hostprof_syscall_latency_seconds), null when count is 0.
+ * group_by=process merges the rows of one (pid, process) across cgroups (cgroup: the busiest's).
+ */
+#ifndef HOSTPROF_RUNQUEUE_H
+#define HOSTPROF_RUNQUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "hp_offcpu.h"
+#include "http/http.h"
+#include "stores/keyed_hist.h"
+#include "stores/window.h"
+
+struct hp_buf;
+struct hp_services;
+struct hp_self_stats;
+struct hp_collector;
+
+#define HP_RUNQUEUE_TOP_K_DEFAULT 20	/* per-cgroup series in /metrics, besides "other" */
+#define HP_RUNQUEUE_ROWS_DEFAULT 1024	/* per-(cgroup, process) rows kept */
+#define HP_RUNQUEUE_CGROUPS_DEFAULT 256 /* per-cgroup rows kept */
+#define HP_RUNQUEUE_TOP_K_MAX 1000
+
+struct hp_runqueue_config {
+	unsigned int top_k;	  /* cgroup series in /metrics (0: only cgroup="other") */
+	unsigned int max_rows;	  /* process rows (0: HP_RUNQUEUE_ROWS_DEFAULT) */
+	unsigned int max_cgroups; /* cgroup rows (0: default; raised to top_k + 1 at least) */
+};
+
+/* One cumulative row; cgroup rows have tgid 0 and an empty process. */
+struct hp_rq_row {
+	__u64 cgroup_id;
+	__u32 tgid;
+	__u32 pad;
+	char process[HP_COMM_LEN]; /* thread-group leader's comm, as the kernel read it */
+	/* cumulative counters from here on (hp_rq_row_type) */
+	__u64 count;  /* waits */
+	__u64 sum_ns; /* their total, exact */
+	__u64 buckets[HP_HIST_BUCKETS];
+};
+
+extern const struct hp_khist_type hp_rq_row_type;
+
+/* Immutable view at one instant, shared with the window through refs. */
+struct hp_rq_snapshot {
+	int refs;
+	double t;		  /* CLOCK_MONOTONIC seconds */
+	struct hp_khist *procs;	  /* hp_rq_row, ascending (cgroup_id, tgid, process) */
+	struct hp_khist *cgroups; /* hp_rq_row with tgid 0, ascending cgroup_id */
+	struct hp_rq_row host;	  /* rq_total summed over CPUs (key zero) */
+};
+
+struct hp_rq_snapshot *hp_rq_snapshot__diff(const struct hp_rq_snapshot *cur,
+					    const struct hp_rq_snapshot *old);
+void hp_rq_snapshot__retain(void *snap);
+void hp_rq_snapshot__release(void *snap);
+
+/* Mutable accumulators (private to runqueue*.c). */
+struct hp_rq_proc_acc {
+	struct hp_rq_row row;
+	__u64 seen; /* collect sequence number of its last wait */
+};
+
+struct hp_rq_cgroup_acc {
+	struct hp_rq_row row;
+	__u64 seen;
+	__u32 tgid;   /* a process seen in it lately, to name the cgroup */
+	int series;   /* index in hp_runqueue.series, or -1: folded into "other" */
+	double score; /* run-queue wait (ns) decayed with HP_RUNQUEUE_HALF_LIFE: the ranking */
+};
+
+/* A /metrics series of one cgroup: what it waited since it became one of the top K. */
+struct hp_rq_series {
+	__u64 cgroup_id; /* 0: slot free */
+	__u32 tgid;
+	__u64 count, sum_ns, buckets[HP_HIST_BUCKETS];
+};
+
+struct hp_runqueue {
+	struct hp_runqueue_config cfg;
+	__u64 seq; /* collects so far */
+	double last_t;
+	/* cumulative tables, sorted like the snapshot's */
+	struct hp_rq_proc_acc *procs;
+	size_t nprocs;
+	struct hp_rq_cgroup_acc *cgroups;
+	size_t ncgroups;
+	struct hp_rq_series *series; /* cfg.top_k slots */
+	struct hp_rq_series other;   /* cgroup="other": all waits not in a series when drained */
+	struct hp_rq_row host;	     /* last rq_total read */
+	struct hp_rq_snapshot *latest;
+	struct hp_window window;
+	bool window_ready;
+	/* drain buffers (sized on first use) */
+	struct hp_rq_key *keys;
+	size_t keys_cap;
+	struct hp_rq_hist *percpu; /* ncpus values */
+	int ncpus;
+	struct hp_rq_row *delta;
+	size_t delta_cap;
+	/* self stats */
+	__u64 evicted_procs, evicted_cgroups; /* rows dropped from the tables (least recent) */
+	__u64 folded_waits;		      /* waits counted in cgroup="other" */
+	__u64 demotions;		      /* series folded back into "other" */
+	__u64 kernel_rows; /* rq_hists rows found in the last collect (both gens) */
+	__u64 kernel_max;  /* rq_hists max_entries (0: unknown) */
+	__u64 read_errors; /* rows that could not be read or deleted */
+};
+
+/*
+ * Sets up empty tables and the window ring: fine steps of tick seconds for the last minute, 30 s
+ * steps for 15 minutes (the longest window). cfg may be NULL (defaults). 0 or -ENOMEM (nothing
+ * left to free). Memory: at most (max_rows + max_cgroups) x 272 bytes per kept snapshot.
+ */
+int hp_runqueue__init(struct hp_runqueue *rq, const struct hp_runqueue_config *cfg, double tick,
+		      double now);
+void hp_runqueue__free(struct hp_runqueue *rq);
+/*
+ * One drain, right after the stack drain flipped the generation: reads every rq_hists row of
+ * generation old_gen once (key listing, then lookup-and-delete of each), sums its ncpus per-CPU
+ * values, adds them to the cumulative tables, reads rq_total (per-CPU array[1]) once, and takes a
+ * snapshot at now (CLOCK_MONOTONIC s). 0, or a negative errno (the tables keep what was read).
+ */
+int hp_runqueue__collect(struct hp_runqueue *rq, int rq_total_fd, int rq_hists_fd,
+			 unsigned int old_gen, int ncpus, double now);
+/*
+ * The part of collect after the kernel reads, on private memory (tests call it directly): n
+ * drained rows (keys[i] -> sums[i], summed over CPUs; gen ignored) and the host-wide cumulative
+ * histogram (NULL: unchanged). 0 or -ENOMEM.
+ */
+int hp_runqueue__ingest(struct hp_runqueue *rq, const struct hp_rq_key *keys,
+			const struct hp_rq_hist *sums, size_t n, const struct hp_rq_hist *host,
+			double now);
+/*
+ * /metrics: hostprof_runqueue_latency_seconds (host-wide histogram, no labels),
+ * hostprof_runqueue_cgroup_latency_seconds{cgroup} (top-K cgroups by decayed wait, the rest as
+ * cgroup="other"; a series counts from when its cgroup entered the top K), and the bookkeeping
+ * counters hostprof_runqueue_folded_waits_total, hostprof_runqueue_rows_evicted_total{table}.
+ * Cgroup paths come from svc (NULL: "id:<cgroup id>").
+ */
+void hp_runqueue__metrics(struct hp_runqueue *rq, struct hp_buf *out, struct hp_services *svc);
+/* Table fill levels for hostprof_map_entries: runqueue_processes, runqueue_cgroups, rq_hists. */
+void hp_runqueue__self_stats(const struct hp_runqueue *rq, struct hp_self_stats *out);
+/* The longest window= the API answers (seconds). */
+double hp_runqueue__retention(const struct hp_runqueue *rq);
+/* A process that has been in cgroup id lately (0: none known), to name the cgroup. */
+__u32 hp_runqueue__cgroup_tgid(const struct hp_runqueue *rq, __u64 cgroup_id);
+
+/*
+ * Provided by the off-CPU collector (collector_offcpu.c): the run-queue state of collector c, or
+ * NULL when run-queue latency is off. Called by the routes below with c->lock held.
+ */
+struct hp_runqueue *hp_offcpu__runqueue(struct hp_collector *c);
+
+/*
+ * GET /api/v1/runqueue on collector c (runqueue_api.c): takes c->lock, finds the state with get(c)
+ * (NULL: 404 JSON error), checks the parameters (400 JSON error naming the bad one), refreshes
+ * through c->ops->refresh(c, false), answers the JSON described at the top of this file.
+ */
+void hp_runqueue__serve(struct hp_collector *c, struct hp_runqueue *(*get)(struct hp_collector *),
+			const struct hp_request *req, struct hp_response *resp);
+/* Its query parameters, NULL-terminated. */
+extern const char *const hp_runqueue_params[];
+/* The route table for the collector's ops.routes (runqueue_route.c); route ctx: the off-CPU
+ * struct hp_collector, state through hp_offcpu__runqueue(). */
+extern const struct hp_route hp_runqueue_routes[];
+
+#endif
