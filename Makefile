@@ -67,7 +67,7 @@ BUILD_DEBS := clang make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 	      libcjson-dev libmicrohttpd-dev linux-libc-dev liblzma-dev libiberty-dev
 TEST_DEBS  := libcmocka-dev prometheus curl python3 iproute2 util-linux procps binutils xz-utils \
 	      golang-go linux-perf chromium libclang-rt-14-dev
-BENCH_DEBS := bpftrace bc curl python3 linux-perf
+BENCH_DEBS := bpftrace bc curl python3 linux-perf stress-ng
 define apt_install
 	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -366,8 +366,11 @@ bench-pprof: $(BUILD)/bench/pprof_build
 bench: deps-bench
 	$(MAKE) --no-print-directory all $(BUILD)/bench/syscall_overhead \
 		$(BUILD)/bench/pprof_build $(BUILD)/bench/symbolize_rate $(BUILD)/bench/http_load \
-		$(BUILD)/bench/stack_drain
+		$(BUILD)/bench/stack_drain $(BUILD)/bench/empty_sched $(BUILD)/tools/offcpu_check
 	$(BUILD)/bench/syscall_overhead --hostprof $(BUILD)/hostprof
+	HOSTPROF=$(BUILD)/hostprof OFFCPU_CHECK=$(BUILD)/tools/offcpu_check OFFCPU_PERIOD=10000000 \
+		OFFCPU_WAKERS=1 bash tests/bench/offcpu_cost.sh $(BUILD)/bench/empty_sched 100000 5
+	bash tests/bench/offcpu_agent_cost.sh $(BUILD)/hostprof 30
 	bash tests/bench/cpu_agent_cost.sh $(BUILD)/hostprof 60
 	$(BUILD)/bench/pprof_build
 	$(BUILD)/bench/symbolize_rate

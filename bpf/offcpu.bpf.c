@@ -100,6 +100,22 @@ static __always_inline bool offcpu__runnable(bool preempt, unsigned int prev_sta
 	return preempt || prev_state == 0;
 }
 
+/*
+ * Reads of a task through a BTF pointer (tp_btf arguments, bpf_get_current_task_btf()): direct
+ * loads the JIT turns into fault-safe moves, not bpf_probe_read_kernel() calls; these run at
+ * every switch.
+ */
+static __always_inline __u64 offcpu__cgroup(struct task_struct *task)
+{
+	return task->cgroups->dfl_cgrp->kn->id;
+}
+
+/* The thread-group leader's comm (what ps shows) into name[HP_COMM_LEN]. */
+static __always_inline void offcpu__process_name(struct task_struct *task, char *name)
+{
+	__builtin_memcpy(name, task->group_leader->comm, HP_COMM_LEN);
+}
+
 static __always_inline void offcpu__hist_add(struct hp_rq_hist *h, __u64 wait)
 {
 	__u32 b = hp_hist__bucket(wait);
@@ -110,8 +126,9 @@ static __always_inline void offcpu__hist_add(struct hp_rq_hist *h, __u64 wait)
 	h->sum_ns += wait;
 }
 
-/* One run-queue wait of wait ns of a thread of task's process, in cgroup. */
-static __always_inline void offcpu__runqueue(struct task_struct *task, __u64 cgroup, __u64 wait)
+/* One run-queue wait of wait ns of a thread of task's process tgid, in cgroup. */
+static __always_inline void offcpu__runqueue(struct task_struct *task, __u32 tgid, __u64 cgroup,
+					     __u64 wait)
 {
 	struct hp_rq_key key = {};
 	struct hp_rq_hist *h;
@@ -122,9 +139,9 @@ static __always_inline void offcpu__runqueue(struct task_struct *task, __u64 cgr
 	if (h)
 		offcpu__hist_add(h, wait);
 	key.cgroup_id = cgroup;
-	key.tgid = BPF_CORE_READ(task, tgid);
+	key.tgid = tgid;
 	key.gen = gen & 1;
-	hp_stack__process_name(task, key.process);
+	offcpu__process_name(task, key.process);
 	h = bpf_map_lookup_elem(&rq_hists, &key);
 	if (!h) {
 		struct hp_rq_hist first = {};
@@ -170,20 +187,41 @@ static __always_inline bool offcpu__sample(__u64 dd)
 	return (((__u64)bpf_get_prandom_u32() * period_ns) >> 32) < dd;
 }
 
-/* A kept interval of decision length dd and counted length w: the events (in
- * 1/HP_OFFCPU_EVENT_ONE) and ns it stands for, 1/p and w/p. */
-static __always_inline void offcpu__scale(__u64 dd, __u64 w, __u64 *events, __u64 *weight)
+/* The ns a kept interval's part of w ns stands for: w / p, p = min(1, dd / period_ns). */
+static __always_inline __u64 offcpu__scale_ns(__u64 dd, __u64 w)
 {
-	if (!period_ns || dd >= period_ns) {
-		*events = HP_OFFCPU_EVENT_ONE;
-		*weight = w;
-		return;
-	}
+	if (!period_ns || dd >= period_ns)
+		return w;
 	if (!dd)
 		dd = 1;
-	*events = (period_ns << HP_OFFCPU_EVENT_SHIFT) / dd;
 	/* period_ns < 2^32: w * period_ns fits in 64 bits while w < 2^32 (4.29 s) */
-	*weight = w >> 32 ? w / dd * period_ns : w * period_ns / dd;
+	return w >> 32 ? w / dd * period_ns : w * period_ns / dd;
+}
+
+/* The events (in 1/HP_OFFCPU_EVENT_ONE) a kept interval of decision length dd stands for: 1/p. */
+static __always_inline __u64 offcpu__scale_events(__u64 dd)
+{
+	if (!period_ns || dd >= period_ns)
+		return HP_OFFCPU_EVENT_ONE;
+	return (period_ns << HP_OFFCPU_EVENT_SHIFT) / (dd ? dd : 1);
+}
+
+/*
+ * Counts a kept interval under key: a blocked one splits at its wakeup, the time it then waited
+ * on a run queue (rq_weight ns of its weight) is counted under the same stacks as runnable, with
+ * no event of its own; the interval is one event of its own class.
+ */
+static __always_inline void offcpu__count(struct hp_offcpu_key *key, __u64 events, __u64 weight,
+					  __u64 rq_weight)
+{
+	if (rq_weight > weight)
+		rq_weight = weight;
+	hp_stack__count_n(offcpu__counts(), key, events, weight - rq_weight);
+	if (!rq_weight)
+		return;
+	key->state_class = HP_OFFCPU_RUNNABLE;
+	key->task_state = 0;
+	hp_stack__count_n(offcpu__counts(), key, 0, rq_weight);
 }
 
 /* The current thread's storage, created if it passes the filters (NULL otherwise). */
@@ -201,37 +239,41 @@ static __always_inline struct hp_offcpu_task *offcpu__current_storage(void)
 	return st;
 }
 
-/* Fills key with task's identity, cgroup and the interval's reason (stacks and waker are the
- * caller's); returns the cgroup id. */
-static __always_inline __u64 offcpu__identify(struct hp_offcpu_key *key, struct task_struct *task,
-					      const struct hp_offcpu_task *st)
+/* Fills key with task's identity (process tgid, cgroup) and the interval's reason; stacks and
+ * waker are the caller's. */
+static __always_inline void offcpu__identify(struct hp_offcpu_key *key, struct task_struct *task,
+					     const struct hp_offcpu_task *st, __u32 tgid,
+					     __u64 cgroup)
 {
-	key->tgid = BPF_CORE_READ(task, tgid);
-	key->pid = BPF_CORE_READ(task, pid);
-	key->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
-	BPF_CORE_READ_STR_INTO(&key->thread, task, comm);
-	hp_stack__process_name(task, key->process);
+	key->tgid = tgid;
+	key->pid = task->pid;
+	key->cgroup_id = cgroup;
+	__builtin_memcpy(key->thread, task->comm, HP_COMM_LEN);
+	offcpu__process_name(task, key->process);
 	key->state_class = st->state_class;
 	key->task_state = st->task_state;
-	return key->cgroup_id;
 }
 
 /*
  * Where the waker runs: a task in its own context, or an interrupt on top of whatever ran. The
  * preempt count that says so is a per-CPU variable that only CONFIG_KALLSYMS_ALL kernels let BPF
  * read; instead, interrupts and the softirqs they run execute on the CPU's IRQ stack (x86-64
- * call_on_irqstack()), and this program's frame lives on whatever stack the CPU is on: outside
- * the task's own stack means an interrupt. The idle task wakes nobody by itself either.
+ * call_on_irqstack()), and the tracepoint's argument array (ctx, a local of bpf_trace_run1())
+ * lives on whatever stack the CPU is on: outside the task's own stack means an interrupt. Not
+ * this program's own frame: newer x86-64 JITs run tracing programs with a big stack on a per-CPU
+ * private stack (series "bpf: Support private stack for bpf progs", 6.13), never the task's; on
+ * this host (6.18) every pipe write looked like an interrupt. The idle task wakes nobody by
+ * itself either.
  */
-static __always_inline __u32 offcpu__waker_context(void)
+static __always_inline __u32 offcpu__waker_context(void *ctx)
 {
 	struct task_struct *cur = bpf_get_current_task_btf();
-	__u64 base = (__u64)BPF_CORE_READ(cur, stack), sp = 0;
-	void *volatile here = (void *)&here;
+	__u64 base = (__u64)cur->stack, sp = 0;
+	void *volatile here = ctx;
 
 	if (cur->pid == 0)
 		return HP_WAKER_IRQ;
-	/* the verifier keeps frame addresses as pointers: read one back as a number */
+	/* the verifier keeps ctx as a pointer: read it back as a number */
 	bpf_probe_read_kernel(&sp, sizeof(sp), (const void *)&here);
 	if (sp - base >= thread_size)
 		return HP_WAKER_IRQ;
@@ -241,7 +283,7 @@ static __always_inline __u32 offcpu__waker_context(void)
 /* Records the current context as the waker, with its stacks (user stack: task context only). */
 static __always_inline void offcpu__record_waker(void *ctx, struct hp_offcpu_waker *w)
 {
-	__u32 context = offcpu__waker_context();
+	__u32 context = offcpu__waker_context(ctx);
 
 	w->context = context;
 	w->stacks = (struct hp_stack_ids){};
@@ -249,7 +291,7 @@ static __always_inline void offcpu__record_waker(void *ctx, struct hp_offcpu_wak
 		struct task_struct *cur = bpf_get_current_task_btf();
 
 		w->tgid = bpf_get_current_pid_tgid() >> 32;
-		hp_stack__process_name(cur, w->process);
+		offcpu__process_name(cur, w->process);
 		hp_stack__capture_ids(ctx, offcpu__stacks(), kernel_stacks, user_stacks, w->tgid,
 				      &w->stacks);
 	} else {
@@ -281,7 +323,7 @@ static __always_inline void offcpu__resolve(void *ctx, struct hp_offcpu_task *st
 		if (st->pend_key.stacks.ustack)
 			hp_stack__announce(st->pend_key.tgid);
 	}
-	hp_stack__count_n(offcpu__counts(), &st->pend_key, st->pend_events, st->pend_weight);
+	offcpu__count(&st->pend_key, st->pend_events, st->pend_weight, st->pend_rq_weight);
 }
 
 /* tp_btf switch-out of prev (current): opens its interval; only the user stack of a thread
@@ -309,7 +351,7 @@ static __always_inline void offcpu__open_btf(void *ctx, struct hp_offcpu_task *s
 	st->defer_user = 0;
 	if (!user_stacks || !prev->mm)
 		return;
-	if (rseq_defer && bpf_core_field_exists(prev->rseq) && BPF_CORE_READ(prev, rseq)) {
+	if (rseq_defer && bpf_core_field_exists(prev->rseq) && prev->rseq) {
 		st->defer_user = 1;
 		return;
 	}
@@ -322,14 +364,14 @@ static __always_inline void offcpu__close_btf(struct task_struct *next, struct h
 					      __u64 now)
 {
 	struct hp_offcpu_key *key = &st->pend_key;
-	__u64 t_off = st->t_off, d, dd, w, events, weight, cgroup;
-	bool lost = false, woken;
+	__u64 t_off = st->t_off, d, dd, w, rq = 0, events, weight, cgroup;
+	__u32 tgid = next->tgid;
+	bool lost = false;
 
 	st->t_off = 0;
 	if (!t_off) {
 		if (st->t_wake && runqueue) /* a new thread's first wait (sched_wakeup_new) */
-			offcpu__runqueue(next, BPF_CORE_READ(next, cgroups, dfl_cgrp, kn, id),
-					 now - st->t_wake);
+			offcpu__runqueue(next, tgid, offcpu__cgroup(next), now - st->t_wake);
 		else if (!st->t_wake)
 			HP_DROP(HP_OFFCPU_DROP_NO_SWITCH_OUT);
 		st->t_wake = 0;
@@ -340,12 +382,13 @@ static __always_inline void offcpu__close_btf(struct task_struct *next, struct h
 		HP_DROP(HP_OFFCPU_DROP_USTACK_LATE);
 	}
 	d = now - t_off;
-	*key = (struct hp_offcpu_key){};
-	cgroup = offcpu__identify(key, next, st);
-	woken = st->t_wake > t_off;
-	if (runqueue && (st->state_class == HP_OFFCPU_RUNNABLE || woken))
-		offcpu__runqueue(next, cgroup,
-				 st->state_class == HP_OFFCPU_RUNNABLE ? d : now - st->t_wake);
+	cgroup = offcpu__cgroup(next);
+	if (st->state_class == HP_OFFCPU_BLOCKED && st->t_wake > t_off)
+		rq = now - st->t_wake; /* woken, then waited to run */
+	if (runqueue && st->state_class == HP_OFFCPU_RUNNABLE)
+		offcpu__runqueue(next, tgid, cgroup, d);
+	else if (runqueue && rq)
+		offcpu__runqueue(next, tgid, cgroup, rq);
 	st->t_wake = 0;
 	w = offcpu__weigh(d);
 	if (!w)
@@ -354,14 +397,19 @@ static __always_inline void offcpu__close_btf(struct task_struct *next, struct h
 		if (!st->sampled)
 			return;
 		dd = st->decide_ns;
-		if (wakers)
-			key->waker = st->waker;
 	} else {
 		dd = d;
 		if (!offcpu__sample(dd))
 			return;
 	}
-	offcpu__scale(dd, w, &events, &weight);
+	/* kept: from here on the cost is paid by 1 interval in period_ns / d at most */
+	events = offcpu__scale_events(dd);
+	weight = offcpu__scale_ns(dd, w);
+	rq = offcpu__scale_ns(dd, rq);
+	*key = (struct hp_offcpu_key){};
+	offcpu__identify(key, next, st, tgid, cgroup);
+	if (wakers && st->decide_ns)
+		key->waker = st->waker;
 	key->stacks = st->stacks;
 	if (kernel_stacks) {
 		key->stacks.kstack = hp_stack__capture_task_kernel(next, offcpu__stacks(), &lost);
@@ -371,10 +419,11 @@ static __always_inline void offcpu__close_btf(struct task_struct *next, struct h
 	if (st->defer_user) {
 		st->pend_events = events;
 		st->pend_weight = weight;
+		st->pend_rq_weight = rq;
 		st->pending = 1;
 		return;
 	}
-	hp_stack__count_n(offcpu__counts(), key, events, weight);
+	offcpu__count(key, events, weight, rq);
 }
 
 /* tp_btf: prev's interval opens here; next's storage is reachable, so its interval closes here. */
@@ -463,7 +512,8 @@ static __always_inline void offcpu__close_raw(struct hp_offcpu_task *st, __u64 t
 	struct task_struct *cur = bpf_get_current_task_btf();
 	struct hp_offcpu_key *key = &st->pend_key;
 	struct offcpu_raw_wake *wk;
-	__u64 t_off = st->t_off, d, w, cgroup, t_wake = 0;
+	__u64 t_off = st->t_off, d, w, cgroup = offcpu__cgroup(cur), t_wake = 0;
+	__u32 tgid = cur->tgid;
 
 	st->t_off = 0;
 	d = t_in - t_off;
@@ -472,7 +522,7 @@ static __always_inline void offcpu__close_raw(struct hp_offcpu_task *st, __u64 t
 		return;
 	}
 	*key = (struct hp_offcpu_key){};
-	cgroup = offcpu__identify(key, cur, st);
+	offcpu__identify(key, cur, st, tgid, cgroup);
 	wk = bpf_map_lookup_elem(&raw_wakes, &pid);
 	if (wk) {
 		if (wk->t_wake > t_off && wk->t_wake <= t_in)
@@ -482,13 +532,14 @@ static __always_inline void offcpu__close_raw(struct hp_offcpu_task *st, __u64 t
 		bpf_map_delete_elem(&raw_wakes, &pid);
 	}
 	if (runqueue && (st->state_class == HP_OFFCPU_RUNNABLE || t_wake))
-		offcpu__runqueue(cur, cgroup,
+		offcpu__runqueue(cur, tgid, cgroup,
 				 st->state_class == HP_OFFCPU_RUNNABLE ? d : t_in - t_wake);
 	w = offcpu__weigh(d);
 	if (!w)
 		return;
 	key->stacks = st->stacks;
-	hp_stack__count_n(offcpu__counts(), key, HP_OFFCPU_EVENT_ONE, w);
+	offcpu__count(key, HP_OFFCPU_EVENT_ONE, w,
+		      st->state_class == HP_OFFCPU_BLOCKED && t_wake ? t_in - t_wake : 0);
 }
 
 SEC("raw_tp/sched_switch")
@@ -522,7 +573,7 @@ int BPF_PROG(switch_raw, bool preempt, struct task_struct *prev, struct task_str
 		}
 		st->t_off = bpf_ktime_get_ns();
 	}
-	slot->pid = BPF_CORE_READ(next, pid);
+	slot->pid = BPF_CORE_READ(next, pid); /* raw_tp: next is only a number here */
 	slot->t_in = bpf_ktime_get_ns();
 	return 0;
 }

@@ -36,7 +36,8 @@ struct hp_offcpu_waker {
 
 /* What identical off-CPU intervals share; the kernel counts intervals (hp_count.count, in
  * 1/HP_OFFCPU_EVENT_ONE) and their summed length (hp_count.weight, ns) per key. Stacks are those
- * the thread was blocked (or preempted) in. */
+ * the thread was blocked (or preempted) in. A blocked interval is split at its wakeup: the run-queue
+ * wait that follows is counted under the same stacks with state_class RUNNABLE and no event. */
 struct hp_offcpu_key {
 	__u32 tgid;		    /* process */
 	__u32 pid;		    /* thread */
@@ -69,6 +70,7 @@ struct hp_offcpu_task {
 	struct hp_offcpu_key pend_key; /* the pending sample: everything but the user stack */
 	__u64 pend_events;	       /* its hp_count.count */
 	__u64 pend_weight;	       /* its hp_count.weight */
+	__u64 pend_rq_weight;	       /* of which waiting on a run queue after the wakeup (ns) */
 };
 
 /* raw_tp path: the last switch-in on a CPU (one slot per CPU), resolved at that thread's next

@@ -7,16 +7,16 @@
 #   EMPTY_SCHED_LOADER  build/bench/empty_sched (holds tests/bench/empty_sched.bpf.c attached)
 #   LOOPS               pipe round trips per measurement (default 100000)
 #   PASSES              passes over every mode, interleaved so drift hits all modes (default 5)
-# With OFFCPU_CHECK=build/tools/offcpu_check, also the bare bpf/offcpu.bpf.c program host-wide at
-# its defaults (min 1 µs, kernel+user stacks), on tp_btf and on raw_tp, without the agent.
+# With HOSTPROF=build/hostprof, also the agent with only the offcpu collector at its defaults
+# (`serve --collectors offcpu`), on tp_btf (and with HOSTPROF_RAW=1 forced onto raw_tp).
+# With OFFCPU_CHECK=build/tools/offcpu_check, also the bare bpf/offcpu.bpf.c program host-wide
+# (min 1 µs, kernel+user stacks; OFFCPU_PERIOD / OFFCPU_WAKERS as in offcpu_check), on tp_btf and
+# on raw_tp, without the agent.
 # With OFFCPU_SPLIT=1 as well, the tp_btf program without stacks, with the kernel stack only and
 # with the user stack only (OFFCPU_STACKS of offcpu_check), to split its cost.
 # Prints µs/op per mode (median of the passes) and the cost each mode adds over the baseline, as
 # ratios from this one run. Needs root, perf (linux-perf) and bpftrace (Makefile BENCH_DEBS).
-# For `make bench` add `$(BUILD)/bench/empty_sched` to the bench prerequisites and the line
-#   bash tests/bench/offcpu_cost.sh $(BUILD)/bench/empty_sched
-# A hostprof mode (`hostprof serve --collectors offcpu`) belongs next to the bpftrace one once the
-# offcpu collector exists; the issue-8 target is hostprof's added cost <= 1/5 of bpftrace's.
+# The issue-8 target is hostprof's added cost <= 1/5 of bpftrace's.
 #
 # bpftrace 0.17 (bookworm) attaches sched_switch only as `tracepoint:` (it has no rawtracepoint
 # support that works here), which needs tracefs. If tracefs is not mounted, bpftrace runs in a
@@ -93,6 +93,11 @@ else
 fi
 
 modes=(base empty bpftrace)
+if [ -n "${HOSTPROF:-}" ]; then
+	[ -x "$HOSTPROF" ] || { echo "offcpu_cost: $HOSTPROF is not an executable" >&2; exit 1; }
+	modes+=(hostprof)
+	[ -n "${HOSTPROF_RAW:-}" ] && modes+=(hostprof_raw)
+fi
 if [ -n "${OFFCPU_CHECK:-}" ]; then
 	[ -x "$OFFCPU_CHECK" ] || { echo "offcpu_cost: $OFFCPU_CHECK is not an executable" >&2; exit 1; }
 	modes+=(offcpu_btf offcpu_raw)
@@ -111,6 +116,22 @@ for pass in $(seq "$passes"); do
 		bpftrace)
 			start_holder Attaching "${bpftrace_cmd[@]}"
 			v=$(run_bench)
+			stop_holder
+			;;
+		hostprof | hostprof_raw)
+			attach=()
+			[ "$mode" = hostprof_raw ] && attach=(--attach raw_tp)
+			port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+			start_holder "serving HTTP" "$HOSTPROF" serve --collectors offcpu "${attach[@]}" \
+				--listen "127.0.0.1:$port"
+			for _ in $(seq 100); do
+				curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
+				sleep 0.1
+			done
+			v=$(run_bench)
+			curl -sf "http://127.0.0.1:$port/metrics" |
+				grep -E '^hostprof_events_dropped_total\{collector="offcpu"' |
+				sed 's/^/    /' >&2 || true
 			stop_holder
 			;;
 		offcpu_btf | offcpu_raw)
@@ -150,7 +171,7 @@ bpft=$(echo "${results[bpftrace]}" | median)
 awk -v b="$base" -v e="$empty" -v t="$bpft" 'BEGIN {
 	if (e - b > 0) printf "  bpftrace adds %.1fx what empty programs add\n", (t-b)/(e-b);
 	else printf "  empty programs add nothing measurable (%+.3f us/op)\n", e-b }'
-for mode in offcpu_btf offcpu_raw offcpu_nostack offcpu_kstack offcpu_ustack; do
+for mode in hostprof hostprof_raw offcpu_btf offcpu_raw offcpu_nostack offcpu_kstack offcpu_ustack; do
 	[ -n "${results[$mode]:-}" ] || continue
 	m=$(echo "${results[$mode]}" | median)
 	awk -v mode="$mode" -v m="$m" -v b="$base" -v t="$bpft" \

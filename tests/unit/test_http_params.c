@@ -17,6 +17,7 @@
 #include "app/cli.h"
 #include "collectors/collector.h"
 #include "collectors/cpu/cpu_options.h"
+#include "collectors/offcpu/offcpu_options.h"
 #include "collectors/syscalls/syscall_options.h"
 #include "http/http.h"
 
@@ -279,9 +280,19 @@ static void test_cli_defaults(void **state)
 	(void)state;
 	assert_int_equal(parse(&cfg, "serve", NULL), HP_CLI_SERVE);
 	assert_string_equal(cfg.listen, "127.0.0.1:7747");
-	assert_int_equal(cfg.ncollectors, 2);
+	assert_int_equal(cfg.ncollectors, 3);
 	assert_string_equal(cfg.collectors[0], "syscalls");
 	assert_string_equal(cfg.collectors[1], "cpu");
+	assert_string_equal(cfg.collectors[2], "offcpu"); /* on by default */
+	assert_true(hp_offcpu_config(&cfg)->min_seconds == 1e-6);
+	assert_true(hp_offcpu_config(&cfg)->max_seconds == 0);
+	assert_string_equal(hp_offcpu_config(&cfg)->max_mode, "clamp");
+	assert_true(hp_offcpu_config(&cfg)->period_seconds == 0.01);
+	assert_true(hp_offcpu_config(&cfg)->wakers);
+	assert_string_equal(hp_offcpu_config(&cfg)->stacks, "both");
+	assert_int_equal(hp_offcpu_config(&cfg)->top_k, 20);
+	assert_null(cfg.state_name);
+	assert_false(cfg.waker);
 	assert_int_equal(hp_cpu_config(&cfg)->frequency, 99);
 	assert_true(hp_cpu_config(&cfg)->kernel_stacks && hp_cpu_config(&cfg)->user_stacks);
 	assert_true(hp_cpu_config(&cfg)->retention_seconds == 600);
@@ -531,6 +542,58 @@ static void test_cli_help_lists_collector_options(void **state)
 	assert_null(strstr(out_text, "--output"));
 }
 
+/* The off-CPU collector's options: durations where 0 means none, words, the wakers pair, and
+ * record's --state and --waker; bad values name what is wanted. */
+static void test_cli_offcpu_options(void **state)
+{
+	struct hp_config cfg;
+	const struct hp_offcpu_config *oc;
+
+	(void)state;
+	assert_int_equal(parse(&cfg, "serve", "--offcpu-min", "50us", "--offcpu-max", "10s",
+			       "--offcpu-max-mode", "drop", "--offcpu-period", "0",
+			       "--no-offcpu-wakers", "--offcpu-stacks", "user", "--runqueue-top-k",
+			       "0", NULL),
+			 HP_CLI_SERVE);
+	oc = hp_offcpu_config(&cfg);
+	assert_true(oc->min_seconds > 49e-6 && oc->min_seconds < 51e-6);
+	assert_true(oc->max_seconds == 10);
+	assert_string_equal(oc->max_mode, "drop");
+	assert_true(oc->period_seconds == 0);
+	assert_false(oc->wakers);
+	assert_false(hp_offcpu_config__kernel_stacks(oc));
+	assert_true(hp_offcpu_config__user_stacks(oc));
+	assert_int_equal(oc->top_k, 0);
+	assert_int_equal(
+	    parse(&cfg, "serve", "--offcpu-stacks", "kernel", "--offcpu-min", "0", NULL),
+	    HP_CLI_SERVE);
+	oc = hp_offcpu_config(&cfg);
+	assert_true(hp_offcpu_config__kernel_stacks(oc));
+	assert_false(hp_offcpu_config__user_stacks(oc));
+	assert_true(oc->min_seconds == 0);
+	expect_usage("serve", "--offcpu-stacks", "all", NULL);
+	assert_non_null(strstr(err_text, "hostprof: invalid --offcpu-stacks 'all' (want kernel, "
+					 "user or both)\n"));
+	expect_usage("serve", "--offcpu-max-mode", "cut", NULL);
+	assert_non_null(
+	    strstr(err_text, "hostprof: invalid --offcpu-max-mode 'cut' (want clamp or drop)\n"));
+	expect_usage("serve", "--offcpu-period", "5s", NULL);
+	assert_non_null(strstr(err_text, "hostprof: invalid --offcpu-period '5s'"));
+	expect_usage("serve", "--offcpu-min", "-1us", NULL);
+	assert_non_null(strstr(err_text, "hostprof: invalid --offcpu-min '-1us'"));
+	/* record: --profile offcpu runs the offcpu collector; --state and --waker */
+	assert_int_equal(parse(&cfg, "record", "-o", "x", "--profile", "offcpu", "--state",
+			       "runnable", "--waker", NULL),
+			 HP_CLI_RECORD);
+	assert_string_equal(cfg.collectors[0], "offcpu");
+	assert_int_equal(cfg.ncollectors, 1);
+	assert_string_equal(cfg.state_name, "runnable");
+	assert_true(cfg.waker);
+	expect_usage("record", "-o", "x", "--state", "asleep", NULL);
+	assert_non_null(strstr(err_text, "hostprof: invalid --state 'asleep' (want blocked, "
+					 "runnable or all)\n"));
+}
+
 /* Collector options: bounds and messages as declared, unknown spellings refused. */
 static void test_cli_collector_options(void **state)
 {
@@ -550,15 +613,16 @@ static void test_cli_collector_options(void **state)
 	assert_non_null(
 	    strstr(err_text, "hostprof: --kernel-only and --user-only exclude each other\n"));
 	expect_usage("record", "-o", "x", "--retention", "1m", NULL);
-	assert_non_null(strstr(err_text, "hostprof: --listen, --collectors and --retention "
-					 "belong to 'hostprof serve'\n"));
+	assert_non_null(strstr(err_text, "hostprof: --listen, --collectors, --retention and "
+					 "--offcpu-retention belong to 'hostprof serve'\n"));
 	expect_usage("serve", "-d", "5s", NULL);
 	assert_non_null(strstr(err_text, "hostprof: --duration, --output, --format, --group-by, "
 					 "--profile, --state and --waker belong to 'hostprof "
 					 "record'\n"));
 	/* record --profile KIND: a kind some collector produces, which picks the collector */
 	expect_usage("record", "-o", "x", "--profile", "nosuch", NULL);
-	assert_non_null(strstr(err_text, "hostprof: unknown --profile 'nosuch' (kinds: cpu)\n"));
+	assert_non_null(
+	    strstr(err_text, "hostprof: unknown --profile 'nosuch' (kinds: cpu, offcpu)\n"));
 	assert_non_null(strstr(err_text, "Usage: hostprof record"));
 	assert_int_equal(parse(&cfg, "record", "-o", "x", "--profile", "cpu", NULL), HP_CLI_RECORD);
 	assert_string_equal(cfg.profile_kind, "cpu");
@@ -598,6 +662,7 @@ int main(void)
 		cmocka_unit_test_setup(test_cli_reparse_in_place, setup_env),
 		cmocka_unit_test_setup(test_cli_help_lists_collector_options, setup_env),
 		cmocka_unit_test_setup(test_cli_collector_options, setup_env),
+		cmocka_unit_test_setup(test_cli_offcpu_options, setup_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -72,20 +72,33 @@ static void batch__ingest(struct hp_runqueue *rq, struct batch *b, double now)
 	b->n = 0; /* the host histogram stays cumulative */
 }
 
+/* The row of (cgroup, tgid, comm) in set, whatever its epoch (NULL: none; two: a failure). */
+static const struct hp_rq_row *find_row(const struct hp_khist *set, __u64 cg, __u32 tgid,
+					const char *comm)
+{
+	const struct hp_rq_row *found = NULL;
+
+	for (size_t i = 0; i < set->n; i++) {
+		const struct hp_rq_row *r = hp_khist__row(set, i);
+
+		if (r->cgroup_id != cg || r->tgid != tgid ||
+		    strncmp(r->process, comm, sizeof(r->process)) != 0)
+			continue;
+		assert_null(found);
+		found = r;
+	}
+	return found;
+}
+
 static const struct hp_rq_row *find_proc(const struct hp_rq_snapshot *s, __u64 cg, __u32 tgid,
 					 const char *comm)
 {
-	struct hp_rq_row key = { .cgroup_id = cg, .tgid = tgid };
-
-	strncpy(key.process, comm, sizeof(key.process) - 1);
-	return hp_khist__find(s->procs, &key);
+	return find_row(s->procs, cg, tgid, comm);
 }
 
 static const struct hp_rq_row *find_cgroup(const struct hp_rq_snapshot *s, __u64 cg)
 {
-	struct hp_rq_row key = { .cgroup_id = cg };
-
-	return hp_khist__find(s->cgroups, &key);
+	return find_row(s->cgroups, cg, 0, "");
 }
 
 /* Buckets and sum of the given waits, as a row's counters should hold them. */
@@ -335,6 +348,42 @@ static void test_window_diff(void **state)
 	assert_int_equal(find_cgroup(d, 9)->count, 3);
 	assert_int_equal(d->host.count, 3);
 	assert_int_equal(d->host.sum_ns, 4500);
+	hp_rq_snapshot__release(d);
+	hp_runqueue__free(&rq);
+}
+
+/* A row evicted and seen again is a new row: a window across the eviction shows its new waits,
+ * not the new count minus the old one (which would hide them). */
+static void test_window_after_eviction(void **state)
+{
+	struct hp_runqueue_config cfg = { .top_k = 2, .max_rows = 2, .max_cgroups = 3 };
+	static const __u64 five[] = { 3000, 3000, 3000, 3000, 3000 };
+	struct hp_runqueue rq;
+	struct batch b = { 0 };
+	const struct hp_window_slot *slot;
+	struct hp_rq_snapshot *d;
+	const struct hp_rq_row *r;
+	__u64 w = 3000;
+
+	(void)state;
+	assert_int_equal(hp_runqueue__init(&rq, &cfg, 1.0, 0.0), 0);
+	batch__row(&b, 1, 1, "p1", 0, five, 5);
+	batch__ingest(&rq, &b, 1.0);
+	batch__row(&b, 1, 2, "p2", 1, &w, 1);
+	batch__row(&b, 1, 3, "p3", 1, &w, 1);
+	batch__ingest(&rq, &b, 2.0); /* p1 evicted */
+	assert_null(find_proc(rq.latest, 1, 1, "p1"));
+	batch__row(&b, 1, 1, "p1", 0, &w, 1);
+	batch__ingest(&rq, &b, 3.0); /* p1 back, p2 evicted */
+	assert_int_equal(find_proc(rq.latest, 1, 1, "p1")->count, 1);
+	slot = hp_window__closest(&rq.window, rq.latest->t - 2.0);
+	assert_true(slot->t == 1.0);
+	d = hp_rq_snapshot__diff(rq.latest, slot->snap);
+	assert_non_null(d);
+	r = find_proc(d, 1, 1, "p1");
+	assert_non_null(r);
+	assert_int_equal(r->count, 1);
+	assert_int_equal(find_cgroup(d, 1)->count, 3); /* the cgroup row was never evicted */
 	hp_rq_snapshot__release(d);
 	hp_runqueue__free(&rq);
 }
@@ -730,6 +779,7 @@ int main(void)
 		cmocka_unit_test(test_process_bound),
 		cmocka_unit_test(test_quantiles_known),
 		cmocka_unit_test(test_window_diff),
+		cmocka_unit_test(test_window_after_eviction),
 		cmocka_unit_test(test_collect_maps),
 	};
 	const struct CMUnitTest api[] = {

@@ -29,7 +29,7 @@ enum hp_attach_path {
 const char *hp_attach_path__name(enum hp_attach_path path);
 
 /* What a collector reports about itself for the shared self-metrics families. */
-#define HP_SELF_MAX 16
+#define HP_SELF_MAX 32 /* offcpu: 10 shared stack reasons + 9 of its own */
 struct hp_self_stats {
 	int ndrops;
 	struct {

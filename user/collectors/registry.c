@@ -5,7 +5,8 @@
 
 #define HP_COLLECTORS(X)                                                                           \
 	X(syscalls)                                                                                \
-	X(cpu)
+	X(cpu)                                                                                     \
+	X(offcpu)
 
 #define HP_COLLECTOR_DECLARE(name) extern const struct hp_collector_ops hp_collector_##name;
 #define HP_COLLECTOR_ENTRY(name) &hp_collector_##name,

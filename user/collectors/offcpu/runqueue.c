@@ -20,7 +20,8 @@
 #define RQ_HALF_LIFE 300.0
 #define RQ_HYSTERESIS 1.25
 
-static int rq_row__cmp(const void *a, const void *b)
+/* Identity order: (cgroup, tgid, process); a table holds one row per identity. */
+static int rq_row__cmp_id(const void *a, const void *b)
 {
 	const struct hp_rq_row *x = a, *y = b;
 
@@ -29,6 +30,17 @@ static int rq_row__cmp(const void *a, const void *b)
 	if (x->tgid != y->tgid)
 		return x->tgid < y->tgid ? -1 : 1;
 	return memcmp(x->process, y->process, sizeof(x->process));
+}
+
+/* Snapshot key order: identity, then epoch (the same order for a table's rows). */
+static int rq_row__cmp(const void *a, const void *b)
+{
+	const struct hp_rq_row *x = a, *y = b;
+	int c = rq_row__cmp_id(a, b);
+
+	if (c)
+		return c;
+	return x->epoch < y->epoch ? -1 : x->epoch > y->epoch;
 }
 
 const struct hp_khist_type hp_rq_row_type = {
@@ -231,7 +243,7 @@ static int proc_victim__cmp(const void *a, const void *b, void *arg)
 		return x->seen < y->seen ? -1 : 1;
 	if (x->row.sum_ns != y->row.sum_ns)
 		return x->row.sum_ns < y->row.sum_ns ? -1 : 1;
-	return rq_row__cmp(&x->row, &y->row);
+	return rq_row__cmp_id(&x->row, &y->row);
 }
 
 /* Cgroups that are series go last; then the lowest score, then the least recently seen. */
@@ -309,10 +321,10 @@ static ssize_t rq__deltas(struct hp_runqueue *rq, const struct hp_rq_key *keys,
 		if (r->count || r->sum_ns)
 			m++;
 	}
-	qsort(rq->delta, m, sizeof(*rq->delta), rq_row__cmp);
+	qsort(rq->delta, m, sizeof(*rq->delta), rq_row__cmp_id);
 	/* two generations' rows of one process become one row (gen is not in the row key) */
 	for (size_t i = 0, k = 0; i < m; i++) {
-		if (k && rq_row__cmp(&rq->delta[k - 1], &rq->delta[i]) == 0)
+		if (k && rq_row__cmp_id(&rq->delta[k - 1], &rq->delta[i]) == 0)
 			rq_row__add(&rq->delta[k - 1], &rq->delta[i]);
 		else if (k++ != i)
 			rq->delta[k - 1] = rq->delta[i];
@@ -335,7 +347,7 @@ static int rq__merge_procs(struct hp_runqueue *rq, size_t m)
 	while (i < rq->nprocs || j < m) {
 		int c = i == rq->nprocs ? 1
 			: j == m	? -1
-					: rq_row__cmp(&rq->procs[i].row, &rq->delta[j]);
+					: rq_row__cmp_id(&rq->procs[i].row, &rq->delta[j]);
 
 		if (c < 0) {
 			out[n++] = rq->procs[i++];
@@ -345,6 +357,7 @@ static int rq__merge_procs(struct hp_runqueue *rq, size_t m)
 			out[n++].seen = rq->seq;
 		} else {
 			out[n].row = rq->delta[j++];
+			out[n].row.epoch = (__u32)rq->seq;
 			out[n++].seen = rq->seq;
 		}
 	}
@@ -408,6 +421,7 @@ static int rq__merge_cgroups(struct hp_runqueue *rq, const struct hp_rq_row *cg,
 		} else {
 			memset(&out[n], 0, sizeof(out[n]));
 			out[n].row.cgroup_id = b;
+			out[n].row.epoch = (__u32)rq->seq;
 			out[n].series = -1;
 		}
 		if (take_new) {

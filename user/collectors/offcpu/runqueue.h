@@ -8,16 +8,18 @@
  * full (counted by the kernel as HP_OFFCPU_DROP_RQ_FULL). So a process row's count and sum_ns are
  * its exact number of waits and their exact total (ns), as of the last generation drained.
  *
- * JSON of GET /api/v1/runqueue (window=D | since=D: look back D; neither: since the collector
- * started; group_by=cgroup|process (default process); sort=time|count|p99|max (default time);
- * limit=N (default 100); pid=TGID; comm=NAME (process name, exact)):
+ * JSON of GET /api/v1/runqueue (window=D | since=D: look back D, at most 15 min, not below the
+ * tick; neither: since the collector started; group_by=process|cgroup (default process);
+ * sort=time|count|mean|p50|p90|p99|max, descending (default time = sum); limit=N (1..100000,
+ * default 100); pid=TGID; comm=NAME (process name, exact); a bad value: 400 JSON error):
  *   { "collector": "offcpu", "metric": "runqueue_latency",
  *     "window": { "cumulative": bool, "requested_seconds": D (if given), "seconds": covered,
  *                 "end_unix": t },
  *     "group_by": "process"|"cgroup", "sort": "...", "limit": N,
  *     "host": { "count", "sum_seconds", "mean_seconds", "p50_seconds", "p90_seconds",
  *               "p99_seconds", "max_seconds" },        (every wait on the host, rq_total)
- *     "rows_total": rows matching before limit, "evicted_rows": {"process": n, "cgroup": n},
+ *     "rows_total": rows matching before limit,
+ *     "evicted_rows": {"process": n, "cgroup": n},     (table rows evicted since start)
  *     "rows": [ { "cgroup_id": id, "cgroup": path|null,
  *                 "pid": tgid, "process": comm,        (group_by=process only)
  *                 "processes": n,                      (group_by=cgroup only: process rows)
@@ -25,7 +27,10 @@
  *                 "p99_seconds", "max_seconds" }, ... ] }
  * count = waits, sum_seconds = their exact total; quantiles and max are estimates from the log2
  * buckets of include/hp_hist.h (as hostprof_syscall_latency_seconds), null when count is 0.
- * group_by=process merges the rows of one (pid, process) across cgroups (cgroup: the busiest's).
+ * group_by=process merges the rows of one (pid, process) across cgroups (cgroup: the one it
+ * waited most in); group_by=cgroup reads the cgroup table (which keeps the waits of evicted
+ * process rows), or with pid=/comm= sums the matching process rows per cgroup. Process and cgroup
+ * rows are as of the last drain (one tick behind at most); "host" as of the last rq_total read.
  */
 #ifndef HOSTPROF_RUNQUEUE_H
 #define HOSTPROF_RUNQUEUE_H
@@ -59,7 +64,8 @@ struct hp_runqueue_config {
 struct hp_rq_row {
 	__u64 cgroup_id;
 	__u32 tgid;
-	__u32 pad;
+	__u32 epoch; /* collect that (re)created the row: a row evicted and seen again is another
+			row, so a window never subtracts the old one's counts from the new one's */
 	char process[HP_COMM_LEN]; /* thread-group leader's comm, as the kernel read it */
 	/* cumulative counters from here on (hp_rq_row_type) */
 	__u64 count;  /* waits */

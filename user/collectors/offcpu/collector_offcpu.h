@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* State of the off-CPU collector, shared by its life cycle (collector_offcpu.c), its drain
+ * (offcpu_drain.c) and its process notifications (offcpu_procs.c). HTTP and "hostprof record"
+ * see only its profile source (stores/profile_source.h) and the run-queue routes. */
+#ifndef HOSTPROF_COLLECTOR_OFFCPU_H
+#define HOSTPROF_COLLECTOR_OFFCPU_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+
+#include "collectors/services.h"
+#include "hp_offcpu.h"
+#include "runqueue.h"
+#include "stacks/stack_drain.h"
+#include "stores/profile_source.h"
+#include "stores/profile_store.h"
+#include "symbolize/symbolizer.h"
+
+/* Re-captures of a new process after its first event (its libraries come after ld.so runs). */
+#define HP_OFFCPU_RECAPTURE_DELAYS_MS                                                              \
+	{                                                                                          \
+		5, 25                                                                              \
+	}
+#define HP_OFFCPU_RECAPTURE_SLOTS 512
+/* Exited processes whose symbolizer state is freed after the next drain. */
+#define HP_OFFCPU_EXIT_SLOTS 4096
+/* Programs attached at most (tp_btf: switch, rseq, waking, wakeup, wakeup_new, exec, exit). */
+#define HP_OFFCPU_MAX_LINKS 8
+
+struct offcpu_bpf;
+struct hp_self_stats;
+struct ring_buffer;
+struct bpf_link;
+
+struct offcpu_state {
+	struct offcpu_bpf *skel;
+	int ncpus;		   /* possible CPUs (per-CPU map value count): c->ncpus */
+	struct hp_services *svc;   /* the agent's: cgroup names, the profile registry */
+	struct hp_symbolizer *sym; /* svc->sym */
+	bool wakers;		   /* sched_waking hooked: keys may carry a waker */
+	bool rseq;		   /* user stacks deferred to the return to user (tp_btf + rseq) */
+	struct bpf_link *links[HP_OFFCPU_MAX_LINKS];
+	size_t nlinks;
+	/* the profile: kind "offcpu", what the sampling was in every profile's comment */
+	struct hp_profile_store store;
+	bool store_ready;
+	struct hp_profile_source source;
+	bool source_ready, source_registered;
+	char comment[320];
+	/* run-queue latency (runqueue*.c), drained right after the stacks */
+	struct hp_runqueue rq;
+	bool rq_ready;
+	/* new-process notifications: a thread polls the ring buffer and captures mappings */
+	struct ring_buffer *rb;
+	pthread_t notify_thread;
+	bool notify_running;
+	atomic_bool notify_stop;
+	struct {
+		pid_t pid;
+		__u64 due_ns;
+	} recapture[HP_OFFCPU_RECAPTURE_SLOTS]; /* notify thread only */
+	size_t nrecapture;
+	pthread_mutex_t exit_lock; /* guards exited, nexited, exits_lost */
+	pid_t exited[HP_OFFCPU_EXIT_SLOTS];
+	size_t nexited;
+	__u64 exits_lost;
+	/* the shared stack drain */
+	struct hp_stack_drain drain;
+	size_t max_entries; /* of each counts and stacks map */
+	uint64_t rng;	    /* stochastic rounding of event counts (hp_offcpu__events) */
+	/* totals for /metrics */
+	__u64 drains, events, rq_errors;
+	double last_drain_seconds;
+};
+
+/* The offcpu profile kind (events/count, offcpu/nanoseconds, with states; offcpu_kind.c). */
+extern const struct hp_profile_kind hp_offcpu_kind;
+
+/* Sets up s->drain on the loaded skeleton's maps. 0 or a negative errno. */
+int hp_offcpu__drain_init(struct offcpu_state *s);
+/* Drains the kernel maps into the store (and subscribers) and run-queue latency. Lock held.
+ * 0 or a negative errno (what was read is kept). */
+int hp_offcpu__drain(struct offcpu_state *s, double now);
+/* The drain's drop reasons (enum hp_stack_drop then enum hp_offcpu_drop, plus what userspace
+ * found), map fill levels and stack counters. Lock held. */
+void hp_offcpu__drain_stats(struct offcpu_state *s, struct hp_self_stats *out);
+
+/* Names of enum hp_offcpu_drop (index reason - HP_STACK_DROP__COUNT). */
+extern const char *const hp_offcpu_drop_names[HP_OFFCPU_DROP__COUNT - HP_STACK_DROP__COUNT];
+
+/*
+ * Integer events for a kernel count in 1/HP_OFFCPU_EVENT_ONE events: floor, plus one with
+ * probability equal to the fraction (stochastic rounding), so sums stay unbiased. *rng is a
+ * splitmix64 state, advanced.
+ */
+uint64_t hp_offcpu__events(uint64_t count, uint64_t *rng);
+
+/* The state label of a key's (state_class, task_state): "runnable", "sleeping",
+ * "uninterruptible", "idle", "stopped" or "other". */
+const char *hp_offcpu__state_name(unsigned int state_class, unsigned int task_state);
+
+/*
+ * The frames of one key, leaf first, into frames[*n] (capacity cap, at least
+ * 2 * HP_STACK_MAX_FRAMES + 1): without a waker, the thread's kernel then user frames (as
+ * hp_stack_drain__frames); with one, the waker's frames ROOT first, the marker
+ * "[woken by] <waker process>" ("[woken by] [interrupt]"), then the thread's own frames leaf
+ * first. events: what the key counts, for the drain's truncated/lost totals. 0, -E2BIG or
+ * -ENOMEM.
+ */
+int hp_offcpu__frames(struct hp_stack_drain *d, struct hp_profile *p, struct hp_symbolizer *sym,
+		      const struct hp_offcpu_key *k, __u64 events, uint32_t *frames, uint32_t *n,
+		      uint32_t cap);
+
+/* Process notifications (offcpu_procs.c): ring buffer and its thread; stop joins it. */
+int hp_offcpu__procs_start(struct offcpu_state *s, int new_procs_fd);
+void hp_offcpu__procs_stop(struct offcpu_state *s);
+/* How many exits are queued now (read before a drain) and forgetting the first n after it. */
+size_t hp_offcpu__procs_exited(struct offcpu_state *s);
+void hp_offcpu__procs_forget(struct offcpu_state *s, size_t n);
+
+#endif
