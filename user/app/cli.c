@@ -19,6 +19,7 @@
 #include "collectors/collector.h"
 #include "http/http.h"
 #include "profile/profile.h"
+#include "stores/profile_view.h"
 
 static int cli__parse_listen(const struct hp_option *o, const char *arg, void *base)
 {
@@ -111,15 +112,55 @@ _Static_assert(sizeof(pid_t) == sizeof(unsigned int), "--pid is stored as HP_OPT
 
 static void cli__usage(FILE *out, unsigned int cmd);
 
-/* --profile: a kind some collector produces (ops->profiles); the error names the kinds. */
+/* The first part of view that no compiled-in collector produces, or NULL. */
+static const char *cli__view_missing(const struct hp_profile_view *view)
+{
+	for (size_t i = 0; i < view->nparts; i++)
+		if (!hp_collectors__find_profile(view->parts[i].kind))
+			return view->parts[i].kind;
+	return NULL;
+}
+
+/* "; views: wall" naming the views whose every part a collector produces, or "". */
+static const char *cli__views(char *out, size_t size)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; hp_profile_views_all[i] && n < size; i++) {
+		const struct hp_profile_view *view = hp_profile_views_all[i];
+		int w;
+
+		if (cli__view_missing(view))
+			continue;
+		w = snprintf(out + n, size - n, "%s%s", n ? ", " : "; views: ", view->kind->name);
+		if (w < 0)
+			break;
+		n += (size_t)w;
+	}
+	return out;
+}
+
+/* --profile: a kind some collector produces (ops->profiles), or a view (stores/profile_view.h)
+ * whose parts they produce; the error names the kinds. */
 static int cli__parse_profile(const struct hp_option *o, const char *arg, void *base)
 {
-	char kinds[128];
+	const struct hp_profile_view *view = hp_profile_views__find(arg);
+	char kinds[128], views[64];
 
 	(void)o;
-	if (!hp_collectors__find_profile(arg)) {
-		fprintf(stderr, "hostprof: unknown --profile '%s' (kinds: %s)\n\n", arg,
-			hp_collectors__profiles(kinds, sizeof(kinds)));
+	if (view && cli__view_missing(view)) {
+		fprintf(stderr,
+			"hostprof: --profile %s needs profile kind %s, which no collector "
+			"produces\n\n",
+			arg, cli__view_missing(view));
+		cli__usage(stderr, HP_CMD_RECORD);
+		return HP_OPT_REPORTED;
+	}
+	if (!view && !hp_collectors__find_profile(arg)) {
+		fprintf(stderr, "hostprof: unknown --profile '%s' (kinds: %s%s)\n\n", arg,
+			hp_collectors__profiles(kinds, sizeof(kinds)),
+			cli__views(views, sizeof(views)));
 		cli__usage(stderr, HP_CMD_RECORD);
 		return HP_OPT_REPORTED;
 	}
@@ -473,6 +514,36 @@ static void cli__scope_names(const struct cli_parse *p, unsigned int scope, char
 	}
 }
 
+/* record --profile VIEW: the collectors of its parts, and --pid when the view needs one. 0, or
+ * -1 with the reason printed. */
+static int cli__record_view(struct cli_parse *p)
+{
+	const struct hp_profile_view *view = hp_profile_views__find(p->cfg->profile_kind);
+
+	if (!view)
+		return 0;
+	if (view->needs_pid && !p->cfg->pid) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg),
+			 "--profile %s describes one process: give --pid PID (-p PID)",
+			 view->kind->name);
+		cli__bad(p, "%s", msg);
+		return -1;
+	}
+	p->cfg->ncollectors = 0;
+	for (size_t i = 0; i < view->nparts; i++) {
+		const char *name = hp_collectors__find_profile(view->parts[i].kind)->name;
+		bool seen = false;
+
+		for (int k = 0; k < p->cfg->ncollectors; k++)
+			seen |= strcmp(p->cfg->collectors[k], name) == 0;
+		if (!seen && p->cfg->ncollectors < HP_MAX_COLLECTORS)
+			p->cfg->collectors[p->cfg->ncollectors++] = name;
+	}
+	return 0;
+}
+
 /* Checks that need the whole command line: a command, flags that belong to it, record's file. */
 static enum hp_cli_action cli__finish(struct cli_parse *p)
 {
@@ -496,8 +567,13 @@ static enum hp_cli_action cli__finish(struct cli_parse *p)
 		/* the collector that produces the kind asked for (checked by its parse hook) */
 		if (!p->cfg->profile_kind)
 			p->cfg->profile_kind = "cpu";
-		p->cfg->collectors[0] = hp_collectors__find_profile(p->cfg->profile_kind)->name;
-		p->cfg->ncollectors = 1;
+		if (cli__record_view(p))
+			return HP_CLI_USAGE;
+		if (!hp_profile_views__find(p->cfg->profile_kind)) {
+			p->cfg->collectors[0] =
+			    hp_collectors__find_profile(p->cfg->profile_kind)->name;
+			p->cfg->ncollectors = 1;
+		}
 	}
 	return p->command;
 }

@@ -21,6 +21,7 @@
 #include "export/export.h"
 #include "profile/profile_wakers.h"
 #include "stores/profile_source.h"
+#include "stores/profile_view.h"
 #include "profile_summary.h"
 #include "target_pid.h"
 
@@ -150,16 +151,31 @@ static int record__drain(struct hp_profile_source *src)
 	return err;
 }
 
-/* Records src into p (subscribed) until cfg->duration_seconds, a stop signal or the exit of
- * --pid's process; returns the seconds recorded. */
-static double record__loop(const struct hp_config *cfg, struct hp_profile_source *src,
-			   const sigset_t *stop, const struct hp_profile *p)
+/* What is recorded: one source's profile, or a view composed of several sources' profiles
+ * (--profile wall: cpu and offcpu), recorded together. */
+struct record_what {
+	const struct hp_profile_view *view; /* NULL: src alone */
+	struct hp_profile_source *src;	    /* the kind's source (a view: its first part's) */
+	struct hp_view_recording rec;	    /* a view's subscriptions */
+};
+
+/* Drains what is recorded into its subscribers. */
+static int record__drain_what(struct record_what *w)
+{
+	return w->view ? hp_view_recording__drain(&w->rec) : record__drain(w->src);
+}
+
+/* Records src into p (subscribed; for a view, its parts into w->rec) until cfg->duration_seconds,
+ * a stop signal or the exit of --pid's process; returns the seconds recorded. */
+static double record__loop(const struct hp_config *cfg, struct record_what *w, const sigset_t *stop,
+			   const struct hp_profile *p)
 {
 	bool interrupted = false, target_gone = false, tty = isatty(STDERR_FILENO);
 	double t0 = hp_now(), next;
 
 	fprintf(stderr, "recording a %s profile for %.0f s into %s (Ctrl-C stops early)\n",
-		src->title, cfg->duration_seconds, record__where(cfg));
+		w->view ? w->view->kind->title : w->src->title, cfg->duration_seconds,
+		record__where(cfg));
 	for (next = t0 + 1;; next += 1) {
 		double end = t0 + cfg->duration_seconds;
 		int err;
@@ -167,12 +183,14 @@ static double record__loop(const struct hp_config *cfg, struct hp_profile_source
 		interrupted = record__wait(stop, next < end ? next : end);
 		/* looked at before the drain, so the drain holds all the target's last samples */
 		target_gone = cfg->pid && !hp_target_pid__running(NULL, cfg->pid);
-		err = record__drain(src);
+		err = record__drain_what(w);
 		if (err)
 			hp_warn("draining samples failed: %s", strerror(-err));
-		fprintf(stderr, "%s%5.1f s / %.0f s  %llu samples%s", tty ? "\r" : "",
-			hp_now() - t0, cfg->duration_seconds, (unsigned long long)p->total,
-			tty ? "" : "\n");
+		fprintf(
+		    stderr, "%s%5.1f s / %.0f s  %llu samples%s", tty ? "\r" : "", hp_now() - t0,
+		    cfg->duration_seconds,
+		    (unsigned long long)(w->view ? hp_view_recording__total(&w->rec) : p->total),
+		    tty ? "" : "\n");
 		if (interrupted || target_gone || hp_now() >= end)
 			break;
 	}
@@ -218,32 +236,80 @@ static int record__finish(const struct hp_config *cfg, struct record_out *o, int
 	return err;
 }
 
-/* Probes the kernel into features, creates the services and starts ops; 0, or 1 with the
- * reason printed (nothing left to free then). */
-static int record__start(const struct hp_config *cfg, const struct hp_collector_ops *ops,
-			 struct hp_features *features, struct hp_services *svc,
+/* Probes the kernel into features, creates the services and starts the n collectors ops into c;
+ * 0, or 1 with the reason printed (nothing left to free then). */
+static int record__start(const struct hp_config *cfg, const struct hp_collector_ops *const *ops,
+			 size_t n, struct hp_features *features, struct hp_services *svc,
 			 struct hp_collector *c)
 {
 	int err;
 
 	hp_probe__run(features, cfg->btf_path);
-	if (hp_probe__require(features, ops->needs, "record"))
-		return 1;
+	for (size_t i = 0; i < n; i++)
+		if (hp_probe__require(features, ops[i]->needs, "record"))
+			return 1;
 	if (hp_services__init(svc, &(struct hp_services_opts){
 				       .symbol_cache_bytes = (size_t)cfg->symbol_cache_mb << 20,
 				       .perf_map_max_bytes = (size_t)cfg->perf_map_max_mb << 20,
-				       .sample_hz = hp_collectors__stack_rate(&ops, 1, cfg) })) {
+				       .sample_hz = hp_collectors__stack_rate(ops, n, cfg) })) {
 		fprintf(stderr, "hostprof: out of memory creating the symbolizer\n");
 		return 1;
 	}
-	err = hp_collector__start(c, ops, cfg, features, svc);
-	if (err) {
-		fprintf(stderr, "hostprof: collector %s could not be started: %s\n", ops->name,
-			strerror(-err));
-		hp_services__free(svc);
-		return 1;
+	for (size_t i = 0; i < n; i++) {
+		err = hp_collector__start(&c[i], ops[i], cfg, features, svc);
+		if (err) {
+			fprintf(stderr, "hostprof: collector %s could not be started: %s\n",
+				ops[i]->name, strerror(-err));
+			while (i--)
+				hp_collector__stop(&c[i]);
+			hp_services__free(svc);
+			return 1;
+		}
 	}
 	return 0;
+}
+
+/* The collectors that produce kind, or each part of the view called kind, into ops (distinct,
+ * at most HP_VIEW_PARTS_MAX); their number, or 0 with the reason printed. */
+static size_t record__collectors(const char *kind, const struct hp_profile_view *view,
+				 const struct hp_collector_ops **ops)
+{
+	size_t n = 0, nkinds = view ? view->nparts : 1;
+
+	for (size_t i = 0; i < nkinds; i++) {
+		const char *part = view ? view->parts[i].kind : kind;
+		const struct hp_collector_ops *o = hp_collectors__find_profile(part);
+		bool seen = false;
+
+		if (!o) { /* the command line checks the kind; this is for callers that did not */
+			fprintf(stderr, "hostprof: no collector produces profile kind '%s'\n",
+				part);
+			return 0;
+		}
+		for (size_t k = 0; k < n; k++)
+			seen |= ops[k] == o;
+		if (!seen)
+			ops[n++] = o;
+	}
+	return n;
+}
+
+/* Sums the self-stats of the n collectors c (each under its lock) into st: their drops. */
+static void record__self_stats(struct hp_collector *c, size_t n, struct hp_self_stats *st)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct hp_self_stats one = { 0 };
+
+		pthread_mutex_lock(&c[i].lock);
+		c[i].ops->self_stats(&c[i], &one);
+		pthread_mutex_unlock(&c[i].lock);
+		if (i == 0) {
+			*st = one;
+			continue;
+		}
+		for (int k = 0; k < one.ndrops && st->ndrops < HP_SELF_MAX; k++)
+			st->drops[st->ndrops++] = one.drops[k];
+	}
 }
 
 /* Subscribes p (empty, of the source's kind) after draining: nothing sampled before "now". */
@@ -269,19 +335,24 @@ static void record__unsubscribe(struct hp_profile_source *src, struct hp_profile
 int hp_record__run(const struct hp_config *cfg)
 {
 	const char *kind = cfg->profile_kind ? cfg->profile_kind : "cpu";
-	const struct hp_collector_ops *ops = hp_collectors__find_profile(kind);
+	struct record_what w = { .view = hp_profile_views__find(kind) };
+	const struct hp_collector_ops *ops[HP_VIEW_PARTS_MAX];
+	size_t nops = record__collectors(kind, w.view, ops);
 	struct hp_features features;
 	struct hp_services svc;
-	struct hp_collector c;
-	struct hp_profile_source *src;
+	struct hp_collector c[HP_VIEW_PARTS_MAX];
 	struct hp_profile p = { 0 };
 	sigset_t stop;
 	struct record_out o;
 	struct hp_export_opts opts = { .group_by = HP_GROUP_BY_PROCESS };
+	double elapsed;
 	int format, err, rc = 1;
 
-	if (!ops) { /* the command line checks the kind; this is for callers that did not */
-		fprintf(stderr, "hostprof: no collector produces profile kind '%s'\n", kind);
+	if (!nops)
+		return 2;
+	if (w.view && w.view->needs_pid && !cfg->pid) {
+		fprintf(stderr, "hostprof: --profile %s describes one process: give --pid PID\n",
+			kind);
 		return 2;
 	}
 	format = record__format(cfg);
@@ -308,33 +379,52 @@ int hp_record__run(const struct hp_config *cfg)
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
-	if (record__start(cfg, ops, &features, &svc, &c)) {
+	if (record__start(cfg, ops, nops, &features, &svc, c)) {
 		record__discard(&o);
 		return 1;
 	}
-	src = hp_profile_registry__find(&svc.profiles, kind);
-	if (!src) {
-		fprintf(stderr, "hostprof: collector %s registered no %s profile\n", ops->name,
-			kind);
+	if (w.view) {
+		struct hp_profile_source *srcs[HP_VIEW_PARTS_MAX];
+		char why[512];
+
+		if (hp_profile_view__resolve(w.view, &svc.profiles, srcs, why, sizeof(why))) {
+			fprintf(stderr, "hostprof: %s\n", why);
+			goto stop;
+		}
+		w.src = srcs[0];
+		if (hp_view_recording__start(&w.rec, w.view, srcs))
+			goto stop;
+	} else {
+		w.src = hp_profile_registry__find(&svc.profiles, kind);
+		if (!w.src) {
+			fprintf(stderr, "hostprof: collector %s registered no %s profile\n",
+				ops[0]->name, kind);
+			goto stop;
+		}
+		if (record__subscribe(w.src, &p))
+			goto stop;
+	}
+	elapsed = record__loop(cfg, &w, &stop, &p);
+	if (!w.view) {
+		record__unsubscribe(w.src, &p);
+	} else if ((err = hp_view_recording__finish(&w.rec, (uint32_t)cfg->pid, &p))) {
+		fprintf(stderr, "hostprof: composing the %s profile failed: %s\n", kind,
+			strerror(-err));
 		goto stop;
 	}
-	if (record__subscribe(src, &p))
-		goto stop;
-	hp_profile_store__stamp(&p, record__loop(cfg, src, &stop, &p));
-	record__unsubscribe(src, &p);
+	hp_profile_store__stamp(&p, elapsed);
 	if (record__finish(cfg, &o, format, &opts, &p) == 0) {
 		struct hp_self_stats st = { 0 };
 
-		pthread_mutex_lock(&c.lock);
-		c.ops->self_stats(&c, &st);
-		pthread_mutex_unlock(&c.lock);
+		record__self_stats(c, nops, &st);
 		hp_profile_summary__print(stderr, &p, &st, record__where(cfg));
 		rc = 0;
 	}
 stop:
 	record__discard(&o); /* still open only when nothing was written */
 	hp_profile__free(&p);
-	hp_collector__stop(&c);
+	for (size_t i = nops; i-- > 0;)
+		hp_collector__stop(&c[i]);
 	hp_services__free(&svc);
 	return rc;
 }

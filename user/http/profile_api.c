@@ -16,6 +16,7 @@
 #include "base/params.h"
 #include "export/export.h"
 #include "profile/profile_wakers.h"
+#include "profile_view_api.h"
 
 #define API_MAX_SECONDS 3600.0
 /* A request recording a profile looks this often whether its client is still there. */
@@ -197,6 +198,33 @@ out:
 	return status;
 }
 
+/* Filters p by the query, renders it into resp and frees it. */
+static void api__render(struct hp_profile *p, const struct profile_query *q,
+			struct hp_response *resp)
+{
+	int err;
+
+	if (q->pid || q->comm)
+		hp_profile__filter(p, (uint32_t)q->pid, q->comm);
+	hp_profile__filter_state(p, q->state);
+	err = q->waker ? 0 : hp_profile__strip_wakers(p);
+	if (err) {
+		hp_profile__free(p);
+		hp_response__error(resp, 500, "removing waker stacks failed: %s", strerror(-err));
+		return;
+	}
+	hp_buf__reset(&resp->body);
+	err = hp_export__render(p, (enum hp_export_format)q->format, &q->opts, &resp->body);
+	hp_profile__free(p);
+	if (err) {
+		hp_buf__free(&resp->body);
+		hp_response__error(resp, 500, "rendering the profile failed: %s", strerror(-err));
+		return;
+	}
+	resp->status = 200;
+	resp->content_type = hp_export__content_type((enum hp_export_format)q->format);
+}
+
 static void api__serve(struct hp_profile_source *src, const struct hp_request *req,
 		       struct hp_response *resp, int default_format, double default_since)
 {
@@ -204,7 +232,6 @@ static void api__serve(struct hp_profile_source *src, const struct hp_request *r
 	struct profile_query q;
 	unsigned int status;
 	double retention;
-	int err;
 
 	pthread_mutex_lock(src->lock);
 	retention = hp_profile_store__retention(src->store);
@@ -217,25 +244,38 @@ static void api__serve(struct hp_profile_source *src, const struct hp_request *r
 		hp_profile__free(&p);
 		return;
 	}
-	if (q.pid || q.comm)
-		hp_profile__filter(&p, (uint32_t)q.pid, q.comm);
-	hp_profile__filter_state(&p, q.state);
-	err = q.waker ? 0 : hp_profile__strip_wakers(&p);
+	api__render(&p, &q, resp);
+}
+
+/* A view (stores/profile_view.h) served like a kind, with the same parameters and formats: 400
+ * without pid= when the view needs one, 503 naming the parts whose collector is not running. */
+static void api__serve_view(const struct hp_profile_registry *reg,
+			    const struct hp_profile_view *view, const struct hp_request *req,
+			    struct hp_response *resp, int default_format, double default_since)
+{
+	struct hp_profile_source *srcs[HP_VIEW_PARTS_MAX];
+	struct hp_profile p;
+	struct profile_query q;
+	char why[512];
+	int err = hp_profile_view__resolve(view, reg, srcs, why, sizeof(why));
+
 	if (err) {
-		hp_profile__free(&p);
-		hp_response__error(resp, 500, "removing waker stacks failed: %s", strerror(-err));
+		hp_response__error(resp, err == -ENOENT ? 503 : 500, "%s", why);
 		return;
 	}
-	hp_buf__reset(&resp->body);
-	err = hp_export__render(&p, (enum hp_export_format)q.format, &q.opts, &resp->body);
-	hp_profile__free(&p);
-	if (err) {
-		hp_buf__free(&resp->body);
-		hp_response__error(resp, 500, "rendering the profile failed: %s", strerror(-err));
+	if (api__parse(req, resp, hp_profile_view__retention(view, srcs), view->kind,
+		       default_format, default_since, &q))
+		return;
+	if (view->needs_pid && !q.pid) {
+		hp_response__error(resp, 400,
+				   "the %s view describes one process: give pid= (a host-wide "
+				   "%s profile would sum every thread of every process)",
+				   view->kind->name, view->kind->name);
 		return;
 	}
-	resp->status = 200;
-	resp->content_type = hp_export__content_type((enum hp_export_format)q.format);
+	if (hp_profile_view_api__collect(view, srcs, req, q.seconds, q.since, (uint32_t)q.pid, &p,
+					 resp) == 200)
+		api__render(&p, &q, resp);
 }
 
 struct hp_profile_source *hp_profile_api__lookup(const struct hp_profile_registry *reg,
@@ -278,9 +318,14 @@ static void api__any_kind(const struct hp_route *route, const struct hp_request 
 {
 	const struct hp_profile_api *api = route->ctx;
 	const char *kind = hp_profile_api__kind_of(req->path);
-	struct hp_profile_source *src =
-	    hp_profile_api__lookup(api->reg, kind ? kind : "", 404, resp);
+	const struct hp_profile_view *view = hp_profile_views__find(kind);
+	struct hp_profile_source *src;
 
+	if (view) {
+		api__serve_view(api->reg, view, req, resp, HP_EXPORT_JSON, 0);
+		return;
+	}
+	src = hp_profile_api__lookup(api->reg, kind ? kind : "", 404, resp);
 	if (src)
 		api__serve(src, req, resp, HP_EXPORT_JSON, 0);
 }
@@ -290,10 +335,15 @@ static void api__flamegraph(const struct hp_route *route, const struct hp_reques
 {
 	const struct hp_profile_api *api = route->ctx;
 	const char *kind = hp_request__param(req, "kind");
-	/* the path exists; a kind no collector produces is a bad parameter */
-	struct hp_profile_source *src =
-	    hp_profile_api__lookup(api->reg, kind ? kind : "cpu", 400, resp);
+	const struct hp_profile_view *view = hp_profile_views__find(kind);
+	struct hp_profile_source *src;
 
+	if (view) {
+		api__serve_view(api->reg, view, req, resp, HP_EXPORT_HTML, 60);
+		return;
+	}
+	/* the path exists; a kind no collector produces is a bad parameter */
+	src = hp_profile_api__lookup(api->reg, kind ? kind : "cpu", 400, resp);
 	if (src)
 		api__serve(src, req, resp, HP_EXPORT_HTML, 60);
 }
@@ -339,6 +389,9 @@ int hp_profile_api__init(struct hp_profile_api *api, const struct hp_profile_reg
 	size_t cap = 2 * reg->n + 3, n = 0;
 	int err = 0;
 
+	for (size_t i = 0; hp_profile_views_all[i]; i++)
+		cap++; /* and each view's /api/v1/profile/<view> */
+
 	memset(api, 0, sizeof(*api));
 	api->reg = reg;
 	api->routes = calloc(cap, sizeof(*api->routes));
@@ -371,6 +424,19 @@ int hp_profile_api__init(struct hp_profile_api *api, const struct hp_profile_reg
 			       api__printf("interactive flame graph of the last minute (same "
 					   "parameters as the profiles, &kind=%s)",
 					   reg->n ? reg->sources[0]->kind : "cpu"));
+	/* views whose parts are all registered (the catch-all serves the others: a 503) */
+	for (size_t i = 0; !err && hp_profile_views_all[i]; i++) {
+		const struct hp_profile_view *view = hp_profile_views_all[i];
+		struct hp_profile_source *srcs[HP_VIEW_PARTS_MAX];
+		char why[256];
+
+		if (hp_profile_view__resolve(view, reg, srcs, why, sizeof(why)) == 0)
+			err = api__add(api, &n, api__any_kind, api, profile_params,
+				       api__printf(API_PREFIX "%s", view->kind->name),
+				       api__printf("%s view of one process: ?pid= (required), "
+						   "then as any profile",
+						   view->kind->title));
+	}
 	if (!err)
 		err = api__add(api, &n, api__any_kind, api, profile_params,
 			       api__printf(API_PREFIX "*"),

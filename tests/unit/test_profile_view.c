@@ -1,0 +1,630 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unit tests for profile views (the wall-clock view): composition of synthetic cpu and off-CPU
+ * profiles (totals, states, root frames, waker parts, pid), resolution against the registry, and
+ * the HTTP endpoints through the real server on a loopback port. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include "base/clock.h"
+#include "http/http.h"
+#include "http/profile_api.h"
+#include "stores/profile_source.h"
+#include "stores/profile_store.h"
+#include "stores/profile_view.h"
+
+#define MS 1000000ull
+
+static const struct hp_profile_kind cpu_kind = {
+	.name = "cpu",
+	.title = "CPU",
+	.weight_label = "on-CPU",
+	.count = { "samples", "count" },
+	.weight = { "cpu", "nanoseconds" },
+	.period = { "cpu", "nanoseconds" },
+};
+
+static const struct hp_profile_kind offcpu_kind = {
+	.name = "offcpu",
+	.title = "Off-CPU",
+	.weight_label = "off-CPU",
+	.count = { "events", "count" },
+	.weight = { "offcpu", "nanoseconds" },
+	.period = { "offcpu", "nanoseconds" },
+	.has_state = true,
+};
+
+/* A kind that weighs in something else than nanoseconds: may not be a part of the wall view. */
+static const struct hp_profile_kind bytes_kind = {
+	.name = "offcpu",
+	.title = "Bytes",
+	.weight_label = "allocated",
+	.count = { "objects", "count" },
+	.weight = { "space", "bytes" },
+	.period = { "space", "bytes" },
+};
+
+/* One synthetic sample: labels, frames ROOT FIRST as names ("k:" prefix: kernel frame, "[...]":
+ * no mapping), count and weight. */
+struct synth {
+	uint32_t pid;
+	const char *thread, *state;
+	const char *frames[8];
+	uint64_t count, weight;
+};
+
+/* on-CPU samples: 10 ms each */
+static const struct synth cpu_samples[] = {
+	{ 42, "spinner", NULL, { "main", "spin", "leaf_spin" }, 300, 300 * 10 * MS },
+	{ 42, "sleeper", NULL, { "main", "sleep_loop" }, 2, 2 * 10 * MS },
+	{ 7, "decoy", NULL, { "main", "decoy_spin" }, 500, 500 * 10 * MS },
+};
+
+/* off-CPU samples; two have waker parts that differ but strip to the same stack: listed root
+ * first as a flame graph shows them, the wakee's stack, the marker above it, then the waker's
+ * stack upside down (so leaf first: the waker's frames root first, the marker, the wakee's) */
+static const struct synth offcpu_samples[] = {
+	{ 42, "spinner", "runnable", { "main", "spin", "leaf_spin", "k:schedule" }, 40, 120 * MS },
+	{ 42,
+	  "sleeper",
+	  "sleeping",
+	  { "main", "sleep_loop", "leaf_sleep", "k:schedule" },
+	  99,
+	  2700 * MS },
+	{ 42, "reader", "uninterruptible", { "main", "leaf_io", "k:io_schedule" }, 3, 30 * MS },
+	{ 42,
+	  "reader",
+	  "sleeping",
+	  { "main", "leaf_pipe_wait", "k:schedule", "[woken by] writer", "waker_fn", "waker_main" },
+	  10,
+	  100 * MS },
+	{ 42,
+	  "reader",
+	  "sleeping",
+	  { "main", "leaf_pipe_wait", "k:schedule", "[woken by] [interrupt]", "k:irq_handler" },
+	  5,
+	  50 * MS },
+	{ 7, "decoy", "sleeping", { "main", "decoy_sleep", "k:schedule" }, 1000, 9000 * MS },
+};
+
+/* Adds the samples of s[0..n) to p (frames reversed: leaf first). */
+static void synth__add(struct hp_profile *p, const struct synth *s, size_t n)
+{
+	uint32_t mapping =
+	    hp_profile__mapping(p, &(struct hp_prof_mapping){ .file = "/usr/bin/app" });
+
+	assert_true(mapping > 0);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t frames[8], nframes = 0;
+
+		while (nframes < 8 && s[i].frames[nframes])
+			nframes++;
+		for (uint32_t k = 0; k < nframes; k++) {
+			const char *name = s[i].frames[nframes - 1 - k];
+			bool kernel = strncmp(name, "k:", 2) == 0, bare = name[0] == '[';
+			int64_t id = hp_profile__frame(
+			    p, &(struct hp_prof_frame){ .function = kernel ? name + 2 : name,
+							.address = 0x1000 + (uint64_t)name[0] * 64 +
+								   strlen(name),
+							.mapping = bare ? 0 : mapping,
+							.kernel = kernel });
+
+			assert_true(id >= 0);
+			frames[k] = (uint32_t)id;
+		}
+		assert_int_equal(
+		    hp_profile__add(
+			p,
+			&(struct hp_prof_labels){ s[i].pid, "app", s[i].thread, NULL, s[i].state },
+			frames, nframes, s[i].count, s[i].weight),
+		    0);
+	}
+}
+
+static void synth__cpu(struct hp_profile *p)
+{
+	hp_profile__init(p, &cpu_kind, 10 * MS);
+	synth__add(p, cpu_samples, sizeof(cpu_samples) / sizeof(cpu_samples[0]));
+}
+
+static void synth__offcpu(struct hp_profile *p)
+{
+	hp_profile__init(p, &offcpu_kind, 0);
+	assert_int_equal(hp_profile__set_comment(p, "sampled 1 in 10"), 0);
+	synth__add(p, offcpu_samples, sizeof(offcpu_samples) / sizeof(offcpu_samples[0]));
+}
+
+/* Sums of the synthetic samples of pid (0: all). */
+static void synth__sums(const struct synth *s, size_t n, uint32_t pid, uint64_t *count,
+			uint64_t *weight)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (pid && s[i].pid != pid)
+			continue;
+		*count += s[i].count;
+		*weight += s[i].weight;
+	}
+}
+
+/* The names of sample s's frames, root first, joined by ';'. */
+static void sample__text(const struct hp_profile *p, const struct hp_prof_sample *s, char *out,
+			 size_t size)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (uint32_t j = s->nframes; j-- > 0 && n < size;)
+		n += (size_t)snprintf(out + n, size - n, "%s%s", j + 1 < s->nframes ? ";" : "",
+				      p->frames[s->frames[j]].function);
+}
+
+/* The sample of out whose stack text and state are these, or NULL. */
+static const struct hp_prof_sample *find_sample(const struct hp_profile *p, const char *text,
+						const char *state)
+{
+	char buf[512];
+
+	for (size_t i = 0; i < p->nsamples; i++) {
+		sample__text(p, &p->samples[i], buf, sizeof(buf));
+		if (strcmp(buf, text) == 0 && p->samples[i].state &&
+		    strcmp(p->samples[i].state, state) == 0)
+			return &p->samples[i];
+	}
+	return NULL;
+}
+
+static void test_wall_kind(void **state)
+{
+	const struct hp_profile_view *v = hp_profile_views__find("wall");
+	char names[64];
+
+	(void)state;
+	assert_ptr_equal(v, &hp_view_wall);
+	assert_null(hp_profile_views__find("cpu"));
+	assert_null(hp_profile_views__find(NULL));
+	assert_string_equal(hp_profile_views__names(names, sizeof(names)), "wall");
+	assert_string_equal(v->kind->name, "wall");
+	assert_string_equal(v->kind->title, "Wall-clock");
+	assert_string_equal(v->kind->weight_label, "wall time");
+	assert_string_equal(v->kind->count.type, "samples");
+	assert_string_equal(v->kind->count.unit, "count");
+	assert_string_equal(v->kind->weight.type, "wall");
+	assert_string_equal(v->kind->weight.unit, "nanoseconds");
+	assert_true(v->needs_pid);
+	assert_int_equal(v->nparts, 2);
+	assert_string_equal(v->parts[0].kind, "cpu");
+	assert_string_equal(v->parts[0].state, "running");
+	assert_string_equal(v->parts[1].kind, "offcpu");
+	assert_null(v->parts[1].state); /* off-CPU samples keep their own */
+}
+
+/* pid 42's wall profile is its on-CPU samples plus its off-CPU time: totals are the sums of the
+ * parts, every sample is labelled with its state and rooted at its part's frame, waker parts are
+ * gone, and the decoy process is left out. */
+static void test_compose_wall(void **state)
+{
+	struct hp_profile cpu, off, out;
+	uint64_t count = 0, weight = 0;
+	const struct hp_prof_sample *s;
+	char text[512];
+
+	(void)state;
+	synth__cpu(&cpu);
+	synth__offcpu(&off);
+	hp_profile_view__init_profile(&hp_view_wall, &out);
+	assert_ptr_equal(out.kind, &hp_wall_kind);
+	assert_int_equal(out.period, 0); /* counts of the two parts stand for different weights */
+	assert_int_equal(hp_profile_view__compose(&hp_view_wall, 0, &cpu, 42, &out), 0);
+	assert_int_equal(hp_profile_view__compose(&hp_view_wall, 1, &off, 42, &out), 0);
+	assert_int_equal(hp_profile_view__compose(&hp_view_wall, 2, &off, 42, &out), -EINVAL);
+	/* the view says how it is made, then how the off-CPU part was sampled */
+	assert_non_null(out.comment);
+	assert_non_null(strstr(out.comment, "wall-clock time of one process: on-CPU samples"));
+	assert_non_null(strstr(out.comment, "; offcpu: sampled 1 in 10"));
+
+	synth__sums(cpu_samples, sizeof(cpu_samples) / sizeof(cpu_samples[0]), 42, &count, &weight);
+	synth__sums(offcpu_samples, sizeof(offcpu_samples) / sizeof(offcpu_samples[0]), 42, &count,
+		    &weight);
+	assert_int_equal(out.total, count);
+	assert_int_equal(out.total_weight, weight);
+	assert_int_equal(out.total_weight, (3000 + 20 + 120 + 2700 + 30 + 100 + 50) * MS);
+
+	s = find_sample(&out, "[running];main;spin;leaf_spin", "running");
+	assert_non_null(s);
+	assert_int_equal(s->weight, 3000 * MS);
+	assert_int_equal(s->count, 300);
+	assert_string_equal(s->thread, "spinner");
+	assert_non_null(find_sample(&out, "[running];main;sleep_loop", "running"));
+	s = find_sample(&out, "[runnable];main;spin;leaf_spin;schedule", "runnable");
+	assert_non_null(s);
+	assert_int_equal(s->weight, 120 * MS);
+	s = find_sample(&out, "[blocked];main;sleep_loop;leaf_sleep;schedule", "sleeping");
+	assert_non_null(s);
+	assert_int_equal(s->weight, 2700 * MS);
+	assert_non_null(find_sample(&out, "[blocked];main;leaf_io;io_schedule", "uninterruptible"));
+	/* both waker samples strip to one stack: their weights add up */
+	s = find_sample(&out, "[blocked];main;leaf_pipe_wait;schedule", "sleeping");
+	assert_non_null(s);
+	assert_int_equal(s->weight, 150 * MS);
+	assert_int_equal(s->count, 15);
+	assert_int_equal(out.nsamples, 6);
+	for (size_t i = 0; i < out.nsamples; i++) {
+		sample__text(&out, &out.samples[i], text, sizeof(text));
+		if (strstr(text, "waker") || strstr(text, "woken") || strstr(text, "irq") ||
+		    strstr(text, "decoy"))
+			fail_msg("left in the wall view: %s", text);
+		assert_int_equal(out.samples[i].pid, 42);
+		assert_non_null(out.samples[i].state);
+	}
+	/* the root frames are frames without a mapping, not kernel frames */
+	for (size_t i = 0; i < out.nframes; i++)
+		if (out.frames[i].function[0] == '[') {
+			assert_int_equal(out.frames[i].mapping, 0);
+			assert_false(out.frames[i].kernel);
+		}
+
+	/* pid 0: every process */
+	hp_profile__free(&out);
+	hp_profile_view__init_profile(&hp_view_wall, &out);
+	assert_int_equal(hp_profile_view__compose(&hp_view_wall, 0, &cpu, 0, &out), 0);
+	assert_int_equal(hp_profile_view__compose(&hp_view_wall, 1, &off, 0, &out), 0);
+	assert_int_equal(out.total_weight, cpu.total_weight + off.total_weight);
+	assert_int_equal(out.total, cpu.total + off.total);
+	assert_non_null(find_sample(&out, "[blocked];main;decoy_sleep;schedule", "sleeping"));
+	hp_profile__free(&out);
+	hp_profile__free(&cpu);
+	hp_profile__free(&off);
+}
+
+/* A fake source: a store of kind whose every drain adds a copy of window. */
+struct fake {
+	pthread_mutex_t lock;
+	struct hp_profile_store store;
+	struct hp_profile_source src;
+	struct hp_profile window;
+	int drains;
+};
+
+static int fake__drain(struct hp_profile_source *src, double now)
+{
+	struct fake *f = src->ctx;
+
+	f->drains++;
+	return hp_profile_store__add(&f->store, &f->window, now);
+}
+
+static void fake__init(struct fake *f, const struct hp_profile_kind *kind)
+{
+	memset(f, 0, sizeof(*f));
+	pthread_mutex_init(&f->lock, NULL);
+	assert_int_equal(hp_profile_store__init(&f->store, kind, 0, 60, hp_now()), 0);
+	hp_profile_source__init(&f->src, kind, NULL, &f->store, &f->lock, fake__drain, f);
+	if (kind == &cpu_kind)
+		synth__cpu(&f->window);
+	else
+		synth__offcpu(&f->window);
+	f->window.kind = kind;
+}
+
+static void fake__free(struct fake *f)
+{
+	hp_profile_source__destroy(&f->src);
+	hp_profile_store__free(&f->store);
+	hp_profile__free(&f->window);
+	pthread_mutex_destroy(&f->lock);
+}
+
+/* The wall view needs cpu and offcpu registered (in any order), both in nanoseconds; what is
+ * missing or wrong is named. */
+static void test_resolve(void **state)
+{
+	struct hp_profile_registry reg = { 0 };
+	struct hp_profile_source *srcs[HP_VIEW_PARTS_MAX];
+	struct fake cpu, off, bytes;
+	char why[256];
+
+	(void)state;
+	fake__init(&cpu, &cpu_kind);
+	fake__init(&off, &offcpu_kind);
+	fake__init(&bytes, &bytes_kind);
+
+	assert_int_equal(hp_profile_view__resolve(&hp_view_wall, &reg, srcs, why, sizeof(why)),
+			 -ENOENT);
+	assert_non_null(strstr(why, "not running: cpu, offcpu"));
+	assert_int_equal(hp_profile_registry__add(&reg, &cpu.src), 0);
+	assert_int_equal(hp_profile_view__resolve(&hp_view_wall, &reg, srcs, why, sizeof(why)),
+			 -ENOENT);
+	assert_string_equal(why, "the wall view needs the profile kinds cpu,offcpu; not running: "
+				 "offcpu (start the collectors that produce them, e.g. "
+				 "--collectors cpu,offcpu)");
+
+	assert_int_equal(hp_profile_registry__add(&reg, &bytes.src), 0);
+	assert_int_equal(hp_profile_view__resolve(&hp_view_wall, &reg, srcs, why, sizeof(why)),
+			 -EINVAL);
+	assert_string_equal(why, "the wall view sums weights in nanoseconds, but profile kind "
+				 "offcpu weighs in bytes");
+	hp_profile_registry__remove(&reg, &bytes.src);
+
+	/* registered offcpu first: the parts still come in the view's order */
+	hp_profile_registry__remove(&reg, &cpu.src);
+	assert_int_equal(hp_profile_registry__add(&reg, &off.src), 0);
+	assert_int_equal(hp_profile_registry__add(&reg, &cpu.src), 0);
+	assert_int_equal(hp_profile_view__resolve(&hp_view_wall, &reg, srcs, why, sizeof(why)), 0);
+	assert_ptr_equal(srcs[0], &cpu.src);
+	assert_ptr_equal(srcs[1], &off.src);
+	assert_int_equal(cpu.drains + off.drains, 0); /* resolving drains nothing */
+
+	fake__free(&cpu);
+	fake__free(&off);
+	fake__free(&bytes);
+}
+
+/* --- HTTP --------------------------------------------------------------------------------- */
+
+struct server {
+	struct fake cpu, off;
+	struct hp_profile_registry reg;
+	struct hp_profile_api api;
+	const struct hp_route *tables[1]; /* the server keeps a pointer to it */
+	struct hp_http *http;
+	int port;
+};
+
+static struct server *server__start(bool with_offcpu)
+{
+	struct server *s = calloc(1, sizeof(*s));
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int fd;
+
+	assert_non_null(s);
+	fake__init(&s->cpu, &cpu_kind);
+	fake__init(&s->off, &offcpu_kind);
+	assert_int_equal(hp_profile_registry__add(&s->reg, &s->cpu.src), 0);
+	if (with_offcpu)
+		assert_int_equal(hp_profile_registry__add(&s->reg, &s->off.src), 0);
+	assert_int_equal(hp_profile_api__init(&s->api, &s->reg), 0);
+	fd = hp_http__listen("127.0.0.1:0");
+	assert_true(fd >= 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	s->port = ntohs(sin.sin_port);
+	s->tables[0] = s->api.routes;
+	s->http = hp_http__start(fd, "127.0.0.1:0", s->tables, 1);
+	assert_non_null(s->http);
+	return s;
+}
+
+static void server__stop(struct server *s)
+{
+	hp_profile_registry__shutdown(&s->reg);
+	hp_http__stop(s->http);
+	hp_profile_api__free(&s->api);
+	fake__free(&s->cpu);
+	fake__free(&s->off);
+	free(s);
+}
+
+static int server_setup(void **state)
+{
+	*state = server__start(true);
+	return 0;
+}
+
+static int server_teardown(void **state)
+{
+	server__stop(*state);
+	return 0;
+}
+
+/* GET path: the status, the Content-Type (into ctype) and the body (malloc'd). */
+static int get(const struct server *s, const char *path, char *ctype, size_t ctype_size,
+	       char **body)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t)s->port) };
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap), *head_end, *ct;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), status = -1;
+	ssize_t r;
+
+	assert_non_null(buf);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	dprintf(fd, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", path);
+	while ((r = read(fd, buf + n, cap - n - 1)) > 0) {
+		n += (size_t)r;
+		if (n + 1 == cap) {
+			buf = realloc(buf, cap *= 2);
+			assert_non_null(buf);
+		}
+	}
+	close(fd);
+	buf[n] = '\0';
+	assert_int_equal(sscanf(buf, "HTTP/1.%*d %d", &status), 1);
+	head_end = strstr(buf, "\r\n\r\n");
+	assert_non_null(head_end);
+	*head_end = '\0';
+	ct = strcasestr(buf, "\r\nContent-Type: ");
+	snprintf(ctype, ctype_size, "%.*s", ct ? (int)strcspn(ct + 16, "\r\n") : 0,
+		 ct ? ct + 16 : "");
+	*body = strdup(head_end + 4);
+	free(buf);
+	return status;
+}
+
+/* A JSON error of status code whose message contains want. */
+static void expect_error(const struct server *s, const char *path, int code, const char *want)
+{
+	char ctype[64], *body;
+	cJSON *doc, *err, *status;
+
+	assert_int_equal(get(s, path, ctype, sizeof(ctype), &body), code);
+	assert_string_equal(ctype, "application/json");
+	doc = cJSON_Parse(body);
+	if (!doc)
+		fail_msg("%s: body is not JSON: %s", path, body);
+	free(body);
+	err = cJSON_GetObjectItemCaseSensitive(doc, "error");
+	status = cJSON_GetObjectItemCaseSensitive(doc, "status");
+	assert_true(cJSON_IsString(err) && cJSON_IsNumber(status));
+	assert_int_equal(status->valueint, code);
+	if (!strstr(err->valuestring, want))
+		fail_msg("%s: error '%s' lacks '%s'", path, err->valuestring, want);
+	cJSON_Delete(doc);
+}
+
+/* The sum of the counts of the folded lines that start with prefix. */
+static uint64_t folded_sum(const char *body, const char *prefix)
+{
+	uint64_t sum = 0;
+
+	for (const char *l = body; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l)) {
+		const char *sp = strchr(l, ' ');
+
+		if (strncmp(l, prefix, strlen(prefix)) == 0 && sp)
+			sum += strtoull(sp + 1, NULL, 10);
+	}
+	return sum;
+}
+
+static void test_http_routes(void **state)
+{
+	const struct server *s = *state;
+	struct server *partial = server__start(false);
+	bool found = false;
+
+	for (const struct hp_route *r = s->api.routes; r->path; r++)
+		found |= strcmp(r->path, "/api/v1/profile/wall") == 0;
+	assert_true(found);
+	/* without offcpu the view is not advertised, and asking for it names what is missing */
+	for (const struct hp_route *r = partial->api.routes; r->path; r++)
+		assert_string_not_equal(r->path, "/api/v1/profile/wall");
+	expect_error(partial, "/api/v1/profile/wall?pid=42&since=10s", 503, "not running: offcpu");
+	expect_error(partial, "/flamegraph?kind=wall&pid=42", 503, "not running: offcpu");
+	assert_int_equal(partial->cpu.drains, 0);
+	server__stop(partial);
+}
+
+/* pid= is required: a host-wide wall profile is meaningless. */
+static void test_http_needs_pid(void **state)
+{
+	const struct server *s = *state;
+
+	expect_error(s, "/api/v1/profile/wall?since=10s", 400, "give pid=");
+	expect_error(s, "/api/v1/profile/wall", 400, "give pid=");
+	expect_error(s, "/flamegraph?kind=wall", 400, "give pid=");
+	expect_error(s, "/api/v1/profile/wall?pid=0", 400, "invalid pid");
+	expect_error(s, "/api/v1/profile/wall?pid=42&format=svg", 400, "invalid format");
+	assert_int_equal(s->cpu.drains + s->off.drains, 0);
+}
+
+/* The past window: each part drained once, composed for pid 42 only, the split visible as the
+ * root frames of folded lines, in nanoseconds. */
+static void test_http_since(void **state)
+{
+	struct server *s = *state;
+	char ctype[64], *body;
+	uint64_t cpu = 0, off = 0, n = 0;
+
+	synth__sums(cpu_samples, 3, 42, &n, &cpu);
+	synth__sums(offcpu_samples, 6, 42, &n, &off);
+	assert_int_equal(get(s, "/api/v1/profile/wall?pid=42&since=10s&format=folded", ctype,
+			     sizeof(ctype), &body),
+			 200);
+	assert_int_equal(s->cpu.drains, 1);
+	assert_int_equal(s->off.drains, 1);
+	assert_int_equal(folded_sum(body, "app;[running];"), cpu);
+	assert_int_equal(folded_sum(body, "app;[runnable];"), 120 * MS);
+	assert_int_equal(folded_sum(body, "app;[blocked];"), off - 120 * MS);
+	assert_int_equal(folded_sum(body, ""), cpu + off);
+	if (strstr(body, "decoy") || strstr(body, "waker") || !strstr(body, "leaf_pipe_wait"))
+		fail_msg("wall folded: %s", body);
+	free(body);
+
+	/* the flame graph page takes kind=wall the same way */
+	assert_int_equal(get(s, "/flamegraph?kind=wall&pid=42&since=10s&format=folded", ctype,
+			     sizeof(ctype), &body),
+			 200);
+	assert_int_equal(folded_sum(body, ""), 2 * (cpu + off)); /* two drains each by now */
+	free(body);
+	/* wall time is every state: state= does not cut it, waker=1 does not bring wakers back */
+	assert_int_equal(get(s,
+			     "/api/v1/profile/wall?pid=42&since=10s&format=folded&state=runnable&"
+			     "waker=1",
+			     ctype, sizeof(ctype), &body),
+			 200);
+	assert_int_equal(folded_sum(body, ""), 3 * (cpu + off));
+	assert_int_equal(folded_sum(body, "app;[blocked];"), 3 * (off - 120 * MS));
+	if (strstr(body, "woken") || strstr(body, "waker_fn"))
+		fail_msg("wall kept a waker part: %s", body);
+	free(body);
+	expect_error(s, "/api/v1/profile/wall?pid=42&state=nosuch", 400, "invalid state");
+	assert_int_equal(get(s, "/flamegraph?kind=wall&pid=42", ctype, sizeof(ctype), &body), 200);
+	assert_string_equal(ctype, "text/html; charset=utf-8");
+	if (!strstr(body, "[running]") || !strstr(body, "Wall-clock"))
+		fail_msg("wall html lacks its root frames or title");
+	free(body);
+}
+
+/* A future window: every part subscribed together; the JSON names the view's units. */
+static void test_http_seconds(void **state)
+{
+	struct server *s = *state;
+	char ctype[64], *body;
+	uint64_t weight = 0, count = 0;
+	cJSON *doc, *kind, *w;
+	int cpu0 = s->cpu.drains, off0 = s->off.drains;
+
+	synth__sums(cpu_samples, 3, 42, &count, &weight);
+	synth__sums(offcpu_samples, 6, 42, &count, &weight);
+	assert_int_equal(
+	    get(s, "/api/v1/profile/wall?pid=42&seconds=1", ctype, sizeof(ctype), &body), 200);
+	assert_string_equal(ctype, "application/json");
+	/* one drain before subscribing (the past), one at the end (the recording) */
+	assert_int_equal(s->cpu.drains - cpu0, 2);
+	assert_int_equal(s->off.drains - off0, 2);
+	doc = cJSON_Parse(body);
+	assert_non_null(doc);
+	free(body);
+	kind = cJSON_GetObjectItemCaseSensitive(doc, "kind");
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(kind, "name")->valuestring, "wall");
+	w = cJSON_GetObjectItemCaseSensitive(kind, "weight");
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(w, "type")->valuestring, "wall");
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(w, "unit")->valuestring,
+			    "nanoseconds");
+	assert_true(cJSON_GetObjectItemCaseSensitive(doc, "total_weight")->valuedouble ==
+		    (double)weight);
+	assert_true(cJSON_GetObjectItemCaseSensitive(doc, "total_samples")->valuedouble ==
+		    (double)count);
+	assert_true(cJSON_GetObjectItemCaseSensitive(doc, "duration_seconds")->valuedouble >= 1.0);
+	cJSON_Delete(doc);
+	/* nothing stays subscribed */
+	assert_int_equal(s->cpu.store.nsubs, 0);
+	assert_int_equal(s->off.store.nsubs, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_wall_kind),
+		cmocka_unit_test(test_compose_wall),
+		cmocka_unit_test(test_resolve),
+		cmocka_unit_test_setup_teardown(test_http_routes, server_setup, server_teardown),
+		cmocka_unit_test_setup_teardown(test_http_needs_pid, server_setup, server_teardown),
+		cmocka_unit_test_setup_teardown(test_http_since, server_setup, server_teardown),
+		cmocka_unit_test_setup_teardown(test_http_seconds, server_setup, server_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
