@@ -124,6 +124,16 @@ def sleep_pipe_checks(docs, pid, gt, where):
         where, pid, total_all, total_b, total_r))
     check(abs(total_all - total_b - total_r) <= 0.001 * total_all + 1e-6, "%s: state=all %.4f s"
           " != blocked %.4f s + runnable %.4f s" % (where, total_all, total_b, total_r))
+    # each thread's run-queue wait (after its wakeups, and when preempted) against the kernel's
+    # run_delay of the thread over its loop (short preemptions are sampled: 20 % + 2 ms)
+    for name, thread in (("sleeper_a", gt["a"]), ("pipe_b", gt["b"])):
+        got = weight_s([st for st in runnable["stacks"] if st["pid"] == pid
+                        and st["thread"] == name])
+        truth = thread["run_delay_ns"] / 1e9
+        diag("%s: thread %s runnable %.4f s; schedstat run_delay %.4f s" % (
+            where, name, got, truth))
+        check(abs(got - truth) <= 0.2 * truth + 0.002, "%s: thread %s waited %.4f s on a run "
+              "queue by state=runnable, %.4f s by its schedstat" % (where, name, got, truth))
     waker_checks(docs[SINCE + "&waker=1"], pid, where + " waker=1")
 
 

@@ -93,6 +93,7 @@ static void wait_go(void)
 struct sp_thread {
 	int tid;
 	long long wall_ns, cpu_ns; /* over the thread's loop: off-CPU = wall - cpu */
+	long long run_delay_ns;	   /* the kernel's run-queue wait of the thread over its loop */
 	long done;		   /* completed sleeps / reads / writes */
 };
 
@@ -128,11 +129,25 @@ NOINLINE static long waker_fn(int fd)
 	return sys3(SYS_write, fd, (long)&c, 1);
 }
 
+/* Second field of /proc/thread-self/schedstat: ns the kernel saw this thread wait on a run
+ * queue (its own accounting, not the workload's); -1 if unreadable. */
+static long long run_delay(void)
+{
+	unsigned long long run, wait;
+	FILE *f = fopen("/proc/thread-self/schedstat", "r");
+	int ok = f && fscanf(f, "%llu %llu", &run, &wait) == 2;
+
+	if (f)
+		fclose(f);
+	return ok ? (long long)wait : -1;
+}
+
 static void sp_begin(struct sp_thread *t, const char *name, long long *w0, long long *c0)
 {
 	prctl(PR_SET_NAME, name);
 	t->tid = gettid_();
 	pthread_barrier_wait(&sp_start);
+	t->run_delay_ns = run_delay();
 	*w0 = now_ns(CLOCK_MONOTONIC);
 	*c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
 }
@@ -141,6 +156,7 @@ static void sp_end(struct sp_thread *t, long long w0, long long c0)
 {
 	t->cpu_ns = now_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
 	t->wall_ns = now_ns(CLOCK_MONOTONIC) - w0;
+	t->run_delay_ns = run_delay() - t->run_delay_ns;
 }
 
 NOINLINE static void *sleeper_main(void *arg)
@@ -189,8 +205,9 @@ NOINLINE static void *waker_main(void *arg)
 
 static void print_sp(const char *name, const struct sp_thread *t, int last)
 {
-	printf("\"%s\":{\"tid\":%d,\"wall_ns\":%lld,\"cpu_ns\":%lld,\"done\":%ld}%s", name, t->tid,
-	       t->wall_ns, t->cpu_ns, t->done, last ? "" : ",");
+	printf("\"%s\":{\"tid\":%d,\"wall_ns\":%lld,\"cpu_ns\":%lld,\"run_delay_ns\":%lld,"
+	       "\"done\":%ld}%s",
+	       name, t->tid, t->wall_ns, t->cpu_ns, t->run_delay_ns, t->done, last ? "" : ",");
 }
 
 static int run_sleep_pipe(void)
