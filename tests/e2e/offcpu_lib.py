@@ -43,6 +43,20 @@ def offcpu_truth(thread):
     return (thread["wall_ns"] - thread["cpu_ns"]) / 1e9
 
 
+def blocked_truth(thread):
+    """Seconds it was blocked: off-CPU less the run-queue wait the kernel counted (run_delay)."""
+    return (thread["wall_ns"] - thread["cpu_ns"] - thread["run_delay_ns"]) / 1e9
+
+
+def leaf_truths(gt):
+    """{leaf: (thread name, nominal blocked s, the thread's own blocked s, its off-CPU s)}.
+    leaf_pipe_wait's nominal is thread C's loop (50 naps of 30 ms and writes, by C's clock):
+    B is blocked until C writes, so a late C (a loaded host) makes B wait longer."""
+    return {SLEEP_LEAF: ("sleeper_a", SLEEP_TRUTH_S, blocked_truth(gt["a"]), offcpu_truth(gt["a"])),
+            PIPE_LEAF: ("pipe_b", gt["c"]["wall_ns"] / 1e9, blocked_truth(gt["b"]),
+                        offcpu_truth(gt["b"]))}
+
+
 class Decoy(Workload):
     """offcpu_workload decoy SECONDS: sleeps 10 ms at a time in decoy_leaf (comm offcpu_decoy)."""
 

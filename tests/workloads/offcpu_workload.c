@@ -94,6 +94,7 @@ struct sp_thread {
 	int tid;
 	long long wall_ns, cpu_ns; /* over the thread's loop: off-CPU = wall - cpu */
 	long long run_delay_ns;	   /* the kernel's run-queue wait of the thread over its loop */
+	long long switches;	   /* the kernel's count of its context switches over its loop */
 	long done;		   /* completed sleeps / reads / writes */
 };
 
@@ -142,12 +143,33 @@ static long long run_delay(void)
 	return ok ? (long long)wait : -1;
 }
 
+/* voluntary + nonvoluntary context switches of this thread (/proc/thread-self/status: the
+ * kernel's count, each one an off-CPU interval); -1 if unreadable. */
+static long long ctx_switches(void)
+{
+	char line[128];
+	long long n = 0, v;
+	int found = 0;
+	FILE *f = fopen("/proc/thread-self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "voluntary_ctxt_switches: %lld", &v) == 1 ||
+		    sscanf(line, "nonvoluntary_ctxt_switches: %lld", &v) == 1) {
+			n += v;
+			found++;
+		}
+	if (f)
+		fclose(f);
+	return found == 2 ? n : -1;
+}
+
 static void sp_begin(struct sp_thread *t, const char *name, long long *w0, long long *c0)
 {
 	prctl(PR_SET_NAME, name);
 	t->tid = gettid_();
 	pthread_barrier_wait(&sp_start);
 	t->run_delay_ns = run_delay();
+	t->switches = ctx_switches();
 	*w0 = now_ns(CLOCK_MONOTONIC);
 	*c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
 }
@@ -157,6 +179,7 @@ static void sp_end(struct sp_thread *t, long long w0, long long c0)
 	t->cpu_ns = now_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
 	t->wall_ns = now_ns(CLOCK_MONOTONIC) - w0;
 	t->run_delay_ns = run_delay() - t->run_delay_ns;
+	t->switches = ctx_switches() - t->switches;
 }
 
 NOINLINE static void *sleeper_main(void *arg)
@@ -206,8 +229,9 @@ NOINLINE static void *waker_main(void *arg)
 static void print_sp(const char *name, const struct sp_thread *t, int last)
 {
 	printf("\"%s\":{\"tid\":%d,\"wall_ns\":%lld,\"cpu_ns\":%lld,\"run_delay_ns\":%lld,"
-	       "\"done\":%ld}%s",
-	       name, t->tid, t->wall_ns, t->cpu_ns, t->run_delay_ns, t->done, last ? "" : ",");
+	       "\"switches\":%lld,\"done\":%ld}%s",
+	       name, t->tid, t->wall_ns, t->cpu_ns, t->run_delay_ns, t->switches, t->done,
+	       last ? "" : ",");
 }
 
 static int run_sleep_pipe(void)
