@@ -1396,8 +1396,9 @@ static void test_empty(void **state)
 /*
  * A profile with states and a comment: pprof carries the comment (Profile.comment, a string
  * index) and a "state" label on exactly the samples that have one; JSON has "comment" and each
- * stack's "state"; two samples that differ only in state stay apart everywhere; the HTML page
- * embeds the comment. A profile without a comment writes none.
+ * stack's "state"; two samples that differ only in state stay apart everywhere, also one with
+ * weight but no events; the HTML page embeds the comment. A profile without a comment writes
+ * none.
  */
 static void test_state_and_comment(void **state)
 {
@@ -1419,7 +1420,8 @@ static void test_state_and_comment(void **state)
 	id = (uint32_t)hp_profile__frame(&p, &fr);
 	assert_int_equal(hp_profile__set_comment(&p, comment), 0);
 	assert_int_equal(hp_profile__add(&p, &sl, &id, 1, 3, 3000), 0);
-	assert_int_equal(hp_profile__add(&p, &rl, &id, 1, 2, 500), 0);
+	/* off-CPU run-queue wait after a wakeup: weight without an event of its own */
+	assert_int_equal(hp_profile__add(&p, &rl, &id, 1, 0, 500), 0);
 	assert_int_equal(hp_profile__add(&p, &sl, &id, 1, 1, 1000), 0);
 	assert_int_equal(p.nsamples, 2); /* same stack, different state: apart */
 	hp_buf__init(&out);
@@ -1441,6 +1443,7 @@ static void test_state_and_comment(void **state)
 		} else {
 			assert_string_equal(st, "runnable");
 			nrun++;
+			assert_int_equal(d.samples[i].val[0], 0);
 			assert_int_equal(d.samples[i].val[1], 500);
 		}
 	}
@@ -1455,9 +1458,11 @@ static void test_state_and_comment(void **state)
 	stacks = cJSON_GetObjectItem(root, "stacks");
 	assert_int_equal(cJSON_GetArraySize(stacks), 2);
 	for (int i = 0; i < 2; i++) {
-		cJSON *s = cJSON_GetArrayItem(stacks, i);
-		const char *st = cJSON_GetObjectItem(s, "state")->valuestring;
+		cJSON *s = cJSON_GetArrayItem(stacks, i), *jst = cJSON_GetObjectItem(s, "state");
+		const char *st;
 
+		assert_true(cJSON_IsString(jst));
+		st = jst->valuestring;
 		assert_int_equal(cJSON_GetObjectItem(s, "weight")->valuedouble,
 				 strcmp(st, "sleeping") == 0 ? 4000 : 500);
 	}

@@ -18,7 +18,9 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
+#include "app/cli.h"
 #include "base/clock.h"
+#include "collectors/config.h"
 #include "http/http.h"
 #include "http/profile_api.h"
 #include "stores/profile_source.h"
@@ -614,12 +616,83 @@ static void test_http_seconds(void **state)
 	assert_int_equal(s->off.store.nsubs, 0);
 }
 
+/* --- hostprof record --profile wall -------------------------------------------------------- */
+
+/* Runs "hostprof <args...>" through the command-line parser, its stderr into err (size > 0). */
+static enum hp_cli_action cli(struct hp_config *cfg, char *err, size_t size, ...)
+{
+	static char storage[8][64]; /* the parser may write into argv */
+	char *argv[9] = { storage[0] };
+	FILE *capture = tmpfile(), *real = stderr;
+	enum hp_cli_action act;
+	size_t n;
+	int argc = 1;
+	va_list ap;
+
+	assert_non_null(capture);
+	snprintf(storage[0], sizeof(storage[0]), "hostprof");
+	va_start(ap, size);
+	for (const char *a = va_arg(ap, const char *); a; a = va_arg(ap, const char *)) {
+		assert_true(argc < 8);
+		snprintf(storage[argc], sizeof(storage[argc]), "%s", a);
+		argv[argc] = storage[argc];
+		argc++;
+	}
+	va_end(ap);
+	memset(cfg, 0, sizeof(*cfg));
+	fflush(stderr);
+	stderr = capture;
+	act = hp_cli__parse(argc, argv, cfg);
+	stderr = real;
+	rewind(capture);
+	n = fread(err, 1, size - 1, capture);
+	err[n] = '\0';
+	fclose(capture);
+	return act;
+}
+
+/* record --profile wall needs --pid and runs the collector of every part. */
+static void test_cli_record_wall(void **state)
+{
+	struct hp_config cfg;
+	char err[8192];
+
+	(void)state;
+	unsetenv("HOSTPROF_ATTACH");
+	assert_int_equal(
+	    cli(&cfg, err, sizeof(err), "record", "--profile", "wall", "-o", "w.folded", NULL),
+	    HP_CLI_USAGE);
+	assert_non_null(strstr(err, "hostprof: --profile wall describes one process: give --pid "
+				    "PID (-p PID)\n"));
+	assert_int_equal(cli(&cfg, err, sizeof(err), "record", "--profile", "wall", "-p", "123",
+			     "-o", "w.folded", NULL),
+			 HP_CLI_RECORD);
+	assert_string_equal(err, "");
+	assert_string_equal(cfg.profile_kind, "wall");
+	assert_int_equal(cfg.pid, 123);
+	assert_int_equal(cfg.ncollectors, 2);
+	assert_string_equal(cfg.collectors[0], "cpu");
+	assert_string_equal(cfg.collectors[1], "offcpu");
+	/* a kind still runs its one collector */
+	assert_int_equal(
+	    cli(&cfg, err, sizeof(err), "record", "--profile", "offcpu", "-o", "o.folded", NULL),
+	    HP_CLI_RECORD);
+	assert_int_equal(cfg.ncollectors, 1);
+	assert_string_equal(cfg.collectors[0], "offcpu");
+	/* an unknown kind's error offers the view */
+	assert_int_equal(
+	    cli(&cfg, err, sizeof(err), "record", "--profile", "nosuch", "-o", "x.folded", NULL),
+	    HP_CLI_USAGE);
+	assert_non_null(strstr(err, "(kinds: cpu, offcpu)\nhostprof: or a view: wall\n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_wall_kind),
 		cmocka_unit_test(test_compose_wall),
 		cmocka_unit_test(test_resolve),
+		cmocka_unit_test(test_cli_record_wall),
 		cmocka_unit_test_setup_teardown(test_http_routes, server_setup, server_teardown),
 		cmocka_unit_test_setup_teardown(test_http_needs_pid, server_setup, server_teardown),
 		cmocka_unit_test_setup_teardown(test_http_since, server_setup, server_teardown),

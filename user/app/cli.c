@@ -121,7 +121,7 @@ static const char *cli__view_missing(const struct hp_profile_view *view)
 	return NULL;
 }
 
-/* "; views: wall" naming the views whose every part a collector produces, or "". */
+/* "hostprof: or a view: wall\n" naming the views whose every part a collector produces, or "". */
 static const char *cli__views(char *out, size_t size)
 {
 	size_t n = 0;
@@ -133,10 +133,15 @@ static const char *cli__views(char *out, size_t size)
 
 		if (cli__view_missing(view))
 			continue;
-		w = snprintf(out + n, size - n, "%s%s", n ? ", " : "; views: ", view->kind->name);
+		w = snprintf(out + n, size - n, "%s%s",
+			     n ? ", " : "hostprof: or a view: ", view->kind->name);
 		if (w < 0)
 			break;
 		n += (size_t)w;
+	}
+	if (n && n + 1 < size) {
+		out[n] = '\n';
+		out[n + 1] = '\0';
 	}
 	return out;
 }
@@ -158,7 +163,7 @@ static int cli__parse_profile(const struct hp_option *o, const char *arg, void *
 		return HP_OPT_REPORTED;
 	}
 	if (!view && !hp_collectors__find_profile(arg)) {
-		fprintf(stderr, "hostprof: unknown --profile '%s' (kinds: %s%s)\n\n", arg,
+		fprintf(stderr, "hostprof: unknown --profile '%s' (kinds: %s)\n%s\n", arg,
 			hp_collectors__profiles(kinds, sizeof(kinds)),
 			cli__views(views, sizeof(views)));
 		cli__usage(stderr, HP_CMD_RECORD);
@@ -190,6 +195,7 @@ static const struct hp_option cli_options[] = {
 			  .kind = HP_OPT_ACTION,
 			  .help = "print the version and exit" },
 	{ .name = "pid",
+	  .short_name = 'p', /* as perf record -p */
 	  .kind = HP_OPT_UINT,
 	  .metavar = "PID",
 	  .min = 1,

@@ -171,10 +171,11 @@ static double record__loop(const struct hp_config *cfg, struct record_what *w, c
 			   const struct hp_profile *p)
 {
 	bool interrupted = false, target_gone = false, tty = isatty(STDERR_FILENO);
+	const char *title = w->view ? w->view->kind->title : w->src->title;
 	double t0 = hp_now(), next;
 
-	fprintf(stderr, "recording a %s profile for %.0f s into %s (Ctrl-C stops early)\n",
-		w->view ? w->view->kind->title : w->src->title, cfg->duration_seconds,
+	fprintf(stderr, "recording %s %s profile for %.0f s into %s (Ctrl-C stops early)\n",
+		strchr("AEIOU", title[0]) ? "an" : "a", title, cfg->duration_seconds,
 		record__where(cfg));
 	for (next = t0 + 1;; next += 1) {
 		double end = t0 + cfg->duration_seconds;

@@ -37,7 +37,7 @@ int hp_export__format_from_path(const char *path);
 const char *hp_export__content_type(enum hp_export_format f);
 /* Renders p in format f with opts (NULL: defaults), appending to out (which may already hold
  * data). 0, -EINVAL for an unknown format or group_by, -ENOMEM, or -EIO if zlib fails. Samples
- * with a zero count are left out of every format. Renderers only read p, so several threads may
+ * with neither count nor weight (hp_prof_sample__empty) are left out of every format. Renderers only read p, so several threads may
  * render one profile at once. */
 int hp_export__render(const struct hp_profile *p, enum hp_export_format f,
 		      const struct hp_export_opts *opts, struct hp_buf *out);

@@ -84,7 +84,7 @@ int hp_export__folded(const struct hp_profile *p, const struct hp_export_opts *o
 		const struct hp_prof_sample *s = &p->samples[i];
 		struct folded_line *l = &lines[nlines];
 
-		if (!s->count)
+		if (hp_prof_sample__empty(s) || !(p->period ? s->count : s->weight))
 			continue;
 		l->off = text.len;
 		l->count = p->period ? s->count : s->weight;

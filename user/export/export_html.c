@@ -83,7 +83,7 @@ static void html__data(struct hp_buf *out, const struct hp_profile *p,
 	for (size_t i = 0; i < p->nsamples; i++) {
 		const struct hp_prof_sample *s = &p->samples[i];
 
-		if (!s->count)
+		if (hp_prof_sample__empty(s))
 			continue;
 		hp_buf__printf(out, "%s[%u,%llu,%llu", first ? "\n" : ",\n", g->of_sample[i],
 			       (unsigned long long)s->count, (unsigned long long)s->weight);

@@ -167,7 +167,7 @@ static void json__top(struct hp_buf *out, const struct hp_profile *p,
 		const struct hp_prof_func *f = &fn->funcs[order[k]];
 		const struct json_top *t = &top[order[k]];
 
-		if (!t->total)
+		if (!t->total && !t->total_weight)
 			continue;
 		hp_buf__puts(out, shown++ ? ",\n{\"function\":" : "\n{\"function\":");
 		hp_json__string(out, f->name);
@@ -192,7 +192,7 @@ static void json__groups(struct hp_buf *out, const struct hp_prof_groups *g)
 
 	hp_buf__printf(out, "\"group_by\":\"%s\",\"groups\":[", hp_group_by__name(g->by));
 	for (size_t k = 0; k < g->n; k++) {
-		if (!g->groups[k].count)
+		if (!g->groups[k].count && !g->groups[k].weight)
 			continue;
 		hp_buf__puts(out, shown++ ? ",\n{\"name\":" : "\n{\"name\":");
 		hp_json__string(out, g->groups[k].name);
@@ -213,7 +213,7 @@ static void json__stacks(struct hp_buf *out, const struct hp_profile *p,
 	for (size_t k = 0; k < n; k++) {
 		const struct hp_prof_sample *s = &p->samples[order[k]];
 
-		if (!counts[order[k]])
+		if (!counts[order[k]] && !weights[order[k]])
 			continue;
 		hp_buf__printf(out, "%s{\"pid\":%u,\"process\":", shown++ ? ",\n" : "\n", s->pid);
 		hp_json__string(out, s->process);

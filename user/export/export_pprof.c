@@ -204,7 +204,7 @@ static void pprof__samples(struct hp_buf *b, struct hp_buf *msg, struct hp_buf *
 	for (size_t i = 0; i < p->nsamples; i++) {
 		const struct hp_prof_sample *s = &p->samples[i];
 
-		if (!s->count)
+		if (hp_prof_sample__empty(s))
 			continue;
 		/* location ids are frame index + 1, leaf first as profile.proto wants */
 		for (uint32_t j = 0; j < s->nframes; j++)

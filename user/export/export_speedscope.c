@@ -39,7 +39,7 @@ static void speedscope__profile(struct hp_buf *out, const struct hp_profile *p,
 	for (size_t k = g->start[grp]; k < g->start[grp + 1]; k++) {
 		const struct hp_prof_sample *s = &p->samples[g->by_group[k]];
 
-		if (!s->count)
+		if (hp_prof_sample__empty(s))
 			continue;
 		hp_buf__puts(out, first ? "[" : ",[");
 		first = false;
@@ -53,7 +53,7 @@ static void speedscope__profile(struct hp_buf *out, const struct hp_profile *p,
 	for (size_t k = g->start[grp]; k < g->start[grp + 1]; k++) {
 		const struct hp_prof_sample *s = &p->samples[g->by_group[k]];
 
-		if (!s->count)
+		if (hp_prof_sample__empty(s))
 			continue;
 		hp_buf__printf(out, first ? "%llu" : ",%llu", (unsigned long long)s->weight);
 		first = false;
@@ -89,8 +89,8 @@ int hp_export__speedscope(const struct hp_profile *p, const struct hp_export_opt
 	}
 	hp_buf__puts(out, "]},\"profiles\":[");
 	for (uint32_t i = 0; i < g.n; i++) {
-		if (!g.groups[i].count)
-			continue; /* only zero-count samples: nothing to show */
+		if (!g.groups[i].count && !g.groups[i].weight)
+			continue; /* only empty samples: nothing to show */
 		if (nprofiles++)
 			hp_buf__puts(out, ",");
 		speedscope__profile(out, p, &fn, &g, i);

@@ -59,8 +59,9 @@ static int groups__cmp(const void *x, const void *y, void *ctx)
 				   *b = &groups[*(const uint32_t *)y];
 	int r;
 
-	if (!a->count != !b->count) /* groups of zero-count samples only: last, to be skipped */
-		return a->count ? -1 : 1;
+	/* groups of empty samples only (no events, no weight): last, to be skipped */
+	if (!(a->count || a->weight) != !(b->count || b->weight))
+		return a->count || a->weight ? -1 : 1;
 	if (a->weight != b->weight)
 		return a->weight > b->weight ? -1 : 1;
 	if (a->count != b->count)

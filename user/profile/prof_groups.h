@@ -34,7 +34,7 @@ struct hp_prof_group {
 struct hp_prof_groups {
 	enum hp_group_by by;
 	struct hp_prof_group *groups; /* by weight descending, then count, name, pid; groups
-					 of zero-count samples only come last */
+					 of empty samples only come last */
 	size_t n;
 	uint32_t *of_sample; /* sample index -> index into groups */
 	/* sample indices grouped: group k owns by_group[start[k] .. start[k + 1]), in sample order */

@@ -122,6 +122,13 @@ struct hp_profile {
 	struct hp_prof_index *index;	 /* dedup indexes used by the builder */
 };
 
+/* A sample with neither events nor weight: left out of every format. A sample may have weight
+ * without events (off-CPU: the run-queue wait after a wakeup is time, not an event of its own). */
+static inline bool hp_prof_sample__empty(const struct hp_prof_sample *s)
+{
+	return !s->count && !s->weight;
+}
+
 /* The kind a profile gets when hp_profile__init is given NULL: counts only, no time unit. */
 extern const struct hp_profile_kind hp_profile_kind_samples;
 

@@ -26,7 +26,8 @@ const struct hp_profile_kind hp_wall_kind = {
 /*
  * The wall view's root frames: one per part of a thread's time, "[running]" (on-CPU samples),
  * "[runnable]" (off-CPU while preempted: waiting for a CPU in a run queue) and "[blocked]" (every
- * other off-CPU state). Three roots, not one per task state, so the first level of a flame graph
+ * other off-CPU state; the off-CPU program classifies an interval when the thread leaves the
+ * CPU, so the run-queue wait after a wakeup is part of the blocked interval it ends). Three roots, not one per task state, so the first level of a flame graph
  * answers the question the view is for (running, waiting to run or blocked, in what shares)
  * whatever the format; the finer blocked state (sleeping, uninterruptible, idle, stopped) stays
  * in the sample's `state` label, and the stack above says what it waited on. The roots are real
@@ -53,8 +54,9 @@ const struct hp_profile_view hp_view_wall = {
 	.nparts = sizeof(wall_parts) / sizeof(wall_parts[0]),
 	.needs_pid = true, /* a host-wide sum of every thread's time says nothing */
 	.root_frame = wall__root_frame,
-	.comment = "wall-clock time of one process: on-CPU samples ([running]) plus off-CPU time "
-		   "waiting for a CPU ([runnable]) or blocked ([blocked]), waker stacks removed",
+	.comment = "wall-clock time of one process: on-CPU samples ([running]) plus off-CPU time, "
+		   "preempted and waiting for a CPU ([runnable]) or blocked ([blocked], including "
+		   "the wait for a CPU after the wakeup), waker stacks removed",
 };
 
 const struct hp_profile_view *const hp_profile_views_all[] = { &hp_view_wall, NULL };
