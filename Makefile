@@ -348,6 +348,11 @@ $(BUILD)/bench/stack_drain: tests/bench/stack_drain.c $(LIB) | $(BUILD)/bench
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
+# One run-queue drain (hp_runqueue__collect) on real per-CPU maps: steady and churning hosts.
+$(BUILD)/bench/runqueue_drain: tests/bench/runqueue_drain.c $(LIB) | $(BUILD)/bench
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
 # Concurrent HTTP client for the /metrics benchmark (127.0.0.1 only, bounded in time and count).
 $(BUILD)/bench/http_load: tests/bench/http_load.c | $(BUILD)/bench
 	$(call msg,LINK,$@)
@@ -366,7 +371,8 @@ bench-pprof: $(BUILD)/bench/pprof_build
 bench: deps-bench
 	$(MAKE) --no-print-directory all $(BUILD)/bench/syscall_overhead \
 		$(BUILD)/bench/pprof_build $(BUILD)/bench/symbolize_rate $(BUILD)/bench/http_load \
-		$(BUILD)/bench/stack_drain $(BUILD)/bench/empty_sched $(BUILD)/tools/offcpu_check
+		$(BUILD)/bench/stack_drain $(BUILD)/bench/empty_sched $(BUILD)/tools/offcpu_check \
+		$(BUILD)/bench/runqueue_drain
 	$(BUILD)/bench/syscall_overhead --hostprof $(BUILD)/hostprof
 	HOSTPROF=$(BUILD)/hostprof OFFCPU_CHECK=$(BUILD)/tools/offcpu_check OFFCPU_PERIOD=10000000 \
 		OFFCPU_WAKERS=1 bash tests/bench/offcpu_cost.sh $(BUILD)/bench/empty_sched 100000 5
@@ -375,6 +381,7 @@ bench: deps-bench
 	$(BUILD)/bench/pprof_build
 	$(BUILD)/bench/symbolize_rate
 	$(BUILD)/bench/stack_drain
+	$(BUILD)/bench/runqueue_drain
 	bash tests/bench/metrics_load.sh $(BUILD)/hostprof $(BUILD)/bench/http_load 10
 
 # Bounded memory under process churn (not in CI: 10 minutes). The release agent with its defaults

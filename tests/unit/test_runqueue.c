@@ -405,7 +405,7 @@ static void percpu__fill(struct hp_rq_hist *v, int ncpus, const __u64 *waits, in
  * takes exactly the old generation's rows, sums their CPUs, deletes them and leaves the other
  * generation's rows in the map for the next drain; rq_total is read summed over CPUs.
  */
-static void test_collect_maps(void **state)
+static void collect_maps(bool per_key)
 {
 	int ncpus = libbpf_num_possible_cpus(), total_fd, hists_fd;
 	struct hp_rq_key ka = { .cgroup_id = 5, .tgid = 50, .process = "alpha" }, kb = ka, kc;
@@ -415,7 +415,6 @@ static void test_collect_maps(void **state)
 	const struct hp_rq_row *r;
 	__u32 zero = 0;
 
-	(void)state;
 	assert_true(ncpus > 0);
 	total_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "rq_total", sizeof(__u32),
 				  sizeof(struct hp_rq_hist), 1, NULL);
@@ -442,7 +441,10 @@ static void test_collect_maps(void **state)
 	assert_int_equal(bpf_map_update_elem(total_fd, &zero, v, BPF_ANY), 0);
 
 	assert_int_equal(hp_runqueue__init(&rq, NULL, 1.0, 0.0), 0);
+	rq.no_batch = per_key;
 	assert_int_equal(hp_runqueue__collect(&rq, total_fd, hists_fd, 0, ncpus, 1.0), 0);
+	assert_int_equal(rq.no_batch, per_key); /* this kernel has batch ops */
+	assert_int_equal(rq.read_errors, 0);
 	r = find_proc(rq.latest, 5, 50, "alpha");
 	assert_non_null(r);
 	assert_int_equal(r->count, ncpus > 2 ? 2 : 1);
@@ -469,10 +471,24 @@ static void test_collect_maps(void **state)
 		assert_int_equal(r->sum_ns, 30000);
 	}
 	assert_int_not_equal(bpf_map_get_next_key(hists_fd, NULL, &kc), 0); /* empty */
+	assert_int_equal(rq.read_errors, 0);
 	hp_runqueue__free(&rq);
 	free(v);
 	close(total_fd);
 	close(hists_fd);
+}
+
+static void test_collect_maps(void **state)
+{
+	(void)state;
+	collect_maps(false);
+}
+
+/* The same through the path of kernels without batch operations on hash maps. */
+static void test_collect_maps_per_key(void **state)
+{
+	(void)state;
+	collect_maps(true);
 }
 
 /* ---- the JSON API, through the real HTTP server ---- */
@@ -482,7 +498,7 @@ struct server {
 	struct hp_collector_ops ops;
 	struct hp_config cfg;
 	struct hp_runqueue rq;
-	struct hp_route routes[2];
+	struct hp_route routes[3];
 	const struct hp_route *tables[1];
 	struct hp_http *http;
 	int port;
@@ -505,6 +521,19 @@ static void fake__route(const struct hp_route *route, const struct hp_request *r
 			struct hp_response *resp)
 {
 	hp_runqueue__serve(route->ctx, fake__get, req, resp);
+}
+
+/* A collector with run-queue latency off. */
+static struct hp_runqueue *fake__get_off(struct hp_collector *c)
+{
+	(void)c;
+	return NULL;
+}
+
+static void fake__route_off(const struct hp_route *route, const struct hp_request *req,
+			    struct hp_response *resp)
+{
+	hp_runqueue__serve(route->ctx, fake__get_off, req, resp);
 }
 
 static int server_setup(void **state)
@@ -539,6 +568,8 @@ static int server_setup(void **state)
 	s->routes[0] = (struct hp_route){
 		"/api/v1/runqueue", hp_runqueue_params, fake__route, &s->c, "test", false
 	};
+	s->routes[1] =
+	    (struct hp_route){ "/off", hp_runqueue_params, fake__route_off, &s->c, "test", false };
 	s->tables[0] = s->routes;
 	fd = hp_http__listen("127.0.0.1:0");
 	assert_true(fd >= 0);
@@ -605,6 +636,15 @@ static void expect_400(const struct server *s, const char *path, const char *nam
 	cJSON_Delete(doc);
 }
 
+/* The handler left the collector lock free (checked after the answer arrived). */
+static void expect_unlocked(const struct server *s)
+{
+	struct hp_collector *c = (struct hp_collector *)&s->c;
+
+	assert_int_equal(pthread_mutex_trylock(&c->lock), 0);
+	pthread_mutex_unlock(&c->lock);
+}
+
 static void test_api_bad_params(void **state)
 {
 	const struct server *s = *state;
@@ -622,6 +662,20 @@ static void test_api_bad_params(void **state)
 	expect_400(s, "/api/v1/runqueue?pid=abc", "pid");
 	expect_400(s, "/api/v1/runqueue?comm=a-name-longer-than-15", "comm");
 	expect_400(s, "/api/v1/runqueue?color=red", "color"); /* unknown parameter */
+	expect_unlocked(s);
+}
+
+/* Run-queue latency off: a 404 JSON error, the lock released. */
+static void test_api_off(void **state)
+{
+	const struct server *s = *state;
+	cJSON *doc;
+
+	assert_int_equal(get(s, "/off", &doc), 404);
+	assert_non_null(
+	    strstr(cJSON_GetObjectItemCaseSensitive(doc, "error")->valuestring, "run-queue"));
+	cJSON_Delete(doc);
+	expect_unlocked(s);
 }
 
 static cJSON *item(const cJSON *o, const char *name)
@@ -781,9 +835,11 @@ int main(void)
 		cmocka_unit_test(test_window_diff),
 		cmocka_unit_test(test_window_after_eviction),
 		cmocka_unit_test(test_collect_maps),
+		cmocka_unit_test(test_collect_maps_per_key),
 	};
 	const struct CMUnitTest api[] = {
 		cmocka_unit_test(test_api_bad_params),
+		cmocka_unit_test(test_api_off),
 		cmocka_unit_test(test_api_processes),
 		cmocka_unit_test(test_api_sort_limit_filters),
 		cmocka_unit_test(test_api_cgroups),

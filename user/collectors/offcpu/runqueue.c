@@ -10,8 +10,9 @@
 #include <string.h>
 #include <sys/types.h>
 
-/* Windows: tick steps for the last minute, 30 s steps for 15 minutes. */
-#define RQ_FINE_SLOTS 60
+/* Windows: tick steps for the last 30 s, 30 s steps for 15 minutes: 61 snapshots kept at most
+ * (the origin included), each (rows + cgroups) x 272 bytes: 21 MB at the default bounds. */
+#define RQ_FINE_SLOTS 30
 #define RQ_COARSE_INTERVAL 30.0
 #define RQ_COARSE_SLOTS 30
 /* Ranking: run-queue wait decayed with this half-life (s), so a cgroup that stopped waiting
@@ -197,6 +198,8 @@ void hp_runqueue__free(struct hp_runqueue *rq)
 	free(rq->cgroups);
 	free(rq->series);
 	free(rq->keys);
+	free(rq->sums);
+	free(rq->chunk_keys);
 	free(rq->percpu);
 	free(rq->delta);
 	memset(rq, 0, sizeof(*rq));

@@ -126,10 +126,14 @@ struct hp_runqueue {
 	struct hp_window window;
 	bool window_ready;
 	/* drain buffers (sized on first use) */
-	struct hp_rq_key *keys;
+	struct hp_rq_key *keys;	 /* the old generation's rows, */
+	struct hp_rq_hist *sums; /* their values summed over CPUs */
 	size_t keys_cap;
-	struct hp_rq_hist *percpu; /* ncpus values */
+	struct hp_rq_key *chunk_keys; /* one batch read */
+	struct hp_rq_hist *percpu;    /* chunk x ncpus values */
+	size_t chunk;		      /* rows per batch read (grows on ENOSPC) */
 	int ncpus;
+	bool no_batch; /* the kernel has no batch ops on this map: per-key reads */
 	struct hp_rq_row *delta;
 	size_t delta_cap;
 	/* self stats */
@@ -142,18 +146,21 @@ struct hp_runqueue {
 };
 
 /*
- * Sets up empty tables and the window ring: fine steps of tick seconds for the last minute, 30 s
+ * Sets up empty tables and the window ring: fine steps of tick seconds for the last 30 s, 30 s
  * steps for 15 minutes (the longest window). cfg may be NULL (defaults). 0 or -ENOMEM (nothing
- * left to free). Memory: at most (max_rows + max_cgroups) x 272 bytes per kept snapshot.
+ * left to free). Memory: at most (max_rows + max_cgroups) x 272 bytes per kept snapshot, 61 kept
+ * (21 MB at the default bounds).
  */
 int hp_runqueue__init(struct hp_runqueue *rq, const struct hp_runqueue_config *cfg, double tick,
 		      double now);
 void hp_runqueue__free(struct hp_runqueue *rq);
 /*
- * One drain, right after the stack drain flipped the generation: reads every rq_hists row of
- * generation old_gen once (key listing, then lookup-and-delete of each), sums its ncpus per-CPU
- * values, adds them to the cumulative tables, reads rq_total (per-CPU array[1]) once, and takes a
- * snapshot at now (CLOCK_MONOTONIC s). 0, or a negative errno (the tables keep what was read).
+ * One drain, right after the stack drain flipped the generation: reads every rq_hists row once
+ * (BPF_MAP_LOOKUP_BATCH in chunks; per-key get_next_key + lookup-and-delete where the kernel has
+ * no batch ops), keeps generation old_gen's, sums their ncpus per-CPU values, deletes them
+ * (BPF_MAP_DELETE_BATCH) and adds them to the cumulative tables; then reads rq_total (per-CPU
+ * array[1]) once, and takes a snapshot at now (CLOCK_MONOTONIC s). 0, or a negative errno (the
+ * tables keep what was read; rows that could not be read or deleted are in read_errors).
  */
 int hp_runqueue__collect(struct hp_runqueue *rq, int rq_total_fd, int rq_hists_fd,
 			 unsigned int old_gen, int ncpus, double now);
