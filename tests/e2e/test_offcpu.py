@@ -128,16 +128,22 @@ def sleep_pipe_checks(docs, pid, gt, where):
     check(abs(total_all - total_b - total_r) <= 0.001 * total_all + 1e-6, "%s: state=all %.4f s"
           " != blocked %.4f s + runnable %.4f s" % (where, total_all, total_b, total_r))
     # each thread's run-queue wait (after its wakeups, and when preempted) against the kernel's
-    # run_delay of the thread over its loop (short preemptions are sampled: 20 % + 2 ms)
+    # run_delay of the thread over its loop, which starts once the start barrier let it go
+    # (short preemptions are sampled: 25 % + 3 ms)
     for name, thread in (("sleeper_a", gt["a"]), ("pipe_b", gt["b"])):
         got = weight_s([st for st in runnable["stacks"] if st["pid"] == pid
-                        and st["thread"] == name])
+                        and st["thread"] == name and not in_barrier(st)])
         truth = thread["run_delay_ns"] / 1e9
         diag("%s: thread %s runnable %.4f s; schedstat run_delay %.4f s" % (
             where, name, got, truth))
-        check(abs(got - truth) <= 0.2 * truth + 0.002, "%s: thread %s waited %.4f s on a run "
+        check(abs(got - truth) <= 0.25 * truth + 0.003, "%s: thread %s waited %.4f s on a run "
               "queue by state=runnable, %.4f s by its schedstat" % (where, name, got, truth))
     waker_checks(docs[SINCE + "&waker=1"], pid, gt, where + " waker=1")
+
+
+def in_barrier(st):
+    """A stack of the workload's start barrier (before the loops its threads time)."""
+    return any("barrier" in f for f in st["frames"])
 
 
 SP_QUERIES = (SINCE, SINCE + "&state=blocked", SINCE + "&state=runnable", SINCE + "&state=all",
@@ -209,12 +215,12 @@ def online_cpus():
     return sorted(os.sched_getaffinity(0))
 
 
-def runqueue_row(doc, pid):
-    """The /api/v1/runqueue row of pid."""
+def runqueue_rows(doc, pid):
+    """(summed wait s, waits) of pid's /api/v1/runqueue rows: one per cgroup it waited in (the
+    test moves it into its own cgroup after its threads were created)."""
     mine = [r for r in doc.get("rows", []) if r.get("pid") == pid]
-    check(len(mine) == 1, "/api/v1/runqueue has %d rows of pid %d: %s" % (
-        len(mine), pid, str(doc)[:400]))
-    return mine[0]
+    check(mine, "/api/v1/runqueue has no row of pid %d: %s" % (pid, str(doc)[:400]))
+    return sum(r["sum_seconds"] for r in mine), sum(r["count"] for r in mine)
 
 
 @register("offcpu_runqueue")
@@ -248,12 +254,11 @@ def test_offcpu_runqueue():
     check(len(before) == n + 1 and before.keys() == after.keys(),
           "the workload's threads changed: %s -> %s" % (sorted(before), sorted(after)))
     truth = schedstat_delta(before, after, 1) / 1e9
-    row = runqueue_row(doc, wl.pid)
-    got = row["sum_seconds"]
+    got, waits = runqueue_rows(doc, wl.pid)
     cg_sum = (m2.value(RQ_CG_HIST + "_sum", cgroup=rel) - m0.value(RQ_CG_HIST + "_sum", cgroup=rel))
     diag("runqueue: pid %d waited %.3f s by /api/v1/runqueue (%d waits), %.3f s in its cgroup "
          "series, %.3f s by schedstat (%d waits; %d threads on CPU %d for %d s)" % (
-             wl.pid, got, row["count"], cg_sum, truth, schedstat_delta(before, after, 2), n, cpu,
+             wl.pid, got, waits, cg_sum, truth, schedstat_delta(before, after, 2), n, cpu,
              secs))
     check(truth >= 0.5 * (n - 1) * secs, "the busy threads waited only %.2f s (schedstat): "
           "they did not share the CPU" % truth)
