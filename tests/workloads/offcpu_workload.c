@@ -348,7 +348,8 @@ static int run_rq(int n, double seconds, int cpu)
 /* --- wall ---------------------------------------------------------------------------------- */
 
 struct wall_figures {
-	long long main_ns, thread_ns; /* each thread's life, as it measured it */
+	long long main_ns, thread_ns;	      /* each thread's life, as it measured it */
+	long long main_cpu_ns, thread_cpu_ns; /* and its CPU time (CLOCK_THREAD_CPUTIME_ID) */
 };
 
 static long long wall_end;
@@ -375,12 +376,14 @@ NOINLINE static unsigned long wall_spin(void)
 
 static void *wall_thread(void *arg)
 {
-	long long *life = arg, t0 = now_ns(CLOCK_MONOTONIC);
+	struct wall_figures *f = arg;
+	long long t0 = now_ns(CLOCK_MONOTONIC);
 
 	prctl(PR_SET_NAME, "wall_sleeper");
 	while (now_ns(CLOCK_MONOTONIC) < wall_end)
 		wall_sleep();
-	*life = now_ns(CLOCK_MONOTONIC) - t0;
+	f->thread_cpu_ns = now_ns(CLOCK_THREAD_CPUTIME_ID);
+	f->thread_ns = now_ns(CLOCK_MONOTONIC) - t0;
 	return NULL;
 }
 
@@ -392,10 +395,11 @@ static void wall_child(double seconds, int out)
 
 	prctl(PR_SET_NAME, "offcpu_wall");
 	wall_end = t0 + (long long)(seconds * 1e9);
-	if (pthread_create(&th, NULL, wall_thread, &f.thread_ns))
+	if (pthread_create(&th, NULL, wall_thread, &f))
 		_exit(1);
 	wall_spin();
 	pthread_join(th, NULL);
+	f.main_cpu_ns = now_ns(CLOCK_THREAD_CPUTIME_ID);
 	f.main_ns = now_ns(CLOCK_MONOTONIC) - t0;
 	_exit(write(out, &f, sizeof(f)) == sizeof(f) ? 0 : 1);
 }
@@ -421,8 +425,9 @@ static int run_wall(double seconds)
 		die("read child figures");
 	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status))
 		die("child");
-	printf("{\"pid\":%d,\"child\":%d,\"main_ns\":%lld,\"thread_ns\":%lld}\n", getpid(), child,
-	       f.main_ns, f.thread_ns);
+	printf("{\"pid\":%d,\"child\":%d,\"main_ns\":%lld,\"thread_ns\":%lld,\"main_cpu_ns\":%lld,"
+	       "\"thread_cpu_ns\":%lld}\n",
+	       getpid(), child, f.main_ns, f.thread_ns, f.main_cpu_ns, f.thread_cpu_ns);
 	return 0;
 }
 
