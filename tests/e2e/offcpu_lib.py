@@ -49,12 +49,13 @@ def blocked_truth(thread):
 
 
 def leaf_truths(gt):
-    """{leaf: (thread name, nominal blocked s, the thread's own blocked s, its off-CPU s)}.
-    leaf_pipe_wait's nominal is thread C's loop (50 naps of 30 ms and writes, by C's clock):
-    B is blocked until C writes, so a late C (a loaded host) makes B wait longer."""
-    return {SLEEP_LEAF: ("sleeper_a", SLEEP_TRUTH_S, blocked_truth(gt["a"]), offcpu_truth(gt["a"])),
-            PIPE_LEAF: ("pipe_b", gt["c"]["wall_ns"] / 1e9, blocked_truth(gt["b"]),
-                        offcpu_truth(gt["b"]))}
+    """{leaf: (thread, least and most nominal blocked s, the thread's own blocked s, its off-CPU
+    s)}. leaf_sleep: 2.0 s (100 x 20 ms). leaf_pipe_wait: B waits at least C's naps (1.5 s) and
+    at most C's whole loop by C's clock (a late C, on a loaded host, makes B wait longer)."""
+    return {SLEEP_LEAF: ("sleeper_a", SLEEP_TRUTH_S, SLEEP_TRUTH_S, blocked_truth(gt["a"]),
+                         offcpu_truth(gt["a"])),
+            PIPE_LEAF: ("pipe_b", PIPE_TRUTH_S, max(PIPE_TRUTH_S, gt["c"]["wall_ns"] / 1e9),
+                        blocked_truth(gt["b"]), offcpu_truth(gt["b"]))}
 
 
 class Decoy(Workload):

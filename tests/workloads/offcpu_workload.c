@@ -93,7 +93,7 @@ static void wait_go(void)
 struct sp_thread {
 	int tid;
 	long long wall_ns, cpu_ns; /* over the thread's loop: off-CPU = wall - cpu */
-	long long run_delay_ns;	   /* the kernel's run-queue wait of the thread over its loop */
+	long long run_delay_ns;	   /* the kernel's run-queue wait of the thread from its start */
 	long long switches;	   /* the kernel's count of its context switches over its loop */
 	long done;		   /* completed sleeps / reads / writes */
 };
@@ -167,8 +167,9 @@ static void sp_begin(struct sp_thread *t, const char *name, long long *w0, long 
 {
 	prctl(PR_SET_NAME, name);
 	t->tid = gettid_();
-	pthread_barrier_wait(&sp_start);
+	/* before the start barrier: the run-queue wait after its wakeup is the thread's too */
 	t->run_delay_ns = run_delay();
+	pthread_barrier_wait(&sp_start);
 	t->switches = ctx_switches();
 	*w0 = now_ns(CLOCK_MONOTONIC);
 	*c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
