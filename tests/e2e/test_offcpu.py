@@ -25,6 +25,7 @@ from offcpu_lib import BLOCKED_STATES, COMM, DECOY_LEAF, MARKER, PIPE_LEAF, \
 
 RQ_HIST = "hostprof_runqueue_latency_seconds"
 RQ_CG_HIST = "hostprof_runqueue_cgroup_latency_seconds"
+HOOK_FRAMES = ("bpf_prog_", "bpf_trace_run", "__traceiter_", "__bpf_trace_")
 SINCE = "since=15s"  # covers a sleep_pipe run (about 2 s) and the agent's start
 
 
@@ -147,6 +148,14 @@ def sleep_pipe_checks(docs, pid, gt, where):
         check(abs(got - truth) <= rel * truth + absolute, "%s: thread %s waited %.4f s on a run "
               "queue by state=runnable, %.4f s by its schedstat" % (where, name, got, truth))
     waker_checks(docs[SINCE + "&waker=1"], pid, gt, where + " waker=1")
+    # the stacks are the threads' own: no frame of the profiler's program or its dispatch
+    for q in (SINCE + "&state=all", SINCE + "&waker=1"):
+        hooks = {f for st in docs[q]["stacks"] if st["pid"] == pid for f in st["frames"]
+                 if f.startswith(HOOK_FRAMES)}
+        share = weight_s([st for st in docs[q]["stacks"] if st["pid"] == pid
+                          and any(f.startswith(HOOK_FRAMES) for f in st["frames"])])
+        check(not hooks, "%s %s: %.3f s of stacks hold the profiler's own frames %s" % (
+            where, q, share, sorted(hooks)))
 
 
 SP_QUERIES = (SINCE, SINCE + "&state=blocked", SINCE + "&state=runnable", SINCE + "&state=all",
