@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <cjson/cJSON.h>
@@ -23,6 +24,7 @@
 #include "base/buf.h"
 #include "collectors/collector.h"
 #include "collectors/offcpu/runqueue.h"
+#include "collectors/services.h"
 #include "stores/hist.h"
 
 /* |got - want| <= eps (cmocka 1.1 has no double assertion); NAN never passes. */
@@ -148,6 +150,23 @@ static void test_cumulative_generations(void **state)
 	hp_runqueue__free(&rq);
 }
 
+/* A drain that finds nothing (idle host, first tick): a snapshot all the same, nothing counted. */
+static void test_empty_drain(void **state)
+{
+	struct hp_runqueue rq;
+	struct hp_rq_hist host = { .sum_ns = 0 };
+
+	(void)state;
+	assert_int_equal(hp_runqueue__init(&rq, NULL, 1.0, 0.0), 0);
+	assert_int_equal(hp_runqueue__ingest(&rq, NULL, NULL, 0, &host, 1.0), 0);
+	assert_int_equal(hp_runqueue__ingest(&rq, NULL, NULL, 0, NULL, 2.0), 0);
+	assert_int_equal(rq.nprocs, 0);
+	assert_int_equal(rq.ncgroups, 0);
+	assert_true(rq.latest->t == 2.0);
+	assert_int_equal(rq.latest->host.count, 0);
+	hp_runqueue__free(&rq);
+}
+
 /* Value of the sample line that starts with prefix (NAN if none). */
 static double metric(const char *text, const char *prefix)
 {
@@ -230,6 +249,65 @@ static void test_topk_folding(void **state)
 	assert_near(series_sum, 0.121, 1e-12);
 	hp_buf__free(&out);
 	hp_runqueue__free(&rq);
+}
+
+/* Series are labelled with the cgroup's path through the shared service, resolved once and kept
+ * when its process is gone; a second cgroup id with the same path falls back to "id:N". */
+static void test_cgroup_labels(void **state)
+{
+	struct hp_services_opts opts = { .symbol_cache_bytes = 16 << 20, .sample_hz = 99 };
+	struct hp_runqueue_config cfg = { .top_k = 2 };
+	char line[512], full[1024], want[700];
+	struct hp_services svc;
+	struct hp_runqueue rq;
+	struct batch b = { 0 };
+	struct hp_buf out;
+	struct stat st;
+	__u64 w = 1000000, w2 = 2000000;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(hp_services__init(&svc, &opts), 0);
+	f = fopen("/proc/self/cgroup", "r");
+	if (!svc.cgroups->root || !f) {
+		if (f)
+			fclose(f);
+		hp_services__free(&svc);
+		skip(); /* no cgroup2 mount to verify ids against */
+	}
+	while (fgets(line, sizeof(line), f) && strncmp(line, "0::", 3) != 0)
+		;
+	fclose(f);
+	line[strcspn(line, "\n")] = '\0';
+	snprintf(full, sizeof(full), "%s%s", svc.cgroups->root, line + 3);
+	assert_int_equal(stat(full, &st), 0);
+
+	assert_int_equal(hp_runqueue__init(&rq, &cfg, 1.0, 0.0), 0);
+	batch__row(&b, (__u64)st.st_ino, (__u32)getpid(), "self", 0, &w2, 1);
+	batch__row(&b, (__u64)st.st_ino + 1000000, 0x3ffffff, "ghost", 0, &w, 1);
+	batch__ingest(&rq, &b, 1.0);
+	hp_buf__init(&out);
+	hp_runqueue__metrics(&rq, &out, &svc);
+	snprintf(want, sizeof(want), CG_COUNT "\"%s\"} ", line + 3);
+	assert_near(metric(out.data, want), 1, 0);
+	snprintf(want, sizeof(want), CG_COUNT "\"id:%llu\"} ",
+		 (unsigned long long)st.st_ino + 1000000);
+	assert_near(metric(out.data, want), 1, 0); /* not resolvable: by id */
+	hp_buf__free(&out);
+
+	/* the process that named it is gone and the shared cache forgot it: the label stays */
+	for (unsigned int i = 0; i < cfg.top_k; i++)
+		if (rq.series[i].cgroup_id == (__u64)st.st_ino)
+			rq.series[i].tgid = 0x3ffffff;
+	hp_services__free(&svc);
+	assert_int_equal(hp_services__init(&svc, &opts), 0);
+	hp_buf__init(&out);
+	hp_runqueue__metrics(&rq, &out, &svc);
+	snprintf(want, sizeof(want), CG_COUNT "\"%s\"} ", line + 3);
+	assert_near(metric(out.data, want), 1, 0);
+	hp_buf__free(&out);
+	hp_runqueue__free(&rq);
+	hp_services__free(&svc);
 }
 
 /* top_k 0: one series, "other", holding everything. */
@@ -489,6 +567,55 @@ static void test_collect_maps_per_key(void **state)
 {
 	(void)state;
 	collect_maps(true);
+}
+
+/* Batch reads one row at a time: a hash bucket with more rows than a chunk (ENOSPC) is read
+ * again with a bigger chunk, and every row still comes out once. 40 rows in 64 buckets share one
+ * for sure (birthday: the chance that none does is 5e-6). */
+static void test_collect_small_chunks(void **state)
+{
+	int ncpus = libbpf_num_possible_cpus(), total_fd, hists_fd;
+	struct hp_rq_hist *v;
+	struct hp_runqueue rq;
+	struct hp_rq_key k = { 0 };
+	const __u64 w[] = { 5000 };
+	__u32 zero = 0;
+
+	(void)state;
+	total_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "rq_total", sizeof(__u32),
+				  sizeof(struct hp_rq_hist), 1, NULL);
+	if (total_fd < 0)
+		skip(); /* creating BPF maps needs CAP_BPF */
+	hists_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_HASH, "rq_hists", sizeof(struct hp_rq_key),
+				  sizeof(struct hp_rq_hist), 64, NULL);
+	assert_true(hists_fd >= 0);
+	v = calloc((size_t)ncpus, sizeof(*v));
+	assert_non_null(v);
+	percpu__fill(v, ncpus, w, 1);
+	for (__u32 i = 0; i < 50; i++) {
+		k.cgroup_id = 1;
+		k.tgid = 1000 + i;
+		k.gen = i < 40 ? 0 : 1;
+		snprintf(k.process, sizeof(k.process), "p%u", i);
+		assert_int_equal(bpf_map_update_elem(hists_fd, &k, v, BPF_ANY), 0);
+	}
+	assert_int_equal(bpf_map_update_elem(total_fd, &zero, v, BPF_ANY), 0);
+	assert_int_equal(hp_runqueue__init(&rq, NULL, 1.0, 0.0), 0);
+	rq.chunk = 1; /* read__buffers sizes from it */
+	assert_int_equal(hp_runqueue__collect(&rq, total_fd, hists_fd, 0, ncpus, 1.0), 0);
+	assert_true(rq.chunk > 1); /* grew on ENOSPC */
+	assert_int_equal(rq.kernel_rows, 50);
+	assert_int_equal(rq.nprocs, 40);
+	for (size_t i = 0; i < rq.nprocs; i++) {
+		assert_int_equal(rq.procs[i].row.count, 1);
+		assert_int_equal(rq.procs[i].row.sum_ns, 5000);
+	}
+	assert_int_equal(find_cgroup(rq.latest, 1)->count, 40);
+	assert_int_equal(rq.read_errors, 0);
+	hp_runqueue__free(&rq);
+	free(v);
+	close(total_fd);
+	close(hists_fd);
 }
 
 /* ---- the JSON API, through the real HTTP server ---- */
@@ -828,14 +955,17 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cumulative_generations),
+		cmocka_unit_test(test_empty_drain),
 		cmocka_unit_test(test_topk_folding),
 		cmocka_unit_test(test_topk_zero),
+		cmocka_unit_test(test_cgroup_labels),
 		cmocka_unit_test(test_process_bound),
 		cmocka_unit_test(test_quantiles_known),
 		cmocka_unit_test(test_window_diff),
 		cmocka_unit_test(test_window_after_eviction),
 		cmocka_unit_test(test_collect_maps),
 		cmocka_unit_test(test_collect_maps_per_key),
+		cmocka_unit_test(test_collect_small_chunks),
 	};
 	const struct CMUnitTest api[] = {
 		cmocka_unit_test(test_api_bad_params),

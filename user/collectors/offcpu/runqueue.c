@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Run-queue latency tables (see runqueue.h): drained rows merged into bounded cumulative tables,
- * the top-K cgroup series and their "other", and the immutable snapshots windows are cut from. */
+/* Run-queue latency tables (see runqueue.h): drained rows merged into bounded cumulative tables
+ * with least-recent eviction, then handed to the series (runqueue_series.c) and a snapshot. */
 #include "runqueue.h"
 
 #include <errno.h>
@@ -10,61 +10,19 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "collectors/services.h"
+
 /* Windows: tick steps for the last 30 s, 30 s steps for 15 minutes: 61 snapshots kept at most
  * (the origin included), each (rows + cgroups) x 272 bytes: 21 MB at the default bounds. */
 #define RQ_FINE_SLOTS 30
 #define RQ_COARSE_INTERVAL 30.0
 #define RQ_COARSE_SLOTS 30
 /* Ranking: run-queue wait decayed with this half-life (s), so a cgroup that stopped waiting
- * leaves the top K; a challenger replaces the weakest series only above this ratio of it, so two
- * cgroups of similar weight do not swap series every tick. */
+ * leaves the top K (runqueue_series.c). */
 #define RQ_HALF_LIFE 300.0
-#define RQ_HYSTERESIS 1.25
-
-/* Identity order: (cgroup, tgid, process); a table holds one row per identity. */
-static int rq_row__cmp_id(const void *a, const void *b)
-{
-	const struct hp_rq_row *x = a, *y = b;
-
-	if (x->cgroup_id != y->cgroup_id)
-		return x->cgroup_id < y->cgroup_id ? -1 : 1;
-	if (x->tgid != y->tgid)
-		return x->tgid < y->tgid ? -1 : 1;
-	return memcmp(x->process, y->process, sizeof(x->process));
-}
-
-/* Snapshot key order: identity, then epoch (the same order for a table's rows). */
-static int rq_row__cmp(const void *a, const void *b)
-{
-	const struct hp_rq_row *x = a, *y = b;
-	int c = rq_row__cmp_id(a, b);
-
-	if (c)
-		return c;
-	return x->epoch < y->epoch ? -1 : x->epoch > y->epoch;
-}
-
-const struct hp_khist_type hp_rq_row_type = {
-	.row_size = sizeof(struct hp_rq_row),
-	.key_size = offsetof(struct hp_rq_row, count),
-	.counters_off = offsetof(struct hp_rq_row, count),
-	.live_off = offsetof(struct hp_rq_row, count),
-	.hist_off = offsetof(struct hp_rq_row, buckets),
-	.cmp = rq_row__cmp,
-};
-
-_Static_assert(sizeof(struct hp_rq_row) % 8 == 0, "hp_rq_row: whole u64 counters");
 
 /* dst += src, counters only. */
 static void rq_row__add(struct hp_rq_row *dst, const struct hp_rq_row *src)
-{
-	dst->count += src->count;
-	dst->sum_ns += src->sum_ns;
-	for (unsigned int b = 0; b < HP_HIST_BUCKETS; b++)
-		dst->buckets[b] += src->buckets[b];
-}
-
-static void rq_series__add(struct hp_rq_series *dst, const struct hp_rq_row *src)
 {
 	dst->count += src->count;
 	dst->sum_ns += src->sum_ns;
@@ -81,76 +39,6 @@ static void rq_row__from_hist(struct hp_rq_row *r, const struct hp_rq_hist *h)
 		r->count += h->buckets[b];
 	}
 	r->sum_ns = h->sum_ns;
-}
-
-/* ---- snapshots ---- */
-
-static struct hp_rq_snapshot *rq_snapshot__wrap(double t, struct hp_khist *procs,
-						struct hp_khist *cgroups)
-{
-	struct hp_rq_snapshot *s = procs && cgroups ? calloc(1, sizeof(*s)) : NULL;
-
-	if (!s) {
-		hp_khist__release(procs);
-		hp_khist__release(cgroups);
-		return NULL;
-	}
-	s->refs = 1;
-	s->t = t;
-	s->procs = procs;
-	s->cgroups = cgroups;
-	return s;
-}
-
-struct hp_rq_snapshot *hp_rq_snapshot__diff(const struct hp_rq_snapshot *cur,
-					    const struct hp_rq_snapshot *old)
-{
-	struct hp_rq_snapshot *d = rq_snapshot__wrap(cur->t, hp_khist__diff(cur->procs, old->procs),
-						     hp_khist__diff(cur->cgroups, old->cgroups));
-	const __u64 *c = &cur->host.count, *o = &old->host.count;
-	__u64 *v;
-	size_t n = (sizeof(struct hp_rq_row) - offsetof(struct hp_rq_row, count)) / sizeof(__u64);
-
-	if (!d)
-		return NULL;
-	v = &d->host.count;
-	for (size_t k = 0; k < n; k++)
-		v[k] = c[k] > o[k] ? c[k] - o[k] : 0;
-	return d;
-}
-
-void hp_rq_snapshot__retain(void *snap)
-{
-	((struct hp_rq_snapshot *)snap)->refs++;
-}
-
-void hp_rq_snapshot__release(void *snap)
-{
-	struct hp_rq_snapshot *s = snap;
-
-	if (!s || --s->refs > 0)
-		return;
-	hp_khist__release(s->procs);
-	hp_khist__release(s->cgroups);
-	free(s);
-}
-
-/* The tables as they are now, as a snapshot at t; NULL on ENOMEM. */
-static struct hp_rq_snapshot *rq__snapshot(const struct hp_runqueue *rq, double t)
-{
-	struct hp_rq_snapshot *s =
-	    rq_snapshot__wrap(t, hp_khist__new(&hp_rq_row_type, t, rq->nprocs),
-			      hp_khist__new(&hp_rq_row_type, t, rq->ncgroups));
-
-	if (!s)
-		return NULL;
-	/* both tables are sorted by the type's order and the sets were sized to fit */
-	for (size_t i = 0; i < rq->nprocs; i++)
-		*(struct hp_rq_row *)hp_khist__push(s->procs) = rq->procs[i].row;
-	for (size_t i = 0; i < rq->ncgroups; i++)
-		*(struct hp_rq_row *)hp_khist__push(s->cgroups) = rq->cgroups[i].row;
-	s->host = rq->host;
-	return s;
 }
 
 /* ---- life cycle ---- */
@@ -175,7 +63,7 @@ int hp_runqueue__init(struct hp_runqueue *rq, const struct hp_runqueue_config *c
 		rq->cfg.max_cgroups = rq->cfg.top_k + 1;
 	rq->last_t = now;
 	rq->series = calloc(rq->cfg.top_k ? rq->cfg.top_k : 1, sizeof(*rq->series));
-	origin = rq__snapshot(rq, now);
+	origin = hp_rq_snapshot__take(rq, now);
 	if (!rq->series || !origin ||
 	    hp_window__init(&rq->window, &ops, tick > 0 ? tick : 1.0, RQ_FINE_SLOTS,
 			    RQ_COARSE_INTERVAL, RQ_COARSE_SLOTS, now, origin)) {
@@ -210,7 +98,7 @@ double hp_runqueue__retention(const struct hp_runqueue *rq)
 	return hp_window__retention(&rq->window);
 }
 
-static struct hp_rq_cgroup_acc *rq__cgroup(const struct hp_runqueue *rq, __u64 id)
+struct hp_rq_cgroup_acc *hp_runqueue__cgroup(const struct hp_runqueue *rq, __u64 id)
 {
 	size_t lo = 0, hi = rq->ncgroups;
 
@@ -227,11 +115,23 @@ static struct hp_rq_cgroup_acc *rq__cgroup(const struct hp_runqueue *rq, __u64 i
 	return NULL;
 }
 
-__u32 hp_runqueue__cgroup_tgid(const struct hp_runqueue *rq, __u64 cgroup_id)
+const char *hp_runqueue__cgroup_path(struct hp_runqueue *rq, struct hp_services *svc,
+				     __u64 cgroup_id, __u32 tgid, char *buf, size_t size)
 {
-	const struct hp_rq_cgroup_acc *c = rq__cgroup(rq, cgroup_id);
+	struct hp_rq_cgroup_acc *c = hp_runqueue__cgroup(rq, cgroup_id);
 
-	return c ? c->tgid : 0;
+	if (c && c->named)
+		return c->path;
+	if (!tgid && c)
+		tgid = c->tgid;
+	if (!svc || !tgid)
+		return NULL;
+	if (!c)
+		return hp_services__cgroup_path(svc, cgroup_id, (pid_t)tgid, buf, size);
+	if (!hp_services__cgroup_path(svc, cgroup_id, (pid_t)tgid, c->path, sizeof(c->path)))
+		return NULL;
+	c->named = true;
+	return c->path;
 }
 
 /* ---- ingest ---- */
@@ -246,7 +146,7 @@ static int proc_victim__cmp(const void *a, const void *b, void *arg)
 		return x->seen < y->seen ? -1 : 1;
 	if (x->row.sum_ns != y->row.sum_ns)
 		return x->row.sum_ns < y->row.sum_ns ? -1 : 1;
-	return rq_row__cmp_id(&x->row, &y->row);
+	return hp_rq_row__cmp_id(&x->row, &y->row);
 }
 
 /* Cgroups that are series go last; then the lowest score, then the least recently seen. */
@@ -324,10 +224,11 @@ static ssize_t rq__deltas(struct hp_runqueue *rq, const struct hp_rq_key *keys,
 		if (r->count || r->sum_ns)
 			m++;
 	}
-	qsort(rq->delta, m, sizeof(*rq->delta), rq_row__cmp_id);
+	if (m > 1) /* nothing drained yet: delta may still be NULL */
+		qsort(rq->delta, m, sizeof(*rq->delta), hp_rq_row__cmp_id);
 	/* two generations' rows of one process become one row (gen is not in the row key) */
 	for (size_t i = 0, k = 0; i < m; i++) {
-		if (k && rq_row__cmp_id(&rq->delta[k - 1], &rq->delta[i]) == 0)
+		if (k && hp_rq_row__cmp_id(&rq->delta[k - 1], &rq->delta[i]) == 0)
 			rq_row__add(&rq->delta[k - 1], &rq->delta[i]);
 		else if (k++ != i)
 			rq->delta[k - 1] = rq->delta[i];
@@ -350,7 +251,7 @@ static int rq__merge_procs(struct hp_runqueue *rq, size_t m)
 	while (i < rq->nprocs || j < m) {
 		int c = i == rq->nprocs ? 1
 			: j == m	? -1
-					: rq_row__cmp_id(&rq->procs[i].row, &rq->delta[j]);
+					: hp_rq_row__cmp_id(&rq->procs[i].row, &rq->delta[j]);
 
 		if (c < 0) {
 			out[n++] = rq->procs[i++];
@@ -454,102 +355,6 @@ static int rq__merge_cgroups(struct hp_runqueue *rq, const struct hp_rq_row *cg,
 	return 0;
 }
 
-/* Series slot s stops being a cgroup's: what it counted goes to "other" (both only grow). */
-static void rq__demote(struct hp_runqueue *rq, int s)
-{
-	struct hp_rq_series *sr = &rq->series[s];
-	struct hp_rq_cgroup_acc *c = rq__cgroup(rq, sr->cgroup_id);
-
-	rq->other.count += sr->count;
-	rq->other.sum_ns += sr->sum_ns;
-	for (unsigned int b = 0; b < HP_HIST_BUCKETS; b++)
-		rq->other.buckets[b] += sr->buckets[b];
-	if (c)
-		c->series = -1;
-	memset(sr, 0, sizeof(*sr));
-	rq->demotions++;
-}
-
-static int cgroup_score__cmp(const void *a, const void *b, void *arg)
-{
-	const struct hp_rq_cgroup_acc *c = arg;
-	const struct hp_rq_cgroup_acc *x = &c[*(const size_t *)a], *y = &c[*(const size_t *)b];
-
-	if (x->score != y->score)
-		return x->score > y->score ? -1 : 1;
-	return x->row.cgroup_id < y->row.cgroup_id ? -1 : x->row.cgroup_id > y->row.cgroup_id;
-}
-
-/*
- * Top K by decayed wait: free slots go to the best cgroups without one; then the best challenger
- * takes the weakest series' slot while it outweighs it by RQ_HYSTERESIS.
- */
-static int rq__rank(struct hp_runqueue *rq)
-{
-	size_t *cand, nc = 0;
-	unsigned int k = rq->cfg.top_k;
-
-	/* a series whose cgroup was evicted cannot happen (series are never victims), but a slot
-	 * must never point at nothing */
-	for (unsigned int s = 0; s < k; s++)
-		if (rq->series[s].cgroup_id && !rq__cgroup(rq, rq->series[s].cgroup_id))
-			rq__demote(rq, (int)s);
-	if (!k)
-		return 0;
-	cand = malloc((rq->ncgroups + 1) * sizeof(*cand));
-	if (!cand)
-		return -ENOMEM;
-	for (size_t i = 0; i < rq->ncgroups; i++)
-		if (rq->cgroups[i].series < 0 && rq->cgroups[i].score > 0)
-			cand[nc++] = i;
-	qsort_r(cand, nc, sizeof(*cand), cgroup_score__cmp, rq->cgroups);
-	for (size_t ci = 0; ci < nc; ci++) {
-		struct hp_rq_cgroup_acc *c = &rq->cgroups[cand[ci]];
-		int slot = -1, weakest = -1;
-		double weakest_score = INFINITY;
-
-		for (unsigned int s = 0; s < k; s++) {
-			const struct hp_rq_cgroup_acc *m;
-
-			if (!rq->series[s].cgroup_id) {
-				slot = (int)s;
-				break;
-			}
-			m = rq__cgroup(rq, rq->series[s].cgroup_id);
-			if (m && m->score < weakest_score) {
-				weakest_score = m->score;
-				weakest = (int)s;
-			}
-		}
-		if (slot < 0) {
-			if (weakest < 0 || c->score <= weakest_score * RQ_HYSTERESIS)
-				break; /* candidates come best first: none of the rest beats it */
-			rq__demote(rq, weakest);
-			slot = weakest;
-		}
-		rq->series[slot].cgroup_id = c->row.cgroup_id;
-		c->series = slot;
-	}
-	free(cand);
-	return 0;
-}
-
-/* Each cgroup delta to its series, or to "other". */
-static void rq__attribute(struct hp_runqueue *rq, const struct hp_rq_row *cg, size_t k)
-{
-	for (size_t j = 0; j < k; j++) {
-		struct hp_rq_cgroup_acc *c = rq__cgroup(rq, cg[j].cgroup_id);
-
-		if (c && c->series >= 0) {
-			rq_series__add(&rq->series[c->series], &cg[j]);
-			rq->series[c->series].tgid = c->tgid;
-		} else {
-			rq_series__add(&rq->other, &cg[j]);
-			rq->folded_waits += cg[j].count;
-		}
-	}
-}
-
 int hp_runqueue__ingest(struct hp_runqueue *rq, const struct hp_rq_key *keys,
 			const struct hp_rq_hist *sums, size_t n, const struct hp_rq_hist *host,
 			double now)
@@ -571,13 +376,13 @@ int hp_runqueue__ingest(struct hp_runqueue *rq, const struct hp_rq_key *keys,
 	k = rq__cgroup_deltas(rq->delta, (size_t)m, cg);
 	if (rq__merge_procs(rq, (size_t)m) || rq__merge_cgroups(rq, cg, k, decay))
 		goto out;
-	if (rq__rank(rq))
+	if (hp_runqueue__rank(rq))
 		goto out;
-	rq__attribute(rq, cg, k);
+	hp_runqueue__attribute(rq, cg, k);
 	if (host)
 		rq_row__from_hist(&rq->host, host);
 	rq->last_t = now;
-	snap = rq__snapshot(rq, now);
+	snap = hp_rq_snapshot__take(rq, now);
 	if (!snap)
 		goto out;
 	hp_rq_snapshot__release(rq->latest);

@@ -41,6 +41,7 @@
 
 #include "hp_offcpu.h"
 #include "http/http.h"
+#include "meta/cgroup_names.h"
 #include "stores/keyed_hist.h"
 #include "stores/window.h"
 
@@ -74,6 +75,8 @@ struct hp_rq_row {
 };
 
 extern const struct hp_khist_type hp_rq_row_type;
+/* Row identity order (cgroup, tgid, process), epoch left out: the tables' merge order. */
+int hp_rq_row__cmp_id(const void *a, const void *b);
 
 /* Immutable view at one instant, shared with the window through refs. */
 struct hp_rq_snapshot {
@@ -84,6 +87,10 @@ struct hp_rq_snapshot {
 	struct hp_rq_row host;	  /* rq_total summed over CPUs (key zero) */
 };
 
+struct hp_runqueue;
+/* rq's tables as they are now, as a snapshot at t (refs 1); NULL on ENOMEM. */
+struct hp_rq_snapshot *hp_rq_snapshot__take(const struct hp_runqueue *rq, double t);
+/* cur - old row by row (rows without waits in between left out), host-wide row too. */
 struct hp_rq_snapshot *hp_rq_snapshot__diff(const struct hp_rq_snapshot *cur,
 					    const struct hp_rq_snapshot *old);
 void hp_rq_snapshot__retain(void *snap);
@@ -100,7 +107,10 @@ struct hp_rq_cgroup_acc {
 	__u64 seen;
 	__u32 tgid;   /* a process seen in it lately, to name the cgroup */
 	int series;   /* index in hp_runqueue.series, or -1: folded into "other" */
-	double score; /* run-queue wait (ns) decayed with HP_RUNQUEUE_HALF_LIFE: the ranking */
+	double score; /* run-queue wait (ns) decayed with a 5 min half-life: the ranking */
+	bool named;   /* path resolved once and kept (cgroup ids are never reused), so a name
+			 never changes when the process that gave it exits */
+	char path[HP_CGROUP_PATH_MAX];
 };
 
 /* A /metrics series of one cgroup: what it waited since it became one of the top K. */
@@ -180,12 +190,27 @@ int hp_runqueue__ingest(struct hp_runqueue *rq, const struct hp_rq_key *keys,
  * Cgroup paths come from svc (NULL: "id:<cgroup id>").
  */
 void hp_runqueue__metrics(struct hp_runqueue *rq, struct hp_buf *out, struct hp_services *svc);
+/* The cgroup row of id (binary search), or NULL; valid until the next collect. */
+struct hp_rq_cgroup_acc *hp_runqueue__cgroup(const struct hp_runqueue *rq, __u64 cgroup_id);
+/*
+ * Series (runqueue_series.c), run by ingest after the tables: rank() gives free series slots to
+ * the best cgroups by score and lets a challenger take the weakest's slot above a margin (the
+ * loser's counts go to "other"); attribute() adds the k per-cgroup deltas of this drain to their
+ * series or to "other". rank: 0 or -ENOMEM.
+ */
+int hp_runqueue__rank(struct hp_runqueue *rq);
+void hp_runqueue__attribute(struct hp_runqueue *rq, const struct hp_rq_row *cg, size_t k);
 /* Table fill levels for hostprof_map_entries: runqueue_processes, runqueue_cgroups, rq_hists. */
 void hp_runqueue__self_stats(const struct hp_runqueue *rq, struct hp_self_stats *out);
 /* The longest window= the API answers (seconds). */
 double hp_runqueue__retention(const struct hp_runqueue *rq);
-/* A process that has been in cgroup id lately (0: none known), to name the cgroup. */
-__u32 hp_runqueue__cgroup_tgid(const struct hp_runqueue *rq, __u64 cgroup_id);
+/*
+ * The cgroup v2 path of cgroup id: from its row, resolved once through svc (NULL: no resolving)
+ * with process tgid (0: the last one seen in it) and kept there; valid until the next collect.
+ * A cgroup without a row (evicted) is resolved into buf (size bytes). NULL when unknown.
+ */
+const char *hp_runqueue__cgroup_path(struct hp_runqueue *rq, struct hp_services *svc,
+				     __u64 cgroup_id, __u32 tgid, char *buf, size_t size);
 
 /*
  * Provided by the off-CPU collector (collector_offcpu.c): the run-queue state of collector c, or

@@ -265,19 +265,16 @@ static void api__latency(cJSON *o, const struct hp_rq_row *r)
 	api__number(o, "max_seconds", hp_hist__max_estimate(r->buckets));
 }
 
-static cJSON *api__row(const struct hp_runqueue *rq, struct hp_services *svc,
-		       const struct api_query *q, const struct api_row *row)
+static cJSON *api__row(struct hp_runqueue *rq, struct hp_services *svc, const struct api_query *q,
+		       const struct api_row *row)
 {
 	cJSON *o = cJSON_CreateObject();
 	char path[HP_CGROUP_PATH_MAX], comm[HP_COMM_LEN + 1];
-	const char *cg = NULL;
-	__u32 tgid = row->r.tgid ? row->r.tgid : hp_runqueue__cgroup_tgid(rq, row->r.cgroup_id);
+	const char *cg;
 
 	if (!o)
 		return NULL;
-	if (svc && tgid)
-		cg = hp_services__cgroup_path(svc, row->r.cgroup_id, (pid_t)tgid, path,
-					      sizeof(path));
+	cg = hp_runqueue__cgroup_path(rq, svc, row->r.cgroup_id, row->r.tgid, path, sizeof(path));
 	cJSON_AddNumberToObject(o, "cgroup_id", (double)row->r.cgroup_id);
 	if (cg)
 		cJSON_AddStringToObject(o, "cgroup", cg);
@@ -295,7 +292,7 @@ static cJSON *api__row(const struct hp_runqueue *rq, struct hp_services *svc,
 	return o;
 }
 
-static cJSON *api__render(const struct hp_runqueue *rq, struct hp_services *svc,
+static cJSON *api__render(struct hp_runqueue *rq, struct hp_services *svc,
 			  const struct hp_rq_snapshot *view, const struct api_query *q,
 			  double covered)
 {

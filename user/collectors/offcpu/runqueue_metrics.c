@@ -15,29 +15,30 @@
 #define RQ_HOST_FAMILY "hostprof_runqueue_latency_seconds"
 #define RQ_CGROUP_FAMILY "hostprof_runqueue_cgroup_latency_seconds"
 
-/* The cgroup label of series s into buf: its path, or "id:N" when unknown or already used by an
- * earlier series of this page (a cgroup re-created under the same path has a new id). */
-static const char *metrics__cgroup(const struct hp_runqueue *rq, unsigned int s,
-				   struct hp_services *svc, char (*labels)[HP_CGROUP_PATH_MAX])
+/*
+ * The cgroup label of series s: its path (hp_runqueue__cgroup_path), or "id:N" while unknown or
+ * when an earlier series of this page has the same path (a cgroup re-created under the same path
+ * has a new id). labels[p] holds the labels of the earlier series p.
+ */
+static const char *metrics__cgroup(struct hp_runqueue *rq, unsigned int s, struct hp_services *svc,
+				   const char **labels, char *buf, size_t size)
 {
 	const struct hp_rq_series *sr = &rq->series[s];
-	char *buf = labels[s];
-	const char *path = NULL;
+	const char *path = hp_runqueue__cgroup_path(rq, svc, sr->cgroup_id, sr->tgid, buf, size);
 
-	if (svc)
-		path = hp_services__cgroup_path(svc, sr->cgroup_id, (pid_t)sr->tgid, buf,
-						HP_CGROUP_PATH_MAX);
 	for (unsigned int p = 0; path && p < s; p++)
-		if (rq->series[p].cgroup_id && strcmp(labels[p], path) == 0)
+		if (labels[p] && strcmp(labels[p], path) == 0)
 			path = NULL;
-	if (!path)
-		snprintf(buf, HP_CGROUP_PATH_MAX, "id:%" PRIu64, (uint64_t)sr->cgroup_id);
+	if (path)
+		return path;
+	snprintf(buf, size, "id:%" PRIu64, (uint64_t)sr->cgroup_id);
 	return buf;
 }
 
 void hp_runqueue__metrics(struct hp_runqueue *rq, struct hp_buf *out, struct hp_services *svc)
 {
-	char(*labels)[HP_CGROUP_PATH_MAX] = NULL;
+	const char **labels = NULL;
+	char(*bufs)[HP_CGROUP_PATH_MAX] = NULL;
 	struct hp_label l[1];
 
 	hp_prom__family(out, RQ_HOST_FAMILY, HP_PROM_HISTOGRAM,
@@ -53,7 +54,10 @@ void hp_runqueue__metrics(struct hp_runqueue *rq, struct hp_buf *out, struct hp_
 			"histogram.");
 	if (rq->cfg.top_k) {
 		labels = calloc(rq->cfg.top_k, sizeof(*labels));
-		if (!labels) {
+		bufs = calloc(rq->cfg.top_k, sizeof(*bufs));
+		if (!labels || !bufs) {
+			free(labels);
+			free(bufs);
 			out->oom = true;
 			return;
 		}
@@ -63,11 +67,13 @@ void hp_runqueue__metrics(struct hp_runqueue *rq, struct hp_buf *out, struct hp_
 
 		if (!sr->cgroup_id)
 			continue;
-		l[0] = (struct hp_label){ "cgroup", metrics__cgroup(rq, s, svc, labels) };
+		labels[s] = metrics__cgroup(rq, s, svc, labels, bufs[s], sizeof(bufs[s]));
+		l[0] = (struct hp_label){ "cgroup", labels[s] };
 		hp_prom__histogram(out, RQ_CGROUP_FAMILY, l, 1, sr->buckets,
 				   (double)sr->sum_ns / 1e9);
 	}
 	free(labels);
+	free(bufs);
 	l[0] = (struct hp_label){ "cgroup", "other" };
 	hp_prom__histogram(out, RQ_CGROUP_FAMILY, l, 1, rq->other.buckets,
 			   (double)rq->other.sum_ns / 1e9);
