@@ -72,7 +72,7 @@ def check_unknown_profile_kind(agent):
                          ("/api/v1/profile/nosuch?seconds=1&format=folded", 404),
                          ("/flamegraph?kind=nosuch", 400)):
         _, err = expect_json_error(agent, path, status)
-        check(err == "unknown profile kind 'nosuch' (known kinds: cpu)",
+        check(err == "unknown profile kind 'nosuch' (known kinds: cpu, offcpu)",
               "%s: error %r does not name the kind and the known kinds" % (path, err))
 
 def check_record_unknown_profile():
@@ -82,7 +82,7 @@ def check_record_unknown_profile():
         out = run_cli(["record", "--profile", "nosuch", "-d", "1s", "-o",
                        os.path.join(d, "x.folded")])
         check(out.returncode == 2 and "Usage" in out.stderr
-              and "unknown --profile 'nosuch' (kinds: cpu)" in out.stderr,
+              and "unknown --profile 'nosuch' (kinds: cpu, offcpu)" in out.stderr,
               "record --profile nosuch: exit %d, stderr %r" % (out.returncode, out.stderr[:300]))
         check(not os.listdir(d), "record --profile nosuch wrote %s" % os.listdir(d))
 
@@ -92,10 +92,14 @@ def sigterm_case(sig):
         ids = agent.prog_ids()
         names = bpf_prog_names(ids)
         # the syscall collector's enter/exit and signal_deliver, one perf_event program
-        # (attached once per CPU) and the cpu collector's exec/exit pair: all must go
-        check(sorted(names.values()) == ["on_sample", "proc_exec_btf", "proc_exit_btf",
-                                         "sig_deliver_btf", "sys_enter_btf", "sys_exit_btf"],
-              "agent holds programs %s" % names)
+        # (attached once per CPU) and the cpu collector's exec/exit pair, the offcpu
+        # collector's scheduler hooks (rseq_update where the kernel has it) and its own
+        # exec/exit pair: all must go
+        want = sorted(["on_sample", "proc_exec_btf", "proc_exit_btf", "sig_deliver_btf",
+                       "sys_enter_btf", "sys_exit_btf", "switch_btf", "waking_btf",
+                       "wakeup_btf", "wakeup_new_btf", "proc_exec_btf", "proc_exit_btf"])
+        got = sorted(n for n in names.values() if n != "rseq_btf")
+        check(got == want, "agent holds programs %s" % names)
         agent.stop(sig)
         check("received %s" % sig.name in agent.stderr(), "log does not mention %s" % sig.name)
     # Link and program release finish after an RCU grace period, so the ids go away shortly

@@ -92,10 +92,15 @@ def check_attach_path(agent, path):
     names = bpf_prog_names(agent.prog_ids())
     suffix = {"tp_btf": "btf", "raw_tp": "raw"}[path]
     # the default agent also runs the cpu collector: its perf_event program is on_sample, its
-    # exec/exit hooks take the same attach path
+    # exec/exit hooks take the same attach path; and the offcpu collector's scheduler hooks
+    # (wakeup_new and rseq_update exist only as tp_btf; rseq_update where the kernel has it)
     want = {"sys_enter_" + suffix, "sys_exit_" + suffix, "sig_deliver_" + suffix, "on_sample",
-            "proc_exec_" + suffix, "proc_exit_" + suffix}
-    check(set(names.values()) == want, "agent holds programs %s, want %s" % (names, want))
+            "proc_exec_" + suffix, "proc_exit_" + suffix, "switch_" + suffix,
+            "waking_" + suffix, "wakeup_" + suffix}
+    if path == "tp_btf":
+        want.add("wakeup_new_btf")
+    got = set(names.values()) - {"rseq_btf"}
+    check(got == want, "agent holds programs %s, want %s" % (names, want))
 
 
 @register("raw_tp_fallback")

@@ -277,6 +277,26 @@ static void test_compose_wall(void **state)
 			assert_false(out.frames[i].kernel);
 		}
 
+	/* the split under the root frames, in order of first appearance */
+	{
+		const char *names[2];
+		uint64_t weights[2];
+
+		assert_int_equal(hp_profile_view__roots(&out, names, weights, 2), 2);
+		assert_string_equal(names[0], "[running]");
+		assert_int_equal(weights[0], 3020 * MS);
+		assert_string_equal(names[1], "[runnable]");
+		assert_int_equal(weights[1], 120 * MS);
+	}
+	{
+		const char *names[4];
+		uint64_t weights[4];
+
+		assert_int_equal(hp_profile_view__roots(&out, names, weights, 4), 3);
+		assert_string_equal(names[2], "[blocked]");
+		assert_int_equal(weights[2], (2700 + 30 + 150) * MS);
+	}
+
 	/* pid 0: every process */
 	hp_profile__free(&out);
 	hp_profile_view__init_profile(&hp_view_wall, &out);
@@ -297,6 +317,7 @@ struct fake {
 	struct hp_profile_source src;
 	struct hp_profile window;
 	int drains;
+	useconds_t delay; /* each drain takes this long (a slow drain under load) */
 };
 
 static int fake__drain(struct hp_profile_source *src, double now)
@@ -304,6 +325,8 @@ static int fake__drain(struct hp_profile_source *src, double now)
 	struct fake *f = src->ctx;
 
 	f->drains++;
+	if (f->delay)
+		usleep(f->delay);
 	return hp_profile_store__add(&f->store, &f->window, now);
 }
 
@@ -616,6 +639,103 @@ static void test_http_seconds(void **state)
 	assert_int_equal(s->off.store.nsubs, 0);
 }
 
+/* The window of seconds=N runs from each part's first drain to its last: slow drains (0.4 s)
+ * are not counted in it, so a wall total is not divided by time nobody recorded. */
+static void test_http_seconds_slow_drains(void **state)
+{
+	struct server *s = *state;
+	char ctype[64], *body;
+	double t0 = hp_now(), d;
+	cJSON *doc;
+
+	s->off.delay = 400000;
+	assert_int_equal(
+	    get(s, "/api/v1/profile/wall?pid=42&seconds=1", ctype, sizeof(ctype), &body), 200);
+	assert_true(hp_now() - t0 >= 1.35); /* 1 s (with the first drain) and the last drain */
+	doc = cJSON_Parse(body);
+	assert_non_null(doc);
+	free(body);
+	d = cJSON_GetObjectItemCaseSensitive(doc, "duration_seconds")->valuedouble;
+	if (d < 0.95 || d > 1.25)
+		fail_msg("duration %.3f s, want about 1 s", d);
+	cJSON_Delete(doc);
+}
+
+/* A view records all its parts or none: a store without a free subscriber slot leaves the others
+ * unsubscribed, and the request is a 503. */
+static void test_http_all_or_none(void **state)
+{
+	struct server *s = *state;
+	struct hp_profile dummy[HP_STORE_MAX_SUBSCRIBERS];
+	struct hp_profile_source *srcs[] = { &s->cpu.src, &s->off.src };
+	struct hp_view_recording rec;
+
+	for (size_t i = 0; i < HP_STORE_MAX_SUBSCRIBERS; i++) {
+		hp_profile__init(&dummy[i], &offcpu_kind, 0);
+		assert_int_equal(hp_profile_store__subscribe(&s->off.store, &dummy[i]), 0);
+	}
+	assert_int_equal(hp_view_recording__start(&rec, &hp_view_wall, srcs), -EBUSY);
+	assert_int_equal(s->cpu.store.nsubs, 0);
+	expect_error(s, "/api/v1/profile/wall?pid=42&seconds=1", 503, "too many profiles");
+	assert_int_equal(s->cpu.store.nsubs, 0);
+	for (size_t i = 0; i < HP_STORE_MAX_SUBSCRIBERS; i++) {
+		hp_profile_store__unsubscribe(&s->off.store, &dummy[i]);
+		hp_profile__free(&dummy[i]); /* the drains above fed them */
+	}
+	assert_int_equal(hp_view_recording__start(&rec, &hp_view_wall, srcs), 0);
+	assert_int_equal(s->cpu.store.nsubs + s->off.store.nsubs, 2);
+	hp_view_recording__cancel(&rec);
+	assert_int_equal(s->cpu.store.nsubs + s->off.store.nsubs, 0);
+}
+
+struct pending {
+	struct server *s;
+	int status;
+	char *body;
+};
+
+static void *pending__run(void *arg)
+{
+	struct pending *p = arg;
+	char ctype[64];
+
+	p->status =
+	    get(p->s, "/api/v1/profile/wall?pid=42&seconds=30", ctype, sizeof(ctype), &p->body);
+	return NULL;
+}
+
+/* Whether a request subscribed to f's store (read under its lock: the request thread writes). */
+static bool subscribed(struct fake *f)
+{
+	bool yes;
+
+	pthread_mutex_lock(&f->lock);
+	yes = f->store.nsubs > 0;
+	pthread_mutex_unlock(&f->lock);
+	return yes;
+}
+
+/* A recording wakes up when any part's source shuts down, not only the one it sleeps on. */
+static void test_http_shutdown_second_part(void **state)
+{
+	struct server *s = *state;
+	struct pending p = { .s = s };
+	pthread_t t;
+	double t0 = hp_now();
+
+	assert_int_equal(pthread_create(&t, NULL, pending__run, &p), 0);
+	while (!subscribed(&s->off) && hp_now() - t0 < 5) /* subscribed: recording */
+		usleep(10000);
+	assert_true(subscribed(&s->off));
+	hp_profile_source__shutdown(&s->off.src);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(p.status, 503);
+	assert_non_null(strstr(p.body, "shutting down"));
+	assert_true(hp_now() - t0 < 3); /* not the 30 s asked for */
+	assert_int_equal(s->cpu.store.nsubs + s->off.store.nsubs, 0);
+	free(p.body);
+}
+
 /* --- hostprof record --profile wall -------------------------------------------------------- */
 
 /* Runs "hostprof <args...>" through the command-line parser, its stderr into err (size > 0). */
@@ -697,6 +817,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_http_needs_pid, server_setup, server_teardown),
 		cmocka_unit_test_setup_teardown(test_http_since, server_setup, server_teardown),
 		cmocka_unit_test_setup_teardown(test_http_seconds, server_setup, server_teardown),
+		cmocka_unit_test_setup_teardown(test_http_seconds_slow_drains, server_setup,
+						server_teardown),
+		cmocka_unit_test_setup_teardown(test_http_all_or_none, server_setup,
+						server_teardown),
+		cmocka_unit_test_setup_teardown(test_http_shutdown_second_part, server_setup,
+						server_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -79,12 +79,12 @@ unsigned int hp_profile_view_api__collect(const struct hp_profile_view *view,
 			hp_response__error(resp, status, "hostprof is shutting down");
 		return status;
 	}
-	err = hp_view_recording__finish(&rec, pid, out);
+	err = hp_view_recording__finish(&rec, pid, out, &covered);
 	if (err) {
 		hp_response__error(resp, 500, "collecting the %s view failed: %s", view->kind->name,
 				   strerror(-err));
 		return 500;
 	}
-	hp_profile_store__stamp(out, hp_now() - t0);
+	hp_profile_store__stamp(out, covered);
 	return 200;
 }

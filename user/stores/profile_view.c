@@ -25,9 +25,8 @@ const struct hp_profile_kind hp_wall_kind = {
 
 /*
  * The wall view's root frames: one per part of a thread's time, "[running]" (on-CPU samples),
- * "[runnable]" (off-CPU while preempted: waiting for a CPU in a run queue) and "[blocked]" (every
- * other off-CPU state; the off-CPU program classifies an interval when the thread leaves the
- * CPU, so the run-queue wait after a wakeup is part of the blocked interval it ends). Three roots, not one per task state, so the first level of a flame graph
+ * "[runnable]" (off-CPU on a run queue: preempted, or woken and waiting for a CPU) and
+ * "[blocked]" (every other off-CPU state). Three roots, not one per task state, so the first level of a flame graph
  * answers the question the view is for (running, waiting to run or blocked, in what shares)
  * whatever the format; the finer blocked state (sleeping, uninterruptible, idle, stopped) stays
  * in the sample's `state` label, and the stack above says what it waited on. The roots are real
@@ -54,9 +53,8 @@ const struct hp_profile_view hp_view_wall = {
 	.nparts = sizeof(wall_parts) / sizeof(wall_parts[0]),
 	.needs_pid = true, /* a host-wide sum of every thread's time says nothing */
 	.root_frame = wall__root_frame,
-	.comment = "wall-clock time of one process: on-CPU samples ([running]) plus off-CPU time, "
-		   "preempted and waiting for a CPU ([runnable]) or blocked ([blocked], including "
-		   "the wait for a CPU after the wakeup), waker stacks removed",
+	.comment = "wall-clock time of one process: on-CPU samples ([running]) plus off-CPU time "
+		   "waiting for a CPU ([runnable]) or blocked ([blocked]), waker stacks removed",
 };
 
 const struct hp_profile_view *const hp_profile_views_all[] = { &hp_view_wall, NULL };
@@ -275,6 +273,32 @@ out:
 	return err;
 }
 
+size_t hp_profile_view__roots(const struct hp_profile *p, const char **names, uint64_t *weights,
+			      size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->nsamples; i++) {
+		const struct hp_prof_sample *s = &p->samples[i];
+		const char *root;
+		size_t k;
+
+		if (!s->nframes)
+			continue;
+		root = p->frames[s->frames[s->nframes - 1]].function; /* leaf first */
+		for (k = 0; k < n && names[k] != root; k++) /* interned: one pointer per name */
+			;
+		if (k == n) {
+			if (n == max)
+				continue;
+			names[n] = root;
+			weights[n++] = 0;
+		}
+		weights[k] += s->weight;
+	}
+	return n;
+}
+
 /* Unsubscribes the first n parts (each under its source's lock) and frees their profiles. */
 static void recording__release(struct hp_view_recording *rec, size_t n)
 {
@@ -300,7 +324,8 @@ int hp_view_recording__start(struct hp_view_recording *rec, const struct hp_prof
 
 		rec->srcs[i] = src;
 		pthread_mutex_lock(src->lock);
-		err = src->drain(src, hp_now());
+		rec->started[i] = hp_now();
+		err = src->drain(src, rec->started[i]);
 		hp_profile_store__init_profile(src->store, &rec->parts[i]);
 		if (!err)
 			err = hp_profile_store__subscribe(src->store, &rec->parts[i]);
@@ -355,17 +380,31 @@ uint64_t hp_view_recording__total(struct hp_view_recording *rec)
 	return total;
 }
 
-int hp_view_recording__finish(struct hp_view_recording *rec, uint32_t pid, struct hp_profile *out)
+int hp_view_recording__finish(struct hp_view_recording *rec, uint32_t pid, struct hp_profile *out,
+			      double *covered)
 {
 	size_t n = rec->nsubscribed;
-	int err = hp_view_recording__drain(rec);
+	double spans = 0;
+	int err = 0;
 
-	/* every part unsubscribed first: nothing adds to them while they are composed */
+	/* each part's last drain, then it is unsubscribed: nothing adds to the parts while they
+	 * are composed */
 	for (size_t i = 0; i < n; i++) {
-		pthread_mutex_lock(rec->srcs[i]->lock);
-		hp_profile_store__unsubscribe(rec->srcs[i]->store, &rec->parts[i]);
-		pthread_mutex_unlock(rec->srcs[i]->lock);
+		struct hp_profile_source *src = rec->srcs[i];
+		double now;
+		int e;
+
+		pthread_mutex_lock(src->lock);
+		now = hp_now();
+		e = src->drain(src, now);
+		hp_profile_store__unsubscribe(src->store, &rec->parts[i]);
+		pthread_mutex_unlock(src->lock);
+		spans += now - rec->started[i];
+		if (e && !err)
+			err = e;
 	}
+	if (covered)
+		*covered = n ? spans / (double)n : 0;
 	rec->nsubscribed = 0;
 	hp_profile_view__init_profile(rec->view, out);
 	for (size_t i = 0; i < n && !err; i++)

@@ -76,11 +76,22 @@ void hp_profile_view__init_profile(const struct hp_profile_view *view, struct hp
 int hp_profile_view__compose(const struct hp_profile_view *view, size_t i,
 			     const struct hp_profile *part, uint32_t pid, struct hp_profile *out);
 
+/*
+ * The weight under each distinct root frame of p (a composed view: "[running]", ...), at most
+ * max of them, in order of first appearance: names (interned in p) and weights (in the view's
+ * unit). Returns how many; samples without frames are left out.
+ */
+size_t hp_profile_view__roots(const struct hp_profile *p, const char **names, uint64_t *weights,
+			      size_t max);
+
 /* A view being recorded from now on: one subscriber profile per part. */
 struct hp_view_recording {
 	const struct hp_profile_view *view;
 	struct hp_profile_source *srcs[HP_VIEW_PARTS_MAX];
 	struct hp_profile parts[HP_VIEW_PARTS_MAX];
+	/* CLOCK_MONOTONIC seconds when each part's first drain began: its window opens with that
+	 * drain's read of the kernel maps, not when the request arrived */
+	double started[HP_VIEW_PARTS_MAX];
 	size_t nsubscribed;
 };
 
@@ -97,9 +108,15 @@ int hp_view_recording__drain(struct hp_view_recording *rec);
 bool hp_view_recording__stopping(struct hp_view_recording *rec);
 /* Events recorded so far, all parts together (takes each lock): for progress lines. */
 uint64_t hp_view_recording__total(struct hp_view_recording *rec);
-/* Drains a last time, unsubscribes and composes the parts of pid into out (initialised here).
- * 0 or a negative errno (out then freed and empty). rec is stopped either way. */
-int hp_view_recording__finish(struct hp_view_recording *rec, uint32_t pid, struct hp_profile *out);
+/*
+ * Drains a last time, unsubscribes and composes the parts of pid into out (initialised here);
+ * *covered (may be NULL) gets the seconds the parts cover, the mean over parts of the time from
+ * their first drain to their last (under load a drain can take long: the time spent before and
+ * after them is not part of the window). 0 or a negative errno (out then freed and empty). rec
+ * is stopped either way.
+ */
+int hp_view_recording__finish(struct hp_view_recording *rec, uint32_t pid, struct hp_profile *out,
+			      double *covered);
 /* Unsubscribes and frees without composing (a client that went away). */
 void hp_view_recording__cancel(struct hp_view_recording *rec);
 

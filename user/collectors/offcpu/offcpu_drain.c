@@ -2,7 +2,6 @@
 /* What the off-CPU collector adds to the shared stack drain (user/stacks/stack_drain.c): its
  * key's labels (state included), the waker part of a stack, integer events from the kernel's
  * 1/1024 counts, storing the window profile, then run-queue latency of the same generation. */
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdio.h>
@@ -172,20 +171,6 @@ static int drain__sample(struct offcpu_state *s, struct hp_profile *window,
 	return hp_profile__add(window, &labels, frames, n, events, c->weight);
 }
 
-/*
- * Whether the kernel wrote any run-queue row since the last collect. A collect of no rows at all
- * is skipped: the tables are cumulative (the next one catches up, rq_total included), and
- * hp_runqueue__collect's first call with zero rows hands qsort() a NULL array, which the
- * sanitizer build aborts on (record --pid before the target ran; runqueue.c:324 on h8-runqueue
- * 82ef5ed).
- */
-static bool drain__rq_rows(struct offcpu_state *s)
-{
-	struct hp_rq_key key;
-
-	return bpf_map_get_next_key(bpf_map__fd(s->skel->maps.rq_hists), NULL, &key) == 0;
-}
-
 int hp_offcpu__drain(struct offcpu_state *s, double now)
 {
 	const struct hp_offcpu_key *keys = s->drain.keys;
@@ -198,7 +183,7 @@ int hp_offcpu__drain(struct offcpu_state *s, double now)
 	/* processes that exited before the flip have all their intervals in the old generation */
 	nexited = hp_offcpu__procs_exited(s);
 	read_err = hp_stack_drain__collect(&s->drain);
-	if (s->rq_ready && drain__rq_rows(s)) {
+	if (s->rq_ready) {
 		/* the kernel stopped writing old_gen's run-queue rows with the same flip */
 		rq_err = hp_runqueue__collect(&s->rq, bpf_map__fd(s->skel->maps.rq_total),
 					      bpf_map__fd(s->skel->maps.rq_hists), old_gen,
@@ -209,7 +194,13 @@ int hp_offcpu__drain(struct offcpu_state *s, double now)
 
 	hp_profile_store__init_profile(&s->store, &window);
 	for (size_t i = 0; i < s->drain.nkeys && !err; i++) {
-		hp_symbolizer__recapture(s->sym, (pid_t)keys[i].tgid, DRAIN_RECAPTURE_NS);
+		/* exec and dlopen change mappings without a new pid; kernel threads (most
+		 * off-CPU keys on an idle host) have none to read */
+		if (keys[i].stacks.ustack)
+			hp_symbolizer__recapture(s->sym, (pid_t)keys[i].tgid, DRAIN_RECAPTURE_NS);
+		if (keys[i].waker.stacks.ustack && keys[i].waker.tgid != keys[i].tgid)
+			hp_symbolizer__recapture(s->sym, (pid_t)keys[i].waker.tgid,
+						 DRAIN_RECAPTURE_NS);
 		/* a run-queue wait after a wakeup has weight and no event of its own */
 		if (s->drain.counts[i].count || s->drain.counts[i].weight)
 			err = drain__sample(s, &window, &keys[i], &s->drain.counts[i]);
