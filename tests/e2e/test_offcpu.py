@@ -149,13 +149,27 @@ def sleep_pipe_checks(docs, pid, gt, where):
         check(abs(got - truth) <= rel * truth + absolute, "%s: thread %s waited %.4f s on a run "
               "queue by state=runnable, %.4f s by its schedstat" % (where, name, got, truth))
     waker_checks(docs[SINCE + "&waker=1"], pid, gt, where + " waker=1")
-    # the stacks are the threads' own: no frame of the profiler's program or its dispatch
+    # the stacks are the threads' own (and a task waker's its own): neither leaf is a frame of
+    # the profiler's program or its dispatch (deeper, another tool's program may truly be on a
+    # waker's stack). An interrupt waker's kernel stack goes on below the interrupt entry into
+    # whatever it interrupted (the idle loop, or a BPF program): shown, not checked.
     for q in (SINCE + "&state=all", SINCE + "&waker=1"):
-        hooks = {f for st in docs[q]["stacks"] if st["pid"] == pid for f in st["frames"]
-                 if f.startswith(HOOK_FRAMES)}
-        share = weight_s([st for st in docs[q]["stacks"] if st["pid"] == pid
-                          and any(f.startswith(HOOK_FRAMES) for f in st["frames"])])
-        check(not hooks, "%s %s: %.3f s of stacks hold the profiler's own frames %s" % (
+        hooks, share, irq_tail = set(), 0.0, 0.0
+        for st in docs[q]["stacks"]:
+            if st["pid"] != pid:
+                continue
+            own, marker, waker = split_waker(st["frames"])
+            if marker == MARKER + "[interrupt]":
+                entry = [i for i, f in enumerate(waker) if f.startswith("asm_")]
+                irq_tail += st["weight"] / 1e9 if entry and entry[0] + 1 < len(waker) else 0
+                waker = []
+            found = {f for f in own[-1:] + waker[:1] if f.startswith(HOOK_FRAMES)}
+            hooks |= found
+            share += st["weight"] / 1e9 if found else 0
+        if irq_tail:
+            diag("%s %s: %.3f s of interrupt wakers show the interrupted context below the "
+                 "interrupt entry" % (where, q, irq_tail))
+        check(not hooks, "%s %s: %.3f s of stacks have the profiler's own frames %s as leaf" % (
             where, q, share, sorted(hooks)))
 
 
