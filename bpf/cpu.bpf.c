@@ -50,30 +50,4 @@ int on_sample(struct bpf_perf_event_data *ctx)
 
 /* tp_btf, with raw_tp twins; userspace loads the pair of the attach path it chose (none on the
  * perf_event-only path, where processes are captured at their first sample only). */
-SEC("tp_btf/sched_process_exec")
-int BPF_PROG(proc_exec_btf)
-{
-	hp_stack__proc_exec();
-	return 0;
-}
-
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(proc_exit_btf)
-{
-	hp_stack__proc_exit();
-	return 0;
-}
-
-SEC("raw_tp/sched_process_exec")
-int BPF_PROG(proc_exec_raw)
-{
-	hp_stack__proc_exec();
-	return 0;
-}
-
-SEC("raw_tp/sched_process_exit")
-int BPF_PROG(proc_exit_raw)
-{
-	hp_stack__proc_exit();
-	return 0;
-}
+HP_STACK_PROC_PROGRAMS()

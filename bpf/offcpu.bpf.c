@@ -615,31 +615,5 @@ int BPF_PROG(wakeup_raw, struct task_struct *p)
 	return 0;
 }
 
-/* tp_btf, with raw_tp twins, as in cpu.bpf.c: announce exec'd images, forget exited processes. */
-SEC("tp_btf/sched_process_exec")
-int BPF_PROG(proc_exec_btf)
-{
-	hp_stack__proc_exec();
-	return 0;
-}
-
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(proc_exit_btf)
-{
-	hp_stack__proc_exit();
-	return 0;
-}
-
-SEC("raw_tp/sched_process_exec")
-int BPF_PROG(proc_exec_raw)
-{
-	hp_stack__proc_exec();
-	return 0;
-}
-
-SEC("raw_tp/sched_process_exit")
-int BPF_PROG(proc_exit_raw)
-{
-	hp_stack__proc_exit();
-	return 0;
-}
+/* Announce exec'd images, forget exited processes (tp_btf, with raw_tp twins). */
+HP_STACK_PROC_PROGRAMS()

@@ -121,6 +121,37 @@ static __always_inline void hp_stack__proc_exit(void)
 	bpf_ringbuf_submit(ev, 0);
 }
 
+/*
+ * The four programs every stack-capturing object has, defined once: sched_process_exec and
+ * sched_process_exit as tp_btf with raw_tp twins (proc_exec_btf, proc_exit_btf, proc_exec_raw,
+ * proc_exit_raw); userspace loads the pair of the attach path it chose.
+ */
+#define HP_STACK_PROC_PROGRAMS()                                                                   \
+	SEC("tp_btf/sched_process_exec")                                                           \
+	int BPF_PROG(proc_exec_btf)                                                                \
+	{                                                                                          \
+		hp_stack__proc_exec();                                                             \
+		return 0;                                                                          \
+	}                                                                                          \
+	SEC("tp_btf/sched_process_exit")                                                           \
+	int BPF_PROG(proc_exit_btf)                                                                \
+	{                                                                                          \
+		hp_stack__proc_exit();                                                             \
+		return 0;                                                                          \
+	}                                                                                          \
+	SEC("raw_tp/sched_process_exec")                                                           \
+	int BPF_PROG(proc_exec_raw)                                                                \
+	{                                                                                          \
+		hp_stack__proc_exec();                                                             \
+		return 0;                                                                          \
+	}                                                                                          \
+	SEC("raw_tp/sched_process_exit")                                                           \
+	int BPF_PROG(proc_exit_raw)                                                                \
+	{                                                                                          \
+		hp_stack__proc_exit();                                                             \
+		return 0;                                                                          \
+	}
+
 static __always_inline bool hp_stack__same(const struct hp_stack *a, const struct hp_stack *b)
 {
 	if (a->len != b->len)

@@ -11,6 +11,7 @@
 #include "base/buf.h"
 #include "base/option.h"
 #include "base/clock.h"
+#include "base/self_stats.h"
 #include "config.h"
 #include "http/http.h"
 #include "probe.h"
@@ -27,26 +28,6 @@ enum hp_attach_path {
 #define HP_PATHS_TRACEPOINT ((1u << HP_PATH_TP_BTF) | (1u << HP_PATH_RAW_TP))
 
 const char *hp_attach_path__name(enum hp_attach_path path);
-
-/* What a collector reports about itself for the shared self-metrics families. */
-#define HP_SELF_MAX 32 /* offcpu: 10 shared stack reasons + 9 of its own */
-struct hp_self_stats {
-	int ndrops;
-	struct {
-		const char *reason;
-		__u64 count;
-	} drops[HP_SELF_MAX];
-	int nmaps;
-	struct {
-		const char *name;
-		__u64 entries; /* entries in use (for arrays: max_entries) */
-		__u64 max_entries;
-	} maps[HP_SELF_MAX];
-	/* stack-capturing collectors (user/stacks/stack_drain.h), in shared families */
-	bool has_stacks;
-	__u64 stacks_truncated; /* events kept with a stack cut at the depth limit */
-	__u64 stack_evictions;	/* stacks evicted from the userspace stack table */
-};
 
 struct hp_collector;
 
@@ -122,12 +103,6 @@ void hp_collector__autoload(const struct hp_collector *c, struct bpf_program *tp
 /* With --cgroup: installs that cgroup v2 directory in slot 0 of the BPF_MAP_TYPE_CGROUP_ARRAY
  * map_fd, c->cgroup_fd keeping it open; without, nothing. 0 or a negative errno (logged). */
 int hp_collector__filter_cgroup(struct hp_collector *c, int map_fd);
-
-/* Sums a per-CPU array of drop counters (slot i named reasons[i]) into out. */
-void hp_self_stats__add_drops(struct hp_self_stats *out, int map_fd, int ncpus,
-			      const char *const *reasons, unsigned int nreasons);
-void hp_self_stats__add_map(struct hp_self_stats *out, const char *name, __u64 entries,
-			    __u64 max_entries);
 
 /* Every collector compiled in, NULL-terminated. */
 extern const struct hp_collector_ops *const hp_collectors_all[];

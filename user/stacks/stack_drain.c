@@ -215,3 +215,25 @@ __u64 hp_stack_drain__collisions(const struct hp_stack_drain *d)
 	hp_stack_table__stats(d->table, &st);
 	return st.collisions;
 }
+
+void hp_stack_drain__self_stats(const struct hp_stack_drain *d, int drops_fd, int ncpus,
+				const char *const *reasons, unsigned int nreasons, __u64 exits_lost,
+				size_t max_entries, struct hp_self_stats *out)
+{
+	struct hp_stack_table_stats table;
+	int first = out->ndrops;
+
+	hp_self_stats__add_drops(out, drops_fd, ncpus, reasons, nreasons);
+	hp_stack_table__stats(d->table, &table);
+	if (first + HP_STACK_DROP_STACK_LOST < out->ndrops) {
+		out->drops[first + HP_STACK_DROP_STACK_COLLISION].count += table.collisions;
+		out->drops[first + HP_STACK_DROP_STACK_LOST].count += d->stack_lost;
+		out->drops[first + HP_STACK_DROP_EXIT_NOTIFY_FULL].count += exits_lost;
+	}
+	hp_self_stats__add_map(out, "counts", d->nkeys, max_entries);
+	hp_self_stats__add_map(out, "stacks", d->last_stacks, max_entries);
+	hp_self_stats__add_map(out, "stack_table", table.entries, table.capacity);
+	out->has_stacks = true;
+	out->stacks_truncated = d->truncated;
+	out->stack_evictions = table.evictions;
+}

@@ -9,6 +9,7 @@
 #include <linux/types.h>
 
 #include "hp_stack.h"
+#include "base/self_stats.h"
 #include "profile/profile.h"
 #include "stack_table.h"
 #include "symbolize/symbolizer.h"
@@ -71,6 +72,17 @@ int hp_stack_drain__collect(struct hp_stack_drain *d);
 int hp_stack_drain__frames(struct hp_stack_drain *d, struct hp_profile *p,
 			   struct hp_symbolizer *sym, pid_t pid, const struct hp_stack_ids *ids,
 			   __u64 count, uint32_t *frames, uint32_t *n, uint32_t cap);
+
+/*
+ * What every stack-capturing collector reports the same way, into out: its per-CPU drops array
+ * (drops_fd, ncpus values per slot, slot i named reasons[i], nreasons slots, the shared
+ * hp_stack_drop ones first) plus what userspace adds to them (collisions across generations,
+ * stacks lost from the table, exits_lost announcements), the fill of its counts and stacks maps
+ * (max_entries each) and of the stack table, truncations and table evictions.
+ */
+void hp_stack_drain__self_stats(const struct hp_stack_drain *d, int drops_fd, int ncpus,
+				const char *const *reasons, unsigned int nreasons, __u64 exits_lost,
+				size_t max_entries, struct hp_self_stats *out);
 
 /* Names of enum hp_stack_drop, the reason label of hostprof_events_dropped_total. */
 extern const char *const hp_stack_drop_names[HP_STACK_DROP__COUNT];

@@ -10,9 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "collectors/collector.h"
@@ -43,7 +41,7 @@ static int cpu__open(struct hp_collector *c, enum hp_attach_path path)
 	s->ncpus = c->ncpus;
 	s->svc = c->svc;
 	s->sym = c->svc->sym;
-	pthread_mutex_init(&s->exit_lock, NULL);
+	hp_stack_procs__init(&s->procs, "cpu", s->sym);
 	err = hp_cpulist__online(NULL, &s->online, &s->nonline);
 	if (err) {
 		hp_error("cpu: cannot read the online CPU list: %s", strerror(-err));
@@ -77,64 +75,6 @@ static int cpu__open(struct hp_collector *c, enum hp_attach_path path)
 	return 0;
 }
 
-static __u64 cpu__now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
-}
-
-/* Notify thread: a sampled process is new (capture now and again shortly, once ld.so has mapped
- * its libraries) or has exited (freed after the next drain has symbolized its samples). */
-static int cpu__on_proc_event(void *ctx, void *data, size_t size)
-{
-	static const unsigned int delays_ms[] = HP_CPU_RECAPTURE_DELAYS_MS;
-	struct cpu_state *s = ctx;
-	struct hp_proc_event ev;
-	__u64 now;
-
-	if (size < sizeof(ev))
-		return 0;
-	memcpy(&ev, data, sizeof(ev)); /* read once: the ring buffer is shared with the kernel */
-	if (ev.kind == HP_PROC_EXIT) {
-		pthread_mutex_lock(&s->exit_lock);
-		if (s->nexited < HP_CPU_EXIT_SLOTS)
-			s->exited[s->nexited++] = (pid_t)ev.tgid;
-		else
-			s->exits_lost++;
-		pthread_mutex_unlock(&s->exit_lock);
-		return 0;
-	}
-	hp_symbolizer__capture(s->sym, (pid_t)ev.tgid);
-	now = cpu__now_ns();
-	for (size_t i = 0; i < sizeof(delays_ms) / sizeof(delays_ms[0]); i++) {
-		if (s->nrecapture == HP_CPU_RECAPTURE_SLOTS)
-			break; /* a burst of new processes: their first capture has to do */
-		s->recapture[s->nrecapture].pid = (pid_t)ev.tgid;
-		s->recapture[s->nrecapture++].due_ns = now + delays_ms[i] * 1000000ULL;
-	}
-	return 0;
-}
-
-/* Runs the recaptures that are due; returns ms until the next one (at most max_ms). */
-static int cpu__run_recaptures(struct cpu_state *s, int max_ms)
-{
-	__u64 now = cpu__now_ns(), next = now + (__u64)max_ms * 1000000ULL;
-
-	for (size_t i = 0; i < s->nrecapture;) {
-		if (s->recapture[i].due_ns <= now) {
-			hp_symbolizer__capture(s->sym, s->recapture[i].pid);
-			s->recapture[i] = s->recapture[--s->nrecapture];
-			continue;
-		}
-		if (s->recapture[i].due_ns < next)
-			next = s->recapture[i].due_ns;
-		i++;
-	}
-	return (int)((next - now + 999999) / 1000000);
-}
-
 static int cpu__load(struct hp_collector *c)
 {
 	struct cpu_state *s = state(c);
@@ -149,30 +89,7 @@ static int cpu__load(struct hp_collector *c)
 	err = hp_cpu__drain_init(s);
 	if (err)
 		return err;
-	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.new_procs), cpu__on_proc_event, s, NULL);
-	if (!s->rb)
-		return -errno;
 	return 0;
-}
-
-#define CPU_NOTIFY_NICE (-10)
-
-static void *cpu__notify_loop(void *arg)
-{
-	struct cpu_state *s = arg;
-	int timeout = 100;
-
-	/* A short-lived process must be captured before it exits, a few ms after its first sample:
-	 * on a busy host this thread must not wait behind the CPU hogs being profiled. Its work is
-	 * bounded (reading /proc/PID/maps, parsing ELF files not cached yet); best effort. */
-	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), CPU_NOTIFY_NICE))
-		hp_warn("cpu: cannot raise the process capture thread's priority: %s",
-			strerror(errno));
-	while (!atomic_load(&s->notify_stop)) {
-		ring_buffer__poll(s->rb, timeout);
-		timeout = cpu__run_recaptures(s, 100);
-	}
-	return NULL;
 }
 
 static int cpu__perf_open(unsigned int freq, int cpu)
@@ -271,9 +188,9 @@ static int cpu__attach(struct hp_collector *c)
 	err = cpu__source_start(c, s);
 	if (err)
 		return err;
-	if (pthread_create(&s->notify_thread, NULL, cpu__notify_loop, s))
-		return -errno;
-	s->notify_running = true;
+	err = hp_stack_procs__start(&s->procs, bpf_map__fd(s->skel->maps.new_procs));
+	if (err)
+		return err;
 	hp_info("cpu: sampling %zu CPUs at %u Hz (%s stacks), retention %.0f s", s->nlinks,
 		hp_cpu_config(c->cfg)->frequency,
 		hp_cpu_config(c->cfg)->kernel_stacks && hp_cpu_config(c->cfg)->user_stacks
@@ -313,15 +230,7 @@ static void cpu__metrics(struct hp_collector *c, struct hp_buf *out)
 
 static void cpu__self_stats(struct hp_collector *c, struct hp_self_stats *out)
 {
-	struct cpu_state *s = state(c);
-	int first = out->ndrops;
-
-	hp_cpu__drain_stats(s, out);
-	if (first + HP_STACK_DROP_EXIT_NOTIFY_FULL < out->ndrops) {
-		pthread_mutex_lock(&s->exit_lock);
-		out->drops[first + HP_STACK_DROP_EXIT_NOTIFY_FULL].count += s->exits_lost;
-		pthread_mutex_unlock(&s->exit_lock);
-	}
+	hp_cpu__drain_stats(state(c), out);
 }
 
 static void cpu__destroy(struct hp_collector *c)
@@ -330,11 +239,7 @@ static void cpu__destroy(struct hp_collector *c)
 
 	if (!s)
 		return;
-	if (s->notify_running) {
-		atomic_store(&s->notify_stop, true);
-		pthread_join(s->notify_thread, NULL);
-	}
-	ring_buffer__free(s->rb);
+	hp_stack_procs__stop(&s->procs);
 	for (int i = 0; i < 2; i++)
 		bpf_link__destroy(s->proc_links[i]);
 	for (size_t i = 0; s->links && i < s->nonline; i++)
@@ -349,7 +254,7 @@ static void cpu__destroy(struct hp_collector *c)
 		hp_profile_source__destroy(&s->source);
 	if (s->store_ready)
 		hp_profile_store__free(&s->store);
-	pthread_mutex_destroy(&s->exit_lock);
+	hp_stack_procs__destroy(&s->procs);
 	free(s->links);
 	free(s->perf_fds);
 	free(s->online);

@@ -16,16 +16,7 @@
 #include "stores/profile_source.h"
 #include "stores/profile_store.h"
 #include "symbolize/symbolizer.h"
-
-/* Re-captures of a new process after its first sample, so mappings that ld.so makes after it
- * (libraries) are seen even if the process is gone by the next drain; bounded queue. */
-#define HP_CPU_RECAPTURE_DELAYS_MS                                                                 \
-	{                                                                                          \
-		5, 25                                                                              \
-	}
-#define HP_CPU_RECAPTURE_SLOTS 512
-/* Exited processes whose symbolizer state is freed after the next drain. */
-#define HP_CPU_EXIT_SLOTS 4096
+#include "stacks/stack_procs.h"
 
 struct cpu_bpf;
 struct hp_self_stats;
@@ -47,23 +38,9 @@ struct cpu_state {
 	/* what HTTP and record read: kind "cpu", this store, the collector's lock, hp_cpu__drain */
 	struct hp_profile_source source;
 	bool source_ready, source_registered;
-	/* new-process notifications: a thread polls the ring buffer and captures mappings */
-	struct ring_buffer *rb;
-	pthread_t notify_thread;
-	bool notify_running;
-	atomic_bool notify_stop;	/* set by destroy(), polled by the notify thread */
+	/* new-process announcements: mappings captured while processes live */
+	struct hp_stack_procs procs;
 	struct bpf_link *proc_links[2]; /* sched_process_exec/exit (tp_btf or raw_tp) */
-	/* recaptures due (notify thread only): pid and CLOCK_MONOTONIC ns, unordered */
-	struct {
-		pid_t pid;
-		__u64 due_ns;
-	} recapture[HP_CPU_RECAPTURE_SLOTS];
-	size_t nrecapture;
-	/* exits seen by the notify thread, forgotten by the drain that follows (exit_lock) */
-	pthread_mutex_t exit_lock;
-	pid_t exited[HP_CPU_EXIT_SLOTS];
-	size_t nexited;
-	__u64 exits_lost; /* backlog full: left to LRU eviction (exit_lock) */
 	/* the shared stack drain: counts and stacks read per drain, stacks kept across drains */
 	struct hp_stack_drain drain;
 	size_t max_entries; /* of each counts and stacks map */

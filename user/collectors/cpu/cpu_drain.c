@@ -59,20 +59,6 @@ static int drain__sample(struct cpu_state *s, struct hp_profile *window, const s
 	return hp_profile__add(window, &labels, frames, n, c->count, c->weight);
 }
 
-/* Frees the symbolizer state of the first n exited processes (their samples are resolved). */
-static void drain__forget_exited(struct cpu_state *s, size_t n)
-{
-	pid_t pids[HP_CPU_EXIT_SLOTS];
-
-	pthread_mutex_lock(&s->exit_lock);
-	memcpy(pids, s->exited, n * sizeof(*pids));
-	memmove(s->exited, s->exited + n, (s->nexited - n) * sizeof(*pids));
-	s->nexited -= n;
-	pthread_mutex_unlock(&s->exit_lock);
-	for (size_t i = 0; i < n; i++)
-		hp_symbolizer__forget(s->sym, pids[i]);
-}
-
 int hp_cpu__drain(struct cpu_state *s, double now)
 {
 	const struct hp_cpu_key *keys = s->drain.keys;
@@ -82,9 +68,7 @@ int hp_cpu__drain(struct cpu_state *s, double now)
 	int err = 0, read_err;
 
 	/* processes that exited before the flip have all their samples in the old generation */
-	pthread_mutex_lock(&s->exit_lock);
-	nexited = s->nexited;
-	pthread_mutex_unlock(&s->exit_lock);
+	nexited = hp_stack_procs__exited(&s->procs);
 	/* what was read before an error is deleted from the kernel: resolve it anyway */
 	read_err = hp_stack_drain__collect(&s->drain);
 
@@ -98,7 +82,7 @@ int hp_cpu__drain(struct cpu_state *s, double now)
 	if (!err)
 		err = hp_profile_store__add(&s->store, &window, now);
 	hp_profile__free(&window);
-	drain__forget_exited(s, nexited);
+	hp_stack_procs__forget(&s->procs, nexited);
 	if (!err)
 		err = read_err;
 
@@ -109,20 +93,7 @@ int hp_cpu__drain(struct cpu_state *s, double now)
 
 void hp_cpu__drain_stats(struct cpu_state *s, struct hp_self_stats *out)
 {
-	struct hp_stack_table_stats table;
-	int first = out->ndrops;
-
-	hp_self_stats__add_drops(out, bpf_map__fd(s->skel->maps.drops), s->ncpus,
-				 hp_stack_drop_names, HP_CPU_DROP__COUNT);
-	hp_stack_table__stats(s->drain.table, &table);
-	if (first + HP_STACK_DROP_STACK_LOST < out->ndrops) {
-		out->drops[first + HP_STACK_DROP_STACK_COLLISION].count += table.collisions;
-		out->drops[first + HP_STACK_DROP_STACK_LOST].count += s->drain.stack_lost;
-	}
-	hp_self_stats__add_map(out, "counts", s->drain.nkeys, s->max_entries);
-	hp_self_stats__add_map(out, "stacks", s->drain.last_stacks, s->max_entries);
-	hp_self_stats__add_map(out, "stack_table", table.entries, table.capacity);
-	out->has_stacks = true;
-	out->stacks_truncated = s->drain.truncated;
-	out->stack_evictions = table.evictions;
+	hp_stack_drain__self_stats(&s->drain, bpf_map__fd(s->skel->maps.drops), s->ncpus,
+				   hp_stack_drop_names, HP_CPU_DROP__COUNT,
+				   hp_stack_procs__exits_lost(&s->procs), s->max_entries, out);
 }

@@ -98,7 +98,7 @@ static int offcpu__open(struct hp_collector *c, enum hp_attach_path path)
 	s->svc = c->svc;
 	s->sym = c->svc->sym;
 	s->rng = (uint64_t)(hp_now() * 1e9) ^ (uint64_t)getpid() << 32;
-	pthread_mutex_init(&s->exit_lock, NULL);
+	hp_stack_procs__init(&s->procs, "offcpu", s->sym);
 	hp_collector__open_opts(c, &opts);
 	skel = s->skel = offcpu_bpf__open_opts(&opts);
 	if (!skel)
@@ -214,7 +214,7 @@ static int offcpu__attach(struct hp_collector *c)
 	}
 	err = offcpu__stores_start(c, s);
 	if (!err)
-		err = hp_offcpu__procs_start(s, bpf_map__fd(s->skel->maps.new_procs));
+		err = hp_stack_procs__start(&s->procs, bpf_map__fd(s->skel->maps.new_procs));
 	if (err)
 		return err;
 	hp_info("offcpu: sched_switch via %s, %s stacks, user stacks %s, wakers %s; %s",
@@ -282,7 +282,7 @@ static void offcpu__destroy(struct hp_collector *c)
 
 	if (!s)
 		return;
-	hp_offcpu__procs_stop(s);
+	hp_stack_procs__stop(&s->procs);
 	for (size_t i = 0; i < s->nlinks; i++)
 		bpf_link__destroy(s->links[i]);
 	offcpu_bpf__destroy(s->skel);
@@ -294,7 +294,7 @@ static void offcpu__destroy(struct hp_collector *c)
 		hp_profile_store__free(&s->store);
 	if (s->rq_ready)
 		hp_runqueue__free(&s->rq);
-	pthread_mutex_destroy(&s->exit_lock);
+	hp_stack_procs__destroy(&s->procs);
 	hp_stack_drain__free(&s->drain);
 }
 

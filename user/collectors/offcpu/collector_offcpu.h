@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* State of the off-CPU collector, shared by its life cycle (collector_offcpu.c), its drain
- * (offcpu_drain.c) and its process notifications (offcpu_procs.c). HTTP and "hostprof record"
- * see only its profile source (stores/profile_source.h) and the run-queue routes. */
+/* State of the off-CPU collector, shared by its life cycle (collector_offcpu.c) and its drain
+ * (offcpu_drain.c). HTTP and "hostprof record" see only its profile source
+ * (stores/profile_source.h) and the run-queue routes. */
 #ifndef HOSTPROF_COLLECTOR_OFFCPU_H
 #define HOSTPROF_COLLECTOR_OFFCPU_H
 
@@ -16,18 +16,11 @@
 #include "hp_offcpu.h"
 #include "runqueue.h"
 #include "stacks/stack_drain.h"
+#include "stacks/stack_procs.h"
 #include "stores/profile_source.h"
 #include "stores/profile_store.h"
 #include "symbolize/symbolizer.h"
 
-/* Re-captures of a new process after its first event (its libraries come after ld.so runs). */
-#define HP_OFFCPU_RECAPTURE_DELAYS_MS                                                              \
-	{                                                                                          \
-		5, 25                                                                              \
-	}
-#define HP_OFFCPU_RECAPTURE_SLOTS 512
-/* Exited processes whose symbolizer state is freed after the next drain. */
-#define HP_OFFCPU_EXIT_SLOTS 4096
 /* Programs attached at most (tp_btf: switch, rseq, waking, wakeup, wakeup_new, exec, exit). */
 #define HP_OFFCPU_MAX_LINKS 8
 
@@ -54,20 +47,8 @@ struct offcpu_state {
 	/* run-queue latency (runqueue*.c), drained right after the stacks */
 	struct hp_runqueue rq;
 	bool rq_ready;
-	/* new-process notifications: a thread polls the ring buffer and captures mappings */
-	struct ring_buffer *rb;
-	pthread_t notify_thread;
-	bool notify_running;
-	atomic_bool notify_stop;
-	struct {
-		pid_t pid;
-		__u64 due_ns;
-	} recapture[HP_OFFCPU_RECAPTURE_SLOTS]; /* notify thread only */
-	size_t nrecapture;
-	pthread_mutex_t exit_lock; /* guards exited, nexited, exits_lost */
-	pid_t exited[HP_OFFCPU_EXIT_SLOTS];
-	size_t nexited;
-	__u64 exits_lost;
+	/* new-process announcements: mappings captured while processes live */
+	struct hp_stack_procs procs;
 	/* the shared stack drain */
 	struct hp_stack_drain drain;
 	size_t max_entries; /* of each counts and stacks map */
@@ -114,12 +95,5 @@ const char *hp_offcpu__state_name(unsigned int state_class, unsigned int task_st
 int hp_offcpu__frames(struct hp_stack_drain *d, struct hp_profile *p, struct hp_symbolizer *sym,
 		      const struct hp_offcpu_key *k, __u64 events, uint32_t *frames, uint32_t *n,
 		      uint32_t cap);
-
-/* Process notifications (offcpu_procs.c): ring buffer and its thread; stop joins it. */
-int hp_offcpu__procs_start(struct offcpu_state *s, int new_procs_fd);
-void hp_offcpu__procs_stop(struct offcpu_state *s);
-/* How many exits are queued now (read before a drain) and forgetting the first n after it. */
-size_t hp_offcpu__procs_exited(struct offcpu_state *s);
-void hp_offcpu__procs_forget(struct offcpu_state *s, size_t n);
 
 #endif

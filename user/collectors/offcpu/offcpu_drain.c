@@ -181,7 +181,7 @@ int hp_offcpu__drain(struct offcpu_state *s, double now)
 	int err = 0, read_err, rq_err = 0;
 
 	/* processes that exited before the flip have all their intervals in the old generation */
-	nexited = hp_offcpu__procs_exited(s);
+	nexited = hp_stack_procs__exited(&s->procs);
 	read_err = hp_stack_drain__collect(&s->drain);
 	if (s->rq_ready) {
 		/* the kernel stopped writing old_gen's run-queue rows with the same flip */
@@ -208,7 +208,7 @@ int hp_offcpu__drain(struct offcpu_state *s, double now)
 	if (!err)
 		err = hp_profile_store__add(&s->store, &window, now);
 	hp_profile__free(&window);
-	hp_offcpu__procs_forget(s, nexited);
+	hp_stack_procs__forget(&s->procs, nexited);
 	if (!err)
 		err = read_err ? read_err : rq_err;
 	s->drains++;
@@ -218,23 +218,7 @@ int hp_offcpu__drain(struct offcpu_state *s, double now)
 
 void hp_offcpu__drain_stats(struct offcpu_state *s, struct hp_self_stats *out)
 {
-	struct hp_stack_table_stats table;
-	int first = out->ndrops;
-
-	hp_self_stats__add_drops(out, bpf_map__fd(s->skel->maps.drops), s->ncpus, offcpu_reasons,
-				 HP_OFFCPU_DROP__COUNT);
-	hp_stack_table__stats(s->drain.table, &table);
-	if (first + HP_STACK_DROP_STACK_LOST < out->ndrops) {
-		out->drops[first + HP_STACK_DROP_STACK_COLLISION].count += table.collisions;
-		out->drops[first + HP_STACK_DROP_STACK_LOST].count += s->drain.stack_lost;
-		pthread_mutex_lock(&s->exit_lock);
-		out->drops[first + HP_STACK_DROP_EXIT_NOTIFY_FULL].count += s->exits_lost;
-		pthread_mutex_unlock(&s->exit_lock);
-	}
-	hp_self_stats__add_map(out, "counts", s->drain.nkeys, s->max_entries);
-	hp_self_stats__add_map(out, "stacks", s->drain.last_stacks, s->max_entries);
-	hp_self_stats__add_map(out, "stack_table", table.entries, table.capacity);
-	out->has_stacks = true;
-	out->stacks_truncated = s->drain.truncated;
-	out->stack_evictions = table.evictions;
+	hp_stack_drain__self_stats(&s->drain, bpf_map__fd(s->skel->maps.drops), s->ncpus,
+				   offcpu_reasons, HP_OFFCPU_DROP__COUNT,
+				   hp_stack_procs__exits_lost(&s->procs), s->max_entries, out);
 }

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Filling struct hp_self_stats: drop counters summed over CPUs from a BPF per-CPU array, and map
+ * fill levels, bounded by HP_SELF_MAX. */
+#include "self_stats.h"
+
+#include <stdlib.h>
+#include <bpf/bpf.h>
+
+void hp_self_stats__add_drops(struct hp_self_stats *out, int map_fd, int ncpus,
+			      const char *const *reasons, unsigned int nreasons)
+{
+	__u64 *vals = calloc((size_t)ncpus, sizeof(*vals));
+
+	for (__u32 r = 0; r < nreasons && out->ndrops < HP_SELF_MAX; r++) {
+		__u64 sum = 0;
+
+		if (vals && bpf_map_lookup_elem(map_fd, &r, vals) == 0)
+			for (int cpu = 0; cpu < ncpus; cpu++)
+				sum += vals[cpu];
+		out->drops[out->ndrops].reason = reasons[r];
+		out->drops[out->ndrops++].count = sum;
+	}
+	free(vals);
+}
+
+void hp_self_stats__add_map(struct hp_self_stats *out, const char *name, __u64 entries,
+			    __u64 max_entries)
+{
+	if (out->nmaps >= HP_SELF_MAX)
+		return;
+	out->maps[out->nmaps].name = name;
+	out->maps[out->nmaps].entries = entries;
+	out->maps[out->nmaps++].max_entries = max_entries;
+}

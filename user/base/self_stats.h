@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* What a collector reports about itself (drops by reason, map fill levels, stack-table figures)
+ * for the shared self-metrics families; low in the layers so stacks/ can fill it too. */
+#ifndef HOSTPROF_SELF_STATS_H
+#define HOSTPROF_SELF_STATS_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#define HP_SELF_MAX 32 /* offcpu: 10 shared stack reasons + 9 of its own */
+struct hp_self_stats {
+	int ndrops;
+	struct {
+		const char *reason;
+		__u64 count;
+	} drops[HP_SELF_MAX];
+	int nmaps;
+	struct {
+		const char *name;
+		__u64 entries; /* entries in use (for arrays: max_entries) */
+		__u64 max_entries;
+	} maps[HP_SELF_MAX];
+	/* stack-capturing collectors (user/stacks/stack_drain.h), in shared families */
+	bool has_stacks;
+	__u64 stacks_truncated; /* events kept with a stack cut at the depth limit */
+	__u64 stack_evictions;	/* stacks evicted from the userspace stack table */
+};
+
+/* Sums a per-CPU array of drop counters (slot i named reasons[i], ncpus values each) into out;
+ * slots beyond HP_SELF_MAX are left out. A failed read counts 0. */
+void hp_self_stats__add_drops(struct hp_self_stats *out, int map_fd, int ncpus,
+			      const char *const *reasons, unsigned int nreasons);
+void hp_self_stats__add_map(struct hp_self_stats *out, const char *name, __u64 entries,
+			    __u64 max_entries);
+
+#endif
