@@ -173,6 +173,12 @@ $(BUILD)/san/tests/%: tests/unit/%.c $(SAN_LIB) | $(BUILD)/san/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -MF $(@D)/.$(@F).d $< $(SAN_LIB) -o $@ $(LDLIBS) -lcmocka
 
+# The off-CPU workload's user stacks must unwind through its known leaves: frame pointers in
+# every function (clang: GCC 12 ignores -mno-omit-leaf-frame-pointer) and no tail calls.
+$(BUILD)/workloads/offcpu_workload: tests/workloads/offcpu_workload.c | $(BUILD)/workloads
+	$(CLANG) -std=gnu11 -O1 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+		-fno-optimize-sibling-calls -Wall -Wextra -Werror $< -o $@ -lpthread
+
 # ELF files the symbolizer test reads (PIE, non-PIE, stripped + debug files, a chroot); order-only
 # so the stamp stays out of the link line, yet is rebuilt when the fixture sources change.
 FIXTURES := $(BUILD)/fixtures/.stamp
