@@ -110,6 +110,14 @@ def waker_checks(doc, pid, gt, where):
     by_task = weight_s([st for st in sleeps if split_waker(st["frames"])[1] == MARKER + COMM])
     check(by_task <= 0.05 * weight_s(sleeps), "%s: %.3f s of %s says the workload woke it"
           % (where, by_task, SLEEP_LEAF))
+    # the timer interrupt's stack ends at its entry (asm_*): not the task or idle loop it stopped
+    by_irq = [st for st in sleeps if split_waker(st["frames"])[1] == MARKER + "[interrupt]"]
+    cut = weight_s([st for st in by_irq if split_waker(st["frames"])[2]
+                    and split_waker(st["frames"])[2][-1].startswith("asm_")])
+    check(by_irq and cut >= 0.95 * weight_s(by_irq), "%s: %.3f s of %.3f s of interrupt-woken "
+          "%s ends at the interrupt entry; e.g. %s" % (
+              where, cut, weight_s(by_irq), SLEEP_LEAF,
+              [split_waker(st["frames"])[2] for st in by_irq[:2]]))
 
 
 def sleep_pipe_checks(docs, pid, gt, where):

@@ -87,8 +87,10 @@ const char *hp_offcpu__state_name(unsigned int state_class, unsigned int task_st
  * 2 * HP_STACK_MAX_FRAMES + 1): without a waker, the thread's kernel then user frames (as
  * hp_stack_drain__frames); with one, the waker's frames ROOT first, the marker
  * "[woken by] <waker process>" ("[woken by] [interrupt]"), then the thread's own frames leaf
- * first. events: what the key counts, for the drain's truncated/lost totals. 0, -E2BIG or
- * -ENOMEM.
+ * first. Frames of this collector's own program and the tracepoint dispatch at the leaf end of a
+ * kernel stack taken inside it (wakers; raw_tp switch-outs) are left out, and an interrupt
+ * waker's kernel stack ends at the interrupt entry (asm_*). events: what the key counts, for
+ * the drain's truncated/lost totals. 0, -E2BIG or -ENOMEM.
  */
 int hp_offcpu__frames(struct hp_stack_drain *d, struct hp_profile *p, struct hp_symbolizer *sym,
 		      const struct hp_offcpu_key *k, __u64 events, uint32_t *frames, uint32_t *n,

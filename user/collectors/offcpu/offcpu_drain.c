@@ -104,42 +104,74 @@ static bool drain__hook_frame(const struct hp_prof_frame *f)
 			     strncmp(f->function, "__traceiter_", 12) == 0);
 }
 
+/* How many leaf-end frames of a kernel stack taken inside this collector's own program (waker
+ * stacks; raw_tp's switch-out stacks) are that program and the tracepoint's dispatch. */
+static uint32_t drain__hook_frames(const struct hp_profile *p, const uint32_t *frames, uint32_t n)
+{
+	uint32_t skip = 0;
+
+	while (skip < n && drain__hook_frame(&p->frames[frames[skip]]))
+		skip++;
+	return skip;
+}
+
+/* An interrupt waker's stack ends at the interrupt's entry (x86-64 asm_sysvec_*,
+ * asm_common_interrupt): below it is whatever the interrupt happened to stop, not the waker. The
+ * frame count up to and including that entry (n if there is none). */
+static uint32_t drain__irq_frames(const struct hp_profile *p, const uint32_t *frames, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		const struct hp_prof_frame *f = &p->frames[frames[i]];
+
+		if (f->kernel && strncmp(f->function, "asm_", 4) == 0)
+			return i + 1;
+	}
+	return n;
+}
+
 int hp_offcpu__frames(struct hp_stack_drain *d, struct hp_profile *p, struct hp_symbolizer *sym,
 		      const struct hp_offcpu_key *k, __u64 events, uint32_t *frames, uint32_t *n,
 		      uint32_t cap)
 {
-	uint32_t waker[HP_STACK_MAX_FRAMES], nw = 0, skip = 0;
+	uint32_t own[HP_STACK_MAX_FRAMES], no = 0, oskip, waker[HP_STACK_MAX_FRAMES], nw = 0, wskip;
 	char process[HP_COMM_LEN + 1], marker[sizeof(HP_PROF_WAKER_PREFIX) + HP_COMM_LEN + 1];
 	int err;
 
-	if (k->waker.context != HP_WAKER_TASK && k->waker.context != HP_WAKER_IRQ)
-		return hp_stack_drain__frames(d, p, sym, (pid_t)k->tgid, &k->stacks, events, frames,
-					      n, cap);
-	/* the waker's stacks, in its own process, leaf first; then written root first */
-	err = hp_stack_drain__frames(d, p, sym, (pid_t)k->waker.tgid, &k->waker.stacks, events,
-				     waker, &nw, HP_STACK_MAX_FRAMES);
+	/* the thread's own stacks, leaf first, without this collector's frames */
+	err = hp_stack_drain__frames(d, p, sym, (pid_t)k->tgid, &k->stacks, events, own, &no,
+				     HP_STACK_MAX_FRAMES);
 	if (err)
 		return err;
-	if (*n + nw + 1 > cap)
-		return -E2BIG;
-	/* the waker's kernel stack was taken inside this collector's own program: its frames and
-	 * the tracepoint's dispatch are not the waker's code */
-	while (skip < nw && drain__hook_frame(&p->frames[waker[skip]]))
-		skip++;
-	for (uint32_t i = nw; i-- > skip;)
-		frames[(*n)++] = waker[i];
-	if (k->waker.context == HP_WAKER_IRQ) {
-		snprintf(marker, sizeof(marker), "%s", HP_PROF_WAKER_IRQ);
-	} else {
-		drain__comm(process, k->waker.process);
-		snprintf(marker, sizeof(marker), HP_PROF_WAKER_PREFIX "%s",
-			 process[0] ? process : "[unknown]");
+	oskip = drain__hook_frames(p, own, no);
+	if (k->waker.context == HP_WAKER_TASK || k->waker.context == HP_WAKER_IRQ) {
+		/* the waker's stacks, in its own process, leaf first; then written root first */
+		err = hp_stack_drain__frames(d, p, sym, (pid_t)k->waker.tgid, &k->waker.stacks,
+					     events, waker, &nw, HP_STACK_MAX_FRAMES);
+		if (err)
+			return err;
+		wskip = drain__hook_frames(p, waker, nw);
+		if (k->waker.context == HP_WAKER_IRQ)
+			nw = wskip + drain__irq_frames(p, waker + wskip, nw - wskip);
+		if (*n + (nw - wskip) + 1 > cap)
+			return -E2BIG;
+		for (uint32_t i = nw; i-- > wskip;)
+			frames[(*n)++] = waker[i];
+		if (k->waker.context == HP_WAKER_IRQ) {
+			snprintf(marker, sizeof(marker), "%s", HP_PROF_WAKER_IRQ);
+		} else {
+			drain__comm(process, k->waker.process);
+			snprintf(marker, sizeof(marker), HP_PROF_WAKER_PREFIX "%s",
+				 process[0] ? process : "[unknown]");
+		}
+		err = hp_stack__marker(p, marker, frames, n, cap);
+		if (err)
+			return err;
 	}
-	err = hp_stack__marker(p, marker, frames, n, cap);
-	if (err)
-		return err;
-	return hp_stack_drain__frames(d, p, sym, (pid_t)k->tgid, &k->stacks, events, frames, n,
-				      cap);
+	if (*n + (no - oskip) > cap)
+		return -E2BIG;
+	for (uint32_t i = oskip; i < no; i++)
+		frames[(*n)++] = own[i];
+	return 0;
 }
 
 /* Resolves one key into window with its labels and integer events. */
