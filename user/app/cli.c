@@ -235,6 +235,17 @@ static const struct hp_option cli_options[] = {
 	  .help = "memory for symbol tables, perf maps and process mappings,\n"
 		  "all processes together (default 256)",
 	  .want = "16..65536" },
+	{ .name = "retention",
+	  .kind = HP_OPT_DURATION,
+	  .metavar = "D",
+	  .min = 10,
+	  .max = 86400,
+	  .def = 600,
+	  .offset = offsetof(struct hp_config, retention_seconds),
+	  .help = "how far back profiles of every kind can be asked for\n"
+		  "(since=; default 10m)",
+	  .want = "10s..24h",
+	  .scope = HP_CMD_SERVE },
 	{ .name = "perf-map-max-mb",
 	  .kind = HP_OPT_UINT,
 	  .metavar = "N",

@@ -35,6 +35,7 @@ struct hp_config {
 	/* shared services (collectors/services.h) */
 	unsigned int symbol_cache_mb; /* symbolizer caches, all processes together */
 	unsigned int perf_map_max_mb; /* largest perf map read; 0: a quarter of the cache */
+	double retention_seconds;     /* serve: how far back since=D reaches, every profile kind */
 	/* record */
 	double duration_seconds;
 	const char *output;

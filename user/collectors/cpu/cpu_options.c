@@ -83,15 +83,5 @@ const struct hp_option hp_cpu_options[] = {
 	  .help = "cap on distinct stacks per 1 s drain (default 16384; sized\n"
 		  "4 x frequency x CPUs below that)",
 	  .want = "256..1048576" },
-	{ .name = "retention",
-	  .kind = HP_OPT_DURATION,
-	  .metavar = "D",
-	  .min = 10,
-	  .max = 86400,
-	  .def = 600,
-	  .offset = offsetof(struct hp_cpu_config, retention_seconds),
-	  .help = "how far back CPU profiles can be asked for (default 10m)",
-	  .want = "10s..24h",
-	  .scope = HP_CMD_SERVE },
 	{ 0 },
 };

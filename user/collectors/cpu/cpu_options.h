@@ -11,7 +11,6 @@
 struct hp_cpu_config {
 	unsigned int frequency; /* samples per second per CPU */
 	bool kernel_stacks, user_stacks;
-	double retention_seconds;     /* how far back since=D can reach */
 	unsigned int cpu_map_entries; /* distinct keys/stacks per drain generation */
 };
 

@@ -171,7 +171,7 @@ static int offcpu__stores_start(struct hp_collector *c, struct offcpu_state *s)
 	s->rq_ready = true;
 	/* counts carry no fixed weight: period 0, folded lines and flame graphs show time */
 	return hp_collector__profile_start(c, &s->profile, &hp_offcpu_kind, 0,
-					   oc->retention_seconds, s->comment, "/debug/pprof/offcpu",
+					   c->cfg->retention_seconds, s->comment, "/debug/pprof/offcpu",
 					   offcpu__source_drain, s);
 }
 

@@ -16,7 +16,6 @@ struct hp_offcpu_config {
 	bool wakers;		  /* --offcpu-wakers / --no-offcpu-wakers */
 	const char *stacks;	  /* --offcpu-stacks: "kernel", "user" or "both" */
 	unsigned int top_k;	  /* --runqueue-top-k: cgroup series of run-queue latency */
-	double retention_seconds; /* --offcpu-retention: how far back since=D reaches */
 	unsigned int map_entries; /* --offcpu-max-stacks: keys and stacks per drain generation */
 };
 
