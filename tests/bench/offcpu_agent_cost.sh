@@ -60,5 +60,9 @@ printf '  context switches/s        %.0f with the agent, %.0f without (%.1f %% f
 	"$rate" "$bare" "$(echo "100 * ($bare - $rate) / $bare" | bc -l)"
 printf '  agent CPU time            %.2f s = %.2f %% of one core\n' "$cpu" "$(echo "100 * $cpu / $secs" | bc -l)"
 printf '  agent peak RSS            %.1f MB\n' "$(echo "$hwm / 1024" | bc -l)"
+events=$(awk '/^hostprof_offcpu_events_total/ {print $2}' <<<"$metrics")
+below=$(grep -E '^hostprof_events_dropped_total\{collector="offcpu",reason="offcpu_below_min"\}' <<<"$metrics" | awk '{print $2}')
+printf '  off-CPU intervals         %.0f counted (estimated), %.0f shorter than --offcpu-min (%.2f %% of all)\n' \
+	"${events:-0}" "${below:-0}" "$(echo "100 * ${below:-0} / (${events:-0} + ${below:-0} + 1)" | bc -l)"
 echo "  off-CPU drops (all reasons, cumulative):"
 grep -E '^hostprof_events_dropped_total\{collector="offcpu"' <<<"$metrics" | sed 's/^/    /' || echo "    none"
