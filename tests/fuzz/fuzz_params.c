@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* libFuzzer target for the parsers of HTTP query and CLI values (durations, integers, listen
- * addresses): they take input from any client that reaches the port. */
+ * addresses, thread-state filters): they take input from any client that reaches the port. */
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,6 +9,7 @@
 
 #include "http/http.h"
 #include "base/params.h"
+#include "profile/profile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -17,6 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned long long v;
 	unsigned int len;
 	double d;
+	int state;
 
 	if (!s)
 		return 0;
@@ -30,6 +32,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 	(void)hp_params__uint(s, 0, ULLONG_MAX, &v);
 	if (hp_http__parse_listen(s, &ss, &len) == 0 && (len == 0 || len > sizeof(ss)))
+		__builtin_trap();
+	state = hp_state_filter__parse(s); /* state=: one of three words or an error */
+	if (state >= 0 && strcmp(s, "blocked") && strcmp(s, "runnable") && strcmp(s, "all"))
 		__builtin_trap();
 	free(s);
 	return 0;
