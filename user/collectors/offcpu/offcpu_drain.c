@@ -104,11 +104,31 @@ static bool drain__hook_frame(const struct hp_prof_frame *f)
 			     strncmp(f->function, "__traceiter_", 12) == 0);
 }
 
+/* The kernel's entry of a hardware interrupt (x86-64: asm_common_interrupt for devices,
+ * asm_sysvec_* for the APIC timer and IPIs). Exceptions (asm_exc_*: page faults) are the task's
+ * own doing and not listed. */
+static bool drain__irq_entry_frame(const struct hp_prof_frame *f)
+{
+	return f->kernel && (strncmp(f->function, "asm_sysvec_", 11) == 0 ||
+			     strcmp(f->function, "asm_common_interrupt") == 0 ||
+			     strcmp(f->function, "asm_spurious_interrupt") == 0);
+}
+
+uint32_t hp_offcpu__waker_end(const struct hp_profile *p, const uint32_t *waker, uint32_t from,
+			      uint32_t nw)
+{
+	for (uint32_t i = from; i < nw; i++)
+		if (drain__irq_entry_frame(&p->frames[waker[i]]))
+			return i + 1;
+	return nw;
+}
+
 int hp_offcpu__frames(struct hp_stack_drain *d, struct hp_profile *p, struct hp_symbolizer *sym,
 		      const struct hp_offcpu_key *k, __u64 events, uint32_t *frames, uint32_t *n,
 		      uint32_t cap)
 {
-	uint32_t waker[HP_STACK_MAX_FRAMES], nw = 0, skip = 0;
+	uint32_t waker[HP_STACK_MAX_FRAMES], nw = 0, skip = 0, end;
+	bool irq;
 	char process[HP_COMM_LEN + 1], marker[sizeof(HP_PROF_WAKER_PREFIX) + HP_COMM_LEN + 1];
 	int err;
 
@@ -126,9 +146,17 @@ int hp_offcpu__frames(struct hp_stack_drain *d, struct hp_profile *p, struct hp_
 	 * the tracepoint's dispatch are not the waker's code */
 	while (skip < nw && drain__hook_frame(&p->frames[waker[skip]]))
 		skip++;
-	for (uint32_t i = nw; i-- > skip;)
+	/* An interrupt that arrived in user mode runs on the task's stack (x86-64 switches to the
+	 * IRQ stack only from kernel mode), so the BPF side takes it for the task it interrupted:
+	 * its kernel stack shows the interrupt entry, and what lies below that entry (the
+	 * interrupted code, user frames included) is not the waker's. Cut there, for either
+	 * context, and name the interrupt. */
+	end = hp_offcpu__waker_end(p, waker, skip, nw);
+	irq = k->waker.context == HP_WAKER_IRQ ||
+	      (end > skip && drain__irq_entry_frame(&p->frames[waker[end - 1]]));
+	for (uint32_t i = end; i-- > skip;)
 		frames[(*n)++] = waker[i];
-	if (k->waker.context == HP_WAKER_IRQ) {
+	if (irq) {
 		snprintf(marker, sizeof(marker), "%s", HP_PROF_WAKER_IRQ);
 	} else {
 		drain__comm(process, k->waker.process);
