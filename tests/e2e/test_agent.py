@@ -128,6 +128,14 @@ def test_cli_errors():
           "--bogus: exit %d, stderr %r" % (out.returncode, out.stderr[:200]))
     out = run_cli(["serve", "--pid", "abc"] + listen)
     check(out.returncode == 2, "serve --pid abc: exit %d" % out.returncode)
+    # contradictory options are a usage error before anything loads, not a failed start (1)
+    for cmd in (["serve"] + listen, ["record", "--profile", "offcpu", "-d", "1s", "-o", "-"]):
+        out = run_cli(cmd + ["--offcpu-min", "2ms", "--offcpu-max", "1ms"])
+        check(out.returncode == 2 and "Usage" in out.stderr
+              and "--offcpu-min (0.002 s) is above --offcpu-max (0.001 s)" in out.stderr
+              and "attached" not in out.stderr,
+              "%s --offcpu-min 2ms --offcpu-max 1ms: exit %d, stderr %r"
+              % (cmd[0], out.returncode, out.stderr[:300]))
     out = run_cli(["--help"])
     check(out.returncode == 0 and "Usage" in out.stdout, "--help: exit %d" % out.returncode)
     out = run_cli(["--version"])

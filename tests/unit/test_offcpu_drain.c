@@ -230,12 +230,78 @@ static void test_frames_with_waker(void **state)
 	assert_int_equal(hp_offcpu__frames(&f->d, &f->p, f->sym, &k, 1, frames, &n, 2), -E2BIG);
 }
 
+/* frames[i] of p for names[i], leaf first; kernel frames for the first nkernel. */
+static void make_frames(struct hp_profile *p, const char *const *fn, uint32_t n, uint32_t nkernel,
+			uint32_t *out)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		int64_t id = hp_profile__frame(
+		    p,
+		    &(struct hp_prof_frame){
+			.function = fn[i],
+			.address = (i < nkernel ? 0xffffffff81000000ull : 0x400000ull) + 0x100 * i,
+			.kernel = i < nkernel });
+
+		assert_true(id >= 0);
+		out[i] = (uint32_t)id;
+	}
+}
+
+/*
+ * A timer interrupt that hit a task in user mode runs on that task's stack, so the BPF side
+ * records the interrupted task as the waker: its stack goes on below the interrupt entry into
+ * the interrupted code. The waker part ends at the entry (and is then an interrupt); a task's
+ * own wakeup (pipe write) or a page fault is left whole.
+ */
+static void test_waker_end_at_interrupt_entry(void **state)
+{
+	static const char *const timer[] = { "try_to_wake_up",
+					     "hrtimer_wakeup",
+					     "__hrtimer_run_queues",
+					     "hrtimer_interrupt",
+					     "__sysvec_apic_timer_interrupt",
+					     "sysvec_apic_timer_interrupt",
+					     "asm_sysvec_apic_timer_interrupt",
+					     "burn",
+					     "main" };
+	static const char *const device[] = { "try_to_wake_up",	      "complete",
+					      "blk_done_softirq",     "handle_softirqs",
+					      "__irq_exit_rcu",	      "common_interrupt",
+					      "asm_common_interrupt", "pvm_irq_enable",
+					      "exc_page_fault",	      "asm_exc_page_fault" };
+	static const char *const pipe[] = { "try_to_wake_up", "anon_pipe_write", "vfs_write",
+					    "ksys_write",     "do_syscall_64",	 "write",
+					    "pwriter" };
+	static const char *const fault[] = { "try_to_wake_up",	   "wake_up_page",
+					     "do_page_fault",	   "exc_page_fault",
+					     "asm_exc_page_fault", "touch" };
+	/* a user function that happens to have the name is not the kernel's entry */
+	static const char *const user_named[] = { "try_to_wake_up", "asm_common_interrupt" };
+	struct hp_profile p;
+	uint32_t w[16];
+
+	(void)state;
+	hp_profile__init(&p, NULL, 0);
+	make_frames(&p, timer, 9, 7, w);
+	assert_int_equal(hp_offcpu__waker_end(&p, w, 0, 9), 7);
+	make_frames(&p, device, 10, 10, w);
+	assert_int_equal(hp_offcpu__waker_end(&p, w, 0, 10), 7);
+	make_frames(&p, pipe, 7, 5, w);
+	assert_int_equal(hp_offcpu__waker_end(&p, w, 0, 7), 7);
+	make_frames(&p, fault, 6, 5, w);
+	assert_int_equal(hp_offcpu__waker_end(&p, w, 0, 6), 6);
+	make_frames(&p, user_named, 2, 1, w);
+	assert_int_equal(hp_offcpu__waker_end(&p, w, 0, 2), 2);
+	hp_profile__free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_events_rounding),
 		cmocka_unit_test(test_state_names),
 		cmocka_unit_test_setup_teardown(test_frames_with_waker, setup, teardown),
+		cmocka_unit_test(test_waker_end_at_interrupt_entry),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -409,6 +409,53 @@ static void test_store_since_exact(void **state)
 	free(windows);
 }
 
+static bool keep_none(void *ctx, uint32_t pid)
+{
+	(void)ctx;
+	(void)pid;
+	return false;
+}
+
+/* A young store (its per-drain ring not yet full) holds every drain: a since= longer than the
+ * agent's age must answer from it, with the pids of processes that have exited since, not from
+ * folded segments that made them pid 0 (pid= then found a third of a 15 s process). */
+static void test_store_since_young_keeps_pids(void **state)
+{
+	struct hp_profile windows[25];
+	double t0 = 1000.0, now = t0;
+	struct hp_profile_store st;
+
+	(void)state;
+	assert_int_equal(hp_profile_store__init(&st, &hp_cpu_kind, 1000000000ull / 99, 600, t0), 0);
+	st.keep_pid = keep_none; /* every process has exited by the segment closes */
+	for (int i = 0; i < 25; i++) {
+		tp_init(&windows[i], 99);
+		for (int k = 0; k < 20; k++)
+			add_random_sample(&windows[i], 5);
+		now = t0 + 1.0 * (i + 1);
+		assert_int_equal(hp_profile_store__add(&st, &windows[i], now), 0);
+	}
+	assert_true(st.coarse.n > 0);
+	for (int q = 0; q < 3; q++) {
+		static const double sinces[] = { 30, 60, 600 };
+		struct tally want = { 0 }, got = { 0 };
+		struct hp_profile out;
+		double covered;
+
+		assert_int_equal(hp_profile_store__since(&st, sinces[q], now, &out, &covered), 0);
+		for (int i = 0; i < 25; i++)
+			tally__profile(&want, &windows[i], KEY_PID);
+		tally__profile(&got, &out, KEY_PID);
+		tally__assert_equal(&want, &got);
+		tally__free(&want);
+		tally__free(&got);
+		hp_profile__free(&out);
+	}
+	hp_profile_store__free(&st);
+	for (int i = 0; i < 25; i++)
+		hp_profile__free(&windows[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -416,6 +463,7 @@ int main(void)
 		cmocka_unit_test(test_fold_bound),
 		cmocka_unit_test(test_shrink_then_add),
 		cmocka_unit_test(test_store_since_exact),
+		cmocka_unit_test(test_store_since_young_keeps_pids),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

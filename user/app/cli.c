@@ -577,6 +577,12 @@ static enum hp_cli_action cli__finish(struct cli_parse *p)
 			 serve ? "serve" : "record");
 		return cli__bad(p, "%s", msg);
 	}
+	for (int i = 0; hp_collectors_all[i]; i++) {
+		const struct hp_collector_ops *ops = hp_collectors_all[i];
+
+		if (ops->check_options && ops->check_options(p->cfg, msg, sizeof(msg)))
+			return cli__bad(p, "%s", msg);
+	}
 	if (p->command == HP_CLI_RECORD) {
 		if (!p->cfg->output)
 			return cli__bad(p, "%s",

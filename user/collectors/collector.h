@@ -71,6 +71,10 @@ struct hp_collector_ops {
 	 * of a process not seen before (cpu: its sampling frequency). The shared symbolizer's
 	 * process cache is sized from the largest rate of the collectors started. */
 	unsigned int (*stack_rate)(const struct hp_config *cfg);
+	/* Optional: checks that involve several of this collector's options, run by the CLI once
+	 * the whole command line is parsed (a usage error, exit 2, before anything is loaded).
+	 * 0, or -1 with the reason written to msg. */
+	int (*check_options)(const struct hp_config *cfg, char *msg, size_t size);
 };
 
 /* hp_option scope bits: which subcommand accepts an option (0: every one). */

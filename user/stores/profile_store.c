@@ -197,8 +197,12 @@ int hp_profile_store__since(struct hp_profile_store *st, double since, double no
 	int err;
 
 	hp_profile_store__init_profile(st, out);
-	/* Recent enough for the per-drain windows (or nothing older exists): 1 s precision. */
-	if (oldest_fine && (oldest_fine->start <= from || st->coarse.n == 0)) {
+	/* Recent enough for the per-drain windows, or they still hold every drain since the start
+	 * (the ring has not wrapped: nothing older exists): 1 s precision and exact pids. Closed
+	 * segments would give the pids of processes that exited since as pid 0, so a pid= filter
+	 * on a young agent would lose most of an exited process's time. */
+	if (oldest_fine &&
+	    (oldest_fine->start <= from || st->coarse.n == 0 || st->fine.n < st->fine.cap)) {
 		err = ring__merge_since(&st->fine, from, out, &first);
 	} else {
 		/* Whole 10 s segments: the answer may reach up to one segment further back. */

@@ -289,6 +289,19 @@ static unsigned int offcpu__stack_rate(const struct hp_config *cfg)
 	return period > 0.001 ? (unsigned int)(1.0 / period) : 1000;
 }
 
+/* --offcpu-min above --offcpu-max keeps nothing: a usage error, not a failed start. */
+static int offcpu__check_options(const struct hp_config *cfg, char *msg, size_t size)
+{
+	const struct hp_offcpu_config *oc = hp_offcpu_config(cfg);
+
+	if (oc->max_seconds > 0 && oc->min_seconds > oc->max_seconds) {
+		snprintf(msg, size, "--offcpu-min (%g s) is above --offcpu-max (%g s)",
+			 oc->min_seconds, oc->max_seconds);
+		return -1;
+	}
+	return 0;
+}
+
 const struct hp_collector_ops hp_collector_offcpu = {
 	.name = "offcpu",
 	.summary = "off-CPU time by stack, thread state and waker (sched_switch, sched_waking); "
@@ -307,4 +320,5 @@ const struct hp_collector_ops hp_collector_offcpu = {
 	.profiles = offcpu_profiles,
 	.options = hp_offcpu_options,
 	.stack_rate = offcpu__stack_rate,
+	.check_options = offcpu__check_options,
 };

@@ -92,6 +92,10 @@ const char *hp_offcpu__state_name(unsigned int state_class, unsigned int task_st
  * waker's kernel stack ends at the interrupt entry (asm_*). events: what the key counts, for
  * the drain's truncated/lost totals. 0, -E2BIG or -ENOMEM.
  */
+/* waker[from..nw): a waker's frames, leaf first. The end of the waker's own part: just past
+ * the first hardware-interrupt entry frame (what it interrupted lies beyond), else nw. */
+uint32_t hp_offcpu__waker_end(const struct hp_profile *p, const uint32_t *waker, uint32_t from,
+			      uint32_t nw);
 int hp_offcpu__frames(struct hp_stack_drain *d, struct hp_profile *p, struct hp_symbolizer *sym,
 		      const struct hp_offcpu_key *k, __u64 events, uint32_t *frames, uint32_t *n,
 		      uint32_t cap);

@@ -115,25 +115,32 @@ static uint32_t drain__hook_frames(const struct hp_profile *p, const uint32_t *f
 	return skip;
 }
 
-/* An interrupt waker's stack ends at the interrupt's entry (x86-64 asm_sysvec_*,
- * asm_common_interrupt): below it is whatever the interrupt happened to stop, not the waker. The
- * frame count up to and including that entry (n if there is none). */
-static uint32_t drain__irq_frames(const struct hp_profile *p, const uint32_t *frames, uint32_t n)
+/* The kernel's entry of a hardware interrupt (x86-64: asm_common_interrupt for devices,
+ * asm_sysvec_* for the APIC timer and IPIs). Exceptions (asm_exc_*: page faults) are the task's
+ * own doing and not listed. */
+static bool drain__irq_entry_frame(const struct hp_prof_frame *f)
 {
-	for (uint32_t i = 0; i < n; i++) {
-		const struct hp_prof_frame *f = &p->frames[frames[i]];
+	return f->kernel && (strncmp(f->function, "asm_sysvec_", 11) == 0 ||
+			     strcmp(f->function, "asm_common_interrupt") == 0 ||
+			     strcmp(f->function, "asm_spurious_interrupt") == 0);
+}
 
-		if (f->kernel && strncmp(f->function, "asm_", 4) == 0)
+uint32_t hp_offcpu__waker_end(const struct hp_profile *p, const uint32_t *waker, uint32_t from,
+			      uint32_t nw)
+{
+	for (uint32_t i = from; i < nw; i++)
+		if (drain__irq_entry_frame(&p->frames[waker[i]]))
 			return i + 1;
-	}
-	return n;
+	return nw;
 }
 
 int hp_offcpu__frames(struct hp_stack_drain *d, struct hp_profile *p, struct hp_symbolizer *sym,
 		      const struct hp_offcpu_key *k, __u64 events, uint32_t *frames, uint32_t *n,
 		      uint32_t cap)
 {
-	uint32_t own[HP_STACK_MAX_FRAMES], no = 0, oskip, waker[HP_STACK_MAX_FRAMES], nw = 0, wskip;
+	uint32_t own[HP_STACK_MAX_FRAMES], no = 0, oskip, waker[HP_STACK_MAX_FRAMES], nw = 0, wskip,
+					   end;
+	bool irq;
 	char process[HP_COMM_LEN + 1], marker[sizeof(HP_PROF_WAKER_PREFIX) + HP_COMM_LEN + 1];
 	int err;
 
@@ -150,13 +157,19 @@ int hp_offcpu__frames(struct hp_stack_drain *d, struct hp_profile *p, struct hp_
 		if (err)
 			return err;
 		wskip = drain__hook_frames(p, waker, nw);
-		if (k->waker.context == HP_WAKER_IRQ)
-			nw = wskip + drain__irq_frames(p, waker + wskip, nw - wskip);
-		if (*n + (nw - wskip) + 1 > cap)
+		/* An interrupt that arrived in user mode runs on the task's stack (x86-64 switches
+		 * to the IRQ stack only from kernel mode), so the BPF side takes it for the task it
+		 * interrupted: its kernel stack shows the interrupt entry, and what lies below that
+		 * entry (the interrupted code, user frames included) is not the waker's. Cut there,
+		 * for either context, and name the interrupt. */
+		end = hp_offcpu__waker_end(p, waker, wskip, nw);
+		irq = k->waker.context == HP_WAKER_IRQ ||
+		      (end > wskip && drain__irq_entry_frame(&p->frames[waker[end - 1]]));
+		if (*n + (end - wskip) + 1 > cap)
 			return -E2BIG;
-		for (uint32_t i = nw; i-- > wskip;)
+		for (uint32_t i = end; i-- > wskip;)
 			frames[(*n)++] = waker[i];
-		if (k->waker.context == HP_WAKER_IRQ) {
+		if (irq) {
 			snprintf(marker, sizeof(marker), "%s", HP_PROF_WAKER_IRQ);
 		} else {
 			drain__comm(process, k->waker.process);
