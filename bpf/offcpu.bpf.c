@@ -207,21 +207,22 @@ static __always_inline __u64 offcpu__scale_events(__u64 dd)
 }
 
 /*
- * Counts a kept interval under key: a blocked one splits at its wakeup, the time it then waited
- * on a run queue (rq_weight ns of its weight) is counted under the same stacks as runnable, with
- * no event of its own; the interval is one event of its own class.
+ * Counts the kept parts of an interval under key (state_class as it left the CPU): a blocked
+ * interval's blocked part (events, weight; 0 and 0 when not kept) under its own class, and the
+ * run-queue wait that follows a wakeup, or a preempted thread's whole wait (rq_events,
+ * rq_weight; 0 and 0 when not kept), under the same stacks as runnable. Each part was kept or
+ * not on its own length, so a short sleep never multiplies a long wait.
  */
 static __always_inline void offcpu__count(struct hp_offcpu_key *key, __u64 events, __u64 weight,
-					  __u64 rq_weight)
+					  __u64 rq_events, __u64 rq_weight)
 {
-	if (rq_weight > weight)
-		rq_weight = weight;
-	hp_stack__count_n(offcpu__counts(), key, events, weight - rq_weight);
-	if (!rq_weight)
+	if (key->state_class == HP_OFFCPU_BLOCKED && (events || weight))
+		hp_stack__count_n(offcpu__counts(), key, events, weight);
+	if (!rq_events && !rq_weight)
 		return;
 	key->state_class = HP_OFFCPU_RUNNABLE;
 	key->task_state = 0;
-	hp_stack__count_n(offcpu__counts(), key, 0, rq_weight);
+	hp_stack__count_n(offcpu__counts(), key, rq_events, rq_weight);
 }
 
 /* The current thread's storage, created if it passes the filters (NULL otherwise). */
@@ -323,7 +324,8 @@ static __always_inline void offcpu__resolve(void *ctx, struct hp_offcpu_task *st
 		if (st->pend_key.stacks.ustack)
 			hp_stack__announce(st->pend_key.tgid);
 	}
-	offcpu__count(&st->pend_key, st->pend_events, st->pend_weight, st->pend_rq_weight);
+	offcpu__count(&st->pend_key, st->pend_events, st->pend_weight, st->pend_rq_events,
+		      st->pend_rq_weight);
 }
 
 /* tp_btf switch-out of prev (current): opens its interval; only the user stack of a thread
@@ -364,7 +366,8 @@ static __always_inline void offcpu__close_btf(struct task_struct *next, struct h
 					      __u64 now)
 {
 	struct hp_offcpu_key *key = &st->pend_key;
-	__u64 t_off = st->t_off, d, dd, w, rq = 0, events, weight, cgroup;
+	__u64 t_off = st->t_off, d, dd, w, cgroup, blocked = 0, rq = 0;
+	__u64 events = 0, weight = 0, rq_events = 0, rq_weight = 0;
 	__u32 tgid = next->tgid;
 	bool lost = false;
 
@@ -383,32 +386,44 @@ static __always_inline void offcpu__close_btf(struct task_struct *next, struct h
 	}
 	d = now - t_off;
 	cgroup = offcpu__cgroup(next);
-	if (st->state_class == HP_OFFCPU_BLOCKED && st->t_wake > t_off)
+	if (st->state_class == HP_OFFCPU_RUNNABLE) {
+		rq = d; /* preempted: all of it was run-queue wait */
+	} else if (st->t_wake > t_off) {
 		rq = now - st->t_wake; /* woken, then waited to run */
-	if (runqueue && st->state_class == HP_OFFCPU_RUNNABLE)
-		offcpu__runqueue(next, tgid, cgroup, d);
-	else if (runqueue && rq)
+		blocked = st->t_wake - t_off;
+	} else {
+		blocked = d;
+	}
+	if (runqueue && rq)
 		offcpu__runqueue(next, tgid, cgroup, rq);
 	st->t_wake = 0;
 	w = offcpu__weigh(d);
 	if (!w)
 		return;
-	if (st->decide_ns) { /* decided at sched_waking, with the length known then */
-		if (!st->sampled)
-			return;
-		dd = st->decide_ns;
-	} else {
-		dd = d;
-		if (!offcpu__sample(dd))
-			return;
+	if (w < d) { /* clamped to max_ns: the blocked part first */
+		blocked = blocked < w ? blocked : w;
+		rq = w - blocked;
 	}
+	/* each part is kept on its own length; the blocked part of a woken thread was decided at
+	 * sched_waking, with the length known then */
+	if (blocked) {
+		dd = st->decide_ns ? st->decide_ns : blocked;
+		if (st->decide_ns ? st->sampled : offcpu__sample(dd)) {
+			events = offcpu__scale_events(dd);
+			weight = offcpu__scale_ns(dd, blocked);
+		}
+	}
+	if (rq && offcpu__sample(rq)) {
+		rq_weight = offcpu__scale_ns(rq, rq);
+		if (st->state_class == HP_OFFCPU_RUNNABLE)
+			rq_events = offcpu__scale_events(rq);
+	}
+	if (!events && !weight && !rq_weight)
+		return;
 	/* kept: from here on the cost is paid by 1 interval in period_ns / d at most */
-	events = offcpu__scale_events(dd);
-	weight = offcpu__scale_ns(dd, w);
-	rq = offcpu__scale_ns(dd, rq);
 	*key = (struct hp_offcpu_key){};
 	offcpu__identify(key, next, st, tgid, cgroup);
-	if (wakers && st->decide_ns)
+	if (wakers && st->decide_ns && st->sampled)
 		key->waker = st->waker;
 	key->stacks = st->stacks;
 	if (kernel_stacks) {
@@ -419,11 +434,12 @@ static __always_inline void offcpu__close_btf(struct task_struct *next, struct h
 	if (st->defer_user) {
 		st->pend_events = events;
 		st->pend_weight = weight;
-		st->pend_rq_weight = rq;
+		st->pend_rq_events = rq_events;
+		st->pend_rq_weight = rq_weight;
 		st->pending = 1;
 		return;
 	}
-	offcpu__count(key, events, weight, rq);
+	offcpu__count(key, events, weight, rq_events, rq_weight);
 }
 
 /* tp_btf: prev's interval opens here; next's storage is reachable, so its interval closes here. */
@@ -512,7 +528,7 @@ static __always_inline void offcpu__close_raw(struct hp_offcpu_task *st, __u64 t
 	struct task_struct *cur = bpf_get_current_task_btf();
 	struct hp_offcpu_key *key = &st->pend_key;
 	struct offcpu_raw_wake *wk;
-	__u64 t_off = st->t_off, d, w, cgroup = offcpu__cgroup(cur), t_wake = 0;
+	__u64 t_off = st->t_off, d, w, cgroup = offcpu__cgroup(cur), t_wake = 0, rq;
 	__u32 tgid = cur->tgid;
 
 	st->t_off = 0;
@@ -538,8 +554,13 @@ static __always_inline void offcpu__close_raw(struct hp_offcpu_task *st, __u64 t
 	if (!w)
 		return;
 	key->stacks = st->stacks;
-	offcpu__count(key, HP_OFFCPU_EVENT_ONE, w,
-		      st->state_class == HP_OFFCPU_BLOCKED && t_wake ? t_in - t_wake : 0);
+	if (st->state_class == HP_OFFCPU_RUNNABLE) {
+		offcpu__count(key, 0, 0, HP_OFFCPU_EVENT_ONE, w);
+	} else {
+		rq = t_wake ? t_in - t_wake : 0;
+		rq = rq < w ? rq : w;
+		offcpu__count(key, HP_OFFCPU_EVENT_ONE, w - rq, 0, rq);
+	}
 }
 
 SEC("raw_tp/sched_switch")

@@ -68,9 +68,10 @@ struct hp_offcpu_task {
 	__u8 pending;	 /* pend_key is complete but for its user stack */
 	__u8 pad;
 	struct hp_offcpu_key pend_key; /* the pending sample: everything but the user stack */
-	__u64 pend_events;	       /* its hp_count.count */
-	__u64 pend_weight;	       /* its hp_count.weight */
-	__u64 pend_rq_weight;	       /* of which waiting on a run queue after the wakeup (ns) */
+	__u64 pend_events;	       /* its blocked part: hp_count.count (0: not kept) */
+	__u64 pend_weight;	       /* and hp_count.weight */
+	__u64 pend_rq_events;	       /* its run-queue part (preempted threads only) */
+	__u64 pend_rq_weight;	       /* and its weight; each part kept on its own length */
 };
 
 /* raw_tp path: the last switch-in on a CPU (one slot per CPU), resolved at that thread's next

@@ -88,8 +88,9 @@ static void *spin(void *arg)
 	return NULL;
 }
 
-/* Weight of the summed keys by waker context (enum hp_offcpu_waker_ctx). */
-static unsigned long long waker_ns[3];
+/* Weight of the summed keys by waker context (enum hp_offcpu_waker_ctx), and of those a task of
+ * this process woke. */
+static unsigned long long waker_ns[3], self_woken_ns;
 
 /* Weight of the summed keys that lack a kernel or a user stack. */
 static unsigned long long no_stack_ns;
@@ -131,6 +132,8 @@ static void sum_counts(int fd, pid_t tid, int cls, unsigned long long *n, unsign
 			continue;
 		*n += val.count >> HP_OFFCPU_EVENT_SHIFT;
 		waker_ns[key.waker.context < 3 ? key.waker.context : 0] += val.weight;
+		if (key.waker.context == HP_WAKER_TASK && key.waker.tgid == (__u32)getpid())
+			self_woken_ns += val.weight;
 		if (!key.stacks.ustack || !key.stacks.kstack) {
 			no_stack_ns += val.weight;
 			printf("  tid %u class %u state %#x: k %#llx u %#llx flags %#x, %llu ns\n",
@@ -299,13 +302,16 @@ int main(int argc, char **argv)
 	printf("sleeper: %llu runnable intervals, %.3f s\n", n, ns / 1e9);
 	want = SLEEPS * SLEEP_NS;
 	memset(waker_ns, 0, sizeof(waker_ns));
+	self_woken_ns = 0;
 	sum_both(skel, sleeper_tid, HP_OFFCPU_BLOCKED, &n, &ns);
 	printf("sleeper: %llu blocked intervals, %.3f s (ground truth >= %.3f s of nanosleep)\n", n,
 	       ns / 1e9, want / 1e9);
 	printf("  woken by: none %.3f s, a task %.3f s, an interrupt %.3f s\n", waker_ns[0] / 1e9,
 	       waker_ns[1] / 1e9, waker_ns[2] / 1e9);
-	if (getenv("OFFCPU_WAKERS") && waker_ns[HP_WAKER_IRQ] < ns * (1 - TOLERANCE)) {
-		printf("  FAIL: nanosleep is ended by the timer interrupt\n");
+	/* An interrupt that arrives in user mode runs on the task's stack and looks like that task
+	 * here (the agent's drain tells it by the interrupt entry in the stack): no more than that. */
+	if (getenv("OFFCPU_WAKERS") && (waker_ns[HP_WAKER_IRQ] < ns / 2 || self_woken_ns > ns / 20)) {
+		printf("  FAIL: nanosleep is ended by the timer interrupt, not by this process\n");
 		fails++;
 	}
 	if (!within(ns, want)) {
