@@ -310,7 +310,8 @@ int main(int argc, char **argv)
 	       waker_ns[1] / 1e9, waker_ns[2] / 1e9);
 	/* An interrupt that arrives in user mode runs on the task's stack and looks like that task
 	 * here (the agent's drain tells it by the interrupt entry in the stack): no more than that. */
-	if (getenv("OFFCPU_WAKERS") && (waker_ns[HP_WAKER_IRQ] < ns / 2 || self_woken_ns > ns / 20)) {
+	if (getenv("OFFCPU_WAKERS") &&
+	    (waker_ns[HP_WAKER_IRQ] < ns / 2 || self_woken_ns > ns / 20)) {
 		printf("  FAIL: nanosleep is ended by the timer interrupt, not by this process\n");
 		fails++;
 	}

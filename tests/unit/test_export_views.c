@@ -48,7 +48,8 @@ static void groups_build(struct hp_profile *p)
 	fr = (uint32_t)hp_profile__frame(p, &f);
 	for (size_t i = 0; i < sizeof(group_samples) / sizeof(group_samples[0]); i++) {
 		struct hp_prof_labels l = { group_samples[i].pid, group_samples[i].process,
-					    group_samples[i].thread, group_samples[i].cgroup, NULL };
+					    group_samples[i].thread, group_samples[i].cgroup,
+					    NULL };
 
 		assert_int_equal(hp_profile__add(p, &l, &fr, 1, group_samples[i].count,
 						 group_samples[i].count * p->period),

@@ -163,10 +163,9 @@ static int cpu__attach(struct hp_collector *c)
 		}
 	}
 	/* the retention store and the profile source HTTP and record find by kind "cpu" */
-	err = hp_collector__profile_start(c, &s->profile, &hp_cpu_kind,
-					  1000000000ull / hp_cpu_config(c->cfg)->frequency,
-					  c->cfg->retention_seconds, NULL,
-					  "/debug/pprof/profile", cpu__source_drain, s);
+	err = hp_collector__profile_start(
+	    c, &s->profile, &hp_cpu_kind, 1000000000ull / hp_cpu_config(c->cfg)->frequency,
+	    c->cfg->retention_seconds, NULL, "/debug/pprof/profile", cpu__source_drain, s);
 	if (err)
 		return err;
 	err = hp_stack_procs__start(&s->procs, bpf_map__fd(s->skel->maps.new_procs));

@@ -171,8 +171,8 @@ static int offcpu__stores_start(struct hp_collector *c, struct offcpu_state *s)
 	s->rq_ready = true;
 	/* counts carry no fixed weight: period 0, folded lines and flame graphs show time */
 	return hp_collector__profile_start(c, &s->profile, &hp_offcpu_kind, 0,
-					   c->cfg->retention_seconds, s->comment, "/debug/pprof/offcpu",
-					   offcpu__source_drain, s);
+					   c->cfg->retention_seconds, s->comment,
+					   "/debug/pprof/offcpu", offcpu__source_drain, s);
 }
 
 static int offcpu__attach(struct hp_collector *c)
