@@ -27,7 +27,9 @@ from churn_soak import proc_fds, proc_rss_kib, slope_per_minute  # noqa: E402
 CHURN = os.path.join(harness.WORKLOADS, "churn")
 RATE = 1000  # execs per second asked for; a busy CI machine reaches less, which is reported
 RETENTION = 20
-WARM_SECONDS = RETENTION + 10  # every retention tier has its size (one segment of margin)
+# every retention tier has its size (one segment of margin), and the run-queue window's coarse
+# slot (30 s) has been taken once
+WARM_SECONDS = RETENTION + 25
 STEADY_SECONDS = 30  # measured after the warm-up
 MAX_SECONDS = 120  # churn's own bound; the test stops it after WARM + STEADY seconds
 MAX_CACHED = 256 + 64  # churn's live children, plus the sweep's 10 s grace at the rates seen
@@ -37,9 +39,10 @@ INTERVAL = 3
 # 60 of them) and the symbolizer's process cache ~4.5 KiB per process for up to 4,096 processes:
 # +18 MiB here at 66 execs/s, more at higher rates. With it: +4.5 to +6 MiB, and once the cache is
 # full the release build is flat while ASan's allocator still drifts by up to ~2.5 MiB/min.
-# The offcpu collector (on by default) adds its run-queue window: up to 1,024 (cgroup, process)
-# rows of 272 bytes in each of 61 kept snapshots, which churn fills with short-lived processes
-# (+17 MiB at most; measured +18.3 MiB in all with --retention 20s, flat once steady).
+# The offcpu collector (on by default) adds its run-queue window (up to 1,024 process rows of 272
+# bytes in each of 31 snapshots with --retention 20s: +8.6 MiB once churn has filled the table)
+# and its stack table, which churn fills with new processes' stacks at ~400/s: --offcpu-max-stacks
+# 1024 bounds it at 4,096 stacks, reached during the warm-up, as --retention does for the rest.
 MAX_SLOPE_MIB_PER_MIN = 4.0
 MAX_GROWTH_MIB = 24.0
 # ASan's quarantine keeps freed memory up to 256 MiB by default, which would hide any plateau;
@@ -53,7 +56,7 @@ PROCS = {"collector": "agent", "map": "symbolizer_processes"}  # the shared symb
 def test_soak_churn():
     env = {"ASAN_OPTIONS": ":".join(o for o in (os.environ.get("ASAN_OPTIONS"), ASAN_OPTIONS)
                                     if o)}
-    with temp_cgroup("soak") as cg, Agent("--retention", "%ds" % RETENTION, "--cgroup", cg,
+    with temp_cgroup("soak") as cg, Agent("--retention", "%ds" % RETENTION, "--offcpu-max-stacks", "1024", "--cgroup", cg,
                                           env=env) as agent:
         samples = []  # (t, rss MiB, fds, cached processes)
         steady_at = None

@@ -164,7 +164,9 @@ static int offcpu__stores_start(struct hp_collector *c, struct offcpu_state *s)
 	const struct hp_offcpu_config *oc = hp_offcpu_config(c->cfg);
 	int err;
 
-	err = hp_runqueue__init(&s->rq, &(struct hp_runqueue_config){ .top_k = oc->top_k },
+	err = hp_runqueue__init(&s->rq,
+				&(struct hp_runqueue_config){
+				    .top_k = oc->top_k, .retention = c->cfg->retention_seconds },
 				c->cfg->tick_seconds, hp_now());
 	if (err)
 		return err;

@@ -16,7 +16,7 @@
  * (the origin included), each (rows + cgroups) x 272 bytes: 21 MB at the default bounds. */
 #define RQ_FINE_SLOTS 30
 #define RQ_COARSE_INTERVAL 30.0
-#define RQ_COARSE_SLOTS 30
+#define RQ_COARSE_SLOTS 30 /* at most: 15 min, the longest window the API takes */
 /* Ranking: run-queue wait decayed with this half-life (s), so a cgroup that stopped waiting
  * leaves the top K (runqueue_series.c). */
 #define RQ_HALF_LIFE 300.0
@@ -46,6 +46,7 @@ static void rq_row__from_hist(struct hp_rq_row *r, const struct hp_rq_hist *h)
 int hp_runqueue__init(struct hp_runqueue *rq, const struct hp_runqueue_config *cfg, double tick,
 		      double now)
 {
+	size_t coarse_slots = RQ_COARSE_SLOTS;
 	static const struct hp_window_ops ops = {
 		.retain = hp_rq_snapshot__retain,
 		.release = hp_rq_snapshot__release,
@@ -62,11 +63,15 @@ int hp_runqueue__init(struct hp_runqueue *rq, const struct hp_runqueue_config *c
 	if (rq->cfg.max_cgroups <= rq->cfg.top_k)
 		rq->cfg.max_cgroups = rq->cfg.top_k + 1;
 	rq->last_t = now;
+	/* the coarse tier reaches back --retention (each slot holds every row: under process churn
+	 * that is up to max_rows rows per slot, so do not keep what nobody may ask for) */
+	if (cfg && cfg->retention > 0 && cfg->retention < RQ_COARSE_INTERVAL * RQ_COARSE_SLOTS)
+		coarse_slots = (size_t)ceil(cfg->retention / RQ_COARSE_INTERVAL);
 	rq->series = calloc(rq->cfg.top_k ? rq->cfg.top_k : 1, sizeof(*rq->series));
 	origin = hp_rq_snapshot__take(rq, now);
 	if (!rq->series || !origin ||
 	    hp_window__init(&rq->window, &ops, tick > 0 ? tick : 1.0, RQ_FINE_SLOTS,
-			    RQ_COARSE_INTERVAL, RQ_COARSE_SLOTS, now, origin)) {
+			    RQ_COARSE_INTERVAL, coarse_slots, now, origin)) {
 		hp_rq_snapshot__release(origin);
 		free(rq->series);
 		memset(rq, 0, sizeof(*rq));

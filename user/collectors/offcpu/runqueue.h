@@ -59,6 +59,8 @@ struct hp_runqueue_config {
 	unsigned int top_k;	  /* cgroup series in /metrics (0: only cgroup="other") */
 	unsigned int max_rows;	  /* process rows (0: HP_RUNQUEUE_ROWS_DEFAULT) */
 	unsigned int max_cgroups; /* cgroup rows (0: default; raised to top_k + 1 at least) */
+	double retention;	  /* how far back windows reach, s (the agent's --retention; 0 or
+				     more than 900: 900) */
 };
 
 /* One cumulative row; cgroup rows have tgid 0 and an empty process. */
