@@ -33,7 +33,7 @@ static void fuzz_folded(const char *name)
 	if (fr >= 0) {
 		uint32_t id = (uint32_t)fr;
 
-		if (hp_profile__add(&p, &l, &id, 1, 3, 0) == 0 &&
+		if (hp_profile__add(&p, &l, &id, 1, 3, 3) == 0 &&
 		    hp_export__render(&p, HP_EXPORT_FOLDED, &by_thread, &out) == 0) {
 			check_valid(&out);
 			/* one line: ';' and '\n' in names were replaced */
