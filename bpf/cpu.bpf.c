@@ -41,7 +41,7 @@ int on_sample(struct bpf_perf_event_data *ctx)
 	key.tgid = tgid;
 	key.cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(key.thread, sizeof(key.thread));
-	hp_stack__process_name((struct task_struct *)bpf_get_current_task(), key.process);
+	hp_stack__process_name(bpf_get_current_task_btf(), key.process);
 	hp_stack__capture_ids(ctx, g ? (void *)&stacks1 : (void *)&stacks0, kernel_stacks,
 			      user_stacks, tgid, &key.stacks);
 	hp_stack__count(g ? (void *)&counts1 : (void *)&counts0, &key, period_ns);

@@ -110,12 +110,6 @@ static __always_inline __u64 offcpu__cgroup(struct task_struct *task)
 	return task->cgroups->dfl_cgrp->kn->id;
 }
 
-/* The thread-group leader's comm (what ps shows) into name[HP_COMM_LEN]. */
-static __always_inline void offcpu__process_name(struct task_struct *task, char *name)
-{
-	__builtin_memcpy(name, task->group_leader->comm, HP_COMM_LEN);
-}
-
 static __always_inline void offcpu__hist_add(struct hp_rq_hist *h, __u64 wait)
 {
 	__u32 b = hp_hist__bucket(wait);
@@ -141,7 +135,7 @@ static __always_inline void offcpu__runqueue(struct task_struct *task, __u32 tgi
 	key.cgroup_id = cgroup;
 	key.tgid = tgid;
 	key.gen = gen & 1;
-	offcpu__process_name(task, key.process);
+	hp_stack__process_name(task, key.process);
 	h = bpf_map_lookup_elem(&rq_hists, &key);
 	if (!h) {
 		struct hp_rq_hist first = {};
@@ -250,7 +244,7 @@ static __always_inline void offcpu__identify(struct hp_offcpu_key *key, struct t
 	key->pid = task->pid;
 	key->cgroup_id = cgroup;
 	__builtin_memcpy(key->thread, task->comm, HP_COMM_LEN);
-	offcpu__process_name(task, key->process);
+	hp_stack__process_name(task, key->process);
 	key->state_class = st->state_class;
 	key->task_state = st->task_state;
 }
@@ -292,7 +286,7 @@ static __always_inline void offcpu__record_waker(void *ctx, struct hp_offcpu_wak
 		struct task_struct *cur = bpf_get_current_task_btf();
 
 		w->tgid = bpf_get_current_pid_tgid() >> 32;
-		offcpu__process_name(cur, w->process);
+		hp_stack__process_name(cur, w->process);
 		hp_stack__capture_ids(ctx, offcpu__stacks(), kernel_stacks, user_stacks, w->tgid,
 				      &w->stacks);
 	} else {

@@ -300,12 +300,12 @@ static __always_inline void hp_stack__count(void *counts, const void *key, __u64
 	hp_stack__count_n(counts, key, 1, weight);
 }
 
-/* The process name into name[HP_COMM_LEN]: task's thread-group leader's comm (what ps shows). */
+/* The process name into name[HP_COMM_LEN]: task's thread-group leader's comm (what ps shows).
+ * task is a BTF pointer (a tp_btf argument, bpf_get_current_task_btf()): plain loads the JIT
+ * makes fault-safe, not helper calls, on paths that run at every sample or switch. */
 static __always_inline void hp_stack__process_name(struct task_struct *task, char *name)
 {
-	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
-
-	bpf_core_read_str(name, HP_COMM_LEN, &leader->comm);
+	__builtin_memcpy(name, task->group_leader->comm, HP_COMM_LEN);
 }
 
 #endif

@@ -9,19 +9,10 @@
 
 #include <cmocka.h>
 
+#include "collectors/offcpu/collector_offcpu.h"
 #include "profile/profile.h"
 #include "profile/profile_merge.h"
 #include "profile/profile_wakers.h"
-
-static const struct hp_profile_kind states_kind = {
-	.name = "offcpu",
-	.title = "Off-CPU",
-	.weight_label = "off-CPU",
-	.count = { "events", "count" },
-	.weight = { "offcpu", "nanoseconds" },
-	.period = { "offcpu", "nanoseconds" },
-	.has_state = true,
-};
 
 enum { F_MAIN, F_SLEEP, F_PIPE, F_WAKER, F_WAKER_MAIN, F_MARK_C, F_MARK_IRQ, F_TIMER, NF };
 
@@ -91,7 +82,7 @@ static void build(struct hp_profile *p)
 
 static void fixture(struct hp_profile *p)
 {
-	hp_profile__init(p, &states_kind, 0);
+	hp_profile__init(p, &hp_offcpu_kind, 0);
 	frames(p);
 	build(p);
 	p->start_unix_ns = 123;
@@ -194,7 +185,7 @@ static void test_strip_wakers(void **state)
 	assert_int_equal(p.start_unix_ns, 123);
 	assert_int_equal(p.duration_ns, 456);
 	assert_string_equal(p.comment, "sampled");
-	assert_ptr_equal(p.kind, &states_kind);
+	assert_ptr_equal(p.kind, &hp_offcpu_kind);
 	/* no marker and none of the waker's frames is left */
 	assert_int_equal(p.nframes, 3);
 	for (size_t i = 0; i < p.nframes; i++) {
@@ -238,7 +229,7 @@ static void test_merge_keeps_state_and_comment(void **state)
 
 	(void)state;
 	fixture(&a);
-	hp_profile__init(&b, &states_kind, 0);
+	hp_profile__init(&b, &hp_offcpu_kind, 0);
 	assert_int_equal(hp_profile__strip_wakers(&a), 0);
 	assert_int_equal(hp_profile__merge(&b, &a), 0);
 	assert_int_equal(hp_profile__merge(&b, &a), 0);

@@ -21,6 +21,8 @@
 #include <cjson/cJSON.h>
 
 #include "app/cli.h"
+#include "collectors/cpu/collector_cpu.h"
+#include "collectors/offcpu/collector_offcpu.h"
 #include "base/clock.h"
 #include "collectors/config.h"
 #include "http/http.h"
@@ -30,25 +32,6 @@
 #include "stores/profile_view.h"
 
 #define MS 1000000ull
-
-static const struct hp_profile_kind cpu_kind = {
-	.name = "cpu",
-	.title = "CPU",
-	.weight_label = "on-CPU",
-	.count = { "samples", "count" },
-	.weight = { "cpu", "nanoseconds" },
-	.period = { "cpu", "nanoseconds" },
-};
-
-static const struct hp_profile_kind offcpu_kind = {
-	.name = "offcpu",
-	.title = "Off-CPU",
-	.weight_label = "off-CPU",
-	.count = { "events", "count" },
-	.weight = { "offcpu", "nanoseconds" },
-	.period = { "offcpu", "nanoseconds" },
-	.has_state = true,
-};
 
 /* A kind that weighs in something else than nanoseconds: may not be a part of the wall view. */
 static const struct hp_profile_kind bytes_kind = {
@@ -139,13 +122,13 @@ static void synth__add(struct hp_profile *p, const struct synth *s, size_t n)
 
 static void synth__cpu(struct hp_profile *p)
 {
-	hp_profile__init(p, &cpu_kind, 10 * MS);
+	hp_profile__init(p, &hp_cpu_kind, 10 * MS);
 	synth__add(p, cpu_samples, sizeof(cpu_samples) / sizeof(cpu_samples[0]));
 }
 
 static void synth__offcpu(struct hp_profile *p)
 {
-	hp_profile__init(p, &offcpu_kind, 0);
+	hp_profile__init(p, &hp_offcpu_kind, 0);
 	assert_int_equal(hp_profile__set_comment(p, "sampled 1 in 10"), 0);
 	synth__add(p, offcpu_samples, sizeof(offcpu_samples) / sizeof(offcpu_samples[0]));
 }
@@ -338,7 +321,7 @@ static void fake__init(struct fake *f, const struct hp_profile_kind *kind)
 	pthread_mutex_init(&f->lock, NULL);
 	assert_int_equal(hp_profile_store__init(&f->store, kind, 0, 60, hp_now()), 0);
 	hp_profile_source__init(&f->src, kind, NULL, &f->store, &f->lock, fake__drain, f);
-	if (kind == &cpu_kind)
+	if (kind == &hp_cpu_kind)
 		synth__cpu(&f->window);
 	else
 		synth__offcpu(&f->window);
@@ -363,8 +346,8 @@ static void test_resolve(void **state)
 	char why[256];
 
 	(void)state;
-	fake__init(&cpu, &cpu_kind);
-	fake__init(&off, &offcpu_kind);
+	fake__init(&cpu, &hp_cpu_kind);
+	fake__init(&off, &hp_offcpu_kind);
 	fake__init(&bytes, &bytes_kind);
 
 	assert_int_equal(hp_profile_view__resolve(&hp_view_wall, &reg, srcs, why, sizeof(why)),
@@ -417,8 +400,8 @@ static struct server *server__start(bool with_offcpu)
 	int fd;
 
 	assert_non_null(s);
-	fake__init(&s->cpu, &cpu_kind);
-	fake__init(&s->off, &offcpu_kind);
+	fake__init(&s->cpu, &hp_cpu_kind);
+	fake__init(&s->off, &hp_offcpu_kind);
 	assert_int_equal(hp_profile_registry__add(&s->reg, &s->cpu.src), 0);
 	if (with_offcpu)
 		assert_int_equal(hp_profile_registry__add(&s->reg, &s->off.src), 0);
@@ -645,7 +628,7 @@ static void test_http_all_or_none(void **state)
 	struct hp_view_recording rec;
 
 	for (size_t i = 0; i < HP_STORE_MAX_SUBSCRIBERS; i++) {
-		hp_profile__init(&dummy[i], &offcpu_kind, 0);
+		hp_profile__init(&dummy[i], &hp_offcpu_kind, 0);
 		assert_int_equal(hp_profile_store__subscribe(&s->off.store, &dummy[i]), 0);
 	}
 	assert_int_equal(hp_view_recording__start(&rec, &hp_view_wall, srcs), -EBUSY);

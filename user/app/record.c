@@ -166,13 +166,15 @@ static int record__drain_what(struct record_what *w)
 }
 
 /* Records src into p (subscribed; for a view, its parts into w->rec) until cfg->duration_seconds,
- * a stop signal or the exit of --pid's process; returns the seconds recorded. */
+ * a stop signal or the exit of --pid's process; returns the seconds recorded: up to the start of
+ * the last drain, which ends what the kernel counts into this recording (a slow drain, e.g. one
+ * symbolizing new binaries, adds nothing to the recorded window). */
 static double record__loop(const struct hp_config *cfg, struct record_what *w, const sigset_t *stop,
 			   const struct hp_profile *p)
 {
 	bool interrupted = false, target_gone = false, tty = isatty(STDERR_FILENO);
 	const char *title = w->view ? w->view->kind->title : w->src->title;
-	double t0 = hp_now(), next;
+	double t0 = hp_now(), next, t_last = t0;
 
 	fprintf(stderr, "recording %s %s profile for %.0f s into %s (Ctrl-C stops early)\n",
 		strchr("AEIOU", title[0]) ? "an" : "a", title, cfg->duration_seconds,
@@ -184,6 +186,7 @@ static double record__loop(const struct hp_config *cfg, struct record_what *w, c
 		interrupted = record__wait(stop, next < end ? next : end);
 		/* looked at before the drain, so the drain holds all the target's last samples */
 		target_gone = cfg->pid && !hp_target_pid__running(NULL, cfg->pid);
+		t_last = hp_now();
 		err = record__drain_what(w);
 		if (err)
 			hp_warn("draining samples failed: %s", strerror(-err));
@@ -201,7 +204,7 @@ static double record__loop(const struct hp_config *cfg, struct record_what *w, c
 		fprintf(stderr, "interrupted: writing what was recorded\n");
 	if (target_gone)
 		fprintf(stderr, "process %d exited: writing what was recorded\n", (int)cfg->pid);
-	return hp_now() - t0;
+	return t_last - t0;
 }
 
 /* The view --state and --waker ask for, as the HTTP endpoints make it: states filtered for kinds

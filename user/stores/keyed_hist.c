@@ -144,17 +144,25 @@ void hp_khist__release(void *set)
 	free(s);
 }
 
+static void *khist__diff(const void *cur, const void *old)
+{
+	return hp_khist__diff(cur, old);
+}
+
 const struct hp_window_ops hp_khist_window_ops = {
 	.retain = hp_khist__retain,
 	.release = hp_khist__release,
+	.diff = khist__diff,
 };
 
 struct hp_khist *hp_khist__window(const struct hp_window *w, const struct hp_khist *latest,
 				  double seconds, double *covered)
 {
-	const struct hp_window_slot *slot = hp_window__closest(w, latest->t - seconds);
+	double spans;
+	struct hp_khist *view =
+	    hp_window__view(w, (void *)latest, latest->t, seconds, latest->t, &spans);
 
 	if (covered)
-		*covered = latest->t - slot->t;
-	return hp_khist__diff(latest, slot->snap);
+		*covered = spans;
+	return view;
 }

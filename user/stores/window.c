@@ -99,3 +99,18 @@ const struct hp_window_slot *hp_window__closest(const struct hp_window *w, doubl
 	}
 	return best;
 }
+
+void *hp_window__view(const struct hp_window *w, void *latest, double latest_t, double seconds,
+		      double start_t, double *covered)
+{
+	const struct hp_window_slot *slot;
+
+	if (seconds <= 0) {
+		w->ops->retain(latest);
+		*covered = latest_t > start_t ? latest_t - start_t : 0;
+		return latest;
+	}
+	slot = hp_window__closest(w, latest_t - seconds);
+	*covered = latest_t > slot->t ? latest_t - slot->t : 0;
+	return w->ops->diff(latest, slot->snap);
+}

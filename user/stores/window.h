@@ -10,6 +10,8 @@
 struct hp_window_ops {
 	void (*retain)(void *snap);
 	void (*release)(void *snap);
+	/* cur - old as a new snapshot (one reference), NULL on ENOMEM: for hp_window__view */
+	void *(*diff)(const void *cur, const void *old);
 };
 
 struct hp_window_slot {
@@ -41,5 +43,13 @@ void hp_window__push(struct hp_window *w, double t, void *snap);
 double hp_window__retention(const struct hp_window *w);
 /* The kept snapshot whose time is closest to target (origin included); never NULL. */
 const struct hp_window_slot *hp_window__closest(const struct hp_window *w, double target);
+/*
+ * What a request for the last `seconds` reads: latest (taken at latest_t) minus the kept
+ * snapshot closest to latest_t - seconds, or, for seconds <= 0, latest itself (a new reference):
+ * everything since start_t. *covered: the seconds the view spans (>= 0). The caller releases the
+ * view with ops->release. NULL on ENOMEM.
+ */
+void *hp_window__view(const struct hp_window *w, void *latest, double latest_t, double seconds,
+		      double start_t, double *covered);
 
 #endif

@@ -43,6 +43,11 @@ static void rq_row__from_hist(struct hp_rq_row *r, const struct hp_rq_hist *h)
 
 /* ---- life cycle ---- */
 
+static void *rq__snapshot_diff(const void *cur, const void *old)
+{
+	return hp_rq_snapshot__diff(cur, old);
+}
+
 int hp_runqueue__init(struct hp_runqueue *rq, const struct hp_runqueue_config *cfg, double tick,
 		      double now)
 {
@@ -50,6 +55,7 @@ int hp_runqueue__init(struct hp_runqueue *rq, const struct hp_runqueue_config *c
 	static const struct hp_window_ops ops = {
 		.retain = hp_rq_snapshot__retain,
 		.release = hp_rq_snapshot__release,
+		.diff = rq__snapshot_diff,
 	};
 	struct hp_rq_snapshot *origin;
 

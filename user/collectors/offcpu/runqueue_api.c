@@ -352,18 +352,9 @@ void hp_runqueue__serve(struct hp_collector *c, struct hp_runqueue *(*get)(struc
 		hp_response__error(resp, 500, "reading kernel maps failed: %s", strerror(-err));
 		goto out;
 	}
-	if (q.window > 0) {
-		const struct hp_window_slot *slot =
-		    hp_window__closest(&rq->window, rq->latest->t - q.window);
-
-		view = hp_rq_snapshot__diff(rq->latest, slot->snap);
-		covered = rq->latest->t - slot->t;
-	} else {
-		view = rq->latest;
-		hp_rq_snapshot__retain(view);
-		covered = rq->latest->t - c->started_at;
-	}
-	root = view ? api__render(rq, c->svc, view, &q, covered > 0 ? covered : 0) : NULL;
+	view = hp_window__view(&rq->window, rq->latest, rq->latest->t, q.window, c->started_at,
+			       &covered);
+	root = view ? api__render(rq, c->svc, view, &q, covered) : NULL;
 	if (!root) {
 		hp_response__error(resp, 500, "out of memory");
 		goto out;

@@ -127,12 +127,18 @@ static int sc__load(struct hp_collector *c)
 	return 0;
 }
 
+static void *sc__snapshot_diff(const void *cur, const void *old)
+{
+	return hp_sc_snapshot__diff(cur, old);
+}
+
 static int sc__attach(struct hp_collector *c)
 {
 	struct hp_sc_state *s = state(c);
 	static const struct hp_window_ops ops = {
 		.retain = hp_sc_snapshot__retain,
 		.release = hp_sc_snapshot__release,
+		.diff = sc__snapshot_diff,
 	};
 	int err;
 

@@ -231,17 +231,8 @@ static void api__syscalls(const struct hp_route *route, const struct hp_request 
 		hp_response__error(resp, 500, "reading kernel maps failed: %s", strerror(-err));
 		goto out;
 	}
-	if (q.window > 0) {
-		const struct hp_window_slot *slot =
-		    hp_window__closest(&s->window, s->latest->t - q.window);
-
-		view = hp_sc_snapshot__diff(s->latest, slot->snap);
-		covered = s->latest->t - slot->t;
-	} else {
-		view = s->latest;
-		hp_sc_snapshot__retain(view);
-		covered = s->latest->t - c->started_at;
-	}
+	view =
+	    hp_window__view(&s->window, s->latest, s->latest->t, q.window, c->started_at, &covered);
 	if (!view) {
 		hp_response__error(resp, 500, "out of memory");
 		goto out;
