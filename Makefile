@@ -271,6 +271,11 @@ $(BUILD)/tools/offcpu_check: tests/tools/offcpu_check.c $(LIB) $(BUILD)/offcpu.s
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -MF $(@D)/.$(@F).d $(filter %.c %.a,$^) -o $@ $(LDLIBS)
 
+# tcp_check loads bpf/tcp.bpf.c itself (both attach paths, no agent).
+$(BUILD)/tools/tcp_check: tests/tools/tcp_check.c $(LIB) $(BUILD)/tcp.skel.h | $(BUILD)/tools
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -MF $(@D)/.$(@F).d $(filter %.c %.a,$^) -o $@ $(LDLIBS) -lpthread
+
 # pprof output read by the real go tool pprof (needs golang-go; skips with exit 77 without it).
 pprof-go-check: $(BUILD)/tools/make_profile
 	@bash tests/e2e/pprof_go_check.sh $(BUILD)/tools/make_profile
