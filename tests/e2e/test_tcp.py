@@ -13,7 +13,8 @@ import math
 import time
 import urllib.parse
 
-from harness import Agent, bpf_prog_names, check, diag, promtool_check, register
+from harness import Agent, bpf_prog_names, bpftool_progs, check, diag, promtool_check, \
+    register
 from tcp_lib import NS4, NS6, ROOT4, ROOT6, Client, Net, Ping, Server, bound_s, bucket_check, \
     bucket_of, hist_delta, hist_quantile_bucket, same_bound, snmp_delta
 
@@ -72,6 +73,12 @@ def check_exact(got, want, what):
     check(got == want, "%s: hostprof counted %g, the ground truth is %g" % (what, got, want))
 
 
+def prog_misses(agent):
+    """Runs of the agent's BPF programs the kernel skipped (recursion_misses, bpftool)."""
+    ids = agent.prog_ids()
+    return sum(p.get("recursion_misses", 0) for p in bpftool_progs() if p["id"] in ids)
+
+
 def no_drops(before, after, where):
     got = {l.get("reason"): v - before.value(F_DROPPED, collector="tcp", reason=l.get("reason"))
            for l, v in after.select(F_DROPPED, collector="tcp")}
@@ -100,6 +107,10 @@ def connects_run(agent_args, where):
                 and delta(before, m, F_CONNECTS, port=r, result="refused") >= M_REFUSED
                 and delta(before, m, F_ACCEPTS, port=p) >= N_CONNECTS))
             sv = srv.stop()
+            misses = prog_misses(agent)
+    if misses:
+        diag("%s: the kernel skipped the agent's programs %d times (recursion_misses)" % (
+            where, misses))
     check(gt["ok"] == N_CONNECTS and sv["accepts"] == N_CONNECTS,
           "%s: the workload's own connects failed: client %s, server %s"
           % (where, {k: v for k, v in gt.items() if not k.endswith("_ns")}, sv))
@@ -525,6 +536,8 @@ def test_tcp_api():
             srv.stop()
     check(gt["ok"] == N_API and gr["refused"] == M_API, "the workload's connects: %s %s" % (
         gt["ok"], gr["refused"]))
+    check_exact(delta(before, after, F_CONNECTS, port=p, result="ok"), N_API,
+                "/metrics connects_total{port=%s,result=ok}" % p)
     # the active row of the connects
     doc = docs["window=30s&port=%s&direction=active" % p]
     check(doc.get("collector") == "tcp" and "window" in doc and "host" in doc,
