@@ -69,14 +69,23 @@ def scrape_when(agent, done, timeout=10):
     return agent.metrics()
 
 
-def check_exact(got, want, what):
-    check(got == want, "%s: hostprof counted %g, the ground truth is %g" % (what, got, want))
+def check_exact(got, want, what, missed=0):
+    """got == want; or, when the kernel skipped `missed` runs of the program that counts it
+    (recursion_misses: a softirq's tracepoint nested in the same program's run on that CPU),
+    want - missed <= got <= want: a loss the kernel itself counted, shown in the message."""
+    check(want - missed <= got <= want, "%s: hostprof counted %g, the ground truth is %g%s" % (
+        what, got, want, " (the kernel skipped %d runs of its program)" % missed if missed else ""))
+    if got != want:
+        diag("%s: %g of %g; the kernel skipped %d runs of the program (recursion_misses)" % (
+            what, got, want, missed))
 
 
-def prog_misses(agent):
-    """Runs of the agent's BPF programs the kernel skipped (recursion_misses, bpftool)."""
+def prog_misses(agent, name="set_state"):
+    """Runs of the agent's BPF program(s) named name* the kernel skipped (recursion_misses, as
+    bpftool reports them): connects and accepts are counted by set_state_btf/_raw."""
     ids = agent.prog_ids()
-    return sum(p.get("recursion_misses", 0) for p in bpftool_progs() if p["id"] in ids)
+    return sum(p.get("recursion_misses", 0) for p in bpftool_progs()
+               if p["id"] in ids and p.get("name", "").startswith(name))
 
 
 def no_drops(before, after, where):
@@ -90,15 +99,19 @@ def no_drops(before, after, where):
 P_CONNECT, P_REFUSED = 7101, 7102
 
 
-def connects_run(agent_args, where):
+def connects_run(agent_args, where, suffix):
     """N shaped connects from the namespace to a server in the root namespace and M to a closed
-    port, under an agent started with agent_args. Checks every count exactly, the latency sum
-    against the client's own clock and each connect's bucket; returns the agent's prog names."""
+    port, under an agent started with agent_args whose programs must all end in suffix (the
+    attach path). Checks every count exactly, the latency sum against the client's own clock
+    and each connect's bucket."""
     with Net() as net:
         net.tbf(*SHAPE, in_ns=True)
         with Server(ROOT4, P_CONNECT, "close") as srv, Agent(*agent_args) as agent:
-            names = bpf_prog_names(agent.prog_ids())
+            names = sorted(bpf_prog_names(agent.prog_ids()).values())
+            check("set_state" + suffix in names and all(n.endswith(suffix) for n in names),
+                  "%s: the agent's programs are %s, want only *%s ones" % (where, names, suffix))
             before = agent.metrics()
+            misses0 = prog_misses(agent)
             gt = Client(ROOT4, P_CONNECT, N_CONNECTS, "-p", PAD, "-P", DRAIN, net=net).run()
             gr = Client(ROOT4, P_REFUSED, M_REFUSED, net=net).run()
             p, r = str(P_CONNECT), str(P_REFUSED)
@@ -107,10 +120,7 @@ def connects_run(agent_args, where):
                 and delta(before, m, F_CONNECTS, port=r, result="refused") >= M_REFUSED
                 and delta(before, m, F_ACCEPTS, port=p) >= N_CONNECTS))
             sv = srv.stop()
-            misses = prog_misses(agent)
-    if misses:
-        diag("%s: the kernel skipped the agent's programs %d times (recursion_misses)" % (
-            where, misses))
+            missed = prog_misses(agent) - misses0
     check(gt["ok"] == N_CONNECTS and sv["accepts"] == N_CONNECTS,
           "%s: the workload's own connects failed: client %s, server %s"
           % (where, {k: v for k, v in gt.items() if not k.endswith("_ns")}, sv))
@@ -121,13 +131,13 @@ def connects_run(agent_args, where):
     for res in RESULTS:
         check_exact(delta(before, after, F_CONNECTS, port=p, result=res),
                     N_CONNECTS if res == "ok" else 0, "%s: connects_total{port=%s,result=%s}"
-                    % (where, p, res))
+                    % (where, p, res), missed)
         check_exact(delta(before, after, F_CONNECTS, port=r, result=res),
                     M_REFUSED if res == "refused" else 0, "%s: connects_total{port=%s,result=%s}"
                     % (where, r, res))
     check_exact(delta(before, after, F_CONNECTS, port=p, peer=peer, result="ok"), N_CONNECTS,
                 "%s: connects_total{peer=%s} (its own series under the default top-K)"
-                % (where, peer))
+                % (where, peer), missed)
     # each refusal is a RST the client received while SYN_SENT
     check_exact(delta(before, after, F_RST_RX, direction="active", port=r), M_REFUSED,
                 "%s: resets_received_total{direction=active,port=%s}" % (where, r))
@@ -136,27 +146,29 @@ def connects_run(agent_args, where):
     truth = gt["sum_ns"] / 1e9
     diag("%s: %d connects, hostprof sum %.4f s, the client's own %.4f s (ratio %.3f)" % (
         where, got_n, got_sum, truth, got_sum / truth))
-    check_exact(got_n, N_CONNECTS, "%s: connect_latency_seconds_count{peer=%s}" % (where, peer))
+    check_exact(got_n, N_CONNECTS, "%s: connect_latency_seconds_count{peer=%s}" % (where, peer),
+                missed)
     check(abs(got_sum - truth) <= 0.10 * truth, "%s: connect latency sum %.4f s, the client "
           "timed %.4f s of connect() (+-10%%)" % (where, got_sum, truth))
     # SYN_SENT -> ESTABLISHED lies inside connect(): the kernel's span cannot exceed the client's
     check(got_sum <= truth, "%s: connect latency sum %.6f s exceeds the client's own connect() "
           "time %.6f s" % (where, got_sum, truth))
-    bucket_check(buckets, gt["times_ns"], "%s: connect latency buckets" % where)
+    bucket_check(buckets, gt["times_ns"], "%s: connect latency buckets" % where, missed=missed)
     _, _, none = hist_delta(before, after, F_CONNECT, port=r)
     check_exact(none, 0, "%s: connect_latency_seconds_count{port=%s} (refused opens)" % (where, r))
     # the passive side of the same connections: the server's sockets
     check_exact(delta(before, after, F_ACCEPTS, port=p), N_CONNECTS,
-                "%s: accepts_total{port=%s} (the server accepted %d)" % (where, p, sv["accepts"]))
+                "%s: accepts_total{port=%s} (the server accepted %d)" % (where, p, sv["accepts"]),
+                missed)
     check_exact(delta(before, after, F_ACCEPTS, port=p, peer=NS4), N_CONNECTS,
-                "%s: accepts_total{peer=%s}" % (where, NS4))
+                "%s: accepts_total{peer=%s}" % (where, NS4), missed)
     _, hs_sum, hs_n = hist_delta(before, after, F_HANDSHAKE, port=p, peer=NS4)
-    check_exact(hs_n, N_CONNECTS, "%s: handshake_latency_seconds_count{port=%s}" % (where, p))
+    check_exact(hs_n, N_CONNECTS, "%s: handshake_latency_seconds_count{port=%s}" % (where, p),
+                missed)
     # SYN-ACK sent -> final ACK: the ACK (66 bytes) crosses the 1 Mbit/s link, >= 0.5 ms each
-    check(hs_sum >= N_CONNECTS * 66 * 8 / 1e6, "%s: handshake sum %.4f s is below the ACKs' own "
+    check(hs_sum >= hs_n * 66 * 8 / 1e6, "%s: handshake sum %.4f s is below the ACKs' own "
           "serialisation on the shaped link (%d x 0.53 ms)" % (where, hs_sum, N_CONNECTS))
     no_drops(before, after, where)
-    return names
 
 
 @register("tcp_connects")
@@ -164,18 +176,13 @@ def test_tcp_connects():
     """200 connects across the shaped veth: count +200 exactly, sum within 10 % of the client's
     own connect() time, each in its log2 bucket; ok +200; accepts and handshakes +200 on the
     server's side; 50 connects to a closed port: refused +50 exactly, no latency samples."""
-    names = connects_run(TCP, "tp_btf")
-    check(any(n.endswith("_btf") for n in names.values()), "tp_btf: the agent holds no *_btf "
-          "program: %s" % sorted(names.values()))
+    connects_run(TCP, "tp_btf", "_btf")
 
 
 @register("tcp_raw_tp")
 def test_tcp_raw_tp():
     """--attach raw_tp: the same connect and refusal checks on the raw tracepoint programs."""
-    names = connects_run(TCP + ("--attach", "raw_tp"), "raw_tp")
-    progs = sorted(names.values())
-    check(progs and not any("_btf" in n for n in progs) and "set_state_raw" in progs,
-          "raw_tp: the agent's programs are %s, want only the *_raw ones" % progs)
+    connects_run(TCP + ("--attach", "raw_tp"), "raw_tp", "_raw")
 
 
 # --- 3: SYNs dropped --------------------------------------------------------------------------
@@ -503,6 +510,7 @@ def test_tcp_api():
         net.tbf(*SHAPE, in_ns=True)
         with Server(ROOT4, P_API, "close") as srv, Agent(*TCP) as agent:
             before = agent.metrics()
+            misses0 = prog_misses(agent)
             gt = Client(ROOT4, P_API, N_API, "-p", PAD, "-P", DRAIN, net=net).run()
             gr = Client(ROOT4, P_API_REFUSED, M_API, net=net).run()
             p, r = str(P_API), str(P_API_REFUSED)
@@ -534,10 +542,11 @@ def test_tcp_api():
                     q = "since=%s" % value
                 bad[(param, value)] = api(agent, q, status=400)
             srv.stop()
+            missed = prog_misses(agent) - misses0
     check(gt["ok"] == N_API and gr["refused"] == M_API, "the workload's connects: %s %s" % (
         gt["ok"], gr["refused"]))
     check_exact(delta(before, after, F_CONNECTS, port=p, result="ok"), N_API,
-                "/metrics connects_total{port=%s,result=ok}" % p)
+                "/metrics connects_total{port=%s,result=ok}" % p, missed)
     # the active row of the connects
     doc = docs["window=30s&port=%s&direction=active" % p]
     check(doc.get("collector") == "tcp" and "window" in doc and "host" in doc,
@@ -545,10 +554,11 @@ def test_tcp_api():
     row = one_row(doc, "active rows of port %s" % p, peer="%s:%s" % (ROOT4, p))
     check(row["direction"] == "active" and row["port"] == P_API and row["address"] == ROOT4,
           "active row identity: %s" % {k: row.get(k) for k in ("direction", "port", "address")})
-    check_exact(row["connects"], N_API, "api connects of %s" % row["peer"])
-    check_exact(row["results"]["ok"], N_API, "api results.ok")
+    check_exact(row["connects"], delta(before, after, F_CONNECTS, port=p, result="ok"),
+                "api connects of %s vs /metrics" % row["peer"])
+    check_exact(row["results"]["ok"], N_API, "api results.ok", missed)
     check_exact(row["errors"], 0, "api errors")
-    check_exact(row["connect"]["count"], N_API, "api connect.count")
+    check_exact(row["connect"]["count"], N_API, "api connect.count", missed)
     buckets, m_sum, m_n = hist_delta(before, after, F_CONNECT, port=p)
     check(abs(row["connect"]["sum_seconds"] - m_sum) <= 1e-6 * max(m_sum, 1e-9) + 1e-9,
           "api connect.sum_seconds %.9f vs /metrics %.9f" % (row["connect"]["sum_seconds"], m_sum))
@@ -569,8 +579,9 @@ def test_tcp_api():
           % row["connect"])
     # passive row, refused row, filters
     prow = one_row(docs["window=30s&port=%s&direction=passive" % p], "passive rows", peer=NS4)
-    check_exact(prow["connects"], N_API, "api passive connects (accepts) of %s" % NS4)
-    check_exact(prow["connect"]["count"], N_API, "api passive handshake count")
+    check_exact(prow["connects"], delta(before, after, F_ACCEPTS, port=p), "api passive "
+                "connects (accepts) of %s vs /metrics" % NS4)
+    check_exact(prow["connect"]["count"], N_API, "api passive handshake count", missed)
     rrow = one_row(docs["window=30s&port=%s" % r], "rows of the closed port",
                    peer="%s:%s" % (ROOT4, r))
     check_exact(rrow["results"]["refused"], M_API, "api results.refused")
@@ -581,11 +592,12 @@ def test_tcp_api():
     check(len(top["rows"]) == 1 and top["rows"][0]["port"] == P_API_REFUSED,
           "sort=errors&limit=1 does not put the refused port first: %s" % top["rows"])
     g = one_row(docs["window=30s&group_by=port&direction=active"], "group_by=port", port=P_API)
-    check_exact(g["connects"], N_API, "group_by=port connects of port %s" % p)
+    check_exact(g["connects"], row["connects"], "group_by=port connects of port %s" % p)
     peer_rows = docs["window=30s&peer=%s" % ROOT4]["rows"]
     check(peer_rows and all(x["address"] == ROOT4 for x in peer_rows), "peer=%s answers rows of "
           "%s" % (ROOT4, sorted({x["address"] for x in peer_rows})))
-    check_exact(sum(x["connects"] for x in peer_rows), N_API + M_API, "peer=%s connects" % ROOT4)
+    check_exact(sum(x["connects"] for x in peer_rows), row["connects"] + M_API,
+                "peer=%s connects" % ROOT4)
     loop = lambda rows: [x for x in rows if x["address"].startswith("127.")
                          or x["address"] == "::1"]
     # the test's own scrapes of the agent are loopback connections the agent accepted
@@ -595,7 +607,7 @@ def test_tcp_api():
           "%s" % loop(docs["window=30s&loopback=exclude"]["rows"]))
     since = one_row(docs["since=30s&port=%s&direction=active" % p], "since=30s",
                     peer="%s:%s" % (ROOT4, p))
-    check_exact(since["connects"], N_API, "since=30s connects")
+    check_exact(since["connects"], row["connects"], "since=30s connects")
     for (param, value), err in bad.items():
         check("error" in err and param in err["error"], "400 for %s=%s does not name the "
               "parameter: %s" % (param, value, err))
