@@ -238,6 +238,12 @@ static void tcp__self_stats(struct hp_collector *c, struct hp_self_stats *out)
 	hp_self_stats__add_drops(out, bpf_map__fd(s->skel->maps.drops), s->ncpus, drop_reasons,
 				 HP_TCP_DROP__COUNT);
 	hp_tcp__self_stats(&s->table, out);
+	/* rows evicted from the bounded flow table: their counts stay in the series, but windows
+	 * of the API no longer see them */
+	if (out->ndrops < HP_SELF_MAX) {
+		out->drops[out->ndrops].reason = "flow_table_evicted";
+		out->drops[out->ndrops++].count = s->table.evicted_rows;
+	}
 }
 
 static void tcp__destroy(struct hp_collector *c)
