@@ -139,24 +139,12 @@ static int tcp__attach(struct hp_collector *c)
 {
 	struct tcp_collector *s = state(c);
 	const struct hp_tcp_options *o = hp_tcp_options_of(c->cfg);
-	struct bpf_program *prog;
 	char rtt[64];
 	int err;
 
-	bpf_object__for_each_program(prog, s->skel->obj)
-	{
-		if (!bpf_program__autoload(prog))
-			continue;
-		if (s->nlinks == HP_TCP_MAX_LINKS)
-			return -E2BIG;
-		s->links[s->nlinks] = bpf_program__attach(prog);
-		if (!s->links[s->nlinks]) {
-			err = -errno;
-			hp_error("tcp: attaching %s: %s", bpf_program__name(prog), strerror(-err));
-			return err;
-		}
-		s->nlinks++;
-	}
+	err = hp_collector__attach_all(c, s->skel->obj, s->links, HP_TCP_MAX_LINKS, &s->nlinks);
+	if (err)
+		return err;
 	if (s->rtt)
 		snprintf(rtt, sizeof(rtt), "srtt at most every %g ms per socket (tcp_probe)",
 			 o->rtt_interval_seconds * 1e3);
