@@ -158,13 +158,28 @@ static int tcp__attach(struct hp_collector *c)
 	return 0;
 }
 
+/*
+ * Every refresh drains, but two flips of `gen` stay at least this far apart: a drain deletes the
+ * rows of the generation before the previous one, and a program that read `gen` before the
+ * previous flip must have finished its update by then (tracing programs are preemptible, so "a
+ * few microseconds" is not a bound; 100 ms leaves room). A refresh sooner than that answers from
+ * the table as it is, without waiting under the lock (the ticker needs it too).
+ */
+#define TCP_MIN_COLLECT_GAP 0.1
+
 static int tcp__refresh(struct hp_collector *c, bool tick)
 {
 	struct tcp_collector *s = state(c);
+	double now = hp_now();
+	int err;
 
-	(void)tick; /* every refresh drains: API answers are as of the request */
-	return hp_tcp__collect(&s->table, bpf_map__fd(s->skel->maps.flows), &s->skel->bss->gen,
-			       hp_now());
+	(void)tick;
+	if (s->collected && now - s->last_collect < TCP_MIN_COLLECT_GAP)
+		return 0;
+	err = hp_tcp__collect(&s->table, bpf_map__fd(s->skel->maps.flows), &s->skel->bss->gen, now);
+	s->last_collect = now;
+	s->collected = true;
+	return err;
 }
 
 /* Slot i of a per-CPU array of __u64, read once and summed over CPUs; 0 if unreadable. */

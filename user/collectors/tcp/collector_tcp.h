@@ -30,6 +30,8 @@ struct tcp_collector {
 	bool port_range_read;	   /* from procfs; false: the programs' defaults */
 	struct hp_tcp_state table; /* tcp.h: flow table, window ring, series */
 	bool table_ready;
+	double last_collect;	     /* CLOCK_MONOTONIC s of the last hp_tcp__collect() */
+	bool collected;		     /* last_collect is set */
 	struct hp_tcp_rst_names rst; /* names of the rst_reasons slots */
 	bool rst_named;		     /* the kernel's BTF has enum sk_rst_reason */
 	__u64 *percpu;		     /* ncpus values: one per-CPU slot read at a time */
