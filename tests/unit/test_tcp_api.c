@@ -17,8 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../common/http_get.h"
-#include <cjson/cJSON.h>
+#include "../common/json_api.h"
 
 #include "collectors/collector.h"
 #include "collectors/tcp/tcp.h"
@@ -240,10 +239,7 @@ static void fake__route_off(const struct hp_route *route, const struct hp_reques
 static int server_setup(void **state)
 {
 	struct server *s = calloc(1, sizeof(*s));
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
 	struct hp_khist *origin;
-	int fd;
 
 	assert_non_null(s);
 	specs__init();
@@ -275,12 +271,7 @@ static int server_setup(void **state)
 	s->routes[1] =
 	    (struct hp_route){ "/off", hp_tcp_params, fake__route_off, &s->c, "test", false };
 	s->tables[0] = s->routes;
-	fd = hp_http__listen("127.0.0.1:0");
-	assert_true(fd >= 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	s->port = ntohs(sin.sin_port);
-	s->http = hp_http__start(fd, "127.0.0.1:0", s->tables, 1);
-	assert_non_null(s->http);
+	s->http = test_api_start(s->tables, 1, &s->port);
 	*state = s;
 	return 0;
 }
@@ -297,17 +288,9 @@ static int server_teardown(void **state)
 	return 0;
 }
 
-/* GET path: the status; the body parsed as JSON into *doc (must be JSON). */
 static int get(const struct server *s, const char *path, cJSON **doc)
 {
-	char *body;
-	int status = test_http_get(s->port, path, NULL, 0, &body);
-
-	*doc = cJSON_Parse(body);
-	if (!*doc)
-		fail_msg("%s: body is not JSON: %s", path, body);
-	free(body);
-	return status;
+	return test_api_get(s->port, path, doc);
 }
 
 static cJSON *get_ok(const struct server *s, const char *path)
@@ -323,28 +306,10 @@ static cJSON *get_ok(const struct server *s, const char *path)
 	return doc;
 }
 
-static cJSON *item(const cJSON *o, const char *name)
-{
-	cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-
-	if (!v)
-		fail_msg("no \"%s\"", name);
-	return v;
-}
-
-static double num(const cJSON *o, const char *name)
-{
-	cJSON *v = item(o, name);
-
-	if (!cJSON_IsNumber(v))
-		fail_msg("\"%s\" is not a number", name);
-	return v->valuedouble;
-}
-
-/* "a.b" and "a.b.c" paths of numbers */
+/* member b of object member a */
 static double num2(const cJSON *o, const char *a, const char *b)
 {
-	return num(item(o, a), b);
+	return test_json_num(test_json_item(o, a), b);
 }
 
 /* The row whose peer label is peer (must be there once). */
@@ -352,10 +317,10 @@ static const cJSON *row_of(const cJSON *doc, const char *peer)
 {
 	const cJSON *r, *found = NULL;
 
-	cJSON_ArrayForEach(r, item(doc, "rows"))
+	cJSON_ArrayForEach(r, test_json_item(doc, "rows"))
 	{
-		if (cJSON_IsString(item(r, "peer")) &&
-		    strcmp(item(r, "peer")->valuestring, peer) == 0) {
+		if (cJSON_IsString(test_json_item(r, "peer")) &&
+		    strcmp(test_json_item(r, "peer")->valuestring, peer) == 0) {
 			assert_null(found);
 			found = r;
 		}
@@ -367,14 +332,7 @@ static const cJSON *row_of(const cJSON *doc, const char *peer)
 
 static void expect_400(const struct server *s, const char *path, const char *names)
 {
-	cJSON *doc, *err;
-
-	assert_int_equal(get(s, path, &doc), 400);
-	err = cJSON_GetObjectItemCaseSensitive(doc, "error");
-	assert_true(cJSON_IsString(err));
-	if (!strstr(err->valuestring, names))
-		fail_msg("%s: error '%s' does not name '%s'", path, err->valuestring, names);
-	cJSON_Delete(doc);
+	test_api_expect_error(s->port, path, 400, names);
 }
 
 static void expect_unlocked(const struct server *s)
@@ -388,12 +346,13 @@ static void expect_unlocked(const struct server *s)
 /* The peers of the answer's rows, in order, as "a,b,c". */
 static void expect_order(const cJSON *doc, const char *const *peers, size_t n, const char *what)
 {
-	const cJSON *rows = item(doc, "rows");
+	const cJSON *rows = test_json_item(doc, "rows");
 
 	if ((size_t)cJSON_GetArraySize(rows) != n)
 		fail_msg("%s: %d rows, want %zu", what, cJSON_GetArraySize(rows), n);
 	for (size_t i = 0; i < n; i++) {
-		const char *got = item(cJSON_GetArrayItem(rows, (int)i), "peer")->valuestring;
+		const char *got =
+		    test_json_item(cJSON_GetArrayItem(rows, (int)i), "peer")->valuestring;
 
 		if (strcmp(got, peers[i]) != 0)
 			fail_msg("%s: row %zu is %s, want %s", what, i, got, peers[i]);
@@ -437,7 +396,7 @@ static void test_api_off(void **state)
 	cJSON *doc;
 
 	assert_int_equal(get(s, "/off", &doc), 404);
-	assert_non_null(strstr(item(doc, "error")->valuestring, "tcp"));
+	assert_non_null(strstr(test_json_item(doc, "error")->valuestring, "tcp"));
 	cJSON_Delete(doc);
 	expect_unlocked(s);
 }
@@ -452,26 +411,26 @@ static void test_api_cumulative(void **state)
 	const cJSON *r, *win;
 
 	assert_true(s->refreshes > before);
-	assert_string_equal(item(doc, "collector")->valuestring, "tcp");
-	assert_string_equal(item(doc, "group_by")->valuestring, "peer");
-	assert_string_equal(item(doc, "sort")->valuestring, "connects");
-	assert_near(num(doc, "limit"), 100, 0);
-	assert_near(num(doc, "rows_total"), NFLOWS, 0);
-	assert_near(num(doc, "evicted_rows"), 3, 0);
-	win = item(doc, "window");
-	assert_true(cJSON_IsTrue(item(win, "cumulative")));
+	assert_string_equal(test_json_item(doc, "collector")->valuestring, "tcp");
+	assert_string_equal(test_json_item(doc, "group_by")->valuestring, "peer");
+	assert_string_equal(test_json_item(doc, "sort")->valuestring, "connects");
+	assert_near(test_json_num(doc, "limit"), 100, 0);
+	assert_near(test_json_num(doc, "rows_total"), NFLOWS, 0);
+	assert_near(test_json_num(doc, "evicted_rows"), 3, 0);
+	win = test_json_item(doc, "window");
+	assert_true(cJSON_IsTrue(test_json_item(win, "cumulative")));
 	assert_null(cJSON_GetObjectItemCaseSensitive(win, "requested_seconds"));
-	assert_near(num(win, "seconds"), TICKS, 1e-9);
+	assert_near(test_json_num(win, "seconds"), TICKS, 1e-9);
 
 	/* A: 5 ticks of 3 ok + 1 refused, 3 x 1 ms, 4 x 200 us, 2 x 50 ms, ... */
 	r = row_of(doc, "10.0.0.7:5432");
-	assert_string_equal(item(r, "direction")->valuestring, "active");
-	assert_near(num(r, "port"), 5432, 0);
-	assert_string_equal(item(r, "address")->valuestring, "10.0.0.7");
+	assert_string_equal(test_json_item(r, "direction")->valuestring, "active");
+	assert_near(test_json_num(r, "port"), 5432, 0);
+	assert_string_equal(test_json_item(r, "address")->valuestring, "10.0.0.7");
 	assert_null(cJSON_GetObjectItemCaseSensitive(r, "cgroup_id")); /* no --tcp-by-cgroup */
 	assert_null(cJSON_GetObjectItemCaseSensitive(r, "flows"));
-	assert_near(num(r, "connects"), 20, 0);
-	assert_near(num(r, "errors"), 5, 0);
+	assert_near(test_json_num(r, "connects"), 20, 0);
+	assert_near(test_json_num(r, "errors"), 5, 0);
 	assert_near(num2(r, "results", "ok"), 15, 0);
 	assert_near(num2(r, "results", "refused"), 5, 0);
 	assert_near(num2(r, "results", "timeout"), 0, 0);
@@ -482,47 +441,47 @@ static void test_api_cumulative(void **state)
 	assert_near(num2(r, "rtt", "sum_seconds"), 20 * 200e-6, 1e-12);
 	assert_near(num2(r, "duration", "count"), 10, 0);
 	assert_near(num2(r, "duration", "sum_seconds"), 0.5, 1e-12);
-	assert_near(num(r, "syn_retransmits"), 5, 0);
-	assert_near(num(r, "retransmits"), 10, 0);
-	assert_near(num(r, "resets_received"), 5, 0);
-	assert_near(num(r, "resets_sent"), 0, 0);
-	assert_near(num(r, "bytes_sent"), 5000, 0);
-	assert_near(num(r, "bytes_received"), 15000, 0);
+	assert_near(test_json_num(r, "syn_retransmits"), 5, 0);
+	assert_near(test_json_num(r, "retransmits"), 10, 0);
+	assert_near(test_json_num(r, "resets_received"), 5, 0);
+	assert_near(test_json_num(r, "resets_sent"), 0, 0);
+	assert_near(test_json_num(r, "bytes_sent"), 5000, 0);
+	assert_near(test_json_num(r, "bytes_received"), 15000, 0);
 
 	/* C over IPv6: 15 tried, 10 failed, no RTT samples: null figures, count 0 */
 	r = row_of(doc, "[2001:db8::1]:443");
-	assert_string_equal(item(r, "address")->valuestring, "2001:db8::1");
-	assert_near(num(r, "connects"), 15, 0);
-	assert_near(num(r, "errors"), 10, 0);
+	assert_string_equal(test_json_item(r, "address")->valuestring, "2001:db8::1");
+	assert_near(test_json_num(r, "connects"), 15, 0);
+	assert_near(test_json_num(r, "errors"), 10, 0);
 	assert_near(num2(r, "results", "unreachable"), 5, 0);
 	assert_near(num2(r, "results", "other"), 5, 0);
 	assert_near(num2(r, "rtt", "count"), 0, 0);
-	assert_true(cJSON_IsNull(item(item(r, "rtt"), "mean_seconds")));
-	assert_true(cJSON_IsNull(item(item(r, "rtt"), "p50_seconds")));
-	assert_true(cJSON_IsNull(item(item(r, "rtt"), "p99_seconds")));
-	assert_true(cJSON_IsNull(item(item(r, "rtt"), "max_seconds")));
+	assert_true(cJSON_IsNull(test_json_item(test_json_item(r, "rtt"), "mean_seconds")));
+	assert_true(cJSON_IsNull(test_json_item(test_json_item(r, "rtt"), "p50_seconds")));
+	assert_true(cJSON_IsNull(test_json_item(test_json_item(r, "rtt"), "p99_seconds")));
+	assert_true(cJSON_IsNull(test_json_item(test_json_item(r, "rtt"), "max_seconds")));
 
 	/* D, passive over loopback (ticks 3..5): the handshake is "connect", connects = accepts */
 	r = row_of(doc, "127.1.2.3");
-	assert_string_equal(item(r, "direction")->valuestring, "passive");
-	assert_near(num(r, "port"), 8080, 0);
-	assert_string_equal(item(r, "address")->valuestring, "127.1.2.3");
-	assert_near(num(r, "connects"), 6, 0);
-	assert_near(num(r, "connects"), num2(r, "results", "ok"), 0);
-	assert_near(num(r, "errors"), 0, 0);
+	assert_string_equal(test_json_item(r, "direction")->valuestring, "passive");
+	assert_near(test_json_num(r, "port"), 8080, 0);
+	assert_string_equal(test_json_item(r, "address")->valuestring, "127.1.2.3");
+	assert_near(test_json_num(r, "connects"), 6, 0);
+	assert_near(test_json_num(r, "connects"), num2(r, "results", "ok"), 0);
+	assert_near(test_json_num(r, "errors"), 0, 0);
 	assert_near(num2(r, "connect", "count"), 6, 0);
 	assert_near(num2(r, "connect", "sum_seconds"), 6 * 50e-6, 1e-12);
-	assert_near(num(r, "resets_sent"), 9, 0);
-	assert_near(num(r, "bytes_sent") + num(r, "bytes_received"), 36000, 0);
+	assert_near(test_json_num(r, "resets_sent"), 9, 0);
+	assert_near(test_json_num(r, "bytes_sent") + test_json_num(r, "bytes_received"), 36000, 0);
 	r = row_of(doc, "10.0.0.9"); /* E: passive, SYN-ACKs resent */
-	assert_near(num(r, "connects"), 5, 0);
+	assert_near(test_json_num(r, "connects"), 5, 0);
 	assert_near(num2(r, "connect", "count"), 5, 0);
-	assert_near(num(r, "syn_retransmits"), 5, 0);
+	assert_near(test_json_num(r, "syn_retransmits"), 5, 0);
 
 	r = row_of(doc, "[::1]:8080");
-	assert_near(num(r, "connects"), 1, 0);
+	assert_near(test_json_num(r, "connects"), 1, 0);
 	r = row_of(doc, "10.0.0.8:5432"); /* B only in tick 1 */
-	assert_near(num(r, "connects"), 8, 0);
+	assert_near(test_json_num(r, "connects"), 8, 0);
 	assert_near(num2(r, "duration", "sum_seconds"), 80, 1e-9);
 	cJSON_Delete(doc);
 }
@@ -550,16 +509,16 @@ static void test_api_quantiles(void **state)
 	cJSON *doc = get_ok(s, "/api/v1/tcp");
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const cJSON *h = item(row_of(doc, cases[i].peer), cases[i].hist);
+		const cJSON *h = test_json_item(row_of(doc, cases[i].peer), cases[i].hist);
 
 		for (size_t k = 0; k < 3; k++) {
-			double v = num(h, qs[k]);
+			double v = test_json_num(h, qs[k]);
 
 			if (!(v > cases[i].lo && v <= cases[i].hi))
 				fail_msg("%s %s %s = %g, want in (%g, %g]", cases[i].peer,
 					 cases[i].hist, qs[k], v, cases[i].lo, cases[i].hi);
 		}
-		assert_near(num(h, "max_seconds"), cases[i].hi, 1e-15);
+		assert_near(test_json_num(h, "max_seconds"), cases[i].hi, 1e-15);
 	}
 	cJSON_Delete(doc);
 }
@@ -574,24 +533,25 @@ static void test_api_host(void **state)
 	static const char *const hists[] = { "connect", "rtt", "duration" };
 	const struct server *s = *state;
 	cJSON *doc = get_ok(s, "/api/v1/tcp"), *filtered;
-	const cJSON *host = item(doc, "host"), *r;
+	const cJSON *host = test_json_item(doc, "host"), *r;
 
 	for (size_t k = 0; k < sizeof(top) / sizeof(top[0]); k++) {
 		double sum = 0;
 
-		cJSON_ArrayForEach(r, item(doc, "rows")) sum += num(r, top[k]);
-		assert_near(num(host, top[k]), sum, 0);
+		cJSON_ArrayForEach(r, test_json_item(doc, "rows")) sum += test_json_num(r, top[k]);
+		assert_near(test_json_num(host, top[k]), sum, 0);
 	}
 	for (size_t k = 0; k < sizeof(results) / sizeof(results[0]); k++) {
 		double sum = 0;
 
-		cJSON_ArrayForEach(r, item(doc, "rows")) sum += num2(r, "results", results[k]);
+		cJSON_ArrayForEach(r, test_json_item(doc, "rows")) sum +=
+		    num2(r, "results", results[k]);
 		assert_near(num2(host, "results", results[k]), sum, 0);
 	}
 	for (size_t k = 0; k < sizeof(hists) / sizeof(hists[0]); k++) {
 		double count = 0, secs = 0;
 
-		cJSON_ArrayForEach(r, item(doc, "rows"))
+		cJSON_ArrayForEach(r, test_json_item(doc, "rows"))
 		{
 			count += num2(r, hists[k], "count");
 			secs += num2(r, hists[k], "sum_seconds");
@@ -600,11 +560,11 @@ static void test_api_host(void **state)
 		assert_near(num2(host, hists[k], "sum_seconds"), secs, 1e-9);
 	}
 	/* and against the specs: 20 + 8 + 15 + 6 + 5 + 1 + 5 opens; the slowest connect is E's */
-	assert_near(num(host, "connects"), 60, 0);
+	assert_near(test_json_num(host, "connects"), 60, 0);
 	assert_near(num2(host, "connect", "max_seconds"), 33554432e-9, 1e-15);
 	assert_near(num2(host, "duration", "max_seconds"), 17179869184e-9, 1e-15);
 	filtered = get_ok(s, "/api/v1/tcp?direction=passive&limit=1");
-	assert_near(num(item(filtered, "host"), "connects"), 60, 0);
+	assert_near(test_json_num(test_json_item(filtered, "host"), "connects"), 60, 0);
 	cJSON_Delete(filtered);
 	cJSON_Delete(doc);
 }
@@ -650,7 +610,7 @@ static void test_api_sort(void **state)
 
 		snprintf(path, sizeof(path), "/api/v1/tcp?sort=%s", cases[i].key);
 		doc = get_ok(s, path);
-		assert_string_equal(item(doc, "sort")->valuestring, cases[i].key);
+		assert_string_equal(test_json_item(doc, "sort")->valuestring, cases[i].key);
 		expect_order(doc, cases[i].peers, NFLOWS, cases[i].key);
 		cJSON_Delete(doc);
 	}
@@ -662,8 +622,8 @@ static void test_api_limit(void **state)
 	const struct server *s = *state;
 	cJSON *doc = get_ok(s, "/api/v1/tcp?limit=2");
 
-	assert_near(num(doc, "limit"), 2, 0);
-	assert_near(num(doc, "rows_total"), NFLOWS, 0);
+	assert_near(test_json_num(doc, "limit"), 2, 0);
+	assert_near(test_json_num(doc, "rows_total"), NFLOWS, 0);
 	expect_order(doc, top2, 2, "limit=2");
 	cJSON_Delete(doc);
 }
@@ -704,9 +664,9 @@ static void test_api_filters(void **state)
 
 		snprintf(path, sizeof(path), "/api/v1/tcp?%s", cases[i].query);
 		doc = get_ok(s, path);
-		assert_near(num(doc, "rows_total"), cases[i].n, 0);
+		assert_near(test_json_num(doc, "rows_total"), cases[i].n, 0);
 		if (cases[i].n == NFLOWS)
-			assert_int_equal(cJSON_GetArraySize(item(doc, "rows")), NFLOWS);
+			assert_int_equal(cJSON_GetArraySize(test_json_item(doc, "rows")), NFLOWS);
 		else
 			expect_order(doc, cases[i].peers, cases[i].n, cases[i].query);
 		cJSON_Delete(doc);
@@ -718,10 +678,10 @@ static const cJSON *port_row(const cJSON *doc, const char *direction, int port)
 {
 	const cJSON *r;
 
-	cJSON_ArrayForEach(r, item(doc, "rows"))
+	cJSON_ArrayForEach(r, test_json_item(doc, "rows"))
 	{
-		if (strcmp(item(r, "direction")->valuestring, direction) == 0 &&
-		    num(r, "port") == port)
+		if (strcmp(test_json_item(r, "direction")->valuestring, direction) == 0 &&
+		    test_json_num(r, "port") == port)
 			return r;
 	}
 	fail_msg("no %s port %d row", direction, port);
@@ -735,17 +695,18 @@ static void test_api_group_by_port(void **state)
 	cJSON *doc = get_ok(s, "/api/v1/tcp?group_by=port");
 	const cJSON *r;
 
-	assert_string_equal(item(doc, "group_by")->valuestring, "port");
-	assert_near(num(doc, "rows_total"), 5, 0); /* active 443, 5432, 6379, 8080; passive 8080 */
-	r = cJSON_GetArrayItem(item(doc, "rows"), 0); /* A + B: 28 connects */
-	assert_string_equal(item(r, "direction")->valuestring, "active");
-	assert_near(num(r, "port"), 5432, 0);
-	assert_true(cJSON_IsNull(item(r, "peer")));
-	assert_true(cJSON_IsNull(item(r, "address")));
+	assert_string_equal(test_json_item(doc, "group_by")->valuestring, "port");
+	assert_near(test_json_num(doc, "rows_total"), 5,
+		    0); /* active 443, 5432, 6379, 8080; passive 8080 */
+	r = cJSON_GetArrayItem(test_json_item(doc, "rows"), 0); /* A + B: 28 connects */
+	assert_string_equal(test_json_item(r, "direction")->valuestring, "active");
+	assert_near(test_json_num(r, "port"), 5432, 0);
+	assert_true(cJSON_IsNull(test_json_item(r, "peer")));
+	assert_true(cJSON_IsNull(test_json_item(r, "address")));
 	assert_null(cJSON_GetObjectItemCaseSensitive(r, "cgroup_id"));
-	assert_near(num(r, "flows"), 2, 0);
-	assert_near(num(r, "connects"), 28, 0);
-	assert_near(num(r, "errors"), 5, 0);
+	assert_near(test_json_num(r, "flows"), 2, 0);
+	assert_near(test_json_num(r, "connects"), 28, 0);
+	assert_near(test_json_num(r, "errors"), 5, 0);
 	assert_near(num2(r, "connect", "count"), 23, 0);
 	assert_near(num2(r, "connect", "sum_seconds"), 0.015 + 0.032, 1e-12);
 	/* 15 at 1 ms and 8 at 4 ms: p50 in the 1 ms bucket, p99 and max in the 4 ms one */
@@ -754,33 +715,35 @@ static void test_api_group_by_port(void **state)
 	assert_true(num2(r, "connect", "p99_seconds") > 2097152e-9 &&
 		    num2(r, "connect", "p99_seconds") <= 4194304e-9);
 	assert_near(num2(r, "connect", "max_seconds"), 4194304e-9, 1e-15);
-	assert_near(num(r, "bytes_sent"), 5500, 0);
-	assert_near(num(r, "retransmits"), 11, 0);
+	assert_near(test_json_num(r, "bytes_sent"), 5500, 0);
+	assert_near(test_json_num(r, "retransmits"), 11, 0);
 	r = port_row(doc, "passive", 8080); /* D + E */
-	assert_near(num(r, "flows"), 2, 0);
-	assert_near(num(r, "connects"), 11, 0);
-	assert_near(num(r, "syn_retransmits"), 5, 0);
-	assert_near(num(r, "resets_sent"), 9, 0);
+	assert_near(test_json_num(r, "flows"), 2, 0);
+	assert_near(test_json_num(r, "connects"), 11, 0);
+	assert_near(test_json_num(r, "syn_retransmits"), 5, 0);
+	assert_near(test_json_num(r, "resets_sent"), 9, 0);
 	r = port_row(doc, "active", 8080); /* F alone: not mixed with the passive 8080 */
-	assert_near(num(r, "flows"), 1, 0);
-	assert_near(num(r, "connects"), 1, 0);
+	assert_near(test_json_num(r, "flows"), 1, 0);
+	assert_near(test_json_num(r, "connects"), 1, 0);
 	r = port_row(doc, "active", 6379);
-	assert_near(num(r, "connects"), 5, 0);
+	assert_near(test_json_num(r, "connects"), 5, 0);
 	r = port_row(doc, "active", 443);
-	assert_near(num(r, "connects"), 15, 0);
+	assert_near(test_json_num(r, "connects"), 15, 0);
 	cJSON_Delete(doc);
 
 	/* filters apply to flows before they are summed */
 	doc = get_ok(s, "/api/v1/tcp?group_by=port&loopback=exclude&port=8080");
-	assert_near(num(doc, "rows_total"), 1, 0);
+	assert_near(test_json_num(doc, "rows_total"), 1, 0);
 	r = port_row(doc, "passive", 8080);
-	assert_near(num(r, "flows"), 1, 0);
-	assert_near(num(r, "connects"), 5, 0);
+	assert_near(test_json_num(r, "flows"), 1, 0);
+	assert_near(test_json_num(r, "connects"), 5, 0);
 	cJSON_Delete(doc);
 	doc = get_ok(s, "/api/v1/tcp?group_by=port&peer=10.0.0.7&sort=bytes");
-	assert_near(num(doc, "rows_total"), 2, 0);
-	assert_near(num(cJSON_GetArrayItem(item(doc, "rows"), 0), "port"), 5432, 0);
-	assert_near(num(cJSON_GetArrayItem(item(doc, "rows"), 1), "port"), 6379, 0);
+	assert_near(test_json_num(doc, "rows_total"), 2, 0);
+	assert_near(test_json_num(cJSON_GetArrayItem(test_json_item(doc, "rows"), 0), "port"), 5432,
+		    0);
+	assert_near(test_json_num(cJSON_GetArrayItem(test_json_item(doc, "rows"), 1), "port"), 6379,
+		    0);
 	cJSON_Delete(doc);
 }
 
@@ -789,13 +752,13 @@ static void test_api_window(void **state)
 {
 	const struct server *s = *state;
 	cJSON *doc = get_ok(s, "/api/v1/tcp?window=2s"), *since;
-	const cJSON *win = item(doc, "window"), *r;
+	const cJSON *win = test_json_item(doc, "window"), *r;
 
-	assert_true(cJSON_IsFalse(item(win, "cumulative")));
-	assert_near(num(win, "requested_seconds"), 2, 0);
-	assert_near(num(win, "seconds"), 2, 1e-9);
+	assert_true(cJSON_IsFalse(test_json_item(win, "cumulative")));
+	assert_near(test_json_num(win, "requested_seconds"), 2, 0);
+	assert_near(test_json_num(win, "seconds"), 2, 1e-9);
 	/* B (tick 1) and F (tick 2) did nothing since: left out */
-	assert_near(num(doc, "rows_total"), 5, 0);
+	assert_near(test_json_num(doc, "rows_total"), 5, 0);
 	for (int i = 0; i < NFLOWS; i++) {
 		__u64 k = ticks_in(i, 3, 5);
 		const struct hp_tcp_val *v = &specs[i].inc;
@@ -804,29 +767,29 @@ static void test_api_window(void **state)
 			continue;
 		r = row_of(doc, specs[i].peer);
 		assert_near(num2(r, "results", "ok"), (double)(k * v->results[HP_TCP_OK]), 0);
-		assert_near(num(r, "bytes_sent"), (double)(k * v->bytes_sent), 0);
-		assert_near(num(r, "resets_sent"), (double)(k * v->resets_sent), 0);
+		assert_near(test_json_num(r, "bytes_sent"), (double)(k * v->bytes_sent), 0);
+		assert_near(test_json_num(r, "resets_sent"), (double)(k * v->resets_sent), 0);
 		assert_near(num2(r, "connect", "sum_seconds"), (double)(k * v->open_sum_ns) / 1e9,
 			    1e-12);
 		assert_near(num2(r, "rtt", "count"), (double)(k * hp_hist__count(v->rtt_buckets)),
 			    0);
 	}
 	r = row_of(doc, "10.0.0.7:5432");
-	assert_near(num(r, "connects"), 8, 0);
-	assert_near(num(r, "retransmits"), 4, 0);
+	assert_near(test_json_num(r, "connects"), 8, 0);
+	assert_near(test_json_num(r, "retransmits"), 4, 0);
 	r = row_of(doc, "127.1.2.3"); /* D: ticks 3..5, so 2 of 3 in the window */
-	assert_near(num(r, "connects"), 4, 0);
-	assert_near(num(item(doc, "host"), "connects"), 8 + 6 + 4 + 2 + 2, 0);
+	assert_near(test_json_num(r, "connects"), 4, 0);
+	assert_near(test_json_num(test_json_item(doc, "host"), "connects"), 8 + 6 + 4 + 2 + 2, 0);
 	since = get_ok(s, "/api/v1/tcp?since=2s");
-	assert_near(num(item(since, "host"), "connects"), 22, 0);
-	assert_near(num(since, "rows_total"), 5, 0);
+	assert_near(test_json_num(test_json_item(since, "host"), "connects"), 22, 0);
+	assert_near(test_json_num(since, "rows_total"), 5, 0);
 	cJSON_Delete(since);
 	cJSON_Delete(doc);
 
 	/* a window longer than what ran: everything since start */
 	doc = get_ok(s, "/api/v1/tcp?window=10m");
-	assert_near(num(item(doc, "host"), "connects"), 60, 0);
-	assert_near(num(item(doc, "window"), "seconds"), TICKS, 1e-9);
+	assert_near(test_json_num(test_json_item(doc, "host"), "connects"), 60, 0);
+	assert_near(test_json_num(test_json_item(doc, "window"), "seconds"), TICKS, 1e-9);
 	cJSON_Delete(doc);
 }
 
@@ -842,14 +805,14 @@ static void test_api_by_cgroup(void **state)
 	pthread_mutex_unlock(&s->c.lock);
 	doc = get_ok(s, "/api/v1/tcp");
 	r = row_of(doc, "10.0.0.7:5432");
-	assert_near(num(r, "cgroup_id"), 100 * (A + 1), 0);
-	assert_true(cJSON_IsNull(item(r, "cgroup")));
+	assert_near(test_json_num(r, "cgroup_id"), 100 * (A + 1), 0);
+	assert_true(cJSON_IsNull(test_json_item(r, "cgroup")));
 	r = row_of(doc, "127.1.2.3");
-	assert_near(num(r, "cgroup_id"), 100 * (D + 1), 0);
+	assert_near(test_json_num(r, "cgroup_id"), 100 * (D + 1), 0);
 	cJSON_Delete(doc);
 	doc = get_ok(s, "/api/v1/tcp?group_by=port"); /* summed across cgroups */
-	assert_null(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(item(doc, "rows"), 0),
-						     "cgroup_id"));
+	assert_null(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetArrayItem(test_json_item(doc, "rows"), 0), "cgroup_id"));
 	cJSON_Delete(doc);
 	pthread_mutex_lock(&s->c.lock);
 	s->t.cfg.by_cgroup = false;

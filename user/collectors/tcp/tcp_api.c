@@ -59,6 +59,7 @@
 
 #include "collectors/collector.h"
 #include "collectors/services.h"
+#include "http/http_window.h"
 #include "stores/hist.h"
 #include "tcp.h"
 #include "tcp_query.h"
@@ -74,26 +75,11 @@ struct api_row {
 static int api__parse(const struct hp_request *req, struct hp_response *resp, double tick,
 		      double retention, struct hp_tcp_query *q)
 {
-	const char *window = hp_request__param(req, "window");
-	const char *since = hp_request__param(req, "since");
-	const char *name = since ? "since" : "window";
 	char err[256];
-	int ret;
 
 	hp_tcp_query__init(q);
-	if (window && since) {
-		hp_response__error(resp, 400,
-				   "give either window or since (the same look-back), not both");
+	if (hp_request__window(req, resp, tick, retention, &q->window))
 		return -1;
-	}
-	ret = hp_request__lookback(req, resp, name, retention, &q->window);
-	if (ret < 0)
-		return -1;
-	if (ret == 0 && q->window < tick) {
-		hp_response__error(resp, 400, "%s=%s is shorter than the snapshot interval of %g s",
-				   name, since ? since : window, tick);
-		return -1;
-	}
 	for (const char *const *p = hp_tcp_query_names; *p; p++) {
 		const char *v = hp_request__param(req, *p);
 
