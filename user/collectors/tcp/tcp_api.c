@@ -92,18 +92,13 @@ static int api__parse(const struct hp_request *req, struct hp_response *resp, do
 }
 
 /* The cumulative counters of a row (events, then every field of v) as one array. */
-#define ROW_COUNTERS                                                                               \
-	((sizeof(struct hp_tcp_row) - offsetof(struct hp_tcp_row, events)) / sizeof(__u64))
-
-static __u64 *row__counters(struct hp_tcp_row *r)
-{
-	return (__u64 *)((unsigned char *)r + offsetof(struct hp_tcp_row, events));
-}
+#define ROW_COUNTERS_OFF offsetof(struct hp_tcp_row, events)
+#define ROW_COUNTERS ((sizeof(struct hp_tcp_row) - ROW_COUNTERS_OFF) / sizeof(__u64))
 
 static void row__add(struct hp_tcp_row *dst, const struct hp_tcp_row *src)
 {
-	__u64 *d = row__counters(dst);
-	const __u64 *s = row__counters((struct hp_tcp_row *)src);
+	__u64 *d = (__u64 *)((unsigned char *)dst + ROW_COUNTERS_OFF);
+	const __u64 *s = (const __u64 *)((const unsigned char *)src + ROW_COUNTERS_OFF);
 
 	for (size_t k = 0; k < ROW_COUNTERS; k++)
 		d[k] += s[k];
@@ -220,7 +215,6 @@ static int api__rows(const struct hp_khist *view, const struct hp_tcp_query *q,
 		     struct api_result *res)
 {
 	struct hp_tcp_row *host;
-	__u64 *flows = NULL;
 	size_t k = 0;
 
 	memset(res, 0, sizeof(*res));
@@ -240,21 +234,17 @@ static int api__rows(const struct hp_khist *view, const struct hp_tcp_query *q,
 		d = hp_khist__push(res->set); /* cap view->n: never grows */
 		if (!d)
 			goto nomem;
-		*d = *r;
-		d->id.epoch = 0;
-		d->id.pad = 0;
+		*d = *r; /* epochs are left as they are: grouping ignores them */
 		if (q->by_port) {
 			memset(d->id.addr, 0, sizeof(d->id.addr));
 			d->id.cgroup_id = 0;
 		}
 	}
-	/* per flow the view's order (addr, cgroup, port, direction, epoch) keeps a flow's rows
-	 * together; per port they are brought together here */
-	if (q->by_port)
-		qsort(res->set->rows, res->set->n, sizeof(struct hp_tcp_row), api__row_order);
-	flows = calloc(res->set->n + 1, sizeof(*flows));
+	/* bring the rows of one flow (its epochs) or of one (direction, port) together, whatever
+	 * order the table keeps */
+	qsort(res->set->rows, res->set->n, sizeof(struct hp_tcp_row), api__row_order);
 	res->rows = calloc(res->set->n + 1, sizeof(*res->rows));
-	if (!flows || !res->rows)
+	if (!res->rows)
 		goto nomem;
 	for (size_t i = 0; i < res->set->n; i++) {
 		struct hp_tcp_row *cur = (struct hp_tcp_row *)hp_khist__row(res->set, i);
@@ -263,25 +253,23 @@ static int api__rows(const struct hp_khist *view, const struct hp_tcp_query *q,
 
 		if (last && flow__same(&last->id, &cur->id)) {
 			row__add(last, cur);
-			flows[k - 1]++;
+			res->rows[k - 1].flows++;
 			continue;
 		}
 		if (k != i)
 			*(struct hp_tcp_row *)hp_khist__row(res->set, k) = *cur;
-		flows[k++] = 1;
+		res->rows[k++].flows = 1;
 	}
 	res->set->n = k;
-	for (size_t i = 0; i < k; i++)
-		res->rows[i] = (struct api_row){ .r = hp_khist__row(res->set, i),
-						 .i = i,
-						 .flows = flows[i],
-						 .sort = api__sort_value(res->set, i, q->sort) };
+	for (size_t i = 0; i < k; i++) {
+		res->rows[i].r = hp_khist__row(res->set, i);
+		res->rows[i].i = i;
+		res->rows[i].sort = api__sort_value(res->set, i, q->sort);
+	}
 	qsort(res->rows, k, sizeof(*res->rows), api__cmp);
 	res->n = k;
-	free(flows);
 	return 0;
 nomem:
-	free(flows);
 	api__result_free(res);
 	memset(res, 0, sizeof(*res));
 	return -ENOMEM;
