@@ -64,11 +64,12 @@
 #include "tcp.h"
 #include "tcp_query.h"
 
-/* A row to render: one row of the private grouped set, with how many flows it sums. */
+/* A row to render: a flow's row of the view, or a sum of rows in the private set. */
 struct api_row {
-	const struct hp_tcp_row *r;
-	size_t i; /* its index in the set (for hp_khist__quantile_at) */
-	__u64 flows;
+	const struct hp_khist *set; /* where it is (for hp_khist__quantile_at) */
+	size_t i;		    /* its index there */
+	const struct hp_tcp_row *r; /* hp_khist__row(set, i) */
+	__u64 flows;		    /* flow rows in it */
 	double sort;
 };
 
@@ -145,9 +146,21 @@ static int flow__order(const struct hp_tcp_flow *a, const struct hp_tcp_flow *b)
 	return 0;
 }
 
-static int api__row_order(const void *a, const void *b)
+/* Order of pointers to rows: the flow order; per port only (direction, port). */
+static int api__flow_ptr_order(const void *a, const void *b)
 {
-	return flow__order(a, b); /* struct hp_tcp_row starts with its flow */
+	const struct hp_tcp_row *x = *(const struct hp_tcp_row *const *)a;
+	const struct hp_tcp_row *y = *(const struct hp_tcp_row *const *)b;
+
+	return flow__order(&x->id, &y->id);
+}
+
+static bool api__same_group(const struct hp_tcp_query *q, const struct hp_tcp_flow *a,
+			    const struct hp_tcp_flow *b)
+{
+	if (q->by_port)
+		return a->direction == b->direction && a->port == b->port;
+	return flow__same(a, b);
 }
 
 static int api__cmp(const void *a, const void *b)
@@ -192,8 +205,8 @@ static double api__sort_value(const struct hp_khist *set, size_t i, enum hp_tcp_
 }
 
 struct api_result {
-	struct hp_khist *set; /* grouped rows (hp_tcp_row; private, not in type order) */
-	struct api_row *rows; /* set's rows in answer order */
+	struct hp_khist *sums; /* groups of several rows, summed (private, in no key order) */
+	struct api_row *rows;  /* in answer order */
 	size_t n;
 	struct hp_khist *host; /* one row: every row of the view */
 	__u64 host_connects;
@@ -201,77 +214,78 @@ struct api_result {
 
 static void api__result_free(struct api_result *res)
 {
-	hp_khist__release(res->set);
+	hp_khist__release(res->sums);
 	hp_khist__release(res->host);
 	free(res->rows);
+	memset(res, 0, sizeof(*res));
 }
 
 /*
- * The rows of view that q selects, grouped (per flow: rows of one flow across epochs merged; per
- * port: summed per (direction, port)) and sorted, and the host row of every row of view. 0 or
- * -ENOMEM (res then holds nothing to free).
+ * The rows of view that q selects, grouped (per flow: the rows of one flow, whatever their epochs;
+ * per port: summed per (direction, port)) and sorted, and the host row of every row of view. A
+ * group of one flow row is read in place; only sums are new rows, so a request copies no more
+ * than it adds up. 0 or -ENOMEM (res then holds nothing to free).
  */
 static int api__rows(const struct hp_khist *view, const struct hp_tcp_query *q,
 		     struct api_result *res)
 {
+	const struct hp_tcp_row **match = calloc(view->n + 1, sizeof(*match));
 	struct hp_tcp_row *host;
-	size_t k = 0;
+	size_t nmatch = 0;
 
 	memset(res, 0, sizeof(*res));
-	res->set = hp_khist__new(view->type, view->t, view->n);
+	res->sums = hp_khist__new(view->type, view->t, 0);
 	res->host = hp_khist__new(view->type, view->t, 1);
+	res->rows = calloc(view->n + 1, sizeof(*res->rows));
 	host = res->host ? hp_khist__push(res->host) : NULL;
-	if (!res->set || !host)
+	if (!match || !res->sums || !res->rows || !host)
 		goto nomem;
 	for (size_t i = 0; i < view->n; i++) {
 		const struct hp_tcp_row *r = hp_khist__row(view, i);
-		struct hp_tcp_row *d;
 
 		row__add(host, r);
 		res->host_connects += row__connects(r);
-		if (!hp_tcp_query__match(q, &r->id))
-			continue;
-		d = hp_khist__push(res->set); /* cap view->n: never grows */
-		if (!d)
-			goto nomem;
-		*d = *r; /* epochs are left as they are: grouping ignores them */
-		if (q->by_port) {
-			memset(d->id.addr, 0, sizeof(d->id.addr));
-			d->id.cgroup_id = 0;
-		}
+		if (hp_tcp_query__match(q, &r->id))
+			match[nmatch++] = r;
 	}
-	/* bring the rows of one flow (its epochs) or of one (direction, port) together, whatever
-	 * order the table keeps */
-	qsort(res->set->rows, res->set->n, sizeof(struct hp_tcp_row), api__row_order);
-	res->rows = calloc(res->set->n + 1, sizeof(*res->rows));
-	if (!res->rows)
-		goto nomem;
-	for (size_t i = 0; i < res->set->n; i++) {
-		struct hp_tcp_row *cur = (struct hp_tcp_row *)hp_khist__row(res->set, i);
-		struct hp_tcp_row *last =
-		    k ? (struct hp_tcp_row *)hp_khist__row(res->set, k - 1) : NULL;
+	/* bring each group together, whatever order the table keeps */
+	qsort(match, nmatch, sizeof(*match), api__flow_ptr_order);
+	for (size_t a = 0, b; a < nmatch; a = b) {
+		struct api_row *out = &res->rows[res->n++];
+		struct hp_tcp_row *sum;
 
-		if (last && flow__same(&last->id, &cur->id)) {
-			row__add(last, cur);
-			res->rows[k - 1].flows++;
+		for (b = a + 1; b < nmatch && api__same_group(q, &match[a]->id, &match[b]->id); b++)
+			;
+		out->flows = b - a;
+		if (b - a == 1 && !q->by_port) {
+			out->set = view;
+			out->i = (size_t)((const unsigned char *)match[a] - view->rows) /
+				 view->type->row_size;
 			continue;
 		}
-		if (k != i)
-			*(struct hp_tcp_row *)hp_khist__row(res->set, k) = *cur;
-		res->rows[k++].flows = 1;
+		sum = hp_khist__push(res->sums);
+		if (!sum)
+			goto nomem;
+		*sum = *match[a];
+		for (size_t k = a + 1; k < b; k++)
+			row__add(sum, match[k]);
+		if (q->by_port) { /* a port's rows: no one address or cgroup */
+			memset(sum->id.addr, 0, sizeof(sum->id.addr));
+			sum->id.cgroup_id = 0;
+		}
+		out->set = res->sums;
+		out->i = res->sums->n - 1;
 	}
-	res->set->n = k;
-	for (size_t i = 0; i < k; i++) {
-		res->rows[i].r = hp_khist__row(res->set, i);
-		res->rows[i].i = i;
-		res->rows[i].sort = api__sort_value(res->set, i, q->sort);
+	for (size_t i = 0; i < res->n; i++) { /* sums no longer move */
+		res->rows[i].r = hp_khist__row(res->rows[i].set, res->rows[i].i);
+		res->rows[i].sort = api__sort_value(res->rows[i].set, res->rows[i].i, q->sort);
 	}
-	qsort(res->rows, k, sizeof(*res->rows), api__cmp);
-	res->n = k;
+	qsort(res->rows, res->n, sizeof(*res->rows), api__cmp);
+	free(match);
 	return 0;
 nomem:
+	free(match);
 	api__result_free(res);
-	memset(res, 0, sizeof(*res));
 	return -ENOMEM;
 }
 
@@ -331,8 +345,7 @@ static void api__counters(cJSON *o, const struct hp_khist *set, size_t i, __u64 
 }
 
 static cJSON *api__row(const struct hp_tcp_state *t, struct hp_services *svc,
-		       const struct hp_tcp_query *q, const struct hp_khist *set,
-		       const struct api_row *row)
+		       const struct hp_tcp_query *q, const struct api_row *row)
 {
 	const struct hp_tcp_flow *f = &row->r->id;
 	cJSON *o = cJSON_CreateObject();
@@ -364,7 +377,7 @@ static cJSON *api__row(const struct hp_tcp_state *t, struct hp_services *svc,
 				cJSON_AddNullToObject(o, "cgroup");
 		}
 	}
-	api__counters(o, set, row->i, row__connects(row->r));
+	api__counters(o, row->set, row->i, row__connects(row->r));
 	return o;
 }
 
@@ -395,7 +408,7 @@ static cJSON *api__render(const struct hp_tcp_state *t, struct hp_services *svc,
 	cJSON_AddNumberToObject(root, "evicted_rows", (double)t->evicted_rows);
 	arr = cJSON_AddArrayToObject(root, "rows");
 	for (size_t i = 0; arr && i < res.n && i < q->limit; i++)
-		cJSON_AddItemToArray(arr, api__row(t, svc, q, res.set, &res.rows[i]));
+		cJSON_AddItemToArray(arr, api__row(t, svc, q, &res.rows[i]));
 	api__result_free(&res);
 	return root;
 }
