@@ -146,7 +146,7 @@ static int flow__order(const struct hp_tcp_flow *a, const struct hp_tcp_flow *b)
 	return 0;
 }
 
-/* Order of pointers to rows: the flow order; per port only (direction, port). */
+/* Flow order of pointers to rows: a flow's rows, and a (direction, port)'s, end up adjacent. */
 static int api__flow_ptr_order(const void *a, const void *b)
 {
 	const struct hp_tcp_row *x = *(const struct hp_tcp_row *const *)a;
