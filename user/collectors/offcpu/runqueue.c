@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "collectors/services.h"
+#include "collectors/topk.h"
 
 /* Windows: tick steps for the last 30 s, 30 s steps for 15 minutes: 61 snapshots kept at most
  * (the origin included), each (rows + cgroups) x 272 bytes: 21 MB at the default bounds. */
@@ -374,7 +375,7 @@ int hp_runqueue__ingest(struct hp_runqueue *rq, const struct hp_rq_key *keys,
 	struct hp_rq_row *cg = NULL;
 	ssize_t m;
 	size_t k = 0;
-	double decay = now > rq->last_t ? exp2(-(now - rq->last_t) / RQ_HALF_LIFE) : 1.0;
+	double decay = hp_topk__decay(rq->last_t, now, RQ_HALF_LIFE);
 	int err = -ENOMEM;
 
 	rq->seq++;
