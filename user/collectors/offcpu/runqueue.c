@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "collectors/evict.h"
 #include "collectors/services.h"
 #include "collectors/topk.h"
 
@@ -99,7 +100,7 @@ void hp_runqueue__free(struct hp_runqueue *rq)
 	free(rq->series);
 	free(rq->keys);
 	free(rq->sums);
-	free(rq->chunk_keys);
+	hp_map_drain__free(&rq->drain);
 	free(rq->percpu);
 	free(rq->delta);
 	memset(rq, 0, sizeof(*rq));
@@ -176,40 +177,6 @@ static int cgroup_victim__cmp(const void *a, const void *b, void *arg)
 	return x->row.cgroup_id < y->row.cgroup_id ? -1 : x->row.cgroup_id > y->row.cgroup_id;
 }
 
-/*
- * Drops the `excess` rows of arr (n elements of size, sorted by key) that come first in victim
- * order, keeping the key order of the rest. 0 or -ENOMEM.
- */
-static int rq__evict(void *arr, size_t *n, size_t size, size_t excess,
-		     int (*victim_cmp)(const void *, const void *, void *))
-{
-	size_t *order = malloc(*n * sizeof(*order)), k = 0;
-	bool *gone = calloc(*n, sizeof(*gone));
-	unsigned char *p = arr;
-
-	if (!order || !gone) {
-		free(order);
-		free(gone);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < *n; i++)
-		order[i] = i;
-	qsort_r(order, *n, sizeof(*order), victim_cmp, arr);
-	for (size_t i = 0; i < excess; i++)
-		gone[order[i]] = true;
-	for (size_t i = 0; i < *n; i++) {
-		if (gone[i])
-			continue;
-		if (k != i)
-			memcpy(p + k * size, p + i * size, size);
-		k++;
-	}
-	*n = k;
-	free(order);
-	free(gone);
-	return 0;
-}
-
 /* The drained rows as sorted, de-duplicated hp_rq_row deltas in rq->delta; their count or -1. */
 static ssize_t rq__deltas(struct hp_runqueue *rq, const struct hp_rq_key *keys,
 			  const struct hp_rq_hist *sums, size_t n)
@@ -280,7 +247,7 @@ static int rq__merge_procs(struct hp_runqueue *rq, size_t m)
 	if (n > rq->cfg.max_rows) {
 		size_t excess = n - rq->cfg.max_rows;
 
-		if (rq__evict(out, &n, sizeof(*out), excess, proc_victim__cmp)) {
+		if (hp_rows__evict(out, &n, sizeof(*out), excess, proc_victim__cmp)) {
 			free(out);
 			return -ENOMEM;
 		}
@@ -355,7 +322,7 @@ static int rq__merge_cgroups(struct hp_runqueue *rq, const struct hp_rq_row *cg,
 		size_t excess = n - rq->cfg.max_cgroups;
 
 		/* series are never victims: max_cgroups > top_k leaves enough others */
-		if (rq__evict(out, &n, sizeof(*out), excess, cgroup_victim__cmp)) {
+		if (hp_rows__evict(out, &n, sizeof(*out), excess, cgroup_victim__cmp)) {
 			free(out);
 			return -ENOMEM;
 		}

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Eviction from bounded sorted tables (see evict.h): one implementation for every collector that
+ * keeps a cumulative table of at most N rows. */
+#include "evict.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+int hp_rows__evict(void *arr, size_t *n, size_t size, size_t excess,
+		   int (*victim_cmp)(const void *, const void *, void *))
+{
+	size_t *order = malloc((*n + 1) * sizeof(*order)), k = 0;
+	bool *gone = calloc(*n + 1, sizeof(*gone));
+	unsigned char *p = arr;
+
+	if (!order || !gone) {
+		free(order);
+		free(gone);
+		return -ENOMEM;
+	}
+	if (excess > *n)
+		excess = *n;
+	for (size_t i = 0; i < *n; i++)
+		order[i] = i;
+	qsort_r(order, *n, sizeof(*order), victim_cmp, arr);
+	for (size_t i = 0; i < excess; i++)
+		gone[order[i]] = true;
+	for (size_t i = 0; i < *n; i++) {
+		if (gone[i])
+			continue;
+		if (k != i)
+			memcpy(p + k * size, p + i * size, size);
+		k++;
+	}
+	*n = k;
+	free(order);
+	free(gone);
+	return 0;
+}
