@@ -93,7 +93,8 @@ static ssize_t drain__batch(struct hp_map_drain *d, int fd, hp_map_drain_want_fn
 				continue;
 			err = drain__remember(d, key);
 			if (!err)
-				err = take(key, (const char *)d->chunk_vals + (size_t)i * d->value_size,
+				err = take(key,
+					   (const char *)d->chunk_vals + (size_t)i * d->value_size,
 					   ctx);
 		}
 	}
@@ -101,12 +102,13 @@ static ssize_t drain__batch(struct hp_map_drain *d, int fd, hp_map_drain_want_fn
 	for (size_t at = 0; at < d->nkeys;) {
 		__u32 count = (__u32)(d->nkeys - at);
 
-		if (bpf_map_delete_batch(fd, (char *)d->keys + at * d->key_size, &count, &opts) == 0)
+		if (bpf_map_delete_batch(fd, (char *)d->keys + at * d->key_size, &count, &opts) ==
+		    0)
 			break;
 		/* count rows went; the next one failed: delete it alone, then batch the rest */
 		at += count;
-		if (at < d->nkeys &&
-		    bpf_map_delete_elem(fd, (char *)d->keys + at * d->key_size) && errno != ENOENT)
+		if (at < d->nkeys && bpf_map_delete_elem(fd, (char *)d->keys + at * d->key_size) &&
+		    errno != ENOENT)
 			(*errors)++;
 		at++;
 	}
