@@ -98,6 +98,13 @@ static void batch__ingest(struct hp_tcp_state *t, struct batch *b, double now)
 	b->n = 0; /* truth stays cumulative */
 }
 
+/* A state of cfg (NULL: defaults) and an empty batch. */
+static void start(struct hp_tcp_state *t, const struct hp_tcp_config *cfg, struct batch *b)
+{
+	memset(b, 0, sizeof(*b));
+	assert_int_equal(hp_tcp__init(t, cfg, 1.0, 0.0), 0);
+}
+
 /* The row of flow (key without gen) in set, whatever its epoch (NULL: none; two: a failure). */
 static const struct hp_tcp_row *find_row(const struct hp_khist *set, const struct hp_tcp_key *k)
 {
@@ -276,8 +283,7 @@ static void test_ingest_exact(void **state)
 	double covered;
 
 	(void)state;
-	memset(&b, 0, sizeof(b));
-	assert_int_equal(hp_tcp__init(&t, NULL, 1.0, 0.0), 0);
+	start(&t, NULL, &b);
 	key__v4(&ka, 0x0a000007, 5432, HP_TCP_ACTIVE, 0);
 	key__v4(&kb, 0x0a000008, 80, HP_TCP_PASSIVE, 0);
 	val__make(&v1, HP_TCP_ACTIVE, 8, 3);
@@ -439,17 +445,12 @@ static void collect_maps(bool per_key)
 	close(fd);
 }
 
+/* Batch reads, then the path of kernels without batch operations on hash maps. */
 static void test_collect_maps(void **state)
 {
 	(void)state;
-	collect_maps(false);
-}
-
-/* The same through the path of kernels without batch operations on hash maps. */
-static void test_collect_maps_per_key(void **state)
-{
-	(void)state;
-	collect_maps(true);
+	for (int per_key = 0; per_key <= 1; per_key++)
+		collect_maps(per_key);
 }
 
 /*
@@ -469,8 +470,7 @@ static void test_eviction_epoch(void **state)
 	__u32 epoch_a;
 
 	(void)state;
-	memset(&b, 0, sizeof(b));
-	assert_int_equal(hp_tcp__init(&t, &cfg, 1.0, 0.0), 0);
+	start(&t, &cfg, &b);
 	key__v4(&ka, 0x0a000001, 80, HP_TCP_ACTIVE, 0);
 	key__v4(&kb, 0x0a000002, 80, HP_TCP_ACTIVE, 0);
 	key__v4(&kc, 0x0a000003, 80, HP_TCP_ACTIVE, 0);
@@ -530,8 +530,7 @@ static void test_topk_500_peers(void **state)
 	size_t n;
 
 	(void)state;
-	memset(&b, 0, sizeof(b));
-	assert_int_equal(hp_tcp__init(&t, &cfg, 1.0, 0.0), 0);
+	start(&t, &cfg, &b);
 	for (int round = 0; round < 3; round++) {
 		for (unsigned int i = 0; i < 500; i++) {
 			/* round 0: the first half; round 1: the second half, busier; 2: all */
@@ -612,8 +611,7 @@ static void test_demotion_monotonic(void **state)
 	char *text;
 
 	(void)state;
-	memset(&b, 0, sizeof(b));
-	assert_int_equal(hp_tcp__init(&t, &cfg, 1.0, 0.0), 0);
+	start(&t, &cfg, &b);
 	key__v4(&ka, 0x0a000001, 5432, HP_TCP_ACTIVE, 0);
 	key__v4(&kb, 0x0a000002, 5432, HP_TCP_ACTIVE, 0);
 	key__v4(&kc, 0x0a000003, 5432, HP_TCP_ACTIVE, 0);
@@ -715,8 +713,7 @@ static void test_by_cgroup(void **state)
 	size_t n;
 
 	(void)state;
-	memset(&b, 0, sizeof(b));
-	assert_int_equal(hp_tcp__init(&t, &cfg, 1.0, 0.0), 0);
+	start(&t, &cfg, &b);
 	key__v4(&k, 0x0a000001, 80, HP_TCP_ACTIVE, 0);
 	val__make(&v, HP_TCP_ACTIVE, 10, 1);
 	k.cgroup_id = 7;
@@ -763,8 +760,7 @@ static void test_promtool(void **state)
 	(void)state;
 	if (system("command -v promtool >/dev/null 2>&1") != 0)
 		skip(); /* the e2e run checks the agent's page with it too */
-	memset(&b, 0, sizeof(b));
-	assert_int_equal(hp_tcp__init(&t, &cfg, 1.0, 0.0), 0);
+	start(&t, &cfg, &b);
 	for (unsigned int i = 0; i < 20; i++) {
 		__u8 dir = i % 3 ? HP_TCP_ACTIVE : HP_TCP_PASSIVE;
 
@@ -793,15 +789,10 @@ static void test_promtool(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ingest_exact),
-		cmocka_unit_test(test_ingest_empty_rows),
-		cmocka_unit_test(test_collect_maps),
-		cmocka_unit_test(test_collect_maps_per_key),
-		cmocka_unit_test(test_eviction_epoch),
-		cmocka_unit_test(test_topk_500_peers),
-		cmocka_unit_test(test_demotion_monotonic),
-		cmocka_unit_test(test_peer_labels),
-		cmocka_unit_test(test_by_cgroup),
+		cmocka_unit_test(test_ingest_exact),   cmocka_unit_test(test_ingest_empty_rows),
+		cmocka_unit_test(test_collect_maps),   cmocka_unit_test(test_eviction_epoch),
+		cmocka_unit_test(test_topk_500_peers), cmocka_unit_test(test_demotion_monotonic),
+		cmocka_unit_test(test_peer_labels),    cmocka_unit_test(test_by_cgroup),
 		cmocka_unit_test(test_promtool),
 	};
 

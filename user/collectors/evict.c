@@ -8,20 +8,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-int hp_rows__evict(void *arr, size_t *n, size_t size, size_t excess,
-		   int (*victim_cmp)(const void *, const void *, void *))
+int hp_rows__bound(void *arr, size_t *n, size_t size, size_t max,
+		   int (*victim_cmp)(const void *, const void *, void *), __u64 *evicted)
 {
-	size_t *order = malloc((*n + 1) * sizeof(*order)), k = 0;
-	bool *gone = calloc(*n + 1, sizeof(*gone));
+	size_t *order, k = 0, excess = *n > max ? *n - max : 0;
+	bool *gone;
 	unsigned char *p = arr;
 
+	if (!excess)
+		return 0;
+	order = malloc(*n * sizeof(*order));
+	gone = calloc(*n, sizeof(*gone));
 	if (!order || !gone) {
 		free(order);
 		free(gone);
 		return -ENOMEM;
 	}
-	if (excess > *n)
-		excess = *n;
 	for (size_t i = 0; i < *n; i++)
 		order[i] = i;
 	qsort_r(order, *n, sizeof(*order), victim_cmp, arr);
@@ -35,6 +37,7 @@ int hp_rows__evict(void *arr, size_t *n, size_t size, size_t excess,
 		k++;
 	}
 	*n = k;
+	*evicted += excess;
 	free(order);
 	free(gone);
 	return 0;

@@ -6,12 +6,14 @@
 
 #include <stddef.h>
 
+#include <linux/types.h>
+
 /*
- * Drops the `excess` rows of arr (*n rows of size bytes, sorted by key) that come first in
- * victim order (victim_cmp(&i, &j, arr) on size_t row indexes), keeping the key order of the
- * rest; *n becomes *n - excess. 0 or -ENOMEM (arr unchanged).
+ * Bounds arr (*n rows of size bytes, sorted by key) to max rows: drops the excess rows that
+ * come first in victim order (victim_cmp(&i, &j, arr) on size_t row indexes), keeping the key
+ * order of the rest, and adds how many went to *evicted. 0 or -ENOMEM (arr unchanged).
  */
-int hp_rows__evict(void *arr, size_t *n, size_t size, size_t excess,
-		   int (*victim_cmp)(const void *, const void *, void *));
+int hp_rows__bound(void *arr, size_t *n, size_t size, size_t max,
+		   int (*victim_cmp)(const void *, const void *, void *), __u64 *evicted);
 
 #endif

@@ -34,20 +34,40 @@ static int drain__buffers(struct hp_map_drain *d, size_t rows)
 	return 0;
 }
 
-/* Appends key to the keys to delete. */
-static int drain__remember(struct hp_map_drain *d, const void *key)
+/* Room for one more taken row in d->keys, and in d->vals when values are kept (a drain either
+ * always keeps them or never). */
+static int drain__room(struct hp_map_drain *d, bool values)
 {
-	if (d->nkeys == d->keys_cap) {
-		size_t cap = d->keys_cap ? 2 * d->keys_cap : 256;
-		void *k = reallocarray(d->keys, cap, d->key_size);
+	size_t cap = d->nkeys < d->keys_cap ? d->keys_cap : d->keys_cap ? 2 * d->keys_cap : 256;
+	void *p;
 
-		if (!k)
+	if (cap > d->keys_cap) {
+		p = reallocarray(d->keys, cap, d->key_size);
+		if (!p)
 			return -ENOMEM;
-		d->keys = k;
-		d->keys_cap = cap;
+		d->keys = p;
 	}
-	memcpy((char *)d->keys + d->nkeys++ * d->key_size, key, d->key_size);
+	if (values && (cap > d->keys_cap || d->vals_size != d->value_size)) {
+		p = reallocarray(d->vals, cap, d->value_size);
+		if (!p)
+			return -ENOMEM;
+		d->vals = p;
+		d->vals_size = d->value_size;
+	}
+	d->keys_cap = cap;
 	return 0;
+}
+
+/* Row key -> value taken: into slot at of keys (and vals), or handed to take. */
+static int drain__took(struct hp_map_drain *d, size_t at, const void *key, const void *value,
+		       hp_map_drain_take_fn take, void *ctx)
+{
+	memmove((char *)d->keys + at * d->key_size, key, d->key_size);
+	if (!take) {
+		memcpy((char *)d->vals + at * d->value_size, value, d->value_size);
+		return 0;
+	}
+	return take(key, value, ctx);
 }
 
 static bool drain__unsupported(int err)
@@ -91,11 +111,14 @@ static ssize_t drain__batch(struct hp_map_drain *d, int fd, hp_map_drain_want_fn
 
 			if (!want(key, ctx))
 				continue;
-			err = drain__remember(d, key);
+			err = drain__room(d, !take);
 			if (!err)
-				err = take(key,
-					   (const char *)d->chunk_vals + (size_t)i * d->value_size,
-					   ctx);
+				err = drain__took(d, d->nkeys++, key,
+						  (const char *)d->chunk_vals +
+						      (size_t)i * d->value_size,
+						  take, ctx);
+			if (err)
+				(*errors)++; /* deleted below, or left in the map, but not taken */
 		}
 	}
 	/* what was taken goes, even when the read stopped early */
@@ -145,9 +168,15 @@ static ssize_t drain__per_key(struct hp_map_drain *d, int fd, hp_map_drain_want_
 		d->rows++;
 		memcpy(key, next, d->key_size);
 		started = true;
-		if (want(key, ctx) && drain__remember(d, key))
+		if (!want(key, ctx))
+			continue;
+		if (drain__room(d, !take)) {
+			d->nkeys = 0; /* listed, nothing taken yet */
 			return -ENOMEM;
+		}
+		memcpy((char *)d->keys + d->nkeys++ * d->key_size, key, d->key_size);
 	}
+	/* the listed keys are taken one by one and compacted to the ones that were there */
 	for (size_t i = 0; i < d->nkeys; i++) {
 		const char *k = (const char *)d->keys + i * d->key_size;
 		int r = drain__take_one(fd, k, d->chunk_vals);
@@ -156,10 +185,12 @@ static ssize_t drain__per_key(struct hp_map_drain *d, int fd, hp_map_drain_want_
 			(*errors)++;
 		if (r)
 			continue;
-		if (take(k, d->chunk_vals, ctx))
+		if (drain__took(d, m++, k, d->chunk_vals, take, ctx)) {
+			d->nkeys = m;
 			return -ENOMEM;
-		m++;
+		}
 	}
+	d->nkeys = m;
 	return (ssize_t)m;
 }
 
@@ -198,5 +229,6 @@ void hp_map_drain__free(struct hp_map_drain *d)
 	free(d->chunk_keys);
 	free(d->chunk_vals);
 	free(d->keys);
+	free(d->vals);
 	memset(d, 0, sizeof(*d));
 }

@@ -20,14 +20,15 @@ struct hp_map_drain {
 	/* buffers */
 	void *chunk_keys, *chunk_vals;
 	size_t buf_rows, buf_value_size;
-	void *keys; /* keys taken by the current run, for deleting them */
-	size_t nkeys, keys_cap;
+	/* after a run: the nkeys rows it took, keys[i] -> vals[i] (values only without take) */
+	void *keys, *vals;
+	size_t nkeys, keys_cap, vals_size;
 };
 
 /*
  * want(key, ctx): whether the row of key is taken (read, handed to take, deleted); decided on
  * the key alone. take(key, value, ctx): a taken row's value (private copy, valid during the
- * call); 0 or -ENOMEM (stops the run).
+ * call); 0 or -ENOMEM (stops the run). Without take (NULL) the values are kept in d->vals.
  */
 typedef bool (*hp_map_drain_want_fn)(const void *key, void *ctx);
 typedef int (*hp_map_drain_take_fn)(const void *key, const void *value, void *ctx);
@@ -36,8 +37,9 @@ typedef int (*hp_map_drain_take_fn)(const void *key, const void *value, void *ct
  * One drain of the hash map fd: reads every row once (BPF_MAP_LOOKUP_BATCH in chunks; on
  * kernels without batch ops on it, get_next_key listing then lookup-and-delete per key), hands
  * the wanted rows to take and deletes them (BPF_MAP_DELETE_BATCH). Programs must only add rows
- * that are not wanted meanwhile. Returns the rows taken, or a negative errno (the rows taken
- * before it are the caller's); every row read but not deleted, or lost, adds 1 to *errors.
+ * that are not wanted meanwhile. Returns the rows taken (d->nkeys), or a negative errno (the
+ * rows taken before it are in d->keys and were handed to take); every row read but not
+ * deleted, or lost, adds 1 to *errors.
  */
 ssize_t hp_map_drain__run(struct hp_map_drain *d, int fd, hp_map_drain_want_fn want,
 			  hp_map_drain_take_fn take, void *ctx, __u64 *errors);

@@ -244,14 +244,10 @@ static int rq__merge_procs(struct hp_runqueue *rq, size_t m)
 			out[n++].seen = rq->seq;
 		}
 	}
-	if (n > rq->cfg.max_rows) {
-		size_t excess = n - rq->cfg.max_rows;
-
-		if (hp_rows__evict(out, &n, sizeof(*out), excess, proc_victim__cmp)) {
-			free(out);
-			return -ENOMEM;
-		}
-		rq->evicted_procs += excess;
+	if (hp_rows__bound(out, &n, sizeof(*out), rq->cfg.max_rows, proc_victim__cmp,
+			   &rq->evicted_procs)) {
+		free(out);
+		return -ENOMEM;
 	}
 	free(rq->procs);
 	rq->procs = out;
@@ -318,15 +314,11 @@ static int rq__merge_cgroups(struct hp_runqueue *rq, const struct hp_rq_row *cg,
 		}
 		n++;
 	}
-	if (n > rq->cfg.max_cgroups) {
-		size_t excess = n - rq->cfg.max_cgroups;
-
-		/* series are never victims: max_cgroups > top_k leaves enough others */
-		if (hp_rows__evict(out, &n, sizeof(*out), excess, cgroup_victim__cmp)) {
-			free(out);
-			return -ENOMEM;
-		}
-		rq->evicted_cgroups += excess;
+	/* series are never victims: max_cgroups > top_k leaves enough others */
+	if (hp_rows__bound(out, &n, sizeof(*out), rq->cfg.max_cgroups, cgroup_victim__cmp,
+			   &rq->evicted_cgroups)) {
+		free(out);
+		return -ENOMEM;
 	}
 	free(rq->cgroups);
 	rq->cgroups = out;

@@ -192,8 +192,6 @@ void hp_tcp__free(struct hp_tcp_state *t)
 		free(p->flows);
 		free(p->ports);
 		hp_map_drain__free(&p->drain);
-		free(p->keys);
-		free(p->vals);
 		free(p);
 	}
 	memset(t, 0, sizeof(*t));
@@ -312,15 +310,11 @@ static int tcp__merge(struct hp_tcp_state *t, size_t m, double decay)
 		}
 		n++;
 	}
-	if (n > t->cfg.max_rows) {
-		size_t excess = n - t->cfg.max_rows;
-
-		/* an evicted flow's series is demoted by tcp__rank(): its row is gone */
-		if (hp_rows__evict(out, &n, sizeof(*out), excess, tcp_victim__cmp)) {
-			free(out);
-			return -ENOMEM;
-		}
-		t->evicted_rows += excess;
+	/* an evicted flow's series is demoted by tcp__rank(): its row is gone */
+	if (hp_rows__bound(out, &n, sizeof(*out), t->cfg.max_rows, tcp_victim__cmp,
+			   &t->evicted_rows)) {
+		free(out);
+		return -ENOMEM;
 	}
 	free(p->rows);
 	p->rows = out;

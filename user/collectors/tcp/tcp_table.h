@@ -48,11 +48,8 @@ struct tcp_priv {
 	struct hp_tcp_val other[3];    /* (direction, port="other", peer="other") by direction */
 	__u64 demotions;	       /* flow or port series folded back into "other" */
 	/* drain (tcp_read.c) */
-	struct hp_map_drain drain;
-	struct hp_tcp_key *keys; /* finished rows drained, */
-	struct hp_tcp_val *vals; /* and their values */
-	size_t nkeys, keys_cap;
-	__u64 read_errors; /* rows that could not be read or deleted */
+	struct hp_map_drain drain; /* keeps the finished rows' keys and values */
+	__u64 read_errors;	   /* rows that could not be read or deleted */
 };
 
 /* dst += src, every counter. */
