@@ -187,6 +187,15 @@ static double prom_value(const char *text, const char *prefix)
 	return -1;
 }
 
+/* The sample line `prefix` exists and has value want. */
+static void expect_sample(const char *text, const char *prefix, double want)
+{
+	double got = prom_value(text, prefix);
+
+	if (got != want)
+		fail_msg("%s = %g, want %g", prefix, got, want);
+}
+
 static __u64 sum_u64(const __u64 *c, size_t n)
 {
 	__u64 s = 0;
@@ -555,8 +564,7 @@ static void test_topk_500_peers(void **state)
 		prom_sum(text, "hostprof_tcp_sent_bytes_total", &n, NULL);
 		assert_true(n <= K + P + 2);
 		/* K flows have their own series: the table minus them is folded */
-		assert_int_equal(prom_value(text, "hostprof_tcp_flows_folded"),
-				 (round == 0 ? 254 : 504) - K);
+		expect_sample(text, "hostprof_tcp_flows_folded", (round == 0 ? 254 : 504) - K);
 		prom_sum(text, "hostprof_tcp_rtt_seconds_count", &n, "peer=\"10.1.", NULL);
 		assert_int_equal(n, K);
 		free(text);
@@ -606,7 +614,7 @@ static void test_demotion_monotonic(void **state)
 			       "result=\"ok\"}";
 	const char *other_series = "hostprof_tcp_connects_total{port=\"5432\",peer=\"other\","
 				   "result=\"ok\"}";
-	double a_ok, other_ok;
+	double a_ok;
 	size_t nb, na, common = 0;
 	char *text;
 
@@ -625,8 +633,9 @@ static void test_demotion_monotonic(void **state)
 	batch__ingest(&t, &b, 2.0);
 	text = scrape(&t);
 	a_ok = prom_value(text, a_series);
-	assert_int_equal(a_ok, 2 * va.results[HP_TCP_OK]); /* still a's: b did not outweigh it */
-	assert_int_equal(prom_value(text, other_series), vb.results[HP_TCP_OK]);
+	expect_sample(text, a_series,
+		      2 * va.results[HP_TCP_OK]); /* still a's: b did not outweigh it */
+	expect_sample(text, other_series, vb.results[HP_TCP_OK]);
 	nb = samples(text, before, 4096);
 	free(text);
 
@@ -634,13 +643,12 @@ static void test_demotion_monotonic(void **state)
 	batch__ingest(&t, &b, 3.0);
 	text = scrape(&t);
 	assert_true(prom_value(text, a_series) < 0); /* demoted */
-	other_ok = prom_value(text, other_series);
 	/* a's counts moved to the port's "other", which kept b's */
-	assert_int_equal(other_ok, a_ok + vb.results[HP_TCP_OK]);
-	assert_int_equal(prom_value(text,
-				    "hostprof_tcp_connects_total{port=\"5432\",peer=\"10.0.0.3:"
-				    "5432\",result=\"ok\"}"),
-			 vc.results[HP_TCP_OK]);
+	expect_sample(text, other_series, a_ok + vb.results[HP_TCP_OK]);
+	expect_sample(text,
+		      "hostprof_tcp_connects_total{port=\"5432\",peer=\"10.0.0.3:"
+		      "5432\",result=\"ok\"}",
+		      vc.results[HP_TCP_OK]);
 	na = samples(text, after, 4096);
 	for (size_t i = 0; i < nb; i++)
 		for (size_t j = 0; j < na; j++)
@@ -725,10 +733,10 @@ static void test_by_cgroup(void **state)
 	batch__row(&b, &k, &v);
 	batch__ingest(&t, &b, 1.0);
 	text = scrape(&t);
-	assert_int_equal(prom_value(text,
-				    "hostprof_tcp_accepts_total{port=\"other\",peer=\"other\","
-				    "cgroup=\"other\"}"),
-			 0);
+	expect_sample(text,
+		      "hostprof_tcp_accepts_total{port=\"other\",peer=\"other\","
+		      "cgroup=\"other\"}",
+		      0);
 	prom_sum(text, "hostprof_tcp_connects_total", &n, "peer=\"10.0.0.1:80\"", "result=\"ok\"",
 		 NULL);
 	assert_int_equal(n, 2);
@@ -737,9 +745,10 @@ static void test_by_cgroup(void **state)
 	assert_true(prom_value(text, "hostprof_tcp_connects_total{port=\"80\",peer=\"10.0.0.1:80\","
 				     "cgroup=\"id:8\",result=\"ok\"}") > 0);
 	assert_int_equal(v.results[HP_TCP_TIMEOUT], 1); /* cgroup 9's only open */
-	assert_int_equal(prom_value(text, "hostprof_tcp_connects_total{port=\"80\",peer=\"other\","
-					  "cgroup=\"other\",result=\"timeout\"}"),
-			 1);
+	expect_sample(text,
+		      "hostprof_tcp_connects_total{port=\"80\",peer=\"other\","
+		      "cgroup=\"other\",result=\"timeout\"}",
+		      1);
 	expect_page(text, b.truth, 2 + 1 + 1);
 	free(text);
 	hp_tcp__free(&t);
