@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DRAIN_CHUNK 128	      /* rows per batch read to start with */
+#define DRAIN_CHUNK 256	      /* rows per batch read to start with */
 #define DRAIN_CHUNK_MAX 65536 /* a hash bucket never holds more */
 #define ENOTSUPP_KERNEL 524   /* the kernel's ENOTSUPP, not in userspace errno.h */
 
