@@ -44,8 +44,9 @@ static const struct tcp_family tcp_families[] = {
 	  "ESTABLISHED, by service port and peer (top flows by recent events, the rest as "
 	  "peer=\"other\", ports beyond the top as port=\"other\")." },
 	{ "hostprof_tcp_connects_total", HP_PROM_COUNTER, HP_TCP_ACTIVE, 0, VAL_OFF(results), true,
-	  "Active opens by how they ended: ok (ESTABLISHED), refused (RST), timeout (SYNs "
-	  "unanswered), unreachable (ICMP), other (closed first)." },
+	  "Active opens by how they ended: ok (ESTABLISHED), refused (RST), timeout (no answer "
+	  "before the kernel's SYN retries or the caller gave up), unreachable (ICMP), other "
+	  "(any other error)." },
 	{ "hostprof_tcp_handshake_latency_seconds", HP_PROM_HISTOGRAM, HP_TCP_PASSIVE,
 	  VAL_OFF(open_buckets), 0, false,
 	  "Handshake latency of accepted connections, by local port: first SYN-ACK sent to the "
