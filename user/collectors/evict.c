@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Eviction from bounded sorted tables (see evict.h): one implementation for every collector that
- * keeps a cumulative table of at most N rows. */
+/* Sorted row tables (see evict.h): one implementation of delta de-duplication and eviction for
+ * every collector that keeps a cumulative table of at most N rows. */
 #include "evict.h"
 
 #include <errno.h>
@@ -41,4 +41,36 @@ int hp_rows__bound(void *arr, size_t *n, size_t size, size_t max,
 	free(order);
 	free(gone);
 	return 0;
+}
+
+int hp_rows__reserve(void **arr, size_t *cap, size_t n, size_t size)
+{
+	void *p;
+
+	if (n <= *cap)
+		return 0;
+	p = reallocarray(*arr, n, size);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = n;
+	return 0;
+}
+
+size_t hp_rows__sort_merge(void *arr, size_t n, size_t size, int (*cmp)(const void *, const void *),
+			   void (*merge)(void *dst, const void *src))
+{
+	unsigned char *p = arr;
+	size_t k = 0;
+
+	if (n < 2)
+		return n; /* arr may be NULL with nothing drained yet */
+	qsort(arr, n, size, cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (k && cmp(p + (k - 1) * size, p + i * size) == 0)
+			merge(p + (k - 1) * size, p + i * size);
+		else if (k++ != i)
+			memcpy(p + (k - 1) * size, p + i * size, size);
+	}
+	return k;
 }

@@ -177,20 +177,19 @@ static int cgroup_victim__cmp(const void *a, const void *b, void *arg)
 	return x->row.cgroup_id < y->row.cgroup_id ? -1 : x->row.cgroup_id > y->row.cgroup_id;
 }
 
+static void rq_row__merge(void *dst, const void *src)
+{
+	rq_row__add(dst, src);
+}
+
 /* The drained rows as sorted, de-duplicated hp_rq_row deltas in rq->delta; their count or -1. */
 static ssize_t rq__deltas(struct hp_runqueue *rq, const struct hp_rq_key *keys,
 			  const struct hp_rq_hist *sums, size_t n)
 {
 	size_t m = 0;
 
-	if (n > rq->delta_cap) {
-		struct hp_rq_row *d = reallocarray(rq->delta, n, sizeof(*d));
-
-		if (!d)
-			return -1;
-		rq->delta = d;
-		rq->delta_cap = n;
-	}
+	if (hp_rows__reserve((void **)&rq->delta, &rq->delta_cap, n, sizeof(*rq->delta)))
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		struct hp_rq_row *r = &rq->delta[m];
 
@@ -203,20 +202,9 @@ static ssize_t rq__deltas(struct hp_runqueue *rq, const struct hp_rq_key *keys,
 		if (r->count || r->sum_ns)
 			m++;
 	}
-	if (m > 1) /* nothing drained yet: delta may still be NULL */
-		qsort(rq->delta, m, sizeof(*rq->delta), hp_rq_row__cmp_id);
 	/* two generations' rows of one process become one row (gen is not in the row key) */
-	for (size_t i = 0, k = 0; i < m; i++) {
-		if (k && hp_rq_row__cmp_id(&rq->delta[k - 1], &rq->delta[i]) == 0)
-			rq_row__add(&rq->delta[k - 1], &rq->delta[i]);
-		else if (k++ != i)
-			rq->delta[k - 1] = rq->delta[i];
-		if (i == m - 1) {
-			m = k;
-			break;
-		}
-	}
-	return (ssize_t)m;
+	return (ssize_t)hp_rows__sort_merge(rq->delta, m, sizeof(*rq->delta), hp_rq_row__cmp_id,
+					    rq_row__merge);
 }
 
 /* Merges the m sorted deltas into the process table, then evicts beyond max_rows. */

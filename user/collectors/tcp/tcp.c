@@ -237,21 +237,24 @@ static int tcp_delta__cmp(const void *a, const void *b)
 	return tcp_flow__cmp_id(a, b);
 }
 
+static void tcp_delta__merge(void *dst, const void *src)
+{
+	struct hp_tcp_row *d = dst;
+	const struct hp_tcp_row *s = src;
+
+	d->events += s->events;
+	tcp_val__add(&d->v, &s->v);
+}
+
 /* The n drained rows as sorted hp_tcp_row deltas, one per identity (both generations of a flow
  * summed), in p->delta; their count, or -1 on ENOMEM. */
 static ssize_t tcp__deltas(struct tcp_priv *p, const struct hp_tcp_key *keys,
 			   const struct hp_tcp_val *vals, size_t n)
 {
-	size_t m = 0, k = 0;
+	size_t m = 0;
 
-	if (n > p->delta_cap) {
-		struct hp_tcp_row *d = reallocarray(p->delta, n, sizeof(*d));
-
-		if (!d)
-			return -1;
-		p->delta = d;
-		p->delta_cap = n;
-	}
+	if (hp_rows__reserve((void **)&p->delta, &p->delta_cap, n, sizeof(*p->delta)))
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		struct hp_tcp_row *r = &p->delta[m];
 
@@ -262,20 +265,10 @@ static ssize_t tcp__deltas(struct tcp_priv *p, const struct hp_tcp_key *keys,
 		r->id.direction = keys[i].direction;
 		r->v = vals[i];
 		r->events = tcp_val__events(&r->v);
-		if (r->events)
-			m++;
+		m += r->events != 0;
 	}
-	if (m > 1)
-		qsort(p->delta, m, sizeof(*p->delta), tcp_delta__cmp);
-	for (size_t i = 0; i < m; i++) {
-		if (k && tcp_flow__cmp_id(&p->delta[k - 1].id, &p->delta[i].id) == 0) {
-			p->delta[k - 1].events += p->delta[i].events;
-			tcp_val__add(&p->delta[k - 1].v, &p->delta[i].v);
-		} else if (k++ != i) {
-			p->delta[k - 1] = p->delta[i];
-		}
-	}
-	return (ssize_t)k;
+	return (ssize_t)hp_rows__sort_merge(p->delta, m, sizeof(*p->delta), tcp_delta__cmp,
+					    tcp_delta__merge);
 }
 
 /* Merges the m sorted deltas into the table (scores decayed first), then evicts beyond
