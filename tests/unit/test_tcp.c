@@ -331,7 +331,8 @@ static void test_ingest_exact(void **state)
 	hp_tcp__free(&t);
 }
 
-/* An all-zero row (a flow whose only event was dropped) is no row. */
+/* An all-zero row (a flow whose only event was dropped) is no row; a row with only byte counts
+ * is one; a row without a direction is an error. */
 static void test_ingest_empty_rows(void **state)
 {
 	struct hp_tcp_state t;
@@ -348,6 +349,10 @@ static void test_ingest_empty_rows(void **state)
 	assert_int_equal(hp_tcp__ingest(&t, &k, &v, 1, 2.0), 0);
 	assert_int_equal(t.latest->n, 1);
 	assert_int_equal(((const struct hp_tcp_row *)hp_khist__row(t.latest, 0))->events, 1);
+	k.direction = HP_TCP_DIR_UNKNOWN; /* not a row the kernel writes: counted, not guessed */
+	assert_int_equal(hp_tcp__ingest(&t, &k, &v, 1, 3.0), 0);
+	assert_int_equal(t.latest->n, 1);
+	assert_int_equal(((struct tcp_priv *)t.priv)->read_errors, 1);
 	hp_tcp__free(&t);
 }
 

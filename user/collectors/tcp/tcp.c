@@ -151,6 +151,8 @@ int hp_tcp__init(struct hp_tcp_state *t, const struct hp_tcp_config *cfg, double
 						 .top_ports = HP_TCP_TOP_PORTS_DEFAULT };
 	if (!t->cfg.max_rows)
 		t->cfg.max_rows = HP_TCP_ROWS_DEFAULT;
+	if (t->cfg.top_ports > TCP_TOP_PORTS_MAX) /* there are no more (direction, port) pairs */
+		t->cfg.top_ports = TCP_TOP_PORTS_MAX;
 	/* the coarse tier reaches back --retention, no further (each slot holds every row) */
 	if (t->cfg.retention > 0 && t->cfg.retention < TCP_COARSE_INTERVAL * TCP_COARSE_SLOTS)
 		coarse_slots = (size_t)ceil(t->cfg.retention / TCP_COARSE_INTERVAL);
@@ -160,14 +162,16 @@ int hp_tcp__init(struct hp_tcp_state *t, const struct hp_tcp_config *cfg, double
 		p->last_t = now;
 		p->flows = calloc(t->cfg.top_peers + 1, sizeof(*p->flows));
 		p->ports = calloc(t->cfg.top_ports + 1, sizeof(*p->ports));
+		p->port_slot = calloc(2 * 65536, sizeof(*p->port_slot));
 	}
-	if (!p || !p->flows || !p->ports || !origin ||
+	if (!p || !p->flows || !p->ports || !p->port_slot || !origin ||
 	    hp_window__init(&t->window, &hp_khist_window_ops, tick > 0 ? tick : 1.0, TCP_FINE_SLOTS,
 			    TCP_COARSE_INTERVAL, coarse_slots, now, origin)) {
 		hp_khist__release(origin);
 		if (p) {
 			free(p->flows);
 			free(p->ports);
+			free(p->port_slot);
 		}
 		free(p);
 		memset(t, 0, sizeof(*t));
@@ -191,6 +195,7 @@ void hp_tcp__free(struct hp_tcp_state *t)
 		free(p->delta);
 		free(p->flows);
 		free(p->ports);
+		free(p->port_slot);
 		hp_map_drain__free(&p->drain);
 		free(p);
 	}
@@ -258,6 +263,10 @@ static ssize_t tcp__deltas(struct tcp_priv *p, const struct hp_tcp_key *keys,
 	for (size_t i = 0; i < n; i++) {
 		struct hp_tcp_row *r = &p->delta[m];
 
+		if (keys[i].direction != HP_TCP_ACTIVE && keys[i].direction != HP_TCP_PASSIVE) {
+			p->read_errors++; /* the kernel never writes one: not ours to guess */
+			continue;
+		}
 		memset(r, 0, sizeof(*r));
 		memcpy(r->id.addr, keys[i].addr, sizeof(r->id.addr));
 		r->id.cgroup_id = keys[i].cgroup_id;

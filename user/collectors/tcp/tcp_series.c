@@ -22,15 +22,20 @@ static struct hp_tcp_val *tcp__other(struct tcp_priv *p, __u8 direction)
 	return &p->other[direction < 3 ? direction : 0];
 }
 
+/* Index of (direction, port) in port_slot, or -1 for a direction no key has. */
+static long tcp__port_index(__u8 direction, __u16 port)
+{
+	if (direction != HP_TCP_ACTIVE && direction != HP_TCP_PASSIVE)
+		return -1;
+	return (long)(direction - 1) * 65536 + port;
+}
+
 struct tcp_port_series *tcp__port_series(const struct hp_tcp_state *t, __u8 direction, __u16 port)
 {
 	struct tcp_priv *p = t->priv;
+	long i = tcp__port_index(direction, port);
 
-	for (unsigned int s = 0; s < t->cfg.top_ports; s++)
-		if (p->ports[s].used && p->ports[s].direction == direction &&
-		    p->ports[s].port == port)
-			return &p->ports[s];
-	return NULL;
+	return i >= 0 && p->port_slot[i] ? &p->ports[p->port_slot[i] - 1] : NULL;
 }
 
 /* Where the counts of a flow without a series of its own go: its port's, or "other". */
@@ -101,6 +106,7 @@ static void tcp__port_demote(void *ctx, const struct hp_topk_entry *e)
 	struct tcp_port_series *ps = &p->ports[e->slot];
 
 	tcp_val__add(tcp__other(p, ps->direction), &ps->v);
+	p->port_slot[tcp__port_index(ps->direction, ps->port)] = 0;
 	memset(ps, 0, sizeof(*ps));
 	p->demotions++;
 }
@@ -115,6 +121,7 @@ static void tcp__port_assign(void *ctx, const struct hp_topk_entry *e)
 	ps->used = true;
 	ps->direction = c->pr[e->index].direction;
 	ps->port = c->pr[e->index].port;
+	p->port_slot[tcp__port_index(ps->direction, ps->port)] = (__u16)(e->slot + 1);
 }
 
 /* Top cfg.top_ports (direction, port) pairs by the decayed events of all their flows. */

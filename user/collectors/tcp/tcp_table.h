@@ -45,8 +45,9 @@ struct tcp_priv {
 	/* series */
 	struct tcp_flow_series *flows; /* cfg.top_peers slots */
 	struct tcp_port_series *ports; /* cfg.top_ports slots */
-	struct hp_tcp_val other[3];    /* (direction, port="other", peer="other") by direction */
-	__u64 demotions;	       /* flow or port series folded back into "other" */
+	__u16 *port_slot; /* [direction - 1][port]: its slot + 1, 0: none (256 KB, O(1) lookup) */
+	struct hp_tcp_val other[3]; /* (direction, port="other", peer="other") by direction */
+	__u64 demotions;	    /* flow or port series folded back into "other" */
 	/* drain (tcp_read.c) */
 	struct hp_map_drain drain; /* keeps the finished rows' keys and values */
 	__u64 read_errors;	   /* rows that could not be read or deleted */
@@ -70,6 +71,7 @@ struct tcp_acc *tcp__row(const struct tcp_priv *p, const struct hp_tcp_flow *id)
 int tcp__rank(struct hp_tcp_state *t);
 void tcp__attribute(struct hp_tcp_state *t, const struct hp_tcp_row *delta, size_t m);
 /* The port series slot of (direction, port), or NULL. */
+#define TCP_TOP_PORTS_MAX 65535 /* port_slot holds slot + 1 in a __u16 */
 struct tcp_port_series *tcp__port_series(const struct hp_tcp_state *t, __u8 direction, __u16 port);
 
 #endif
