@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include "collectors/evict.h"
+#include "collectors/rows.h"
 #include "collectors/services.h"
 #include "collectors/topk.h"
 
@@ -207,40 +207,49 @@ static ssize_t rq__deltas(struct hp_runqueue *rq, const struct hp_rq_key *keys,
 					    rq_row__merge);
 }
 
+struct rq_merge_ctx {
+	const struct hp_runqueue *rq;
+	double decay;
+};
+
+static int rq_proc__cmp(const void *row, const void *delta)
+{
+	return hp_rq_row__cmp_id(&((const struct hp_rq_proc_acc *)row)->row, delta);
+}
+
+static void rq_proc__add(void *row, const void *delta, void *ctx)
+{
+	struct hp_rq_proc_acc *r = row;
+
+	rq_row__add(&r->row, delta);
+	r->seen = ((struct rq_merge_ctx *)ctx)->rq->seq;
+}
+
+static void rq_proc__create(void *row, const void *delta, void *ctx)
+{
+	struct hp_rq_proc_acc *r = row;
+
+	r->row = *(const struct hp_rq_row *)delta;
+	r->row.epoch = (__u32)((struct rq_merge_ctx *)ctx)->rq->seq;
+	r->seen = ((struct rq_merge_ctx *)ctx)->rq->seq;
+}
+
 /* Merges the m sorted deltas into the process table, then evicts beyond max_rows. */
 static int rq__merge_procs(struct hp_runqueue *rq, size_t m)
 {
-	struct hp_rq_proc_acc *out = malloc((rq->nprocs + m + 1) * sizeof(*out));
-	size_t i = 0, j = 0, n = 0;
+	static const struct hp_rows_merge_ops ops = {
+		.row_size = sizeof(struct hp_rq_proc_acc),
+		.delta_size = sizeof(struct hp_rq_row),
+		.cmp = rq_proc__cmp,
+		.create = rq_proc__create,
+		.add = rq_proc__add,
+	};
+	struct rq_merge_ctx ctx = { rq, 1.0 };
 
-	if (!out)
+	if (hp_rows__merge((void **)&rq->procs, &rq->nprocs, rq->delta, m, &ops, &ctx))
 		return -ENOMEM;
-	while (i < rq->nprocs || j < m) {
-		int c = i == rq->nprocs ? 1
-			: j == m	? -1
-					: hp_rq_row__cmp_id(&rq->procs[i].row, &rq->delta[j]);
-
-		if (c < 0) {
-			out[n++] = rq->procs[i++];
-		} else if (c == 0) {
-			out[n] = rq->procs[i++];
-			rq_row__add(&out[n].row, &rq->delta[j++]);
-			out[n++].seen = rq->seq;
-		} else {
-			out[n].row = rq->delta[j++];
-			out[n].row.epoch = (__u32)rq->seq;
-			out[n++].seen = rq->seq;
-		}
-	}
-	if (hp_rows__bound(out, &n, sizeof(*out), rq->cfg.max_rows, proc_victim__cmp,
-			   &rq->evicted_procs)) {
-		free(out);
-		return -ENOMEM;
-	}
-	free(rq->procs);
-	rq->procs = out;
-	rq->nprocs = n;
-	return 0;
+	return hp_rows__bound(rq->procs, &rq->nprocs, sizeof(*rq->procs), rq->cfg.max_rows,
+			      proc_victim__cmp, &rq->evicted_procs);
 }
 
 /*
@@ -267,51 +276,60 @@ static size_t rq__cgroup_deltas(const struct hp_rq_row *delta, size_t m, struct 
 	return k;
 }
 
+static int rq_cgroup__cmp(const void *row, const void *delta)
+{
+	__u64 a = ((const struct hp_rq_cgroup_acc *)row)->row.cgroup_id;
+	__u64 b = ((const struct hp_rq_row *)delta)->cgroup_id;
+
+	return a < b ? -1 : a > b;
+}
+
+static void rq_cgroup__keep(void *row, void *ctx)
+{
+	((struct hp_rq_cgroup_acc *)row)->score *= ((struct rq_merge_ctx *)ctx)->decay;
+}
+
+static void rq_cgroup__add(void *row, const void *delta, void *ctx)
+{
+	struct hp_rq_cgroup_acc *r = row;
+	struct hp_rq_row d = *(const struct hp_rq_row *)delta;
+
+	r->tgid = d.tgid; /* the delta's tgid names the cgroup; the row's stays 0 */
+	d.tgid = 0;
+	rq_row__add(&r->row, &d);
+	r->score += (double)d.sum_ns;
+	r->seen = ((struct rq_merge_ctx *)ctx)->rq->seq;
+}
+
+static void rq_cgroup__create(void *row, const void *delta, void *ctx)
+{
+	struct hp_rq_cgroup_acc *r = row;
+
+	r->row.cgroup_id = ((const struct hp_rq_row *)delta)->cgroup_id;
+	r->row.epoch = (__u32)((struct rq_merge_ctx *)ctx)->rq->seq;
+	r->series = -1;
+	rq_cgroup__add(row, delta, ctx);
+}
+
 /* Merges the per-cgroup deltas into the cgroup table (scores decayed by decay first). */
 static int rq__merge_cgroups(struct hp_runqueue *rq, const struct hp_rq_row *cg, size_t k,
 			     double decay)
 {
-	struct hp_rq_cgroup_acc *out = malloc((rq->ncgroups + k + 1) * sizeof(*out));
-	size_t i = 0, j = 0, n = 0;
+	static const struct hp_rows_merge_ops ops = {
+		.row_size = sizeof(struct hp_rq_cgroup_acc),
+		.delta_size = sizeof(struct hp_rq_row),
+		.cmp = rq_cgroup__cmp,
+		.keep = rq_cgroup__keep,
+		.create = rq_cgroup__create,
+		.add = rq_cgroup__add,
+	};
+	struct rq_merge_ctx ctx = { rq, decay };
 
-	if (!out)
+	if (hp_rows__merge((void **)&rq->cgroups, &rq->ncgroups, cg, k, &ops, &ctx))
 		return -ENOMEM;
-	while (i < rq->ncgroups || j < k) {
-		__u64 a = i < rq->ncgroups ? rq->cgroups[i].row.cgroup_id : UINT64_MAX;
-		__u64 b = j < k ? cg[j].cgroup_id : UINT64_MAX;
-		bool take_old = i < rq->ncgroups && (j == k || a <= b);
-		bool take_new = j < k && (i == rq->ncgroups || b <= a);
-
-		if (take_old) {
-			out[n] = rq->cgroups[i++];
-			out[n].score *= decay;
-		} else {
-			memset(&out[n], 0, sizeof(out[n]));
-			out[n].row.cgroup_id = b;
-			out[n].row.epoch = (__u32)rq->seq;
-			out[n].series = -1;
-		}
-		if (take_new) {
-			struct hp_rq_row d = cg[j++];
-
-			out[n].tgid = d.tgid;
-			d.tgid = 0;
-			rq_row__add(&out[n].row, &d);
-			out[n].score += (double)d.sum_ns;
-			out[n].seen = rq->seq;
-		}
-		n++;
-	}
 	/* series are never victims: max_cgroups > top_k leaves enough others */
-	if (hp_rows__bound(out, &n, sizeof(*out), rq->cfg.max_cgroups, cgroup_victim__cmp,
-			   &rq->evicted_cgroups)) {
-		free(out);
-		return -ENOMEM;
-	}
-	free(rq->cgroups);
-	rq->cgroups = out;
-	rq->ncgroups = n;
-	return 0;
+	return hp_rows__bound(rq->cgroups, &rq->ncgroups, sizeof(*rq->cgroups), rq->cfg.max_cgroups,
+			      cgroup_victim__cmp, &rq->evicted_cgroups);
 }
 
 int hp_runqueue__ingest(struct hp_runqueue *rq, const struct hp_rq_key *keys,

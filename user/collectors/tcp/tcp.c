@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "base/self_stats.h"
-#include "collectors/evict.h"
+#include "collectors/rows.h"
 #include "collectors/topk.h"
 #include "tcp_table.h"
 
@@ -280,48 +280,62 @@ static ssize_t tcp__deltas(struct tcp_priv *p, const struct hp_tcp_key *keys,
 					    tcp_delta__merge);
 }
 
+struct tcp_merge_ctx {
+	const struct tcp_priv *p;
+	double decay;
+};
+
+static int tcp_acc__cmp(const void *row, const void *delta)
+{
+	return tcp_flow__cmp_id(&((const struct tcp_acc *)row)->row.id, delta);
+}
+
+static void tcp_acc__keep(void *row, void *ctx)
+{
+	((struct tcp_acc *)row)->score *= ((struct tcp_merge_ctx *)ctx)->decay;
+}
+
+static void tcp_acc__add(void *row, const void *delta, void *ctx)
+{
+	struct tcp_acc *r = row;
+	const struct hp_tcp_row *d = delta;
+
+	r->row.events += d->events;
+	tcp_val__add(&r->row.v, &d->v);
+	r->score += (double)d->events;
+	r->seen = ((struct tcp_merge_ctx *)ctx)->p->seq;
+}
+
+static void tcp_acc__create(void *row, const void *delta, void *ctx)
+{
+	struct tcp_acc *r = row;
+
+	r->row.id = ((const struct hp_tcp_row *)delta)->id;
+	r->row.id.epoch = (__u32)((struct tcp_merge_ctx *)ctx)->p->seq;
+	r->series = -1;
+	tcp_acc__add(row, delta, ctx);
+}
+
 /* Merges the m sorted deltas into the table (scores decayed first), then evicts beyond
- * cfg.max_rows. 0 or -ENOMEM (table unchanged). */
+ * cfg.max_rows. 0 or -ENOMEM. */
 static int tcp__merge(struct hp_tcp_state *t, size_t m, double decay)
 {
+	static const struct hp_rows_merge_ops ops = {
+		.row_size = sizeof(struct tcp_acc),
+		.delta_size = sizeof(struct hp_tcp_row),
+		.cmp = tcp_acc__cmp,
+		.keep = tcp_acc__keep,
+		.create = tcp_acc__create,
+		.add = tcp_acc__add,
+	};
 	struct tcp_priv *p = t->priv;
-	struct tcp_acc *out = malloc((p->nrows + m + 1) * sizeof(*out));
-	size_t i = 0, j = 0, n = 0;
+	struct tcp_merge_ctx ctx = { p, decay };
 
-	if (!out)
+	if (hp_rows__merge((void **)&p->rows, &p->nrows, p->delta, m, &ops, &ctx))
 		return -ENOMEM;
-	while (i < p->nrows || j < m) {
-		const struct hp_tcp_row *d = j < m ? &p->delta[j] : NULL;
-		int c = i == p->nrows ? 1 : !d ? -1 : tcp_flow__cmp_id(&p->rows[i].row.id, &d->id);
-
-		if (c <= 0) {
-			out[n] = p->rows[i++];
-			out[n].score *= decay;
-		} else {
-			memset(&out[n], 0, sizeof(out[n]));
-			out[n].row.id = d->id;
-			out[n].row.id.epoch = (__u32)p->seq;
-			out[n].series = -1;
-		}
-		if (c >= 0) {
-			out[n].row.events += d->events;
-			tcp_val__add(&out[n].row.v, &d->v);
-			out[n].score += (double)d->events;
-			out[n].seen = p->seq;
-			j++;
-		}
-		n++;
-	}
 	/* an evicted flow's series is demoted by tcp__rank(): its row is gone */
-	if (hp_rows__bound(out, &n, sizeof(*out), t->cfg.max_rows, tcp_victim__cmp,
-			   &t->evicted_rows)) {
-		free(out);
-		return -ENOMEM;
-	}
-	free(p->rows);
-	p->rows = out;
-	p->nrows = n;
-	return 0;
+	return hp_rows__bound(p->rows, &p->nrows, sizeof(*p->rows), t->cfg.max_rows,
+			      tcp_victim__cmp, &t->evicted_rows);
 }
 
 /* The table as an hp_khist at now (refs 1), or NULL. */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Sorted row tables (see evict.h): one implementation of delta de-duplication and eviction for
- * every collector that keeps a cumulative table of at most N rows. */
-#include "evict.h"
+/* Sorted cumulative tables (see rows.h): one implementation of delta de-duplication, merging
+ * and eviction for every collector that keeps a table of at most N rows. */
+#include "rows.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -73,4 +73,38 @@ size_t hp_rows__sort_merge(void *arr, size_t n, size_t size, int (*cmp)(const vo
 			memcpy(p + (k - 1) * size, p + i * size, size);
 	}
 	return k;
+}
+
+int hp_rows__merge(void **rows, size_t *n, const void *delta, size_t m,
+		   const struct hp_rows_merge_ops *ops, void *ctx)
+{
+	const unsigned char *old = *rows, *d = delta;
+	unsigned char *out = malloc((*n + m + 1) * ops->row_size);
+	size_t i = 0, j = 0, k = 0;
+
+	if (!out)
+		return -ENOMEM;
+	while (i < *n || j < m) {
+		unsigned char *row = out + k++ * ops->row_size;
+		const void *dj = d + j * ops->delta_size;
+		int c = i == *n ? 1 : j == m ? -1 : ops->cmp(old + i * ops->row_size, dj);
+
+		if (c <= 0) {
+			memcpy(row, old + i++ * ops->row_size, ops->row_size);
+			if (ops->keep)
+				ops->keep(row, ctx);
+		}
+		if (c == 0) {
+			ops->add(row, dj, ctx);
+			j++;
+		} else if (c > 0) {
+			memset(row, 0, ops->row_size);
+			ops->create(row, dj, ctx);
+			j++;
+		}
+	}
+	free(*rows);
+	*rows = out;
+	*n = k;
+	return 0;
 }
