@@ -577,6 +577,33 @@ static void test_topk_500_peers(void **state)
 	hp_tcp__free(&t);
 }
 
+/* No flow and no port series (--tcp-top-peers 0 --tcp-top-ports 0): one "other" series per
+ * direction holds everything. */
+static void test_topk_zero(void **state)
+{
+	static struct batch b;
+	struct hp_tcp_config cfg = { .top_peers = 0, .top_ports = 0 };
+	struct hp_tcp_state t;
+	struct hp_tcp_key k;
+	struct hp_tcp_val v;
+	char *text;
+
+	(void)state;
+	start(&t, &cfg, &b);
+	for (unsigned int i = 0; i < 30; i++) {
+		key__v4(&k, 0x0a020000 + i, (__u16)(7000 + i % 3),
+			i % 2 ? HP_TCP_ACTIVE : HP_TCP_PASSIVE, 0);
+		val__make(&v, k.direction, 3 + i % 4, i);
+		batch__row(&b, &k, &v);
+	}
+	batch__ingest(&t, &b, 1.0);
+	text = scrape(&t);
+	expect_page(text, b.truth, 1);
+	expect_sample(text, "hostprof_tcp_flows_folded", 30);
+	free(text);
+	hp_tcp__free(&t);
+}
+
 struct sample {
 	char key[512];
 	double value;
@@ -803,11 +830,11 @@ static void test_promtool(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ingest_exact),   cmocka_unit_test(test_ingest_empty_rows),
-		cmocka_unit_test(test_collect_maps),   cmocka_unit_test(test_eviction_epoch),
-		cmocka_unit_test(test_topk_500_peers), cmocka_unit_test(test_demotion_monotonic),
-		cmocka_unit_test(test_peer_labels),    cmocka_unit_test(test_by_cgroup),
-		cmocka_unit_test(test_promtool),
+		cmocka_unit_test(test_ingest_exact),	   cmocka_unit_test(test_ingest_empty_rows),
+		cmocka_unit_test(test_collect_maps),	   cmocka_unit_test(test_eviction_epoch),
+		cmocka_unit_test(test_topk_500_peers),	   cmocka_unit_test(test_topk_zero),
+		cmocka_unit_test(test_demotion_monotonic), cmocka_unit_test(test_peer_labels),
+		cmocka_unit_test(test_by_cgroup),	   cmocka_unit_test(test_promtool),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
