@@ -3,10 +3,8 @@
  * cfg.max_rows rows with least-recent eviction, then handed to the series and a window snapshot. */
 #include "tcp.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,33 +57,6 @@ _Static_assert(sizeof(struct hp_tcp_row) % 8 == 0, "hp_tcp_row: whole u64 counte
 _Static_assert(offsetof(struct hp_tcp_row, events) == sizeof(struct hp_tcp_flow),
 	       "hp_tcp_row: counters right after the identity");
 _Static_assert(sizeof(struct hp_tcp_val) % 8 == 0, "hp_tcp_val: only u64 counters");
-
-static const __u8 v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-const char *hp_tcp_flow__peer(const struct hp_tcp_flow *f, char *buf, size_t size)
-{
-	char addr[INET6_ADDRSTRLEN];
-	bool v4 = memcmp(f->addr, v4_mapped, sizeof(v4_mapped)) == 0;
-
-	if (!inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? f->addr + 12 : f->addr, addr, sizeof(addr)))
-		snprintf(addr, sizeof(addr), "?");
-	if (f->direction == HP_TCP_PASSIVE)
-		snprintf(buf, size, "%s", addr);
-	else if (v4)
-		snprintf(buf, size, "%s:%u", addr, (unsigned int)f->port);
-	else
-		snprintf(buf, size, "[%s]:%u", addr, (unsigned int)f->port);
-	return buf;
-}
-
-bool hp_tcp_flow__loopback(const struct hp_tcp_flow *f)
-{
-	static const __u8 v6_loopback[16] = { [15] = 1 };
-
-	if (memcmp(f->addr, v4_mapped, sizeof(v4_mapped)) == 0)
-		return f->addr[12] == 127;
-	return memcmp(f->addr, v6_loopback, sizeof(v6_loopback)) == 0;
-}
 
 void tcp_val__add(struct hp_tcp_val *dst, const struct hp_tcp_val *src)
 {
