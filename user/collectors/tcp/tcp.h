@@ -133,6 +133,9 @@ int hp_tcp__ingest(struct hp_tcp_state *t, const struct hp_tcp_key *keys,
  *   hostprof_tcp_flows_folded gauge: flows summed into an "other" series now
  */
 void hp_tcp__metrics(struct hp_tcp_state *t, struct hp_buf *out, struct hp_services *svc);
+/* Fill levels for hostprof_map_entries ("tcp_flows_table": table rows / max_rows; "flows": rows
+ * the last collect found / max_entries) and the drop "flows_read_error" (flows rows that could
+ * not be read or deleted, or had no direction); table evictions are evicted_rows above. */
 void hp_tcp__self_stats(const struct hp_tcp_state *t, struct hp_self_stats *out);
 double hp_tcp__retention(const struct hp_tcp_state *t);
 
