@@ -3,6 +3,7 @@
  * a real BPF hash map: exact cumulative sums, generation filtering, eviction with epochs, bounded
  * top-K series that lose and double-count nothing, monotonic counters, peer labels, promtool. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -357,9 +358,10 @@ static void test_ingest_empty_rows(void **state)
 }
 
 /*
- * hp_tcp__collect against a real BPF hash map of the kernel's layout: it moves gen on, takes
- * exactly the rows of generations that are neither the new nor the previous one (wrapping at
- * 255), deletes them, and leaves the two live generations for later drains.
+ * hp_tcp__collect against a real BPF hash map of the kernel's layout, without the program barrier
+ * (base/bpf_sync.h unavailable): it moves gen on, takes exactly the rows of generations that are
+ * neither the new nor the previous one (wrapping at 255), deletes them, and leaves the two live
+ * generations for later drains.
  */
 static void collect_maps(bool per_key)
 {
@@ -395,6 +397,7 @@ static void collect_maps(bool per_key)
 	assert_int_equal(hp_tcp__init(&t, NULL, 1.0, 0.0), 0);
 	p = t.priv;
 	p->drain.no_batch = per_key;
+	p->sync_state = -EOPNOTSUPP;
 	/* gen 1 -> 2: live 2 and 1 stay; 0, 254 and 255 are finished */
 	assert_int_equal(hp_tcp__collect(&t, fd, &gen, 1.0), 0);
 	assert_int_equal(gen, 2);
@@ -459,12 +462,69 @@ static void collect_maps(bool per_key)
 	close(fd);
 }
 
-/* Batch reads, then the path of kernels without batch operations on hash maps. */
+/*
+ * With the barrier (the default where map-in-map exists): every generation but the new one is
+ * finished once the barrier returned, so a drain is not a tick behind.
+ */
+static void collect_maps_synced(bool per_key)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+	struct hp_tcp_key kx, ky, next;
+	struct hp_tcp_val vx0, vx1, vy, sum;
+	struct hp_tcp_state t;
+	volatile __u8 gen = 1;
+	const struct hp_tcp_row *r;
+	struct tcp_priv *p;
+	int fd;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "flows", sizeof(struct hp_tcp_key),
+			    sizeof(struct hp_tcp_val), 64, &opts);
+	if (fd < 0)
+		skip();
+	key__v4(&kx, 0x7f000001, 8080, HP_TCP_ACTIVE, 0);
+	key__v4(&ky, 0x0a000002, 22, HP_TCP_PASSIVE, 2);
+	val__make(&vx0, HP_TCP_ACTIVE, 3, 1);
+	val__make(&vx1, HP_TCP_ACTIVE, 2, 2);
+	val__make(&vy, HP_TCP_PASSIVE, 7, 5);
+	assert_int_equal(bpf_map_update_elem(fd, &kx, &vx0, BPF_ANY), 0);
+	kx.gen = 1;
+	assert_int_equal(bpf_map_update_elem(fd, &kx, &vx1, BPF_ANY), 0);
+	assert_int_equal(bpf_map_update_elem(fd, &ky, &vy, BPF_ANY), 0);
+	assert_int_equal(hp_tcp__init(&t, NULL, 1.0, 0.0), 0);
+	p = t.priv;
+	p->drain.no_batch = per_key;
+	/* gen 1 -> 2: 0 and 1 (the previous one) are finished, only the new 2 stays */
+	assert_int_equal(hp_tcp__collect(&t, fd, &gen, 1.0), 0);
+	assert_int_equal(p->sync_state, 1);
+	assert_int_equal(gen, 2);
+	r = find_row(t.latest, &kx);
+	assert_non_null(r);
+	sum = vx0;
+	val__add(&sum, &vx1);
+	assert_memory_equal(&r->v, &sum, sizeof(sum));
+	assert_null(find_row(t.latest, &ky));
+	assert_int_equal(bpf_map_get_next_key(fd, NULL, &next), 0);
+	assert_int_equal(next.gen, 2);
+	/* 2 -> 3: 2 is taken at once, the map is empty */
+	assert_int_equal(hp_tcp__collect(&t, fd, &gen, 2.0), 0);
+	r = find_row(t.latest, &ky);
+	assert_non_null(r);
+	assert_memory_equal(&r->v, &vy, sizeof(vy));
+	assert_int_not_equal(bpf_map_get_next_key(fd, NULL, &next), 0);
+	assert_int_equal(p->read_errors, 0);
+	hp_tcp__free(&t);
+	close(fd);
+}
+
+/* Batch reads, then the path of kernels without batch operations on hash maps; without and with
+ * the program barrier. */
 static void test_collect_maps(void **state)
 {
 	(void)state;
-	for (int per_key = 0; per_key <= 1; per_key++)
+	for (int per_key = 0; per_key <= 1; per_key++) {
 		collect_maps(per_key);
+		collect_maps_synced(per_key);
+	}
 }
 
 /*

@@ -159,11 +159,12 @@ static int tcp__attach(struct hp_collector *c)
 }
 
 /*
- * Every refresh drains, but two flips of `gen` stay at least this far apart: a drain deletes the
- * rows of the generation before the previous one, and a program that read `gen` before the
- * previous flip must have finished its update by then (tracing programs are preemptible, so "a
- * few microseconds" is not a bound; 100 ms leaves room). A refresh sooner than that answers from
- * the table as it is, without waiting under the lock (the ticker needs it too).
+ * Every refresh drains (the tick, and each API or /metrics request), but two drains stay at least
+ * this far apart: a burst of requests answers from the table of the last drain, at most this old,
+ * instead of flipping and draining per request under the lock. Where the program barrier works
+ * (base/bpf_sync.h) a drain takes every generation but the new one, so that is all the lag there
+ * is; without it, a drain leaves the previous generation too (a program may still be adding to it)
+ * and answers are a further tick behind.
  */
 #define TCP_MIN_COLLECT_GAP 0.1
 

@@ -5,6 +5,7 @@
 #define HOSTPROF_TCP_TABLE_H
 
 #include "collectors/map_drain.h"
+#include "base/bpf_sync.h"
 #include "tcp.h"
 
 /* Ranking: events decayed with this half-life (s), so a flow that went quiet leaves the top. */
@@ -51,6 +52,8 @@ struct tcp_priv {
 	/* drain (tcp_read.c) */
 	struct hp_map_drain drain; /* keeps the finished rows' keys and values */
 	__u64 read_errors;	   /* rows that could not be read or deleted */
+	struct hp_bpf_sync sync;   /* the wait for programs still on the old generation */
+	int sync_state;		   /* 0: not opened yet; 1: works; < 0: unavailable (errno) */
 };
 
 /* dst += src, every counter. */
