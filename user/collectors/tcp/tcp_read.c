@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Reading the kernel's `flows` map for hp_tcp__collect(): the generation is moved on, then the
+ * rows no program can still be adding to are drained once (collectors/map_drain.h), the live generation left
+ * for the next drain. */
+#include "tcp.h"
+
+#include <errno.h>
+#include <sys/types.h>
+
+#include "tcp_table.h"
+
+/*
+ * A row is finished when no program can still be adding to it: after the barrier (bpf_sync.h),
+ * every generation but the live one; without it, neither the live one nor the one before it (a
+ * program may still be inside an update it began before the generation moved: it is taken at
+ * the next drain, one tick late).
+ */
+struct read_ctx {
+	__u8 live;
+	bool synced;
+};
+
+static bool read__want(const void *key, void *ctx)
+{
+	const struct read_ctx *c = ctx;
+	__u8 gen = ((const struct hp_tcp_key *)key)->gen;
+
+	return gen != c->live && (c->synced || gen != (__u8)(c->live - 1));
+}
+
+int hp_tcp__collect(struct hp_tcp_state *t, int flows_fd, volatile __u8 *gen, double now)
+{
+	struct tcp_priv *p = t->priv;
+	struct read_ctx c = { .live = (__u8)(*gen + 1) };
+	ssize_t n;
+	int err = 0;
+
+	if (p->sync_state == 0)
+		p->sync_state = hp_bpf_sync__open(&p->sync) ?: 1;
+	/* from here on programs add to generation live */
+	*gen = c.live;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (p->sync_state > 0 && hp_bpf_sync__wait(&p->sync) == 0)
+		c.synced = true;
+	p->drain.key_size = sizeof(struct hp_tcp_key);
+	p->drain.value_size = sizeof(struct hp_tcp_val); /* one value shared by the CPUs */
+	n = hp_map_drain__run(&p->drain, flows_fd, read__want, NULL, &c, &p->read_errors);
+	if (n < 0)
+		err = (int)n; /* the rows taken before the error are in the drain */
+	if (hp_tcp__ingest(t, p->drain.keys, p->drain.vals, p->drain.nkeys, now))
+		err = -ENOMEM;
+	return err;
+}
