@@ -44,7 +44,7 @@ class Net:
         self.qdiscs = []  # (namespace or None, interface)
 
     def __enter__(self):
-        subprocess.run(["ip", "netns", "del", self.ns], capture_output=True)  # a stale one
+        self.remove_stale()
         try:
             run(["ip", "netns", "add", self.ns])
             run(["ip", "link", "add", self.root_if, "type", "veth", "peer", "name", self.ns_if,
@@ -65,6 +65,20 @@ class Net:
     def __exit__(self, *exc):
         self.close()
         return False
+
+    @staticmethod
+    def remove_stale():
+        """Namespaces, veths and root tables a killed run (its pid gone) left behind: they hold
+        the addresses this run needs."""
+        names = run(["ip", "netns", "list"]).split()
+        tables = run(["nft", "list", "tables"]).split()
+        for name in set(names + tables):
+            pid = name[len("hpe2e"):]
+            if not (name.startswith("hpe2e") and pid.isdigit()) or os.path.exists("/proc/" + pid):
+                continue
+            subprocess.run(["ip", "netns", "del", name], capture_output=True)
+            subprocess.run(["ip", "link", "del", "hpe" + pid], capture_output=True)
+            subprocess.run(["nft", "delete", "table", "inet", name], capture_output=True)
 
     def close(self):
         if self.root_table:
