@@ -255,9 +255,10 @@ static __always_inline struct hp_tcp_val *tcp__sock_flow(const struct sock *sk,
 	return tcp__flow(s->addr, s->port, s->direction, cg);
 }
 
-static __always_inline void tcp__hist(__u64 *buckets, __u64 *sum, __u64 ns)
+/* Adds ns to a histogram bucketed on ns >> shift, and to its sum (ns). */
+static __always_inline void tcp__hist(__u64 *buckets, __u64 *sum, __u64 ns, __u32 shift)
 {
-	__u32 b = hp_hist__bucket(ns);
+	__u32 b = hp_hist__bucket(ns >> shift);
 
 	if (b >= HP_HIST_BUCKETS)
 		b = HP_HIST_BUCKETS - 1;
@@ -304,7 +305,7 @@ static __always_inline void tcp__open_ended(const struct sock *sk, int newstate,
 	if (newstate == TCP_ESTABLISHED) {
 		s->t_est = now;
 		if (v) {
-			tcp__hist(v->open_buckets, &v->open_sum_ns, d);
+			tcp__hist(v->open_buckets, &v->open_sum_ns, d, 0);
 			__sync_fetch_and_add(&v->results[HP_TCP_OK], 1);
 		}
 		return;
@@ -357,7 +358,7 @@ static __always_inline void tcp__accepted(const struct sock *sk, bool raw)
 	else
 		ns = (__u64)(BPF_CORE_READ(tp, srtt_us) >> 3) * 1000;
 	if (ns)
-		tcp__hist(v->open_buckets, &v->open_sum_ns, ns);
+		tcp__hist(v->open_buckets, &v->open_sum_ns, ns, 0);
 }
 
 /*
@@ -399,7 +400,8 @@ static __always_inline void tcp__closed(const struct sock *sk, int oldstate, boo
 		return;
 	v = tcp__sock_flow(sk, s);
 	if (v) {
-		tcp__hist(v->duration_buckets, &v->duration_sum_ns, bpf_ktime_get_ns() - s->t_est);
+		tcp__hist(v->duration_buckets, &v->duration_sum_ns, bpf_ktime_get_ns() - s->t_est,
+			  HP_TCP_DURATION_SHIFT);
 		tcp__bytes(sk, oldstate, s->direction, &sent, &received);
 		__sync_fetch_and_add(&v->bytes_sent, sent);
 		__sync_fetch_and_add(&v->bytes_received, received);
@@ -444,7 +446,7 @@ static __always_inline void tcp__probe(const struct sock *sk, bool raw)
 	v = tcp__sock_flow(sk, s);
 	if (!v)
 		return;
-	tcp__hist(v->rtt_buckets, &v->rtt_sum_ns, (__u64)srtt * 1000);
+	tcp__hist(v->rtt_buckets, &v->rtt_sum_ns, (__u64)srtt * 1000, 0);
 	tcp__total(HP_TCP_TOTAL_RTT_SAMPLES);
 }
 

@@ -30,6 +30,13 @@ enum hp_tcp_result {
 };
 
 /*
+ * Lifetimes are bucketed on (ns >> 10), i.e. in units of 1.024 us: the shared log2 layout then
+ * spans 262 us to 2^44 ns = 4.9 hours instead of 256 ns to 17 s. Bounds, quantiles and "le"
+ * labels are the shared ones times 2^10 (exact: powers of two).
+ */
+#define HP_TCP_DURATION_SHIFT 10
+
+/*
  * The BPF map key of `flows`: one row per (peer address, service port, direction[, cgroup]) and
  * generation. Never an ephemeral port: a passive flow is keyed by its local port, an active one by
  * its remote port. Userspace folds rows into bounded series (top-K peers + "other").
@@ -56,7 +63,8 @@ struct hp_tcp_val {
 	/* smoothed RTT (tcp_sock.srtt_us) sampled at most once per socket per rtt_interval_ns */
 	__u64 rtt_buckets[HP_HIST_BUCKETS];
 	__u64 rtt_sum_ns;
-	/* connections that closed after reaching ESTABLISHED while hostprof ran: ESTABLISHED -> CLOSE */
+	/* connections that closed after reaching ESTABLISHED while hostprof ran: ESTABLISHED -> CLOSE;
+	 * bucketed on ns >> HP_TCP_DURATION_SHIFT (lifetimes run to hours), the sum in ns */
 	__u64 duration_buckets[HP_HIST_BUCKETS];
 	__u64 duration_sum_ns;
 	__u64 bytes_sent;     /* of those connections: tcp_sock.bytes_acked (sent and acked) */

@@ -270,6 +270,14 @@ static void expect_page(const char *text, const struct hp_tcp_val *truth, unsign
 					  &n, dir_label[d], NULL),
 				 sum_u64(v->duration_buckets, HP_HIST_BUCKETS));
 		assert_true(n <= bound);
+		/* lifetimes are bucketed on ns >> 10: their "le" bounds are the shared ones x 1024,
+		 * the last finite one 2^(8 + 26 + 10) ns */
+		assert_int_equal(prom_sum(text, "hostprof_tcp_connection_duration_seconds_bucket",
+					  NULL, dir_label[d], "le=\"0.067108864\"", NULL),
+				 sum_u64(v->duration_buckets, 9)); /* 2^(8+8+10) ns: buckets 0..8 */
+		assert_int_equal(prom_sum(text, "hostprof_tcp_connection_duration_seconds_bucket",
+					  NULL, dir_label[d], "le=\"17592.186044416\"", NULL),
+				 sum_u64(v->duration_buckets, HP_HIST_BUCKETS - 1));
 		for (size_t c = 0; c < sizeof(counters) / sizeof(counters[0]); c++) {
 			assert_int_equal(prom_sum(text, counters[c].name, &n, dir_label[d], NULL),
 					 *(const __u64 *)((const char *)v + counters[c].off));
