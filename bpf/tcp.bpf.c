@@ -52,6 +52,16 @@ struct {
 	__type(value, struct hp_tcp_val);
 } flows SEC(".maps");
 
+/* Where events go when `flows` is full: their (port, direction, cgroup) row with the peer address
+ * zeroed, so a host with more peers than flows rows still counts every event by port. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 2048);
+	__type(key, struct hp_tcp_key);
+	__type(value, struct hp_tcp_val);
+} flows_spill SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, HP_TCP_TOTAL__COUNT);
@@ -192,11 +202,18 @@ static __always_inline struct hp_tcp_val *tcp__flow(const __u8 addr[16], __u16 p
 	v = bpf_map_lookup_elem(&flows, &key);
 	if (v)
 		return v;
-	if (bpf_map_update_elem(&flows, &key, &zero_val, BPF_NOEXIST) == -E2BIG) {
+	if (bpf_map_update_elem(&flows, &key, &zero_val, BPF_NOEXIST) != -E2BIG)
+		return bpf_map_lookup_elem(&flows, &key);
+	/* flows is full: the event still counts for its port, as peer "other" */
+	__builtin_memset(key.addr, 0, sizeof(key.addr));
+	v = bpf_map_lookup_elem(&flows_spill, &key);
+	if (!v && bpf_map_update_elem(&flows_spill, &key, &zero_val, BPF_NOEXIST) != -E2BIG)
+		v = bpf_map_lookup_elem(&flows_spill, &key);
+	if (v)
+		tcp__total(HP_TCP_TOTAL_SPILLED);
+	else
 		HP_DROP(HP_TCP_DROP_FLOWS_FULL);
-		return NULL;
-	}
-	return bpf_map_lookup_elem(&flows, &key);
+	return v;
 }
 
 /* The flow row of any socket (full, request or time-wait) from its own fields, direction given. */

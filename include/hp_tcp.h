@@ -39,7 +39,9 @@ enum hp_tcp_result {
 /*
  * The BPF map key of `flows`: one row per (peer address, service port, direction[, cgroup]) and
  * generation. Never an ephemeral port: a passive flow is keyed by its local port, an active one by
- * its remote port. Userspace folds rows into bounded series (top-K peers + "other").
+ * its remote port. Userspace folds rows into bounded series (top-K peers + "other"). When `flows`
+ * is full (a server with more clients than rows), the event goes to `flows_spill` under the same
+ * key with an all-zero address (never a real peer): counted for its port as peer "other".
  */
 struct hp_tcp_key {
 	__u8 addr[16];	 /* peer address: IPv6, or IPv4 as v4-mapped ::ffff:a.b.c.d */
@@ -101,6 +103,7 @@ struct hp_tcp_sock {
 enum hp_tcp_total {
 	HP_TCP_TOTAL_RESETS_SENT_NO_SOCKET = 0, /* tcp_send_reset without a socket (closed port) */
 	HP_TCP_TOTAL_RTT_SAMPLES,		/* srtt samples taken */
+	HP_TCP_TOTAL_SPILLED, /* events counted in `flows_spill` (peer folded) because flows was full */
 	HP_TCP_TOTAL__COUNT,
 };
 
@@ -110,7 +113,7 @@ enum hp_tcp_total {
 
 enum hp_tcp_drop {
 	HP_TCP_DROP_STORAGE = 0, /* per-socket state not created: that socket is not timed */
-	HP_TCP_DROP_FLOWS_FULL,	 /* `flows` full: the event is not counted */
+	HP_TCP_DROP_FLOWS_FULL,	 /* `flows` and `flows_spill` full: the event is not counted */
 	HP_TCP_DROP_NO_TCP_SOCK, /* bpf_skc_to_tcp_sock() refused a socket: no RTT/bytes */
 	HP_TCP_DROP__COUNT,
 };

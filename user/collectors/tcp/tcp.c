@@ -168,6 +168,7 @@ void hp_tcp__free(struct hp_tcp_state *t)
 		free(p->ports);
 		free(p->port_slot);
 		hp_map_drain__free(&p->drain);
+		hp_map_drain__free(&p->spill);
 		if (p->sync_state > 0)
 			hp_bpf_sync__close(&p->sync);
 		free(p);

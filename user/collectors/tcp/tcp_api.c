@@ -366,7 +366,11 @@ static cJSON *api__row(const struct hp_tcp_state *t, struct hp_services *svc,
 		cJSON_AddNumberToObject(o, "flows", (double)row->flows);
 	} else {
 		cJSON_AddStringToObject(o, "peer", hp_tcp_flow__peer(f, buf, sizeof(buf)));
-		cJSON_AddStringToObject(o, "address", hp_tcp_flow__address(f, buf, sizeof(buf)));
+		if (hp_tcp_flow__spilled(f)) /* peers the kernel had no row for, summed */
+			cJSON_AddNullToObject(o, "address");
+		else
+			cJSON_AddStringToObject(o, "address",
+						hp_tcp_flow__address(f, buf, sizeof(buf)));
 		if (t->cfg.by_cgroup) {
 			const char *path =
 			    svc ? hp_services__cgroup_path(svc, f->cgroup_id, 0, buf, sizeof(buf))
