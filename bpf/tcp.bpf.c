@@ -257,6 +257,11 @@ static __always_inline struct hp_tcp_val *tcp__sock_flow(const struct sock *sk,
 	__u64 cg = 0;
 	__u8 d;
 
+	/* with --pid/--cgroup, only connections a matching process opened: the other events run in
+	 * softirq, where the current task says nothing about the socket */
+	if ((filter_tgid || filter_cgroup) && !(s && (s->flags & HP_TCP_SOCK_MATCH)))
+		return NULL;
+
 	if (by_cgroup)
 		cg = s && s->cgroup_id ? s->cgroup_id : tcp__sock_cgroup(sk);
 	if (s && s->direction)
@@ -299,7 +304,7 @@ static __always_inline void tcp__syn_sent(const struct sock *sk, bool raw)
 	s->t_rtt = 0;
 	s->tgid = id >> 32;
 	s->cgroup_id = bpf_get_current_cgroup_id();
-	s->flags = 0;
+	s->flags = HP_TCP_SOCK_MATCH;
 	s->direction = HP_TCP_DIR_UNKNOWN;
 	tcp__decide(sk, s, HP_TCP_ACTIVE);
 }
@@ -486,6 +491,8 @@ static __always_inline void tcp__retransmit_synack(const struct sock *sk,
 {
 	struct hp_tcp_val *v;
 
+	if (filter_tgid || filter_cgroup) /* a passive open: never a filtered process's connect */
+		return;
 	v = tcp__skc_flow(&req->__req_common, HP_TCP_PASSIVE, by_cgroup ? tcp__sock_cgroup(sk) : 0);
 	if (v)
 		__sync_fetch_and_add(&v->syn_retransmits, 1);
@@ -521,6 +528,8 @@ static __always_inline void tcp__send_reset(const struct sock *sk, __u32 reason,
 	}
 	state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	if (state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV) {
+		if (filter_tgid || filter_cgroup)
+			return;
 		/* not a full socket: no state, no cgroup; the direction from its ports */
 		const struct sock_common *skc = &sk->__sk_common;
 

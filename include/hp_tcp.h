@@ -98,6 +98,7 @@ struct hp_tcp_sock {
 };
 
 #define HP_TCP_SOCK_RST_RX (1u << 0) /* a RST arrived while SYN_SENT: the open was refused */
+#define HP_TCP_SOCK_MATCH (1u << 1)  /* opened by a process that passed --pid / --cgroup */
 
 /* Host-wide counters, a per-CPU array indexed by these (no key, never full). */
 enum hp_tcp_total {
