@@ -177,7 +177,8 @@ static int tcp__refresh(struct hp_collector *c, bool tick)
 	(void)tick;
 	if (s->collected && now - s->last_collect < TCP_MIN_COLLECT_GAP)
 		return 0;
-	err = hp_tcp__collect(&s->table, bpf_map__fd(s->skel->maps.flows), &s->skel->bss->gen, now);
+	err = hp_tcp__collect(&s->table, bpf_map__fd(s->skel->maps.flows),
+			      bpf_map__fd(s->skel->maps.flows_spill), &s->skel->bss->gen, now);
 	s->last_collect = now;
 	s->collected = true;
 	return err;
@@ -232,6 +233,12 @@ static void tcp__metrics(struct hp_collector *c, struct hp_buf *out)
 	for (__u32 i = 0; i < HP_TCP_RST_REASONS; i++)
 		counts[i] = tcp__percpu_sum(s, fd, i);
 	hp_tcp_rst__metrics(&s->rst, counts, out);
+	hp_prom__family(out, "hostprof_tcp_flows_spilled_total", HP_PROM_COUNTER,
+			"Events counted under peer=\"other\" of their port because the kernel's "
+			"flows map (--tcp-max-flows) was full: not lost, but without their peer.");
+	hp_prom__sample(
+	    out, "hostprof_tcp_flows_spilled_total", NULL, 0,
+	    (double)tcp__percpu_sum(s, bpf_map__fd(s->skel->maps.totals), HP_TCP_TOTAL_SPILLED));
 	tcp__metrics_listen(s, out);
 }
 

@@ -51,6 +51,7 @@ struct tcp_priv {
 	__u64 demotions;	    /* flow or port series folded back into "other" */
 	/* drain (tcp_read.c) */
 	struct hp_map_drain drain; /* keeps the finished rows' keys and values */
+	struct hp_map_drain spill; /* the same for flows_spill, appended to drain's rows */
 	__u64 read_errors;	   /* rows that could not be read or deleted */
 	struct hp_bpf_sync sync;   /* the wait for programs still on the old generation */
 	int sync_state;		   /* 0: not opened yet; 1: works; < 0: unavailable (errno) */
