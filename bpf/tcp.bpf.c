@@ -38,6 +38,9 @@ const volatile bool skip_loopback = false;	  /* ignore sockets whose peer is loo
 const volatile __u16 ephemeral_lo = 32768;
 const volatile __u16 ephemeral_hi = 60999;
 
+/* The kernel's tick rate, from its config (/proc/config.gz) by libbpf; 0 when unknown. */
+extern unsigned int CONFIG_HZ __kconfig __weak;
+
 /* Flipped by the drain: rows are written in generation `gen`; the drain reads and deletes rows of
  * generations older than the previous one, which no program can still be writing to. */
 volatile __u8 gen;
@@ -458,18 +461,31 @@ static __always_inline void tcp__set_state(const struct sock *sk, int oldstate, 
 
 /*
  * Every received segment of an established socket (tcp_rcv_established): the only per-packet
- * hook. The common case is one socket-state lookup and a clock read; srtt is sampled at most once
- * per rtt_interval_ns per socket, so a 10 Gbit/s flow costs the same samples as an idle one.
+ * hook. The common case is one socket-state lookup and a jiffies read; srtt is sampled at most
+ * once per rtt_interval_ns per socket, so a 10 Gbit/s flow costs the same samples as an idle one.
  */
 static __always_inline void tcp__probe(const struct sock *sk, bool raw)
 {
 	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
 	struct hp_tcp_sock *s = tcp__sock(sk, true, raw);
+	__u64 now, interval = 0;
 	struct hp_tcp_val *v;
-	__u64 now = bpf_ktime_get_ns();
 	__u32 srtt;
 
-	if (!s || now - s->t_rtt < rtt_interval_ns)
+	if (!s)
+		return;
+	/* the rate limit's clock: jiffies where the interval is a whole number of them (a counter
+	 * read, where bpf_ktime_get_ns() was a third of this program's cost: tests/bench/README.md),
+	 * else nanoseconds; t_rtt holds whichever this load uses */
+	if (CONFIG_HZ)
+		interval = rtt_interval_ns / (1000000000ULL / CONFIG_HZ);
+	if (interval) {
+		now = bpf_jiffies64();
+	} else {
+		now = bpf_ktime_get_ns();
+		interval = rtt_interval_ns;
+	}
+	if (s->t_rtt && now - s->t_rtt < interval)
 		return;
 	s->t_rtt = now;
 	srtt = BPF_CORE_READ(tp, srtt_us) >> 3; /* srtt_us is 8 x the smoothed RTT in us */
