@@ -33,36 +33,6 @@ static void near__check(double got, double want, double eps, const char *what, i
 		fail_msg("line %d: %s = %.12g, want %.12g (+- %g)", line, what, got, want, eps);
 }
 
-/*
- * The row type as tcp.h documents hp_tcp_row_type (tcp.c): flow identity (addr, cgroup_id, port,
- * direction) first, then epoch; events is the live counter. Kept here so this test needs nothing
- * of the table's code: the API must work on any set of that layout and order.
- */
-static int flow_cmp(const void *a, const void *b)
-{
-	const struct hp_tcp_flow *x = a, *y = b;
-	int c = memcmp(x->addr, y->addr, sizeof(x->addr));
-
-	if (c)
-		return c;
-	if (x->cgroup_id != y->cgroup_id)
-		return x->cgroup_id < y->cgroup_id ? -1 : 1;
-	if (x->port != y->port)
-		return x->port < y->port ? -1 : 1;
-	if (x->direction != y->direction)
-		return x->direction < y->direction ? -1 : 1;
-	return x->epoch < y->epoch ? -1 : x->epoch > y->epoch;
-}
-
-static const struct hp_khist_type row_type = {
-	.row_size = sizeof(struct hp_tcp_row),
-	.key_size = sizeof(struct hp_tcp_flow),
-	.counters_off = offsetof(struct hp_tcp_row, events),
-	.live_off = offsetof(struct hp_tcp_row, events),
-	.hist_off = HP_TCP_HIST_OPEN,
-	.cmp = flow_cmp,
-};
-
 /* ---- the flows: what each adds per tick, in the ticks it is active ---- */
 
 enum { A, B, C, D, E, F, G, NFLOWS };
@@ -182,7 +152,7 @@ static void row__fill(struct hp_tcp_row *r, int i, int t)
 
 static struct hp_khist *snapshot(int t)
 {
-	struct hp_khist *s = hp_khist__new(&row_type, (double)t, NFLOWS);
+	struct hp_khist *s = hp_khist__new(&hp_tcp_row_type, (double)t, NFLOWS);
 
 	assert_non_null(s);
 	for (int i = 0; i < NFLOWS; i++) {
@@ -254,7 +224,7 @@ static int server_setup(void **state)
 	s->c.started_at = 0.0;
 	pthread_mutex_init(&s->c.lock, NULL);
 	/* the state as hp_tcp__init/collect leave it: a ring of table snapshots, one per tick */
-	origin = hp_khist__new(&row_type, 0.0, 1);
+	origin = hp_khist__new(&hp_tcp_row_type, 0.0, 1);
 	assert_non_null(origin);
 	assert_int_equal(
 	    hp_window__init(&s->t.window, &hp_khist_window_ops, 1.0, 30, 30.0, 30, 0.0, origin), 0);

@@ -285,3 +285,9 @@ __u64 hp_collector__recursion_misses(const struct hp_collector *c)
 	}
 	return sum;
 }
+
+int hp_collector__loaded(struct hp_collector *c, struct bpf_object *obj, int cgroup_filter_fd)
+{
+	c->obj = obj;
+	return cgroup_filter_fd < 0 ? 0 : hp_collector__filter_cgroup(c, cgroup_filter_fd);
+}

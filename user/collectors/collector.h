@@ -122,6 +122,12 @@ int hp_collector__attach_all(const struct hp_collector *c, struct bpf_object *ob
  * reach BPF; exported as the drop reason "bpf_program_recursion". 0 without c->obj.
  */
 __u64 hp_collector__recursion_misses(const struct hp_collector *c);
+/*
+ * What every collector does right after its skeleton loaded: records obj in c->obj (for the
+ * kernel's statistics of its programs) and, with --cgroup, installs the filter in the object's
+ * cgroup_filter map (cgroup_filter_fd; < 0: the object has none). 0 or a negative errno (logged).
+ */
+int hp_collector__loaded(struct hp_collector *c, struct bpf_object *obj, int cgroup_filter_fd);
 /* With --cgroup: installs that cgroup v2 directory in slot 0 of the BPF_MAP_TYPE_CGROUP_ARRAY
  * map_fd, c->cgroup_fd keeping it open; without, nothing. 0 or a negative errno (logged). */
 int hp_collector__filter_cgroup(struct hp_collector *c, int map_fd);

@@ -95,7 +95,9 @@ static int sc__load(struct hp_collector *c)
 	err = syscalls_bpf__load(s->skel);
 	if (err)
 		return err;
-	c->obj = s->skel->obj;
+	err = hp_collector__loaded(c, s->skel->obj, bpf_map__fd(s->skel->maps.cgroup_filter));
+	if (err)
+		return err;
 
 	s->errors = sc__map_ro(s->skel->maps.errors,
 			       (size_t)HP_SC_KEYS * HP_ERRNO_SLOTS * sizeof(__u64), &s->errors_len);
@@ -106,10 +108,6 @@ static int sc__load(struct hp_collector *c)
 		       (size_t)HP_SC_COMPAT_KEYS * sizeof(struct hp_sc_hist), &s->compat_len);
 	if (!s->compat)
 		return -errno;
-
-	err = hp_collector__filter_cgroup(c, bpf_map__fd(s->skel->maps.cgroup_filter));
-	if (err)
-		return err;
 
 	s->hists = calloc(HP_SC_KEYS, sizeof(*s->hists));
 	s->percpu = calloc((size_t)LOOKUP_BATCH * (size_t)s->ncpus, sizeof(struct hp_sc_hist));

@@ -117,8 +117,7 @@ static int tcp__load(struct hp_collector *c)
 	err = tcp_bpf__load(s->skel);
 	if (err)
 		return err;
-	c->obj = s->skel->obj;
-	err = hp_collector__filter_cgroup(c, bpf_map__fd(s->skel->maps.cgroup_filter));
+	err = hp_collector__loaded(c, s->skel->obj, bpf_map__fd(s->skel->maps.cgroup_filter));
 	if (err)
 		return err;
 	s->percpu = calloc((size_t)s->ncpus, sizeof(*s->percpu));
