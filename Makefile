@@ -67,7 +67,7 @@ BUILD_DEBS := clang make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 	      libcjson-dev libmicrohttpd-dev linux-libc-dev liblzma-dev libiberty-dev
 TEST_DEBS  := libcmocka-dev prometheus curl python3 iproute2 util-linux procps binutils xz-utils \
 	      golang-go linux-perf chromium libclang-rt-14-dev
-BENCH_DEBS := bpftrace bc curl python3 linux-perf stress-ng
+BENCH_DEBS := bpftrace bc curl python3 linux-perf stress-ng iperf3
 define apt_install
 	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -336,6 +336,18 @@ $(BUILD)/bench/empty_sched: tests/bench/empty_sched.c $(BUILD)/bench/empty_sched
 	$(call msg,LINK,$@)
 	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -I$(BUILD)/bench -Iinclude $< -o $@ \
 		$(shell pkg-config --cflags --libs libbpf 2>/dev/null)
+
+# Holds empty programs on the TCP hooks, or bpf/tcp.bpf.c at defaults (with/without RTT), for
+# tests/bench/tcp_cost.sh; tcp_connect_loop times connect/accept/close itself.
+$(BUILD)/bench/tcp_hold: tests/bench/tcp_hold.c $(BUILD)/bench/empty_tcp.skel.h \
+			 $(BUILD)/bench/tcp_probe_parts.skel.h $(BUILD)/tcp.skel.h
+	$(call msg,LINK,$@)
+	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -I$(BUILD)/bench -I$(BUILD) -Iinclude $< -o $@ \
+		$(shell pkg-config --cflags --libs libbpf 2>/dev/null)
+
+$(BUILD)/bench/tcp_connect_loop: tests/bench/tcp_connect_loop.c | $(BUILD)/bench
+	$(call msg,LINK,$@)
+	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror $< -o $@ -lpthread
 
 # Profile build + pprof encode + gzip for 10k distinct stacks (target: <= 50 ms).
 $(BUILD)/bench/pprof_build: tests/bench/pprof_build.c $(LIB) | $(BUILD)/bench

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# What TCP tracing adds per connection: tcp_connect_loop's own connect/accept/close loop over
+# loopback and across a veth into a network namespace, with nothing attached, empty programs on the
+# TCP collector's six hooks (the floor), the TCP programs or the agent, and bpftrace.
+#
+# Usage: tcp_connect_cost.sh TCP_HOLD TCP_CONNECT_LOOP [CONNECTIONS] [PASSES]
+#   TCP_HOLD          build/bench/tcp_hold
+#   TCP_CONNECT_LOOP  build/bench/tcp_connect_loop
+#   CONNECTIONS       per measurement (default 5000)
+#   PASSES            passes over every mode, interleaved so drift hits all modes (default 5)
+# Modes as in tcp_cost.sh (TCP_MODES overrides): base empty hostprof bpftrace when HOSTPROF is set,
+# else base empty tcp tcp_nortt bpftrace.
+# Prints per path and mode the median wall ns and CPU ns (the loop process: both of its threads,
+# user + system, softirq work included when it ran on them) per connection, and what each mode adds
+# over nothing attached and over the empty programs, as figures from this one run. Needs root and
+# bpftrace (Makefile BENCH_DEBS).
+set -euo pipefail
+TCP_HOLD=${1:?usage: tcp_connect_cost.sh tcp_hold tcp_connect_loop [connections] [passes]}
+loop=${2:?usage: tcp_connect_cost.sh tcp_hold tcp_connect_loop [connections] [passes]}
+conns=${3:-5000}
+passes=${4:-5}
+tmp=$(mktemp -d)
+# shellcheck source=tests/bench/tcp_bench_lib.sh
+. "$(dirname "$0")/tcp_bench_lib.sh"
+trap 'tcpb_cleanup; rm -rf "$tmp"' EXIT
+
+command -v bpftrace >/dev/null || { echo "tcp_connect_cost: bpftrace not found" >&2; exit 1; }
+for f in "$TCP_HOLD" "$loop"; do
+	[ -x "$f" ] || { echo "tcp_connect_cost: $f is not an executable" >&2; exit 1; }
+done
+if [ -n "${TCP_MODES:-}" ]; then
+	read -r -a modes <<<"$TCP_MODES"
+elif [ -n "${HOSTPROF:-}" ]; then
+	modes=(base empty hostprof bpftrace)
+else
+	modes=(base empty tcp tcp_nortt bpftrace)
+fi
+tcpb_netns_up
+tcpb_bpftrace_cmd
+
+declare -A wall cpu
+skip=" "
+for pass in $(seq "$passes"); do
+	for mode in "${modes[@]}"; do
+		[[ $skip == *" $mode "* ]] && continue
+		if ! tcpb_attach "$mode"; then
+			echo "tcp_connect_cost: $mode cannot attach here: row skipped" >&2
+			skip+="$mode "
+			continue
+		fi
+		for path in lo veth; do
+			if [ $path = lo ]; then
+				out=$("$loop" 127.0.0.1 "$conns")
+			else
+				out=$("$loop" --netns "$tcpb_ns" "$tcpb_addr_n" "$conns")
+			fi
+			read -r w c < <(echo "$out" | awk '{print $3, $6}')
+			wall[$path.$mode]+="$w "
+			cpu[$path.$mode]+="$c "
+			echo "pass $pass $mode $path: $out" >&2
+		done
+		tcpb_detach "$mode"
+	done
+done
+
+echo "connect/accept/close loop, $conns connections per run, median of $passes interleaved passes:"
+printf "  %-5s %-10s %9s %9s %9s %9s %9s %9s   %s\n" path mode wall-ns +base +empty CPU-ns +base +empty \
+	"[CPU ns per pass]"
+for path in lo veth; do
+	bw=$(echo "${wall[$path.base]}" | tcpb_median)
+	bc=$(echo "${cpu[$path.base]}" | tcpb_median)
+	ew=$(echo "${wall[$path.empty]:-}" | tcpb_median)
+	ec=$(echo "${cpu[$path.empty]:-}" | tcpb_median)
+	for mode in "${modes[@]}"; do
+		[ -n "${wall[$path.$mode]:-}" ] || { printf "  %-5s %-10s skipped (cannot attach here)\n" $path "$mode"; continue; }
+		w=$(echo "${wall[$path.$mode]}" | tcpb_median)
+		c=$(echo "${cpu[$path.$mode]}" | tcpb_median)
+		awk -v p=$path -v mode="$mode" -v w="$w" -v c="$c" -v bw="$bw" -v bc="$bc" \
+			-v ew="${ew:-}" -v ec="${ec:-}" -v all="${cpu[$path.$mode]}" '
+			function d(x, y) { return y == "" ? "n/a" : sprintf("%+.0f", x - y) }
+			BEGIN {printf "  %-5s %-10s %9.0f %9s %9s %9.0f %9s %9s   [%s]\n",
+				p, mode, w, d(w, bw), d(w, ew), c, d(c, bc), d(c, ec), all}'
+	done
+done
+echo "  (ns per connection; +base / +empty: added over nothing attached / over the empty programs)"
