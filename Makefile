@@ -389,7 +389,7 @@ bench: deps-bench
 	$(MAKE) --no-print-directory all $(BUILD)/bench/syscall_overhead \
 		$(BUILD)/bench/pprof_build $(BUILD)/bench/symbolize_rate $(BUILD)/bench/http_load \
 		$(BUILD)/bench/stack_drain $(BUILD)/bench/empty_sched $(BUILD)/tools/offcpu_check \
-		$(BUILD)/bench/runqueue_drain
+		$(BUILD)/bench/runqueue_drain $(BUILD)/bench/tcp_hold $(BUILD)/bench/tcp_connect_loop
 	$(BUILD)/bench/syscall_overhead --hostprof $(BUILD)/hostprof
 	HOSTPROF=$(BUILD)/hostprof OFFCPU_CHECK=$(BUILD)/tools/offcpu_check OFFCPU_PERIOD=10000000 \
 		OFFCPU_WAKERS=1 bash tests/bench/offcpu_cost.sh $(BUILD)/bench/empty_sched 100000 5
@@ -400,6 +400,9 @@ bench: deps-bench
 	$(BUILD)/bench/stack_drain
 	$(BUILD)/bench/runqueue_drain
 	bash tests/bench/metrics_load.sh $(BUILD)/hostprof $(BUILD)/bench/http_load 10
+	HOSTPROF=$(BUILD)/hostprof bash tests/bench/tcp_cost.sh $(BUILD)/bench/tcp_hold 10 3
+	HOSTPROF=$(BUILD)/hostprof bash tests/bench/tcp_connect_cost.sh $(BUILD)/bench/tcp_hold \
+		$(BUILD)/bench/tcp_connect_loop 5000 5
 
 # Bounded memory under process churn (not in CI: 10 minutes). The release agent with its defaults
 # while tests/workloads/churn starts 1,000 processes/s; RSS (start, steady, max), fds and agent CPU

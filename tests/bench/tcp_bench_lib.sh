@@ -133,6 +133,24 @@ tcpb_detach() {
 	esac
 }
 
+# The mode list into tcpb_modes: $TCP_MODES when set, else base empty, the agent's TCP collector
+# (hostprof, when $HOSTPROF has it; else bpf/tcp.bpf.c held without the agent: tcp), the extra
+# modes given as arguments, bpftrace.
+tcpb_default_modes() {
+	if [ -n "${TCP_MODES:-}" ]; then
+		read -r -a tcpb_modes <<<"$TCP_MODES"
+		return
+	fi
+	tcpb_modes=(base empty)
+	if [ -n "${HOSTPROF:-}" ] && "$HOSTPROF" --help 2>&1 | grep -qE '^  tcp +'; then
+		tcpb_modes+=(hostprof)
+	else
+		[ -n "${HOSTPROF:-}" ] && echo "$HOSTPROF has no tcp collector: bpf/tcp.bpf.c held by $TCP_HOLD instead" >&2
+		tcpb_modes+=(tcp)
+	fi
+	tcpb_modes+=("$@" bpftrace)
+}
+
 tcpb_median() {
 	tr ' ' '\n' | { grep . || true; } | sort -g |
 		awk '{a[NR]=$1} END {if (NR) print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'

@@ -9,8 +9,8 @@
 #   TCP_CONNECT_LOOP  build/bench/tcp_connect_loop
 #   CONNECTIONS       per measurement (default 5000)
 #   PASSES            passes over every mode, interleaved so drift hits all modes (default 5)
-# Modes as in tcp_cost.sh (TCP_MODES overrides): base empty hostprof bpftrace when HOSTPROF is set,
-# else base empty tcp tcp_nortt bpftrace.
+# Modes as in tcp_cost.sh (TCP_MODES overrides): base empty hostprof tcp_nortt bpftrace (tcp instead
+# of hostprof while $HOSTPROF has no tcp collector or HOSTPROF is unset).
 # Prints per path and mode the median wall ns and CPU ns (the loop process: both of its threads,
 # user + system, softirq work included when it ran on them) per connection, and what each mode adds
 # over nothing attached and over the empty programs, as figures from this one run. Needs root and
@@ -29,13 +29,8 @@ command -v bpftrace >/dev/null || { echo "tcp_connect_cost: bpftrace not found" 
 for f in "$TCP_HOLD" "$loop"; do
 	[ -x "$f" ] || { echo "tcp_connect_cost: $f is not an executable" >&2; exit 1; }
 done
-if [ -n "${TCP_MODES:-}" ]; then
-	read -r -a modes <<<"$TCP_MODES"
-elif [ -n "${HOSTPROF:-}" ]; then
-	modes=(base empty hostprof bpftrace)
-else
-	modes=(base empty tcp tcp_nortt bpftrace)
-fi
+tcpb_default_modes tcp_nortt
+modes=("${tcpb_modes[@]}")
 tcpb_netns_up
 tcpb_bpftrace_cmd
 

@@ -17,14 +17,17 @@
 #   tcp_stats  tcp with the kernel's BPF run-time statistics on (BPF_ENABLE_STATS): per program
 #              runs and ns per run, and their CPU time as a share of iperf3's own CPU time (the
 #              direct cost, which throughput on a busy machine cannot resolve). The statistics cost
-#              every BPF program two clock reads a run, so this row is not in the ratios.
+#              every BPF program two clock reads a run, so this row is not in the ratios; empty
+#              programs attached alongside in the same run measure that zero.
+#   empty_stats, parts_stats, part_NAME: the same statistics for the empty programs, for the parts
+#              of the probe side by side (tcp_probe_parts.bpf.c), or for one part alone.
 #   hostprof   HOSTPROF=build/hostprof: `serve --collectors tcp` at its defaults
 #   bpftrace   bpftrace on the tracepoints sock:inet_sock_set_state and tcp:* (connect latency and
 #              srtt per remote port on every segment, retransmits, resets: what bcc-style tools do)
-# Default modes: base empty hostprof tcp_stats bpftrace when HOSTPROF is set, else base empty tcp
-# tcp_nortt tcp_stats bpftrace. IPERF_ARGS adds client options (e.g. "-P 4", "-l 1K"); TCP_SEGMENTS=mtu limits GSO on
-# the veth to one segment, so each MTU-sized segment is an skb and a tcp_probe (a NIC without
-# offloads: the packet rate where a per-segment hook costs most).
+# Default modes: base empty hostprof tcp_stats bpftrace (tcp instead of hostprof while $HOSTPROF has
+# no tcp collector or HOSTPROF is unset). IPERF_ARGS adds client options (e.g. "-P 4", "-l 1K");
+# TCP_SEGMENTS=mtu limits GSO on the veth to one segment, so each MTU-sized segment is an skb and a
+# tcp_probe (a NIC without offloads; on this VM it cuts throughput to ~0.2 Gbit/s).
 # Prints per mode the median throughput (receiver side), host CPU busy % over the run (all CPUs,
 # /proc/stat), iperf3's own CPU (client + server processes, % of one CPU) and those CPU seconds per
 # GB, each vs nothing attached and vs the empty programs, as ratios from this one run. On a shared
@@ -43,13 +46,8 @@ for tool in iperf3 bpftrace ip python3; do
 	command -v "$tool" >/dev/null || { echo "tcp_cost: $tool not found" >&2; exit 1; }
 done
 [ -x "$TCP_HOLD" ] || { echo "tcp_cost: $TCP_HOLD is not an executable" >&2; exit 1; }
-if [ -n "${TCP_MODES:-}" ]; then
-	read -r -a modes <<<"$TCP_MODES"
-elif [ -n "${HOSTPROF:-}" ]; then
-	modes=(base empty hostprof tcp_stats bpftrace)
-else
-	modes=(base empty tcp tcp_nortt tcp_stats bpftrace)
-fi
+tcpb_default_modes tcp_stats
+modes=("${tcpb_modes[@]}")
 tcpb_netns_up "${TCP_SEGMENTS:-gso}"
 tcpb_bpftrace_cmd
 ip netns exec "$tcpb_ns" iperf3 -s -B "$tcpb_addr_n" >"$tmp/server.log" 2>&1 &
@@ -139,9 +137,17 @@ if [ ${#pns[@]} -gt 0 ]; then
 		r=$(echo "${pruns[$name]}" | tcpb_median)
 		x=$(echo "${pns[$name]}" | tcpb_median)
 		awk -v name="$name" -v r="$r" -v x="$x" -v i="$i" 'BEGIN {
-			printf "  %-22s %10.0f runs/s %8.1f ns/run  %6.3f %% of one CPU = %6.3f %% of iperf3's CPU (base)\n",
+			printf "  %-22s %10.0f runs/s %8.1f ns/run  %6.3f %% of one CPU = %6.3f %% of the iperf3 CPU (base)\n",
 				name, r, x, 100 * r * x / 1e9, 100 * (r * x / 1e9) / (i / 100)}'
 	done | sort
+	if [ -n "${pns[probe_btf]:-}" ] && [ -n "${pns[empty_probe]:-}" ]; then
+		r=$(echo "${pruns[probe_btf]}" | tcpb_median)
+		x=$(echo "${pns[probe_btf]}" | tcpb_median)
+		z=$(echo "${pns[empty_probe]}" | tcpb_median)
+		awk -v r="$r" -v x="$x" -v z="$z" -v i="$i" 'BEGIN {
+			printf "  probe_btf net of the statistics (empty_probe in the same run): %.0f ns/run, %.3f %% of the iperf3 CPU (base)\n",
+				x - z, 100 * (r * (x - z) / 1e9) / (i / 100)}'
+	fi
 fi
 echo "  (Gbit/s: negative = throughput lost; CPU s/GB: positive = more CPU per byte. Issue-9 target"
 echo "   for the agent: throughput >= -2 % vs base and within noise of empty)"

@@ -30,11 +30,16 @@ static void on_signal(int sig)
  * every program on the host pays two clock reads per run meanwhile: not for throughput runs). */
 static int stats_fd = -1;
 
-static void stats_enable(void)
+static bool stats_wanted(void)
 {
 	const char *e = getenv("TCP_HOLD_STATS");
 
-	if (e && *e == '1') {
+	return e && *e == '1';
+}
+
+static void stats_enable(void)
+{
+	if (stats_wanted() && stats_fd < 0) {
 		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 		if (stats_fd < 0)
 			fprintf(stderr, "tcp_hold: bpf_enable_stats: %s\n", strerror(errno));
@@ -60,7 +65,6 @@ static void stats_print(struct bpf_object *obj)
 			(unsigned long long)info.run_cnt,
 			info.run_cnt ? (double)info.run_time_ns / info.run_cnt : 0.0);
 	}
-	close(stats_fd);
 }
 
 static void wait_signal(void)
@@ -137,6 +141,7 @@ static int hold_parts(void)
 static int hold_tcp(bool rtt, bool raw)
 {
 	struct tcp_bpf *skel = tcp_bpf__open();
+	struct empty_tcp_bpf *zero = NULL;
 	struct bpf_program *p;
 	unsigned lo, hi;
 	FILE *f;
@@ -164,9 +169,19 @@ static int hold_tcp(bool rtt, bool raw)
 		tcp_bpf__destroy(skel);
 		return 1;
 	}
+	/* with statistics on, empty programs ride along: their ns/run is the statistics' own cost,
+	 * the zero of this same run */
+	if (stats_wanted()) {
+		zero = empty_tcp_bpf__open_and_load();
+		if (!zero || empty_tcp_bpf__attach(zero))
+			fprintf(stderr, "tcp_hold: empty programs: load/attach failed\n");
+	}
 	wait_signal();
 	tcp_bpf__detach(skel);
 	stats_print(skel->obj);
+	if (zero)
+		stats_print(zero->obj);
+	empty_tcp_bpf__destroy(zero);
 	fprintf(stderr,
 		"tcp_hold: rtt samples %llu, drops storage %llu flows_full %llu no_tcp_sock %llu\n",
 		percpu_sum(skel->maps.totals, HP_TCP_TOTAL_RTT_SAMPLES),
