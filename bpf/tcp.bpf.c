@@ -26,6 +26,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define AF_INET6 10
 #define ENETUNREACH 101
 #define ETIMEDOUT 110
+#define ECONNREFUSED 111
 #define EHOSTUNREACH 113
 
 /* Set by userspace before load. */
@@ -311,9 +312,9 @@ static __always_inline void tcp__open_ended(const struct sock *sk, int newstate,
 	if (!v)
 		return;
 	err = BPF_CORE_READ(sk, sk_err);
-	if (s->flags & HP_TCP_SOCK_RST_RX)
+	if ((s->flags & HP_TCP_SOCK_RST_RX) || err == ECONNREFUSED)
 		r = HP_TCP_REFUSED;
-	else if (err == ETIMEDOUT)
+	else if (err == ETIMEDOUT || err == 0) /* the kernel or the caller stopped waiting */
 		r = HP_TCP_TIMEOUT;
 	else if (err == EHOSTUNREACH || err == ENETUNREACH)
 		r = HP_TCP_UNREACHABLE;

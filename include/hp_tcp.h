@@ -19,11 +19,13 @@ enum hp_tcp_direction {
 /* How an open ended. Active: SYN_SENT -> ESTABLISHED or -> CLOSE; passive: every child that
  * reached ESTABLISHED counts as HP_TCP_OK (a listener never sees the others as sockets). */
 enum hp_tcp_result {
-	HP_TCP_OK = 0,	/* ESTABLISHED */
-	HP_TCP_REFUSED, /* CLOSE after a RST from the peer (tcp_receive_reset while SYN_SENT) */
-	HP_TCP_TIMEOUT, /* CLOSE with sk_err ETIMEDOUT: SYNs unanswered until the kernel gave up */
+	HP_TCP_OK = 0,	    /* ESTABLISHED */
+	HP_TCP_REFUSED,	    /* CLOSE after a RST from the peer (ECONNREFUSED) */
+	HP_TCP_TIMEOUT,	    /* CLOSE without an answer: the kernel gave up after its SYN retries
+			       (sk_err ETIMEDOUT) or the caller closed the socket first (its own
+			       connect timeout, sk_err 0) */
 	HP_TCP_UNREACHABLE, /* CLOSE with sk_err EHOSTUNREACH / ENETUNREACH (ICMP) */
-	HP_TCP_OTHER,	    /* CLOSE for any other reason: the caller closed or timed out first */
+	HP_TCP_OTHER,	    /* CLOSE with any other error */
 	HP_TCP_RESULT__COUNT,
 };
 
