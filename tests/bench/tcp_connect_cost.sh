@@ -9,8 +9,11 @@
 #   TCP_CONNECT_LOOP  build/bench/tcp_connect_loop
 #   CONNECTIONS       per measurement (default 5000)
 #   PASSES            passes over every mode, interleaved so drift hits all modes (default 5)
-# Modes as in tcp_cost.sh (TCP_MODES overrides): base empty hostprof tcp_nortt bpftrace (tcp instead
-# of hostprof while $HOSTPROF has no tcp collector or HOSTPROF is unset).
+# Modes as in tcp_cost.sh (TCP_MODES overrides): base empty hostprof tcp_nortt tcp_stats bpftrace
+# (tcp instead of hostprof while $HOSTPROF has no tcp collector or HOSTPROF is unset). tcp_stats
+# holds bpf/tcp.bpf.c with BPF run-time statistics on (empty programs alongside as their zero) and
+# prints each program's runs and ns per connection: the direct cost, steadier than wall or CPU
+# time on a busy machine.
 # Prints per path and mode the median wall ns and CPU ns (the loop process: both of its threads,
 # user + system, softirq work included when it ran on them) per connection, and what each mode adds
 # over nothing attached and over the empty programs, as figures from this one run. Needs root and
@@ -29,13 +32,15 @@ command -v bpftrace >/dev/null || { echo "tcp_connect_cost: bpftrace not found" 
 for f in "$TCP_HOLD" "$loop"; do
 	[ -x "$f" ] || { echo "tcp_connect_cost: $f is not an executable" >&2; exit 1; }
 done
-tcpb_default_modes tcp_nortt
+tcpb_default_modes tcp_nortt tcp_stats
 modes=("${tcpb_modes[@]}")
 tcpb_netns_up
 tcpb_bpftrace_cmd
 
-declare -A wall cpu
+declare -A wall cpu pnc
 skip=" "
+# connections a hold sees: both paths, each with tcp_connect_loop's untimed warm-up (n/10, >= 100)
+per_hold=$((2 * (conns + (conns / 10 < 100 ? 100 : conns / 10))))
 for pass in $(seq "$passes"); do
 	for mode in "${modes[@]}"; do
 		[[ $skip == *" $mode "* ]] && continue
@@ -51,11 +56,19 @@ for pass in $(seq "$passes"); do
 				out=$("$loop" --netns "$tcpb_ns" "$tcpb_addr_n" "$conns")
 			fi
 			read -r w c < <(echo "$out" | awk '{print $3, $6}')
-			wall[$path.$mode]+="$w "
-			cpu[$path.$mode]+="$c "
+			[[ $mode == *_stats ]] || wall[$path.$mode]+="$w "
+			[[ $mode == *_stats ]] || cpu[$path.$mode]+="$c "
 			echo "pass $pass $mode $path: $out" >&2
 		done
 		tcpb_detach "$mode"
+		if [[ $mode == *_stats ]]; then
+			# "prog NAME runs N ns/run X": runs and BPF ns per connection of the loop
+			while read -r _ name _ n _ x; do
+				pnc[$name]+="$(awk -v n="$n" -v x="$x" -v c="$per_hold" \
+					'BEGIN {printf "%.2f:%.0f", n / c, n * x / c}') "
+				echo "    $name: $n runs, $x ns/run" >&2
+			done < <(grep '^prog ' "$tmp/holder.out")
+		fi
 	done
 done
 
@@ -68,6 +81,7 @@ for path in lo veth; do
 	ew=$(echo "${wall[$path.empty]:-}" | tcpb_median)
 	ec=$(echo "${cpu[$path.empty]:-}" | tcpb_median)
 	for mode in "${modes[@]}"; do
+		[[ $mode == *_stats ]] && continue
 		[ -n "${wall[$path.$mode]:-}" ] || { printf "  %-5s %-10s skipped (cannot attach here)\n" $path "$mode"; continue; }
 		w=$(echo "${wall[$path.$mode]}" | tcpb_median)
 		c=$(echo "${cpu[$path.$mode]}" | tcpb_median)
@@ -79,3 +93,16 @@ for path in lo veth; do
 	done
 done
 echo "  (ns per connection; +base / +empty: added over nothing attached / over the empty programs)"
+if [ ${#pnc[@]} -gt 0 ]; then
+	echo "BPF run time per connection (BPF_ENABLE_STATS, both paths, medians of the *_stats passes;"
+	echo "other sessions' connections during the run count too, see runs/conn):"
+	tot=0 zero=0
+	for name in $(printf '%s\n' "${!pnc[@]}" | sort); do
+		r=$(echo "${pnc[$name]}" | tr ' ' '\n' | cut -d: -f1 | tr '\n' ' ' | tcpb_median)
+		t=$(echo "${pnc[$name]}" | tr ' ' '\n' | cut -d: -f2 | tr '\n' ' ' | tcpb_median)
+		printf "  %-24s %7.2f runs/conn %8.0f ns/conn\n" "$name" "$r" "$t"
+		if [[ $name == empty_* ]]; then zero=$((zero + ${t%.*})); else tot=$((tot + ${t%.*})); fi
+	done
+	echo "  bpf/tcp.bpf.c: $tot ns/conn; empty programs in the same run (the statistics' own cost): $zero ns/conn;"
+	echo "  net: $((tot - zero)) ns per connection"
+fi
