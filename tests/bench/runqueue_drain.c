@@ -45,7 +45,7 @@ static double run(int total_fd, int hists_fd, int ncpus, size_t rows, int churn,
 
 	if (!v || hp_runqueue__init(&rq, NULL, 1.0, hp_now()))
 		exit(1);
-	rq.no_batch = per_key;
+	rq.drain.no_batch = per_key;
 	for (int r = 0; r < ROUNDS; r++) {
 		double t0;
 

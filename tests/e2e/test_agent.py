@@ -95,9 +95,14 @@ def sigterm_case(sig):
         # (attached once per CPU) and the cpu collector's exec/exit pair, the offcpu
         # collector's scheduler hooks (rseq_update where the kernel has it) and its own
         # exec/exit pair: all must go
-        want = sorted(["on_sample", "proc_exec_btf", "proc_exit_btf", "sig_deliver_btf",
-                       "sys_enter_btf", "sys_exit_btf", "switch_btf", "waking_btf",
-                       "wakeup_btf", "wakeup_new_btf", "proc_exec_btf", "proc_exit_btf"])
+        want = ["on_sample", "proc_exec_btf", "proc_exit_btf", "sig_deliver_btf",
+                "sys_enter_btf", "sys_exit_btf", "switch_btf", "waking_btf",
+                "wakeup_btf", "wakeup_new_btf", "proc_exec_btf", "proc_exit_btf"]
+        # the tcp collector's six tracepoints, when the default set has it (its .opt_in)
+        if agent.metrics().select("hostprof_collector_attach_info", collector="tcp"):
+            want += ["set_state_btf", "probe_btf", "retransmit_btf", "retransmit_synack_btf",
+                     "receive_reset_btf", "send_reset_btf"]
+        want = sorted(want)
         got = sorted(n for n in names.values() if n != "rseq_btf")
         check(got == want, "agent holds programs %s" % names)
         agent.stop(sig)

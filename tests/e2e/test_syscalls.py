@@ -99,6 +99,13 @@ def check_attach_path(agent, path):
             "waking_" + suffix, "wakeup_" + suffix}
     if path == "tp_btf":
         want.add("wakeup_new_btf")
+    # the tcp collector's tracepoints, on the same path, when the default set has it
+    tcp = {l["path"]: v for l, v in m.select("hostprof_collector_attach_info", collector="tcp")}
+    if tcp:
+        check(tcp == {path: 1}, "hostprof_collector_attach_info for tcp is %s, want {%r: 1}"
+              % (tcp, path))
+        want |= {p + "_" + suffix for p in ("set_state", "probe", "retransmit",
+                                            "retransmit_synack", "receive_reset", "send_reset")}
     got = set(names.values()) - {"rseq_btf"}
     check(got == want, "agent holds programs %s, want %s" % (names, want))
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* libFuzzer target for the parsers of HTTP query and CLI values (durations, integers, listen
- * addresses, thread-state filters): they take input from any client that reaches the port. */
+ * addresses, thread-state filters, /api/v1/tcp parameters): they take input from any client that
+ * reaches the port. */
+#include <errno.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,7 +11,45 @@
 
 #include "http/http.h"
 #include "base/params.h"
+#include "collectors/tcp/tcp_query.h"
 #include "profile/profile.h"
+
+/* Every /api/v1/tcp parameter with s as its value: accepted values are in range, a refusal is
+ * -EINVAL with a message naming the parameter, and an accepted peer address prints back as an
+ * address that parses to the same bytes. */
+static void fuzz__tcp(const char *s)
+{
+	for (const char *const *name = hp_tcp_query_names; *name; name++) {
+		struct hp_tcp_query q;
+		char err[128] = "";
+		int ret;
+
+		hp_tcp_query__init(&q);
+		ret = hp_tcp_query__set(&q, *name, s, err, sizeof(err));
+		if (ret == -EINVAL && strstr(err, *name) != err + strlen("invalid "))
+			__builtin_trap(); /* the message must name the parameter */
+		if (ret != 0 && ret != -EINVAL)
+			__builtin_trap();
+		if (q.limit < 1 || q.limit > HP_TCP_API_LIMIT_MAX || q.sort >= HP_TCP_SORT__COUNT ||
+		    (q.has_port && q.port == 0) ||
+		    (q.direction != 0 && q.direction != HP_TCP_ACTIVE &&
+		     q.direction != HP_TCP_PASSIVE))
+			__builtin_trap();
+		if (ret == 0 && q.has_peer) {
+			struct hp_tcp_flow f = { .direction = HP_TCP_ACTIVE };
+			char text[64];
+			__u8 again[16];
+
+			memcpy(f.addr, q.peer, sizeof(f.addr));
+			if (hp_tcp_flow__parse_address(hp_tcp_flow__address(&f, text, sizeof(text)),
+						       again) ||
+			    memcmp(again, q.peer, sizeof(again)) != 0)
+				__builtin_trap();
+			(void)hp_tcp_flow__peer(&f, text, sizeof(text));
+			(void)hp_tcp_query__match(&q, &f);
+		}
+	}
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -33,6 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)hp_params__uint(s, 0, ULLONG_MAX, &v);
 	if (hp_http__parse_listen(s, &ss, &len) == 0 && (len == 0 || len > sizeof(ss)))
 		__builtin_trap();
+	fuzz__tcp(s);
 	state = hp_state_filter__parse(s); /* state=: one of three words or an error */
 	if (state >= 0 && strcmp(s, "blocked") && strcmp(s, "runnable") && strcmp(s, "all"))
 		__builtin_trap();

@@ -19,6 +19,7 @@
 #include "collectors/cpu/cpu_options.h"
 #include "collectors/offcpu/offcpu_options.h"
 #include "collectors/syscalls/syscall_options.h"
+#include "collectors/tcp/tcp_options.h"
 #include "http/http.h"
 
 /* ---- hp_http__parse_listen ------------------------------------------------------------------ */
@@ -280,10 +281,13 @@ static void test_cli_defaults(void **state)
 	(void)state;
 	assert_int_equal(parse(&cfg, "serve", NULL), HP_CLI_SERVE);
 	assert_string_equal(cfg.listen, "127.0.0.1:7747");
-	assert_int_equal(cfg.ncollectors, 3);
+	/* tcp is on by default unless its ops say opt_in (the benchmark decides) */
+	assert_int_equal(cfg.ncollectors, 3 + !hp_collector_tcp.opt_in);
 	assert_string_equal(cfg.collectors[0], "syscalls");
 	assert_string_equal(cfg.collectors[1], "cpu");
 	assert_string_equal(cfg.collectors[2], "offcpu"); /* on by default */
+	if (!hp_collector_tcp.opt_in)
+		assert_string_equal(cfg.collectors[3], "tcp");
 	assert_true(hp_offcpu_config(&cfg)->min_seconds == 1e-6);
 	assert_true(hp_offcpu_config(&cfg)->max_seconds == 0);
 	assert_string_equal(hp_offcpu_config(&cfg)->max_mode, "clamp");
@@ -644,6 +648,75 @@ static void test_cli_collector_options(void **state)
 	assert_true(!hp_cpu_config(&cfg)->kernel_stacks && hp_cpu_config(&cfg)->user_stacks);
 }
 
+/* The TCP collector's options: defaults as documented, every value read, bad values a usage
+ * error naming what is wanted. */
+static void test_cli_tcp_options(void **state)
+{
+	struct hp_config cfg;
+	const struct hp_tcp_options *o;
+
+	(void)state;
+	assert_int_equal(parse(&cfg, "serve", "--collectors", "tcp", NULL), HP_CLI_SERVE);
+	o = hp_tcp_options_of(&cfg);
+	assert_true(o->rtt_interval_seconds == 0.1);
+	assert_int_equal(o->top_peers, 20);
+	assert_int_equal(o->top_ports, 50);
+	assert_false(o->by_cgroup);
+	assert_string_equal(o->loopback, "include");
+	assert_false(hp_tcp_options__skip_loopback(o));
+	assert_int_equal(o->max_flows, 8192);
+	assert_int_equal(cfg.ncollectors, 1);
+	assert_string_equal(cfg.collectors[0], "tcp");
+
+	assert_int_equal(parse(&cfg, "serve", "--tcp-rtt-interval", "250ms", "--tcp-top-peers", "0",
+			       "--tcp-top-ports", "1000", "--tcp-by-cgroup", "--tcp-loopback",
+			       "exclude", "--tcp-max-flows", "256", NULL),
+			 HP_CLI_SERVE);
+	o = hp_tcp_options_of(&cfg);
+	assert_true(o->rtt_interval_seconds > 0.2499 && o->rtt_interval_seconds < 0.2501);
+	assert_int_equal(o->top_peers, 0);
+	assert_int_equal(o->top_ports, 1000);
+	assert_true(o->by_cgroup);
+	assert_string_equal(o->loopback, "exclude");
+	assert_true(hp_tcp_options__skip_loopback(o));
+	assert_int_equal(o->max_flows, 256);
+	/* 0 turns RTT off (tcp_probe not loaded); the largest values are taken */
+	assert_int_equal(parse(&cfg, "serve", "--tcp-rtt-interval", "0", "--tcp-max-flows",
+			       "1048576", "--tcp-loopback", "include", NULL),
+			 HP_CLI_SERVE);
+	o = hp_tcp_options_of(&cfg);
+	assert_true(o->rtt_interval_seconds == 0);
+	assert_int_equal(o->max_flows, 1048576);
+	assert_false(hp_tcp_options__skip_loopback(o));
+
+	expect_usage("serve", "--tcp-rtt-interval", "-1ms", NULL);
+	assert_non_null(strstr(err_text, "hostprof: invalid --tcp-rtt-interval '-1ms' (want "
+					 "0..1h, e.g. 100ms)\n"));
+	expect_usage("serve", "--tcp-rtt-interval", "2h", NULL);
+	assert_non_null(strstr(err_text, "hostprof: invalid --tcp-rtt-interval '2h'"));
+	expect_usage("serve", "--tcp-rtt-interval", "fast", NULL);
+	assert_non_null(strstr(err_text, "hostprof: invalid --tcp-rtt-interval 'fast'"));
+	expect_usage("serve", "--tcp-top-peers", "1001", NULL);
+	assert_non_null(
+	    strstr(err_text, "hostprof: invalid --tcp-top-peers '1001' (want 0..1000)\n"));
+	expect_usage("serve", "--tcp-top-ports", "-1", NULL);
+	assert_non_null(
+	    strstr(err_text, "hostprof: invalid --tcp-top-ports '-1' (want 0..1000)\n"));
+	expect_usage("serve", "--tcp-loopback", "maybe", NULL);
+	assert_non_null(strstr(err_text, "hostprof: invalid --tcp-loopback 'maybe' (want include "
+					 "or exclude)\n"));
+	expect_usage("serve", "--tcp-loopback", "", NULL);
+	expect_usage("serve", "--tcp-max-flows", "255", NULL);
+	assert_non_null(
+	    strstr(err_text, "hostprof: invalid --tcp-max-flows '255' (want 256..1048576)\n"));
+	expect_usage("serve", "--tcp-max-flows", "1048577", NULL);
+	expect_usage("serve", "--tcp-by-cgroup=yes", NULL);
+	/* the usage lists them under the collector */
+	assert_non_null(strstr(err_text, "tcp collector options:"));
+	assert_non_null(strstr(err_text, "--tcp-rtt-interval D"));
+	assert_non_null(strstr(err_text, "--tcp-max-flows N"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -663,6 +736,7 @@ int main(void)
 		cmocka_unit_test_setup(test_cli_help_lists_collector_options, setup_env),
 		cmocka_unit_test_setup(test_cli_collector_options, setup_env),
 		cmocka_unit_test_setup(test_cli_offcpu_options, setup_env),
+		cmocka_unit_test_setup(test_cli_tcp_options, setup_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

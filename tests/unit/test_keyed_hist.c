@@ -182,12 +182,84 @@ static void test_khist_window(void **state)
 	hp_window__free(&w);
 }
 
+/* A row with two histograms, as a TCP flow carries (connect and RTT), and a type whose default
+ * histogram is the first one. */
+struct two_row {
+	struct rq_key key;
+	__u64 count;
+	__u64 a[HP_HIST_BUCKETS];
+	__u64 b[HP_HIST_BUCKETS];
+};
+
+static const struct hp_khist_type two_type = {
+	.row_size = sizeof(struct two_row),
+	.key_size = sizeof(struct rq_key),
+	.counters_off = offsetof(struct two_row, count),
+	.live_off = offsetof(struct two_row, count),
+	.hist_off = offsetof(struct two_row, a),
+	.cmp = rq_cmp,
+};
+
+/*
+ * Quantiles and maxima read the histogram named by its offset: histogram a holds 10 events in
+ * bucket 3, b holds 9 in bucket 6 and 1 in bucket 20, so every figure tells which was read. The
+ * single-histogram calls read the type's (a); an offset reaching past the row, HP_KHIST_NO_HIST,
+ * an empty histogram or a row out of range give NaN.
+ */
+static void test_khist_quantile_at(void **state)
+{
+	struct hp_khist *s = hp_khist__new(&two_type, 1.0, 2);
+	struct two_row *r;
+	size_t off_a = offsetof(struct two_row, a), off_b = offsetof(struct two_row, b);
+
+	(void)state;
+	assert_non_null(s);
+	r = hp_khist__push(s);
+	assert_non_null(r);
+	r->count = 20;
+	r->a[3] = 10;
+	r->b[6] = 9;
+	r->b[20] = 1;
+	r = hp_khist__push(s); /* second row: only b, so a is empty */
+	assert_non_null(r);
+	r->key.cgroup = 1;
+	r->count = 1;
+	r->b[2] = 1;
+
+	assert_float_equal(hp_khist__quantile_at(s, 0, off_a, 0.5),
+			   upper(2) + (upper(3) - upper(2)) * 0.5, 1e-15);
+	assert_float_equal(hp_khist__max_at(s, 0, off_a), upper(3), 1e-15);
+	/* rank 5 of 10 in b: bucket 6, 5/9 of the way in; rank 9.9: the bucket-20 event */
+	assert_float_equal(hp_khist__quantile_at(s, 0, off_b, 0.5),
+			   upper(5) + (upper(6) - upper(5)) * 5.0 / 9.0, 1e-15);
+	assert_float_equal(hp_khist__quantile_at(s, 0, off_b, 0.99),
+			   upper(19) + (upper(20) - upper(19)) * 0.9, 1e-12);
+	assert_float_equal(hp_khist__max_at(s, 0, off_b), upper(20), 1e-15);
+	/* the single-histogram calls are the type's offset */
+	assert_float_equal(hp_khist__quantile(s, 0, 0.9), hp_khist__quantile_at(s, 0, off_a, 0.9),
+			   0);
+	assert_float_equal(hp_khist__max(s, 0), upper(3), 1e-15);
+	/* the second row's a is empty, its b is not */
+	assert_true(isnan(hp_khist__quantile_at(s, 1, off_a, 0.5)));
+	assert_true(isnan(hp_khist__max_at(s, 1, off_a)));
+	assert_float_equal(hp_khist__max_at(s, 1, off_b), upper(2), 1e-15);
+	/* out of range: row 2, no histogram, an offset whose buckets would pass the row's end */
+	assert_true(isnan(hp_khist__quantile_at(s, 2, off_a, 0.5)));
+	assert_true(isnan(hp_khist__max_at(s, 2, off_b)));
+	assert_true(isnan(hp_khist__quantile_at(s, 0, HP_KHIST_NO_HIST, 0.5)));
+	assert_true(isnan(hp_khist__max_at(s, 0, HP_KHIST_NO_HIST)));
+	assert_true(isnan(hp_khist__quantile_at(s, 0, off_b + sizeof(__u64), 0.5)));
+	assert_true(isnan(hp_khist__max_at(s, 0, sizeof(struct two_row) + 8)));
+	hp_khist__release(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_khist_sort_find),
 		cmocka_unit_test(test_khist_diff),
 		cmocka_unit_test(test_khist_window),
+		cmocka_unit_test(test_khist_quantile_at),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -521,9 +521,9 @@ static void collect_maps(bool per_key)
 	assert_int_equal(bpf_map_update_elem(total_fd, &zero, v, BPF_ANY), 0);
 
 	assert_int_equal(hp_runqueue__init(&rq, NULL, 1.0, 0.0), 0);
-	rq.no_batch = per_key;
+	rq.drain.no_batch = per_key;
 	assert_int_equal(hp_runqueue__collect(&rq, total_fd, hists_fd, 0, ncpus, 1.0), 0);
-	assert_int_equal(rq.no_batch, per_key); /* this kernel has batch ops */
+	assert_int_equal(rq.drain.no_batch, per_key); /* this kernel has batch ops */
 	assert_int_equal(rq.read_errors, 0);
 	r = find_proc(rq.latest, 5, 50, "alpha");
 	assert_non_null(r);
@@ -603,9 +603,9 @@ static void test_collect_small_chunks(void **state)
 	}
 	assert_int_equal(bpf_map_update_elem(total_fd, &zero, v, BPF_ANY), 0);
 	assert_int_equal(hp_runqueue__init(&rq, NULL, 1.0, 0.0), 0);
-	rq.chunk = 1; /* read__buffers sizes from it */
+	rq.drain.chunk = 1; /* the drain sizes its buffers from it */
 	assert_int_equal(hp_runqueue__collect(&rq, total_fd, hists_fd, 0, ncpus, 1.0), 0);
-	assert_true(rq.chunk > 1); /* grew on ENOSPC */
+	assert_true(rq.drain.chunk > 1); /* grew on ENOSPC */
 	assert_int_equal(rq.kernel_rows, 50);
 	assert_int_equal(rq.nprocs, 40);
 	for (size_t i = 0; i < rq.nprocs; i++) {

@@ -73,6 +73,16 @@ int hp_option__parse(const struct hp_option *o, const char *arg, void *base)
 	return HP_OPT_INVALID;
 }
 
+int hp_option__parse_duration_or_zero(const struct hp_option *o, const char *arg, void *base)
+{
+	double d;
+
+	if (hp_params__duration(arg, true, o->max, &d) || d < o->min)
+		return HP_OPT_INVALID;
+	*(double *)((char *)base + o->offset) = d;
+	return HP_OPT_OK;
+}
+
 void hp_option__report(FILE *out, const struct hp_option *o, const char *arg)
 {
 	if (o->bad)

@@ -47,6 +47,9 @@ struct hp_option {
 void hp_option__defaults(const struct hp_option *table, void *base);
 /* Parses arg (NULL for a flag) into base; an enum hp_option_result. */
 int hp_option__parse(const struct hp_option *o, const char *arg, void *base);
+/* A parse hook for HP_OPT_DURATION options where 0 means something (off, none): a duration as
+ * hp_params__duration reads it, 0 accepted, within [o->min, o->max]. */
+int hp_option__parse_duration_or_zero(const struct hp_option *o, const char *arg, void *base);
 /* Prints the error for a value that hp_option__parse() found HP_OPT_INVALID: "hostprof: ..." */
 void hp_option__report(FILE *out, const struct hp_option *o, const char *arg);
 /* One --help entry: "  -F, --frequency HZ  text", continuation lines indented alike. */

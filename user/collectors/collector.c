@@ -89,6 +89,30 @@ void hp_collector__autoload(const struct hp_collector *c, struct bpf_program *tp
 	bpf_program__set_autoload(raw_tp, c->path == HP_PATH_RAW_TP);
 }
 
+int hp_collector__attach_all(const struct hp_collector *c, struct bpf_object *obj,
+			     struct bpf_link **links, size_t max, size_t *n)
+{
+	struct bpf_program *prog;
+	int err;
+
+	bpf_object__for_each_program(prog, obj)
+	{
+		if (!bpf_program__autoload(prog))
+			continue;
+		if (*n == max)
+			return -E2BIG;
+		links[*n] = bpf_program__attach(prog);
+		if (!links[*n]) {
+			err = -errno;
+			hp_error("%s: attaching %s: %s", c->ops->name, bpf_program__name(prog),
+				 strerror(-err));
+			return err;
+		}
+		(*n)++;
+	}
+	return 0;
+}
+
 int hp_collector__filter_cgroup(struct hp_collector *c, int map_fd)
 {
 	const char *path = c->cfg->cgroup_path;

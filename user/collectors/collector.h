@@ -106,6 +106,13 @@ void hp_collector__open_opts(const struct hp_collector *c, struct bpf_object_ope
  * (neither on the perf_event path). */
 void hp_collector__autoload(const struct hp_collector *c, struct bpf_program *tp_btf,
 			    struct bpf_program *raw_tp);
+struct bpf_object;
+struct bpf_link;
+/* Attaches every program of obj that autoloads, in order, into links[*n..max) (*n counts them;
+ * destroy() detaches them). 0, or a negative errno (logged with the program's name; -E2BIG
+ * beyond max links). */
+int hp_collector__attach_all(const struct hp_collector *c, struct bpf_object *obj,
+			     struct bpf_link **links, size_t max, size_t *n);
 /* With --cgroup: installs that cgroup v2 directory in slot 0 of the BPF_MAP_TYPE_CGROUP_ARRAY
  * map_fd, c->cgroup_fd keeping it open; without, nothing. 0 or a negative errno (logged). */
 int hp_collector__filter_cgroup(struct hp_collector *c, int map_fd);

@@ -6,7 +6,8 @@
 #define HP_COLLECTORS(X)                                                                           \
 	X(syscalls)                                                                                \
 	X(cpu)                                                                                     \
-	X(offcpu)
+	X(offcpu)                                                                                  \
+	X(tcp)
 
 #define HP_COLLECTOR_DECLARE(name) extern const struct hp_collector_ops hp_collector_##name;
 #define HP_COLLECTOR_ENTRY(name) &hp_collector_##name,

@@ -108,25 +108,37 @@ struct hp_khist *hp_khist__diff(const struct hp_khist *cur, const struct hp_khis
 	return d;
 }
 
-static const __u64 *khist__buckets(const struct hp_khist *s, size_t i)
+static const __u64 *khist__buckets(const struct hp_khist *s, size_t i, size_t hist_off)
 {
-	if (s->type->hist_off == HP_KHIST_NO_HIST || i >= s->n)
-		return NULL;
-	return (const __u64 *)((const unsigned char *)hp_khist__row(s, i) + s->type->hist_off);
+	size_t size = s->type->row_size;
+
+	if (i >= s->n || hist_off > size || size - hist_off < HP_HIST_BUCKETS * sizeof(__u64))
+		return NULL; /* also HP_KHIST_NO_HIST, (size_t)-1 */
+	return (const __u64 *)((const unsigned char *)hp_khist__row(s, i) + hist_off);
 }
 
-double hp_khist__quantile(const struct hp_khist *s, size_t i, double q)
+double hp_khist__quantile_at(const struct hp_khist *s, size_t i, size_t hist_off, double q)
 {
-	const __u64 *b = khist__buckets(s, i);
+	const __u64 *b = khist__buckets(s, i, hist_off);
 
 	return b ? hp_hist__quantile(b, q) : NAN;
 }
 
-double hp_khist__max(const struct hp_khist *s, size_t i)
+double hp_khist__max_at(const struct hp_khist *s, size_t i, size_t hist_off)
 {
-	const __u64 *b = khist__buckets(s, i);
+	const __u64 *b = khist__buckets(s, i, hist_off);
 
 	return b ? hp_hist__max_estimate(b) : NAN;
+}
+
+double hp_khist__quantile(const struct hp_khist *s, size_t i, double q)
+{
+	return hp_khist__quantile_at(s, i, s->type->hist_off, q);
+}
+
+double hp_khist__max(const struct hp_khist *s, size_t i)
+{
+	return hp_khist__max_at(s, i, s->type->hist_off);
 }
 
 void hp_khist__retain(void *set)

@@ -61,6 +61,12 @@ struct hp_khist *hp_khist__diff(const struct hp_khist *cur, const struct hp_khis
  * empty or the type has no histogram. */
 double hp_khist__quantile(const struct hp_khist *s, size_t i, double q);
 double hp_khist__max(const struct hp_khist *s, size_t i);
+/* The same for the histogram at byte offset hist_off of row i, for rows that carry several (a
+ * TCP flow: connect, RTT and lifetime): HP_HIST_BUCKETS __u64 counters at hist_off, 8-aligned and
+ * inside the row. NaN when empty, i is out of range, or hist_off is HP_KHIST_NO_HIST or would
+ * reach past the row. */
+double hp_khist__quantile_at(const struct hp_khist *s, size_t i, size_t hist_off, double q);
+double hp_khist__max_at(const struct hp_khist *s, size_t i, size_t hist_off);
 /* Window ops for hp_window over sets. */
 void hp_khist__retain(void *set);
 void hp_khist__release(void *set);

@@ -181,24 +181,11 @@ static int offcpu__attach(struct hp_collector *c)
 {
 	struct offcpu_state *s = state(c);
 	const struct hp_offcpu_config *oc = hp_offcpu_config(c->cfg);
-	struct bpf_program *prog;
 	int err;
 
-	bpf_object__for_each_program(prog, s->skel->obj)
-	{
-		if (!bpf_program__autoload(prog))
-			continue;
-		if (s->nlinks == HP_OFFCPU_MAX_LINKS)
-			return -E2BIG;
-		s->links[s->nlinks] = bpf_program__attach(prog);
-		if (!s->links[s->nlinks]) {
-			err = -errno;
-			hp_error("offcpu: attaching %s: %s", bpf_program__name(prog),
-				 strerror(-err));
-			return err;
-		}
-		s->nlinks++;
-	}
+	err = hp_collector__attach_all(c, s->skel->obj, s->links, HP_OFFCPU_MAX_LINKS, &s->nlinks);
+	if (err)
+		return err;
 	err = offcpu__stores_start(c, s);
 	if (!err)
 		err = hp_stack_procs__start(&s->procs, bpf_map__fd(s->skel->maps.new_procs));

@@ -6,22 +6,8 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "base/params.h"
-
 _Static_assert(sizeof(struct hp_offcpu_config) <= HP_COLLECTOR_CONFIG_BYTES,
 	       "offcpu config too big");
-
-/* A duration as every other duration option reads it (hp_params__duration), where 0 is a
- * meaningful value (no maximum, no sampling, no minimum), within [o->min, o->max]. */
-static int offcpu__parse_duration(const struct hp_option *o, const char *arg, void *base)
-{
-	double d;
-
-	if (hp_params__duration(arg, true, o->max, &d) || d < o->min)
-		return HP_OPT_INVALID;
-	*(double *)((char *)base + o->offset) = d;
-	return HP_OPT_OK;
-}
 
 /* A string option with a fixed set of words (o->want lists them, ", " or " or " apart). */
 static int offcpu__parse_word(const struct hp_option *o, const char *arg, void *base)
@@ -61,7 +47,7 @@ const struct hp_option hp_offcpu_options[] = {
 	  .help = "off-CPU intervals shorter than D are not profiled, only\n"
 		  "counted as drops (default 1us)",
 	  .want = "0..1h, e.g. 1us, 50us",
-	  .parse = offcpu__parse_duration },
+	  .parse = hp_option__parse_duration_or_zero },
 	{ .name = "offcpu-max",
 	  .kind = HP_OPT_DURATION,
 	  .metavar = "D",
@@ -72,7 +58,7 @@ const struct hp_option hp_offcpu_options[] = {
 	  .help = "longer intervals are clamped to D or dropped\n"
 		  "(--offcpu-max-mode), counted either way (default 0: none)",
 	  .want = "0..24h, e.g. 10s",
-	  .parse = offcpu__parse_duration },
+	  .parse = hp_option__parse_duration_or_zero },
 	{ .name = "offcpu-max-mode",
 	  .kind = HP_OPT_STRING,
 	  .metavar = "M",
@@ -92,7 +78,7 @@ const struct hp_option hp_offcpu_options[] = {
 		  "with probability length/D and weighted by D/length, so totals\n"
 		  "stay unbiased (default 10ms; 0: keep every interval)",
 	  .want = "0..4s, e.g. 10ms",
-	  .parse = offcpu__parse_duration },
+	  .parse = hp_option__parse_duration_or_zero },
 	{ .name = "offcpu-wakers",
 	  .kind = HP_OPT_FLAG,
 	  .def = 1,

@@ -10,7 +10,9 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "collectors/rows.h"
 #include "collectors/services.h"
+#include "collectors/topk.h"
 
 /* Windows: tick steps for the last 30 s, 30 s steps for 15 minutes: 61 snapshots kept at most
  * (the origin included), each (rows + cgroups) x 272 bytes: 21 MB at the default bounds. */
@@ -98,7 +100,7 @@ void hp_runqueue__free(struct hp_runqueue *rq)
 	free(rq->series);
 	free(rq->keys);
 	free(rq->sums);
-	free(rq->chunk_keys);
+	hp_map_drain__free(&rq->drain);
 	free(rq->percpu);
 	free(rq->delta);
 	memset(rq, 0, sizeof(*rq));
@@ -175,38 +177,9 @@ static int cgroup_victim__cmp(const void *a, const void *b, void *arg)
 	return x->row.cgroup_id < y->row.cgroup_id ? -1 : x->row.cgroup_id > y->row.cgroup_id;
 }
 
-/*
- * Drops the `excess` rows of arr (n elements of size, sorted by key) that come first in victim
- * order, keeping the key order of the rest. 0 or -ENOMEM.
- */
-static int rq__evict(void *arr, size_t *n, size_t size, size_t excess,
-		     int (*victim_cmp)(const void *, const void *, void *))
+static void rq_row__merge(void *dst, const void *src)
 {
-	size_t *order = malloc(*n * sizeof(*order)), k = 0;
-	bool *gone = calloc(*n, sizeof(*gone));
-	unsigned char *p = arr;
-
-	if (!order || !gone) {
-		free(order);
-		free(gone);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < *n; i++)
-		order[i] = i;
-	qsort_r(order, *n, sizeof(*order), victim_cmp, arr);
-	for (size_t i = 0; i < excess; i++)
-		gone[order[i]] = true;
-	for (size_t i = 0; i < *n; i++) {
-		if (gone[i])
-			continue;
-		if (k != i)
-			memcpy(p + k * size, p + i * size, size);
-		k++;
-	}
-	*n = k;
-	free(order);
-	free(gone);
-	return 0;
+	rq_row__add(dst, src);
 }
 
 /* The drained rows as sorted, de-duplicated hp_rq_row deltas in rq->delta; their count or -1. */
@@ -215,14 +188,8 @@ static ssize_t rq__deltas(struct hp_runqueue *rq, const struct hp_rq_key *keys,
 {
 	size_t m = 0;
 
-	if (n > rq->delta_cap) {
-		struct hp_rq_row *d = reallocarray(rq->delta, n, sizeof(*d));
-
-		if (!d)
-			return -1;
-		rq->delta = d;
-		rq->delta_cap = n;
-	}
+	if (hp_rows__reserve((void **)&rq->delta, &rq->delta_cap, n, sizeof(*rq->delta)))
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		struct hp_rq_row *r = &rq->delta[m];
 
@@ -235,60 +202,54 @@ static ssize_t rq__deltas(struct hp_runqueue *rq, const struct hp_rq_key *keys,
 		if (r->count || r->sum_ns)
 			m++;
 	}
-	if (m > 1) /* nothing drained yet: delta may still be NULL */
-		qsort(rq->delta, m, sizeof(*rq->delta), hp_rq_row__cmp_id);
 	/* two generations' rows of one process become one row (gen is not in the row key) */
-	for (size_t i = 0, k = 0; i < m; i++) {
-		if (k && hp_rq_row__cmp_id(&rq->delta[k - 1], &rq->delta[i]) == 0)
-			rq_row__add(&rq->delta[k - 1], &rq->delta[i]);
-		else if (k++ != i)
-			rq->delta[k - 1] = rq->delta[i];
-		if (i == m - 1) {
-			m = k;
-			break;
-		}
-	}
-	return (ssize_t)m;
+	return (ssize_t)hp_rows__sort_merge(rq->delta, m, sizeof(*rq->delta), hp_rq_row__cmp_id,
+					    rq_row__merge);
+}
+
+struct rq_merge_ctx {
+	const struct hp_runqueue *rq;
+	double decay;
+};
+
+static int rq_proc__cmp(const void *row, const void *delta)
+{
+	return hp_rq_row__cmp_id(&((const struct hp_rq_proc_acc *)row)->row, delta);
+}
+
+static void rq_proc__add(void *row, const void *delta, void *ctx)
+{
+	struct hp_rq_proc_acc *r = row;
+
+	rq_row__add(&r->row, delta);
+	r->seen = ((struct rq_merge_ctx *)ctx)->rq->seq;
+}
+
+static void rq_proc__create(void *row, const void *delta, void *ctx)
+{
+	struct hp_rq_proc_acc *r = row;
+
+	r->row = *(const struct hp_rq_row *)delta;
+	r->row.epoch = (__u32)((struct rq_merge_ctx *)ctx)->rq->seq;
+	r->seen = ((struct rq_merge_ctx *)ctx)->rq->seq;
 }
 
 /* Merges the m sorted deltas into the process table, then evicts beyond max_rows. */
 static int rq__merge_procs(struct hp_runqueue *rq, size_t m)
 {
-	struct hp_rq_proc_acc *out = malloc((rq->nprocs + m + 1) * sizeof(*out));
-	size_t i = 0, j = 0, n = 0;
+	static const struct hp_rows_merge_ops ops = {
+		.row_size = sizeof(struct hp_rq_proc_acc),
+		.delta_size = sizeof(struct hp_rq_row),
+		.cmp = rq_proc__cmp,
+		.create = rq_proc__create,
+		.add = rq_proc__add,
+	};
+	struct rq_merge_ctx ctx = { rq, 1.0 };
 
-	if (!out)
+	if (hp_rows__merge((void **)&rq->procs, &rq->nprocs, rq->delta, m, &ops, &ctx))
 		return -ENOMEM;
-	while (i < rq->nprocs || j < m) {
-		int c = i == rq->nprocs ? 1
-			: j == m	? -1
-					: hp_rq_row__cmp_id(&rq->procs[i].row, &rq->delta[j]);
-
-		if (c < 0) {
-			out[n++] = rq->procs[i++];
-		} else if (c == 0) {
-			out[n] = rq->procs[i++];
-			rq_row__add(&out[n].row, &rq->delta[j++]);
-			out[n++].seen = rq->seq;
-		} else {
-			out[n].row = rq->delta[j++];
-			out[n].row.epoch = (__u32)rq->seq;
-			out[n++].seen = rq->seq;
-		}
-	}
-	if (n > rq->cfg.max_rows) {
-		size_t excess = n - rq->cfg.max_rows;
-
-		if (rq__evict(out, &n, sizeof(*out), excess, proc_victim__cmp)) {
-			free(out);
-			return -ENOMEM;
-		}
-		rq->evicted_procs += excess;
-	}
-	free(rq->procs);
-	rq->procs = out;
-	rq->nprocs = n;
-	return 0;
+	return hp_rows__bound(rq->procs, &rq->nprocs, sizeof(*rq->procs), rq->cfg.max_rows,
+			      proc_victim__cmp, &rq->evicted_procs);
 }
 
 /*
@@ -315,55 +276,60 @@ static size_t rq__cgroup_deltas(const struct hp_rq_row *delta, size_t m, struct 
 	return k;
 }
 
+static int rq_cgroup__cmp(const void *row, const void *delta)
+{
+	__u64 a = ((const struct hp_rq_cgroup_acc *)row)->row.cgroup_id;
+	__u64 b = ((const struct hp_rq_row *)delta)->cgroup_id;
+
+	return a < b ? -1 : a > b;
+}
+
+static void rq_cgroup__keep(void *row, void *ctx)
+{
+	((struct hp_rq_cgroup_acc *)row)->score *= ((struct rq_merge_ctx *)ctx)->decay;
+}
+
+static void rq_cgroup__add(void *row, const void *delta, void *ctx)
+{
+	struct hp_rq_cgroup_acc *r = row;
+	struct hp_rq_row d = *(const struct hp_rq_row *)delta;
+
+	r->tgid = d.tgid; /* the delta's tgid names the cgroup; the row's stays 0 */
+	d.tgid = 0;
+	rq_row__add(&r->row, &d);
+	r->score += (double)d.sum_ns;
+	r->seen = ((struct rq_merge_ctx *)ctx)->rq->seq;
+}
+
+static void rq_cgroup__create(void *row, const void *delta, void *ctx)
+{
+	struct hp_rq_cgroup_acc *r = row;
+
+	r->row.cgroup_id = ((const struct hp_rq_row *)delta)->cgroup_id;
+	r->row.epoch = (__u32)((struct rq_merge_ctx *)ctx)->rq->seq;
+	r->series = -1;
+	rq_cgroup__add(row, delta, ctx);
+}
+
 /* Merges the per-cgroup deltas into the cgroup table (scores decayed by decay first). */
 static int rq__merge_cgroups(struct hp_runqueue *rq, const struct hp_rq_row *cg, size_t k,
 			     double decay)
 {
-	struct hp_rq_cgroup_acc *out = malloc((rq->ncgroups + k + 1) * sizeof(*out));
-	size_t i = 0, j = 0, n = 0;
+	static const struct hp_rows_merge_ops ops = {
+		.row_size = sizeof(struct hp_rq_cgroup_acc),
+		.delta_size = sizeof(struct hp_rq_row),
+		.cmp = rq_cgroup__cmp,
+		.keep = rq_cgroup__keep,
+		.create = rq_cgroup__create,
+		.add = rq_cgroup__add,
+	};
+	struct rq_merge_ctx ctx = { rq, decay };
 
-	if (!out)
+	if (hp_rows__merge((void **)&rq->cgroups, &rq->ncgroups, cg, k, &ops, &ctx))
 		return -ENOMEM;
-	while (i < rq->ncgroups || j < k) {
-		__u64 a = i < rq->ncgroups ? rq->cgroups[i].row.cgroup_id : UINT64_MAX;
-		__u64 b = j < k ? cg[j].cgroup_id : UINT64_MAX;
-		bool take_old = i < rq->ncgroups && (j == k || a <= b);
-		bool take_new = j < k && (i == rq->ncgroups || b <= a);
-
-		if (take_old) {
-			out[n] = rq->cgroups[i++];
-			out[n].score *= decay;
-		} else {
-			memset(&out[n], 0, sizeof(out[n]));
-			out[n].row.cgroup_id = b;
-			out[n].row.epoch = (__u32)rq->seq;
-			out[n].series = -1;
-		}
-		if (take_new) {
-			struct hp_rq_row d = cg[j++];
-
-			out[n].tgid = d.tgid;
-			d.tgid = 0;
-			rq_row__add(&out[n].row, &d);
-			out[n].score += (double)d.sum_ns;
-			out[n].seen = rq->seq;
-		}
-		n++;
-	}
-	if (n > rq->cfg.max_cgroups) {
-		size_t excess = n - rq->cfg.max_cgroups;
-
-		/* series are never victims: max_cgroups > top_k leaves enough others */
-		if (rq__evict(out, &n, sizeof(*out), excess, cgroup_victim__cmp)) {
-			free(out);
-			return -ENOMEM;
-		}
-		rq->evicted_cgroups += excess;
-	}
-	free(rq->cgroups);
-	rq->cgroups = out;
-	rq->ncgroups = n;
-	return 0;
+	/* series are never victims: max_cgroups > top_k leaves enough others */
+	return hp_rows__bound(rq->cgroups, &rq->ncgroups, sizeof(*rq->cgroups), rq->cfg.max_cgroups,
+			      cgroup_victim__cmp, &rq->evicted_cgroups);
 }
 
 int hp_runqueue__ingest(struct hp_runqueue *rq, const struct hp_rq_key *keys,
@@ -374,7 +340,7 @@ int hp_runqueue__ingest(struct hp_runqueue *rq, const struct hp_rq_key *keys,
 	struct hp_rq_row *cg = NULL;
 	ssize_t m;
 	size_t k = 0;
-	double decay = now > rq->last_t ? exp2(-(now - rq->last_t) / RQ_HALF_LIFE) : 1.0;
+	double decay = hp_topk__decay(rq->last_t, now, RQ_HALF_LIFE);
 	int err = -ENOMEM;
 
 	rq->seq++;

@@ -40,6 +40,7 @@
 #include <linux/types.h>
 
 #include "hp_offcpu.h"
+#include "collectors/map_drain.h"
 #include "http/http.h"
 #include "meta/cgroup_names.h"
 #include "stores/keyed_hist.h"
@@ -137,15 +138,13 @@ struct hp_runqueue {
 	struct hp_rq_snapshot *latest;
 	struct hp_window window;
 	bool window_ready;
-	/* drain buffers (sized on first use) */
-	struct hp_rq_key *keys;	 /* the old generation's rows, */
-	struct hp_rq_hist *sums; /* their values summed over CPUs */
-	size_t keys_cap;
-	struct hp_rq_key *chunk_keys; /* one batch read */
-	struct hp_rq_hist *percpu;    /* chunk x ncpus values */
-	size_t chunk;		      /* rows per batch read (grows on ENOSPC) */
+	/* drain (runqueue_read.c) */
+	struct hp_map_drain drain; /* rq_hists rows of the old generation */
+	struct hp_rq_key *keys;	   /* the old generation's rows, */
+	struct hp_rq_hist *sums;   /* their values summed over CPUs */
+	size_t nkeys, keys_cap;
+	struct hp_rq_hist *percpu; /* ncpus values of rq_total */
 	int ncpus;
-	bool no_batch; /* the kernel has no batch ops on this map: per-key reads */
 	struct hp_rq_row *delta;
 	size_t delta_cap;
 	/* self stats */

@@ -12,6 +12,7 @@
 #include "base/params.h"
 #include "collectors/collector.h"
 #include "collectors/services.h"
+#include "http/http_window.h"
 #include "runqueue.h"
 #include "stores/hist.h"
 
@@ -43,30 +44,15 @@ struct api_row {
 static int api__parse(const struct hp_request *req, struct hp_response *resp, double tick,
 		      double retention, struct api_query *q)
 {
-	const char *window = hp_request__param(req, "window");
-	const char *since = hp_request__param(req, "since");
 	const char *group = hp_request__param(req, "group_by");
 	const char *sort = hp_request__param(req, "sort");
 	const char *limit = hp_request__param(req, "limit");
 	const char *pid = hp_request__param(req, "pid");
-	const char *name = since ? "since" : "window";
-	int err;
 
 	memset(q, 0, sizeof(*q));
 	q->limit = API_LIMIT_DEFAULT;
-	if (window && since) {
-		hp_response__error(resp, 400,
-				   "give either window or since (the same look-back), not both");
+	if (hp_request__window(req, resp, tick, retention, &q->window))
 		return -1;
-	}
-	err = hp_request__lookback(req, resp, name, retention, &q->window);
-	if (err < 0)
-		return -1;
-	if (err == 0 && q->window < tick) {
-		hp_response__error(resp, 400, "%s=%s is shorter than the snapshot interval of %g s",
-				   name, since ? since : window, tick);
-		return -1;
-	}
 	if (group && strcmp(group, "cgroup") == 0) {
 		q->by_cgroup = true;
 	} else if (group && strcmp(group, "process") != 0) {

@@ -4,9 +4,10 @@
 #include "runqueue.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "collectors/topk.h"
 
 /* A challenger replaces the weakest series only above this ratio of it, so two cgroups of
  * similar weight do not swap series every tick. */
@@ -36,68 +37,44 @@ static void rq__demote(struct hp_runqueue *rq, int s)
 	rq->demotions++;
 }
 
-static int cgroup_score__cmp(const void *a, const void *b, void *arg)
+static void rq__topk_demote(void *ctx, const struct hp_topk_entry *e)
 {
-	const struct hp_rq_cgroup_acc *c = arg;
-	const struct hp_rq_cgroup_acc *x = &c[*(const size_t *)a], *y = &c[*(const size_t *)b];
-
-	if (x->score != y->score)
-		return x->score > y->score ? -1 : 1;
-	return x->row.cgroup_id < y->row.cgroup_id ? -1 : x->row.cgroup_id > y->row.cgroup_id;
+	rq__demote(ctx, e->slot);
 }
 
-/*
- * Top K by decayed wait: free slots go to the best cgroups without one; then the best challenger
- * takes the weakest series' slot while it outweighs it by RQ_HYSTERESIS.
- */
+static void rq__topk_assign(void *ctx, const struct hp_topk_entry *e)
+{
+	struct hp_runqueue *rq = ctx;
+
+	rq->series[e->slot].cgroup_id = rq->cgroups[e->index].row.cgroup_id;
+	rq->cgroups[e->index].series = e->slot;
+}
+
+/* Top K cgroups by decayed wait (collectors/topk.h), in cgroup id order on equal scores. */
 int hp_runqueue__rank(struct hp_runqueue *rq)
 {
-	size_t *cand, nc = 0;
-	unsigned int k = rq->cfg.top_k;
+	static const struct hp_topk_ops ops = {
+		.demote = rq__topk_demote,
+		.assign = rq__topk_assign,
+	};
+	struct hp_topk_entry *e;
+	int err;
 
 	/* a series whose cgroup was evicted cannot happen (series are never victims), but a slot
 	 * must never point at nothing */
-	for (unsigned int s = 0; s < k; s++)
+	for (unsigned int s = 0; s < rq->cfg.top_k; s++)
 		if (rq->series[s].cgroup_id && !hp_runqueue__cgroup(rq, rq->series[s].cgroup_id))
 			rq__demote(rq, (int)s);
-	if (!k)
+	if (!rq->cfg.top_k || !rq->ncgroups)
 		return 0;
-	cand = malloc((rq->ncgroups + 1) * sizeof(*cand));
-	if (!cand)
+	e = malloc(rq->ncgroups * sizeof(*e));
+	if (!e)
 		return -ENOMEM;
 	for (size_t i = 0; i < rq->ncgroups; i++)
-		if (rq->cgroups[i].series < 0 && rq->cgroups[i].score > 0)
-			cand[nc++] = i;
-	qsort_r(cand, nc, sizeof(*cand), cgroup_score__cmp, rq->cgroups);
-	for (size_t ci = 0; ci < nc; ci++) {
-		struct hp_rq_cgroup_acc *c = &rq->cgroups[cand[ci]];
-		int slot = -1, weakest = -1;
-		double weakest_score = INFINITY;
-
-		for (unsigned int s = 0; s < k; s++) {
-			const struct hp_rq_cgroup_acc *m;
-
-			if (!rq->series[s].cgroup_id) {
-				slot = (int)s;
-				break;
-			}
-			m = hp_runqueue__cgroup(rq, rq->series[s].cgroup_id);
-			if (m && m->score < weakest_score) {
-				weakest_score = m->score;
-				weakest = (int)s;
-			}
-		}
-		if (slot < 0) {
-			if (weakest < 0 || c->score <= weakest_score * RQ_HYSTERESIS)
-				break; /* candidates come best first: none of the rest beats it */
-			rq__demote(rq, weakest);
-			slot = weakest;
-		}
-		rq->series[slot].cgroup_id = c->row.cgroup_id;
-		c->series = slot;
-	}
-	free(cand);
-	return 0;
+		e[i] = (struct hp_topk_entry){ rq->cgroups[i].score, i, rq->cgroups[i].series };
+	err = hp_topk__rank(e, rq->ncgroups, rq->cfg.top_k, RQ_HYSTERESIS, &ops, rq);
+	free(e);
+	return err;
 }
 
 void hp_runqueue__attribute(struct hp_runqueue *rq, const struct hp_rq_row *cg, size_t k)

@@ -83,6 +83,13 @@ int hp_tcp_flow__cmp(const void *a, const void *b);
 const char *hp_tcp_flow__peer(const struct hp_tcp_flow *f, char *buf, size_t size);
 /* True when the flow's peer is loopback (127.0.0.0/8, ::1, v4-mapped 127/8). */
 bool hp_tcp_flow__loopback(const struct hp_tcp_flow *f);
+/* The peer's bare address ("10.0.0.7", "2001:db8::1"; v4-mapped as IPv4) into buf (>= 46 bytes:
+ * INET6_ADDRSTRLEN; shorter: ""); returns buf. (tcp_flow.c, with peer and loopback above.) */
+const char *hp_tcp_flow__address(const struct hp_tcp_flow *f, char *buf, size_t size);
+/* Parses an address as hp_tcp_flow__address() writes it, or any inet_pton() IPv4/IPv6 form, into
+ * the 16-byte key form (IPv4 as v4-mapped). 0, or -1 when s is not an address (a port or a
+ * prefix length included). */
+int hp_tcp_flow__parse_address(const char *s, __u8 addr[16]);
 
 /* The collector's userspace state. Fields marked (api) are what tcp_api.c reads. */
 struct hp_tcp_state {
@@ -126,6 +133,9 @@ int hp_tcp__ingest(struct hp_tcp_state *t, const struct hp_tcp_key *keys,
  *   hostprof_tcp_flows_folded gauge: flows summed into an "other" series now
  */
 void hp_tcp__metrics(struct hp_tcp_state *t, struct hp_buf *out, struct hp_services *svc);
+/* Fill levels for hostprof_map_entries ("tcp_flows_table": table rows / max_rows; "flows": rows
+ * the last collect found / max_entries) and the drop "flows_read_error" (flows rows that could
+ * not be read or deleted, or had no direction); table evictions are evicted_rows above. */
 void hp_tcp__self_stats(const struct hp_tcp_state *t, struct hp_self_stats *out);
 double hp_tcp__retention(const struct hp_tcp_state *t);
 
