@@ -124,7 +124,8 @@ tcpb_attach() {
 tcpb_detach() {
 	if [ "$1" = hostprof ]; then
 		curl -sf "http://127.0.0.1:$tcpb_port/metrics" |
-			grep -E '^hostprof_(events_dropped_total\{collector="tcp"|tcp_rtt_seconds_count)' |
+			grep -E '^hostprof_(events_dropped_total\{collector="tcp"|tcp_rtt_seconds_count|tcp_connects_total)' |
+			grep -v ' 0$' |
 			sed 's/^/    /' >&2 || true
 	fi
 	[ -n "$tcpb_holder" ] && tcpb_stop_holder

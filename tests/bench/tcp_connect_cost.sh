@@ -93,7 +93,7 @@ for path in lo veth; do
 	done
 done
 echo "  (ns per connection; +base / +empty: added over nothing attached / over the empty programs)"
-if [ ${#pnc[@]} -gt 0 ]; then
+if [ -n "${pnc[*]:-}" ]; then
 	echo "BPF run time per connection (BPF_ENABLE_STATS, both paths, medians of the *_stats passes;"
 	echo "other sessions' connections during the run count too, see runs/conn):"
 	tot=0 zero=0

@@ -126,11 +126,12 @@ for mode in "${modes[@]}"; do
 	p=$(echo "${spg[$mode]}" | tcpb_median)
 	awk -v mode="$mode" -v m="$m" -v c="$c" -v i="$i" -v p="$p" -v b="$base" -v e="${empty:-0}" \
 		-v bs="$base_s" -v es="${empty_s:-0}" -v all="${tput[$mode]}" 'BEGIN {
-		de = (e > 0) ? 100*(m-e)/e : 0; dse = (es > 0) ? 100*(p-es)/es : 0
-		printf "  %-10s %8.3f %+8.2f%% %+8.2f%% %9.1f %9.1f %9.3f %+8.2f%% %+8.2f%%   [%s]\n",
+		de = (e > 0) ? sprintf("%+.2f%%", 100*(m-e)/e) : "n/a"
+		dse = (es > 0) ? sprintf("%+.2f%%", 100*(p-es)/es) : "n/a"
+		printf "  %-10s %8.3f %+8.2f%% %9s %9.1f %9.1f %9.3f %+8.2f%% %9s   [%s]\n",
 			mode, m, 100*(m-b)/b, de, c, i, p, 100*(p-bs)/bs, dse, all}'
 done
-if [ ${#pns[@]} -gt 0 ]; then
+if [ -n "${pns[*]:-}" ]; then
 	echo "BPF run time per program (BPF_ENABLE_STATS, medians of the *_stats passes; share of base iperf3 CPU):"
 	i=$(echo "${icpu[base]}" | tcpb_median)
 	for name in "${!pns[@]}"; do
