@@ -39,8 +39,10 @@ tcpb_netns_up() {
 	ip -n "$tcpb_ns" link set lo up
 }
 
-# Connect latency and srtt per remote port on every segment, on the tracepoints bpftrace can use
-# here: the nearest equivalent of the TCP collector (bcc-style, no rate limit, no lifetimes).
+# Connect latency per remote port, srtt on every segment, retransmits and resets per service port
+# (the lower of the two: never an ephemeral port, or a server's maps grow by one key per client),
+# on the tracepoints bpftrace can use here: the nearest equivalent of the TCP collector (bcc-style,
+# no rate limit, no lifetimes).
 tcpb_bpftrace_cmd() {
 	cat >"$tmp/tcp.bt" <<'BT'
 tracepoint:sock:inet_sock_set_state /args->protocol == 6/ {
@@ -50,9 +52,12 @@ tracepoint:sock:inet_sock_set_state /args->protocol == 6/ {
   }
   if (args->newstate == 7) { delete(@start[args->skaddr]); }
 }
-tracepoint:tcp:tcp_probe { @rtt[args->dport] = hist(args->srtt >> 3); }
-tracepoint:tcp:tcp_retransmit_skb { @retrans[args->dport] = count(); }
-tracepoint:tcp:tcp_receive_reset { @rst_rx[args->dport] = count(); }
+tracepoint:tcp:tcp_probe {
+  $port = args->sport < args->dport ? args->sport : args->dport;
+  @rtt[$port] = hist(args->srtt >> 3);
+}
+tracepoint:tcp:tcp_retransmit_skb { @retrans[args->sport < args->dport ? args->sport : args->dport] = count(); }
+tracepoint:tcp:tcp_receive_reset { @rst_rx[args->sport < args->dport ? args->sport : args->dport] = count(); }
 tracepoint:tcp:tcp_send_reset { @rst_tx[args->reason] = count(); }
 END { clear(@start); clear(@connect); clear(@rtt); clear(@retrans); clear(@rst_rx); clear(@rst_tx); }
 BT
@@ -86,8 +91,18 @@ tcpb_start_holder() {
 	return 1
 }
 
+# SIGINT, repeated every 5 s (bpftrace 0.17 now and then misses one), SIGKILL after 30 s.
 tcpb_stop_holder() {
-	kill -INT "$tcpb_holder" 2>/dev/null || true
+	for i in $(seq 300); do
+		kill -0 "$tcpb_holder" 2>/dev/null || break
+		if [ "$i" = 300 ]; then
+			echo "holder $tcpb_holder ignored SIGINT for 30 s: killed" >&2
+			kill -KILL "$tcpb_holder" 2>/dev/null || true
+		elif [ $((i % 50)) = 1 ]; then
+			kill -INT "$tcpb_holder" 2>/dev/null || true
+		fi
+		sleep 0.1
+	done
 	wait "$tcpb_holder" 2>/dev/null || true
 	tcpb_holder=
 }
