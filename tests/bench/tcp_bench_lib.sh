@@ -73,7 +73,7 @@ BT
 
 # Starts a holder process ($2...) and waits until its output ($tmp/holder.out) contains $1.
 tcpb_start_holder() {
-	local ready=$1
+	local ready=$1 _
 	shift
 	: >"$tmp/holder.out"
 	"$@" >"$tmp/holder.out" 2>&1 &
@@ -93,6 +93,7 @@ tcpb_start_holder() {
 
 # SIGINT, repeated every 5 s (bpftrace 0.17 now and then misses one), SIGKILL after 30 s.
 tcpb_stop_holder() {
+	local i
 	for i in $(seq 300); do
 		kill -0 "$tcpb_holder" 2>/dev/null || break
 		if [ "$i" = 300 ]; then
@@ -110,7 +111,8 @@ tcpb_stop_holder() {
 # Attaches what mode $1 measures; returns 1 (with the reason on stderr) if it cannot attach.
 #   base: nothing; empty: empty programs on the six hooks; tcp / tcp_nortt / tcp_raw: bpf/tcp.bpf.c
 #   via $TCP_HOLD; tcp_stats: tcp with the kernel's run-time statistics on (prints per program runs
-#   and ns/run); hostprof: $HOSTPROF serve --collectors tcp at its defaults; bpftrace.
+#   and ns/run); every / every_stats: tcp sampling srtt on every segment (no rate limit: what the
+#   benchmark must see as costlier); hostprof: $HOSTPROF serve --collectors tcp at its defaults; bpftrace.
 tcpb_attach() {
 	case $1 in
 	base) ;;
@@ -119,6 +121,8 @@ tcpb_attach() {
 	tcp_nortt) tcpb_start_holder attached "$TCP_HOLD" tcp-nortt ;;
 	tcp_raw) tcpb_start_holder attached "$TCP_HOLD" tcp raw_tp ;;
 	tcp_stats) tcpb_start_holder attached env TCP_HOLD_STATS=1 "$TCP_HOLD" tcp ;;
+	every_stats) tcpb_start_holder attached env TCP_HOLD_STATS=1 TCP_HOLD_RTT_NS=1 "$TCP_HOLD" tcp ;;
+	every) tcpb_start_holder attached env TCP_HOLD_RTT_NS=1 "$TCP_HOLD" tcp ;;
 	empty_stats) tcpb_start_holder attached env TCP_HOLD_STATS=1 "$TCP_HOLD" empty ;;
 	parts_stats) tcpb_start_holder attached env TCP_HOLD_STATS=1 "$TCP_HOLD" parts ;;
 	part_*) tcpb_start_holder attached env TCP_HOLD_STATS=1 TCP_HOLD_PART="$1" "$TCP_HOLD" parts ;;

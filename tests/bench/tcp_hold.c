@@ -157,6 +157,10 @@ static int hold_tcp(bool rtt, bool raw)
 		bpf_program__set_autoload(p, strstr(name, raw ? "_raw" : "_btf") &&
 						 (rtt || strncmp(name, "probe_", 6)));
 	}
+	/* TCP_HOLD_RTT_NS: another sampling interval (1: a sample on every segment, the cost the rate
+	 * limit avoids; a check that the benchmark sees a costlier probe) */
+	if (getenv("TCP_HOLD_RTT_NS"))
+		skel->rodata->rtt_interval_ns = strtoull(getenv("TCP_HOLD_RTT_NS"), NULL, 10);
 	f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
 	if (f && fscanf(f, "%u %u", &lo, &hi) == 2) {
 		skel->rodata->ephemeral_lo = lo;
