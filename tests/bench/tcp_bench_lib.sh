@@ -111,7 +111,7 @@ tcpb_stop_holder() {
 # Attaches what mode $1 measures; returns 1 (with the reason on stderr) if it cannot attach.
 #   base: nothing; empty: empty programs on the six hooks; tcp / tcp_nortt / tcp_raw: bpf/tcp.bpf.c
 #   via $TCP_HOLD; tcp_stats: tcp with the kernel's run-time statistics on (prints per program runs
-#   and ns/run); every / every_stats: tcp sampling srtt on every segment (no rate limit: what the
+#   and ns/run); raw_stats: the same on the raw_tp path; every / every_stats: tcp sampling srtt on every segment (no rate limit: what the
 #   benchmark must see as costlier); hostprof: $HOSTPROF serve --collectors tcp at its defaults; bpftrace.
 tcpb_attach() {
 	case $1 in
@@ -121,6 +121,7 @@ tcpb_attach() {
 	tcp_nortt) tcpb_start_holder attached "$TCP_HOLD" tcp-nortt ;;
 	tcp_raw) tcpb_start_holder attached "$TCP_HOLD" tcp raw_tp ;;
 	tcp_stats) tcpb_start_holder attached env TCP_HOLD_STATS=1 "$TCP_HOLD" tcp ;;
+	raw_stats) tcpb_start_holder attached env TCP_HOLD_STATS=1 "$TCP_HOLD" tcp raw_tp ;;
 	every_stats) tcpb_start_holder attached env TCP_HOLD_STATS=1 TCP_HOLD_RTT_NS=1 "$TCP_HOLD" tcp ;;
 	every) tcpb_start_holder attached env TCP_HOLD_RTT_NS=1 "$TCP_HOLD" tcp ;;
 	empty_stats) tcpb_start_holder attached env TCP_HOLD_STATS=1 "$TCP_HOLD" empty ;;
@@ -142,6 +143,9 @@ tcpb_attach() {
 # Detaches mode $1, printing what the holder reported (drops, RTT samples) indented on stderr.
 tcpb_detach() {
 	if [ "$1" = hostprof ]; then
+		# the agent's own CPU since it started (utime + stime, clock ticks)
+		awk -v hz="$(getconf CLK_TCK)" '{sub(/^.*\) /, ""); printf "    hostprof CPU since start: %.2f s\n", ($12 + $13) / hz}' \
+			"/proc/$tcpb_holder/stat" >&2 || true
 		curl -sf "http://127.0.0.1:$tcpb_port/metrics" |
 			grep -E '^hostprof_(events_dropped_total\{collector="tcp"|tcp_rtt_seconds_count|tcp_connects_total)' |
 			grep -v ' 0$' |

@@ -22,6 +22,7 @@
 #   empty_stats, parts_stats, part_NAME: the same statistics for the empty programs, for the parts
 #              of the probe side by side (tcp_probe_parts.bpf.c), or for one part alone.
 #   every, every_stats: tcp sampling srtt on every segment (no rate limit; names every:PROG).
+#   raw_stats: tcp_stats on the raw_tp path (names raw:PROG).
 #   hostprof   HOSTPROF=build/hostprof: `serve --collectors tcp` at its defaults
 #   bpftrace   bpftrace on the tracepoints sock:inet_sock_set_state and tcp:* (connect latency and
 #              srtt per remote port on every segment, retransmits, resets: what bcc-style tools do)
@@ -95,6 +96,7 @@ for pass in $(seq "$passes"); do
 			# "prog NAME runs N ns/run X": runs per second and the share of iperf3's CPU
 			while read -r _ name _ n _ x; do
 				[ "$mode" = every_stats ] && name=every:$name
+				[ "$mode" = raw_stats ] && name=raw:$name
 				pruns[$name]+="$(awk -v n="$n" -v s="$secs" 'BEGIN {printf "%.0f", n/s}') "
 				pns[$name]+="$x "
 				share=$(awk -v n="$n" -v x="$x" -v i="$i" -v s="$secs" \
