@@ -52,6 +52,16 @@ struct {
 	__type(value, struct hp_tcp_val);
 } flows SEC(".maps");
 
+/* Where events go when `flows` is full: their (port, direction, cgroup) row with the peer address
+ * zeroed, so a host with more peers than flows rows still counts every event by port. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 2048);
+	__type(key, struct hp_tcp_key);
+	__type(value, struct hp_tcp_val);
+} flows_spill SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, HP_TCP_TOTAL__COUNT);
@@ -192,11 +202,18 @@ static __always_inline struct hp_tcp_val *tcp__flow(const __u8 addr[16], __u16 p
 	v = bpf_map_lookup_elem(&flows, &key);
 	if (v)
 		return v;
-	if (bpf_map_update_elem(&flows, &key, &zero_val, BPF_NOEXIST) == -E2BIG) {
+	if (bpf_map_update_elem(&flows, &key, &zero_val, BPF_NOEXIST) != -E2BIG)
+		return bpf_map_lookup_elem(&flows, &key);
+	/* flows is full: the event still counts for its port, as peer "other" */
+	__builtin_memset(key.addr, 0, sizeof(key.addr));
+	v = bpf_map_lookup_elem(&flows_spill, &key);
+	if (!v && bpf_map_update_elem(&flows_spill, &key, &zero_val, BPF_NOEXIST) != -E2BIG)
+		v = bpf_map_lookup_elem(&flows_spill, &key);
+	if (v)
+		tcp__total(HP_TCP_TOTAL_SPILLED);
+	else
 		HP_DROP(HP_TCP_DROP_FLOWS_FULL);
-		return NULL;
-	}
-	return bpf_map_lookup_elem(&flows, &key);
+	return v;
 }
 
 /* The flow row of any socket (full, request or time-wait) from its own fields, direction given. */
@@ -240,6 +257,11 @@ static __always_inline struct hp_tcp_val *tcp__sock_flow(const struct sock *sk,
 	__u64 cg = 0;
 	__u8 d;
 
+	/* with --pid/--cgroup, only connections a matching process opened: the other events run in
+	 * softirq, where the current task says nothing about the socket */
+	if ((filter_tgid || filter_cgroup) && !(s && (s->flags & HP_TCP_SOCK_MATCH)))
+		return NULL;
+
 	if (by_cgroup)
 		cg = s && s->cgroup_id ? s->cgroup_id : tcp__sock_cgroup(sk);
 	if (s && s->direction)
@@ -255,9 +277,10 @@ static __always_inline struct hp_tcp_val *tcp__sock_flow(const struct sock *sk,
 	return tcp__flow(s->addr, s->port, s->direction, cg);
 }
 
-static __always_inline void tcp__hist(__u64 *buckets, __u64 *sum, __u64 ns)
+/* Adds ns to a histogram bucketed on ns >> shift, and to its sum (ns). */
+static __always_inline void tcp__hist(__u64 *buckets, __u64 *sum, __u64 ns, __u32 shift)
 {
-	__u32 b = hp_hist__bucket(ns);
+	__u32 b = hp_hist__bucket(ns >> shift);
 
 	if (b >= HP_HIST_BUCKETS)
 		b = HP_HIST_BUCKETS - 1;
@@ -281,7 +304,7 @@ static __always_inline void tcp__syn_sent(const struct sock *sk, bool raw)
 	s->t_rtt = 0;
 	s->tgid = id >> 32;
 	s->cgroup_id = bpf_get_current_cgroup_id();
-	s->flags = 0;
+	s->flags = HP_TCP_SOCK_MATCH;
 	s->direction = HP_TCP_DIR_UNKNOWN;
 	tcp__decide(sk, s, HP_TCP_ACTIVE);
 }
@@ -304,7 +327,7 @@ static __always_inline void tcp__open_ended(const struct sock *sk, int newstate,
 	if (newstate == TCP_ESTABLISHED) {
 		s->t_est = now;
 		if (v) {
-			tcp__hist(v->open_buckets, &v->open_sum_ns, d);
+			tcp__hist(v->open_buckets, &v->open_sum_ns, d, 0);
 			__sync_fetch_and_add(&v->results[HP_TCP_OK], 1);
 		}
 		return;
@@ -357,7 +380,7 @@ static __always_inline void tcp__accepted(const struct sock *sk, bool raw)
 	else
 		ns = (__u64)(BPF_CORE_READ(tp, srtt_us) >> 3) * 1000;
 	if (ns)
-		tcp__hist(v->open_buckets, &v->open_sum_ns, ns);
+		tcp__hist(v->open_buckets, &v->open_sum_ns, ns, 0);
 }
 
 /*
@@ -399,7 +422,8 @@ static __always_inline void tcp__closed(const struct sock *sk, int oldstate, boo
 		return;
 	v = tcp__sock_flow(sk, s);
 	if (v) {
-		tcp__hist(v->duration_buckets, &v->duration_sum_ns, bpf_ktime_get_ns() - s->t_est);
+		tcp__hist(v->duration_buckets, &v->duration_sum_ns, bpf_ktime_get_ns() - s->t_est,
+			  HP_TCP_DURATION_SHIFT);
 		tcp__bytes(sk, oldstate, s->direction, &sent, &received);
 		__sync_fetch_and_add(&v->bytes_sent, sent);
 		__sync_fetch_and_add(&v->bytes_received, received);
@@ -444,7 +468,7 @@ static __always_inline void tcp__probe(const struct sock *sk, bool raw)
 	v = tcp__sock_flow(sk, s);
 	if (!v)
 		return;
-	tcp__hist(v->rtt_buckets, &v->rtt_sum_ns, (__u64)srtt * 1000);
+	tcp__hist(v->rtt_buckets, &v->rtt_sum_ns, (__u64)srtt * 1000, 0);
 	tcp__total(HP_TCP_TOTAL_RTT_SAMPLES);
 }
 
@@ -467,6 +491,8 @@ static __always_inline void tcp__retransmit_synack(const struct sock *sk,
 {
 	struct hp_tcp_val *v;
 
+	if (filter_tgid || filter_cgroup) /* a passive open: never a filtered process's connect */
+		return;
 	v = tcp__skc_flow(&req->__req_common, HP_TCP_PASSIVE, by_cgroup ? tcp__sock_cgroup(sk) : 0);
 	if (v)
 		__sync_fetch_and_add(&v->syn_retransmits, 1);
@@ -502,6 +528,8 @@ static __always_inline void tcp__send_reset(const struct sock *sk, __u32 reason,
 	}
 	state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	if (state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV) {
+		if (filter_tgid || filter_cgroup)
+			return;
 		/* not a full socket: no state, no cgroup; the direction from its ports */
 		const struct sock_common *skc = &sk->__sk_common;
 

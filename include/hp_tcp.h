@@ -30,9 +30,18 @@ enum hp_tcp_result {
 };
 
 /*
+ * Lifetimes are bucketed on (ns >> 10), i.e. in units of 1.024 us: the shared log2 layout then
+ * spans 262 us to 2^44 ns = 4.9 hours instead of 256 ns to 17 s. Bounds, quantiles and "le"
+ * labels are the shared ones times 2^10 (exact: powers of two).
+ */
+#define HP_TCP_DURATION_SHIFT 10
+
+/*
  * The BPF map key of `flows`: one row per (peer address, service port, direction[, cgroup]) and
  * generation. Never an ephemeral port: a passive flow is keyed by its local port, an active one by
- * its remote port. Userspace folds rows into bounded series (top-K peers + "other").
+ * its remote port. Userspace folds rows into bounded series (top-K peers + "other"). When `flows`
+ * is full (a server with more clients than rows), the event goes to `flows_spill` under the same
+ * key with an all-zero address (never a real peer): counted for its port as peer "other".
  */
 struct hp_tcp_key {
 	__u8 addr[16];	 /* peer address: IPv6, or IPv4 as v4-mapped ::ffff:a.b.c.d */
@@ -56,7 +65,8 @@ struct hp_tcp_val {
 	/* smoothed RTT (tcp_sock.srtt_us) sampled at most once per socket per rtt_interval_ns */
 	__u64 rtt_buckets[HP_HIST_BUCKETS];
 	__u64 rtt_sum_ns;
-	/* connections that closed after reaching ESTABLISHED while hostprof ran: ESTABLISHED -> CLOSE */
+	/* connections that closed after reaching ESTABLISHED while hostprof ran: ESTABLISHED -> CLOSE;
+	 * bucketed on ns >> HP_TCP_DURATION_SHIFT (lifetimes run to hours), the sum in ns */
 	__u64 duration_buckets[HP_HIST_BUCKETS];
 	__u64 duration_sum_ns;
 	__u64 bytes_sent;     /* of those connections: tcp_sock.bytes_acked (sent and acked) */
@@ -88,11 +98,13 @@ struct hp_tcp_sock {
 };
 
 #define HP_TCP_SOCK_RST_RX (1u << 0) /* a RST arrived while SYN_SENT: the open was refused */
+#define HP_TCP_SOCK_MATCH (1u << 1)  /* opened by a process that passed --pid / --cgroup */
 
 /* Host-wide counters, a per-CPU array indexed by these (no key, never full). */
 enum hp_tcp_total {
 	HP_TCP_TOTAL_RESETS_SENT_NO_SOCKET = 0, /* tcp_send_reset without a socket (closed port) */
 	HP_TCP_TOTAL_RTT_SAMPLES,		/* srtt samples taken */
+	HP_TCP_TOTAL_SPILLED, /* events counted in `flows_spill` (peer folded) because flows was full */
 	HP_TCP_TOTAL__COUNT,
 };
 
@@ -102,7 +114,7 @@ enum hp_tcp_total {
 
 enum hp_tcp_drop {
 	HP_TCP_DROP_STORAGE = 0, /* per-socket state not created: that socket is not timed */
-	HP_TCP_DROP_FLOWS_FULL,	 /* `flows` full: the event is not counted */
+	HP_TCP_DROP_FLOWS_FULL,	 /* `flows` and `flows_spill` full: the event is not counted */
 	HP_TCP_DROP_NO_TCP_SOCK, /* bpf_skc_to_tcp_sock() refused a socket: no RTT/bytes */
 	HP_TCP_DROP__COUNT,
 };

@@ -150,7 +150,8 @@ int main(int argc, char **argv)
 		return 1;
 	bpf_object__for_each_program(p, skel->obj)
 	    bpf_program__set_autoload(p, !!strstr(bpf_program__name(p), raw ? "_raw" : "_btf"));
-	skel->rodata->filter_tgid = getpid();
+	/* no --pid filter: it would hide the accepted side (its events run in softirq); the ports
+	 * are this run's own */
 	skel->rodata->rtt_interval_ns = 1000000; /* 1 ms: several samples per ping-pong run */
 	if (tcp_bpf__load(skel) || tcp_bpf__attach(skel)) {
 		fprintf(stderr, "load/attach failed\n");

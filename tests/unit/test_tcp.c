@@ -3,6 +3,7 @@
  * a real BPF hash map: exact cumulative sums, generation filtering, eviction with epochs, bounded
  * top-K series that lose and double-count nothing, monotonic counters, peer labels, promtool. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -269,6 +270,14 @@ static void expect_page(const char *text, const struct hp_tcp_val *truth, unsign
 					  &n, dir_label[d], NULL),
 				 sum_u64(v->duration_buckets, HP_HIST_BUCKETS));
 		assert_true(n <= bound);
+		/* lifetimes are bucketed on ns >> 10: their "le" bounds are the shared ones x 1024,
+		 * the last finite one 2^(8 + 26 + 10) ns */
+		assert_int_equal(prom_sum(text, "hostprof_tcp_connection_duration_seconds_bucket",
+					  NULL, dir_label[d], "le=\"0.067108864\"", NULL),
+				 sum_u64(v->duration_buckets, 9)); /* 2^(8+8+10) ns: buckets 0..8 */
+		assert_int_equal(prom_sum(text, "hostprof_tcp_connection_duration_seconds_bucket",
+					  NULL, dir_label[d], "le=\"17592.186044416\"", NULL),
+				 sum_u64(v->duration_buckets, HP_HIST_BUCKETS - 1));
 		for (size_t c = 0; c < sizeof(counters) / sizeof(counters[0]); c++) {
 			assert_int_equal(prom_sum(text, counters[c].name, &n, dir_label[d], NULL),
 					 *(const __u64 *)((const char *)v + counters[c].off));
@@ -357,9 +366,10 @@ static void test_ingest_empty_rows(void **state)
 }
 
 /*
- * hp_tcp__collect against a real BPF hash map of the kernel's layout: it moves gen on, takes
- * exactly the rows of generations that are neither the new nor the previous one (wrapping at
- * 255), deletes them, and leaves the two live generations for later drains.
+ * hp_tcp__collect against a real BPF hash map of the kernel's layout, without the program barrier
+ * (base/bpf_sync.h unavailable): it moves gen on, takes exactly the rows of generations that are
+ * neither the new nor the previous one (wrapping at 255), deletes them, and leaves the two live
+ * generations for later drains.
  */
 static void collect_maps(bool per_key)
 {
@@ -395,8 +405,9 @@ static void collect_maps(bool per_key)
 	assert_int_equal(hp_tcp__init(&t, NULL, 1.0, 0.0), 0);
 	p = t.priv;
 	p->drain.no_batch = per_key;
+	p->sync_state = -EOPNOTSUPP;
 	/* gen 1 -> 2: live 2 and 1 stay; 0, 254 and 255 are finished */
-	assert_int_equal(hp_tcp__collect(&t, fd, &gen, 1.0), 0);
+	assert_int_equal(hp_tcp__collect(&t, fd, -1, &gen, 1.0), 0);
 	assert_int_equal(gen, 2);
 	assert_int_equal(p->drain.no_batch, per_key); /* this kernel has batch ops */
 	assert_int_equal(p->read_errors, 0);
@@ -420,13 +431,13 @@ static void collect_maps(bool per_key)
 	assert_int_equal(rows, 2);
 
 	/* 2 -> 3: gen 1 is finished now, 2 is the previous one */
-	assert_int_equal(hp_tcp__collect(&t, fd, &gen, 2.0), 0);
+	assert_int_equal(hp_tcp__collect(&t, fd, -1, &gen, 2.0), 0);
 	r = find_row(t.latest, &kx);
 	val__add(&sum, &vx1);
 	assert_memory_equal(&r->v, &sum, sizeof(sum));
 	assert_null(find_row(t.latest, &ky));
 	/* 3 -> 4: and gen 2 */
-	assert_int_equal(hp_tcp__collect(&t, fd, &gen, 3.0), 0);
+	assert_int_equal(hp_tcp__collect(&t, fd, -1, &gen, 3.0), 0);
 	r = find_row(t.latest, &ky);
 	assert_non_null(r);
 	assert_memory_equal(&r->v, &vy, sizeof(vy));
@@ -443,7 +454,7 @@ static void collect_maps(bool per_key)
 	assert_int_equal(bpf_map_update_elem(fd, &kz, &vz, BPF_ANY), 0);
 	kz.gen = 1;
 	assert_int_equal(bpf_map_update_elem(fd, &kz, &vz, BPF_ANY), 0);
-	assert_int_equal(hp_tcp__collect(&t, fd, &gen, 4.0), 0);
+	assert_int_equal(hp_tcp__collect(&t, fd, -1, &gen, 4.0), 0);
 	assert_int_equal(gen, 0);
 	r = find_row(t.latest, &kz);
 	assert_non_null(r);
@@ -459,12 +470,69 @@ static void collect_maps(bool per_key)
 	close(fd);
 }
 
-/* Batch reads, then the path of kernels without batch operations on hash maps. */
+/*
+ * With the barrier (the default where map-in-map exists): every generation but the new one is
+ * finished once the barrier returned, so a drain is not a tick behind.
+ */
+static void collect_maps_synced(bool per_key)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+	struct hp_tcp_key kx, ky, next;
+	struct hp_tcp_val vx0, vx1, vy, sum;
+	struct hp_tcp_state t;
+	volatile __u8 gen = 1;
+	const struct hp_tcp_row *r;
+	struct tcp_priv *p;
+	int fd;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "flows", sizeof(struct hp_tcp_key),
+			    sizeof(struct hp_tcp_val), 64, &opts);
+	if (fd < 0)
+		skip();
+	key__v4(&kx, 0x7f000001, 8080, HP_TCP_ACTIVE, 0);
+	key__v4(&ky, 0x0a000002, 22, HP_TCP_PASSIVE, 2);
+	val__make(&vx0, HP_TCP_ACTIVE, 3, 1);
+	val__make(&vx1, HP_TCP_ACTIVE, 2, 2);
+	val__make(&vy, HP_TCP_PASSIVE, 7, 5);
+	assert_int_equal(bpf_map_update_elem(fd, &kx, &vx0, BPF_ANY), 0);
+	kx.gen = 1;
+	assert_int_equal(bpf_map_update_elem(fd, &kx, &vx1, BPF_ANY), 0);
+	assert_int_equal(bpf_map_update_elem(fd, &ky, &vy, BPF_ANY), 0);
+	assert_int_equal(hp_tcp__init(&t, NULL, 1.0, 0.0), 0);
+	p = t.priv;
+	p->drain.no_batch = per_key;
+	/* gen 1 -> 2: 0 and 1 (the previous one) are finished, only the new 2 stays */
+	assert_int_equal(hp_tcp__collect(&t, fd, -1, &gen, 1.0), 0);
+	assert_int_equal(p->sync_state, 1);
+	assert_int_equal(gen, 2);
+	r = find_row(t.latest, &kx);
+	assert_non_null(r);
+	sum = vx0;
+	val__add(&sum, &vx1);
+	assert_memory_equal(&r->v, &sum, sizeof(sum));
+	assert_null(find_row(t.latest, &ky));
+	assert_int_equal(bpf_map_get_next_key(fd, NULL, &next), 0);
+	assert_int_equal(next.gen, 2);
+	/* 2 -> 3: 2 is taken at once, the map is empty */
+	assert_int_equal(hp_tcp__collect(&t, fd, -1, &gen, 2.0), 0);
+	r = find_row(t.latest, &ky);
+	assert_non_null(r);
+	assert_memory_equal(&r->v, &vy, sizeof(vy));
+	assert_int_not_equal(bpf_map_get_next_key(fd, NULL, &next), 0);
+	assert_int_equal(p->read_errors, 0);
+	hp_tcp__free(&t);
+	close(fd);
+}
+
+/* Batch reads, then the path of kernels without batch operations on hash maps; without and with
+ * the program barrier. */
 static void test_collect_maps(void **state)
 {
 	(void)state;
-	for (int per_key = 0; per_key <= 1; per_key++)
+	for (int per_key = 0; per_key <= 1; per_key++) {
 		collect_maps(per_key);
+		collect_maps_synced(per_key);
+	}
 }
 
 /*
@@ -600,6 +668,51 @@ static void test_topk_zero(void **state)
 	text = scrape(&t);
 	expect_page(text, b.truth, 1);
 	expect_sample(text, "hostprof_tcp_flows_folded", 30);
+	free(text);
+	hp_tcp__free(&t);
+}
+
+/*
+ * Flows the kernel spilled (flows map full: all-zero address) are their port's peer="other": the
+ * busiest of them never takes a series of its own (a second peer="other" series of that port
+ * would be a duplicate), and every event still lands in the page.
+ */
+static void test_spilled_flows(void **state)
+{
+	static struct batch b;
+	struct hp_tcp_config cfg = { .top_peers = 5, .top_ports = 5 };
+	struct hp_tcp_state t;
+	struct hp_tcp_key k;
+	struct hp_tcp_val v;
+	struct hp_tcp_flow f;
+	char *text, buf[64];
+	size_t n;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	start(&t, &cfg, &b);
+	for (unsigned int i = 0; i < 3; i++) {
+		key__v4(&k, 0x0a000001 + i, 80, HP_TCP_ACTIVE, 0);
+		val__make(&v, HP_TCP_ACTIVE, 2, i);
+		batch__row(&b, &k, &v);
+	}
+	memset(k.addr, 0, sizeof(k.addr)); /* the spill row of port 80: the most events by far */
+	val__make(&v, HP_TCP_ACTIVE, 40, 7);
+	batch__row(&b, &k, &v);
+	batch__ingest(&t, &b, 1.0);
+	text = scrape(&t);
+	expect_page(text, b.truth, 5 + 5 + 1);
+	assert_null(strstr(text, "peer=\"::"));
+	assert_null(strstr(text, "peer=\"0.0.0.0"));
+	/* port 80's "other" holds the spill row's 40 opens: 30 ok and 10 failed */
+	assert_int_equal(prom_sum(text, "hostprof_tcp_connects_total", &n, "port=\"80\"",
+				  "peer=\"other\"", NULL),
+			 40);
+	assert_int_equal(n, HP_TCP_RESULT__COUNT); /* one series, a sample per result */
+	assert_string_equal(hp_tcp_flow__peer(&f, buf, sizeof(buf)), "other");
+	assert_true(hp_tcp_flow__spilled(&f));
+	f.addr[15] = 1;
+	assert_false(hp_tcp_flow__spilled(&f));
 	free(text);
 	hp_tcp__free(&t);
 }
@@ -830,11 +943,12 @@ static void test_promtool(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ingest_exact),	   cmocka_unit_test(test_ingest_empty_rows),
-		cmocka_unit_test(test_collect_maps),	   cmocka_unit_test(test_eviction_epoch),
-		cmocka_unit_test(test_topk_500_peers),	   cmocka_unit_test(test_topk_zero),
-		cmocka_unit_test(test_demotion_monotonic), cmocka_unit_test(test_peer_labels),
-		cmocka_unit_test(test_by_cgroup),	   cmocka_unit_test(test_promtool),
+		cmocka_unit_test(test_ingest_exact),   cmocka_unit_test(test_ingest_empty_rows),
+		cmocka_unit_test(test_collect_maps),   cmocka_unit_test(test_eviction_epoch),
+		cmocka_unit_test(test_topk_500_peers), cmocka_unit_test(test_topk_zero),
+		cmocka_unit_test(test_spilled_flows),  cmocka_unit_test(test_demotion_monotonic),
+		cmocka_unit_test(test_peer_labels),    cmocka_unit_test(test_by_cgroup),
+		cmocka_unit_test(test_promtool),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

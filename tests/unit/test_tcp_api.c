@@ -87,15 +87,17 @@ static struct spec specs[NFLOWS] = {
 	[G] = { "10.0.0.7", 6379, HP_TCP_ACTIVE, 1, 5, "10.0.0.7:6379", { { 0 } } },
 };
 
-static void lat(__u64 *buckets, __u64 *sum, __u64 ns, __u64 n)
+/* As the kernel counts: buckets on ns >> shift, the sum in ns. */
+static void lat(__u64 *buckets, __u64 *sum, __u64 ns, __u64 n, unsigned int shift)
 {
-	buckets[hp_hist__bucket(ns)] += n;
+	buckets[hp_hist__bucket(ns >> shift)] += n;
 	*sum += ns * n;
 }
 
-#define OPEN(v, ns, n) lat((v)->open_buckets, &(v)->open_sum_ns, ns, n)
-#define RTT(v, ns, n) lat((v)->rtt_buckets, &(v)->rtt_sum_ns, ns, n)
-#define DUR(v, ns, n) lat((v)->duration_buckets, &(v)->duration_sum_ns, ns, n)
+#define OPEN(v, ns, n) lat((v)->open_buckets, &(v)->open_sum_ns, ns, n, 0)
+#define RTT(v, ns, n) lat((v)->rtt_buckets, &(v)->rtt_sum_ns, ns, n, 0)
+#define DUR(v, ns, n)                                                                              \
+	lat((v)->duration_buckets, &(v)->duration_sum_ns, ns, n, HP_TCP_DURATION_SHIFT)
 
 static void specs__init(void)
 {

@@ -100,12 +100,18 @@ void hp_prom__sample(struct hp_buf *out, const char *name, const struct hp_label
 void hp_prom__histogram(struct hp_buf *out, const char *name, const struct hp_label *labels,
 			int nlabels, const __u64 *buckets, double sum)
 {
+	hp_prom__histogram_shifted(out, name, labels, nlabels, buckets, sum, 0);
+}
+
+void hp_prom__histogram_shifted(struct hp_buf *out, const char *name, const struct hp_label *labels,
+				int nlabels, const __u64 *buckets, double sum, unsigned int shift)
+{
 	__u64 cumulative = 0;
 	char le[32];
 
 	for (unsigned int i = 0; i < HP_HIST_BUCKETS; i++) {
 		cumulative += buckets[i];
-		hp_hist__le_label(i, le, sizeof(le));
+		hp_hist__le_label_shifted(i, shift, le, sizeof(le));
 		hp_buf__printf(out, "%s_bucket", name);
 		hp_prom__labels(out, labels, nlabels, le);
 		hp_buf__printf(out, " %llu\n", (unsigned long long)cumulative);

@@ -26,6 +26,9 @@ void hp_prom__sample(struct hp_buf *out, const char *name, const struct hp_label
 /* The _bucket (cumulative, le="+Inf" last), _sum and _count lines of one histogram series. */
 void hp_prom__histogram(struct hp_buf *out, const char *name, const struct hp_label *labels,
 			int nlabels, const __u64 *buckets, double sum);
+/* The same for buckets counted on (ns >> shift): "le" bounds times 2^shift (include/hp_hist.h). */
+void hp_prom__histogram_shifted(struct hp_buf *out, const char *name, const struct hp_label *labels,
+				int nlabels, const __u64 *buckets, double sum, unsigned int shift);
 /* Appends value escaped for a label: \\, \" and \n escaped, invalid UTF-8 as U+FFFD (base/utf8.h). */
 void hp_prom__escape(struct hp_buf *out, const char *value);
 

@@ -12,10 +12,11 @@
 #include "stack_resolve.h"
 
 /*
- * The programs that write these maps run with preemption off (perf_event in interrupt context,
- * tracepoints under the scheduler's or RCU's protection), so once the generation is flipped an
- * event that read the old value finishes within microseconds; a millisecond is orders of
- * magnitude of margin.
+ * After the flip, the drain waits for every program that may still write the old generation to
+ * return: exactly, through the program barrier (base/bpf_sync.h); where that is unavailable, by
+ * sleeping this long. The programs run with preemption off (perf_event in interrupt context,
+ * tracepoints under the scheduler's or RCU's protection) and finish within microseconds, so the
+ * delay is orders of magnitude of margin, not a proof.
  */
 #define DRAIN_QUIESCE_US 1000
 /* Stacks read per batch call (1 KiB each). */
@@ -61,6 +62,8 @@ void hp_stack_drain__free(struct hp_stack_drain *d)
 	free(d->counts);
 	free(d->batch_hashes);
 	free(d->batch_stacks);
+	if (d->sync_state > 0)
+		hp_bpf_sync__close(&d->sync);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -148,7 +151,10 @@ int hp_stack_drain__collect(struct hp_stack_drain *d)
 
 	*d->maps.gen = old ^ 1;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	usleep(DRAIN_QUIESCE_US);
+	if (d->sync_state == 0)
+		d->sync_state = hp_bpf_sync__open(&d->sync) ?: 1;
+	if (d->sync_state < 0 || hp_bpf_sync__wait(&d->sync))
+		usleep(DRAIN_QUIESCE_US);
 
 	/* stacks first: a count of this generation may refer to a stack stored in it */
 	err = drain__stacks(d, d->maps.stacks_fd[old]);

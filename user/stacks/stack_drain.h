@@ -8,6 +8,8 @@
 #include <sys/types.h>
 #include <linux/types.h>
 
+#include "base/bpf_sync.h"
+
 #include "hp_stack.h"
 #include "base/self_stats.h"
 #include "profile/profile.h"
@@ -42,6 +44,8 @@ struct hp_stack_drain {
 	__u64 truncated;      /* events resolved with a stack cut at HP_STACK_MAX_DEPTH */
 	__u64 stack_lost;     /* events whose stack had left the table (HP_STACK_DROP_STACK_LOST) */
 	__u64 last_stacks;    /* stacks read by the last collect */
+	struct hp_bpf_sync sync; /* the wait for programs still on the old generation */
+	int sync_state; /* 0: not opened yet; 1: works; < 0: unavailable, a delay instead */
 };
 
 /*

@@ -23,13 +23,18 @@ double hp_hist__lower_seconds(unsigned int i)
 
 void hp_hist__le_label(unsigned int i, char *out, size_t size)
 {
+	hp_hist__le_label_shifted(i, 0, out, size);
+}
+
+void hp_hist__le_label_shifted(unsigned int i, unsigned int shift, char *out, size_t size)
+{
 	unsigned long long ns;
 
 	if (i >= HP_HIST_BUCKETS - 1) {
 		snprintf(out, size, "+Inf");
 		return;
 	}
-	ns = 1ULL << (HP_HIST_MIN_SHIFT + i);
+	ns = 1ULL << (HP_HIST_MIN_SHIFT + i + shift);
 	/* Integer nanoseconds printed as seconds with the trailing zeros of the fraction removed. */
 	if (ns % 1000000000ULL == 0) {
 		snprintf(out, size, "%llu", ns / 1000000000ULL);

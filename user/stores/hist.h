@@ -15,6 +15,8 @@ double hp_hist__upper_seconds(unsigned int i);
 double hp_hist__lower_seconds(unsigned int i);
 /* The "le" label of bucket i: exact decimal seconds ("0.000000256") or "+Inf". */
 void hp_hist__le_label(unsigned int i, char *out, size_t size);
+/* The same for a histogram bucketed on (ns >> shift): bounds times 2^shift. */
+void hp_hist__le_label_shifted(unsigned int i, unsigned int shift, char *out, size_t size);
 __u64 hp_hist__count(const __u64 *buckets);
 /*
  * Quantile q (0..1) in seconds, interpolating linearly inside the bucket that holds the rank, as

@@ -159,11 +159,12 @@ static int tcp__attach(struct hp_collector *c)
 }
 
 /*
- * Every refresh drains, but two flips of `gen` stay at least this far apart: a drain deletes the
- * rows of the generation before the previous one, and a program that read `gen` before the
- * previous flip must have finished its update by then (tracing programs are preemptible, so "a
- * few microseconds" is not a bound; 100 ms leaves room). A refresh sooner than that answers from
- * the table as it is, without waiting under the lock (the ticker needs it too).
+ * Every refresh drains (the tick, and each API or /metrics request), but two drains stay at least
+ * this far apart: a burst of requests answers from the table of the last drain, at most this old,
+ * instead of flipping and draining per request under the lock. Where the program barrier works
+ * (base/bpf_sync.h) a drain takes every generation but the new one, so that is all the lag there
+ * is; without it, a drain leaves the previous generation too (a program may still be adding to it)
+ * and answers are a further tick behind.
  */
 #define TCP_MIN_COLLECT_GAP 0.1
 
@@ -176,7 +177,8 @@ static int tcp__refresh(struct hp_collector *c, bool tick)
 	(void)tick;
 	if (s->collected && now - s->last_collect < TCP_MIN_COLLECT_GAP)
 		return 0;
-	err = hp_tcp__collect(&s->table, bpf_map__fd(s->skel->maps.flows), &s->skel->bss->gen, now);
+	err = hp_tcp__collect(&s->table, bpf_map__fd(s->skel->maps.flows),
+			      bpf_map__fd(s->skel->maps.flows_spill), &s->skel->bss->gen, now);
 	s->last_collect = now;
 	s->collected = true;
 	return err;
@@ -231,6 +233,12 @@ static void tcp__metrics(struct hp_collector *c, struct hp_buf *out)
 	for (__u32 i = 0; i < HP_TCP_RST_REASONS; i++)
 		counts[i] = tcp__percpu_sum(s, fd, i);
 	hp_tcp_rst__metrics(&s->rst, counts, out);
+	hp_prom__family(out, "hostprof_tcp_flows_spilled_total", HP_PROM_COUNTER,
+			"Events counted under peer=\"other\" of their port because the kernel's "
+			"flows map (--tcp-max-flows) was full: not lost, but without their peer.");
+	hp_prom__sample(
+	    out, "hostprof_tcp_flows_spilled_total", NULL, 0,
+	    (double)tcp__percpu_sum(s, bpf_map__fd(s->skel->maps.totals), HP_TCP_TOTAL_SPILLED));
 	tcp__metrics_listen(s, out);
 }
 

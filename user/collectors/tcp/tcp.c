@@ -14,7 +14,7 @@
 #include "tcp_table.h"
 
 /* Windows: tick steps for the last 30 s, 30 s steps up to --retention (15 min at most), as for
- * run-queue latency: at most 61 snapshots of max_rows x 824 bytes (206 MB at 4096 rows full). */
+ * run-queue latency: at most 61 snapshots of max_rows x 824 bytes (51 MB at the default 1024 rows, all live for 15 min). */
 #define TCP_FINE_SLOTS 30
 #define TCP_COARSE_INTERVAL 30.0
 #define TCP_COARSE_SLOTS 30
@@ -168,6 +168,9 @@ void hp_tcp__free(struct hp_tcp_state *t)
 		free(p->ports);
 		free(p->port_slot);
 		hp_map_drain__free(&p->drain);
+		hp_map_drain__free(&p->spill);
+		if (p->sync_state > 0)
+			hp_bpf_sync__close(&p->sync);
 		free(p);
 	}
 	memset(t, 0, sizeof(*t));

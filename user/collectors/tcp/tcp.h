@@ -38,7 +38,7 @@ struct hp_self_stats;
 
 #define HP_TCP_TOP_PEERS_DEFAULT 20	    /* per-flow series in /metrics, besides the "other"s */
 #define HP_TCP_TOP_PORTS_DEFAULT 50	    /* ports with their own peer="other" series */
-#define HP_TCP_ROWS_DEFAULT 4096	    /* cumulative table rows (flows) kept */
+#define HP_TCP_ROWS_DEFAULT 1024	    /* cumulative table rows (flows) kept: bounds memory */
 #define HP_TCP_FLOWS_DEFAULT 8192	    /* BPF `flows` max_entries (both live generations) */
 #define HP_TCP_RTT_INTERVAL_NS 100000000ULL /* one srtt sample per socket per 100 ms */
 
@@ -83,6 +83,9 @@ int hp_tcp_flow__cmp(const void *a, const void *b);
 const char *hp_tcp_flow__peer(const struct hp_tcp_flow *f, char *buf, size_t size);
 /* True when the flow's peer is loopback (127.0.0.0/8, ::1, v4-mapped 127/8). */
 bool hp_tcp_flow__loopback(const struct hp_tcp_flow *f);
+/* True for the flows the kernel spilled when its flows map was full (all-zero address): their
+ * peer is "other", and they never get a series of their own. */
+bool hp_tcp_flow__spilled(const struct hp_tcp_flow *f);
 /* The peer's bare address ("10.0.0.7", "2001:db8::1"; v4-mapped as IPv4) into buf (>= 46 bytes:
  * INET6_ADDRSTRLEN; shorter: ""); returns buf. (tcp_flow.c, with peer and loopback above.) */
 const char *hp_tcp_flow__address(const struct hp_tcp_flow *f, char *buf, size_t size);
@@ -109,11 +112,13 @@ int hp_tcp__init(struct hp_tcp_state *t, const struct hp_tcp_config *cfg, double
 void hp_tcp__free(struct hp_tcp_state *t);
 /*
  * One drain: sets the BPF global gen (through *gen, the skeleton's mmapped .bss) to (*gen + 1) &
- * 0xff, then reads every flows row once and deletes those of generations other than the new and
- * the previous one, adding them to the table; takes a snapshot at now. 0 or a negative errno
- * (rows that could not be read or deleted are counted).
+ * 0xff, waits for programs still on the old one (base/bpf_sync.h), then reads every row of
+ * flows_fd and spill_fd (-1: none) once and deletes those of every generation but the new one
+ * (without the barrier: but the new and the previous one), adding them to the table; takes a
+ * snapshot at now. 0 or a negative errno (rows that could not be read or deleted are counted).
  */
-int hp_tcp__collect(struct hp_tcp_state *t, int flows_fd, volatile __u8 *gen, double now);
+int hp_tcp__collect(struct hp_tcp_state *t, int flows_fd, int spill_fd, volatile __u8 *gen,
+		    double now);
 /* The part of collect after the kernel reads (tests call it): n rows (keys[i] -> vals[i]). */
 int hp_tcp__ingest(struct hp_tcp_state *t, const struct hp_tcp_key *keys,
 		   const struct hp_tcp_val *vals, size_t n, double now);

@@ -299,8 +299,9 @@ static void api__number(cJSON *obj, const char *name, double v)
 
 /* LATENCY (see the top of the file) of the histogram at hist_off of set row i, whose exact
  * total is sum_ns. */
+/* scale: the histogram's bounds over the shared ones (2^shift; include/hp_hist.h) */
 static void api__latency(cJSON *parent, const char *name, const struct hp_khist *set, size_t i,
-			 size_t hist_off, __u64 sum_ns)
+			 size_t hist_off, __u64 sum_ns, double scale)
 {
 	const __u64 *b = (const __u64 *)((const unsigned char *)hp_khist__row(set, i) + hist_off);
 	double count = (double)hp_hist__count(b);
@@ -311,10 +312,10 @@ static void api__latency(cJSON *parent, const char *name, const struct hp_khist 
 	cJSON_AddNumberToObject(o, "count", count);
 	cJSON_AddNumberToObject(o, "sum_seconds", (double)sum_ns / 1e9);
 	api__number(o, "mean_seconds", count > 0 ? (double)sum_ns / 1e9 / count : NAN);
-	api__number(o, "p50_seconds", hp_khist__quantile_at(set, i, hist_off, 0.50));
-	api__number(o, "p90_seconds", hp_khist__quantile_at(set, i, hist_off, 0.90));
-	api__number(o, "p99_seconds", hp_khist__quantile_at(set, i, hist_off, 0.99));
-	api__number(o, "max_seconds", hp_khist__max_at(set, i, hist_off));
+	api__number(o, "p50_seconds", scale * hp_khist__quantile_at(set, i, hist_off, 0.50));
+	api__number(o, "p90_seconds", scale * hp_khist__quantile_at(set, i, hist_off, 0.90));
+	api__number(o, "p99_seconds", scale * hp_khist__quantile_at(set, i, hist_off, 0.99));
+	api__number(o, "max_seconds", scale * hp_khist__max_at(set, i, hist_off));
 }
 
 /* COUNTERS (see the top of the file) of set row i into o. */
@@ -333,9 +334,10 @@ static void api__counters(cJSON *o, const struct hp_khist *set, size_t i, __u64 
 	for (unsigned int k = 0; res && k < HP_TCP_RESULT__COUNT; k++)
 		cJSON_AddNumberToObject(res, results[k], (double)r->v.results[k]);
 	cJSON_AddNumberToObject(o, "errors", (double)row__errors(r));
-	api__latency(o, "connect", set, i, HP_TCP_HIST_OPEN, r->v.open_sum_ns);
-	api__latency(o, "rtt", set, i, HP_TCP_HIST_RTT, r->v.rtt_sum_ns);
-	api__latency(o, "duration", set, i, HP_TCP_HIST_DURATION, r->v.duration_sum_ns);
+	api__latency(o, "connect", set, i, HP_TCP_HIST_OPEN, r->v.open_sum_ns, 1);
+	api__latency(o, "rtt", set, i, HP_TCP_HIST_RTT, r->v.rtt_sum_ns, 1);
+	api__latency(o, "duration", set, i, HP_TCP_HIST_DURATION, r->v.duration_sum_ns,
+		     (double)(1u << HP_TCP_DURATION_SHIFT));
 	cJSON_AddNumberToObject(o, "syn_retransmits", (double)r->v.syn_retransmits);
 	cJSON_AddNumberToObject(o, "retransmits", (double)r->v.retransmits);
 	cJSON_AddNumberToObject(o, "resets_sent", (double)r->v.resets_sent);
@@ -364,7 +366,11 @@ static cJSON *api__row(const struct hp_tcp_state *t, struct hp_services *svc,
 		cJSON_AddNumberToObject(o, "flows", (double)row->flows);
 	} else {
 		cJSON_AddStringToObject(o, "peer", hp_tcp_flow__peer(f, buf, sizeof(buf)));
-		cJSON_AddStringToObject(o, "address", hp_tcp_flow__address(f, buf, sizeof(buf)));
+		if (hp_tcp_flow__spilled(f)) /* peers the kernel had no row for, summed */
+			cJSON_AddNullToObject(o, "address");
+		else
+			cJSON_AddStringToObject(o, "address",
+						hp_tcp_flow__address(f, buf, sizeof(buf)));
 		if (t->cfg.by_cgroup) {
 			const char *path =
 			    svc ? hp_services__cgroup_path(svc, f->cgroup_id, 0, buf, sizeof(buf))

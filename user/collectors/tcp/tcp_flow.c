@@ -28,13 +28,22 @@ const char *hp_tcp_flow__address(const struct hp_tcp_flow *f, char *buf, size_t 
 	return buf;
 }
 
+bool hp_tcp_flow__spilled(const struct hp_tcp_flow *f)
+{
+	static const __u8 zero[16];
+
+	return memcmp(f->addr, zero, sizeof(zero)) == 0;
+}
+
 const char *hp_tcp_flow__peer(const struct hp_tcp_flow *f, char *buf, size_t size)
 {
 	char addr[INET6_ADDRSTRLEN];
 	bool v4 = flow__v4(f->addr);
 
 	hp_tcp_flow__address(f, addr, sizeof(addr));
-	if (f->direction != HP_TCP_ACTIVE) /* the peer's port is ephemeral: never a label */
+	if (hp_tcp_flow__spilled(f))
+		snprintf(buf, size, "other");
+	else if (f->direction != HP_TCP_ACTIVE) /* the peer's port is ephemeral: never a label */
 		snprintf(buf, size, "%s", addr);
 	else if (v4)
 		snprintf(buf, size, "%s:%u", addr, f->port);

@@ -33,6 +33,7 @@ struct tcp_family {
 	size_t counter; /* offset of a counter (counters) */
 	bool by_result; /* one sample per result of results[] (with a result label) */
 	const char *help;
+	unsigned int shift; /* histograms: buckets count ns >> shift */
 };
 
 #define VAL_OFF(f) offsetof(struct hp_tcp_val, f)
@@ -42,38 +43,45 @@ static const struct tcp_family tcp_families[] = {
 	  VAL_OFF(open_buckets), 0, false,
 	  "Connect latency of active opens that succeeded: connect() (CLOSE -> SYN_SENT) to "
 	  "ESTABLISHED, by service port and peer (top flows by recent events, the rest as "
-	  "peer=\"other\", ports beyond the top as port=\"other\")." },
+	  "peer=\"other\", ports beyond the top as port=\"other\").",
+	  0 },
 	{ "hostprof_tcp_connects_total", HP_PROM_COUNTER, HP_TCP_ACTIVE, 0, VAL_OFF(results), true,
 	  "Active opens by how they ended: ok (ESTABLISHED), refused (RST), timeout (no answer "
 	  "before the kernel's SYN retries or the caller gave up), unreachable (ICMP), other "
-	  "(any other error)." },
+	  "(any other error).",
+	  0 },
 	{ "hostprof_tcp_handshake_latency_seconds", HP_PROM_HISTOGRAM, HP_TCP_PASSIVE,
 	  VAL_OFF(open_buckets), 0, false,
 	  "Handshake latency of accepted connections, by local port: first SYN-ACK sent to the "
-	  "final ACK (the kernel's SYN-ACK RTT measurement)." },
+	  "final ACK (the kernel's SYN-ACK RTT measurement).",
+	  0 },
 	{ "hostprof_tcp_accepts_total", HP_PROM_COUNTER, HP_TCP_PASSIVE, 0,
 	  VAL_OFF(results[HP_TCP_OK]), false,
-	  "Passive opens (accepted connections) that reached ESTABLISHED." },
+	  "Passive opens (accepted connections) that reached ESTABLISHED.", 0 },
 	{ "hostprof_tcp_rtt_seconds", HP_PROM_HISTOGRAM, 0, VAL_OFF(rtt_buckets), 0, false,
 	  "Smoothed RTT (tcp_sock.srtt_us) sampled on received segments at most once per socket "
-	  "per --tcp-rtt-interval." },
+	  "per --tcp-rtt-interval.",
+	  0 },
 	{ "hostprof_tcp_connection_duration_seconds", HP_PROM_HISTOGRAM, 0,
 	  VAL_OFF(duration_buckets), 0, false,
 	  "Lifetime (ESTABLISHED -> CLOSE) of connections established while hostprof ran, "
-	  "counted when they close." },
+	  "counted when they close (buckets from 262 us to 4.9 h).",
+	  HP_TCP_DURATION_SHIFT },
 	{ "hostprof_tcp_sent_bytes_total", HP_PROM_COUNTER, 0, 0, VAL_OFF(bytes_sent), false,
 	  "Payload bytes sent and acknowledged (tcp_sock.bytes_acked) by connections that "
-	  "closed." },
+	  "closed.",
+	  0 },
 	{ "hostprof_tcp_received_bytes_total", HP_PROM_COUNTER, 0, 0, VAL_OFF(bytes_received),
-	  false, "Payload bytes received (tcp_sock.bytes_received) by connections that closed." },
+	  false, "Payload bytes received (tcp_sock.bytes_received) by connections that closed.",
+	  0 },
 	{ "hostprof_tcp_syn_retransmits_total", HP_PROM_COUNTER, 0, 0, VAL_OFF(syn_retransmits),
-	  false, "SYNs resent (active) and SYN-ACKs resent (passive)." },
+	  false, "SYNs resent (active) and SYN-ACKs resent (passive).", 0 },
 	{ "hostprof_tcp_retransmits_total", HP_PROM_COUNTER, 0, 0, VAL_OFF(retransmits), false,
-	  "Data segments retransmitted (tcp:tcp_retransmit_skb outside SYN_SENT)." },
+	  "Data segments retransmitted (tcp:tcp_retransmit_skb outside SYN_SENT).", 0 },
 	{ "hostprof_tcp_resets_received_total", HP_PROM_COUNTER, 0, 0, VAL_OFF(resets_received),
-	  false, "Resets received on a connection (tcp:tcp_receive_reset)." },
+	  false, "Resets received on a connection (tcp:tcp_receive_reset).", 0 },
 	{ "hostprof_tcp_resets_sent_total", HP_PROM_COUNTER, 0, 0, VAL_OFF(resets_sent), false,
-	  "Resets sent on a connection (tcp:tcp_send_reset with a socket)." },
+	  "Resets sent on a connection (tcp:tcp_send_reset with a socket).", 0 },
 };
 
 static const char *const tcp_results[HP_TCP_RESULT__COUNT] = {
@@ -171,8 +179,8 @@ static void tcp__family(struct hp_tcp_state *t, struct hp_buf *out, const struct
 			const __u64 *b = (const __u64 *)(val + f->hist);
 
 			/* each histogram's sum_ns follows its buckets (include/hp_tcp.h) */
-			hp_prom__histogram(out, f->name, l, nl, b,
-					   (double)b[HP_HIST_BUCKETS] / 1e9);
+			hp_prom__histogram_shifted(out, f->name, l, nl, b,
+						   (double)b[HP_HIST_BUCKETS] / 1e9, f->shift);
 		} else if (f->by_result) {
 			for (int r = 0; r < HP_TCP_RESULT__COUNT; r++) {
 				l[nl] = (struct hp_label){ "result", tcp_results[r] };

@@ -176,6 +176,7 @@ int tcp__rank(struct hp_tcp_state *t)
 	};
 	struct tcp_priv *p = t->priv;
 	struct hp_topk_entry *e;
+	size_t n = 0;
 	int err;
 
 	/* a series whose row was evicted (or replaced by a newer epoch) ends */
@@ -192,8 +193,9 @@ int tcp__rank(struct hp_tcp_state *t)
 	if (!e)
 		return -ENOMEM;
 	for (size_t i = 0; i < p->nrows; i++)
-		e[i] = (struct hp_topk_entry){ p->rows[i].score, i, p->rows[i].series };
-	err = hp_topk__rank(e, p->nrows, t->cfg.top_peers, TCP_HYSTERESIS, &ops, t);
+		if (!hp_tcp_flow__spilled(&p->rows[i].row.id)) /* "other" already: never a series */
+			e[n++] = (struct hp_topk_entry){ p->rows[i].score, i, p->rows[i].series };
+	err = hp_topk__rank(e, n, t->cfg.top_peers, TCP_HYSTERESIS, &ops, t);
 	free(e);
 	/* ports after flows: a flow demoted above folds into the port slot it had this tick */
 	return tcp__rank_ports(t) ? -ENOMEM : err;

@@ -5,6 +5,7 @@
 #define HOSTPROF_TCP_TABLE_H
 
 #include "collectors/map_drain.h"
+#include "base/bpf_sync.h"
 #include "tcp.h"
 
 /* Ranking: events decayed with this half-life (s), so a flow that went quiet leaves the top. */
@@ -50,7 +51,10 @@ struct tcp_priv {
 	__u64 demotions;	    /* flow or port series folded back into "other" */
 	/* drain (tcp_read.c) */
 	struct hp_map_drain drain; /* keeps the finished rows' keys and values */
+	struct hp_map_drain spill; /* the same for flows_spill, appended to drain's rows */
 	__u64 read_errors;	   /* rows that could not be read or deleted */
+	struct hp_bpf_sync sync;   /* the wait for programs still on the old generation */
+	int sync_state;		   /* 0: not opened yet; 1: works; < 0: unavailable (errno) */
 };
 
 /* dst += src, every counter. */
