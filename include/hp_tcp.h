@@ -115,7 +115,7 @@ enum hp_tcp_total {
 enum hp_tcp_drop {
 	HP_TCP_DROP_STORAGE = 0, /* per-socket state not created: that socket is not timed */
 	HP_TCP_DROP_FLOWS_FULL,	 /* `flows` and `flows_spill` full: the event is not counted */
-	HP_TCP_DROP_NO_TCP_SOCK, /* bpf_skc_to_tcp_sock() refused a socket: no RTT/bytes */
+	HP_TCP_DROP_OPEN_UNSEEN, /* an open ended (SYN_SENT -> *) whose start hostprof had not seen */
 	HP_TCP_DROP__COUNT,
 };
 

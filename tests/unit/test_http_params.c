@@ -664,7 +664,7 @@ static void test_cli_tcp_options(void **state)
 	assert_false(o->by_cgroup);
 	assert_string_equal(o->loopback, "include");
 	assert_false(hp_tcp_options__skip_loopback(o));
-	assert_int_equal(o->max_flows, 8192);
+	assert_int_equal(o->max_flows, 4096);
 	assert_int_equal(cfg.ncollectors, 1);
 	assert_string_equal(cfg.collectors[0], "tcp");
 

@@ -199,6 +199,8 @@ static void agent__self_metrics(struct hp_agent *a, struct hp_buf *out, const do
 		owners[i] = c->ops->name;
 		pthread_mutex_lock(&c->lock);
 		c->ops->self_stats(c, &stats[i]);
+		hp_self_stats__add_drop(&stats[i], "bpf_program_recursion",
+					hp_collector__recursion_misses(c));
 		pthread_mutex_unlock(&c->lock);
 	}
 	owners[a->ncollectors] = AGENT_SERVICES_LABEL; /* the shared services' tables */

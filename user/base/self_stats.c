@@ -23,6 +23,14 @@ void hp_self_stats__add_drops(struct hp_self_stats *out, int map_fd, int ncpus,
 	free(vals);
 }
 
+void hp_self_stats__add_drop(struct hp_self_stats *out, const char *reason, __u64 count)
+{
+	if (out->ndrops >= HP_SELF_MAX)
+		return;
+	out->drops[out->ndrops].reason = reason;
+	out->drops[out->ndrops++].count = count;
+}
+
 void hp_self_stats__add_map(struct hp_self_stats *out, const char *name, __u64 entries,
 			    __u64 max_entries)
 {

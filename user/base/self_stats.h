@@ -30,6 +30,8 @@ struct hp_self_stats {
  * slots beyond HP_SELF_MAX are left out. A failed read counts 0. */
 void hp_self_stats__add_drops(struct hp_self_stats *out, int map_fd, int ncpus,
 			      const char *const *reasons, unsigned int nreasons);
+/* One drop reason with its count (left out beyond HP_SELF_MAX). */
+void hp_self_stats__add_drop(struct hp_self_stats *out, const char *reason, __u64 count);
 void hp_self_stats__add_map(struct hp_self_stats *out, const char *name, __u64 entries,
 			    __u64 max_entries);
 

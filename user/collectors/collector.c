@@ -140,6 +140,7 @@ int hp_collector__filter_cgroup(struct hp_collector *c, int map_fd)
 static void collector__destroy(struct hp_collector *c)
 {
 	c->ops->destroy(c);
+	c->obj = NULL;
 	if (c->cgroup_fd >= 0)
 		close(c->cgroup_fd);
 	c->cgroup_fd = -1;
@@ -263,4 +264,24 @@ void hp_collector__profile_stop(struct hp_collector *c, struct hp_collector_prof
 	if (p->store_ready)
 		hp_profile_store__free(&p->store);
 	p->registered = p->source_ready = p->store_ready = false;
+}
+
+__u64 hp_collector__recursion_misses(const struct hp_collector *c)
+{
+	struct bpf_program *p;
+	__u64 sum = 0;
+
+	if (!c->obj)
+		return 0;
+	bpf_object__for_each_program(p, c->obj)
+	{
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(p);
+
+		memset(&info, 0, sizeof(info));
+		if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+			sum += info.recursion_misses;
+	}
+	return sum;
 }

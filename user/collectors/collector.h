@@ -92,6 +92,8 @@ struct hp_collector {
 	int ncpus;	      /* possible CPUs: the value count of per-CPU maps */
 	int cgroup_fd; /* --cgroup while filtering by it (hp_collector__filter_cgroup), or -1 */
 	void *priv;    /* the collector's state (hp_collector__alloc), freed by the driver */
+	struct bpf_object *obj; /* its loaded BPF object (set after load; NULL after destroy), read
+				   for the kernel's statistics of its programs */
 };
 
 /* The life-cycle steps every collector repeats, done once here. */
@@ -113,6 +115,13 @@ struct bpf_link;
  * beyond max links). */
 int hp_collector__attach_all(const struct hp_collector *c, struct bpf_object *obj,
 			     struct bpf_link **links, size_t max, size_t *n);
+/*
+ * Runs of c's loaded programs the kernel skipped because the same program was already running on
+ * that CPU (bpf_prog_info.recursion_misses, kernel 5.12+): a tracepoint hit in a softirq that
+ * interrupted the program, e.g. a packet's state change during a connect()'s. Those events never
+ * reach BPF; exported as the drop reason "bpf_program_recursion". 0 without c->obj.
+ */
+__u64 hp_collector__recursion_misses(const struct hp_collector *c);
 /* With --cgroup: installs that cgroup v2 directory in slot 0 of the BPF_MAP_TYPE_CGROUP_ARRAY
  * map_fd, c->cgroup_fd keeping it open; without, nothing. 0 or a negative errno (logged). */
 int hp_collector__filter_cgroup(struct hp_collector *c, int map_fd);

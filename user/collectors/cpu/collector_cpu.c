@@ -83,6 +83,7 @@ static int cpu__load(struct hp_collector *c)
 	err = cpu_bpf__load(s->skel);
 	if (err)
 		return err;
+	c->obj = s->skel->obj;
 	err = hp_collector__filter_cgroup(c, bpf_map__fd(s->skel->maps.cgroup_filter));
 	if (err)
 		return err;

@@ -145,6 +145,7 @@ static int offcpu__load(struct hp_collector *c)
 	err = offcpu_bpf__load(s->skel);
 	if (err)
 		return err;
+	c->obj = s->skel->obj;
 	err = hp_collector__filter_cgroup(c, bpf_map__fd(s->skel->maps.cgroup_filter));
 	if (err)
 		return err;

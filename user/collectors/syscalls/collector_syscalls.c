@@ -95,6 +95,7 @@ static int sc__load(struct hp_collector *c)
 	err = syscalls_bpf__load(s->skel);
 	if (err)
 		return err;
+	c->obj = s->skel->obj;
 
 	s->errors = sc__map_ro(s->skel->maps.errors,
 			       (size_t)HP_SC_KEYS * HP_ERRNO_SLOTS * sizeof(__u64), &s->errors_len);

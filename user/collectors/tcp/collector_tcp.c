@@ -20,7 +20,7 @@
 static const char *const drop_reasons[HP_TCP_DROP__COUNT] = {
 	[HP_TCP_DROP_STORAGE] = "storage_unavailable",
 	[HP_TCP_DROP_FLOWS_FULL] = "flows_map_full",
-	[HP_TCP_DROP_NO_TCP_SOCK] = "no_tcp_sock",
+	[HP_TCP_DROP_OPEN_UNSEEN] = "open_start_unseen",
 };
 
 static struct tcp_collector *state(struct hp_collector *c)
@@ -117,6 +117,7 @@ static int tcp__load(struct hp_collector *c)
 	err = tcp_bpf__load(s->skel);
 	if (err)
 		return err;
+	c->obj = s->skel->obj;
 	err = hp_collector__filter_cgroup(c, bpf_map__fd(s->skel->maps.cgroup_filter));
 	if (err)
 		return err;

@@ -39,7 +39,7 @@ struct hp_self_stats;
 #define HP_TCP_TOP_PEERS_DEFAULT 20	    /* per-flow series in /metrics, besides the "other"s */
 #define HP_TCP_TOP_PORTS_DEFAULT 50	    /* ports with their own peer="other" series */
 #define HP_TCP_ROWS_DEFAULT 1024	    /* cumulative table rows (flows) kept: bounds memory */
-#define HP_TCP_FLOWS_DEFAULT 8192	    /* BPF `flows` max_entries (both live generations) */
+#define HP_TCP_FLOWS_DEFAULT 4096	    /* BPF `flows` max_entries (preallocated: ~3.7 MB) */
 #define HP_TCP_RTT_INTERVAL_NS 100000000ULL /* one srtt sample per socket per 100 ms */
 
 struct hp_tcp_config {

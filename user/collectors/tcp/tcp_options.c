@@ -77,7 +77,8 @@ const struct hp_option hp_tcp_options[] = {
 	  .def = HP_TCP_FLOWS_DEFAULT,
 	  .offset = offsetof(struct hp_tcp_options, max_flows),
 	  .help = "distinct (peer, port) flows the kernel holds between two\n"
-		  "drains (default 8192; a full map is counted as a drop)",
+		  "drains (default 4096, preallocated ~0.9 KB each; beyond it\n"
+		  "events count for their port as peer \"other\")",
 	  .want = "256..1048576" },
 	{ 0 },
 };
