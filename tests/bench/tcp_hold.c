@@ -186,12 +186,12 @@ static int hold_tcp(bool rtt, bool raw)
 	if (zero)
 		stats_print(zero->obj);
 	empty_tcp_bpf__destroy(zero);
-	fprintf(stderr,
-		"tcp_hold: rtt samples %llu, drops storage %llu flows_full %llu no_tcp_sock %llu\n",
-		percpu_sum(skel->maps.totals, HP_TCP_TOTAL_RTT_SAMPLES),
-		percpu_sum(skel->maps.drops, HP_TCP_DROP_STORAGE),
-		percpu_sum(skel->maps.drops, HP_TCP_DROP_FLOWS_FULL),
-		percpu_sum(skel->maps.drops, HP_TCP_DROP_NO_TCP_SOCK));
+	/* every slot of `drops` in enum hp_tcp_drop order, so the line survives new reasons */
+	fprintf(stderr, "tcp_hold: rtt samples %llu, drops by enum hp_tcp_drop:",
+		percpu_sum(skel->maps.totals, HP_TCP_TOTAL_RTT_SAMPLES));
+	for (__u32 i = 0; i < HP_TCP_DROP__COUNT; i++)
+		fprintf(stderr, " %llu", percpu_sum(skel->maps.drops, i));
+	fprintf(stderr, "\n");
 	tcp_bpf__destroy(skel);
 	return 0;
 }
