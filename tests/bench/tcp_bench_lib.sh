@@ -71,6 +71,16 @@ BT
 	fi
 }
 
+# Warns when BPF programs of another process already sit on the TCP hooks (another hostprof,
+# a test's agent): "base" is then not bare, and every mode pays for them. Checked per pass.
+tcpb_check_foreign() {
+	local n
+	n=$(bpftool prog show 2>/dev/null |
+		grep -cE 'name (set_state|probe|retransmit|retransmit_synack|receive_reset|send_reset)_(btf|raw) ' || true)
+	[ "$n" = 0 ] || echo "WARNING: $n TCP collector programs of another process are attached" \
+		"(bpftool prog show): base is not bare in this pass" >&2
+}
+
 # Starts a holder process ($2...) and waits until its output ($tmp/holder.out) contains $1.
 tcpb_start_holder() {
 	local ready=$1 _

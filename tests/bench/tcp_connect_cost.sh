@@ -42,6 +42,7 @@ skip=" "
 # connections a hold sees: both paths, each with tcp_connect_loop's untimed warm-up (n/10, >= 100)
 per_hold=$((2 * (conns + (conns / 10 < 100 ? 100 : conns / 10))))
 for pass in $(seq "$passes"); do
+	tcpb_check_foreign
 	for mode in "${modes[@]}"; do
 		[[ $skip == *" $mode "* ]] && continue
 		if ! tcpb_attach "$mode"; then

@@ -83,6 +83,7 @@ PY
 declare -A tput cpu icpu spg pruns pns
 skip=" "
 for pass in $(seq "$passes"); do
+	tcpb_check_foreign
 	for mode in "${modes[@]}"; do
 		[[ $skip == *" $mode "* ]] && continue
 		if ! tcpb_attach "$mode"; then
