@@ -67,7 +67,7 @@ BUILD_DEBS := clang make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 	      libcjson-dev libmicrohttpd-dev linux-libc-dev liblzma-dev libiberty-dev
 TEST_DEBS  := libcmocka-dev prometheus curl python3 iproute2 util-linux procps binutils xz-utils \
 	      golang-go linux-perf chromium libclang-rt-14-dev nftables
-BENCH_DEBS := bpftrace bc curl python3 linux-perf stress-ng
+BENCH_DEBS := bpftrace bc curl python3 linux-perf stress-ng iperf3
 define apt_install
 	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -337,6 +337,18 @@ $(BUILD)/bench/empty_sched: tests/bench/empty_sched.c $(BUILD)/bench/empty_sched
 	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -I$(BUILD)/bench -Iinclude $< -o $@ \
 		$(shell pkg-config --cflags --libs libbpf 2>/dev/null)
 
+# Holds empty programs on the TCP hooks, or bpf/tcp.bpf.c at defaults (with/without RTT), for
+# tests/bench/tcp_cost.sh; tcp_connect_loop times connect/accept/close itself.
+$(BUILD)/bench/tcp_hold: tests/bench/tcp_hold.c $(BUILD)/bench/empty_tcp.skel.h \
+			 $(BUILD)/bench/tcp_probe_parts.skel.h $(BUILD)/tcp.skel.h
+	$(call msg,LINK,$@)
+	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -I$(BUILD)/bench -I$(BUILD) -Iinclude $< -o $@ \
+		$(shell pkg-config --cflags --libs libbpf 2>/dev/null)
+
+$(BUILD)/bench/tcp_connect_loop: tests/bench/tcp_connect_loop.c | $(BUILD)/bench
+	$(call msg,LINK,$@)
+	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror $< -o $@ -lpthread
+
 # Profile build + pprof encode + gzip for 10k distinct stacks (target: <= 50 ms).
 $(BUILD)/bench/pprof_build: tests/bench/pprof_build.c $(LIB) | $(BUILD)/bench
 	$(call msg,LINK,$@)
@@ -377,7 +389,7 @@ bench: deps-bench
 	$(MAKE) --no-print-directory all $(BUILD)/bench/syscall_overhead \
 		$(BUILD)/bench/pprof_build $(BUILD)/bench/symbolize_rate $(BUILD)/bench/http_load \
 		$(BUILD)/bench/stack_drain $(BUILD)/bench/empty_sched $(BUILD)/tools/offcpu_check \
-		$(BUILD)/bench/runqueue_drain
+		$(BUILD)/bench/runqueue_drain $(BUILD)/bench/tcp_hold $(BUILD)/bench/tcp_connect_loop
 	$(BUILD)/bench/syscall_overhead --hostprof $(BUILD)/hostprof
 	HOSTPROF=$(BUILD)/hostprof OFFCPU_CHECK=$(BUILD)/tools/offcpu_check OFFCPU_PERIOD=10000000 \
 		OFFCPU_WAKERS=1 bash tests/bench/offcpu_cost.sh $(BUILD)/bench/empty_sched 100000 5
@@ -388,6 +400,9 @@ bench: deps-bench
 	$(BUILD)/bench/stack_drain
 	$(BUILD)/bench/runqueue_drain
 	bash tests/bench/metrics_load.sh $(BUILD)/hostprof $(BUILD)/bench/http_load 10
+	HOSTPROF=$(BUILD)/hostprof bash tests/bench/tcp_cost.sh $(BUILD)/bench/tcp_hold 10 3
+	HOSTPROF=$(BUILD)/hostprof bash tests/bench/tcp_connect_cost.sh $(BUILD)/bench/tcp_hold \
+		$(BUILD)/bench/tcp_connect_loop 5000 5
 
 # Bounded memory under process churn (not in CI: 10 minutes). The release agent with its defaults
 # while tests/workloads/churn starts 1,000 processes/s; RSS (start, steady, max), fds and agent CPU
