@@ -117,12 +117,54 @@ static void test_self(void **state)
 	free(c);
 }
 
+/*
+ * Without a process (tgid 0: a socket's cgroup) the path comes from the id alone: the root
+ * cgroup and a cgroup made for the test resolve to what the mount shows; an id that names no
+ * cgroup stays unknown.
+ */
+static void test_by_id(void **state)
+{
+	struct hp_cgroup_names *c = malloc(sizeof(*c));
+	char dir[512];
+	struct stat st;
+	const char *got;
+
+	(void)state;
+	assert_non_null(c);
+	hp_cgroup_names__init(c, NULL);
+	if (!c->root || stat(c->root, &st) != 0) {
+		hp_cgroup_names__free(c);
+		free(c);
+		skip();
+	}
+	got = hp_cgroup_names__path(c, NULL, (uint64_t)st.st_ino, 0);
+	if (!got && geteuid() != 0) { /* open_by_handle_at needs CAP_DAC_READ_SEARCH */
+		hp_cgroup_names__free(c);
+		free(c);
+		skip();
+	}
+	assert_non_null(got);
+	assert_string_equal(got, "/");
+	snprintf(dir, sizeof(dir), "%s/hp_test_by_id_%d", c->root, (int)getpid());
+	if (mkdir(dir, 0755) == 0) {
+		assert_int_equal(stat(dir, &st), 0);
+		got = hp_cgroup_names__path(c, NULL, (uint64_t)st.st_ino, 0);
+		assert_non_null(got);
+		assert_string_equal(got, dir + strlen(c->root));
+		assert_int_equal(rmdir(dir), 0);
+	}
+	assert_null(hp_cgroup_names__path(c, NULL, 0x7fffffffffffULL, 0));
+	hp_cgroup_names__free(c);
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_verified_lookup),
 		cmocka_unit_test(test_self),
+		cmocka_unit_test(test_by_id),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

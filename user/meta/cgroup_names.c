@@ -4,11 +4,13 @@
 #include "cgroup_names.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <mntent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/readfile.h"
 
@@ -54,6 +56,49 @@ int hp_cgroup_names__parse(const char *text, char *out, size_t size)
 	return -ENOENT;
 }
 
+/*
+ * The path of cgroup id found from the id alone: a cgroup v2 id is its kernfs node id, which
+ * open_by_handle_at() takes as a file handle of type FILEID_KERNFS (0xfe, 8 bytes; kernel commit
+ * aa8188253474 "kernfs: add exportfs operations") on the cgroup2 mount; the opened directory's
+ * /proc/self/fd link is its path. Needs CAP_DAC_READ_SEARCH. 0 or a negative errno.
+ */
+static int cgroup__path_by_id(const char *root, uint64_t id, char *out, size_t size)
+{
+	struct {
+		struct file_handle fh;
+		uint64_t id;
+	} h;
+	char link[64], full[HP_CGROUP_PATH_MAX * 2];
+	size_t rlen = strlen(root);
+	int mfd, fd, err = 0;
+	ssize_t n;
+
+	h.fh.handle_bytes = sizeof(id);
+	h.fh.handle_type = 0xfe;
+	memcpy(h.fh.f_handle, &id, sizeof(id));
+	mfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mfd < 0)
+		return -errno;
+	fd = open_by_handle_at(mfd, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	err = fd < 0 ? -errno : 0;
+	close(mfd);
+	if (err)
+		return err;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, full, sizeof(full) - 1);
+	err = n < 0 ? -errno : 0;
+	close(fd);
+	if (err)
+		return err;
+	full[n] = '\0';
+	/* under the mount point, as /proc/PID/cgroup writes it ("/" for the root cgroup) */
+	if (strncmp(full, root, rlen) != 0 || (full[rlen] != '/' && full[rlen] != '\0'))
+		return -EXDEV;
+	if (snprintf(out, size, "%s", full[rlen] ? full + rlen : "/") >= (int)size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
 const char *hp_cgroup_names__path(struct hp_cgroup_names *c, const char *proc_root, uint64_t id,
 				  pid_t tgid)
 {
@@ -68,6 +113,13 @@ const char *hp_cgroup_names__path(struct hp_cgroup_names *c, const char *proc_ro
 		return NULL;
 	if (c->slots[slot].id == id)
 		return c->slots[slot].path;
+	if (tgid <= 0) { /* no process to ask: the id alone (events without a task, e.g. TCP) */
+		if (!c->root || cgroup__path_by_id(c->root, id, path, sizeof(path)))
+			return NULL;
+		c->slots[slot].id = id;
+		memcpy(c->slots[slot].path, path, sizeof(path));
+		return c->slots[slot].path;
+	}
 	snprintf(file, sizeof(file), "%s/%d/cgroup", proc_root ? proc_root : "/proc", (int)tgid);
 	text = hp_readfile__path(file, 64 * 1024, &len);
 	if (!text)

@@ -24,7 +24,9 @@ void hp_cgroup_names__free(struct hp_cgroup_names *c);
 /*
  * Path of cgroup id, learnt from the "0::" line of proc_root/tgid/cgroup when not cached. When a
  * cgroup2 mount is known the path is accepted only if its directory's inode is id (a process
- * that moved since the sample is not mislabelled). NULL when unknown.
+ * that moved since the sample is not mislabelled). tgid <= 0 (no process: e.g. a socket's
+ * cgroup): resolved from the id alone through open_by_handle_at() on the cgroup2 mount (needs
+ * CAP_DAC_READ_SEARCH). NULL when unknown.
  */
 const char *hp_cgroup_names__path(struct hp_cgroup_names *c, const char *proc_root, uint64_t id,
 				  pid_t tgid);

@@ -20,6 +20,7 @@ struct tcp_view {
 	char port[8];
 	char peer[TCP_LABEL_MAX];
 	const char *cgroup; /* with by_cgroup */
+	__u64 cgroup_id;    /* flow series: the cgroup's id (0: the "other" series) */
 	char cgroup_buf[HP_CGROUP_PATH_MAX];
 	const struct hp_tcp_val *v;
 };
@@ -94,15 +95,16 @@ static const char *tcp__direction(__u8 d)
 }
 
 /* The cgroup label of flow series i: its path when known, else "id:N" (also when an earlier
- * series of the page has the same path: a cgroup re-created under it has another id). */
+ * series of the page has that path for another id: a cgroup re-created under the same path). */
 static void tcp__cgroup(struct tcp_view *views, size_t i, __u64 id, struct hp_services *svc)
 {
 	struct tcp_view *v = &views[i];
 	const char *path =
 	    svc ? hp_services__cgroup_path(svc, id, 0, v->cgroup_buf, sizeof(v->cgroup_buf)) : NULL;
 
+	v->cgroup_id = id;
 	for (size_t j = 0; path && j < i; j++)
-		if (strcmp(views[j].cgroup, path) == 0)
+		if (views[j].cgroup_id != id && strcmp(views[j].cgroup, path) == 0)
 			path = NULL;
 	if (!path)
 		snprintf(v->cgroup_buf, sizeof(v->cgroup_buf), "id:%" PRIu64, (uint64_t)id);
@@ -140,6 +142,7 @@ static size_t tcp__views(struct hp_tcp_state *t, struct tcp_view *views, struct 
 		snprintf(v->port, sizeof(v->port), "%u", (unsigned int)ps->port);
 		snprintf(v->peer, sizeof(v->peer), "other");
 		v->cgroup = "other";
+		v->cgroup_id = 0;
 		v->v = &ps->v;
 		n++;
 	}
@@ -150,6 +153,7 @@ static size_t tcp__views(struct hp_tcp_state *t, struct tcp_view *views, struct 
 		snprintf(v->port, sizeof(v->port), "other");
 		snprintf(v->peer, sizeof(v->peer), "other");
 		v->cgroup = "other";
+		v->cgroup_id = 0;
 		v->v = &p->other[d];
 	}
 	return n;
