@@ -73,17 +73,18 @@ def scrape_when(agent, done, timeout=10):
 # hit in 200-400 shaped connects (a SYN_SENT -> ESTABLISHED, an accept, a close) never reaches
 # the program, with no recursion miss and no drop counted (checked with a counter at the
 # program's first instruction, with no drain running: a kernel-side loss, not the agent's).
-# The checks allow that one event per count of 5 or more, say so when it happens, and stay exact
-# otherwise: never more than the truth, never short by more than this plus the kernel's misses.
-UNSEEN_ALLOWANCE = 1
+# Seen at 0-2 per 200 connects (0.5 % on average). The checks allow 1.5 % of a count (at least
+# one event for counts of 5 or more), say so when it happens, and stay exact otherwise: never
+# more than the truth, never short by more than this plus the kernel's own misses.
+def unseen_allowance(want):
+    return max(1, int(round(want * 0.015))) if want >= 5 else 0
 
 
 def check_exact(got, want, what, missed=0):
     """want - missed - allowance <= got <= want, where missed is what the kernel counted as
     skipped runs (recursion_misses: a softirq's tracepoint nested in the same program's run on
-    that CPU) and allowance is UNSEEN_ALLOWANCE for counts of 5 or more; every shortfall is
-    shown."""
-    allowance = UNSEEN_ALLOWANCE if want >= 5 else 0
+    that CPU) and allowance is unseen_allowance(want); every shortfall is shown."""
+    allowance = unseen_allowance(want)
     check(want - missed - allowance <= got <= want,
           "%s: hostprof counted %g, the ground truth is %g%s" % (
               what, got, want,
@@ -186,7 +187,7 @@ def connects_run(agent_args, where, suffix):
     # SYN_SENT -> ESTABLISHED lies inside connect(): the kernel's span cannot exceed the client's
     check(got_sum <= truth, "%s: connect latency sum %.6f s exceeds the client's own connect() "
           "time %.6f s" % (where, got_sum, truth))
-    bucket_check(buckets, gt["times_ns"], "%s: connect latency buckets" % where, missed=missed + UNSEEN_ALLOWANCE)
+    bucket_check(buckets, gt["times_ns"], "%s: connect latency buckets" % where, missed=missed + unseen_allowance(N_CONNECTS))
     _, _, none = hist_delta(before, after, F_CONNECT, port=r)
     check_exact(none, 0, "%s: connect_latency_seconds_count{port=%s} (refused opens)" % (where, r))
     # the passive side of the same connections: the server's sockets
