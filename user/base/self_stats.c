@@ -6,19 +6,25 @@
 #include <stdlib.h>
 #include <bpf/bpf.h>
 
+__u64 hp_self_stats__percpu_sum(int map_fd, __u32 slot, __u64 *vals, int ncpus)
+{
+	__u64 sum = 0;
+
+	if (!vals || bpf_map_lookup_elem(map_fd, &slot, vals))
+		return 0;
+	for (int cpu = 0; cpu < ncpus; cpu++)
+		sum += vals[cpu];
+	return sum;
+}
+
 void hp_self_stats__add_drops(struct hp_self_stats *out, int map_fd, int ncpus,
 			      const char *const *reasons, unsigned int nreasons)
 {
 	__u64 *vals = calloc((size_t)ncpus, sizeof(*vals));
 
 	for (__u32 r = 0; r < nreasons && out->ndrops < HP_SELF_MAX; r++) {
-		__u64 sum = 0;
-
-		if (vals && bpf_map_lookup_elem(map_fd, &r, vals) == 0)
-			for (int cpu = 0; cpu < ncpus; cpu++)
-				sum += vals[cpu];
 		out->drops[out->ndrops].reason = reasons[r];
-		out->drops[out->ndrops++].count = sum;
+		out->drops[out->ndrops++].count = hp_self_stats__percpu_sum(map_fd, r, vals, ncpus);
 	}
 	free(vals);
 }

@@ -26,6 +26,9 @@ struct hp_self_stats {
 	__u64 stack_evictions;	/* stacks evicted from the userspace stack table */
 };
 
+/* Slot `slot` of a per-CPU array of __u64 (map_fd), read once into vals (ncpus entries) and summed
+ * over the CPUs; 0 when it cannot be read. */
+__u64 hp_self_stats__percpu_sum(int map_fd, __u32 slot, __u64 *vals, int ncpus);
 /* Sums a per-CPU array of drop counters (slot i named reasons[i], ncpus values each) into out;
  * slots beyond HP_SELF_MAX are left out. A failed read counts 0. */
 void hp_self_stats__add_drops(struct hp_self_stats *out, int map_fd, int ncpus,

@@ -184,18 +184,6 @@ static int tcp__refresh(struct hp_collector *c, bool tick)
 	return err;
 }
 
-/* Slot i of a per-CPU array of __u64, read once and summed over CPUs; 0 if unreadable. */
-static __u64 tcp__percpu_sum(struct tcp_collector *s, int fd, __u32 i)
-{
-	__u64 sum = 0;
-
-	if (bpf_map_lookup_elem(fd, &i, s->percpu))
-		return 0;
-	for (int cpu = 0; cpu < s->ncpus; cpu++)
-		sum += s->percpu[cpu];
-	return sum;
-}
-
 /* hostprof_tcp_listen_{overflows,drops}_total: the kernel counts these only as SNMP counters. */
 static void tcp__metrics_listen(struct tcp_collector *s, struct hp_buf *out)
 {
@@ -231,14 +219,15 @@ static void tcp__metrics(struct hp_collector *c, struct hp_buf *out)
 
 	hp_tcp__metrics(&s->table, out, s->svc);
 	for (__u32 i = 0; i < HP_TCP_RST_REASONS; i++)
-		counts[i] = tcp__percpu_sum(s, fd, i);
+		counts[i] = hp_self_stats__percpu_sum(fd, i, s->percpu, s->ncpus);
 	hp_tcp_rst__metrics(&s->rst, counts, out);
 	hp_prom__family(out, "hostprof_tcp_flows_spilled_total", HP_PROM_COUNTER,
 			"Events counted under peer=\"other\" of their port because the kernel's "
 			"flows map (--tcp-max-flows) was full: not lost, but without their peer.");
-	hp_prom__sample(
-	    out, "hostprof_tcp_flows_spilled_total", NULL, 0,
-	    (double)tcp__percpu_sum(s, bpf_map__fd(s->skel->maps.totals), HP_TCP_TOTAL_SPILLED));
+	hp_prom__sample(out, "hostprof_tcp_flows_spilled_total", NULL, 0,
+			(double)hp_self_stats__percpu_sum(bpf_map__fd(s->skel->maps.totals),
+							  HP_TCP_TOTAL_SPILLED, s->percpu,
+							  s->ncpus));
 	tcp__metrics_listen(s, out);
 }
 
