@@ -108,6 +108,30 @@ static int cli__parse_cgroup(const struct hp_option *o, const char *arg, void *b
 	return err;
 }
 
+/* --require: comma-separated names of registered collectors whose failure to start is fatal. */
+static int cli__parse_require(const struct hp_option *o, const char *arg, void *base)
+{
+	struct hp_config *cfg = base;
+	char *save = NULL, *list = (char *)arg; /* argv storage, as getopt hands it out */
+
+	(void)o;
+	cfg->nrequired = 0;
+	for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		if (!hp_collectors__find(name)) {
+			fprintf(stderr, "hostprof: --require: unknown collector '%s'\n", name);
+			return HP_OPT_REPORTED;
+		}
+		for (int i = 0; i < cfg->nrequired; i++)
+			if (strcmp(cfg->required[i], name) == 0)
+				goto next;
+		if (cfg->nrequired == HP_MAX_COLLECTORS)
+			return HP_OPT_INVALID;
+		cfg->required[cfg->nrequired++] = name;
+	next:;
+	}
+	return HP_OPT_OK;
+}
+
 _Static_assert(sizeof(pid_t) == sizeof(unsigned int), "--pid is stored as HP_OPT_UINT");
 
 static void cli__usage(FILE *out, unsigned int cmd);
@@ -265,6 +289,84 @@ static const struct hp_option cli_options[] = {
 	  .want = "host:port, [v6]:port or :port",
 	  .scope = HP_CMD_SERVE,
 	  .parse = cli__parse_listen },
+	{ .name = "insecure-listen",
+	  .kind = HP_OPT_FLAG,
+	  .offset = offsetof(struct hp_config, insecure_listen),
+	  .help = "serve a non-loopback --listen without --auth-token-file\n"
+		  "(anyone who can reach the port can read profiles)",
+	  .scope = HP_CMD_SERVE },
+	{ .name = "auth-token-file",
+	  .kind = HP_OPT_STRING,
+	  .metavar = "FILE",
+	  .min = 1,
+	  .offset = offsetof(struct hp_config, auth_token_file),
+	  .help = "require \"Authorization: Bearer <token>\" (the file's content;\n"
+		  "re-read when it changes); /healthz stays open",
+	  .scope = HP_CMD_SERVE },
+	{ .name = "tls-cert",
+	  .kind = HP_OPT_STRING,
+	  .metavar = "FILE",
+	  .min = 1,
+	  .offset = offsetof(struct hp_config, tls_cert),
+	  .help = "serve HTTPS with this PEM certificate (chain); needs --tls-key",
+	  .scope = HP_CMD_SERVE },
+	{ .name = "tls-key",
+	  .kind = HP_OPT_STRING,
+	  .metavar = "FILE",
+	  .min = 1,
+	  .offset = offsetof(struct hp_config, tls_key),
+	  .help = "the PEM private key of --tls-cert",
+	  .scope = HP_CMD_SERVE },
+	{ .name = "max-profile-seconds",
+	  .kind = HP_OPT_DURATION,
+	  .metavar = "D",
+	  .min = 1,
+	  .max = 3600,
+	  .def = 300,
+	  .offset = offsetof(struct hp_config, max_profile_seconds),
+	  .help = "longest seconds= a profile request may ask for (default 5m)",
+	  .want = "1s..1h",
+	  .scope = HP_CMD_SERVE },
+	{ .name = "http-max-profiles",
+	  .kind = HP_OPT_UINT,
+	  .metavar = "N",
+	  .min = 1,
+	  .max = 32,
+	  .def = 16,
+	  .offset = offsetof(struct hp_config, http_max_profiles),
+	  .help = "profile requests served at once; more get 429 (default 16)",
+	  .want = "1..32",
+	  .scope = HP_CMD_SERVE },
+	{ .name = "require",
+	  .kind = HP_OPT_CUSTOM,
+	  .metavar = "LIST",
+	  .help = "collectors that must start (comma-separated); any other that\n"
+		  "cannot load on this node is reported and left out",
+	  .scope = HP_CMD_SERVE,
+	  .parse = cli__parse_require },
+	{ .name = "kubelet-pods-dir",
+	  .kind = HP_OPT_STRING,
+	  .metavar = "DIR",
+	  .def_str = "/var/log/pods",
+	  .offset = offsetof(struct hp_config, kubelet_pods_dir),
+	  .help = "the kubelet's pod log directories, <namespace>_<pod>_<uid>/\n"
+		  "<container>/: pod names by UID (default /var/log/pods)" },
+	{ .name = "pod-metrics",
+	  .kind = HP_OPT_FLAG,
+	  .offset = offsetof(struct hp_config, pod_metrics),
+	  .help = "per-pod series in /metrics (top --pod-top-k pods, the rest\n"
+		  "pod=\"other\")",
+	  .scope = HP_CMD_SERVE },
+	{ .name = "pod-top-k",
+	  .kind = HP_OPT_UINT,
+	  .metavar = "N",
+	  .min = 1,
+	  .max = 500,
+	  .def = 20,
+	  .offset = offsetof(struct hp_config, pod_top_k),
+	  .help = "pods with series of their own under --pod-metrics (default 20)",
+	  .want = "1..500",
+	  .scope = HP_CMD_SERVE },
 	{ .name = "collectors",
 	  .kind = HP_OPT_CUSTOM,
 	  .metavar = "LIST",

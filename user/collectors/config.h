@@ -36,6 +36,20 @@ struct hp_config {
 	unsigned int symbol_cache_mb; /* symbolizer caches, all processes together */
 	unsigned int perf_map_max_mb; /* largest perf map read; 0: a quarter of the cache */
 	double retention_seconds;     /* serve: how far back since=D reaches, every profile kind */
+	/* pods and services (meta/workload.h, collectors/pod_series.h) */
+	const char *kubelet_pods_dir; /* the kubelet's pod log directories (/var/log/pods) */
+	bool pod_metrics;	      /* serve: per-pod series in /metrics (--pod-metrics) */
+	unsigned int pod_top_k;	      /* serve: pods with series of their own, the rest "other" */
+	/* graceful degradation: collectors whose failure to start is fatal (--require) */
+	const char *required[HP_MAX_COLLECTORS];
+	int nrequired;
+	/* HTTP exposure (serve) */
+	const char *auth_token_file; /* bearer token, re-read when the file changes; NULL: none */
+	const char *tls_cert;	     /* PEM certificate chain; with tls_key: HTTPS */
+	const char *tls_key;	     /* PEM private key */
+	bool insecure_listen;	     /* allow a non-loopback --listen without auth */
+	double max_profile_seconds;  /* cap on seconds= of profile requests */
+	unsigned int http_max_profiles; /* profile requests served at once (429 beyond) */
 	/* record */
 	double duration_seconds;
 	const char *output;

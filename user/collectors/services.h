@@ -11,6 +11,7 @@
 
 #include "base/buf.h"
 #include "meta/cgroup_names.h"
+#include "meta/workload.h"
 #include "stores/profile_source.h"
 #include "symbolize/symbolizer.h"
 
@@ -29,6 +30,18 @@ struct hp_services_opts {
 	size_t symbol_cache_bytes; /* --symbol-cache-mb: every symbolizer cache together */
 	size_t perf_map_max_bytes; /* --perf-map-max-mb; 0: a quarter of symbol_cache_bytes */
 	unsigned int sample_hz;	   /* CPU samples per second per CPU (each may be a new process) */
+	const char *kubelet_pods_dir; /* --kubelet-pods-dir; NULL: /var/log/pods */
+};
+
+/* Who ran in a cgroup, for labels: its path and the pod/container or systemd service there. */
+struct hp_workload {
+	char cgroup[HP_CGROUP_PATH_MAX];
+	char namespace_[HP_K8S_NAMESPACE_MAX]; /* "" outside a pod or when not known */
+	char pod[HP_K8S_POD_MAX];	      /* the pod's name; its UID when the name is unknown */
+	char container[HP_K8S_CONTAINER_MAX]; /* the container's name; else its id's first 12 */
+	char service[HP_SERVICE_MAX];	      /* systemd service outside Kubernetes */
+	char pod_uid[HP_POD_UID_MAX];
+	char container_id[HP_CONTAINER_ID_MAX];
 };
 
 struct hp_services {
@@ -49,6 +62,15 @@ void hp_services__free(struct hp_services *svc);
  * (HP_CGROUP_PATH_MAX bytes) so the shared cache may change after the call. buf or NULL. */
 const char *hp_services__cgroup_path(struct hp_services *svc, uint64_t id, pid_t tgid, char *buf,
 				     size_t size);
+/*
+ * Who ran in cgroup v2 id (a sample of tgid; tgid <= 0: resolved from the id alone, see
+ * hp_cgroup_names__path): the path, then meta/workload.h's reading of it and the pod's names
+ * from the kubelet's pod log directories. Copied into out (the shared caches may change after
+ * the call); NULL when the cgroup's path is unknown. Bounded cache by id, names re-read when
+ * the pod directory changes.
+ */
+const struct hp_workload *hp_services__workload(struct hp_services *svc, uint64_t id, pid_t tgid,
+						struct hp_workload *out);
 /* Once per agent tick: symbolizer liveness sweep, kallsyms re-read when modules changed. */
 void hp_services__tick(struct hp_services *svc);
 /* The hostprof_symbolizer_* families, once per /metrics page. */

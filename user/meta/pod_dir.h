@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Pod and container names by pod UID without the API server: the kubelet's pod log directories
+ * (<dir>/<namespace>_<pod>_<uid>/<container>/), re-read when they change, bounded. */
+#ifndef HOSTPROF_POD_DIR_H
+#define HOSTPROF_POD_DIR_H
+
+#include <stddef.h>
+
+#include "workload.h"
+
+struct hp_pod_names {
+	char namespace_[HP_K8S_NAMESPACE_MAX];
+	char pod[HP_K8S_POD_MAX];
+	char container[HP_K8S_CONTAINER_MAX]; /* "" when not known for this container id */
+};
+
+struct hp_pod_dir;
+
+/*
+ * An index of dir (the kubelet's --pod-logs-dir, /var/log/pods) holding at most max_pods pods.
+ * Container names by container id come from the kubelet's symlinks in the sibling
+ * "containers" directory (<pod>_<namespace>_<container>-<id>.log); a pod with a single
+ * container directory names its containers without them. A missing dir is not an error (a
+ * host outside Kubernetes): lookups then find nothing. NULL only when out of memory.
+ */
+struct hp_pod_dir *hp_pod_dir__new(const char *dir, size_t max_pods);
+void hp_pod_dir__free(struct hp_pod_dir *d);
+/* Re-reads the directories if their mtime changed, at most once per min_interval seconds.
+ * Returns the index generation (bumped on every change), so callers can drop cached names. */
+unsigned long hp_pod_dir__refresh(struct hp_pod_dir *d, double min_interval);
+/* Names of pod_uid (canonical form) and, when container_id is non-empty, its container.
+ * 0, or -ENOENT when the pod is not in the index. */
+int hp_pod_dir__lookup(struct hp_pod_dir *d, const char *pod_uid, const char *container_id,
+		       struct hp_pod_names *out);
+/* Pods in the index, directories skipped as malformed, pods left out beyond max_pods. */
+struct hp_pod_dir_stats {
+	size_t pods;
+	unsigned long long malformed, over_bound, rescans;
+};
+void hp_pod_dir__stats(const struct hp_pod_dir *d, struct hp_pod_dir_stats *out);
+
+#endif
