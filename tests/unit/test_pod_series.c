@@ -104,7 +104,7 @@ struct truth {
 static int add(struct hp_pod_series *s, struct truth *t, const char *ns_, const char *pod,
 	       uint64_t nev, uint64_t ns, uint64_t errs)
 {
-	uint64_t b[HP_HIST_BUCKETS] = { 0 };
+	__u64 b[HP_HIST_BUCKETS] = { 0 };
 	struct hp_pod_series_delta d = { nev, nev * ns, errs, b };
 
 	b[hp_hist__bucket(ns)] = nev;
