@@ -397,6 +397,12 @@ static void agent__readyz(const struct hp_route *route, const struct hp_request 
 	char what[64];
 
 	(void)req;
+	if (!root || !missing) {
+		cJSON_Delete(root);
+		cJSON_Delete(missing);
+		hp_response__error(resp, 500, "out of memory");
+		return;
+	}
 	for (int i = 0; i < a->nstatus; i++) {
 		if (a->status[i].reason == HP_REASON_NONE ||
 		    !agent__required(a->cfg, a->status[i].name))
