@@ -62,7 +62,8 @@ def test_http_errors():
         for link in ("/metrics", "/healthz", api):
             check('href="%s"' % link in body, "landing page does not link %s" % link)
         status, _, body = agent.get("/healthz")
-        check(status == 200 and body.strip() == "ok", "/healthz answered %d %r" % (status, body))
+        check(status == 200 and json.loads(body)["status"] == "ok",
+              "/healthz answered %d %r" % (status, body))
 
 
 def check_unknown_profile_kind(agent):

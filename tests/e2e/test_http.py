@@ -291,7 +291,8 @@ def test_http_malformed_requests():
             expect_json_error(*raw_request(agent, data), want, what)
         # and the server is no worse for it
         status, headers, body = raw_request(agent, b"GET /healthz HTTP/1.0\r\n\r\n")
-        check(status == 200 and body == b"ok\n", "HTTP/1.0 /healthz: %d %r" % (status, body))
+        check(status == 200 and json.loads(body)["status"] == "ok",
+              "HTTP/1.0 /healthz: %d %r" % (status, body))
         # a head just inside every limit (4 KiB line, 100 fields, 16 KiB) is served normally,
         # so libmicrohttpd's own buffer limits lie beyond the gate's
         line = b"GET /healthz?" + b"x" * (4096 - 22) + b" HTTP/1.1\r\n"

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +19,11 @@
 
 #include "base/log.h"
 #include "base/version.h"
+#include "collectors/bpf_stats.h"
 #include "collectors/collector.h"
 #include "collectors/probe.h"
 #include "collectors/services.h"
+#include "export/process_metrics.h"
 #include "export/prom.h"
 #include "export/store_metrics.h"
 #include "http/http.h"
@@ -35,7 +38,7 @@ struct hp_agent {
 	bool svc_ready;
 	struct hp_collector collectors[HP_MAX_COLLECTORS];
 	int ncollectors;
-	struct hp_route own[4];			    /* agent_routes with ctx = this agent */
+	struct hp_route own[5];			    /* agent_routes with ctx = this agent */
 	struct hp_route *routes[HP_MAX_COLLECTORS]; /* per-collector copies with ctx filled in */
 	struct hp_profile_api profile_api;	    /* the registered profile sources' routes */
 	const struct hp_route *tables[HP_MAX_COLLECTORS + 2];
@@ -48,6 +51,15 @@ struct hp_agent {
 	bool stopping;
 	struct hp_metrics_cache metrics; /* /metrics as of the last tick */
 	struct hp_http *http;		 /* set before the ticker starts */
+	/* graceful degradation: every collector of --collectors, running or not, in that order
+	 * (hostprof_collector_up, /healthz, /readyz, the landing page); written before HTTP starts */
+	struct agent_status {
+		const char *name;
+		enum hp_collector_reason reason; /* HP_REASON_NONE: running */
+	} status[HP_MAX_COLLECTORS];
+	int nstatus;
+	atomic_bool first_page;	       /* a 200 /metrics page was published: /readyz */
+	struct hp_bpf_stats bpf_stats; /* the kernel's BPF statistics held on (self-cost) */
 };
 
 /* The "collector" label of the shared services' tables (symbolizer caches) in hostprof_map_*. */
@@ -106,6 +118,24 @@ static void agent__http_metrics(struct hp_agent *a, struct hp_buf *out)
 			"Long-running requests stopped early because their client disconnected.");
 	hp_prom__sample(out, "hostprof_http_long_requests_cancelled_total", NULL, 0,
 			(double)st.long_cancelled);
+}
+
+/* hostprof_collector_up: 1 per running collector (reason ""), 0 with the reason per one that
+ * did not start. */
+static void agent__collector_up(struct hp_agent *a, struct hp_buf *out)
+{
+	struct hp_label l[2];
+
+	hp_prom__family(out, "hostprof_collector_up", HP_PROM_GAUGE,
+			"1 if the collector runs; 0 if it could not start on this node, with the "
+			"reason (missing_feature, verifier, load, attach, open, error).");
+	for (int i = 0; i < a->nstatus; i++) {
+		l[0] = (struct hp_label){ "collector", a->status[i].name };
+		l[1] =
+		    (struct hp_label){ "reason", hp_collector_reason__name(a->status[i].reason) };
+		hp_prom__sample(out, "hostprof_collector_up", l, 2,
+				a->status[i].reason == HP_REASON_NONE ? 1 : 0);
+	}
 }
 
 /* Which rows of struct hp_self_stats a self-metrics family shows (the stack rows: one series per
@@ -232,6 +262,8 @@ static void agent__self_metrics(struct hp_agent *a, struct hp_buf *out, const do
 		hp_prom__sample(out, "hostprof_collector_attach_info", l, 2, 1);
 	}
 
+	agent__collector_up(a, out);
+
 	for (int i = 0; i < a->ncollectors; i++) {
 		struct hp_collector *c = &a->collectors[i];
 
@@ -274,6 +306,9 @@ static void agent__self_metrics(struct hp_agent *a, struct hp_buf *out, const do
 		hp_prom__sample(out, "hostprof_scrape_duration_seconds", l, 1, durations[i]);
 	}
 	agent__http_metrics(a, out);
+	/* self-cost: the BPF programs' run time and the process's own resources */
+	hp_bpf_stats__metrics(&a->bpf_stats, a->collectors, a->ncollectors, out);
+	hp_process_metrics__render(out);
 }
 
 /*
@@ -323,6 +358,8 @@ static void agent__render(struct hp_agent *a)
 		hp_metrics_cache__publish(&a->metrics, &err.body, err.status, rendered_at);
 	else if (hp_metrics_cache__publish(&a->metrics, &body, 200, rendered_at))
 		hp_warn("/metrics: out of memory rendering the page; serving the previous one");
+	else
+		atomic_store(&a->first_page, true);
 	hp_buf__free(&err.body);
 	hp_buf__free(&body);
 }
@@ -357,22 +394,90 @@ static void agent__metrics(const struct hp_route *route, const struct hp_request
 	hp_response__header(resp, "X-Hostprof-Rendered-At", "%.3f", p->rendered_at);
 }
 
+/* {"syscalls": {"up": true, "reason": ""}, "cpu": {"up": false, "reason": "verifier"}} */
+static cJSON *agent__collectors_json(const struct hp_agent *a)
+{
+	cJSON *all = cJSON_CreateObject();
+
+	for (int i = 0; all && i < a->nstatus; i++) {
+		cJSON *one = cJSON_AddObjectToObject(all, a->status[i].name);
+
+		cJSON_AddBoolToObject(one, "up", a->status[i].reason == HP_REASON_NONE);
+		cJSON_AddStringToObject(one, "reason",
+					hp_collector_reason__name(a->status[i].reason));
+	}
+	return all;
+}
+
+/* Liveness: 200 while the agent serves, with which collectors run. */
 static void agent__healthz(const struct hp_route *route, const struct hp_request *req,
 			   struct hp_response *resp)
 {
-	(void)route;
+	struct hp_agent *a = route->ctx;
+	cJSON *root = cJSON_CreateObject();
+
 	(void)req;
-	hp_buf__puts(&resp->body, "ok\n");
+	cJSON_AddStringToObject(root, "status", "ok");
+	cJSON_AddItemToObject(root, "collectors", agent__collectors_json(a));
+	hp_response__json(resp, root);
+}
+
+static bool agent__required(const struct hp_config *cfg, const char *name)
+{
+	for (int i = 0; i < cfg->nrequired; i++)
+		if (strcmp(cfg->required[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Readiness: 200 once every --require'd collector runs and the first /metrics page is out;
+ * else 503 naming what is missing ("collector:cpu", "metrics_page"). */
+static void agent__readyz(const struct hp_route *route, const struct hp_request *req,
+			  struct hp_response *resp)
+{
+	struct hp_agent *a = route->ctx;
+	cJSON *root = cJSON_CreateObject(), *missing = cJSON_CreateArray();
+	char what[64];
+
+	(void)req;
+	if (!root || !missing) {
+		cJSON_Delete(root);
+		cJSON_Delete(missing);
+		hp_response__error(resp, 500, "out of memory");
+		return;
+	}
+	for (int i = 0; i < a->nstatus; i++) {
+		if (a->status[i].reason == HP_REASON_NONE ||
+		    !agent__required(a->cfg, a->status[i].name))
+			continue;
+		snprintf(what, sizeof(what), "collector:%s", a->status[i].name);
+		cJSON_AddItemToArray(missing, cJSON_CreateString(what));
+	}
+	if (!atomic_load(&a->first_page))
+		cJSON_AddItemToArray(missing, cJSON_CreateString("metrics_page"));
+	cJSON_AddStringToObject(root, "status",
+				cJSON_GetArraySize(missing) ? "not_ready" : "ready");
+	cJSON_AddItemToObject(root, "missing", missing);
+	cJSON_AddItemToObject(root, "collectors", agent__collectors_json(a));
+	resp->status = cJSON_GetArraySize(missing) ? 503 : 200;
+	hp_response__json(resp, root);
+	if (resp->status == 503)
+		hp_response__header(resp, "Retry-After", "1");
 }
 
 static void agent__landing(const struct hp_route *route, const struct hp_request *req,
 			   struct hp_response *resp)
 {
 	struct hp_agent *a = route->ctx;
+	struct hp_landing_collector cols[HP_MAX_COLLECTORS];
 
 	(void)req;
+	for (int i = 0; i < a->nstatus; i++)
+		cols[i] =
+		    (struct hp_landing_collector){ a->status[i].name,
+						   hp_collector_reason__name(a->status[i].reason) };
 	resp->content_type = "text/html; charset=utf-8";
-	hp_landing__render(&resp->body, a->tables, a->ntables);
+	hp_landing__render(&resp->body, a->tables, a->ntables, cols, a->nstatus);
 }
 
 static void *agent__tick(void *arg)
@@ -402,7 +507,12 @@ static const struct hp_route agent_routes[] = {
 	{ "/", no_params, agent__landing, NULL, "this page", false },
 	{ "/metrics", no_params, agent__metrics, NULL, "Prometheus metrics (text format 0.0.4)",
 	  false },
-	{ "/healthz", no_params, agent__healthz, NULL, "liveness: 200 \"ok\"", false },
+	{ "/healthz", no_params, agent__healthz, NULL,
+	  "liveness: 200 {\"status\": \"ok\"} while serving, and which collectors run", false },
+	{ "/readyz", no_params, agent__readyz, NULL,
+	  "readiness: 200 once every --require'd collector runs and /metrics is rendered, "
+	  "else 503 naming what is missing",
+	  false },
 	{ NULL, NULL, NULL, NULL, NULL, false },
 };
 
@@ -432,6 +542,47 @@ static int agent__routes(struct hp_agent *a)
 	if (hp_profile_api__init(&a->profile_api, &a->svc.profiles))
 		return -ENOMEM;
 	a->tables[a->ntables++] = a->profile_api.routes;
+	return 0;
+}
+
+/*
+ * Starts each collector of --collectors (ops_of, in that order) into a->collectors; one that
+ * cannot start is logged in one line and left down (a->status) while the others run. 0, or -1
+ * with the fatal line in fatal (size bytes) when a --require'd collector is down or none runs.
+ */
+static int agent__start_collectors(struct hp_agent *a, const struct hp_collector_ops *const *ops_of,
+				   char *fatal, size_t size)
+{
+	const struct hp_config *cfg = a->cfg;
+	char first[sizeof(((struct hp_collector_failure *)0)->line)] = "";
+
+	for (int i = 0; i < cfg->ncollectors; i++) {
+		struct agent_status *st = &a->status[a->nstatus++];
+		struct hp_collector_failure why;
+		int err;
+
+		st->name = ops_of[i]->name;
+		err = hp_collector__start(&a->collectors[a->ncollectors], ops_of[i], cfg,
+					  &a->features, &a->svc, &why);
+		if (!err) {
+			st->reason = HP_REASON_NONE;
+			a->ncollectors++;
+			continue;
+		}
+		st->reason = why.reason;
+		if (agent__required(cfg, st->name)) {
+			snprintf(fatal, size, "required %s", why.line);
+			return -1;
+		}
+		hp_warn("%s", why.line);
+		if (!first[0])
+			snprintf(first, sizeof(first), "%s", why.line);
+	}
+	if (a->ncollectors == 0) {
+		snprintf(fatal, size, "no collector could start: %s%s", first,
+			 a->nstatus > 1 ? " (the others failed too: see -v)" : "");
+		return -1;
+	}
 	return 0;
 }
 
@@ -476,9 +627,12 @@ static int agent__start_ticker(struct hp_agent *a)
 
 int hp_agent__run(const struct hp_config *cfg)
 {
-	struct hp_agent a = { .cfg = cfg };
+	struct hp_agent a = { .cfg = cfg, .bpf_stats = { .fd = -1 } };
 	const struct hp_collector_ops *ops_of[HP_MAX_COLLECTORS]; /* cfg->collectors[i] */
 	struct hp_http *http = NULL;
+	unsigned int common_needs = ~0u; /* what every collector of --collectors needs */
+	char fatal[1024] = "";
+	bool holding = false;
 	sigset_t stop;
 	int sig = 0, rc = 1, listen_fd;
 
@@ -497,15 +651,18 @@ int hp_agent__run(const struct hp_config *cfg)
 	if (listen_fd < 0)
 		goto out;
 
-	/* Requirements first, so a host that cannot run us gets exactly one actionable line. */
+	/* Requirements first, so a host that cannot run us gets exactly one actionable line: what
+	 * every collector needs (privileges, BTF); a feature only some need leaves those down. */
 	hp_probe__run(&a.features, cfg->btf_path);
 	for (int i = 0; i < cfg->ncollectors; i++) {
-		const struct hp_collector_ops *ops = hp_collectors__find(cfg->collectors[i]);
-
-		if (hp_probe__require(&a.features, ops->needs, ops->name))
-			goto out;
-		ops_of[i] = ops;
+		ops_of[i] = hp_collectors__find(cfg->collectors[i]);
+		common_needs &= ops_of[i]->needs;
 	}
+	if (hp_probe__require(&a.features, common_needs | HP_FEAT_PRIV, "hostprof"))
+		goto out;
+	/* until start-up ends: a fatal collector failure prints its one line alone */
+	hp_log__hold();
+	holding = true;
 	hp_info("hostprof %s starting (libbpf %s)", HOSTPROF_VERSION, libbpf_version_string());
 	hp_probe__log(&a.features);
 	if (hp_services__init(&a.svc, &(struct hp_services_opts){
@@ -518,19 +675,9 @@ int hp_agent__run(const struct hp_config *cfg)
 		goto out;
 	}
 	a.svc_ready = true;
-	for (int i = 0; i < cfg->ncollectors; i++) {
-		const struct hp_collector_ops *ops = ops_of[i];
-		int err = hp_collector__start(&a.collectors[i], ops, cfg, &a.features, &a.svc);
-
-		if (err) {
-			fprintf(stderr,
-				"hostprof: collector %s could not be started: %s (run with -v for "
-				"the verifier log)\n",
-				ops->name, strerror(-err));
-			goto out;
-		}
-		a.ncollectors++;
-	}
+	hp_bpf_stats__enable(&a.bpf_stats); /* before the programs load: all their runs count */
+	if (agent__start_collectors(&a, ops_of, fatal, sizeof(fatal)))
+		goto out; /* the line goes out last, after the teardown */
 	if (agent__routes(&a))
 		goto out;
 	http = hp_http__start(listen_fd, cfg->listen, a.tables, a.ntables);
@@ -540,6 +687,8 @@ int hp_agent__run(const struct hp_config *cfg)
 	a.http = http;
 	if (agent__start_ticker(&a))
 		goto out;
+	hp_log__release(true);
+	holding = false;
 
 	if (sigwait(&stop, &sig) == 0)
 		hp_info("received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
@@ -555,6 +704,13 @@ out:
 	agent__stop_ticker(&a); /* it reads the HTTP server's counters for /metrics */
 	hp_http__stop(http);
 	agent__teardown(&a);
+	hp_bpf_stats__disable(&a.bpf_stats); /* statistics stop with hostprof */
+	/* a fatal collector failure: its one line alone (-v: after the log, the verifier's
+	 * included, that explains it); any other start-up failure: the log that says why */
+	if (holding)
+		hp_log__release(!fatal[0] || cfg->verbose);
+	if (fatal[0])
+		fprintf(stderr, "hostprof: %s\n", fatal);
 	if (rc == 0)
 		hp_info("all programs detached, bye");
 	return rc;

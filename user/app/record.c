@@ -260,17 +260,22 @@ static int record__start(const struct hp_config *cfg, const struct hp_collector_
 		fprintf(stderr, "hostprof: out of memory creating the symbolizer\n");
 		return 1;
 	}
+	/* a failure prints its one line alone (with -v, after the log that explains it) */
+	hp_log__hold();
 	for (size_t i = 0; i < n; i++) {
-		err = hp_collector__start(&c[i], ops[i], cfg, features, svc);
+		struct hp_collector_failure why;
+
+		err = hp_collector__start(&c[i], ops[i], cfg, features, svc, &why);
 		if (err) {
-			fprintf(stderr, "hostprof: collector %s could not be started: %s\n",
-				ops[i]->name, strerror(-err));
+			hp_log__release(cfg->verbose);
+			fprintf(stderr, "hostprof: %s\n", why.line);
 			while (i--)
 				hp_collector__stop(&c[i]);
 			hp_services__free(svc);
 			return 1;
 		}
 	}
+	hp_log__release(true);
 	return 0;
 }
 

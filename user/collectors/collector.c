@@ -148,35 +148,103 @@ static void collector__destroy(struct hp_collector *c)
 	c->priv = NULL;
 }
 
-/* Tries one attach path end to end; on any failure leaves nothing behind. */
-static int collector__try(struct hp_collector *c, enum hp_attach_path path)
+const char *hp_collector_reason__name(enum hp_collector_reason reason)
 {
-	const char *step = "open";
+	static const char *const names[HP_REASON__COUNT] = {
+		"", "missing_feature", "verifier", "load", "attach", "open", "error",
+	};
+
+	return reason < HP_REASON__COUNT ? names[reason] : "error";
+}
+
+static bool collector__missing_hook(int err)
+{
+	return err == -ENOENT || err == -ESRCH || err == -EOPNOTSUPP || err == -ENOTSUP;
+}
+
+enum hp_collector_reason hp_collector__classify(enum hp_collector_step step, int err, bool loaded)
+{
+	switch (step) {
+	case HP_STEP_OPEN:
+		return HP_REASON_OPEN;
+	case HP_STEP_LOAD:
+		if (loaded)
+			return HP_REASON_ERROR;
+		if (err == -EACCES || err == -EINVAL)
+			return HP_REASON_VERIFIER;
+		return collector__missing_hook(err) ? HP_REASON_MISSING_FEATURE : HP_REASON_LOAD;
+	case HP_STEP_ATTACH:
+		return collector__missing_hook(err) || err == -ENODEV ? HP_REASON_MISSING_FEATURE
+								      : HP_REASON_ATTACH;
+	case HP_STEP_OTHER:
+		break;
+	}
+	return HP_REASON_ERROR;
+}
+
+static const char *const step_names[] = { "open", "load", "attach", "start" };
+
+/* One attach path's failure: where, why, and the first complaint logged on the way. */
+struct collector_try {
+	enum hp_collector_step step;
+	enum hp_collector_reason reason;
+	int err;
+	char first[400];
+};
+
+/* Tries one attach path end to end; on any failure leaves nothing behind and fills *t, the
+ * steps' complaints folded into t->first (debug level). */
+static int collector__try(struct hp_collector *c, enum hp_attach_path path, struct collector_try *t)
+{
+	enum hp_collector_step step = HP_STEP_OPEN;
 	int err;
 
 	c->path = path;
+	hp_log__fold_begin(t->first, sizeof(t->first));
 	err = c->ops->open(c, path);
 	if (!err) {
-		step = "load";
+		step = HP_STEP_LOAD;
 		err = c->ops->load(c);
 	}
 	if (!err) {
-		step = "attach";
+		step = HP_STEP_ATTACH;
 		err = c->ops->attach(c);
 	}
 	if (err) {
-		hp_warn("%s: %s path failed at %s: %s", c->ops->name, hp_attach_path__name(path),
-			step, strerror(-err));
+		t->step = step;
+		t->err = err;
+		t->reason = hp_collector__classify(step, err, c->obj != NULL);
+		hp_debug("%s: %s path failed at %s: %s", c->ops->name, hp_attach_path__name(path),
+			 step_names[step], strerror(-err));
 		collector__destroy(c);
 	}
+	hp_log__fold_end();
 	return err;
+}
+
+/* Fills why: reason, errno and the line (see struct hp_collector_failure). what: the failure
+ * ("load on the perf_event path failed"), detail: the first complaint ("" if none). */
+static void collector__fail(const struct hp_collector_ops *ops, struct hp_collector_failure *why,
+			    enum hp_collector_reason reason, int err, const char *what,
+			    const char *detail)
+{
+	if (!why)
+		return;
+	why->reason = reason;
+	why->err = err;
+	snprintf(why->line, sizeof(why->line),
+		 "collector %s is down (reason %s, %s): %s%s%s; run with -v for the verifier log",
+		 ops->name, hp_collector_reason__name(reason), strerror(-err), what,
+		 detail[0] ? ": " : "", detail);
 }
 
 int hp_collector__start(struct hp_collector *c, const struct hp_collector_ops *ops,
 			const struct hp_config *cfg, const struct hp_features *features,
-			struct hp_services *svc)
+			struct hp_services *svc, struct hp_collector_failure *why)
 {
 	enum hp_attach_path order[HP_PATH__COUNT];
+	struct collector_try t = { .err = -ENOTSUP };
+	char what[128], before[512] = "";
 	int n = 0, err = -ENOTSUP;
 
 	memset(c, 0, sizeof(*c));
@@ -185,9 +253,20 @@ int hp_collector__start(struct hp_collector *c, const struct hp_collector_ops *o
 	c->features = features;
 	c->svc = svc;
 	c->cgroup_fd = -1;
+	if (hp_probe__missing(features, ops->needs, ops->name, t.first, sizeof(t.first))) {
+		collector__fail(ops, why, HP_REASON_MISSING_FEATURE, -EOPNOTSUPP,
+				"a kernel feature it needs is missing", t.first);
+		c->ops = NULL;
+		return -EOPNOTSUPP;
+	}
 	c->ncpus = libbpf_num_possible_cpus();
-	if (c->ncpus <= 0)
-		return c->ncpus ? c->ncpus : -EINVAL;
+	if (c->ncpus <= 0) {
+		err = c->ncpus ? c->ncpus : -EINVAL;
+		collector__fail(ops, why, HP_REASON_ERROR, err, "counting the possible CPUs failed",
+				"");
+		c->ops = NULL;
+		return err;
+	}
 	pthread_mutex_init(&c->lock, NULL);
 
 	if (ops->paths & (1u << HP_PATH_TP_BTF) && cfg->attach_mode != HP_ATTACH_RAW_TP) {
@@ -202,17 +281,30 @@ int hp_collector__start(struct hp_collector *c, const struct hp_collector_ops *o
 		order[n++] = HP_PATH_PERF_EVENT;
 
 	for (int i = 0; i < n; i++) {
-		err = collector__try(c, order[i]);
+		size_t used = strlen(before);
+
+		err = collector__try(c, order[i], &t);
 		if (!err) {
 			c->started_at = hp_now();
-			hp_info("%s: attached via %s%s", ops->name, hp_attach_path__name(order[i]),
+			hp_info("%s: attached via %s%s%s%s", ops->name,
+				hp_attach_path__name(order[i]),
 				cfg->attach_mode != HP_ATTACH_AUTO && order[i] != HP_PATH_PERF_EVENT
 				    ? " (forced by --attach)"
-				    : "");
+				    : "",
+				before[0] ? "; failed before: " : "", before);
 			return 0;
 		}
+		/* why the paths before the one that works failed, for its "attached" line */
+		snprintf(before + used, sizeof(before) - used, "%s%s at %s (%s)", used ? ", " : "",
+			 hp_attach_path__name(order[i]), step_names[t.step], strerror(-t.err));
 	}
 	pthread_mutex_destroy(&c->lock);
+	c->ops = NULL;
+	/* the last path's failure: the most general one (the perf_event path needs least) */
+	snprintf(what, sizeof(what), "%s on the %s path failed", step_names[t.step],
+		 n ? hp_attach_path__name(order[n - 1]) : "(none)");
+	collector__fail(ops, why, n ? t.reason : HP_REASON_ERROR, err, n ? what : "no attach path",
+			n ? t.first : "");
 	return err;
 }
 

@@ -165,14 +165,52 @@ int hp_collector__profile_start(struct hp_collector *c, struct hp_collector_prof
 				hp_profile_drain_fn drain, void *ctx);
 void hp_collector__profile_stop(struct hp_collector *c, struct hp_collector_profile *p);
 
+/* Why a collector is not running: the reason label of hostprof_collector_up. */
+enum hp_collector_reason {
+	HP_REASON_NONE,		   /* "": running */
+	HP_REASON_MISSING_FEATURE, /* a probed feature, hook or kernel type it needs is absent */
+	HP_REASON_VERIFIER,	   /* the kernel refused a program at load (EACCES, EINVAL) */
+	HP_REASON_LOAD,		   /* the load failed otherwise (EPERM, ENOMEM, E2BIG, ...) */
+	HP_REASON_ATTACH,	   /* a program or perf event did not attach */
+	HP_REASON_OPEN,		   /* opening the BPF object failed */
+	HP_REASON_ERROR,	   /* anything else (set-up after the load, the driver's own) */
+	HP_REASON__COUNT,
+};
+
+/* The label value: "", "missing_feature", "verifier", "load", "attach", "open" or "error". */
+const char *hp_collector_reason__name(enum hp_collector_reason reason);
+
+/* The step of hp_collector__start() a failure happened in. */
+enum hp_collector_step { HP_STEP_OPEN, HP_STEP_LOAD, HP_STEP_ATTACH, HP_STEP_OTHER };
+
 /*
- * open + load + attach through each of ops->paths in order: tp_btf, then raw_tp (cfg->attach_mode
- * may force one of the two), then perf_event.
- * Logs the path chosen and why others were skipped. Returns 0 or a negative errno.
+ * Classifies a failure at step with the negative errno err; loaded: the BPF object had loaded
+ * (hp_collector__loaded ran), so a load-step failure was in the set-up after it. At load,
+ * EACCES/EINVAL are the verifier's answer; ENOENT, ESRCH (a kernel type or function libbpf did
+ * not find), EOPNOTSUPP and ENOTSUP at load or attach (ENODEV too at attach) are a missing hook.
+ */
+enum hp_collector_reason hp_collector__classify(enum hp_collector_step step, int err, bool loaded);
+
+/* A collector that did not start: why, and the one line that says so. */
+struct hp_collector_failure {
+	enum hp_collector_reason reason;
+	int err; /* negative errno */
+	/* "collector cpu is down (reason verifier, Invalid argument): load on the perf_event
+	 * path failed: libbpf: prog 'on_sample': BPF program load failed: Invalid argument; run
+	 * with -v for the verifier log" */
+	char line[768];
+};
+
+/*
+ * Checks ops->needs against features, then open + load + attach through each of ops->paths in
+ * order: tp_btf, then raw_tp (cfg->attach_mode may force one of the two), then perf_event.
+ * Logs the path chosen (and, folded into that line, why the paths before it failed). Returns 0,
+ * or a negative errno with *why filled (why may be NULL) and nothing logged above debug level:
+ * the complaints of the steps are folded into why->line, which the caller prints.
  */
 int hp_collector__start(struct hp_collector *c, const struct hp_collector_ops *ops,
 			const struct hp_config *cfg, const struct hp_features *features,
-			struct hp_services *svc);
+			struct hp_services *svc, struct hp_collector_failure *why);
 void hp_collector__stop(struct hp_collector *c);
 
 #endif

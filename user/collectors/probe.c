@@ -190,7 +190,8 @@ static const struct {
 	{ HP_FEAT_RAW_TP, "raw_tp", "needs kernel >= 4.17" },
 	{ HP_FEAT_TASK_STORAGE, "task_storage", "needs kernel >= 5.11 with BPF task storage" },
 	{ HP_FEAT_PERF_EVENT, "perf_event",
-	  "perf_event_open(cpu-clock) failed: check kernel.perf_event_paranoid and seccomp" },
+	  "perf_event_open(cpu-clock) at 99 Hz failed: check kernel.perf_event_paranoid, "
+	  "kernel.perf_event_max_sample_rate and seccomp" },
 	{ HP_FEAT_RINGBUF, "ringbuf", "needs kernel >= 5.8" },
 	{ HP_FEAT_FENTRY, "fentry", "optional" },
 	{ HP_FEAT_KPROBE, "kprobe", "optional" },
@@ -228,25 +229,37 @@ void hp_probe__log(const struct hp_features *f)
 	hp_info("kernel %s, BTF %s; probed:%s", f->kernel_release, f->btf_path, line);
 }
 
-int hp_probe__require(const struct hp_features *f, unsigned int needs, const char *who)
+unsigned int hp_probe__missing(const struct hp_features *f, unsigned int needs, const char *who,
+			       char *msg, size_t size)
 {
 	for (size_t i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
 		if (!(needs & features[i].feat) || (f->have & features[i].feat))
 			continue;
 		if (features[i].feat == HP_FEAT_PRIV)
-			fprintf(stderr,
-				"hostprof: not allowed to load BPF programs (euid %u): run as root "
-				"(or grant %s)\n",
-				(unsigned int)geteuid(), hp_probe__caps_needed(f->kernel_release));
+			snprintf(msg, size,
+				 "not allowed to load BPF programs (euid %u): run as root "
+				 "(or grant %s)",
+				 (unsigned int)geteuid(), hp_probe__caps_needed(f->kernel_release));
 		else if (features[i].feat == HP_FEAT_BTF)
-			fprintf(
-			    stderr,
-			    "hostprof: %s needs kernel BTF, but %s is missing or unreadable: %s\n",
-			    who, f->btf_path, features[i].fix);
+			snprintf(msg, size,
+				 "%s needs kernel BTF, but %s is missing or unreadable: %s", who,
+				 f->btf_path, features[i].fix);
 		else
-			fprintf(stderr, "hostprof: %s needs %s, which is missing: %s\n", who,
-				features[i].name, features[i].fix);
-		return -1;
+			snprintf(msg, size, "%s needs %s, which is missing: %s", who,
+				 features[i].name, features[i].fix);
+		return features[i].feat;
 	}
+	if (size)
+		msg[0] = '\0';
 	return 0;
+}
+
+int hp_probe__require(const struct hp_features *f, unsigned int needs, const char *who)
+{
+	char msg[512];
+
+	if (!hp_probe__missing(f, needs, who, msg, sizeof(msg)))
+		return 0;
+	fprintf(stderr, "hostprof: %s\n", msg);
+	return -1;
 }

@@ -5,6 +5,7 @@
 #define HOSTPROF_PROBE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum hp_feature {
 	HP_FEAT_PRIV = 1u << 0,		/* CAP_BPF+CAP_PERFMON or CAP_SYS_ADMIN */
@@ -33,6 +34,10 @@ void hp_probe__log(const struct hp_features *f);
  * missing and how to fix it (to stderr) and returns -1.
  */
 int hp_probe__require(const struct hp_features *f, unsigned int needs, const char *who);
+/* The first of the bits in needs that is missing (0: none), with hp_probe__require's line for it
+ * written into msg (size bytes, without the "hostprof: " prefix). */
+unsigned int hp_probe__missing(const struct hp_features *f, unsigned int needs, const char *who,
+			       char *msg, size_t size);
 const char *hp_feature__name(enum hp_feature feat);
 /* The capabilities that load and attach hostprof's programs on kernel release (uname -r), as
  * text for the user: CAP_BPF and CAP_PERFMON since 5.8 (commit a17b53c4a4b5, "bpf, capability:

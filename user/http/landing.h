@@ -7,6 +7,16 @@
 #include "base/buf.h"
 #include "http.h"
 
-void hp_landing__render(struct hp_buf *out, const struct hp_route *const *tables, int ntables);
+/* One collector of --collectors: running (reason "") or down, with the reason label of
+ * hostprof_collector_up ("verifier", "attach", ...). */
+struct hp_landing_collector {
+	const char *name;
+	const char *reason;
+};
+
+/* The page: the ncols collectors and whether each runs, then every non-prefix route of the
+ * ntables tables (each NULL-path-terminated) with its summary. */
+void hp_landing__render(struct hp_buf *out, const struct hp_route *const *tables, int ntables,
+			const struct hp_landing_collector *cols, int ncols);
 
 #endif
