@@ -86,7 +86,19 @@ struct hp_http {
 	struct http_conn *tls_pending;
 	_Atomic unsigned long long connections, long_running, long_rejected, long_cancelled,
 	    tls_head_timeout;
+	_Atomic long transit;	     /* passed, not started yet (http__pass) */
+	_Atomic double last_started; /* CLOCK_MONOTONIC s of the last start (or first pass) */
 };
+
+/* One connection in transit started (or failed to be added): saturating, as a stale reset may
+ * have zeroed the count already. */
+static void http__transit_done(struct hp_http *h)
+{
+	long n = atomic_load(&h->transit);
+
+	while (n > 0 && !atomic_compare_exchange_weak(&h->transit, &n, n - 1))
+		;
+}
 
 bool hp_http__path_is_open(const char *path)
 {
@@ -510,6 +522,7 @@ static enum MHD_Result http__handle(void *cls, struct MHD_Connection *conn, cons
 static const char *const http_client_msgs[] = {
 	"Error: received handshake message out of context",
 	"Socket has been disconnected when reading request",
+	"Connection socket is closed when reading request",
 };
 
 static void http__log_error(void *cls, const char *fmt, va_list ap)
@@ -561,16 +574,30 @@ static void http__completed(void *cls, struct MHD_Connection *conn, void **con_c
 	pthread_mutex_unlock(&h->lock);
 }
 
-/* The gate hands over a connection whose head is complete and valid. */
+/* libmicrohttpd starts a passed connection in its own thread, later (tens of ms for a burst under
+ * load); until then it is "in transit" and counts too, so a burst cannot overshoot the limit. One
+ * that fails to start is never reported: when none started for this long, none is in transit. */
+#define HTTP_TRANSIT_STALE_S 1.0
+
+/* The gate hands over a connection whose head is complete and valid (under TLS: a ClientHello). */
 static bool http__pass(void *cls, int fd, const struct sockaddr *addr, socklen_t addrlen)
 {
 	struct hp_http *h = cls;
+	double now = hp_now();
 
-	if (atomic_load(&h->connections) >= HP_HTTP_MAX_CONNECTIONS)
+	if (atomic_load(&h->transit) > 0 &&
+	    now - atomic_load(&h->last_started) > HTTP_TRANSIT_STALE_S)
+		atomic_store(&h->transit, 0);
+	if (atomic_load(&h->connections) + (unsigned long long)atomic_load(&h->transit) >=
+	    HP_HTTP_MAX_CONNECTIONS)
 		return false;
+	if (atomic_fetch_add(&h->transit, 1) == 0)
+		atomic_store(&h->last_started, now); /* the staleness clock starts now */
 	/* on failure libmicrohttpd has closed fd already */
-	if (MHD_add_connection(h->daemon, fd, addr, addrlen) != MHD_YES)
+	if (MHD_add_connection(h->daemon, fd, addr, addrlen) != MHD_YES) {
+		http__transit_done(h);
 		hp_debug("http: libmicrohttpd refused a connection: %s", strerror(errno));
+	}
 	return true;
 }
 
@@ -587,6 +614,8 @@ static void http__notify_connection(void *cls, struct MHD_Connection *conn, void
 			hc->counted = true;
 		*socket_context = hc; /* NULL (no memory): counted until closed */
 		atomic_fetch_add(&h->connections, 1);
+		atomic_store(&h->last_started, hp_now());
+		http__transit_done(h);
 		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 		if (hc && h->tls.cert && ci) {
 			hc->fd = ci->connect_fd;
