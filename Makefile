@@ -66,7 +66,7 @@ all: $(BUILD)/hostprof
 BUILD_DEBS := clang make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
 	      libcjson-dev libmicrohttpd-dev linux-libc-dev liblzma-dev libiberty-dev
 TEST_DEBS  := libcmocka-dev prometheus curl python3 iproute2 util-linux procps binutils xz-utils \
-	      golang-go linux-perf chromium libclang-rt-14-dev nftables
+	      golang-go linux-perf chromium libclang-rt-14-dev nftables openssl
 BENCH_DEBS := bpftrace bc curl python3 linux-perf stress-ng iperf3
 define apt_install
 	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \

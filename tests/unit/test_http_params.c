@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for the agent's front door: --listen address parsing and the command line as a whole.
- * A bad value must stop the agent with a usage error, never start it listening somewhere else. */
+ * A bad value must stop the agent with a usage error, never start it listening somewhere else,
+ * nor reachable from other hosts without a token. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <setjmp.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "app/cli.h"
@@ -371,7 +373,7 @@ static void test_cli_full_serve_line(void **state)
 
 	/* "--flag=value" spelling, flags before and after each other */
 	assert_int_equal(parse(&cfg, "serve", "--attach=tp_btf", "--verbose", "--listen=:8080",
-			       "--pid=1", "--comm-top=0", NULL),
+			       "--insecure-listen", "--pid=1", "--comm-top=0", NULL),
 			 HP_CLI_SERVE);
 	assert_int_equal(cfg.attach_mode, HP_ATTACH_TP_BTF);
 	assert_true(cfg.verbose);
@@ -389,6 +391,114 @@ static void test_cli_full_serve_line(void **state)
 	assert_int_equal(cfg.attach_mode, HP_ATTACH_AUTO);
 	assert_int_equal(parse(&cfg, "serve", "--comm-map-size", "1048576", NULL), HP_CLI_SERVE);
 	assert_int_equal(hp_syscalls_config(&cfg)->comm_map_entries, 1048576);
+}
+
+/* ---- exposure: --listen reachable from other hosts, tokens, TLS ---------------------------- */
+
+static void test_listen_loopback(void **state)
+{
+	static const struct {
+		const char *listen;
+		bool loopback;
+	} cases[] = {
+		{ "127.0.0.1:7747", true },
+		{ "127.255.0.9:1", true },
+		{ "[::1]:7747", true },
+		{ "localhost:7747", true },
+		{ "[::ffff:127.0.0.1]:1", true },
+		{ ":7747", false },
+		{ "0.0.0.0:7747", false },
+		{ "[::]:7747", false },
+		{ "10.1.2.3:7747", false },
+		{ "128.0.0.1:1", false },
+		{ "126.255.255.255:1", false },
+		{ "[fe80::1]:7747", false },
+		{ "[::2]:1", false },
+		{ "[::ffff:10.0.0.1]:1", false },
+		{ "192.168.1.1:80", false },
+		{ "bogus", false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (hp_http__listen_is_loopback(cases[i].listen) != cases[i].loopback)
+			fail_msg("%s: loopback %d, want %d", cases[i].listen, !cases[i].loopback,
+				 cases[i].loopback);
+}
+
+/* A start-up refusal of serve: a usage error (exit 2) in exactly one line that names want. */
+static void expect_refused(const char *want, const char *first, ...)
+{
+	struct hp_config cfg;
+	enum hp_cli_action act;
+	va_list ap;
+
+	va_start(ap, first);
+	act = parse_v(&cfg, first, ap);
+	va_end(ap);
+	if (act != HP_CLI_USAGE || !strstr(err_text, want) ||
+	    strchr(err_text, '\n') != err_text + strlen(err_text) - 1)
+		fail_msg("action %d, stderr %s; want one line naming %s", act, err_text, want);
+	assert_string_equal(out_text, "");
+}
+
+static const char *temp_file(char *path, const char *content)
+{
+	int fd;
+
+	strcpy(path, "/tmp/hostprof-test-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
+	close(fd);
+	return path;
+}
+
+static void test_cli_exposure(void **state)
+{
+	char good[64], empty[64];
+	struct hp_config cfg;
+
+	(void)state;
+	temp_file(good, "0123456789abcdef0123\n");
+	temp_file(empty, "\n \n");
+	expect_refused("--auth-token-file FILE", "serve", "--listen", ":8080", NULL);
+	expect_refused("--insecure-listen", "serve", "--listen", "0.0.0.0:8080", NULL);
+	expect_refused("--auth-token-file FILE", "serve", "--listen", "[::]:8080", NULL);
+	expect_refused("--auth-token-file FILE", "serve", "--listen", "10.9.8.7:8080", NULL);
+	/* either way out is accepted; loopback needs neither */
+	assert_int_equal(parse(&cfg, "serve", "--listen", ":8080", "--insecure-listen", NULL),
+			 HP_CLI_SERVE);
+	assert_int_equal(
+	    parse(&cfg, "serve", "--listen", "0.0.0.0:8080", "--auth-token-file", good, NULL),
+	    HP_CLI_SERVE);
+	assert_string_equal(cfg.auth_token_file, good);
+	assert_int_equal(parse(&cfg, "serve", "--listen", "127.0.0.2:8080", NULL), HP_CLI_SERVE);
+	assert_int_equal(parse(&cfg, "serve", "--listen", "[::1]:8080", NULL), HP_CLI_SERVE);
+	/* a token file that cannot serve is refused at once, not after the BPF programs load */
+	expect_refused("is empty", "serve", "--auth-token-file", empty, NULL);
+	expect_refused("No such file", "serve", "--auth-token-file", "/nonexistent/token", NULL);
+	/* TLS takes both files */
+	expect_refused("--tls-cert needs --tls-key", "serve", "--tls-cert", good, NULL);
+	expect_refused("--tls-key needs --tls-cert", "serve", "--tls-key", good, NULL);
+	expect_refused("--tls-cert /nonexistent/c", "serve", "--tls-cert", "/nonexistent/c",
+		       "--tls-key", good, NULL);
+	/* not PEM: GnuTLS's reason */
+	expect_refused("--tls-cert", "serve", "--tls-cert", good, "--tls-key", good, NULL);
+	/* the bounds of the work options */
+	assert_int_equal(
+	    parse(&cfg, "serve", "--http-max-profiles", "2", "--max-profile-seconds", "90s", NULL),
+	    HP_CLI_SERVE);
+	assert_int_equal(cfg.http_max_profiles, 2);
+	assert_true(cfg.max_profile_seconds == 90);
+	assert_int_equal(parse(&cfg, "serve", NULL), HP_CLI_SERVE);
+	assert_int_equal(cfg.http_max_profiles, 16);
+	assert_true(cfg.max_profile_seconds == 300);
+	expect_usage("serve", "--http-max-profiles", "0", NULL);
+	expect_usage("serve", "--http-max-profiles", "33", NULL);
+	expect_usage("serve", "--max-profile-seconds", "2h", NULL);
+	unlink(good);
+	unlink(empty);
 }
 
 static void test_cli_usage_errors(void **state)
@@ -617,8 +727,9 @@ static void test_cli_collector_options(void **state)
 	assert_non_null(
 	    strstr(err_text, "hostprof: --kernel-only and --user-only exclude each other\n"));
 	expect_usage("record", "-o", "x", "--retention", "1m", NULL);
-	assert_non_null(strstr(err_text, "hostprof: --retention, --listen and --collectors belong "
-					 "to 'hostprof serve'\n"));
+	/* every serve option in table order; the list grows with each one added */
+	assert_non_null(strstr(err_text, "hostprof: --retention, --listen, --insecure-listen, "));
+	assert_non_null(strstr(err_text, " and --collectors belong to 'hostprof serve'\n"));
 	expect_usage("serve", "-d", "5s", NULL);
 	assert_non_null(strstr(err_text, "hostprof: --duration, --output, --format, --group-by, "
 					 "--profile, --state and --waker belong to 'hostprof "
@@ -726,6 +837,8 @@ int main(void)
 		cmocka_unit_test(test_listen_hostname),
 		cmocka_unit_test(test_listen_rejected),
 		cmocka_unit_test(test_listen_port_overflow),
+		cmocka_unit_test(test_listen_loopback),
+		cmocka_unit_test_setup(test_cli_exposure, setup_env),
 		cmocka_unit_test_setup(test_cli_defaults, setup_env),
 		cmocka_unit_test_setup(test_cli_full_serve_line, setup_env),
 		cmocka_unit_test_setup(test_cli_usage_errors, setup_env),

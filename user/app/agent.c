@@ -118,6 +118,7 @@ static void agent__http_metrics(struct hp_agent *a, struct hp_buf *out)
 			"Long-running requests stopped early because their client disconnected.");
 	hp_prom__sample(out, "hostprof_http_long_requests_cancelled_total", NULL, 0,
 			(double)st.long_cancelled);
+	hp_http__render_security(&st, out);
 }
 
 /* hostprof_collector_up: 1 per running collector (reason ""), 0 with the reason per one that
@@ -680,7 +681,15 @@ int hp_agent__run(const struct hp_config *cfg)
 		goto out; /* the line goes out last, after the teardown */
 	if (agent__routes(&a))
 		goto out;
-	http = hp_http__start(listen_fd, cfg->listen, a.tables, a.ntables);
+	http = hp_http__start(
+	    listen_fd,
+	    &(struct hp_http_opts){ .listen = cfg->listen,
+				    .auth_token_file = cfg->auth_token_file,
+				    .tls_cert = cfg->tls_cert,
+				    .tls_key = cfg->tls_key,
+				    .max_long = cfg->http_max_profiles,
+				    .max_profile_seconds = cfg->max_profile_seconds },
+	    a.tables, a.ntables);
 	listen_fd = -1; /* taken over */
 	if (!http)
 		goto out;

@@ -18,6 +18,8 @@
 #include "base/version.h"
 #include "collectors/collector.h"
 #include "http/http.h"
+#include "http/http_auth.h"
+#include "http/http_tls.h"
 #include "profile/profile.h"
 #include "stores/profile_view.h"
 
@@ -301,7 +303,7 @@ static const struct hp_option cli_options[] = {
 	  .min = 1,
 	  .offset = offsetof(struct hp_config, auth_token_file),
 	  .help = "require \"Authorization: Bearer <token>\" (the file's content;\n"
-		  "re-read when it changes); /healthz stays open",
+		  "re-read when it changes); /healthz and /readyz stay open",
 	  .scope = HP_CMD_SERVE },
 	{ .name = "tls-cert",
 	  .kind = HP_OPT_STRING,
@@ -663,6 +665,51 @@ static int cli__record_view(struct cli_parse *p)
 	return 0;
 }
 
+/* serve's exposure rules (one line on stderr, exit 2): TLS needs both files, a --listen other
+ * hosts can reach needs a token (or --insecure-listen), and the files must be usable now, not
+ * after the BPF programs are loaded. */
+static int cli__check_http(const struct hp_config *cfg)
+{
+	char err[512], token[HP_HTTP_TOKEN_MAX + 1];
+	struct hp_http_tls tls;
+	size_t len;
+
+	if (!cfg->tls_cert != !cfg->tls_key) {
+		fprintf(stderr,
+			"hostprof: %s needs %s too (HTTPS takes a certificate and its key)\n",
+			cfg->tls_cert ? "--tls-cert" : "--tls-key",
+			cfg->tls_cert ? "--tls-key" : "--tls-cert");
+		return -1;
+	}
+	if (!cfg->auth_token_file && !cfg->insecure_listen &&
+	    !hp_http__listen_is_loopback(cfg->listen)) {
+		fprintf(
+		    stderr,
+		    "hostprof: --listen %s is reachable from other hosts: give "
+		    "--auth-token-file FILE (or --insecure-listen to serve anyone who connects)\n",
+		    cfg->listen);
+		return -1;
+	}
+	if (cfg->auth_token_file) {
+		int e = hp_http_auth__read(cfg->auth_token_file, token, sizeof(token), &len, err,
+					   sizeof(err));
+
+		explicit_bzero(token, sizeof(token));
+		if (e) {
+			fprintf(stderr, "hostprof: --auth-token-file %s\n", err);
+			return -1;
+		}
+	}
+	if (cfg->tls_cert) {
+		if (hp_http_tls__load(&tls, cfg->tls_cert, cfg->tls_key, err, sizeof(err))) {
+			fprintf(stderr, "hostprof: %s\n", err);
+			return -1;
+		}
+		hp_http_tls__free(&tls);
+	}
+	return 0;
+}
+
 /* Checks that need the whole command line: a command, flags that belong to it, record's file. */
 static enum hp_cli_action cli__finish(struct cli_parse *p)
 {
@@ -685,6 +732,8 @@ static enum hp_cli_action cli__finish(struct cli_parse *p)
 		if (ops->check_options && ops->check_options(p->cfg, msg, sizeof(msg)))
 			return cli__bad(p, "%s", msg);
 	}
+	if (p->command == HP_CLI_SERVE && cli__check_http(p->cfg))
+		return HP_CLI_USAGE;
 	if (p->command == HP_CLI_RECORD) {
 		if (!p->cfg->output)
 			return cli__bad(p, "%s",

@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* libmicrohttpd front end (see http.h). Connections reach libmicrohttpd only through the gate
- * (http_gate.c), with a complete, valid request head, and are closed after one response; so its
- * thread-per-connection budget is spent on requests being answered, never on idle or slow
- * clients. Long-running routes (profiles) get at most HP_HTTP_MAX_LONG of those threads. */
+ * (http_gate.c), with a complete, valid request head (under TLS: a ClientHello, and a deadline for
+ * the rest), and are closed after one response; so its thread-per-connection budget is spent on
+ * requests being answered, never on idle or slow clients. Long-running routes (profiles) get at
+ * most hp_http_opts.max_long of those threads; a bearer token is checked before any handler. */
 #include "http.h"
 
-#include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <microhttpd.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -24,8 +22,10 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "http_auth.h"
 #include "http_gate.h"
 #include "http_head.h"
+#include "http_tls.h"
 #include "base/log.h"
 #include "base/params.h"
 
@@ -53,6 +53,20 @@
 /* Set by a connection thread that returns MHD_NO on purpose, for the log line that follows. */
 static __thread bool http__quiet_close;
 
+/* A connection's socket context. counted: whether it still counts against
+ * HP_HTTP_MAX_CONNECTIONS. In thread-per-connection mode libmicrohttpd 0.9.75 reports a close only
+ * when its polling thread cleans the connection up, well after the answer was sent; the count
+ * drops at whichever of "request completed" and "closed" comes first, so that lag cannot refuse
+ * clients. Under TLS a connection also sits on hp_http.tls_pending until its request head is in. */
+struct http_conn {
+	bool counted;
+	bool pending; /* on hp_http.tls_pending */
+	bool shut;    /* shut down by the TLS head deadline */
+	int fd;
+	double deadline; /* CLOCK_MONOTONIC seconds */
+	struct http_conn *prev, *next;
+};
+
 struct hp_http {
 	struct MHD_Daemon *daemon;
 	const struct hp_route *const *tables;
@@ -61,8 +75,103 @@ struct hp_http {
 	pthread_cond_t idle;
 	int active; /* requests between their first header call and "completed" */
 	struct hp_http_gate *gate;
-	_Atomic unsigned long long connections, long_running, long_rejected, long_cancelled;
+	unsigned int max_long;
+	double max_seconds;
+	struct hp_http_auth *auth; /* NULL: no authentication */
+	struct hp_http_tls tls;	   /* cert NULL: plain HTTP */
+	/* HTTPS: connections passed on whose request head has not reached http__handle yet.
+	 * libmicrohttpd reports a connection closed before it closes the socket, and both that
+	 * report and the deadline's shutdown() hold tls_lock, so a shutdown never hits a reused fd */
+	pthread_mutex_t tls_lock;
+	struct http_conn *tls_pending;
+	_Atomic unsigned long long connections, long_running, long_rejected, long_cancelled,
+	    tls_head_timeout;
+	_Atomic long transit;	     /* passed, not started yet (http__pass) */
+	_Atomic double last_started; /* CLOCK_MONOTONIC s of the last start (or first pass) */
 };
+
+/* One connection in transit started (or failed to be added): saturating, as a stale reset may
+ * have zeroed the count already. */
+static void http__transit_done(struct hp_http *h)
+{
+	long n = atomic_load(&h->transit);
+
+	while (n > 0 && !atomic_compare_exchange_weak(&h->transit, &n, n - 1))
+		;
+}
+
+bool hp_http__path_is_open(const char *path)
+{
+	return strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0;
+}
+
+static void http__tls_unlist(struct hp_http *h, struct http_conn *hc)
+{
+	if (!hc || !hc->pending)
+		return;
+	pthread_mutex_lock(&h->tls_lock);
+	if (hc->prev)
+		hc->prev->next = hc->next;
+	else
+		h->tls_pending = hc->next;
+	if (hc->next)
+		hc->next->prev = hc->prev;
+	hc->pending = false;
+	hc->prev = hc->next = NULL;
+	pthread_mutex_unlock(&h->tls_lock);
+}
+
+/* Gate tick under TLS: connections whose handshake and head missed their deadline are shut down;
+ * their libmicrohttpd thread then sees the end of input and closes them. */
+static void http__tls_tick(void *cls, double now)
+{
+	struct hp_http *h = cls;
+
+	pthread_mutex_lock(&h->tls_lock);
+	for (struct http_conn *hc = h->tls_pending; hc; hc = hc->next) {
+		if (hc->shut || now < hc->deadline)
+			continue;
+		hc->shut = true;
+		shutdown(hc->fd, SHUT_RDWR);
+		atomic_fetch_add(&h->tls_head_timeout, 1);
+	}
+	pthread_mutex_unlock(&h->tls_lock);
+}
+
+/* The request head of conn reached the handler: its TLS deadline no longer applies. */
+static void http__tls_head_in(struct hp_http *h, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	if (ci)
+		http__tls_unlist(h, ci->socket_context);
+}
+
+/* Answers 401 unless the request carries the token; true when it did (or none is needed). */
+static bool http__authorized(struct hp_http *h, const struct hp_request *req,
+			     struct hp_response *resp)
+{
+	enum hp_http_auth_verdict v;
+
+	if (!h->auth || hp_http__path_is_open(req->path))
+		return true;
+	v = hp_http_auth__check(h->auth, hp_request__header(req, "Authorization"), hp_now());
+	if (v == HP_AUTH_OK)
+		return true;
+	if (v == HP_AUTH_MISSING) {
+		hp_response__error(resp, 401,
+				   "authentication required: send the header \"Authorization: "
+				   "Bearer <token>\" with the token of --auth-token-file");
+		hp_response__header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+				    "Bearer realm=\"hostprof\"");
+	} else {
+		hp_response__error(resp, 401, "invalid bearer token");
+		hp_response__header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+				    "Bearer realm=\"hostprof\", error=\"invalid_token\"");
+	}
+	return false;
+}
 
 const char *hp_request__param(const struct hp_request *req, const char *name)
 {
@@ -320,7 +429,9 @@ static enum MHD_Result http__handle(void *cls, struct MHD_Connection *conn, cons
 				    const char *upload_data, size_t *upload_size, void **con_cls)
 {
 	struct hp_http *h = cls;
-	struct hp_request req = { .conn = conn, .path = url, .fd = -1 };
+	struct hp_request req = {
+		.conn = conn, .path = url, .fd = -1, .max_seconds = h->max_seconds
+	};
 	const union MHD_ConnectionInfo *ci;
 	struct hp_response resp = { .status = 200 };
 	const struct hp_route *route;
@@ -335,9 +446,14 @@ static enum MHD_Result http__handle(void *cls, struct MHD_Connection *conn, cons
 		pthread_mutex_lock(&h->lock);
 		h->active++;
 		pthread_mutex_unlock(&h->lock);
+		if (h->tls.cert)
+			http__tls_head_in(h, conn);
 		return MHD_YES;
 	}
 	*upload_size = 0; /* any body is ignored; only GET and HEAD are served */
+	/* before anything else, so a client without the token learns nothing, not even a 404 */
+	if (!http__authorized(h, &req, &resp))
+		return http__send(conn, &resp, false);
 
 	route = http__find(h, url);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
@@ -366,12 +482,13 @@ static enum MHD_Result http__handle(void *cls, struct MHD_Connection *conn, cons
 		unsigned long long n = atomic_load(&h->long_running);
 
 		do {
-			if (n >= HP_HTTP_MAX_LONG) {
+			if (n >= h->max_long) {
 				atomic_fetch_add(&h->long_rejected, 1);
 				hp_response__error(&resp, 429,
-						   "%d long-running requests (profiles) are in "
-						   "progress; retry later",
-						   HP_HTTP_MAX_LONG);
+						   "%u long-running requests (profiles) are in "
+						   "progress, the most served at once "
+						   "(--http-max-profiles); retry later",
+						   h->max_long);
 				hp_response__header(&resp, MHD_HTTP_HEADER_RETRY_AFTER, "%d",
 						    HP_HTTP_RETRY_AFTER_S);
 				return http__send(conn, &resp, false);
@@ -399,51 +516,14 @@ static enum MHD_Result http__handle(void *cls, struct MHD_Connection *conn, cons
 	return ret;
 }
 
-int hp_http__parse_listen(const char *listen, void *storage, unsigned int *len)
-{
-	struct addrinfo hints = { .ai_flags = AI_NUMERICSERV | AI_PASSIVE,
-				  .ai_socktype = SOCK_STREAM };
-	struct addrinfo *res = NULL;
-	char host[256];
-	const char *colon, *port;
-	size_t hlen;
-	int err;
-
-	if (!listen)
-		return -EINVAL;
-	if (listen[0] == '[') {
-		const char *end = strchr(listen, ']');
-
-		if (!end || end[1] != ':')
-			return -EINVAL;
-		hlen = (size_t)(end - listen - 1);
-		if (hlen >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, listen + 1, hlen);
-		host[hlen] = '\0';
-		colon = end + 1;
-	} else {
-		colon = strrchr(listen, ':');
-		if (!colon)
-			return -EINVAL;
-		hlen = (size_t)(colon - listen);
-		if (hlen >= sizeof(host) || memchr(listen, ':', hlen))
-			return -EINVAL;
-		memcpy(host, listen, hlen);
-		host[hlen] = '\0';
-	}
-	port = colon + 1;
-	if (!*port || strlen(port) > 5 || strspn(port, "0123456789") != strlen(port) ||
-	    strtoul(port, NULL, 10) > 65535)
-		return -EINVAL;
-	err = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
-	if (err || !res)
-		return -EINVAL;
-	memcpy(storage, res->ai_addr, res->ai_addrlen);
-	*len = (unsigned int)res->ai_addrlen;
-	freeaddrinfo(res);
-	return 0;
-}
+/* libmicrohttpd's messages about what a client did under TLS (a failed handshake: a scanner, a
+ * client that distrusts the certificate; a client gone, or shut down by the head deadline, in the
+ * middle of its head): nothing the operator can act on, so debug only. */
+static const char *const http_client_msgs[] = {
+	"Error: received handshake message out of context",
+	"Socket has been disconnected when reading request",
+	"Connection socket is closed when reading request",
+};
 
 static void http__log_error(void *cls, const char *fmt, va_list ap)
 {
@@ -456,17 +536,14 @@ static void http__log_error(void *cls, const char *fmt, va_list ap)
 		hp_debug("http: %s", msg);
 		return;
 	}
+	for (size_t i = 0; i < sizeof(http_client_msgs) / sizeof(http_client_msgs[0]); i++) {
+		if (strncmp(msg, http_client_msgs[i], strlen(http_client_msgs[i])) == 0) {
+			hp_debug("http: %s", msg);
+			return;
+		}
+	}
 	hp_warn("http: %s", msg);
 }
-
-/* libmicrohttpd calls this once a response was sent (or the connection failed). */
-/* Whether a connection still counts against HP_HTTP_MAX_CONNECTIONS; its socket context. In
- * thread-per-connection mode libmicrohttpd 0.9.75 reports a close only when its polling thread
- * cleans the connection up, well after the answer was sent; the count drops at whichever of
- * "request completed" and "closed" comes first, so that lag cannot refuse clients. */
-struct http_conn {
-	bool counted;
-};
 
 static void http__uncount(struct hp_http *h, struct http_conn *hc)
 {
@@ -497,44 +574,30 @@ static void http__completed(void *cls, struct MHD_Connection *conn, void **con_c
 	pthread_mutex_unlock(&h->lock);
 }
 
-int hp_http__listen(const char *where)
-{
-	struct sockaddr_storage addr;
-	unsigned int addrlen = 0;
-	int fd, one = 1, err;
+/* libmicrohttpd starts a passed connection in its own thread, later (tens of ms for a burst under
+ * load); until then it is "in transit" and counts too, so a burst cannot overshoot the limit. One
+ * that fails to start is never reported: when none started for this long, none is in transit. */
+#define HTTP_TRANSIT_STALE_S 1.0
 
-	if (hp_http__parse_listen(where, &addr, &addrlen)) {
-		hp_error("invalid --listen address '%s' (want host:port, [v6]:port or :port)",
-			 where);
-		return -EINVAL;
-	}
-	fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		goto fail;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (addr.ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&addr, addrlen) || listen(fd, SOMAXCONN))
-		goto fail;
-	return fd;
-fail:
-	err = -errno;
-	if (fd >= 0)
-		close(fd);
-	hp_error("cannot listen on %s: %s", where, strerror(-err));
-	return err;
-}
-
-/* The gate hands over a connection whose head is complete and valid. */
+/* The gate hands over a connection whose head is complete and valid (under TLS: a ClientHello). */
 static bool http__pass(void *cls, int fd, const struct sockaddr *addr, socklen_t addrlen)
 {
 	struct hp_http *h = cls;
+	double now = hp_now();
 
-	if (atomic_load(&h->connections) >= HP_HTTP_MAX_CONNECTIONS)
+	if (atomic_load(&h->transit) > 0 &&
+	    now - atomic_load(&h->last_started) > HTTP_TRANSIT_STALE_S)
+		atomic_store(&h->transit, 0);
+	if (atomic_load(&h->connections) + (unsigned long long)atomic_load(&h->transit) >=
+	    HP_HTTP_MAX_CONNECTIONS)
 		return false;
+	if (atomic_fetch_add(&h->transit, 1) == 0)
+		atomic_store(&h->last_started, now); /* the staleness clock starts now */
 	/* on failure libmicrohttpd has closed fd already */
-	if (MHD_add_connection(h->daemon, fd, addr, addrlen) != MHD_YES)
+	if (MHD_add_connection(h->daemon, fd, addr, addrlen) != MHD_YES) {
+		http__transit_done(h);
 		hp_debug("http: libmicrohttpd refused a connection: %s", strerror(errno));
+	}
 	return true;
 }
 
@@ -543,24 +606,74 @@ static void http__notify_connection(void *cls, struct MHD_Connection *conn, void
 {
 	struct hp_http *h = cls;
 
-	(void)conn;
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-		struct http_conn *hc = malloc(sizeof(*hc));
+		struct http_conn *hc = calloc(1, sizeof(*hc));
+		const union MHD_ConnectionInfo *ci;
 
 		if (hc)
 			hc->counted = true;
 		*socket_context = hc; /* NULL (no memory): counted until closed */
 		atomic_fetch_add(&h->connections, 1);
+		atomic_store(&h->last_started, hp_now());
+		http__transit_done(h);
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (hc && h->tls.cert && ci) {
+			hc->fd = ci->connect_fd;
+			hc->deadline = hp_now() + HP_HTTP_TLS_HEAD_TIMEOUT_S;
+			pthread_mutex_lock(&h->tls_lock);
+			hc->pending = true;
+			hc->next = h->tls_pending;
+			if (hc->next)
+				hc->next->prev = hc;
+			h->tls_pending = hc;
+			pthread_mutex_unlock(&h->tls_lock);
+		}
 	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		/* before libmicrohttpd closes the socket: no shutdown() may follow */
+		http__tls_unlist(h, *socket_context);
 		http__uncount(h, *socket_context);
 		free(*socket_context);
 		*socket_context = NULL;
 	}
 }
 
-struct hp_http *hp_http__start(int listen_fd, const char *listen,
+/* Frees what http__setup made; the daemon and the gate are stopped already. */
+static void http__free(struct hp_http *h)
+{
+	hp_http_auth__free(h->auth);
+	hp_http_tls__free(&h->tls);
+	pthread_mutex_destroy(&h->tls_lock);
+	pthread_cond_destroy(&h->idle);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+}
+
+/* The token file and the TLS pair; 0, or -1 after logging why. */
+static int http__setup(struct hp_http *h, const struct hp_http_opts *opts)
+{
+	char err[512];
+
+	if (opts->auth_token_file) {
+		h->auth = hp_http_auth__new(opts->auth_token_file, err, sizeof(err));
+		if (!h->auth) {
+			hp_error("--auth-token-file %s", err);
+			return -1;
+		}
+	}
+	if (opts->tls_cert &&
+	    hp_http_tls__load(&h->tls, opts->tls_cert, opts->tls_key, err, sizeof(err))) {
+		hp_error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+struct hp_http *hp_http__start(int listen_fd, const struct hp_http_opts *opts,
 			       const struct hp_route *const *tables, int ntables)
 {
+	const char *listen = opts->listen ? opts->listen : "?";
+	struct MHD_OptionItem tls_opts[4] = { { MHD_OPTION_END, 0, NULL } };
+	struct hp_http_gate_opts gate_opts = { 0 };
 	unsigned int flags;
 	struct hp_http *h;
 
@@ -571,12 +684,31 @@ struct hp_http *hp_http__start(int listen_fd, const char *listen,
 	}
 	h->tables = tables;
 	h->ntables = ntables;
+	h->max_long = opts->max_long ? opts->max_long : HP_HTTP_MAX_LONG;
+	h->max_seconds =
+	    opts->max_profile_seconds > 0 ? opts->max_profile_seconds : HP_HTTP_MAX_PROFILE_SECONDS;
 	pthread_mutex_init(&h->lock, NULL);
+	pthread_mutex_init(&h->tls_lock, NULL);
 	hp_cond__init_monotonic(&h->idle);
+	if (http__setup(h, opts)) {
+		close(listen_fd);
+		http__free(h);
+		return NULL;
+	}
 	/* No listening socket of its own: the gate accepts and passes connections in
 	 * (MHD_add_connection, which needs MHD_USE_ITC to wake the daemon). */
 	flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
 		MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_USE_NO_LISTEN_SOCKET;
+	if (h->tls.cert) {
+		flags |= MHD_USE_TLS;
+		tls_opts[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls.cert };
+		tls_opts[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls.key };
+		tls_opts[2] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
+						       (void *)HP_HTTP_TLS_PRIORITIES };
+		tls_opts[3] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+		gate_opts.tls = true;
+		gate_opts.tick = http__tls_tick;
+	}
 	h->daemon = MHD_start_daemon(
 	    flags, 0, NULL, NULL, http__handle, h, MHD_OPTION_EXTERNAL_LOGGER, http__log_error,
 	    NULL, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HP_HTTP_MHD_LIMIT,
@@ -584,26 +716,31 @@ struct hp_http *hp_http__start(int listen_fd, const char *listen,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HP_HTTP_CONN_MEMORY,
 	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)HP_HTTP_THREAD_STACK, MHD_OPTION_NOTIFY_COMPLETED,
 	    http__completed, h, MHD_OPTION_NOTIFY_CONNECTION, http__notify_connection, h,
-	    MHD_OPTION_END);
+	    MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
 	if (h->daemon)
-		h->gate = hp_http_gate__start(listen_fd, http__pass, h);
+		h->gate = hp_http_gate__start(listen_fd, http__pass, h, &gate_opts);
 	if (!h->daemon || !h->gate) {
 		hp_error("cannot serve HTTP on %s: %s", listen, strerror(errno));
 		if (h->daemon)
 			MHD_stop_daemon(h->daemon);
 		close(listen_fd);
-		pthread_cond_destroy(&h->idle);
-		pthread_mutex_destroy(&h->lock);
-		free(h);
+		http__free(h);
 		return NULL;
 	}
-	hp_info("serving HTTP on http://%s/", listen);
+	hp_info("serving %s on %s://%s/%s", h->tls.cert ? "HTTPS" : "HTTP",
+		h->tls.cert ? "https" : "http", listen,
+		h->auth ? " (bearer token required except on /healthz and /readyz)" : "");
+	if (!h->auth && !hp_http__listen_is_loopback(listen))
+		hp_warn("http: %s is reachable from other hosts and serves without authentication "
+			"(--insecure-listen): anyone who reaches it can read profiles",
+			listen);
 	return h;
 }
 
 void hp_http__stats(const struct hp_http *h, struct hp_http_stats *out)
 {
 	struct hp_http_gate_stats g;
+	struct hp_http_auth_stats a;
 
 	memset(out, 0, sizeof(*out));
 	if (!h)
@@ -620,6 +757,14 @@ void hp_http__stats(const struct hp_http *h, struct hp_http_stats *out)
 	out->long_running = atomic_load(&h->long_running);
 	out->long_rejected = atomic_load(&h->long_rejected);
 	out->long_cancelled = atomic_load(&h->long_cancelled);
+	out->tls_head_timeout = atomic_load(&h->tls_head_timeout);
+	hp_http_auth__stats(h->auth, &a);
+	out->unauthorized_missing = a.missing;
+	out->unauthorized_invalid = a.invalid;
+	out->auth_reloads = a.reloads;
+	out->auth_reload_errors = a.reload_errors;
+	out->auth = h->auth != NULL;
+	out->tls = h->tls.cert != NULL;
 }
 
 void hp_http__stop(struct hp_http *h)
@@ -637,7 +782,5 @@ void hp_http__stop(struct hp_http *h)
 		;
 	pthread_mutex_unlock(&h->lock);
 	MHD_stop_daemon(h->daemon);
-	pthread_cond_destroy(&h->idle);
-	pthread_mutex_destroy(&h->lock);
-	free(h);
+	http__free(h);
 }

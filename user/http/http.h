@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "base/buf.h"
+#include "http_listen.h"
 
 struct MHD_Connection;
 struct cJSON;
@@ -15,6 +16,8 @@ struct hp_request {
 	struct MHD_Connection *conn;
 	const char *path;
 	int fd; /* the client's socket, only to notice a disconnect (hp_request__gone) */
+	/* the server's cap on seconds= of a recording (hp_http_opts.max_profile_seconds) */
+	double max_seconds;
 };
 
 #define HP_RESPONSE_MAX_HEADERS 4
@@ -49,7 +52,8 @@ struct hp_route {
 	void *ctx;
 	const char *summary; /* for the landing page */
 	/* Handler may block for long (a profile being recorded): such requests are capped at
-	 * HP_HTTP_MAX_LONG at once (429 beyond) and should poll hp_request__gone() while waiting. */
+	 * hp_http_opts.max_long at once (429 beyond) and should poll hp_request__gone() while
+	 * waiting. */
 	bool long_running;
 };
 
@@ -58,9 +62,13 @@ bool hp_route__is_prefix(const struct hp_route *r);
 
 /* Connections libmicrohttpd serves at once (each has a thread); quick requests finish in ms. */
 #define HP_HTTP_MAX_CONNECTIONS 64
-/* Long-running requests at once; the rest of HP_HTTP_MAX_CONNECTIONS stays for quick ones. */
+/* Default and largest cap on long-running requests at once (--http-max-profiles); the rest of
+ * HP_HTTP_MAX_CONNECTIONS stays for quick ones. */
 #define HP_HTTP_MAX_LONG 16
-/* Retry-After (seconds) sent with a 429 when HP_HTTP_MAX_LONG requests are running. */
+#define HP_HTTP_MAX_LONG_LIMIT 32
+/* Default cap on seconds= of a recording (--max-profile-seconds). */
+#define HP_HTTP_MAX_PROFILE_SECONDS 300.0
+/* Retry-After (seconds) sent with a 429 when the long-running cap is reached. */
 #define HP_HTTP_RETRY_AFTER_S 5
 
 /* Value of query parameter name, or NULL when absent. */
@@ -93,13 +101,29 @@ void hp_response__json(struct hp_response *resp, struct cJSON *root);
 
 struct hp_http;
 
-/* Creates the listening socket for "host:port" (bound, listening, non-blocking, close-on-exec):
- * done first, before any BPF work, so a taken port fails start-up at once. Returns the fd, or a
- * negative errno (logged: -EINVAL for a bad address, else the bind/listen error). */
-int hp_http__listen(const char *listen);
+/* Under TLS, a connection passed on by the gate must complete its handshake and send its whole
+ * request head within this many seconds, or it is shut down (see hp_http_opts.tls_cert). */
+#define HP_HTTP_TLS_HEAD_TIMEOUT_S 5.0
+
+/* What hp_http__start serves and how; zero fields take the defaults. */
+struct hp_http_opts {
+	const char *listen; /* the address, for the log */
+	/* --auth-token-file: every request but those to /healthz and /readyz needs
+	 * "Authorization: Bearer <token>" (http_auth.h), else 401; NULL: no authentication */
+	const char *auth_token_file;
+	/* --tls-cert/--tls-key (PEM files, both or neither): HTTPS instead of HTTP */
+	const char *tls_cert, *tls_key;
+	unsigned int max_long;	    /* long-running requests at once; 0: HP_HTTP_MAX_LONG */
+	double max_profile_seconds; /* hp_request.max_seconds; 0: HP_HTTP_MAX_PROFILE_SECONDS */
+};
+
+/* Paths served without a token (probes must not need the Secret): /healthz and /readyz. */
+bool hp_http__path_is_open(const char *path);
+
 /* Starts serving tables (each NULL-path-terminated, ntables of them) on listen_fd from
- * hp_http__listen(); takes the fd in every case. listen is the address, for the log. */
-struct hp_http *hp_http__start(int listen_fd, const char *listen,
+ * hp_http__listen(); takes the fd in every case. NULL (logged) if the token file, the TLS pair or
+ * the server cannot be set up. */
+struct hp_http *hp_http__start(int listen_fd, const struct hp_http_opts *opts,
 			       const struct hp_route *const *tables, int ntables);
 void hp_http__stop(struct hp_http *h);
 
@@ -110,10 +134,19 @@ struct hp_http_stats {
 	unsigned long long long_running;   /* long_running requests in progress */
 	unsigned long long long_rejected;  /* answered 429 */
 	unsigned long long long_cancelled; /* stopped because their client went away */
+	/* --auth-token-file: requests answered 401 without a Bearer token / with a wrong one;
+	 * token files re-read after a change, and changes that held no valid token */
+	unsigned long long unauthorized_missing, unauthorized_invalid;
+	unsigned long long auth_reloads, auth_reload_errors;
+	/* HTTPS: connections shut down for not finishing handshake + head in time */
+	unsigned long long tls_head_timeout;
+	bool auth, tls; /* whether authentication / HTTPS is on */
 };
 /* Counters since start; all zero for h == NULL. */
 void hp_http__stats(const struct hp_http *h, struct hp_http_stats *out);
-/* Parses "host:port", "[v6]:port" or ":port" into a sockaddr (NULL host: all interfaces). */
-int hp_http__parse_listen(const char *listen, void *sockaddr_storage, unsigned int *len);
+/* Appends the Prometheus families of st's authentication and TLS counters to out
+ * (hostprof_http_unauthorized_total{reason}, hostprof_http_auth_token_reloads_total{result},
+ * hostprof_http_tls_head_timeouts_total); rendered whether or not auth and TLS are on. */
+void hp_http__render_security(const struct hp_http_stats *st, struct hp_buf *out);
 
 #endif

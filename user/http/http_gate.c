@@ -18,12 +18,17 @@
 #include "base/clock.h"
 #include "http.h"
 #include "http_head.h"
+#include "http_tls.h"
 #include "base/log.h"
 
 #define GATE_TICK_MS 100
 #define GATE_ACCEPT_BATCH 64
 #define GATE_EV_LISTEN 0xFFFFFFFFu
 #define GATE_EV_STOP 0xFFFFFFFEu
+/* Bytes looked at: a whole plain request head, or a whole TLS record (the larger). */
+#define GATE_PEEK_MAX                                                                              \
+	(HP_HTTP_HEAD_MAX + 1 > HP_HTTP_TLS_RECORD_MAX ? HP_HTTP_HEAD_MAX + 1                      \
+						       : HP_HTTP_TLS_RECORD_MAX)
 
 enum slot_state { SLOT_FREE, SLOT_HEAD, SLOT_LINGER };
 
@@ -41,10 +46,11 @@ struct hp_http_gate {
 	bool listen_paused; /* out of fds: accepting resumes on the next tick */
 	hp_http_gate_pass_fn pass;
 	void *cls;
+	struct hp_http_gate_opts opts;
 	pthread_t thread;
 	struct gate_slot slots[HP_HTTP_GATE_MAX_PENDING];
 	int nused;
-	char peek[HP_HTTP_HEAD_MAX + 1];
+	char peek[GATE_PEEK_MAX];
 	_Atomic unsigned long long accepted, passed, bad_request, header_timeout, evicted,
 	    server_busy, accept_failures;
 };
@@ -130,6 +136,17 @@ static void gate__reject(struct hp_http_gate *g, struct gate_slot *s, unsigned i
 	gate__drain(g, s);
 }
 
+/* Under TLS a timed-out or refused client gets no answer it could read: a plain close, after
+ * reading what it sent so the close is a FIN rather than a reset. Frees the slot. */
+static void gate__close_tls(struct hp_http_gate *g, struct gate_slot *s)
+{
+	char sink[4096];
+
+	for (int i = 0; i < 16 && recv(s->fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
+		;
+	gate__free_slot(g, s, true);
+}
+
 static void gate__on_head(struct hp_http_gate *g, struct gate_slot *s, unsigned int events)
 {
 	struct hp_http_head_result res;
@@ -143,7 +160,10 @@ static void gate__on_head(struct hp_http_gate *g, struct gate_slot *s, unsigned 
 		gate__free_slot(g, s, true);
 		return;
 	}
-	v = hp_http_head__check(g->peek, (size_t)n, &res);
+	if (g->opts.tls)
+		v = hp_http_tls__check_hello((const unsigned char *)g->peek, (size_t)n, &res);
+	else
+		v = hp_http_head__check(g->peek, (size_t)n, &res);
 	if (v == HP_HEAD_MORE) {
 		if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) /* no more bytes will come */
 			gate__free_slot(g, s, true);
@@ -161,6 +181,10 @@ static void gate__on_head(struct hp_http_gate *g, struct gate_slot *s, unsigned 
 					  .data.u32 = (unsigned int)(s - g->slots) };
 
 		atomic_fetch_add(&g->server_busy, 1);
+		if (g->opts.tls) { /* no plain answer to a TLS client */
+			gate__close_tls(g, s);
+			return;
+		}
 		epoll_ctl(g->ep, EPOLL_CTL_ADD, s->fd, &ev);
 		gate__reject(g, s, 503, "too many requests in progress; retry shortly",
 			     "Retry-After: 1\r\n");
@@ -198,8 +222,9 @@ static struct gate_slot *gate__slot(struct hp_http_gate *g)
 		s = gate__oldest(g);
 		if (s->state == SLOT_HEAD) {
 			atomic_fetch_add(&g->evicted, 1);
-			hp_http_gate__reply_error(s->fd, 408, "request head not received in time",
-						  "");
+			if (!g->opts.tls)
+				hp_http_gate__reply_error(s->fd, 408,
+							  "request head not received in time", "");
 		}
 		gate__free_slot(g, s, true);
 	}
@@ -283,7 +308,10 @@ static void gate__expire(struct hp_http_gate *g, double now)
 			continue;
 		}
 		atomic_fetch_add(&g->header_timeout, 1);
-		gate__reject(g, s, 408, "request head not received within 5 s", "");
+		if (g->opts.tls)
+			gate__close_tls(g, s);
+		else
+			gate__reject(g, s, 408, "request head not received within 5 s", "");
 	}
 }
 
@@ -316,13 +344,16 @@ static void *gate__run(void *arg)
 		now = hp_now();
 		if (now >= next_expire) {
 			gate__expire(g, now);
+			if (g->opts.tick)
+				g->opts.tick(g->cls, now);
 			gate__pause_listen(g, false);
 			next_expire = now + GATE_TICK_MS / 1000.0;
 		}
 	}
 }
 
-struct hp_http_gate *hp_http_gate__start(int listen_fd, hp_http_gate_pass_fn pass, void *cls)
+struct hp_http_gate *hp_http_gate__start(int listen_fd, hp_http_gate_pass_fn pass, void *cls,
+					 const struct hp_http_gate_opts *opts)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct hp_http_gate *g = calloc(1, sizeof(*g));
@@ -333,6 +364,8 @@ struct hp_http_gate *hp_http_gate__start(int listen_fd, hp_http_gate_pass_fn pas
 	g->listen_fd = listen_fd;
 	g->pass = pass;
 	g->cls = cls;
+	if (opts)
+		g->opts = *opts;
 	for (int i = 0; i < HP_HTTP_GATE_MAX_PENDING; i++)
 		g->slots[i].fd = -1;
 	g->ep = epoll_create1(EPOLL_CLOEXEC);

@@ -16,7 +16,8 @@
 #define HP_HTTP_GATE_LINGER_S 2.0
 
 /*
- * Offered each connection whose head passed hp_http_head__check(). Returns true when it took the
+ * Offered each connection whose head passed hp_http_head__check() (under TLS: whose ClientHello
+ * passed hp_http_tls__check_hello()). Returns true when it took the
  * fd (it then owns it, even if it fails later), false to have the gate answer 503 and close.
  */
 typedef bool (*hp_http_gate_pass_fn)(void *cls, int fd, const struct sockaddr *addr,
@@ -32,11 +33,21 @@ struct hp_http_gate_stats {
 	unsigned long long accept_failures; /* accept() errors, e.g. out of file descriptors */
 };
 
+struct hp_http_gate_opts {
+	/* HTTPS: a connection is passed once a whole TLS ClientHello record arrived (within the
+	 * same deadline); connections that time out or cannot be served are closed without an
+	 * answer (a TLS client could not read a plain one). Plain HTTP sent to it is answered 400. */
+	bool tls;
+	/* Called in the gate thread about every 100 ms with CLOCK_MONOTONIC seconds; NULL: none. */
+	void (*tick)(void *cls, double now);
+};
+
 struct hp_http_gate;
 
-/* Starts the gate thread on listen_fd (a listening socket; the gate closes it on stop). NULL with
- * errno set on failure (listen_fd is then left open). */
-struct hp_http_gate *hp_http_gate__start(int listen_fd, hp_http_gate_pass_fn pass, void *cls);
+/* Starts the gate thread on listen_fd (a listening socket; the gate closes it on stop); opts may be
+ * NULL (plain HTTP, no tick). NULL with errno set on failure (listen_fd is then left open). */
+struct hp_http_gate *hp_http_gate__start(int listen_fd, hp_http_gate_pass_fn pass, void *cls,
+					 const struct hp_http_gate_opts *opts);
 /* Stops accepting, closes every connection still waiting and the listening socket. NULL: no-op. */
 void hp_http_gate__stop(struct hp_http_gate *g);
 /* Counters since start (read without locks: each is updated atomically). */

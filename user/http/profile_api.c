@@ -18,7 +18,6 @@
 #include "profile/profile_wakers.h"
 #include "profile_view_api.h"
 
-#define API_MAX_SECONDS 3600.0
 /* A request recording a profile looks this often whether its client is still there. */
 #define API_GONE_POLL_S 0.2
 
@@ -106,11 +105,21 @@ static int api__parse(const struct hp_request *req, struct hp_response *resp, do
 	}
 	/* Go's net/http/pprof takes whole seconds; fractions and units are accepted too. */
 	/* at least one second: samples reach userspace once per drain (1 s) */
-	if (seconds &&
-	    (hp_params__duration(seconds, false, API_MAX_SECONDS, &q->seconds) || q->seconds < 1)) {
-		hp_response__error(resp, 400, "invalid seconds '%s': want 1..%.0f", seconds,
-				   API_MAX_SECONDS);
-		return -1;
+	if (seconds) {
+		int err = hp_params__duration(seconds, false, req->max_seconds, &q->seconds);
+
+		if (err == -ERANGE) {
+			hp_response__error(resp, 400,
+					   "seconds=%s exceeds the cap of %.0f s "
+					   "(--max-profile-seconds)",
+					   seconds, req->max_seconds);
+			return -1;
+		}
+		if (err || q->seconds < 1) {
+			hp_response__error(resp, 400, "invalid seconds '%s': want 1..%.0f", seconds,
+					   req->max_seconds);
+			return -1;
+		}
 	}
 	if (hp_request__lookback(req, resp, "since", retention, &q->since) < 0)
 		return -1;
