@@ -9,6 +9,7 @@
 # the image holds no shell, and prints its size. The base's debootstrap tarball is cached in
 # BUILD_DIR/deploy/ and buildah's layer cache keeps the apt layer, so only the first run is slow.
 # Prints "deploy-image: N passed, M failed" last; exit 77 (skip) without buildah or debootstrap.
+# The images stay in buildah's store as the next run's cache (`buildah rmi --prune` frees them).
 set -u
 build=${1:-build}
 cache=$build/deploy
