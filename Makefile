@@ -57,7 +57,7 @@ endif
 .DELETE_ON_ERROR:
 
 .PHONY: all deps deps-test deps-bench run test unit e2e unit-build e2e-build bench clean vmlinux \
-	syscall-table format soak lint
+	syscall-table format soak lint deploy-test
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/hostprof
@@ -66,7 +66,8 @@ all: $(BUILD)/hostprof
 BUILD_DEBS := clang make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
 	      libcjson-dev libmicrohttpd-dev linux-libc-dev liblzma-dev libiberty-dev
 TEST_DEBS  := libcmocka-dev prometheus curl python3 iproute2 util-linux procps binutils xz-utils \
-	      golang-go linux-perf chromium libclang-rt-14-dev nftables openssl
+	      golang-go linux-perf chromium libclang-rt-14-dev nftables openssl \
+	      python3-kubernetes python3-yaml buildah debootstrap
 BENCH_DEBS := bpftrace bc curl python3 linux-perf stress-ng iperf3
 define apt_install
 	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -244,6 +245,10 @@ unit: $(UNITS)
 
 e2e: $(BUILD)/hostprof $(BUILD)/san/hostprof $(WORKLOADS) $(BURNER) $(SYM_WORKLOADS)
 	@HOSTPROF=$(BUILD)/san/hostprof WORKLOADS=$(BUILD)/workloads python3 tests/e2e/run.py
+
+# deploy/daemonset/: manifests against the Kubernetes API's models, and the image (buildah).
+deploy-test:
+	@bash tests/deploy/run.sh $(BUILD)
 
 test: deps-test
 	$(MAKE) --no-print-directory all unit-build e2e-build fuzz

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Runs every test suite (source lint, ASan+UBSan unit tests, each fuzz target for FUZZ_SECONDS, then end-to-end
-# tests with real BPF) and prints
+# tests with real BPF, then the deployment: manifests and image) and prints
 # one closing line "tests: N passed, M failed" that CI reads. Called by "make test".
 set -u
 build=${1:-build}
@@ -19,10 +19,11 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-25} bash tests/fuzz/run.sh "$build" "${fuzzers[@]}"
 	tee "$log/fuzz" || status=1
 HOSTPROF="$build/san/hostprof" WORKLOADS="$build/workloads" python3 tests/e2e/run.py 2>&1 |
 	tee "$log/e2e" || status=1
+bash tests/deploy/run.sh "$build" 2>&1 | tee "$log/deploy" || status=1
 
 passed=0
 failed=0
-for suite in lint unit fuzz e2e; do
+for suite in lint unit fuzz e2e deploy; do
 	line=$(grep -E "^$suite: [0-9]+ passed, [0-9]+ failed" "$log/$suite" | tail -1)
 	if [ -z "$line" ]; then
 		echo "$suite: no summary line (suite crashed?)"
