@@ -19,7 +19,7 @@ from harness import WORKLOADS, Agent, ReadyProcess, check, diag, fetch, register
 from cpu_lib import COUNT_TOLERANCE, FREQ, LEAVES, Burner
 from offcpu_lib import WL, BusyThreads, pprof_decode
 from pods_lib import Cluster, Container, Pod, PodWorker, cpu_seconds, run_delay
-from tcp_lib import Server, Client, hist_delta, wait_tick
+from tcp_lib import ROOT4, Client, Net, Server, hist_delta, wait_tick
 
 POD_LABELS = ("namespace", "pod", "container")
 SINCE = "since=60s"
@@ -231,6 +231,10 @@ def test_pods_cpu_profile():
                 SINCE, q(pod=t.name)))
             for path in ("/api/v1/profile/cpu", "/debug/pprof/profile", "/flamegraph"):
                 check_bad_filters(agent, path, "since=10s&")
+            indexed = agent.metrics().select("hostprof_kubelet_pods")
+            named = sum(1 for p in pods.values() if p.named)
+            check(not indexed or indexed[0][1] == named, "hostprof_kubelet_pods is %s, the "
+                  "pod log directory holds %d pods" % (indexed[0][1] if indexed else None, named))
             for w in workers.values():
                 w.release()
             diag("agent pid %d; workloads %s" % (agent.pid, {p: repr(c) for p, c in
@@ -353,13 +357,16 @@ def test_pods_metrics():
     each pod's syscall count lies within its own calls + at most 12 of bookkeeping each,
     errors exactly its failing calls; CPU seconds within 5 % + 20 ms per process of utime +
     stime; off-CPU seconds the sleeps' blocked time (+-5 % + 10 ms); run-queue wait the
-    schedstat run_delay (+-5 % + 10 ms). /api/v1/syscalls and /api/v1/runqueue filtered by
-    pod, namespace, container answer the same pod's figures; bad filter values are 400."""
+    schedstat run_delay (+-5 % + 10 ms). The guaranteed pod's log directory is written after
+    the agent started: its series carry its name. /api/v1/syscalls and /api/v1/runqueue
+    filtered by pod, namespace, container answer the same pod's figures; bad filter values
+    are 400."""
     pods = make_pods()
     t, g, d = pods["target"], pods["guaranteed"], pods["decoy"]
     app, side = t.containers
     loop, dapp = g.containers[0], d.containers[0]
     n_calls, n_decoy = 20000, 4000
+    g.named = False  # its log directory appears once the agent runs: names are re-read
     with Cluster([t, g, d]) as cl:
         ws = {app: PodWorker(app, "alpha", "burn", 3),
               side: PodWorker(side, "bravo", "sleep", 60, 20),
@@ -370,6 +377,10 @@ def test_pods_metrics():
         pid_of = {c: w.pid for c, w in ws.items()}
         with Agent("--collectors", "syscalls,cpu,offcpu", "--pod-metrics",
                    "--kubelet-pods-dir", cl.pods_dir) as agent:
+            g.named = True
+            cl.write_log_dir(g)
+            wait_tick()
+            wait_tick()
             m0 = agent.metrics()
             cpu0 = {c: cpu_seconds(p) for c, p in pid_of.items()}
             rd0 = {c: run_delay(p) for c, p in pid_of.items()}
@@ -446,13 +457,16 @@ def test_pods_metrics():
 # --- TCP and run-queue per pod; a pod named by its UID -----------------------------------------
 
 class InContainer:
-    """tcp_lib's net= hook (where its programs run): inside a container's cgroup."""
+    """tcp_lib's net= hook (the command that runs its programs): inside a container's cgroup,
+    and inside net's namespace when given (the cgroup first: ip netns exec mounts its own
+    /sys, without the cgroup2 mount)."""
 
-    def __init__(self, container):
-        self.container = container
+    def __init__(self, container, net=None):
+        self.container, self.net = container, net
 
     def exec(self, argv):
-        return self.container.prefix() + [str(a) for a in argv]
+        argv = [str(a) for a in argv]
+        return self.container.prefix() + (self.net.exec(argv) if self.net else argv)
 
 
 class PodBusyThreads(BusyThreads):
@@ -463,6 +477,14 @@ class PodBusyThreads(BusyThreads):
         self.seconds = seconds
         ReadyProcess.__init__(self, container.prefix() + [os.path.join(WORKLOADS, WL), "rq", n,
                                                           seconds, cpu])
+
+
+# The link of test_tcp.py: the client's side of the veth shaped to 1 Mbit/s, a 1000-byte
+# datagram queued ahead of every SYN. Here it matters where the handshake ends: the SYN leaves
+# the queue when the qdisc's timer fires, and the rest of the handshake runs in that softirq,
+# on top of whatever task the CPU was running (often the decoy's burners), not in the client.
+SHAPE = ("1mbit", "1600", "200kb")
+PAD, DRAIN = 1000, 4
 
 
 def unseen_allowance(want):
@@ -477,7 +499,7 @@ def check_connects(got, want, where):
 
 
 def tcp_rows(agent, query, port, want, where):
-    """/api/v1/tcp?query: only active rows, all to 127.0.0.1:port, want connects in all."""
+    """/api/v1/tcp?query: only active rows, all to port, want connects in all."""
     doc = get_json(agent, "/api/v1/tcp?" + query)
     rows = doc.get("rows", [])
     bad = [(r.get("direction"), r.get("peer")) for r in rows
@@ -489,47 +511,61 @@ def tcp_rows(agent, query, port, want, where):
 
 @register("pods_tcp_runqueue")
 def test_pods_tcp_runqueue():
-    """--pod-metrics: 200 loopback connects from the cgroupfs-driver pod and 60 from the decoy
-    (to another port) are counted per pod exactly (but for the 1.5 % the kernel never
-    delivers), their sum within the client's own connect() time; two threads pinned to one
-    CPU in the pod no log directory names (pod label: its UID, namespace "") wait on the run
-    queue as long as their schedstat says (+-5 %); /api/v1/tcp and /api/v1/runqueue filtered by
-    pod hold only that pod's flows and processes; bad filter values are 400."""
+    """--pod-metrics: 200 connects over the shaped veth from the cgroupfs-driver pod while the
+    decoy burns both CPUs and makes 60 loopback connects of its own to another port: each pod
+    counts its own connects exactly (but for the 1.5 % the kernel never delivers), their sum
+    within the client's own connect() time, the server's accepts in no pod; two threads pinned
+    to one CPU in the pod no log directory names (pod label: its UID, namespace "") wait on
+    the run queue as long as their schedstat says (+-5 %); /api/v1/tcp and /api/v1/runqueue
+    filtered by pod hold only that pod's flows and processes; bad filter values are 400."""
     pods = make_pods()
     fs, d, an = pods["cgroupfs"], pods["decoy"], pods["anonymous"]
     client, dapp, busy_c = fs.containers[0], d.containers[0], an.containers[0]
     k_web, k_decoy = 200, 60
     port, port_decoy = 7281, 7282
-    with Cluster([fs, d, an]) as cl, Server("127.0.0.1", port, "close") as srv, \
-            Server("127.0.0.1", port_decoy, "close") as srv_d:
-        web = cl.start(Client("127.0.0.1", port, k_web, net=InContainer(client)), client)
-        dec = cl.start(Client("127.0.0.1", port_decoy, k_decoy, net=InContainer(dapp)), dapp)
-        busy = cl.start(PodBusyThreads(busy_c, 2, 2, sorted(os.sched_getaffinity(0))[-1]),
-                        busy_c)
-        with Agent("--collectors", "tcp,offcpu", "--pod-metrics", "--offcpu-period", "0",
-                   "--kubelet-pods-dir", cl.pods_dir) as agent:
-            m0 = agent.metrics()
-            rd0 = run_delay(busy.pid)
-            busy.go()
-            gt_web = web.run()
-            gt_dec = dec.run()
-            busy.spun()
-            rd1 = run_delay(busy.pid)
-            wait_tick()
-            wait_tick()
-            m1 = agent.metrics()
-            tcp_rows(agent, "window=60s&" + q(pod=fs.name), port, k_web, "/api/v1/tcp?pod=" +
-                     fs.name)
-            tcp_rows(agent, "window=60s&" + q(namespace="shop", pod=d.name, container="app"),
-                     port_decoy, k_decoy, "/api/v1/tcp?pod=%s&container=app" % d.name)
-            runqueue_rows(agent, q(pod=an.uid), [busy.pid], rd1 - rd0,
-                          "/api/v1/runqueue?pod=<uid>")
-            check_bad_filters(agent, "/api/v1/tcp")
-            busy.release()
-            srv.stop()
-            srv_d.stop()
-    check(gt_web["ok"] == k_web and gt_dec["ok"] == k_decoy, "the clients' own connects failed: "
-          "%s, %s" % (gt_web["ok"], gt_dec["ok"]))
+    with Cluster([fs, d, an]) as cl, Net() as net:
+        net.tbf(*SHAPE, in_ns=True)
+        with Server(ROOT4, port, "close") as srv, \
+                Server("127.0.0.1", port_decoy, "close") as srv_d:
+            web = cl.start(Client(ROOT4, port, k_web, "-p", PAD, "-P", DRAIN,
+                                  net=InContainer(client, net)), client)
+            dec = cl.start(Client("127.0.0.1", port_decoy, k_decoy, net=InContainer(dapp)),
+                           dapp)
+            burners = [cl.start(PodWorker(dapp, "delta", "burn", 6)) for _ in range(2)]
+            busy = cl.start(PodBusyThreads(busy_c, 2, 2, sorted(os.sched_getaffinity(0))[-1]),
+                            busy_c)
+            with Agent("--collectors", "tcp,offcpu", "--pod-metrics", "--offcpu-period", "0",
+                       "--kubelet-pods-dir", cl.pods_dir) as agent:
+                m0 = agent.metrics()
+                rd0 = run_delay(busy.pid)
+                for b in burners:
+                    b.go()
+                busy.go()
+                gt_web = web.run()
+                gt_dec = dec.run()
+                busy.spun()
+                rd1 = run_delay(busy.pid)
+                for b in burners:
+                    b.done()
+                wait_tick()
+                wait_tick()
+                m1 = agent.metrics()
+                tcp_rows(agent, "window=60s&" + q(pod=fs.name), port, k_web,
+                         "/api/v1/tcp?pod=" + fs.name)
+                tcp_rows(agent, "window=60s&" + q(namespace="shop", pod=d.name,
+                                                  container="app"),
+                         port_decoy, k_decoy, "/api/v1/tcp?pod=%s&container=app" % d.name)
+                runqueue_rows(agent, q(pod=an.uid), [busy.pid], rd1 - rd0,
+                              "/api/v1/runqueue?pod=<uid>")
+                check_bad_filters(agent, "/api/v1/tcp")
+                busy.release()
+                for b in burners:
+                    b.release()
+                accepts = srv.stop()["accepts"]
+                srv_d.stop()
+    check(gt_web["ok"] == k_web and gt_dec["ok"] == k_decoy and accepts == k_web,
+          "the clients' own connects failed: %s, %s (server accepted %d)" % (
+              gt_web["ok"], gt_dec["ok"], accepts))
     for pod, gt, k in ((fs, gt_web, k_web), (d, gt_dec, k_decoy), (an, None, 0)):
         s, n = hist_d(m0, m1, F_TCP, pod)
         diag("%s: %d connects, %.4f s; the client's own %s" % (
