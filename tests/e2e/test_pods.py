@@ -243,9 +243,10 @@ def test_pods_cpu_profile():
     counts = pprof_checks(prof, by_pid, leaf_owner, "pprof " + SINCE)
     diag("pprof samples per container: %s" % {repr(c): n for c, n in counts.items()})
     cpu = truth.doc["cpu_ns"] / 1e9
-    lo, hi = cpu * FREQ * (1 - COUNT_TOLERANCE), cpu * FREQ * (1 + COUNT_TOLERANCE) + 2
+    # +-3 samples beyond cpu_lib's 5 %: measured under load (see CPU_ABS below)
+    lo, hi = cpu * FREQ * (1 - COUNT_TOLERANCE) - 3, cpu * FREQ * (1 + COUNT_TOLERANCE) + 3
     check(lo <= counts[app] <= hi, "pprof: %d samples of the burner in %r, want %.0f..%.0f "
-          "(its own %.2f CPU s x %d Hz +-%d%%)" % (counts[app], app, lo, hi, cpu, FREQ,
+          "(its own %.2f CPU s x %d Hz +-%d%% +-3)" % (counts[app], app, lo, hi, cpu, FREQ,
                                                   COUNT_TOLERANCE * 100))
     pprof_checks(live, {burner.pid: app}, leaf_owner, "/debug/pprof/profile?seconds=3")
     # JSON: the same samples per pid as pprof, with the same fields
@@ -283,16 +284,17 @@ def test_pods_cpu_profile():
 # --- per-pod metrics ----------------------------------------------------------------------------
 
 # Tolerances, each against the kernel's or the workload's own figure:
-# - CPU: the cpu collector samples a task on a CPU once per 1/99 s, so a pod's sampled CPU time
-#   is its true CPU time +-1 period per process and window edge; 5 % is the burner tests' count
-#   tolerance (cpu_lib.COUNT_TOLERANCE), and utime and stime in /proc/PID/stat are each cut to
-#   10 ms (USER_HZ): 5 % + 20 ms per process.
+# - CPU: the cpu collector samples whatever task is on a CPU once per 1/99 s, so a pod's CPU
+#   seconds are its samples x 10.1 ms; utime and stime in /proc/PID/stat are each cut to 10 ms
+#   (USER_HZ). Measured here (9 processes of 0.07-0.41 CPU s, load average 18 on 2 CPUs):
+#   samples and utime + stime differed by at most 2 samples. Allowed: 5 % (cpu_lib's count
+#   tolerance) + 3 samples (30 ms) per process.
 # - off-CPU: the sleeps are 20 ms, above the 10 ms --offcpu-period, so every one is kept at its
 #   length; the worker's wall - CPU - run_delay around its loop is the time it was blocked,
 #   within the clock reads around it: 5 % (the off-CPU tests' tolerance) + 10 ms.
 # - run queue: hostprof's waits and schedstat's run_delay are the same intervals (offcpu tests:
 #   5 %); + 10 ms for the waits of reads at the ends.
-CPU_REL, CPU_ABS = COUNT_TOLERANCE, 0.02
+CPU_REL, CPU_ABS = COUNT_TOLERANCE, 0.03
 OFF_REL, OFF_ABS = 0.05, 0.01
 RQ_REL, RQ_ABS = 0.05, 0.01
 
@@ -355,7 +357,7 @@ def test_pods_metrics():
     """--pod-metrics with the target (a burner and a sleeper), a guaranteed pod making 20,000
     failing openat calls and a decoy doing 4,000 of them, sleeping 0.4 s and burning 1.5 s:
     each pod's syscall count lies within its own calls + at most 12 of bookkeeping each,
-    errors exactly its failing calls; CPU seconds within 5 % + 20 ms per process of utime +
+    errors exactly its failing calls; CPU seconds within 5 % + 30 ms per process of utime +
     stime; off-CPU seconds the sleeps' blocked time (+-5 % + 10 ms); run-queue wait the
     schedstat run_delay (+-5 % + 10 ms). The guaranteed pod's log directory is written after
     the agent started: its series carry its name. /api/v1/syscalls and /api/v1/runqueue
