@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # The layout a kubelet would leave on a node, built by the pod attribution tests: kubepods cgroups
-# (systemd and cgroupfs drivers) under the test's own subtree, pod log directories, workloads in them.
+# (systemd and cgroupfs drivers) under the test's own subtree, pod log directories, workloads inside.
 """Helpers of test_pods.py.
 
 Cluster(pods) is a context manager that builds, for each Pod:
