@@ -183,6 +183,26 @@ struct hp_sc_comm_val {
 	__u64 sum_ns;
 };
 
+/*
+ * Optional per-cgroup breakdown (--pod-metrics): one row per (cgroup v2 id, syscall key,
+ * generation) in a per-CPU hash. gen is the BPF global pod_gen at the event; userspace moves it
+ * on, waits for the programs still on the old value (user/base/bpf_sync.h) and drains every
+ * other generation (see ARCHITECTURE.md, "Per-cgroup breakdown"). The call count of a row is the
+ * sum of its buckets; errors also counts EINTR decided at signal delivery (no call with it).
+ */
+#define HP_SC_POD_MAP_ENTRIES 4096 /* rows of pod_stats: (cgroup, syscall) pairs per generation */
+struct hp_sc_pod_key {
+	__u64 cgroup; /* bpf_get_current_cgroup_id() */
+	__u32 nr;     /* key: hp_sc__key(abi, number) */
+	__u32 gen;
+};
+
+struct hp_sc_pod_val {
+	__u64 buckets[HP_HIST_BUCKETS];
+	__u64 sum_ns;
+	__u64 errors; /* returns the program saw as errors, as hp_sc_comm_val */
+};
+
 /* Reasons an event was not counted; each is a slot of the per-CPU drops array. */
 enum hp_sc_drop {
 	HP_SC_DROP_NR_RANGE = 0,  /* syscall number outside its ABI's key range */
@@ -191,6 +211,7 @@ enum hp_sc_drop {
 	/* a restart code whose call was followed neither by its restart nor by a handler: the
 	 * code reached the program (a kernel bug: a restart code without a pending signal) */
 	HP_SC_DROP_RESTART_UNRESOLVED,
+	HP_SC_DROP_POD_MAP_FULL, /* per-cgroup breakdown map full (or its row not allocated) */
 	HP_SC_DROP__COUNT,
 };
 

@@ -245,7 +245,7 @@ def check_storm_survived(agent, before, exact):
     drops = {l["reason"]: v for l, v in
              after.select("hostprof_events_dropped_total", collector="syscalls")}
     check(set(drops) == {"syscall_nr_out_of_range", "task_storage_unavailable", "comm_map_full",
-                         "restart_code_unresolved", "bpf_program_recursion"}
+                         "restart_code_unresolved", "bpf_program_recursion", "pod_map_full"}
           and not any(drops.values()), "syscalls events dropped: %s" % drops)
 
 

@@ -68,6 +68,10 @@ static void test_metrics_once(void **state)
 		"hostprof_symbolizer_evictions_total",
 		"hostprof_symbolizer_files_refused_total",
 		"hostprof_symbolizer_unresolved_total",
+		"hostprof_kubelet_pods",
+		"hostprof_kubelet_pod_dirs_malformed_total",
+		"hostprof_kubelet_pods_over_bound_total",
+		"hostprof_kubelet_pod_dir_rescans_total",
 	};
 	struct hp_services_opts opts = { .symbol_cache_bytes = 16 << 20, .sample_hz = 99 };
 	struct hp_self_stats st = { 0 };
@@ -138,12 +142,88 @@ static void test_cgroup_path_copied(void **state)
 	hp_services__free(&svc);
 }
 
+#define UID "11111111-2222-3333-4444-555555555555"
+#define UID_U "11111111_2222_3333_4444_555555555555"
+#define CID_A "a000000000000000000000000000000000000000000000000000000000000001"
+#define CID_B "b000000000000000000000000000000000000000000000000000000000000002"
+#define POD_SLICE "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_U ".slice"
+
+/* Seeds the cgroup path cache with id -> path (a cache hit is never re-verified). */
+static void seed(struct hp_services *svc, uint64_t id, const char *path)
+{
+	svc->cgroups->slots[id % HP_CGROUP_NAMES_SLOTS].id = id;
+	snprintf(svc->cgroups->slots[id % HP_CGROUP_NAMES_SLOTS].path, HP_CGROUP_PATH_MAX, "%s",
+		 path);
+}
+
+static void expect_wl(struct hp_services *svc, uint64_t id, const char *ns, const char *pod,
+		      const char *container, const char *service)
+{
+	struct hp_workload w;
+
+	memset(&w, 0x5a, sizeof(w));
+	assert_ptr_equal(hp_services__workload(svc, id, 1, &w), &w);
+	assert_string_equal(w.namespace_, ns);
+	assert_string_equal(w.pod, pod);
+	assert_string_equal(w.container, container);
+	assert_string_equal(w.service, service);
+}
+
+/* Who ran in a cgroup: pod UID and short container id until the kubelet's directories name
+ * them, the names once they do (after a tick), a service, nothing on the host. */
+static void test_workload(void **state)
+{
+	char root[] = "/tmp/hp-svc-XXXXXX", pods[64], cmd[256];
+	struct hp_services_opts opts = { .symbol_cache_bytes = 16 << 20, .sample_hz = 99 };
+	struct hp_services svc;
+	struct hp_workload w;
+	struct hp_buf out;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	snprintf(pods, sizeof(pods), "%s/pods", root);
+	assert_int_equal(mkdir(pods, 0755), 0);
+	opts.kubelet_pods_dir = pods;
+	assert_int_equal(hp_services__init(&svc, &opts), 0);
+	seed(&svc, 1001, POD_SLICE "/cri-containerd-" CID_A ".scope");
+	seed(&svc, 1002, POD_SLICE "/cri-containerd-" CID_B ".scope");
+	seed(&svc, 1003, POD_SLICE);
+	seed(&svc, 1004, "/system.slice/nginx.service");
+	seed(&svc, 1005, "/user.slice/user-0.slice/session-1.scope");
+	expect_wl(&svc, 1001, "", UID, "a00000000000", "");
+	expect_wl(&svc, 1003, "", UID, "", "");
+	expect_wl(&svc, 1004, "", "", "", "nginx");
+	expect_wl(&svc, 1005, "", "", "", "");
+	assert_ptr_equal(hp_services__workload(&svc, 1001, 1, &w), &w);
+	assert_string_equal(w.cgroup, POD_SLICE "/cri-containerd-" CID_A ".scope");
+	assert_string_equal(w.pod_uid, UID);
+	assert_string_equal(w.container_id, CID_A);
+	/* the kubelet names the pod: one container directory names both ids */
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/shop_cart-0_%s/app", pods, UID);
+	assert_int_equal(system(cmd), 0);
+	usleep(1100 * 1000); /* the tick re-reads the directory at most once a second */
+	hp_services__tick(&svc);
+	expect_wl(&svc, 1001, "shop", "cart-0", "app", "");
+	expect_wl(&svc, 1002, "shop", "cart-0", "app", "");
+	expect_wl(&svc, 1003, "shop", "cart-0", "", "");
+	hp_buf__init(&out);
+	hp_services__metrics(&svc, &out);
+	assert_non_null(strstr(out.data, "\nhostprof_kubelet_pods 1\n"));
+	hp_buf__free(&out);
+	/* an id whose path is unknown */
+	assert_null(hp_services__workload(&svc, 0, 0, &w));
+	hp_services__free(&svc);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sizing),
 		cmocka_unit_test(test_metrics_once),
 		cmocka_unit_test(test_cgroup_path_copied),
+		cmocka_unit_test(test_workload),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

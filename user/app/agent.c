@@ -468,6 +468,7 @@ int hp_agent__run(const struct hp_config *cfg)
 	if (hp_services__init(&a.svc, &(struct hp_services_opts){
 					  .symbol_cache_bytes = (size_t)cfg->symbol_cache_mb << 20,
 					  .perf_map_max_bytes = (size_t)cfg->perf_map_max_mb << 20,
+					  .kubelet_pods_dir = cfg->kubelet_pods_dir,
 					  .sample_hz = hp_collectors__stack_rate(
 					      ops_of, (size_t)cfg->ncollectors, cfg) })) {
 		fprintf(stderr, "hostprof: out of memory creating the symbolizer\n");

@@ -255,6 +255,7 @@ static int record__start(const struct hp_config *cfg, const struct hp_collector_
 	if (hp_services__init(svc, &(struct hp_services_opts){
 				       .symbol_cache_bytes = (size_t)cfg->symbol_cache_mb << 20,
 				       .perf_map_max_bytes = (size_t)cfg->perf_map_max_mb << 20,
+				       .kubelet_pods_dir = cfg->kubelet_pods_dir,
 				       .sample_hz = hp_collectors__stack_rate(ops, n, cfg) })) {
 		fprintf(stderr, "hostprof: out of memory creating the symbolizer\n");
 		return 1;

@@ -24,6 +24,15 @@ struct hp_self_stats {
 	bool has_stacks;
 	__u64 stacks_truncated; /* events kept with a stack cut at the depth limit */
 	__u64 stack_evictions;	/* stacks evicted from the userspace stack table */
+	/* per-pod /metrics breakdowns (collectors/pod_series.h, --pod-metrics), summed over the
+	 * collector's breakdowns; rendered only when has_pod_series */
+	bool has_pod_series;
+	__u64 pod_series;	   /* pods holding a series of their own */
+	__u64 pod_series_tracked;  /* pods in the ranking tables */
+	__u64 pod_series_max_pods; /* their bound */
+	__u64 pod_series_folded;   /* deltas of pods without a series, added to pod="other" */
+	__u64 pod_series_demoted;  /* series that lost their slot (counts moved to "other") */
+	__u64 pod_series_overflow; /* deltas of pods beyond the bound (in folded too) */
 };
 
 /* Slot `slot` of a per-CPU array of __u64 (map_fd), read once into vals (ncpus entries) and summed

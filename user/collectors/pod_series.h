@@ -7,16 +7,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/types.h>
 
 #include "base/buf.h"
 #include "base/self_stats.h"
 
 /* One drained delta of one pod. */
 struct hp_pod_series_delta {
-	uint64_t count;	 /* events: syscalls, run-queue waits, off-CPU intervals, connects */
-	uint64_t sum_ns; /* their total time (the ranking weight) */
-	uint64_t errors; /* a second counter (syscall errors, TCP retransmits); 0: none */
-	const uint64_t *buckets; /* HP_HIST_BUCKETS counts of the same events, or NULL */
+	uint64_t count;	      /* events: syscalls, run-queue waits, off-CPU intervals, connects */
+	uint64_t sum_ns;      /* their total time (the ranking weight) */
+	uint64_t errors;      /* a second counter (syscall errors, TCP retransmits); 0: none */
+	const __u64 *buckets; /* HP_HIST_BUCKETS counts of the same events, or NULL (the kernel's
+				 type, so its histograms pass as they are) */
 };
 
 struct hp_pod_series;

@@ -44,11 +44,22 @@ struct hp_workload {
 	char container_id[HP_CONTAINER_ID_MAX];
 };
 
+/* Pods the kubelet log directory index holds (a node runs at most a few hundred). */
+#define HP_SERVICES_MAX_PODS 2048
+/* Cgroups whose workload is cached (direct-mapped by id, like the cgroup path cache). */
+#define HP_SERVICES_WORKLOAD_SLOTS 1024
+
+struct hp_pod_dir;
+struct hp_services_wl_slot;
+
 struct hp_services {
 	struct hp_symbolizer *sym; /* thread-safe on its own */
 	size_t sym_processes;	   /* its process cache bound */
 	pthread_mutex_t cgroup_lock;
 	struct hp_cgroup_names *cgroups; /* under cgroup_lock: hp_services__cgroup_path */
+	struct hp_pod_dir *pod_dir;	 /* under cgroup_lock, like the two below */
+	unsigned long pod_gen;		 /* its generation at the last refresh */
+	struct hp_services_wl_slot *wl;	 /* HP_SERVICES_WORKLOAD_SLOTS */
 	struct hp_profile_registry profiles;
 	unsigned long long ticks;
 };
@@ -71,9 +82,10 @@ const char *hp_services__cgroup_path(struct hp_services *svc, uint64_t id, pid_t
  */
 const struct hp_workload *hp_services__workload(struct hp_services *svc, uint64_t id, pid_t tgid,
 						struct hp_workload *out);
-/* Once per agent tick: symbolizer liveness sweep, kallsyms re-read when modules changed. */
+/* Once per agent tick: symbolizer liveness sweep, kallsyms re-read when modules changed, the
+ * kubelet pod directories re-read when they changed (at most once per second). */
 void hp_services__tick(struct hp_services *svc);
-/* The hostprof_symbolizer_* families, once per /metrics page. */
+/* The hostprof_symbolizer_* and hostprof_kubelet_pod* families, once per /metrics page. */
 void hp_services__metrics(struct hp_services *svc, struct hp_buf *out);
 /* The services' bounded tables (symbolizer caches) for hostprof_map_entries. */
 void hp_services__self_stats(struct hp_services *svc, struct hp_self_stats *out);

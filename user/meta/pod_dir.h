@@ -4,6 +4,7 @@
 #ifndef HOSTPROF_POD_DIR_H
 #define HOSTPROF_POD_DIR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "workload.h"
@@ -32,11 +33,27 @@ unsigned long hp_pod_dir__refresh(struct hp_pod_dir *d, double min_interval);
  * 0, or -ENOENT when the pod is not in the index. */
 int hp_pod_dir__lookup(struct hp_pod_dir *d, const char *pod_uid, const char *container_id,
 		       struct hp_pod_names *out);
-/* Pods in the index, directories skipped as malformed, pods left out beyond max_pods. */
+/*
+ * Pods in the index; entries skipped as malformed (pod directories, container directories and
+ * container links whose names break the Kubernetes rules, or a UID seen twice) and pods (and
+ * container links, beyond 16 per pod bound) left out beyond max_pods: both counted again on
+ * every re-scan that meets them, so they grow while the cause stays; re-scans done.
+ */
 struct hp_pod_dir_stats {
 	size_t pods;
 	unsigned long long malformed, over_bound, rescans;
 };
 void hp_pod_dir__stats(const struct hp_pod_dir *d, struct hp_pod_dir_stats *out);
+
+/* Pure parsers of the names found in the directories (other users' input; fuzzed). */
+/* "<namespace>_<pod>_<uid>": namespace a DNS label, pod a DNS subdomain, uid a pod UID (see
+ * k8s_names.h; copied in canonical form). false, outputs unspecified, when malformed. */
+bool hp_pod_dir__parse_pod(const char *name, char ns[HP_K8S_NAMESPACE_MAX],
+			   char pod[HP_K8S_POD_MAX], char uid[HP_POD_UID_MAX]);
+/* "<pod>_<namespace>_<container>-<64 hex id>.log", the kubelet's link in the "containers" dir.
+ * false, outputs unspecified, when malformed. */
+bool hp_pod_dir__parse_link(const char *name, char ns[HP_K8S_NAMESPACE_MAX],
+			    char pod[HP_K8S_POD_MAX], char container[HP_K8S_CONTAINER_MAX],
+			    char id[HP_CONTAINER_ID_MAX]);
 
 #endif

@@ -26,12 +26,16 @@
 #define WINDOW_COARSE_INTERVAL 10.0
 #define WINDOW_COARSE_SLOTS 90
 #define LOOKUP_BATCH 64
+/* API requests drain the per-cgroup map too, at most this often (s): a burst of requests
+ * answers from the last drain rather than draining under the lock for each */
+#define POD_DRAIN_MIN_INTERVAL 0.1
 
 static const char *const drop_reasons[HP_SC_DROP__COUNT] = {
 	[HP_SC_DROP_NR_RANGE] = "syscall_nr_out_of_range",
 	[HP_SC_DROP_STORAGE] = "task_storage_unavailable",
 	[HP_SC_DROP_COMM_MAP_FULL] = "comm_map_full",
 	[HP_SC_DROP_RESTART_UNRESOLVED] = "restart_code_unresolved",
+	[HP_SC_DROP_POD_MAP_FULL] = "pod_map_full",
 };
 
 static struct hp_sc_state *state(struct hp_collector *c)
@@ -63,6 +67,10 @@ static int sc__open(struct hp_collector *c, enum hp_attach_path path)
 	s->skel->rodata->filter_tgid = (__u32)cfg->pid;
 	s->skel->rodata->filter_cgroup = cfg->cgroup_path != NULL;
 	s->skel->rodata->by_comm = sc->comm_top > 0;
+	/* per-cgroup breakdown only with --pod-metrics: off, the verifier drops its code */
+	s->skel->rodata->by_pod = cfg->pod_metrics;
+	if (!cfg->pod_metrics)
+		bpf_map__set_max_entries(s->skel->maps.pod_stats, 1);
 	if (sc->comm_top > 0)
 		bpf_map__set_max_entries(s->skel->maps.comm_stats, sc->comm_map_entries);
 	else
@@ -122,6 +130,13 @@ static int sc__load(struct hp_collector *c)
 		s->comm_vals = calloc((size_t)s->ncpus, sizeof(*s->comm_vals));
 		if (!s->comm_keys || !s->comm_vals)
 			return -ENOMEM;
+	}
+	if (cfg->pod_metrics) {
+		err = hp_sc_pods__init(&s->pods, s->ncpus, HP_SC_POD_ROWS, cfg->tick_seconds,
+				       hp_now());
+		if (err)
+			return err;
+		s->pods_ready = true;
 	}
 	return 0;
 }
@@ -239,6 +254,22 @@ static int sc__drain_comms(struct hp_sc_state *s)
 	return 0;
 }
 
+/* Drains the per-cgroup map into the pod table (syscall_pods.h); a failure is logged once and
+ * counted in the table's read errors (the rows read before it are kept). */
+static void sc__drain_pods(struct hp_collector *c, double now)
+{
+	struct hp_sc_state *s = state(c);
+	int err;
+
+	err = hp_sc_pods__collect(&s->pods, bpf_map__fd(s->skel->maps.pod_stats),
+				  &s->skel->bss->pod_gen, now);
+	s->pods_drained = now;
+	if (err && !s->pods_warned) {
+		hp_warn("syscalls: draining the per-cgroup map failed: %s", strerror(-err));
+		s->pods_warned = true;
+	}
+}
+
 static int sc__refresh(struct hp_collector *c, bool tick)
 {
 	struct hp_sc_state *s = state(c);
@@ -263,6 +294,8 @@ static int sc__refresh(struct hp_collector *c, bool tick)
 	}
 	hp_sc_snapshot__release(s->latest);
 	s->latest = snap;
+	if (s->pods_ready && (tick || now - s->pods_drained >= POD_DRAIN_MIN_INTERVAL))
+		sc__drain_pods(c, now);
 	if (tick) {
 		hp_window__push(&s->window, now, snap);
 		if (hp_syscalls_config(c->cfg)->comm_top > 0)
@@ -414,6 +447,11 @@ static void sc__self_stats(struct hp_collector *c, struct hp_self_stats *out)
 		hp_self_stats__add_map(out, "comm_stats", n, max);
 		hp_self_stats__add_map(out, "comm_table", s->comms.n, s->comms.max_entries);
 	}
+	if (s->pods_ready) {
+		hp_self_stats__add_map(out, "pod_stats", s->pods.kernel_rows, s->pods.kernel_max);
+		hp_self_stats__add_map(out, "pod_table", s->pods.table.n, s->pods.table.max_rows);
+		hp_self_stats__add_drop(out, "pod_map_read_error", s->pods.read_errors);
+	}
 }
 
 static void sc__destroy(struct hp_collector *c)
@@ -436,6 +474,8 @@ static void sc__destroy(struct hp_collector *c)
 	free(s->comm_vals);
 	free(s->hists);
 	free(s->percpu);
+	if (s->pods_ready)
+		hp_sc_pods__free(&s->pods);
 }
 
 const struct hp_collector_ops hp_collector_syscalls = {

@@ -10,6 +10,7 @@
 #include "comm_table.h"
 #include "http/http.h"
 #include "hp_syscalls.h"
+#include "syscall_pods.h"
 #include "syscall_snapshot.h"
 #include "stores/window.h"
 
@@ -32,6 +33,11 @@ struct hp_sc_state {
 	struct hp_comm_table comms;
 	struct hp_sc_comm_key *comm_keys; /* drain buffer */
 	struct hp_sc_comm_val *comm_vals; /* one per CPU */
+	/* per-cgroup breakdown (--pod-metrics): drained every tick and by API requests */
+	struct hp_sc_pods pods;
+	bool pods_ready;
+	bool pods_warned;
+	double pods_drained; /* CLOCK_MONOTONIC s of the last drain */
 };
 
 extern const struct hp_route hp_syscalls_routes[];
