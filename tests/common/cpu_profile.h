@@ -16,7 +16,7 @@ static inline void tp_init(struct hp_profile *p, unsigned int freq)
 static inline int tp_add_cg(struct hp_profile *p, uint32_t pid, const char *comm,
 			    const char *cgroup, const uint32_t *frames, uint32_t n, uint64_t count)
 {
-	struct hp_prof_labels l = { pid, comm, comm, cgroup, NULL };
+	struct hp_prof_labels l = { pid, comm, comm, cgroup, NULL, NULL, NULL, NULL };
 
 	return hp_profile__add(p, &l, frames, n, count, count * p->period);
 }

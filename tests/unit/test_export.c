@@ -591,7 +591,7 @@ static void test_pprof_main_mapping_first(void **state)
 		{ 0xffffffff81000000, 0xffffffff82000000, 0, "[kernel.kallsyms]", "", true },
 		{ 0x400000, 0x402000, 0, "/usr/bin/server", "", false },
 	};
-	struct hp_prof_labels l = { 42, "server", "pool-worker-1", NULL, NULL };
+	struct hp_prof_labels l = { 42, "server", "pool-worker-1", NULL, NULL, NULL, NULL, NULL };
 	struct hp_profile p;
 	struct hp_buf out;
 	unsigned char *raw;
@@ -647,7 +647,7 @@ static void test_pprof_main_mapping_first(void **state)
  */
 static void test_invalid_utf8_names(void **state)
 {
-	struct hp_prof_labels l = { 9, "abcdefghijklmn\xe2", "abcdefghijklmn\xe2\x82", NULL, NULL };
+	struct hp_prof_labels l = { 9, "abcdefghijklmn\xe2", "abcdefghijklmn\xe2\x82", NULL, NULL, NULL, NULL, NULL };
 	struct hp_prof_frame f = { .function = "sym\xff\xfe", .address = 0x10 };
 	struct hp_profile p;
 	struct hp_buf out;
@@ -682,8 +682,8 @@ static void test_invalid_utf8_names(void **state)
 /* comm= finds a sample by its process name or by its thread name, and nothing else. */
 static void test_filter_process_or_thread(void **state)
 {
-	struct hp_prof_labels a = { 7, "server", "pool-worker-1", NULL, NULL };
-	struct hp_prof_labels b = { 8, "pool-worker-1x", "main", NULL, NULL };
+	struct hp_prof_labels a = { 7, "server", "pool-worker-1", NULL, NULL, NULL, NULL, NULL };
+	struct hp_prof_labels b = { 8, "pool-worker-1x", "main", NULL, NULL, NULL, NULL, NULL };
 	const char *const want[][2] = { { "server", "1" },
 					{ "pool-worker-1", "1" },
 					{ "main", "1" },
@@ -1173,8 +1173,8 @@ static void offcpu_build(struct hp_profile *p)
 	struct hp_prof_frame fr[3] = { { .function = "main", .address = 1 },
 				       { .function = "wait_io", .address = 2 },
 				       { .function = "spin_yield", .address = 3 } };
-	struct hp_prof_labels sl = { 7, "sleeper", "sleeper", NULL, NULL };
-	struct hp_prof_labels ol = { 8, "other", "other", NULL, NULL };
+	struct hp_prof_labels sl = { 7, "sleeper", "sleeper", NULL, NULL, NULL, NULL, NULL };
+	struct hp_prof_labels ol = { 8, "other", "other", NULL, NULL, NULL, NULL, NULL };
 	uint32_t id[3], st[2];
 
 	hp_profile__init(p, &offcpu_kind, 0);
@@ -1404,8 +1404,8 @@ static void test_state_and_comment(void **state)
 {
 	static const char comment[] = "off-CPU intervals shorter than 10 ms sampled <weighted>";
 	struct hp_prof_frame fr = { .function = "leaf_sleep", .address = 1 };
-	struct hp_prof_labels sl = { 7, "app", "worker", NULL, "sleeping" };
-	struct hp_prof_labels rl = { 7, "app", "worker", NULL, "runnable" };
+	struct hp_prof_labels sl = { 7, "app", "worker", NULL, "sleeping", NULL, NULL, NULL };
+	struct hp_prof_labels rl = { 7, "app", "worker", NULL, "runnable", NULL, NULL, NULL };
 	struct hp_profile p;
 	struct hp_buf out;
 	unsigned char *raw;

@@ -54,13 +54,13 @@ static int fake__drain(struct hp_profile_source *src, double now)
 	assert_int_equal(
 	    hp_profile__add(&w,
 			    &(struct hp_prof_labels){ 42, "proc", "thr", NULL,
-						      f->kind.has_state ? "sleeping" : NULL },
+						      f->kind.has_state ? "sleeping" : NULL, NULL, NULL, NULL },
 			    &frame, 1, f->count, f->count * w.period),
 	    0);
 	if (f->kind.has_state) {
 		/* a runnable sample, and a sleeping one whose waker part names waker_fn */
 		uint32_t st[3];
-		struct hp_prof_labels l = { 42, "proc", "thr", NULL, HP_PROF_STATE_RUNNABLE };
+		struct hp_prof_labels l = { 42, "proc", "thr", NULL, HP_PROF_STATE_RUNNABLE, NULL, NULL, NULL };
 
 		st[0] = (uint32_t)hp_profile__frame(
 		    &w, &(struct hp_prof_frame){ .function = "leaf_rq", .address = 0x2000 });

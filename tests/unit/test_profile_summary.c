@@ -25,7 +25,7 @@ static const struct hp_profile_kind timed_kind = {
 
 static void add_leaf(struct hp_profile *p, const char *fn, uint64_t count, uint64_t weight)
 {
-	struct hp_prof_labels l = { 1, "app", "app", NULL, NULL };
+	struct hp_prof_labels l = { 1, "app", "app", NULL, NULL, NULL, NULL, NULL };
 	int64_t id = hp_profile__frame(p, &(struct hp_prof_frame){ .function = fn });
 	uint32_t frame;
 

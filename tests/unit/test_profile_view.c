@@ -114,7 +114,7 @@ static void synth__add(struct hp_profile *p, const struct synth *s, size_t n)
 		assert_int_equal(
 		    hp_profile__add(
 			p,
-			&(struct hp_prof_labels){ s[i].pid, "app", s[i].thread, NULL, s[i].state },
+			&(struct hp_prof_labels){ s[i].pid, "app", s[i].thread, NULL, s[i].state, NULL, NULL, NULL },
 			frames, nframes, s[i].count, s[i].weight),
 		    0);
 	}

@@ -404,7 +404,7 @@ static const struct hp_option cli_options[] = {
 	  .metavar = "L",
 	  .offset = offsetof(struct hp_config, group_by_name), /* checked by record */
 	  .help = "root boxes of folded, html, speedscope, json: process (default),\n"
-		  "pid, thread or cgroup (pprof keeps every label)",
+		  "pid, thread, cgroup, pod or container (pprof keeps every label)",
 	  .scope = HP_CMD_RECORD },
 	{ .name = "profile",
 	  .kind = HP_OPT_CUSTOM,

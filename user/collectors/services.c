@@ -155,6 +155,17 @@ const struct hp_workload *hp_services__workload(struct hp_services *svc, uint64_
 	return out;
 }
 
+void hp_services__labels(struct hp_services *svc, uint64_t id, pid_t tgid, struct hp_workload *w,
+			 struct hp_prof_labels *l)
+{
+	if (!hp_services__workload(svc, id, tgid, w))
+		return;
+	l->cgroup = w->cgroup;
+	l->namespace_ = w->namespace_;
+	l->pod = w->pod;
+	l->container = w->container;
+}
+
 void hp_services__tick(struct hp_services *svc)
 {
 	pthread_mutex_lock(&svc->cgroup_lock);

@@ -12,6 +12,7 @@
 #include "base/buf.h"
 #include "meta/cgroup_names.h"
 #include "meta/workload.h"
+#include "profile/profile.h"
 #include "stores/profile_source.h"
 #include "symbolize/symbolizer.h"
 
@@ -82,6 +83,11 @@ const char *hp_services__cgroup_path(struct hp_services *svc, uint64_t id, pid_t
  */
 const struct hp_workload *hp_services__workload(struct hp_services *svc, uint64_t id, pid_t tgid,
 						struct hp_workload *out);
+/* A sample's cgroup and pod labels (namespace, pod, container; "" outside a pod) set in l, the
+ * strings in w (which must outlive l's use): hp_services__workload's answer; left unset when
+ * the cgroup's path is unknown. */
+void hp_services__labels(struct hp_services *svc, uint64_t id, pid_t tgid, struct hp_workload *w,
+			 struct hp_prof_labels *l);
 /* Once per agent tick: symbolizer liveness sweep, kallsyms re-read when modules changed, the
  * kubelet pod directories re-read when they changed (at most once per second). */
 void hp_services__tick(struct hp_services *svc);

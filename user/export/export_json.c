@@ -70,6 +70,12 @@ static int json__cmp_names(const void *x, const void *y, void *ctx)
 		return (uintptr_t)sa->cgroup < (uintptr_t)sb->cgroup ? -1 : 1;
 	if (sa->state != sb->state) /* interned as well */
 		return (uintptr_t)sa->state < (uintptr_t)sb->state ? -1 : 1;
+	if (sa->namespace_ != sb->namespace_) /* and the pod labels */
+		return (uintptr_t)sa->namespace_ < (uintptr_t)sb->namespace_ ? -1 : 1;
+	if (sa->pod != sb->pod)
+		return (uintptr_t)sa->pod < (uintptr_t)sb->pod ? -1 : 1;
+	if (sa->container != sb->container)
+		return (uintptr_t)sa->container < (uintptr_t)sb->container ? -1 : 1;
 	if (sa->nframes != sb->nframes)
 		return sa->nframes < sb->nframes ? -1 : 1;
 	for (uint32_t i = 0; i < sa->nframes; i++) {
@@ -203,6 +209,15 @@ static void json__groups(struct hp_buf *out, const struct hp_prof_groups *g)
 	hp_buf__puts(out, "]");
 }
 
+/* ,"key":"value" when value is not empty (labels a sample may lack). */
+static void json__label(struct hp_buf *out, const char *key, const char *value)
+{
+	if (!value || !value[0])
+		return;
+	hp_buf__printf(out, ",\"%s\":", key);
+	hp_json__string(out, value);
+}
+
 static void json__stacks(struct hp_buf *out, const struct hp_profile *p,
 			 const struct hp_prof_groups *g, const uint32_t *order, size_t n,
 			 const uint64_t *counts, const uint64_t *weights)
@@ -227,6 +242,9 @@ static void json__stacks(struct hp_buf *out, const struct hp_profile *p,
 			hp_buf__puts(out, ",\"state\":");
 			hp_json__string(out, s->state);
 		}
+		json__label(out, "namespace", s->namespace_);
+		json__label(out, "pod", s->pod);
+		json__label(out, "container", s->container);
 		hp_buf__printf(out, ",\"group\":%u,\"count\":%llu,\"weight\":%llu,\"frames\":[",
 			       g->of_sample[order[k]], (unsigned long long)counts[order[k]],
 			       (unsigned long long)weights[order[k]]);

@@ -194,12 +194,26 @@ static void pprof__value_type(struct hp_buf *b, struct hp_buf *msg, unsigned int
 	pb__message(b, field, msg);
 }
 
+/* A string label key=value on the sample being built in msg, when value is not empty; *k
+ * caches the key's string id (0: not in the table yet). */
+static void pprof__label(struct hp_buf *msg, struct hp_buf *packed, struct pprof_strings *st,
+			 uint64_t *k, const char *key, const char *value)
+{
+	if (!value || !value[0])
+		return;
+	if (!*k)
+		*k = strings__id(st, key);
+	pb__uint(packed, LABEL_KEY, *k);
+	pb__uint(packed, LABEL_STR, strings__id(st, value));
+	pb__message(msg, SAMPLE_LABEL, packed);
+}
+
 static void pprof__samples(struct hp_buf *b, struct hp_buf *msg, struct hp_buf *packed,
 			   const struct hp_profile *p, struct pprof_strings *st)
 {
 	uint64_t k_pid = strings__id(st, "pid"), k_process = strings__id(st, "process");
 	uint64_t k_thread = strings__id(st, "thread"), k_cgroup = strings__id(st, "cgroup");
-	uint64_t k_state = 0;
+	uint64_t k_state = 0, k_ns = 0, k_pod = 0, k_container = 0;
 
 	for (size_t i = 0; i < p->nsamples; i++) {
 		const struct hp_prof_sample *s = &p->samples[i];
@@ -236,6 +250,10 @@ static void pprof__samples(struct hp_buf *b, struct hp_buf *msg, struct hp_buf *
 			pb__uint(packed, LABEL_STR, strings__id(st, s->state));
 			pb__message(msg, SAMPLE_LABEL, packed);
 		}
+		/* pod labels only on samples from pods, their keys only in tables that need them */
+		pprof__label(msg, packed, st, &k_ns, "namespace", s->namespace_);
+		pprof__label(msg, packed, st, &k_pod, "pod", s->pod);
+		pprof__label(msg, packed, st, &k_container, "container", s->container);
 
 		pb__message(b, PROFILE_SAMPLE, msg);
 	}
@@ -416,7 +434,8 @@ int hp_export__pprof(const struct hp_profile *p, const struct hp_export_opts *o,
 	struct hp_buf raw;
 	int err;
 
-	(void)o; /* not grouped: every sample keeps its pid, process, thread and cgroup labels */
+	(void)
+	    o; /* not grouped: every sample keeps its pid, process, thread, cgroup and pod labels */
 	hp_buf__init(&raw);
 	err = pprof__encode(p, &raw);
 	if (!err)

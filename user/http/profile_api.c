@@ -23,6 +23,8 @@
 #define API_GONE_POLL_S 0.2
 
 #define API_PREFIX "/api/v1/profile/"
+/* The longest pod label a filter may name: a pod name, a DNS subdomain (a UID is shorter). */
+#define API_POD_LABEL_MAX 253
 
 struct profile_query {
 	double seconds; /* > 0: record from now on */
@@ -31,9 +33,31 @@ struct profile_query {
 	unsigned long long pid;
 	const char *comm;
 	enum hp_state_filter state;
-	bool waker; /* keep the waker part of stacks (waker=1) */
+	const char *namespace_, *pod, *container; /* exact pod label filters; NULL: any */
+	bool waker;				  /* keep the waker part of stacks (waker=1) */
 	struct hp_export_opts opts;
 };
+
+/* namespace=, pod=, container=: exact values of the pod labels, 1..API_POD_LABEL_MAX bytes. 0, or
+ * -1 with resp set to a 400. */
+static int api__parse_pod_filters(const struct hp_request *req, struct hp_response *resp,
+				  struct profile_query *q)
+{
+	static const char *const names[] = { "namespace", "pod", "container" };
+	const char **dst[] = { &q->namespace_, &q->pod, &q->container };
+
+	for (size_t i = 0; i < 3; i++) {
+		const char *v = hp_request__param(req, names[i]);
+
+		if (v && (!v[0] || strlen(v) > API_POD_LABEL_MAX)) {
+			hp_response__error(resp, 400, "invalid %s: want 1..%d characters", names[i],
+					   API_POD_LABEL_MAX);
+			return -1;
+		}
+		*dst[i] = v;
+	}
+	return 0;
+}
 
 /* state=blocked|runnable|all: default blocked for kinds whose samples have states, and for
  * other kinds checked but ignored; waker=0|1 (default 0). 0, or -1 with resp set to a 400. */
@@ -120,6 +144,8 @@ static int api__parse(const struct hp_request *req, struct hp_response *resp, do
 		}
 		q->opts.group_by = (enum hp_group_by)by;
 	}
+	if (api__parse_pod_filters(req, resp, q))
+		return -1;
 	return api__parse_view(req, resp, kind, q);
 }
 
@@ -206,6 +232,7 @@ static void api__render(struct hp_profile *p, const struct profile_query *q,
 
 	if (q->pid || q->comm)
 		hp_profile__filter(p, (uint32_t)q->pid, q->comm);
+	hp_profile__filter_workload(p, q->namespace_, q->pod, q->container);
 	hp_profile__filter_state(p, q->state);
 	err = q->waker ? 0 : hp_profile__strip_wakers(p);
 	if (err) {
@@ -348,11 +375,15 @@ static void api__flamegraph(const struct hp_route *route, const struct hp_reques
 		api__serve(src, req, resp, HP_EXPORT_HTML, 60);
 }
 
-static const char *const go_params[] = { "seconds", "state", "waker", NULL };
-static const char *const profile_params[] = { "seconds",  "since", "format", "pid", "comm",
-					      "group_by", "state", "waker",  NULL };
-static const char *const flamegraph_params[] = { "seconds",  "since", "format", "pid",	"comm",
-						 "group_by", "state", "waker",	"kind", NULL };
+static const char *const go_params[] = { "seconds", "state",	 "waker", "namespace",
+					 "pod",	    "container", NULL };
+static const char *const profile_params[] = { "seconds",   "since",    "format",    "pid",
+					      "comm",	   "group_by", "state",	    "waker",
+					      "namespace", "pod",      "container", NULL };
+static const char *const flamegraph_params[] = { "seconds", "since",	 "format", "pid",
+						 "comm",    "group_by",	 "state",  "waker",
+						 "kind",    "namespace", "pod",	   "container",
+						 NULL };
 
 /* A route whose path and summary are owned by api->strings. */
 static int api__add(struct hp_profile_api *api, size_t *n, hp_route_fn fn, void *ctx,
@@ -408,8 +439,9 @@ int hp_profile_api__init(struct hp_profile_api *api, const struct hp_profile_reg
 		    api__printf(API_PREFIX "%s", src->kind),
 		    api__printf("%s profile: ?seconds=N (from now) or ?since=5m (past), "
 				"&format=folded|pprof|speedscope|json|html, &pid=, &comm=, "
-				"&group_by=process|pid|thread|cgroup, &state=blocked|runnable|all, "
-				"&waker=0|1",
+				"&namespace=, &pod=, &container=, "
+				"&group_by=process|pid|thread|cgroup|pod|container, "
+				"&state=blocked|runnable|all, &waker=0|1",
 				src->title));
 		if (!err && src->go_path)
 			err = api__add(api, &n, api__go, src, go_params,

@@ -14,10 +14,9 @@
 #define GROUP_UNKNOWN "[unknown]"
 
 static const char *const group_by_names[HP_GROUP_BY__COUNT] = {
-	[HP_GROUP_BY_PROCESS] = "process",
-	[HP_GROUP_BY_PID] = "pid",
-	[HP_GROUP_BY_THREAD] = "thread",
-	[HP_GROUP_BY_CGROUP] = "cgroup",
+	[HP_GROUP_BY_PROCESS] = "process", [HP_GROUP_BY_PID] = "pid",
+	[HP_GROUP_BY_THREAD] = "thread",   [HP_GROUP_BY_CGROUP] = "cgroup",
+	[HP_GROUP_BY_POD] = "pod",	   [HP_GROUP_BY_CONTAINER] = "container",
 };
 
 int hp_group_by__parse(const char *name)
@@ -37,7 +36,8 @@ static bool groups__eq(const void *ctx, uint32_t id, const void *key)
 {
 	const struct hp_prof_group *a = &((const struct hp_prof_groups *)ctx)->groups[id], *b = key;
 
-	return a->pid == b->pid && a->key == b->key; /* interned */
+	return a->pid == b->pid && a->key == b->key && a->namespace_ == b->namespace_ &&
+	       a->container == b->container; /* interned */
 }
 
 static const char *groups__label(const struct hp_prof_sample *s, enum hp_group_by by)
@@ -47,6 +47,9 @@ static const char *groups__label(const struct hp_prof_sample *s, enum hp_group_b
 		return s->thread;
 	case HP_GROUP_BY_CGROUP:
 		return s->cgroup;
+	case HP_GROUP_BY_POD:
+	case HP_GROUP_BY_CONTAINER:
+		return s->pod;
 	default: /* a process whose leader's name was never seen goes by its thread's name */
 		return s->process && s->process[0] ? s->process : s->thread;
 	}
@@ -72,16 +75,35 @@ static int groups__cmp(const void *x, const void *y, void *ctx)
 	return (a->pid > b->pid) - (a->pid < b->pid);
 }
 
-/* Display names; for pid, "name (pid)" strings in one block whose pointers are set at the end. */
+/* The display name of group k built in names: "name (pid)", "namespace/pod[/container]". */
+static void groups__compose(const struct hp_prof_groups *g, size_t k, struct hp_buf *names)
+{
+	const struct hp_prof_group *gr = &g->groups[k];
+
+	if (g->by == HP_GROUP_BY_PID) {
+		hp_buf__printf(names, "%s (%u)", gr->name, gr->pid);
+		return;
+	}
+	if (gr->namespace_)
+		hp_buf__printf(names, "%s/", gr->namespace_);
+	hp_buf__puts(names, gr->key);
+	if (g->by == HP_GROUP_BY_CONTAINER)
+		hp_buf__printf(names, "/%s", gr->container ? gr->container : GROUP_UNKNOWN);
+}
+
+/* Display names; for pid, pod and container composed strings in one block whose pointers are
+ * set at the end. */
 static int groups__names(struct hp_prof_groups *g)
 {
+	bool pods = g->by == HP_GROUP_BY_POD || g->by == HP_GROUP_BY_CONTAINER;
 	struct hp_buf names;
 	size_t *off = NULL;
 
 	for (size_t i = 0; i < g->n; i++)
-		g->groups[i].name =
-		    g->groups[i].key && g->groups[i].key[0] ? g->groups[i].key : GROUP_UNKNOWN;
-	if (g->by != HP_GROUP_BY_PID)
+		g->groups[i].name = g->groups[i].key && g->groups[i].key[0] ? g->groups[i].key
+				    : pods				    ? HP_GROUP_HOST
+									    : GROUP_UNKNOWN;
+	if (g->by != HP_GROUP_BY_PID && !pods)
 		return 0;
 	hp_buf__init(&names);
 	off = malloc((g->n + 1) * sizeof(*off));
@@ -89,7 +111,10 @@ static int groups__names(struct hp_prof_groups *g)
 		return -ENOMEM;
 	for (size_t i = 0; i < g->n; i++) {
 		off[i] = names.len;
-		hp_buf__printf(&names, "%s (%u)", g->groups[i].name, g->groups[i].pid);
+		if (pods && !(g->groups[i].key && g->groups[i].key[0]))
+			hp_buf__puts(&names, HP_GROUP_HOST);
+		else
+			groups__compose(g, i, &names);
 		hp_buf__append(&names, "", 1);
 	}
 	if (names.oom || !names.data) {
@@ -127,7 +152,13 @@ int hp_prof_groups__build(struct hp_prof_groups *g, const struct hp_profile *p, 
 
 		if (by == HP_GROUP_BY_PID)
 			key.pid = s->pid;
+		if ((by == HP_GROUP_BY_POD || by == HP_GROUP_BY_CONTAINER) && key.key)
+			key.namespace_ = s->namespace_; /* outside pods: one [host] group */
+		if (by == HP_GROUP_BY_CONTAINER && key.key)
+			key.container = s->container;
 		h = hp_hash__combine(hp_hash__u64(key.pid), (uintptr_t)key.key);
+		h = hp_hash__combine(hp_hash__combine(h, (uintptr_t)key.namespace_),
+				     (uintptr_t)key.container);
 		id = hp_idmap__find(&index, h, groups__eq, g, &key);
 		if (id < 0) {
 			id = (int64_t)g->n;

@@ -399,9 +399,10 @@ int64_t hp_profile__frame(struct hp_profile *p, const struct hp_prof_frame *f)
 
 struct sample_key {
 	uint32_t pid;
-	const char *process, *thread; /* interned */
-	const char *cgroup;	      /* interned, or NULL */
-	const char *state;	      /* interned, or NULL */
+	const char *process, *thread;		  /* interned */
+	const char *cgroup;			  /* interned, or NULL */
+	const char *state;			  /* interned, or NULL */
+	const char *namespace_, *pod, *container; /* interned, or NULL */
 	const uint32_t *frames;
 	uint32_t nframes;
 };
@@ -412,13 +413,24 @@ static uint64_t sample__hash(const struct sample_key *k)
 
 	h = hp_hash__combine(hp_hash__combine(h, (uintptr_t)k->process), (uintptr_t)k->thread);
 	h = hp_hash__combine(h, (uintptr_t)k->cgroup);
+	h = hp_hash__combine(h, (uintptr_t)k->namespace_);
+	h = hp_hash__combine(h, (uintptr_t)k->pod);
+	h = hp_hash__combine(h, (uintptr_t)k->container);
 	return hp_hash__combine(h, (uintptr_t)k->state);
 }
 
 static uint64_t sample__hash_of(const struct hp_prof_sample *s)
 {
-	struct sample_key key = { s->pid,   s->process, s->thread, s->cgroup,
-				  s->state, s->frames,	s->nframes };
+	struct sample_key key = { .pid = s->pid,
+				  .process = s->process,
+				  .thread = s->thread,
+				  .cgroup = s->cgroup,
+				  .state = s->state,
+				  .namespace_ = s->namespace_,
+				  .pod = s->pod,
+				  .container = s->container,
+				  .frames = s->frames,
+				  .nframes = s->nframes };
 
 	return sample__hash(&key);
 }
@@ -429,7 +441,8 @@ static bool sample__eq(const void *ctx, uint32_t id, const void *key)
 	const struct sample_key *b = key;
 
 	return a->pid == b->pid && a->process == b->process && a->thread == b->thread &&
-	       a->cgroup == b->cgroup && a->state == b->state && a->nframes == b->nframes &&
+	       a->cgroup == b->cgroup && a->state == b->state && a->namespace_ == b->namespace_ &&
+	       a->pod == b->pod && a->container == b->container && a->nframes == b->nframes &&
 	       memcmp(a->frames, b->frames, b->nframes * sizeof(*b->frames)) == 0;
 }
 
@@ -450,6 +463,16 @@ static const char *profile__intern_label(struct hp_profile *p, const char *name)
 	s = fixed.oom ? NULL : hp_profile__intern(p, fixed.data);
 	hp_buf__free(&fixed);
 	return s;
+}
+
+/* A pod label interned into *out (NULL for NULL or ""): 0 or -ENOMEM. */
+static int profile__intern_pod_label(struct hp_profile *p, const char *label, const char **out)
+{
+	*out = NULL;
+	if (!label || !label[0])
+		return 0;
+	*out = profile__intern_label(p, label);
+	return *out ? 0 : -ENOMEM;
 }
 
 int hp_profile__add(struct hp_profile *p, const struct hp_prof_labels *l, const uint32_t *frames,
@@ -478,6 +501,10 @@ int hp_profile__add(struct hp_profile *p, const struct hp_prof_labels *l, const 
 		if (!key.state)
 			return -ENOMEM;
 	}
+	if (profile__intern_pod_label(p, l->namespace_, &key.namespace_) ||
+	    profile__intern_pod_label(p, l->pod, &key.pod) ||
+	    profile__intern_pod_label(p, l->container, &key.container))
+		return -ENOMEM;
 	h = sample__hash(&key);
 	id = hp_idmap__find(&p->index->samples, h, sample__eq, p, &key);
 	if (id >= 0) {
@@ -509,6 +536,9 @@ int hp_profile__add(struct hp_profile *p, const struct hp_prof_labels *l, const 
 	s->thread = key.thread;
 	s->cgroup = key.cgroup;
 	s->state = key.state;
+	s->namespace_ = key.namespace_;
+	s->pod = key.pod;
+	s->container = key.container;
 	p->total += count;
 	p->total_weight += weight;
 	return 0;
@@ -540,12 +570,19 @@ int hp_profile__set_comment(struct hp_profile *p, const char *comment)
 	return 0;
 }
 
-/* What a filter keeps: pid (0: any), comm (NULL: any), state. */
+/* What a filter keeps: pid (0: any), comm (NULL: any), state, pod labels (NULL: any). */
 struct profile_keep {
 	uint32_t pid;
 	const char *comm;
 	enum hp_state_filter state;
+	const char *namespace_, *pod, *container;
 };
+
+/* want NULL: any; else the label must be want. */
+static bool profile__label_is(const char *label, const char *want)
+{
+	return !want || (label && strcmp(label, want) == 0);
+}
 
 static bool profile__keeps(const struct profile_keep *k, const struct hp_prof_sample *s)
 {
@@ -554,6 +591,9 @@ static bool profile__keeps(const struct profile_keep *k, const struct hp_prof_sa
 	if (k->pid && s->pid != k->pid)
 		return false;
 	if (k->comm && strcmp(s->process, k->comm) != 0 && strcmp(s->thread, k->comm) != 0)
+		return false;
+	if (!profile__label_is(s->namespace_, k->namespace_) ||
+	    !profile__label_is(s->pod, k->pod) || !profile__label_is(s->container, k->container))
 		return false;
 	return k->state == HP_STATE_ALL || (k->state == HP_STATE_RUNNABLE) == runnable;
 }
@@ -631,6 +671,15 @@ void hp_profile__filter(struct hp_profile *p, uint32_t pid, const char *comm)
 {
 	if (pid || comm)
 		profile__keep(p, &(struct profile_keep){ .pid = pid, .comm = comm });
+}
+
+void hp_profile__filter_workload(struct hp_profile *p, const char *namespace_, const char *pod,
+				 const char *container)
+{
+	if (namespace_ || pod || container)
+		profile__keep(p, &(struct profile_keep){ .namespace_ = namespace_,
+							 .pod = pod,
+							 .container = container });
 }
 
 void hp_profile__filter_state(struct hp_profile *p, enum hp_state_filter f)

@@ -85,6 +85,10 @@ struct hp_prof_labels {
 	const char *cgroup;  /* cgroup v2 path ("/kubepods.slice/..."), NULL if unknown */
 	const char *state;   /* why the thread was off-CPU ("sleeping", HP_PROF_STATE_RUNNABLE,
 				...); NULL for kinds without states (cpu) */
+	/* The Kubernetes pod the cgroup belongs to (collectors/services.h hp_workload): NULL or ""
+	 * outside a pod. pod is its UID and container its id's first 12 digits when the names
+	 * are not known. */
+	const char *namespace_, *pod, *container;
 };
 
 /* A distinct stack with its labels: how often it was seen and the weight that stands for. */
@@ -98,7 +102,22 @@ struct hp_prof_sample {
 	const char *thread;  /* interned, "" if unknown */
 	const char *cgroup;  /* interned cgroup v2 path, NULL if unknown */
 	const char *state;   /* interned state label, NULL if none (hp_prof_labels.state) */
+	/* interned pod labels (hp_prof_labels), NULL when empty: part of the sample's identity */
+	const char *namespace_, *pod, *container;
 };
+
+/* The labels of s, to add it to another profile unchanged (merge, fold, views). */
+static inline struct hp_prof_labels hp_prof_sample__labels(const struct hp_prof_sample *s)
+{
+	return (struct hp_prof_labels){ .pid = s->pid,
+					.process = s->process,
+					.thread = s->thread,
+					.cgroup = s->cgroup,
+					.state = s->state,
+					.namespace_ = s->namespace_,
+					.pod = s->pod,
+					.container = s->container };
+}
 
 struct hp_profile {
 	const struct hp_profile_kind *kind; /* never NULL after hp_profile__init */
@@ -161,6 +180,11 @@ int hp_profile__add(struct hp_profile *p, const struct hp_prof_labels *l, const 
  * and mappings no kept sample uses are dropped and the rest renumbered (order kept), so indices
  * obtained before the call are stale after it. Cannot fail. */
 void hp_profile__filter(struct hp_profile *p, uint32_t pid, const char *comm);
+/* Keeps only samples whose namespace, pod and container labels equal the ones given (NULL: any;
+ * a sample without the label never matches a non-NULL one), like hp_profile__filter: frames
+ * and mappings renumbered, totals recomputed. All NULL changes nothing. Cannot fail. */
+void hp_profile__filter_workload(struct hp_profile *p, const char *namespace_, const char *pod,
+				 const char *container);
 /* Keeps the samples f selects (see enum hp_state_filter), like hp_profile__filter: frames and
  * mappings renumbered, totals recomputed. HP_STATE_ALL changes nothing. Cannot fail. */
 void hp_profile__filter_state(struct hp_profile *p, enum hp_state_filter f);

@@ -100,9 +100,10 @@ static int copy__sample(struct fold_copy *c, size_t i, uint32_t pid)
 			return err;
 		c->stack[k] = (uint32_t)c->frames[s->frames[k]];
 	}
-	return hp_profile__add(
-	    c->dst, &(struct hp_prof_labels){ pid, s->process, s->thread, s->cgroup, s->state },
-	    c->stack, s->nframes, s->count, s->weight);
+	struct hp_prof_labels l = hp_prof_sample__labels(s);
+
+	l.pid = pid;
+	return hp_profile__add(c->dst, &l, c->stack, s->nframes, s->count, s->weight);
 }
 
 /* keep_pid decisions, one per distinct pid. */

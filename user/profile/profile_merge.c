@@ -22,6 +22,7 @@ int hp_profile__merge(struct hp_profile *dst, const struct hp_profile *src)
 		frames[i] = -1;
 	for (size_t i = 0; i < src->nsamples; i++) {
 		const struct hp_prof_sample *s = &src->samples[i];
+		struct hp_prof_labels labels;
 
 		if (s->nframes > stack_cap) {
 			uint32_t *grown = realloc(stack, s->nframes * sizeof(*stack));
@@ -51,10 +52,8 @@ int hp_profile__merge(struct hp_profile *dst, const struct hp_profile *src)
 			}
 			stack[k] = (uint32_t)frames[fi];
 		}
-		err = hp_profile__add(
-		    dst,
-		    &(struct hp_prof_labels){ s->pid, s->process, s->thread, s->cgroup, s->state },
-		    stack, s->nframes, s->count, s->weight);
+		labels = hp_prof_sample__labels(s);
+		err = hp_profile__add(dst, &labels, stack, s->nframes, s->count, s->weight);
 		if (err)
 			goto out;
 	}

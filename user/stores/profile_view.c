@@ -215,6 +215,7 @@ int hp_profile_view__compose(const struct hp_profile_view *view, size_t i,
 	for (size_t n = 0, cap = 0; n < part->nsamples; n++) {
 		const struct hp_prof_sample *s = &part->samples[n];
 		const char *state = s->state ? s->state : view->parts[i].state;
+		struct hp_prof_labels labels;
 		uint32_t depth = 0;
 
 		if (pid && s->pid != pid)
@@ -256,10 +257,9 @@ int hp_profile_view__compose(const struct hp_profile_view *view, size_t i,
 				goto out;
 			stack[depth++] = (uint32_t)root;
 		}
-		err = hp_profile__add(
-		    out,
-		    &(struct hp_prof_labels){ s->pid, s->process, s->thread, s->cgroup, state },
-		    stack, depth, s->count, s->weight);
+		labels = hp_prof_sample__labels(s);
+		labels.state = state;
+		err = hp_profile__add(out, &labels, stack, depth, s->count, s->weight);
 		if (err)
 			goto out;
 		err = -ENOMEM;

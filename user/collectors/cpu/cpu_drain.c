@@ -44,7 +44,7 @@ static int drain__sample(struct cpu_state *s, struct hp_profile *window, const s
 	uint32_t frames[HP_STACK_MAX_FRAMES], n = 0;
 	char thread[HP_COMM_LEN + 1], process[HP_COMM_LEN + 1];
 	struct hp_prof_labels labels = { .pid = k->tgid, .process = process, .thread = thread };
-	char cgroup[HP_CGROUP_PATH_MAX];
+	struct hp_workload wl;
 	int err;
 
 	err = hp_stack_drain__frames(&s->drain, window, s->sym, (pid_t)k->tgid, &k->stacks,
@@ -53,8 +53,7 @@ static int drain__sample(struct cpu_state *s, struct hp_profile *window, const s
 		return err;
 	drain__comm(thread, k->thread);
 	drain__comm(process, k->process);
-	labels.cgroup =
-	    hp_services__cgroup_path(s->svc, k->cgroup_id, (pid_t)k->tgid, cgroup, sizeof(cgroup));
+	hp_services__labels(s->svc, k->cgroup_id, (pid_t)k->tgid, &wl, &labels);
 	/* the kernel summed the period of every sample: the weight is count x period */
 	return hp_profile__add(window, &labels, frames, n, c->count, c->weight);
 }

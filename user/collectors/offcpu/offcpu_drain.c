@@ -199,7 +199,7 @@ static int drain__sample(struct offcpu_state *s, struct hp_profile *window,
 		.thread = thread,
 		.state = hp_offcpu__state_name(k->state_class, k->task_state),
 	};
-	char cgroup[HP_CGROUP_PATH_MAX];
+	struct hp_workload wl;
 	uint64_t events = hp_offcpu__events(c->count, &s->rng);
 	int err;
 
@@ -209,8 +209,7 @@ static int drain__sample(struct offcpu_state *s, struct hp_profile *window,
 		return err;
 	drain__comm(thread, k->thread);
 	drain__comm(process, k->process);
-	labels.cgroup =
-	    hp_services__cgroup_path(s->svc, k->cgroup_id, (pid_t)k->tgid, cgroup, sizeof(cgroup));
+	hp_services__labels(s->svc, k->cgroup_id, (pid_t)k->tgid, &wl, &labels);
 	s->events += events;
 	/* the kernel summed the (sampling-weighted) length of every interval: the weight */
 	return hp_profile__add(window, &labels, frames, n, events, c->weight);
