@@ -848,6 +848,36 @@ static void test_api_processes(void **state)
 	cJSON_Delete(doc);
 }
 
+/* namespace=, pod=, container=: over-long values are 400 naming the parameter; a filter keeps only
+ * rows whose cgroup is that workload's, and here no cgroup has a name (no services): none. */
+static void test_api_pod_filters(void **state)
+{
+	const struct server *s = *state;
+	char path[400], longv[300];
+	cJSON *doc;
+
+	memset(longv, 'x', sizeof(longv));
+	longv[254] = '\0'; /* pod names hold 253 bytes */
+	snprintf(path, sizeof(path), "/api/v1/runqueue?pod=%s", longv);
+	expect_400(s, path, "invalid pod");
+	longv[64] = '\0';
+	snprintf(path, sizeof(path), "/api/v1/runqueue?namespace=%s", longv);
+	expect_400(s, path, "invalid namespace");
+	snprintf(path, sizeof(path), "/api/v1/runqueue?container=%s", longv);
+	expect_400(s, path, "invalid container");
+	expect_400(s, "/api/v1/runqueue?pod=", "pod");
+	assert_int_equal(get(s, "/api/v1/runqueue", &doc), 200);
+	assert_near(num(doc, "rows_total"), 3, 0);
+	cJSON_Delete(doc);
+	assert_int_equal(get(s, "/api/v1/runqueue?pod=web", &doc), 200);
+	assert_near(num(doc, "rows_total"), 0, 0);
+	cJSON_Delete(doc);
+	assert_int_equal(get(s, "/api/v1/runqueue?group_by=cgroup&namespace=shop", &doc), 200);
+	assert_near(num(doc, "rows_total"), 0, 0);
+	cJSON_Delete(doc);
+	expect_unlocked(s);
+}
+
 static void test_api_sort_limit_filters(void **state)
 {
 	struct server *s = *state;
@@ -953,6 +983,7 @@ int main(void)
 	const struct CMUnitTest api[] = {
 		cmocka_unit_test(test_api_bad_params),
 		cmocka_unit_test(test_api_off),
+		cmocka_unit_test(test_api_pod_filters),
 		cmocka_unit_test(test_api_processes),
 		cmocka_unit_test(test_api_sort_limit_filters),
 		cmocka_unit_test(test_api_cgroups),

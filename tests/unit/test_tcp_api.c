@@ -791,6 +791,39 @@ static void test_api_by_cgroup(void **state)
 	pthread_mutex_unlock(&s->c.lock);
 }
 
+/* namespace=, pod=, container= need the flows' cgroups (400 naming the options without them);
+ * over-long values are 400; with cgroups a filter keeps only its workload's flows, and here no
+ * cgroup has a name (no services): none. */
+static void test_api_pod_filters(void **state)
+{
+	struct server *s = *state;
+	char path[400], longv[300];
+	cJSON *doc;
+
+	expect_400(s, "/api/v1/tcp?pod=web", "--tcp-by-cgroup or --pod-metrics");
+	memset(longv, 'x', sizeof(longv));
+	longv[254] = '\0';
+	snprintf(path, sizeof(path), "/api/v1/tcp?pod=%s", longv);
+	expect_400(s, path, "invalid pod");
+	longv[64] = '\0';
+	snprintf(path, sizeof(path), "/api/v1/tcp?namespace=%s", longv);
+	expect_400(s, path, "invalid namespace");
+	expect_400(s, "/api/v1/tcp?container=", "container");
+	pthread_mutex_lock(&s->c.lock);
+	s->t.cfg.by_cgroup = true;
+	pthread_mutex_unlock(&s->c.lock);
+	doc = get_ok(s, "/api/v1/tcp");
+	assert_true(test_json_num(doc, "rows_total") > 0);
+	cJSON_Delete(doc);
+	doc = get_ok(s, "/api/v1/tcp?namespace=shop&pod=web");
+	assert_near(test_json_num(doc, "rows_total"), 0, 0);
+	cJSON_Delete(doc);
+	pthread_mutex_lock(&s->c.lock);
+	s->t.cfg.by_cgroup = false;
+	pthread_mutex_unlock(&s->c.lock);
+	expect_unlocked(s);
+}
+
 /* The parameter parser alone (what tests/fuzz/fuzz_params.c also drives). */
 static void test_query_parse(void **state)
 {
@@ -829,7 +862,7 @@ int main(void)
 		cmocka_unit_test(test_api_host),	  cmocka_unit_test(test_api_sort),
 		cmocka_unit_test(test_api_limit),	  cmocka_unit_test(test_api_filters),
 		cmocka_unit_test(test_api_group_by_port), cmocka_unit_test(test_api_window),
-		cmocka_unit_test(test_api_by_cgroup),
+		cmocka_unit_test(test_api_by_cgroup),	  cmocka_unit_test(test_api_pod_filters),
 	};
 	int failed = cmocka_run_group_tests(plain, NULL, NULL);
 

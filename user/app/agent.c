@@ -156,6 +156,45 @@ static void agent__self_family(struct hp_buf *out, const char *name, enum hp_pro
 	}
 }
 
+/* The bound of the per-pod breakdowns (--pod-metrics, collectors/pod_series.h): one series per
+ * collector that has one (summed over its breakdowns); no family at all without one. Pods
+ * tracked for ranking are a bounded table, shown in hostprof_map_entries as map="pod_series". */
+static void agent__pod_series_metrics(struct hp_buf *out, const char *const *owners,
+				      const struct hp_self_stats *stats, int n)
+{
+	static const struct {
+		const char *name, *help;
+		enum hp_prom_type type;
+	} fams[] = {
+		{ "hostprof_pod_series", "Pods holding a series of their own in the collector's "
+		  "per-pod families (top K by recent time, --pod-top-k).", HP_PROM_GAUGE },
+		{ "hostprof_pod_series_folded_total", "Per-pod deltas added to pod=\"other\" "
+		  "because their pod had no series of its own (not in the top K, or beyond the "
+		  "bound of pods tracked).", HP_PROM_COUNTER },
+		{ "hostprof_pod_series_demoted_total", "Per-pod series that left the top K (what "
+		  "they counted moved to pod=\"other\").", HP_PROM_COUNTER },
+	};
+	struct hp_label l[1];
+	bool any = false;
+
+	for (int i = 0; i < n; i++)
+		any |= stats[i].has_pod_series;
+	for (size_t f = 0; any && f < sizeof(fams) / sizeof(fams[0]); f++) {
+		hp_prom__family(out, fams[f].name, fams[f].type, fams[f].help);
+		for (int i = 0; i < n; i++) {
+			const struct hp_self_stats *s = &stats[i];
+
+			if (!s->has_pod_series)
+				continue;
+			l[0] = (struct hp_label){ "collector", owners[i] };
+			hp_prom__sample(out, fams[f].name, l, 1,
+					(double)(f == 0	  ? s->pod_series
+						 : f == 1 ? s->pod_series_folded
+							  : s->pod_series_demoted));
+		}
+	}
+}
+
 static void agent__self_metrics(struct hp_agent *a, struct hp_buf *out, const double *durations)
 {
 	static const enum hp_feature feats[] = { HP_FEAT_BTF,	     HP_FEAT_TP_BTF,
@@ -201,6 +240,9 @@ static void agent__self_metrics(struct hp_agent *a, struct hp_buf *out, const do
 		c->ops->self_stats(c, &stats[i]);
 		hp_self_stats__add_drop(&stats[i], "bpf_program_recursion",
 					hp_collector__recursion_misses(c));
+		if (stats[i].has_pod_series)
+			hp_self_stats__add_map(&stats[i], "pod_series", stats[i].pod_series_tracked,
+					       stats[i].pod_series_max_pods);
 		pthread_mutex_unlock(&c->lock);
 	}
 	owners[a->ncollectors] = AGENT_SERVICES_LABEL; /* the shared services' tables */
@@ -223,6 +265,7 @@ static void agent__self_metrics(struct hp_agent *a, struct hp_buf *out, const do
 			   "drains for counts that arrive later); a count that needed one is a "
 			   "stack_lost drop.",
 			   owners, stats, a->ncollectors + 1, SELF_STACK_EVICTIONS);
+	agent__pod_series_metrics(out, owners, stats, a->ncollectors);
 	hp_prom__family(out, "hostprof_scrape_duration_seconds", HP_PROM_GAUGE,
 			"Time the last render of /metrics (once per tick, shared by every scrape) "
 			"spent reading and rendering each collector.");

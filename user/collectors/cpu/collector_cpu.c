@@ -89,7 +89,7 @@ static int cpu__load(struct hp_collector *c)
 	err = hp_cpu__drain_init(s);
 	if (err)
 		return err;
-	return 0;
+	return hp_cpu_pods__init(s, c->cfg);
 }
 
 static int cpu__perf_open(unsigned int freq, int cpu)
@@ -206,11 +206,13 @@ static void cpu__metrics(struct hp_collector *c, struct hp_buf *out)
 	hp_prom__family(out, "hostprof_cpu_drain_duration_seconds", HP_PROM_GAUGE,
 			"Time the last drain took to read, symbolize and store the kernel maps.");
 	hp_prom__sample(out, "hostprof_cpu_drain_duration_seconds", NULL, 0, s->last_drain_seconds);
+	hp_cpu_pods__metrics(s, out);
 }
 
 static void cpu__self_stats(struct hp_collector *c, struct hp_self_stats *out)
 {
 	hp_cpu__drain_stats(state(c), out);
+	hp_cpu_pods__self_stats(state(c), out);
 }
 
 static void cpu__destroy(struct hp_collector *c)
@@ -234,6 +236,7 @@ static void cpu__destroy(struct hp_collector *c)
 	free(s->perf_fds);
 	free(s->online);
 	hp_stack_drain__free(&s->drain);
+	hp_cpu_pods__free(s);
 }
 
 static const char *const cpu_profiles[] = { "cpu", NULL }; /* hp_cpu_kind.name */

@@ -23,6 +23,9 @@ struct cpu_bpf;
 struct hp_self_stats;
 struct ring_buffer;
 struct bpf_link;
+struct hp_buf;
+struct hp_config;
+struct hp_pod_drain;
 
 struct cpu_state {
 	struct cpu_bpf *skel;
@@ -42,6 +45,8 @@ struct cpu_state {
 	/* the shared stack drain: counts and stacks read per drain, stacks kept across drains */
 	struct hp_stack_drain drain;
 	size_t max_entries; /* of each counts and stacks map */
+	/* per-pod CPU time (cpu_pods.c); NULL without --pod-metrics */
+	struct hp_pod_drain *pods;
 	/* totals for /metrics */
 	__u64 drains;
 	double last_drain_seconds;
@@ -57,5 +62,14 @@ int hp_cpu__drain(struct cpu_state *s, double now);
 /* The drain's drop reasons (the kernel's plus what userspace found: collisions across
  * generations, stacks lost to eviction), map fill levels and stack counters. Lock held. */
 void hp_cpu__drain_stats(struct cpu_state *s, struct hp_self_stats *out);
+
+/* Per-pod CPU time (cpu_pods.c), each a no-op without --pod-metrics: init (0 or -ENOMEM), the
+ * drain's hook (after its keys are read: sums their weights per pod and commits), the
+ * hostprof_pod_cpu_seconds_total family, the pod-series figures, free. Lock held. */
+int hp_cpu_pods__init(struct cpu_state *s, const struct hp_config *cfg);
+void hp_cpu_pods__drain(struct cpu_state *s, double now);
+void hp_cpu_pods__metrics(struct cpu_state *s, struct hp_buf *out);
+void hp_cpu_pods__self_stats(struct cpu_state *s, struct hp_self_stats *out);
+void hp_cpu_pods__free(struct cpu_state *s);
 
 #endif

@@ -78,6 +78,7 @@ int hp_cpu__drain(struct cpu_state *s, double now)
 		if (s->drain.counts[i].count)
 			err = drain__sample(s, &window, &keys[i], &s->drain.counts[i]);
 	}
+	hp_cpu_pods__drain(s, now);
 	if (!err)
 		err = hp_profile_store__add(&s->profile.store, &window, now);
 	hp_profile__free(&window);

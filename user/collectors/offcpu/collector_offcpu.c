@@ -171,6 +171,9 @@ static int offcpu__stores_start(struct hp_collector *c, struct offcpu_state *s)
 	if (err)
 		return err;
 	s->rq_ready = true;
+	err = hp_offcpu_pods__init(s, c->cfg);
+	if (err)
+		return err;
 	/* counts carry no fixed weight: period 0, folded lines and flame graphs show time */
 	return hp_collector__profile_start(c, &s->profile, &hp_offcpu_kind, 0,
 					   c->cfg->retention_seconds, s->comment,
@@ -224,6 +227,7 @@ static void offcpu__metrics(struct hp_collector *c, struct hp_buf *out)
 			s->last_drain_seconds);
 	if (s->rq_ready)
 		hp_runqueue__metrics(&s->rq, out, s->svc);
+	hp_offcpu_pods__metrics(s, out);
 }
 
 static void offcpu__self_stats(struct hp_collector *c, struct hp_self_stats *out)
@@ -233,6 +237,7 @@ static void offcpu__self_stats(struct hp_collector *c, struct hp_self_stats *out
 	hp_offcpu__drain_stats(s, out);
 	if (s->rq_ready)
 		hp_runqueue__self_stats(&s->rq, out);
+	hp_offcpu_pods__self_stats(s, out);
 }
 
 struct hp_runqueue *hp_offcpu__runqueue(struct hp_collector *c)
@@ -265,6 +270,7 @@ static void offcpu__destroy(struct hp_collector *c)
 		hp_runqueue__free(&s->rq);
 	hp_stack_procs__destroy(&s->procs);
 	hp_stack_drain__free(&s->drain);
+	hp_offcpu_pods__free(s);
 }
 
 static const char *const offcpu_profiles[] = { "offcpu", NULL }; /* hp_offcpu_kind.name */

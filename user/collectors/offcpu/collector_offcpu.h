@@ -29,6 +29,9 @@ struct offcpu_bpf;
 struct hp_self_stats;
 struct ring_buffer;
 struct bpf_link;
+struct hp_buf;
+struct hp_config;
+struct hp_pod_drain;
 
 struct offcpu_state {
 	struct offcpu_bpf *skel;
@@ -45,6 +48,8 @@ struct offcpu_state {
 	/* run-queue latency (runqueue*.c), drained right after the stacks */
 	struct hp_runqueue rq;
 	bool rq_ready;
+	/* per-pod blocked time (offcpu_pods.c); NULL without --pod-metrics */
+	struct hp_pod_drain *pods;
 	/* new-process announcements: mappings captured while processes live */
 	struct hp_stack_procs procs;
 	/* the shared stack drain */
@@ -99,5 +104,15 @@ uint32_t hp_offcpu__waker_end(const struct hp_profile *p, const uint32_t *waker,
 int hp_offcpu__frames(struct hp_stack_drain *d, struct hp_profile *p, struct hp_symbolizer *sym,
 		      const struct hp_offcpu_key *k, __u64 events, uint32_t *frames, uint32_t *n,
 		      uint32_t cap);
+
+/* Per-pod off-CPU and run-queue time (offcpu_pods.c), each a no-op without --pod-metrics: init
+ * after the run-queue tables (0 or -ENOMEM), the drain's hook (after its keys are read: sums
+ * blocked time per pod and commits), the hostprof_pod_offcpu_seconds_total and
+ * hostprof_pod_runqueue_latency_seconds families, the pod-series figures, free. Lock held. */
+int hp_offcpu_pods__init(struct offcpu_state *s, const struct hp_config *cfg);
+void hp_offcpu_pods__drain(struct offcpu_state *s, double now);
+void hp_offcpu_pods__metrics(struct offcpu_state *s, struct hp_buf *out);
+void hp_offcpu_pods__self_stats(struct offcpu_state *s, struct hp_self_stats *out);
+void hp_offcpu_pods__free(struct offcpu_state *s);
 
 #endif

@@ -249,6 +249,7 @@ int hp_offcpu__drain(struct offcpu_state *s, double now)
 		if (s->drain.counts[i].count || s->drain.counts[i].weight)
 			err = drain__sample(s, &window, &keys[i], &s->drain.counts[i]);
 	}
+	hp_offcpu_pods__drain(s, now);
 	if (!err)
 		err = hp_profile_store__add(&s->profile.store, &window, now);
 	hp_profile__free(&window);

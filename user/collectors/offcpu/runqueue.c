@@ -12,6 +12,7 @@
 
 #include "collectors/rows.h"
 #include "collectors/services.h"
+#include "collectors/pod_drain.h"
 #include "collectors/topk.h"
 
 /* Windows: tick steps for the last 30 s, 30 s steps for 15 minutes: 61 snapshots kept at most
@@ -103,6 +104,7 @@ void hp_runqueue__free(struct hp_runqueue *rq)
 	hp_map_drain__free(&rq->drain);
 	free(rq->percpu);
 	free(rq->delta);
+	hp_pod_drain__free(rq->pods);
 	memset(rq, 0, sizeof(*rq));
 }
 
@@ -356,6 +358,7 @@ int hp_runqueue__ingest(struct hp_runqueue *rq, const struct hp_rq_key *keys,
 	if (hp_runqueue__rank(rq))
 		goto out;
 	hp_runqueue__attribute(rq, cg, k);
+	hp_runqueue__pods(rq, cg, k, now);
 	if (host)
 		rq_row__from_hist(&rq->host, host);
 	rq->last_t = now;

@@ -11,7 +11,9 @@
  * JSON of GET /api/v1/runqueue (window=D | since=D: look back D, at most 15 min, not below the
  * tick; neither: since the collector started; group_by=process|cgroup (default process);
  * sort=time|count|mean|p50|p90|p99|max, descending (default time = sum); limit=N (1..100000,
- * default 100); pid=TGID; comm=NAME (process name, exact); a bad value: 400 JSON error):
+ * default 100); pid=TGID; comm=NAME (process name, exact); namespace=NS, pod=NAME,
+ * container=NAME (the workload of the row's cgroup, exact; collectors/pod_filter.h); a bad value:
+ * 400 JSON error):
  *   { "collector": "offcpu", "metric": "runqueue_latency",
  *     "window": { "cumulative": bool, "requested_seconds": D (if given), "seconds": covered,
  *                 "end_unix": t },
@@ -50,6 +52,7 @@ struct hp_buf;
 struct hp_services;
 struct hp_self_stats;
 struct hp_collector;
+struct hp_pod_drain;
 
 #define HP_RUNQUEUE_TOP_K_DEFAULT 20	/* per-cgroup series in /metrics, besides "other" */
 #define HP_RUNQUEUE_ROWS_DEFAULT 1024	/* per-(cgroup, process) rows kept */
@@ -154,6 +157,8 @@ struct hp_runqueue {
 	__u64 kernel_rows; /* rq_hists rows found in the last collect (both gens) */
 	__u64 kernel_max;  /* rq_hists max_entries (0: unknown) */
 	__u64 read_errors; /* rows that could not be read or deleted */
+	/* per-pod waits (--pod-metrics; offcpu_pods.c), NULL when off; freed with the tables */
+	struct hp_pod_drain *pods;
 };
 
 /*
@@ -201,6 +206,9 @@ struct hp_rq_cgroup_acc *hp_runqueue__cgroup(const struct hp_runqueue *rq, __u64
  */
 int hp_runqueue__rank(struct hp_runqueue *rq);
 void hp_runqueue__attribute(struct hp_runqueue *rq, const struct hp_rq_row *cg, size_t k);
+/* With rq->pods (--pod-metrics): the k per-cgroup deltas of this drain summed per pod and
+ * committed at now (offcpu_pods.c); run by ingest after attribute(). */
+void hp_runqueue__pods(struct hp_runqueue *rq, const struct hp_rq_row *cg, size_t k, double now);
 /* Table fill levels for hostprof_map_entries: runqueue_processes, runqueue_cgroups, rq_hists. */
 void hp_runqueue__self_stats(const struct hp_runqueue *rq, struct hp_self_stats *out);
 /* The longest window= the API answers (seconds). */

@@ -11,6 +11,7 @@
 
 #include "base/params.h"
 #include "collectors/collector.h"
+#include "collectors/pod_filter.h"
 #include "collectors/services.h"
 #include "http/http_window.h"
 #include "runqueue.h"
@@ -29,8 +30,10 @@ struct api_query {
 	bool by_cgroup;
 	enum api_sort sort;
 	unsigned long long limit;
-	unsigned long long pid; /* 0: all */
-	const char *comm;	/* NULL: all */
+	unsigned long long pid;		   /* 0: all */
+	const char *comm;		   /* NULL: all */
+	struct hp_pod_filter pods;	   /* namespace=, pod=, container= */
+	struct hp_pod_filter_cache *match; /* matches rows against pods by cgroup */
 };
 
 /* A row to render: counters summed over one process (or cgroup), with what names it. */
@@ -92,6 +95,15 @@ static int api__parse(const struct hp_request *req, struct hp_response *resp, do
 				   q->comm, HP_COMM_LEN - 1);
 		return -1;
 	}
+	for (const char *const *p = hp_pod_filter_names; *p; p++) {
+		const char *v = hp_request__param(req, *p);
+		char err[160];
+
+		if (v && hp_pod_filter__set(&q->pods, *p, v, err, sizeof(err))) {
+			hp_response__error(resp, 400, "%s", err);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -150,7 +162,9 @@ static bool api__match(const struct api_query *q, const struct hp_rq_row *r)
 {
 	if (q->pid && r->tgid != q->pid)
 		return false;
-	return !q->comm || strncmp(r->process, q->comm, HP_COMM_LEN) == 0;
+	if (q->comm && strncmp(r->process, q->comm, HP_COMM_LEN) != 0)
+		return false;
+	return hp_pod_filter__match_cgroup(q->match, r->cgroup_id, (pid_t)r->tgid);
 }
 
 static void api__add(struct api_row *dst, const struct hp_rq_row *src)
@@ -170,7 +184,7 @@ static ssize_t api__rows(const struct hp_rq_snapshot *view, const struct api_que
 			 struct api_row **out)
 {
 	const struct hp_khist *procs = view->procs, *cgs = view->cgroups;
-	bool filtered = q->pid || q->comm;
+	bool filtered = q->pid || q->comm || hp_pod_filter__active(&q->pods);
 	size_t cap = (procs->n > cgs->n ? procs->n : cgs->n) + 1, n = 0;
 	struct api_row *rows = calloc(cap, sizeof(*rows));
 
@@ -319,6 +333,7 @@ void hp_runqueue__serve(struct hp_collector *c, struct hp_runqueue *(*get)(struc
 			const struct hp_request *req, struct hp_response *resp)
 {
 	struct hp_rq_snapshot *view = NULL;
+	struct hp_pod_filter_cache match = { .svc = c->svc };
 	struct hp_runqueue *rq;
 	struct api_query q;
 	double covered;
@@ -333,6 +348,8 @@ void hp_runqueue__serve(struct hp_collector *c, struct hp_runqueue *(*get)(struc
 	}
 	if (api__parse(req, resp, c->cfg->tick_seconds, hp_runqueue__retention(rq), &q))
 		goto out;
+	match.f = &q.pods;
+	q.match = &match;
 	err = c->ops->refresh ? c->ops->refresh(c, false) : 0;
 	if (err) {
 		hp_response__error(resp, 500, "reading kernel maps failed: %s", strerror(-err));
@@ -352,5 +369,6 @@ out:
 	pthread_mutex_unlock(&c->lock);
 }
 
-const char *const hp_runqueue_params[] = { "window", "since", "group_by", "sort",
-					   "limit",  "pid",   "comm",	  NULL };
+const char *const hp_runqueue_params[] = { "window", "since",	  "group_by", "sort",
+					   "limit",  "pid",	  "comm",     "namespace",
+					   "pod",    "container", NULL };

@@ -95,7 +95,8 @@ static int tcp__open(struct hp_collector *c, enum hp_attach_path path)
 	skel->rodata->filter_tgid = (__u32)cfg->pid;
 	skel->rodata->filter_cgroup = cfg->cgroup_path != NULL;
 	skel->rodata->rtt_interval_ns = (__u64)(o->rtt_interval_seconds * 1e9 + 0.5);
-	skel->rodata->by_cgroup = o->by_cgroup;
+	/* per-pod series need each flow's cgroup: --pod-metrics keys flows by it too */
+	skel->rodata->by_cgroup = o->by_cgroup || cfg->pod_metrics;
 	skel->rodata->skip_loopback = hp_tcp_options__skip_loopback(o);
 	skel->rodata->ephemeral_lo = s->port_lo;
 	skel->rodata->ephemeral_hi = s->port_hi;
@@ -126,13 +127,13 @@ static int tcp__load(struct hp_collector *c)
 	err = hp_tcp__init(&s->table,
 			   &(struct hp_tcp_config){ .top_peers = o->top_peers,
 						    .top_ports = o->top_ports,
-						    .by_cgroup = o->by_cgroup,
+						    .by_cgroup = o->by_cgroup || c->cfg->pod_metrics,
 						    .retention = c->cfg->retention_seconds },
 			   c->cfg->tick_seconds, hp_now());
 	if (err)
 		return err;
 	s->table_ready = true;
-	return 0;
+	return hp_tcp__pods_init(&s->table, c->cfg, s->svc);
 }
 
 static int tcp__attach(struct hp_collector *c)
@@ -218,6 +219,7 @@ static void tcp__metrics(struct hp_collector *c, struct hp_buf *out)
 	int fd = bpf_map__fd(s->skel->maps.rst_reasons);
 
 	hp_tcp__metrics(&s->table, out, s->svc);
+	hp_tcp__pods_metrics(&s->table, out);
 	for (__u32 i = 0; i < HP_TCP_RST_REASONS; i++)
 		counts[i] = hp_self_stats__percpu_sum(fd, i, s->percpu, s->ncpus);
 	hp_tcp_rst__metrics(&s->rst, counts, out);
@@ -238,6 +240,7 @@ static void tcp__self_stats(struct hp_collector *c, struct hp_self_stats *out)
 	hp_self_stats__add_drops(out, bpf_map__fd(s->skel->maps.drops), s->ncpus, drop_reasons,
 				 HP_TCP_DROP__COUNT);
 	hp_tcp__self_stats(&s->table, out);
+	hp_tcp__pods_self_stats(&s->table, out);
 	/* rows evicted from the bounded flow table: their counts stay in the series, but windows
 	 * of the API no longer see them */
 	if (out->ndrops < HP_SELF_MAX) {

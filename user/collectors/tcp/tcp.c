@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/self_stats.h"
+#include "collectors/pod_drain.h"
 #include "collectors/rows.h"
 #include "collectors/topk.h"
 #include "tcp_table.h"
@@ -173,6 +174,7 @@ void hp_tcp__free(struct hp_tcp_state *t)
 			hp_bpf_sync__close(&p->sync);
 		free(p);
 	}
+	hp_pod_drain__free(t->pods);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -341,6 +343,7 @@ int hp_tcp__ingest(struct hp_tcp_state *t, const struct hp_tcp_key *keys,
 	/* on ENOMEM the slots stay as they were: the deltas are attributed all the same */
 	err = tcp__rank(t);
 	tcp__attribute(t, p->delta, (size_t)m);
+	hp_tcp__pods(t, p->delta, (size_t)m, now);
 	snap = tcp__snapshot(p, now);
 	if (!snap)
 		return -ENOMEM;

@@ -33,6 +33,8 @@
 
 struct hp_buf;
 struct hp_collector;
+struct hp_config;
+struct hp_pod_drain;
 struct hp_services;
 struct hp_self_stats;
 
@@ -97,11 +99,13 @@ int hp_tcp_flow__parse_address(const char *s, __u8 addr[16]);
 /* The collector's userspace state. Fields marked (api) are what tcp_api.c reads. */
 struct hp_tcp_state {
 	struct hp_tcp_config cfg;
-	struct hp_khist *latest; /* (api) hp_tcp_row table as of the last collect, refs held */
-	struct hp_window window; /* (api) snapshots of the table, hp_khist_window_ops */
-	bool window_ready;	 /* (api) */
-	__u64 evicted_rows;	 /* (api) rows evicted from the table since start */
-	void *priv;		 /* tables, series and drain buffers (tcp.c, tcp_series.c) */
+	struct hp_khist *latest;   /* (api) hp_tcp_row table as of the last collect, refs held */
+	struct hp_window window;   /* (api) snapshots of the table, hp_khist_window_ops */
+	bool window_ready;	   /* (api) */
+	__u64 evicted_rows;	   /* (api) rows evicted from the table since start */
+	void *priv;		   /* tables, series and drain buffers (tcp.c, tcp_series.c) */
+	struct hp_pod_drain *pods; /* per-pod series (--pod-metrics, tcp_pods.c), NULL when off;
+				      freed by hp_tcp__free */
 };
 
 /*
@@ -143,6 +147,18 @@ void hp_tcp__metrics(struct hp_tcp_state *t, struct hp_buf *out, struct hp_servi
  * not be read or deleted, or had no direction); table evictions are evicted_rows above. */
 void hp_tcp__self_stats(const struct hp_tcp_state *t, struct hp_self_stats *out);
 double hp_tcp__retention(const struct hp_tcp_state *t);
+
+/*
+ * Per-pod series (tcp_pods.c; need cgroup ids in the rows: --pod-metrics keys flows by cgroup):
+ * init after hp_tcp__init (t->pods stays NULL without cfg->pod_metrics; 0 or -ENOMEM); the
+ * ingest hook (the m flow deltas of this drain: active connect latency and data retransmits
+ * summed per pod, committed at now); hostprof_pod_tcp_connect_latency_seconds and
+ * hostprof_pod_tcp_retransmits_total; the pod-series figures. No-ops without t->pods.
+ */
+int hp_tcp__pods_init(struct hp_tcp_state *t, const struct hp_config *cfg, struct hp_services *svc);
+void hp_tcp__pods(struct hp_tcp_state *t, const struct hp_tcp_row *delta, size_t m, double now);
+void hp_tcp__pods_metrics(const struct hp_tcp_state *t, struct hp_buf *out);
+void hp_tcp__pods_self_stats(const struct hp_tcp_state *t, struct hp_self_stats *out);
 
 /* Provided by collector_tcp.c: the state of collector c (NULL when not running). c->lock held. */
 struct hp_tcp_state *hp_tcp__state(struct hp_collector *c);

@@ -16,6 +16,9 @@
  *                       retransmits = syn_retransmits + retransmits, resets = sent + received,
  *                       bytes = sent + received; a p99 of an empty histogram sorts last)
  *   limit=N             rows returned (1..100000, default 100)
+ *   namespace=NS, pod=NAME, container=NAME  flows whose cgroup is that pod's or container's
+ *                       (exact; empty or over-long: 400); need the flows' cgroups (400 without
+ *                       --tcp-by-cgroup or --pod-metrics)
  *
  * JSON:
  *   { "collector": "tcp",
@@ -227,7 +230,7 @@ static void api__result_free(struct api_result *res)
  * than it adds up. 0 or -ENOMEM (res then holds nothing to free).
  */
 static int api__rows(const struct hp_khist *view, const struct hp_tcp_query *q,
-		     struct api_result *res)
+		     struct hp_pod_filter_cache *pods, struct api_result *res)
 {
 	const struct hp_tcp_row **match = calloc(view->n + 1, sizeof(*match));
 	struct hp_tcp_row *host;
@@ -245,7 +248,8 @@ static int api__rows(const struct hp_khist *view, const struct hp_tcp_query *q,
 
 		row__add(host, r);
 		res->host_connects += row__connects(r);
-		if (hp_tcp_query__match(q, &r->id))
+		if (hp_tcp_query__match(q, &r->id) &&
+		    hp_pod_filter__match_cgroup(pods, r->id.cgroup_id, 0))
 			match[nmatch++] = r;
 	}
 	/* bring each group together, whatever order the table keeps */
@@ -391,9 +395,10 @@ static cJSON *api__render(const struct hp_tcp_state *t, struct hp_services *svc,
 			  const struct hp_khist *view, const struct hp_tcp_query *q, double covered)
 {
 	cJSON *root = cJSON_CreateObject(), *win, *host, *arr;
+	struct hp_pod_filter_cache pods = { .f = &q->pods, .svc = svc };
 	struct api_result res;
 
-	if (!root || api__rows(view, q, &res)) {
+	if (!root || api__rows(view, q, &pods, &res)) {
 		cJSON_Delete(root);
 		return NULL;
 	}
@@ -439,6 +444,12 @@ void hp_tcp__serve(struct hp_collector *c, struct hp_tcp_state *(*get)(struct hp
 	 * (api) window itself so the API links without the table's code */
 	if (api__parse(req, resp, c->cfg->tick_seconds, hp_window__retention(&t->window), &q))
 		goto out;
+	if (hp_pod_filter__active(&q.pods) && !t->cfg.by_cgroup) {
+		hp_response__error(resp, 400,
+				   "namespace=, pod= and container= need the flows' cgroups: start "
+				   "the agent with --tcp-by-cgroup or --pod-metrics");
+		goto out;
+	}
 	err = c->ops->refresh ? c->ops->refresh(c, false) : 0;
 	if (err) {
 		hp_response__error(resp, 500, "reading kernel maps failed: %s", strerror(-err));
@@ -463,4 +474,5 @@ out:
 }
 
 const char *const hp_tcp_params[] = { "window", "since",     "group_by", "sort",     "limit",
-				      "port",	"direction", "peer",	 "loopback", NULL };
+				      "port",	"direction", "peer",	 "loopback", "namespace",
+				      "pod",	"container", NULL };

@@ -14,8 +14,9 @@ const char *const hp_tcp_sort_names[HP_TCP_SORT__COUNT] = {
 	"retransmits", "resets", "bytes",	"duration_p99",
 };
 
-const char *const hp_tcp_query_names[] = { "group_by", "sort", "limit",	   "direction",
-					   "port",     "peer", "loopback", NULL };
+const char *const hp_tcp_query_names[] = { "group_by", "sort",	    "limit",	"direction",
+					   "port",     "peer",	    "loopback", "namespace",
+					   "pod",      "container", NULL };
 
 void hp_tcp_query__init(struct hp_tcp_query *q)
 {
@@ -85,6 +86,8 @@ int hp_tcp_query__set(struct hp_tcp_query *q, const char *name, const char *valu
 		if ((i = query__word(value, loops, 2)) < 0)
 			goto bad;
 		q->no_loopback = i == 1;
+	} else if ((i = hp_pod_filter__set(&q->pods, name, value, err, size)) != -ENOENT) {
+		return i; /* namespace=, pod=, container= (matched by tcp_api.c through cgroups) */
 	} else {
 		snprintf(err, size, "unknown parameter '%s'", name);
 		return -ENOENT;

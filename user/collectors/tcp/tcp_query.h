@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "collectors/pod_filter.h"
 #include "tcp.h"
 
 #define HP_TCP_API_LIMIT_DEFAULT 100
@@ -36,22 +37,23 @@ struct hp_tcp_query {
 	bool has_port;
 	__u16 port;
 	bool has_peer;
-	__u8 peer[16];	  /* IPv6 or v4-mapped, as a flow key holds it */
-	bool no_loopback; /* loopback=exclude */
+	__u8 peer[16];		   /* IPv6 or v4-mapped, as a flow key holds it */
+	bool no_loopback;	   /* loopback=exclude */
+	struct hp_pod_filter pods; /* namespace=, pod=, container= (need the flows' cgroups) */
 };
 
 /* The defaults: group_by=peer, sort=connects, limit=100, no filter, window 0. */
 void hp_tcp_query__init(struct hp_tcp_query *q);
 /*
  * Applies query parameter name=value, name one of group_by, sort, limit, direction, port, peer,
- * loopback. 0; -EINVAL: a bad value, err (size bytes) gets a message that names the parameter
+ * loopback, namespace, pod, container. 0; -EINVAL: a bad value, err (size bytes) gets a message that names the parameter
  * and says what it wants; -ENOENT: name is none of these (q unchanged either way on error).
  */
 int hp_tcp_query__set(struct hp_tcp_query *q, const char *name, const char *value, char *err,
 		      size_t size);
 /* The names hp_tcp_query__set() takes, NULL-terminated. */
 extern const char *const hp_tcp_query_names[];
-/* Whether flow f passes q's direction, port, peer and loopback filters. */
+/* Whether flow f passes q's direction, port, peer and loopback filters (pods: tcp_api.c). */
 bool hp_tcp_query__match(const struct hp_tcp_query *q, const struct hp_tcp_flow *f);
 
 #endif
