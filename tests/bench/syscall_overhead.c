@@ -51,6 +51,7 @@ enum mode_id {
 	MODE_EMPTY,
 	MODE_MIN_LATENCY,
 	MODE_HOSTPROF,
+	MODE_HOSTPROF_POD, /* with --pod-metrics: the per-cgroup breakdown on every call */
 	MODE_BPFTRACE,
 	MODE__COUNT,
 };
@@ -412,12 +413,20 @@ static bool agent__healthy(pid_t pid, void *ctx)
 	return http__healthz(*(int *)ctx) == 200;
 }
 
-/* Starts hostprof's syscall collector and waits for /healthz to answer 200. */
-static pid_t agent__spawn(struct bench *b, char *why, size_t len)
+/* Starts hostprof's syscall collector (pod: with --pod-metrics) and waits for /healthz to
+ * answer 200. */
+static pid_t agent__spawn(struct bench *b, bool pod, char *why, size_t len)
 {
 	char listen[32];
 	char *argv[] = {
-		(char *)b->hostprof, "serve", "--listen", listen, "--collectors", "syscalls", NULL,
+		(char *)b->hostprof,
+		"serve",
+		"--listen",
+		listen,
+		"--collectors",
+		"syscalls",
+		pod ? "--pod-metrics" : NULL,
+		NULL,
 	};
 	int port = net__free_port();
 
@@ -546,7 +555,8 @@ static void bench__run_mode(struct bench *b, enum mode_id id, int rounds)
 		floor_latency_bpf__detach(b->min_latency);
 		return;
 	case MODE_HOSTPROF:
-		pid = agent__spawn(b, why, sizeof(why));
+	case MODE_HOSTPROF_POD:
+		pid = agent__spawn(b, id == MODE_HOSTPROF_POD, why, sizeof(why));
 		if (pid < 0) {
 			mode__skip(m, true, "%s", why);
 			fprintf(stderr, "hostprof: failed (%s)\n", why);
@@ -648,6 +658,14 @@ static void bench__report(struct bench *b)
 	if (mode__measured(&b->modes[MODE_HOSTPROF]))
 		bench__ratio("hostprof/empty", "(c-a)/(b-a):", med[MODE_HOSTPROF] - base, floor,
 			     "(target <= 1.3)");
+	if (mode__measured(&b->modes[MODE_HOSTPROF_POD])) {
+		bench__ratio("hostprof-pod/empty", "(c2-a)/(b-a):", med[MODE_HOSTPROF_POD] - base,
+			     floor, "(--pod-metrics)");
+		if (mode__measured(&b->modes[MODE_HOSTPROF]))
+			bench__ratio(
+			    "hostprof-pod/hostprof", "(c2-a)/(c-a):", med[MODE_HOSTPROF_POD] - base,
+			    med[MODE_HOSTPROF] - base, "(what the per-cgroup breakdown adds)");
+	}
 	if (mode__measured(&b->modes[MODE_MIN_LATENCY])) {
 		bench__ratio("min-latency/empty", "(b2-a)/(b-a):", floor2, floor,
 			     "(two timestamps + task storage: the cost any latency tracer pays)");
@@ -714,6 +732,7 @@ int main(int argc, char **argv)
 		[MODE_EMPTY] = "(b) empty BPF pair (floor)",
 		[MODE_MIN_LATENCY] = "(b2) minimal latency tracer",
 		[MODE_HOSTPROF] = "(c) hostprof --collectors syscalls",
+		[MODE_HOSTPROF_POD] = "(c2) hostprof ... --pod-metrics",
 		[MODE_BPFTRACE] = "(d) bpftrace latency hist",
 	};
 	struct bench b = { .calls = 1000000, .rounds = 15 };
@@ -745,10 +764,12 @@ int main(int argc, char **argv)
 	snprintf(agent_log, sizeof(agent_log), "/tmp/syscall_overhead.%d.hostprof.log", getpid());
 	snprintf(tracer_log, sizeof(tracer_log), "/tmp/syscall_overhead.%d.bpftrace.log", getpid());
 
-	if (!b.hostprof)
-		mode__skip(&b.modes[MODE_HOSTPROF], false, "no --hostprof given");
-	else if (access(b.hostprof, X_OK))
-		mode__skip(&b.modes[MODE_HOSTPROF], false, "%s: %s", b.hostprof, strerror(errno));
+	for (int id = MODE_HOSTPROF; id <= MODE_HOSTPROF_POD; id++) {
+		if (!b.hostprof)
+			mode__skip(&b.modes[id], false, "no --hostprof given");
+		else if (access(b.hostprof, X_OK))
+			mode__skip(&b.modes[id], false, "%s: %s", b.hostprof, strerror(errno));
+	}
 	if (!path__find("bpftrace", b.bpftrace, sizeof(b.bpftrace))) {
 		mode__skip(&b.modes[MODE_BPFTRACE], false, "not in PATH");
 		printf("bpftrace: skipped (not in PATH)\n");
@@ -795,7 +816,7 @@ int main(int argc, char **argv)
 				b.modes[id].skip);
 			ret = 1;
 		}
-	if (!b.modes[MODE_HOSTPROF].failed)
+	if (!b.modes[MODE_HOSTPROF].failed && !b.modes[MODE_HOSTPROF_POD].failed)
 		unlink(agent_log);
 	if (!b.modes[MODE_BPFTRACE].skip[0])
 		unlink(tracer_log);

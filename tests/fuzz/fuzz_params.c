@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* libFuzzer target for the parsers of HTTP query and CLI values (durations, integers, listen
- * addresses, thread-state filters, /api/v1/tcp parameters): they take input from any client that
+ * addresses, thread-state filters, /api/v1/tcp parameters, /api/v1/syscalls pod filters): they take input from any client that
  * reaches the port. */
 #include <errno.h>
 #include <limits.h>
@@ -11,6 +11,7 @@
 
 #include "http/http.h"
 #include "base/params.h"
+#include "collectors/syscalls/pod_filter.h"
 #include "collectors/tcp/tcp_query.h"
 #include "profile/profile.h"
 
@@ -51,6 +52,41 @@ static void fuzz__tcp(const char *s)
 	}
 }
 
+/* Every pod filter of /api/v1/syscalls with s as its value: an accepted value is s itself,
+ * non-empty and fits the workload's field; a refusal is -EINVAL naming the parameter; a matching
+ * workload made of s matches, another does not. */
+static void fuzz__sc_pod_filter(const char *s)
+{
+	for (const char *const *name = hp_sc_pod_filter_names; *name; name++) {
+		struct hp_sc_pod_filter f = { 0 };
+		struct hp_workload w = { .namespace_ = "ns", .pod = "p", .container = "c" };
+		char err[128] = "", *field;
+		size_t cap;
+		int ret = hp_sc_pod_filter__set(&f, *name, s, err, sizeof(err));
+
+		if (ret == -EINVAL && strstr(err, *name) != err + strlen("invalid "))
+			__builtin_trap();
+		if (ret != 0 && ret != -EINVAL)
+			__builtin_trap();
+		if (ret != 0) {
+			if (hp_sc_pod_filter__active(&f))
+				__builtin_trap();
+			continue;
+		}
+		field = **name == 'n' ? w.namespace_ : **name == 'p' ? w.pod : w.container;
+		cap = **name == 'n'   ? sizeof(w.namespace_)
+		      : **name == 'p' ? sizeof(w.pod)
+				      : sizeof(w.container);
+		if (!s[0] || strlen(s) >= cap || !hp_sc_pod_filter__active(&f))
+			__builtin_trap();
+		if (strcmp(field, s) != 0 && hp_sc_pod_filter__match(&f, &w))
+			__builtin_trap();
+		memcpy(field, s, strlen(s) + 1);
+		if (!hp_sc_pod_filter__match(&f, &w) && w.pod[0])
+			__builtin_trap();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = malloc(size + 1);
@@ -74,6 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (hp_http__parse_listen(s, &ss, &len) == 0 && (len == 0 || len > sizeof(ss)))
 		__builtin_trap();
 	fuzz__tcp(s);
+	fuzz__sc_pod_filter(s);
 	state = hp_state_filter__parse(s); /* state=: one of three words or an error */
 	if (state >= 0 && strcmp(s, "blocked") && strcmp(s, "runnable") && strcmp(s, "all"))
 		__builtin_trap();

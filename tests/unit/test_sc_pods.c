@@ -3,6 +3,7 @@
  * the drain takes each finished row of a real per-CPU map once, and the real BPF programs count
  * the calls made inside a cgroup under that cgroup, on both attach paths. */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +21,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "base/buf.h"
+#include "collectors/syscalls/pod_metrics.h"
 #include "collectors/syscalls/pod_table.h"
 #include "collectors/syscalls/syscall_pods.h"
 #include "syscalls.skel.h"
@@ -249,6 +252,98 @@ static void test_collect_maps(void **state)
 	close(fd);
 }
 
+/* ---- /metrics: each drain's deltas summed per pod ---------------------------------------- */
+
+static const struct hp_workload *fake__workload(void *ctx, __u64 cgroup, struct hp_workload *out)
+{
+	static const struct {
+		__u64 id;
+		const char *ns, *pod;
+	} pods[] = {
+		{ 10, "shop", "cart-1" },
+		{ 11, "shop", "cart-1" },	 /* two containers */
+		{ 12, "kube-system", "cart-1" }, /* same name, other namespace */
+		{ 13, "", "" },			 /* a systemd service */
+	};
+
+	(*(int *)ctx)++;
+	for (size_t i = 0; i < sizeof(pods) / sizeof(pods[0]); i++) {
+		if (pods[i].id != cgroup)
+			continue;
+		memset(out, 0, sizeof(*out));
+		snprintf(out->namespace_, sizeof(out->namespace_), "%s", pods[i].ns);
+		snprintf(out->pod, sizeof(out->pod), "%s", pods[i].pod);
+		return out;
+	}
+	return NULL; /* unknown path */
+}
+
+/* The value of the sample line that starts with prefix (must be there once). */
+static double sample_of(const char *text, const char *prefix)
+{
+	const char *p = text, *found = NULL;
+
+	while ((p = strstr(p, prefix))) {
+		if (p == text || p[-1] == '\n') {
+			assert_null(found);
+			found = p;
+		}
+		p++;
+	}
+	if (!found)
+		fail_msg("no sample %s", prefix);
+	return strtod(found + strlen(prefix), NULL);
+}
+
+static void test_pod_metrics_feed(void **state)
+{
+	struct hp_pod_series *ps = hp_pod_series__new(20, 64);
+	struct hp_sc_pod_row d[7];
+	struct hp_buf out;
+	int lookups = 0;
+
+	(void)state;
+	hp_buf__init(&out);
+	assert_non_null(ps);
+	memset(d, 0, sizeof(d));
+	/* cgroup, nr, calls in bucket 4, errors, sum_ns */
+	const __u64 spec[7][5] = {
+		{ 10, 0, 100, 3, 5000 },	  { 10, 1, 50, 0, 2000 }, { 11, 0, 7, 1, 700 },
+		{ 12, 0, 1000, 0, 9000 },	  { 13, 0, 40, 4, 400 },  { 14, 0, 30, 2, 300 },
+		{ HP_SC_POD_OTHER, 0, 5, 5, 50 },
+	};
+	for (int i = 0; i < 7; i++) {
+		d[i].cgroup = spec[i][0];
+		d[i].nr = (__u32)spec[i][1];
+		d[i].calls = d[i].buckets[4] = spec[i][2];
+		d[i].errors = spec[i][3];
+		d[i].sum_ns = spec[i][4];
+	}
+	assert_int_equal(hp_sc_pod_metrics__feed(ps, d, 7, fake__workload, &lookups, 1.0), 0);
+	assert_int_equal(lookups, 5); /* once per cgroup, never for the other rows */
+	hp_sc_pod_metrics__render(ps, &out);
+	assert_false(out.oom);
+	assert_non_null(out.data);
+	assert_int_equal(sample_of(out.data, "hostprof_pod_syscall_latency_seconds_count{namespace="
+					     "\"shop\",pod=\"cart-1\"} "),
+			 157);
+	assert_true(fabs(sample_of(out.data, "hostprof_pod_syscall_latency_seconds_sum{namespace="
+					     "\"shop\",pod=\"cart-1\"} ") -
+			 7.7e-6) < 1e-15);
+	assert_int_equal(sample_of(out.data, "hostprof_pod_syscall_errors_total{namespace="
+					     "\"shop\",pod=\"cart-1\"} "),
+			 4);
+	assert_int_equal(sample_of(out.data, "hostprof_pod_syscall_latency_seconds_count{namespace="
+					     "\"kube-system\",pod=\"cart-1\"} "),
+			 1000);
+	/* not pods: in no series (the host-wide families have them) */
+	assert_int_equal(sample_of(out.data, "hostprof_pod_syscall_latency_seconds_count{namespace="
+					     "\"\",pod=\"other\"} "),
+			 0);
+	hp_buf__free(&out);
+	hp_pod_series__free(ps);
+}
+
 /* ---- the real programs: calls made in a cgroup are counted there, exactly ---------------- */
 
 static const char *cgroup2__root(void)
@@ -391,6 +486,7 @@ int main(void)
 		cmocka_unit_test(test_table_exact),
 		cmocka_unit_test(test_table_window),
 		cmocka_unit_test(test_collect_maps),
+		cmocka_unit_test(test_pod_metrics_feed),
 		cmocka_unit_test_teardown(test_pods_count_btf, pods_teardown),
 		cmocka_unit_test_teardown(test_pods_count_raw, pods_teardown),
 	};

@@ -15,6 +15,7 @@
 #include "collector_syscalls.h"
 #include "syscall_options.h"
 #include "comm_table.h"
+#include "pod_metrics.h"
 #include "errno_names.h"
 #include "base/log.h"
 #include "export/prom.h"
@@ -29,6 +30,8 @@
 /* API requests drain the per-cgroup map too, at most this often (s): a burst of requests
  * answers from the last drain rather than draining under the lock for each */
 #define POD_DRAIN_MIN_INTERVAL 0.1
+/* pods ranked for the per-pod series (collectors/pod_series.h); beyond, folded and counted */
+#define POD_SERIES_MAX_PODS 1024
 
 static const char *const drop_reasons[HP_SC_DROP__COUNT] = {
 	[HP_SC_DROP_NR_RANGE] = "syscall_nr_out_of_range",
@@ -93,6 +96,19 @@ static void *sc__map_ro(const struct bpf_map *map, size_t size, size_t *len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+static const struct hp_workload *sc__workload(struct hp_collector *c, __u64 cgroup,
+					      struct hp_workload *out)
+{
+	return hp_services__workload(c->svc, cgroup, 0, out);
+}
+
+static const struct hp_workload *sc__workload_fn(void *ctx, __u64 cgroup, struct hp_workload *out)
+{
+	struct hp_collector *c = ctx;
+
+	return state(c)->workload(c, cgroup, out);
+}
+
 static int sc__load(struct hp_collector *c)
 {
 	struct hp_sc_state *s = state(c);
@@ -137,6 +153,10 @@ static int sc__load(struct hp_collector *c)
 		if (err)
 			return err;
 		s->pods_ready = true;
+		s->workload = sc__workload;
+		s->pod_series = hp_pod_series__new(cfg->pod_top_k, POD_SERIES_MAX_PODS);
+		if (!s->pod_series)
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -264,6 +284,11 @@ static void sc__drain_pods(struct hp_collector *c, double now)
 	err = hp_sc_pods__collect(&s->pods, bpf_map__fd(s->skel->maps.pod_stats),
 				  &s->skel->bss->pod_gen, now);
 	s->pods_drained = now;
+	/* every delta taken goes to the pod series once, whatever happened above */
+	if (hp_sc_pod_metrics__feed(s->pod_series, s->pods.deltas, s->pods.ndeltas, sc__workload_fn,
+				    c, now) &&
+	    !err)
+		err = -ENOMEM;
 	if (err && !s->pods_warned) {
 		hp_warn("syscalls: draining the per-cgroup map failed: %s", strerror(-err));
 		s->pods_warned = true;
@@ -424,6 +449,8 @@ static void sc__metrics(struct hp_collector *c, struct hp_buf *out)
 	sc__metrics_restarts(snap, out);
 	if (hp_syscalls_config(c->cfg)->comm_top > 0)
 		sc__metrics_comm(s, hp_syscalls_config(c->cfg)->comm_top, out);
+	if (s->pod_series)
+		hp_sc_pod_metrics__render(s->pod_series, out);
 }
 
 static void sc__self_stats(struct hp_collector *c, struct hp_self_stats *out)
@@ -452,6 +479,8 @@ static void sc__self_stats(struct hp_collector *c, struct hp_self_stats *out)
 		hp_self_stats__add_map(out, "pod_table", s->pods.table.n, s->pods.table.max_rows);
 		hp_self_stats__add_drop(out, "pod_map_read_error", s->pods.read_errors);
 	}
+	if (s->pod_series)
+		hp_pod_series__self_stats(s->pod_series, out);
 }
 
 static void sc__destroy(struct hp_collector *c)
@@ -476,6 +505,7 @@ static void sc__destroy(struct hp_collector *c)
 	free(s->percpu);
 	if (s->pods_ready)
 		hp_sc_pods__free(&s->pods);
+	hp_pod_series__free(s->pod_series);
 }
 
 const struct hp_collector_ops hp_collector_syscalls = {

@@ -8,6 +8,8 @@
 #include <stddef.h>
 
 #include "comm_table.h"
+#include "collectors/pod_series.h"
+#include "collectors/services.h"
 #include "http/http.h"
 #include "hp_syscalls.h"
 #include "syscall_pods.h"
@@ -15,6 +17,7 @@
 #include "stores/window.h"
 
 struct syscalls_bpf;
+struct hp_collector;
 
 struct hp_sc_state {
 	struct syscalls_bpf *skel;
@@ -38,6 +41,11 @@ struct hp_sc_state {
 	bool pods_ready;
 	bool pods_warned;
 	double pods_drained; /* CLOCK_MONOTONIC s of the last drain */
+	/* who ran in a cgroup (hp_services__workload of c->svc; tests put their own here): out, or
+	 * NULL when the cgroup's path is unknown */
+	const struct hp_workload *(*workload)(struct hp_collector *c, __u64 cgroup,
+					      struct hp_workload *out);
+	struct hp_pod_series *pod_series; /* hostprof_pod_syscall_* (--pod-metrics), or NULL */
 };
 
 extern const struct hp_route hp_syscalls_routes[];

@@ -75,6 +75,26 @@ struct hp_sc_snapshot *hp_sc_snapshot__empty(double t)
 			      hp_khist__new(&hp_sc_err_type, t, 1));
 }
 
+struct hp_sc_snapshot *hp_sc_snapshot__from_entries(double t, const struct hp_sc_entry *e, size_t n)
+{
+	struct hp_sc_snapshot *s = snapshot__wrap(t, hp_khist__new(&hp_sc_entry_type, t, n),
+						  hp_khist__new(&hp_sc_err_type, t, 1));
+
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		struct hp_sc_entry *row = hp_khist__push(s->calls);
+
+		if (!row) {
+			hp_sc_snapshot__release(s);
+			return NULL;
+		}
+		*row = e[i];
+	}
+	snapshot__views(s);
+	return s;
+}
+
 struct hp_sc_snapshot *hp_sc_snapshot__begin(double t, const volatile __u64 *errors)
 {
 	struct hp_sc_snapshot *s = snapshot__wrap(t, hp_khist__new(&hp_sc_entry_type, t, 1),

@@ -56,6 +56,10 @@ struct hp_sc_snapshot {
 struct hp_sc_snapshot *hp_sc_snapshot__begin(double t, const volatile __u64 *errors);
 int hp_sc_snapshot__finish(struct hp_sc_snapshot *s, const struct hp_sc_hist *hists);
 struct hp_sc_snapshot *hp_sc_snapshot__empty(double t);
+/* A snapshot of the entries e[0, n) (ascending nr) and no errno rows: what a per-cgroup view
+ * knows (calls, errors, latency; restarts and errnos are host-wide only). NULL on ENOMEM. */
+struct hp_sc_snapshot *hp_sc_snapshot__from_entries(double t, const struct hp_sc_entry *e,
+						    size_t n);
 /* cur - old, entry by entry (counters only grow, so every difference is >= 0). */
 struct hp_sc_snapshot *hp_sc_snapshot__diff(const struct hp_sc_snapshot *cur,
 					    const struct hp_sc_snapshot *old);

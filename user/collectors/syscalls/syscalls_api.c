@@ -11,6 +11,7 @@
 #include "collectors/collector.h"
 #include "collector_syscalls.h"
 #include "errno_names.h"
+#include "pod_filter.h"
 #include "stores/hist.h"
 #include "base/params.h"
 #include "syscall_names.h"
@@ -23,11 +24,40 @@ struct api_query {
 	int abi;	     /* -1: all; else enum hp_sc_abi */
 	unsigned long long limit;
 	enum sort_key sort;
+	struct hp_sc_pod_filter filter; /* namespace=, pod=, container= (--pod-metrics) */
+	bool by_cgroup;			/* a filter is set: answer from the per-cgroup table */
+	size_t cgroups;			/* cgroups that matched it */
 };
 
-static int api__parse(const struct hp_request *req, struct hp_response *resp, double tick,
-		      double retention, struct api_query *q)
+/* namespace=, pod=, container=: checked, and refused without the per-cgroup table. */
+static int api__parse_filter(const struct hp_request *req, struct hp_response *resp,
+			     bool pod_metrics, struct api_query *q)
 {
+	for (const char *const *name = hp_sc_pod_filter_names; *name; name++) {
+		const char *v = hp_request__param(req, *name);
+		char err[128];
+
+		if (!v)
+			continue;
+		if (!pod_metrics) {
+			hp_response__error(resp, 400,
+					   "the namespace=, pod= and container= filters need "
+					   "--pod-metrics (the per-cgroup syscall breakdown)");
+			return -1;
+		}
+		if (hp_sc_pod_filter__set(&q->filter, *name, v, err, sizeof(err))) {
+			hp_response__error(resp, 400, "%s", err);
+			return -1;
+		}
+	}
+	q->by_cgroup = hp_sc_pod_filter__active(&q->filter);
+	return 0;
+}
+
+static int api__parse(const struct hp_request *req, struct hp_response *resp, double tick,
+		      const struct hp_sc_state *s, bool pod_metrics, struct api_query *q)
+{
+	double retention;
 	const char *window = hp_request__param(req, "window");
 	const char *syscall = hp_request__param(req, "syscall");
 	const char *limit = hp_request__param(req, "limit");
@@ -39,6 +69,10 @@ static int api__parse(const struct hp_request *req, struct hp_response *resp, do
 	memset(q, 0, sizeof(*q));
 	q->abi = -1;
 	q->limit = HP_SC_KEYS;
+	if (api__parse_filter(req, resp, pod_metrics, q))
+		return -1;
+	retention = q->by_cgroup ? hp_sc_pod_table__retention(&s->pods.table)
+				 : hp_window__retention(&s->window);
 	err = hp_request__lookback(req, resp, "window", retention, &q->window);
 	if (err < 0)
 		return -1;
@@ -128,9 +162,24 @@ static void api__add_number(cJSON *obj, const char *name, double v)
 		cJSON_AddNumberToObject(obj, name, v);
 }
 
-static cJSON *api__entry(const struct hp_sc_snapshot *snap, const struct hp_sc_entry *e)
+/* The latency object of e. */
+static void api__latency(cJSON *o, const struct hp_sc_entry *e)
 {
-	cJSON *o = cJSON_CreateObject(), *lat, *errs, *rst, *intr;
+	cJSON *lat = cJSON_AddObjectToObject(o, "latency_seconds");
+
+	cJSON_AddNumberToObject(lat, "sum", (double)e->sum_ns / 1e9);
+	api__add_number(lat, "mean", e->calls ? (double)e->sum_ns / 1e9 / (double)e->calls : NAN);
+	api__add_number(lat, "p50", hp_hist__quantile(e->buckets, 0.50));
+	api__add_number(lat, "p90", hp_hist__quantile(e->buckets, 0.90));
+	api__add_number(lat, "p99", hp_hist__quantile(e->buckets, 0.99));
+	api__add_number(lat, "max", hp_hist__max_estimate(e->buckets));
+}
+
+/* by_cgroup: the per-cgroup table counts no restarts or errnos: those members are null, not 0 */
+static cJSON *api__entry(const struct hp_sc_snapshot *snap, const struct hp_sc_entry *e,
+			 bool by_cgroup)
+{
+	cJSON *o = cJSON_CreateObject(), *errs, *rst, *intr;
 	char name[32];
 
 	cJSON_AddStringToObject(o, "syscall", hp_syscall__key_name(e->nr, name, sizeof(name)));
@@ -138,6 +187,15 @@ static cJSON *api__entry(const struct hp_sc_snapshot *snap, const struct hp_sc_e
 	cJSON_AddNumberToObject(o, "nr", hp_sc_key__nr(e->nr));
 	cJSON_AddNumberToObject(o, "calls", (double)e->calls);
 	cJSON_AddNumberToObject(o, "errors", (double)e->errors);
+	if (by_cgroup) {
+		static const char *const unknown[] = { "restarts", "interrupted", "errors_by_errno",
+						       "restarts_by_code", "interrupted_by_code" };
+
+		for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++)
+			cJSON_AddNullToObject(o, unknown[i]);
+		api__latency(o, e);
+		return o;
+	}
 	cJSON_AddNumberToObject(o, "restarts", (double)e->restarts);
 	cJSON_AddNumberToObject(o, "interrupted", (double)e->interrupted);
 	errs = cJSON_AddObjectToObject(o, "errors_by_errno");
@@ -154,13 +212,7 @@ static cJSON *api__entry(const struct hp_sc_snapshot *snap, const struct hp_sc_e
 					hp_errno__slot_name(slot, name, sizeof(name)),
 					(double)snap->err[i].count);
 	}
-	lat = cJSON_AddObjectToObject(o, "latency_seconds");
-	cJSON_AddNumberToObject(lat, "sum", (double)e->sum_ns / 1e9);
-	api__add_number(lat, "mean", e->calls ? (double)e->sum_ns / 1e9 / (double)e->calls : NAN);
-	api__add_number(lat, "p50", hp_hist__quantile(e->buckets, 0.50));
-	api__add_number(lat, "p90", hp_hist__quantile(e->buckets, 0.90));
-	api__add_number(lat, "p99", hp_hist__quantile(e->buckets, 0.99));
-	api__add_number(lat, "max", hp_hist__max_estimate(e->buckets));
+	api__latency(o, e);
 	return o;
 }
 
@@ -202,13 +254,92 @@ static cJSON *api__render(const struct hp_sc_snapshot *snap, const struct api_qu
 	cJSON_AddNumberToObject(win, "seconds", covered);
 	cJSON_AddNumberToObject(win, "end_unix", (double)time(NULL));
 	cJSON_AddStringToObject(root, "sort", sorts[q->sort]);
+	if (q->by_cgroup) {
+		cJSON *f = cJSON_AddObjectToObject(root, "filter");
+
+		if (q->filter.namespace_)
+			cJSON_AddStringToObject(f, "namespace", q->filter.namespace_);
+		if (q->filter.pod)
+			cJSON_AddStringToObject(f, "pod", q->filter.pod);
+		if (q->filter.container)
+			cJSON_AddStringToObject(f, "container", q->filter.container);
+		cJSON_AddNumberToObject(root, "cgroups", (double)q->cgroups);
+	}
 	cJSON_AddNumberToObject(root, "total_calls", (double)calls);
 	cJSON_AddNumberToObject(root, "total_errors", (double)errors);
 	arr = cJSON_AddArrayToObject(root, "syscalls");
 	for (size_t i = 0; i < n && i < q->limit; i++)
-		cJSON_AddItemToArray(arr, api__entry(snap, order[i]));
+		cJSON_AddItemToArray(arr, api__entry(snap, order[i], q->by_cgroup));
 	free(order);
 	return root;
+}
+
+static int api__entry_nr_cmp(const void *a, const void *b)
+{
+	__u32 x = ((const struct hp_sc_entry *)a)->nr, y = ((const struct hp_sc_entry *)b)->nr;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The per-cgroup table's rows over q's window, restricted to the cgroups whose workload matches
+ * q's filter, summed per syscall into a snapshot (q->cgroups: how many cgroups matched). NULL on
+ * ENOMEM.
+ */
+static struct hp_sc_snapshot *api__pod_view(struct hp_collector *c, struct hp_sc_state *s,
+					    struct api_query *q, double *covered)
+{
+	struct hp_khist *rows =
+	    hp_sc_pod_table__view(&s->pods.table, q->window, c->started_at, covered);
+	struct hp_workload *w = malloc(sizeof(*w));
+	struct hp_sc_entry *e = NULL;
+	struct hp_sc_snapshot *snap = NULL;
+	size_t n = 0, m = 0;
+	bool match = false;
+
+	if (!rows || !w)
+		goto out;
+	e = calloc(rows->n ? rows->n : 1, sizeof(*e));
+	if (!e)
+		goto out;
+	for (size_t i = 0; i < rows->n; i++) {
+		const struct hp_sc_pod_row *r = hp_khist__row(rows, i);
+
+		/* rows come sorted by cgroup: one look-up per cgroup */
+		if (i == 0 ||
+		    r->cgroup !=
+			((const struct hp_sc_pod_row *)hp_khist__row(rows, i - 1))->cgroup) {
+			match = r->cgroup != HP_SC_POD_OTHER &&
+				hp_sc_pod_filter__match(&q->filter, s->workload(c, r->cgroup, w));
+			q->cgroups += match;
+		}
+		if (!match || !r->calls)
+			continue;
+		e[n].nr = r->nr;
+		e[n].calls = r->calls;
+		e[n].errors = r->errors;
+		e[n].sum_ns = r->sum_ns;
+		memcpy(e[n].buckets, r->buckets, sizeof(e[n].buckets));
+		n++;
+	}
+	qsort(e, n, sizeof(*e), api__entry_nr_cmp);
+	for (size_t i = 0; i < n; i++) { /* one entry per syscall: the cgroups' rows summed */
+		if (m && e[m - 1].nr == e[i].nr) {
+			e[m - 1].calls += e[i].calls;
+			e[m - 1].errors += e[i].errors;
+			e[m - 1].sum_ns += e[i].sum_ns;
+			for (unsigned int b = 0; b < HP_HIST_BUCKETS; b++)
+				e[m - 1].buckets[b] += e[i].buckets[b];
+			continue;
+		}
+		e[m++] = e[i];
+	}
+	snap = hp_sc_snapshot__from_entries(rows->t, e, m);
+out:
+	hp_khist__release(rows);
+	free(w);
+	free(e);
+	return snap;
 }
 
 static void api__syscalls(const struct hp_route *route, const struct hp_request *req,
@@ -224,15 +355,18 @@ static void api__syscalls(const struct hp_route *route, const struct hp_request 
 
 	pthread_mutex_lock(&c->lock);
 	s = c->priv;
-	if (api__parse(req, resp, c->cfg->tick_seconds, hp_window__retention(&s->window), &q))
+	if (api__parse(req, resp, c->cfg->tick_seconds, s, s->pods_ready, &q))
 		goto out;
 	err = c->ops->refresh(c, false);
 	if (err) {
 		hp_response__error(resp, 500, "reading kernel maps failed: %s", strerror(-err));
 		goto out;
 	}
-	view =
-	    hp_window__view(&s->window, s->latest, s->latest->t, q.window, c->started_at, &covered);
+	if (q.by_cgroup)
+		view = api__pod_view(c, s, &q, &covered);
+	else
+		view = hp_window__view(&s->window, s->latest, s->latest->t, q.window, c->started_at,
+				       &covered);
 	if (!view) {
 		hp_response__error(resp, 500, "out of memory");
 		goto out;
@@ -249,12 +383,14 @@ out:
 	pthread_mutex_unlock(&c->lock);
 }
 
-static const char *const api_params[] = { "window", "syscall", "abi", "limit", "sort", NULL };
+static const char *const api_params[] = { "window",    "syscall", "abi",       "limit", "sort",
+					  "namespace", "pod",	  "container", NULL };
 
 const struct hp_route hp_syscalls_routes[] = {
 	{ "/api/v1/syscalls", api_params, api__syscalls, NULL,
 	  "per-syscall calls, errors and latency percentiles (JSON; "
-	  "?window=10s&sort=time&limit=20&syscall=read&abi=i386)",
+	  "?window=10s&sort=time&limit=20&syscall=read&abi=i386; with --pod-metrics "
+	  "namespace=, pod=, container= restrict it to the matching pods' cgroups)",
 	  false },
 	{ NULL, NULL, NULL, NULL, NULL, false },
 };
