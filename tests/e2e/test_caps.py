@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# The DaemonSet's capability list, tested on the real agent: with exactly the manifest's list every
-# collector starts and another user's process is profiled by name; without any one of them, a named thing breaks.
+# The DaemonSet's capability list, tested on the real agent: with exactly the manifest's list
+# every collector starts and another user's process is profiled by name; without any one, a
+# named thing breaks.
 """The agent runs as root (uid 0) with its bounding set cut to the capabilities that
 deploy/daemonset/hostprof.yaml adds (what a container with `drop: [ALL]` and that `add:` list
 gets), no_new_privs set (allowPrivilegeEscalation: false), in the host's PID namespace
