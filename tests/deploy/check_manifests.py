@@ -59,7 +59,7 @@ PODMONITOR_FIELDS = {
     "spec.podMetricsEndpoints[].authorization": {"type", "credentials"},
     "spec.podMetricsEndpoints[].authorization.credentials": {"name", "key", "optional"},
 }
-HOST_PATHS = {"/sys/fs/cgroup", "/sys/kernel/btf", "/var/log/pods"}
+HOST_PATHS = {"/sys/fs/cgroup", "/sys/kernel/btf", "/var/log/pods", "/var/log/containers"}
 LOOPBACK = re.compile(r"^(127\.\d+\.\d+\.\d+|\[::1\]|localhost):\d+$")
 
 
