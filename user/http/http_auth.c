@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,16 +159,24 @@ int hp_http_auth__read(const char *path, char *out, size_t out_size, size_t *len
 bool hp_http_auth__equal(const unsigned char *secret, size_t slen, const char *given, size_t glen)
 {
 	unsigned char padded[HP_HTTP_TOKEN_MAX];
-	volatile unsigned char diff = 0; /* volatile: no early exit may be compiled in */
+	uint64_t diff = 0;
 
 	if (glen > HP_HTTP_TOKEN_MAX)
 		return false;
 	memset(padded, 0, sizeof(padded));
 	memcpy(padded, given, glen);
-	for (size_t i = 0; i < HP_HTTP_TOKEN_MAX; i++)
-		diff |= (unsigned char)(secret[i] ^ padded[i]);
+	for (size_t i = 0; i < HP_HTTP_TOKEN_MAX; i += sizeof(diff)) {
+		uint64_t x, y;
+
+		memcpy(&x, secret + i, sizeof(x));
+		memcpy(&y, padded + i, sizeof(y));
+		diff |= x ^ y;
+		/* an empty asm the compiler must assume reads diff: no early exit can be made of
+		 * the loop, whatever diff holds */
+		__asm__ volatile("" : "+r"(diff));
+	}
 	/* the lengths last: equal bytes with a different length (a prefix) must not pass */
-	diff |= (unsigned char)(slen != glen);
+	diff |= (uint64_t)(slen != glen);
 	explicit_bzero(padded, sizeof(padded));
 	return diff == 0;
 }
