@@ -379,8 +379,7 @@ static void test_pod_filters(void **state)
 			     ctype, sizeof(ctype), &body),
 			 200);
 	if (!strstr(body, "shop/cart-0/app;leaf_pod_a 18\n") ||
-	    !strstr(body, "shop/cart-1/app;leaf_pod_b 24\n") ||
-	    !strstr(body, "[host];leaf_cpu "))
+	    !strstr(body, "shop/cart-1/app;leaf_pod_b 24\n") || !strstr(body, "[host];leaf_cpu "))
 		fail_msg("group_by=container: %s", body);
 	free(body);
 	assert_int_equal(
