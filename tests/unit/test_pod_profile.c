@@ -18,6 +18,7 @@
 #include "profile/profile_fold.h"
 #include "profile/profile_merge.h"
 #include "profile/profile_wakers.h"
+#include "stores/profile_view.h"
 
 /* Samples: the same stack (leaf) in two containers of cart-0, in cart-1 and on the host. */
 static const struct {
@@ -239,6 +240,25 @@ static void test_group_uid_only(void **state)
 	hp_profile__free(&p);
 }
 
+/* The wall-clock view of one process (stores/profile_view.c) keeps each sample's pod labels. */
+static void test_view_keeps_labels(void **state)
+{
+	struct hp_profile p, out;
+	size_t n;
+
+	(void)state;
+	build(&p);
+	hp_profile_view__init_profile(&hp_view_wall, &out);
+	assert_int_equal(hp_profile_view__compose(&hp_view_wall, 0, &p, 10, &out), 0);
+	assert_int_equal(out.total, 3 + 3);
+	assert_int_equal(count_of(&out, "shop", "cart-0", "app", &n), 3);
+	assert_int_equal(n, 1);
+	assert_int_equal(count_of(&out, "shop", "cart-0", "proxy", &n), 3);
+	assert_int_equal(n, 1);
+	hp_profile__free(&out);
+	hp_profile__free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -247,6 +267,7 @@ int main(void)
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_groups),
 		cmocka_unit_test(test_group_uid_only),
+		cmocka_unit_test(test_view_keeps_labels),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
