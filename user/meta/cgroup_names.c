@@ -113,13 +113,19 @@ const char *hp_cgroup_names__path(struct hp_cgroup_names *c, const char *proc_ro
 		return NULL;
 	if (c->slots[slot].id == id)
 		return c->slots[slot].path;
-	if (tgid <= 0) { /* no process to ask: the id alone (events without a task, e.g. TCP) */
-		if (!c->root || cgroup__path_by_id(c->root, id, path, sizeof(path)))
-			return NULL;
+	/*
+	 * The id alone first: exact, needs no process (events without a task, e.g. TCP; processes
+	 * that have exited) and gives the path under the mount even where /proc/PID/cgroup is
+	 * relative to a cgroup namespace ("/../../kubepods.slice/...", the DaemonSet's view of
+	 * other pods). /proc/PID/cgroup is the fallback without CAP_DAC_READ_SEARCH.
+	 */
+	if (c->root && cgroup__path_by_id(c->root, id, path, sizeof(path)) == 0) {
 		c->slots[slot].id = id;
 		memcpy(c->slots[slot].path, path, sizeof(path));
 		return c->slots[slot].path;
 	}
+	if (tgid <= 0)
+		return NULL;
 	snprintf(file, sizeof(file), "%s/%d/cgroup", proc_root ? proc_root : "/proc", (int)tgid);
 	text = hp_readfile__path(file, 64 * 1024, &len);
 	if (!text)

@@ -22,11 +22,11 @@ struct hp_cgroup_names {
 int hp_cgroup_names__init(struct hp_cgroup_names *c, const char *mounts);
 void hp_cgroup_names__free(struct hp_cgroup_names *c);
 /*
- * Path of cgroup id, learnt from the "0::" line of proc_root/tgid/cgroup when not cached. When a
- * cgroup2 mount is known the path is accepted only if its directory's inode is id (a process
- * that moved since the sample is not mislabelled). tgid <= 0 (no process: e.g. a socket's
- * cgroup): resolved from the id alone through open_by_handle_at() on the cgroup2 mount (needs
- * CAP_DAC_READ_SEARCH). NULL when unknown.
+ * Path of cgroup id under the cgroup2 mount, when not cached: first from the id alone through
+ * open_by_handle_at() on the mount (needs CAP_DAC_READ_SEARCH; exact, no process needed, and
+ * right inside a cgroup namespace, where /proc/PID/cgroup of other pods reads "/../.."), else
+ * from the "0::" line of proc_root/tgid/cgroup (tgid > 0), accepted only if that directory's
+ * inode is id (a process that moved since the sample is not mislabelled). NULL when unknown.
  */
 const char *hp_cgroup_names__path(struct hp_cgroup_names *c, const char *proc_root, uint64_t id,
 				  pid_t tgid);
