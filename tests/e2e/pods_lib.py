@@ -90,8 +90,9 @@ class Pod:
         return self.namespace if self.named else ""
 
     def group(self):
-        """Its group_by=pod name: namespace/pod."""
-        return "%s/%s" % (self.ns_label, self.label)
+        """Its group_by=pod name: namespace/pod (the pod alone when the namespace is not
+        known)."""
+        return "%s/%s" % (self.ns_label, self.label) if self.ns_label else self.label
 
     def cgroup_dirs(self):
         """Relative cgroup directories: [pod dir, container dirs...] as the kubelet names them."""

@@ -12,6 +12,7 @@ that is checked exactly (or within a stated tolerance)."""
 
 import concurrent.futures
 import json
+import math
 import os
 import urllib.parse
 
@@ -85,11 +86,23 @@ def q(**params):
     return urllib.parse.urlencode(params)
 
 
-def check_bad_filters(agent, path, extra=""):
-    """400 with a JSON error naming the parameter for every bad filter value."""
+def bad_filters(agent, path, extra=""):
+    """The answers to every bad filter value on path: [(url, status, Content-Type, body)],
+    checked by check_bad_filters once the figures are (so one run shows every failure)."""
+    out = []
     for name, value in BAD_FILTERS:
         url = "%s?%s%s=%s" % (path, extra, name, urllib.parse.quote(value))
-        err = get_json(agent, url, status=400)
+        code, headers, body = fetch(agent.base + url)
+        out.append((name, url, code, headers.get("Content-Type", ""), body))
+    return out
+
+
+def check_bad_filters(answers):
+    """400 with a JSON error naming the parameter for every bad filter value."""
+    for name, url, code, ctype, body in answers:
+        check(code == 400 and ctype.startswith("application/json"), "%s answered %d (%s), "
+              "want a 400 JSON error: %s" % (url, code, ctype, body[:200]))
+        err = json.loads(body)
         check(name in err.get("error", ""), "%s: the 400 error does not name %s: %s" % (
             url, name, err))
 
@@ -97,6 +110,17 @@ def check_bad_filters(agent, path, extra=""):
 # --- profiles: labels, group_by, filters --------------------------------------------------------
 
 CPU_SECONDS = 5  # each burner's wall-clock burn
+
+
+def sample_slack(mu):
+    """How far a process's sample count may lie from mu = its CPU seconds x 99 Hz. The cpu-clock
+    timer samples whatever runs when it fires: a process on a CPU for long stretches gets mu +-1
+    samples (cpu_lib's 5 % covers window edges), but on a loaded host (load average 18 on these
+    2 CPUs while the tests were written) it runs in slices of a few ms, each holding a sample
+    with probability slice x 99 Hz, and the count is a sum of such draws: variance up to mu.
+    Measured here: 0.19 CPU s gave 23 samples (mu 19), 0.38 s gave 32 (mu 38). Allowed: 5 % +
+    3 standard deviations + 1."""
+    return COUNT_TOLERANCE * mu + 3 * math.sqrt(mu) + 1
 
 
 def pprof_checks(prof, by_pid, leaf_owner, where, min_samples=5):
@@ -111,8 +135,10 @@ def pprof_checks(prof, by_pid, leaf_owner, where, min_samples=5):
         pid = int(pid) if pid not in (None, "") else None
         if pid in by_pid:
             want = want_labels(by_pid[pid])
-            check(got == want, "%s: a sample of pid %d (%r) has labels %s, want %s" % (
-                where, pid, by_pid[pid], got, want))
+            check(got == want, "%s: a sample of pid %d (%r) has labels %s, want %s (its cgroup "
+                  "%s, thread %s, %d samples, leaf %s)" % (
+                      where, pid, by_pid[pid], got, want, labels.get("cgroup"),
+                      labels.get("thread"), values[0], names[:1]))
             counts[by_pid[pid]] = counts.get(by_pid[pid], 0) + values[0]
         for name in names:
             owner = leaf_owner.get(name)
@@ -229,8 +255,8 @@ def test_pods_cpu_profile():
                 "&" + q(namespace="batch", pod=t.name), "&" + q(pod="no-such-pod"))}
             filtered_pprof = get_pprof(agent, "/api/v1/profile/cpu?%s&format=pprof&%s" % (
                 SINCE, q(pod=t.name)))
-            for path in ("/api/v1/profile/cpu", "/debug/pprof/profile", "/flamegraph"):
-                check_bad_filters(agent, path, "since=10s&")
+            bad = [a for path in ("/api/v1/profile/cpu", "/debug/pprof/profile", "/flamegraph")
+                   for a in bad_filters(agent, path, "since=10s&")]
             indexed = agent.metrics().select("hostprof_kubelet_pods")
             named = sum(1 for p in pods.values() if p.named)
             check(not indexed or indexed[0][1] == named, "hostprof_kubelet_pods is %s, the "
@@ -243,11 +269,11 @@ def test_pods_cpu_profile():
     counts = pprof_checks(prof, by_pid, leaf_owner, "pprof " + SINCE)
     diag("pprof samples per container: %s" % {repr(c): n for c, n in counts.items()})
     cpu = truth.doc["cpu_ns"] / 1e9
-    # +-3 samples beyond cpu_lib's 5 %: measured under load (see CPU_ABS below)
-    lo, hi = cpu * FREQ * (1 - COUNT_TOLERANCE) - 3, cpu * FREQ * (1 + COUNT_TOLERANCE) + 3
+    mu = cpu * FREQ
+    lo, hi = mu - sample_slack(mu), mu + sample_slack(mu)
     check(lo <= counts[app] <= hi, "pprof: %d samples of the burner in %r, want %.0f..%.0f "
-          "(its own %.2f CPU s x %d Hz +-%d%% +-3)" % (counts[app], app, lo, hi, cpu, FREQ,
-                                                  COUNT_TOLERANCE * 100))
+          "(its own %.2f CPU s x %d Hz, see sample_slack)" % (counts[app], app, lo, hi, cpu,
+                                                             FREQ))
     pprof_checks(live, {burner.pid: app}, leaf_owner, "/debug/pprof/profile?seconds=3")
     # JSON: the same samples per pid as pprof, with the same fields
     full = json_stack_checks(docs[""], by_pid, "json")
@@ -279,22 +305,20 @@ def test_pods_cpu_profile():
     check(pods_seen == {t.name}, "pprof pod=%s has samples of pods %s" % (t.name, pods_seen))
     check(fp[app] == counts[app], "pprof pod=%s: %d burner samples, %d unfiltered" % (
         t.name, fp[app], counts[app]))
+    check_bad_filters(bad)
 
 
 # --- per-pod metrics ----------------------------------------------------------------------------
 
 # Tolerances, each against the kernel's or the workload's own figure:
-# - CPU: the cpu collector samples whatever task is on a CPU once per 1/99 s, so a pod's CPU
-#   seconds are its samples x 10.1 ms; utime and stime in /proc/PID/stat are each cut to 10 ms
-#   (USER_HZ). Measured here (9 processes of 0.07-0.41 CPU s, load average 18 on 2 CPUs):
-#   samples and utime + stime differed by at most 2 samples. Allowed: 5 % (cpu_lib's count
-#   tolerance) + 3 samples (30 ms) per process.
+# - CPU: see sample_slack (sampling) + 20 ms per process (utime and stime in /proc/PID/stat are
+#   each cut to 10 ms, USER_HZ).
 # - off-CPU: the sleeps are 20 ms, above the 10 ms --offcpu-period, so every one is kept at its
 #   length; the worker's wall - CPU - run_delay around its loop is the time it was blocked,
 #   within the clock reads around it: 5 % (the off-CPU tests' tolerance) + 10 ms.
 # - run queue: hostprof's waits and schedstat's run_delay are the same intervals (offcpu tests:
 #   5 %); + 10 ms for the waits of reads at the ends.
-CPU_REL, CPU_ABS = COUNT_TOLERANCE, 0.03
+STAT_ABS = 0.02
 OFF_REL, OFF_ABS = 0.05, 0.01
 RQ_REL, RQ_ABS = 0.05, 0.01
 
@@ -357,12 +381,12 @@ def test_pods_metrics():
     """--pod-metrics with the target (a burner and a sleeper), a guaranteed pod making 20,000
     failing openat calls and a decoy doing 4,000 of them, sleeping 0.4 s and burning 1.5 s:
     each pod's syscall count lies within its own calls + at most 12 of bookkeeping each,
-    errors exactly its failing calls; CPU seconds within 5 % + 30 ms per process of utime +
-    stime; off-CPU seconds the sleeps' blocked time (+-5 % + 10 ms); run-queue wait the
-    schedstat run_delay (+-5 % + 10 ms). The guaranteed pod's log directory is written after
-    the agent started: its series carry its name. /api/v1/syscalls and /api/v1/runqueue
-    filtered by pod, namespace, container answer the same pod's figures; bad filter values
-    are 400."""
+    errors exactly its failing calls; CPU seconds its utime + stime (within sample_slack);
+    off-CPU seconds the sleeps' blocked time (+-5 % + 10 ms); run-queue wait the schedstat
+    run_delay (+-5 % + 10 ms). The guaranteed pod's log directory is written after the agent
+    started: its series carry its name. /api/v1/syscalls, /api/v1/runqueue and the off-CPU
+    profile filtered by pod, namespace, container answer the same pod's figures; bad filter
+    values are 400."""
     pods = make_pods()
     t, g, d = pods["target"], pods["guaranteed"], pods["decoy"]
     app, side = t.containers
@@ -408,9 +432,8 @@ def test_pods_metrics():
                           rq_truth[dapp], "/api/v1/runqueue?pod=" + d.name)
             offs = {p: get_json(agent, "/api/v1/profile/offcpu?%s&format=json&%s" % (
                 SINCE, q(namespace=p.namespace, pod=p.name))) for p in (t, d)}
-            check_bad_filters(agent, "/api/v1/syscalls")
-            check_bad_filters(agent, "/api/v1/runqueue")
-            check_bad_filters(agent, "/api/v1/profile/offcpu", "since=10s&")
+            bad = (bad_filters(agent, "/api/v1/syscalls") + bad_filters(agent, "/api/v1/runqueue")
+                   + bad_filters(agent, "/api/v1/profile/offcpu", "since=10s&"))
             gts = {c: w.release() for c, w in ws.items()}
     for c, gt in gts.items():
         check(gt["enoent"] == gt["calls"] and gt["sleep_errors"] == 0,
@@ -429,9 +452,10 @@ def test_pods_metrics():
         cpu_truth = sum(cpu1[c] - cpu0[c] for c in pod.containers)
         cpu = counter_delta(m0, m1, F_CPU, pod)
         diag("%s: %.3f CPU s, utime+stime %.3f s" % (pod, cpu, cpu_truth))
-        check(within(cpu, cpu_truth, CPU_REL, CPU_ABS * len(pod.containers)),
-              "%s{pod=%s} grew %.3f s, the pod's processes used %.3f s (utime+stime)" % (
-                  F_CPU, pod.label, cpu, cpu_truth))
+        slack = sample_slack(cpu_truth * FREQ) / FREQ + STAT_ABS * len(pod.containers)
+        check(abs(cpu - cpu_truth) <= slack,
+              "%s{pod=%s} grew %.3f s, the pod's processes used %.3f s (utime+stime), +-%.3f s" % (
+                  F_CPU, pod.label, cpu, cpu_truth, slack))
         off_truth = blocked_truth(mine)
         off = counter_delta(m0, m1, F_OFF, pod)
         diag("%s: %.3f s blocked, the workers' own %.3f s" % (pod, off, off_truth))
@@ -470,6 +494,7 @@ def test_pods_metrics():
                                                                             want_open))
         check(ns["calls"] == want_sleep, "/api/v1/syscalls?%s: %d nanosleep calls, want %d" % (
             extra, ns["calls"], want_sleep))
+    check_bad_filters(bad)
 
 
 # --- TCP and run-queue per pod; a pod named by its UID -----------------------------------------
@@ -575,7 +600,7 @@ def test_pods_tcp_runqueue():
                          port_decoy, k_decoy, "/api/v1/tcp?pod=%s&container=app" % d.name)
                 runqueue_rows(agent, q(pod=an.uid), [busy.pid], rd1 - rd0,
                               "/api/v1/runqueue?pod=<uid>")
-                check_bad_filters(agent, "/api/v1/tcp")
+                bad = bad_filters(agent, "/api/v1/tcp")
                 busy.release()
                 for b in burners:
                     b.release()
@@ -599,6 +624,7 @@ def test_pods_tcp_runqueue():
     check(rd1 - rd0 >= 1.0, "the pinned threads waited only %.3f s: no contention" % (rd1 - rd0))
     check(within(rq_sum, rd1 - rd0, RQ_REL, RQ_ABS), "%s{namespace=\"\",pod=%s}_sum grew %.4f "
           "s, the pinned threads waited %.4f s (schedstat)" % (F_RQ, an.uid, rq_sum, rd1 - rd0))
+    check_bad_filters(bad)
 
 
 # --- the series bound ---------------------------------------------------------------------------
