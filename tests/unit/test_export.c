@@ -298,7 +298,7 @@ struct dec {
 		size_t nloc, nval;
 		struct {
 			uint64_t key, str, num;
-		} labels[5];
+		} labels[8];
 		size_t nlabels;
 	} samples[16];
 	size_t nsamples;
@@ -341,7 +341,7 @@ static void dec_sample(struct pb *r, struct dec_sample *s)
 		} else if (field == 2) {
 			s->nval = pb_repeated(wire, v, &sub, s->val, s->nval, 4);
 		} else if (field == 3) {
-			assert_true(s->nlabels < 5);
+			assert_true(s->nlabels < 8);
 			while (pb_next(&sub, &f2, &w2, &v2, &sub2)) {
 				if (f2 == 1)
 					s->labels[s->nlabels].key = v2;
@@ -647,7 +647,9 @@ static void test_pprof_main_mapping_first(void **state)
  */
 static void test_invalid_utf8_names(void **state)
 {
-	struct hp_prof_labels l = { 9, "abcdefghijklmn\xe2", "abcdefghijklmn\xe2\x82", NULL, NULL, NULL, NULL, NULL };
+	struct hp_prof_labels l = {
+		9, "abcdefghijklmn\xe2", "abcdefghijklmn\xe2\x82", NULL, NULL, NULL, NULL, NULL
+	};
 	struct hp_prof_frame f = { .function = "sym\xff\xfe", .address = 0x10 };
 	struct hp_profile p;
 	struct hp_buf out;
@@ -1068,6 +1070,110 @@ static void test_cgroup_label(void **state)
 	    cJSON_GetObjectItem(cJSON_GetArrayItem(stacks, 0), "cgroup")->valuestring, "/pod-a");
 	assert_null(cJSON_GetObjectItem(cJSON_GetArrayItem(stacks, 2), "cgroup"));
 	cJSON_Delete(root);
+	hp_buf__free(&out);
+	hp_profile__free(&p);
+}
+
+/* The string field key of a JSON stack; fails the test when it is missing. */
+static const char *pod_field(cJSON *st, const char *key)
+{
+	cJSON *v = cJSON_GetObjectItem(st, key);
+
+	if (!cJSON_IsString(v))
+		fail_msg("stack without a \"%s\" string", key);
+	return v->valuestring;
+}
+
+/* namespace/pod/container: pprof string labels and JSON fields on samples from pods, neither on
+ * the others (no key in pprof's string table for a profile without pods). */
+static void test_pod_labels(void **state)
+{
+	struct hp_prof_frame leaf = { .function = "leaf", .address = 0x10 };
+	struct hp_prof_labels a = { .pid = 5,
+				    .process = "app",
+				    .thread = "app",
+				    .namespace_ = "shop",
+				    .pod = "cart-0",
+				    .container = "app" };
+	struct hp_prof_labels b = a;
+	struct hp_prof_labels host = { .pid = 6, .process = "sshd", .thread = "sshd" };
+	size_t len, seen = 0;
+	struct hp_profile p;
+	struct hp_buf out;
+	unsigned char *raw;
+	cJSON *root, *stacks;
+	struct dec d;
+	uint32_t id;
+
+	(void)state;
+	b.container = "proxy";
+	tp_init(&p, 99);
+	id = (uint32_t)hp_profile__frame(&p, &leaf);
+	assert_int_equal(hp_profile__add(&p, &a, &id, 1, 2, 2), 0);
+	assert_int_equal(hp_profile__add(&p, &b, &id, 1, 3, 3), 0);
+	assert_int_equal(hp_profile__add(&p, &host, &id, 1, 4, 4), 0);
+	hp_buf__init(&out);
+	assert_int_equal(hp_export__pprof(&p, &export_defaults, &out), 0);
+	raw = gunzip(out.data, out.len, &len);
+	dec_profile(raw, len, &d);
+	assert_int_equal(d.nsamples, 3);
+	for (size_t i = 0; i < d.nsamples; i++) {
+		const struct dec_sample *s = &d.samples[i];
+		const char *c = dec_label_str(&d, s, "container");
+
+		if (s->val[0] == 4) {
+			assert_null(dec_label_str(&d, s, "namespace"));
+			assert_null(dec_label_str(&d, s, "pod"));
+			assert_null(c);
+			continue;
+		}
+		seen++;
+		assert_string_equal(dec_label_str(&d, s, "namespace"), "shop");
+		assert_string_equal(dec_label_str(&d, s, "pod"), "cart-0");
+		assert_non_null(c);
+		assert_string_equal(c, s->val[0] == 2 ? "app" : "proxy");
+	}
+	assert_int_equal(seen, 2);
+	dec_free(&d);
+	free(raw);
+
+	hp_buf__reset(&out);
+	assert_int_equal(hp_export__json(&p, &export_defaults, &out), 0);
+	root = cJSON_Parse(out.data);
+	assert_non_null(root);
+	stacks = cJSON_GetObjectItem(root, "stacks");
+	assert_int_equal(cJSON_GetArraySize(stacks), 3);
+	for (int i = 0; i < 3; i++) {
+		cJSON *st = cJSON_GetArrayItem(stacks, i);
+		double n = cJSON_GetObjectItem(st, "count")->valuedouble;
+
+		if (n == 4) {
+			assert_null(cJSON_GetObjectItem(st, "namespace"));
+			assert_null(cJSON_GetObjectItem(st, "pod"));
+			assert_null(cJSON_GetObjectItem(st, "container"));
+			continue;
+		}
+		assert_string_equal(pod_field(st, "namespace"), "shop");
+		assert_string_equal(pod_field(st, "pod"), "cart-0");
+		assert_string_equal(pod_field(st, "container"), n == 2 ? "app" : "proxy");
+	}
+	cJSON_Delete(root);
+	hp_buf__free(&out);
+	hp_profile__free(&p);
+
+	/* a profile without pods: no pod keys in pprof's string table at all */
+	tp_init(&p, 99);
+	id = (uint32_t)hp_profile__frame(&p, &leaf);
+	assert_int_equal(hp_profile__add(&p, &host, &id, 1, 4, 4), 0);
+	hp_buf__init(&out);
+	assert_int_equal(hp_export__pprof(&p, &export_defaults, &out), 0);
+	raw = gunzip(out.data, out.len, &len);
+	dec_profile(raw, len, &d);
+	for (uint64_t i = 0; i < d.nstrings; i++)
+		if (strcmp(dec_str(&d, i), "pod") == 0 || strcmp(dec_str(&d, i), "namespace") == 0)
+			fail_msg("string %s in a profile without pods", dec_str(&d, i));
+	dec_free(&d);
+	free(raw);
 	hp_buf__free(&out);
 	hp_profile__free(&p);
 }
@@ -1507,6 +1613,7 @@ int main(void)
 		cmocka_unit_test(test_json_escaping),
 		cmocka_unit_test(test_json_merges_equal_names),
 		cmocka_unit_test(test_cgroup_label),
+		cmocka_unit_test(test_pod_labels),
 		cmocka_unit_test_setup_teardown(test_html, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_formats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filtered_export, setup, teardown),

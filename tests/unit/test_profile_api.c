@@ -35,6 +35,8 @@ struct fake {
 	const char *name;
 	uint64_t count;
 	int drains;
+	bool pods; /* each drain also adds leaf_pod_a x3 (shop/cart-0/app), leaf_pod_b x4
+		      (shop/cart-1/app) */
 };
 
 static int fake__drain(struct hp_profile_source *src, double now)
@@ -54,13 +56,15 @@ static int fake__drain(struct hp_profile_source *src, double now)
 	assert_int_equal(
 	    hp_profile__add(&w,
 			    &(struct hp_prof_labels){ 42, "proc", "thr", NULL,
-						      f->kind.has_state ? "sleeping" : NULL, NULL, NULL, NULL },
+						      f->kind.has_state ? "sleeping" : NULL, NULL,
+						      NULL, NULL },
 			    &frame, 1, f->count, f->count * w.period),
 	    0);
 	if (f->kind.has_state) {
 		/* a runnable sample, and a sleeping one whose waker part names waker_fn */
 		uint32_t st[3];
-		struct hp_prof_labels l = { 42, "proc", "thr", NULL, HP_PROF_STATE_RUNNABLE, NULL, NULL, NULL };
+		struct hp_prof_labels l = { 42,	  "proc", "thr", NULL, HP_PROF_STATE_RUNNABLE,
+					    NULL, NULL,	  NULL };
 
 		st[0] = (uint32_t)hp_profile__frame(
 		    &w, &(struct hp_prof_frame){ .function = "leaf_rq", .address = 0x2000 });
@@ -72,6 +76,19 @@ static int fake__drain(struct hp_profile_source *src, double now)
 		st[2] = frame;
 		l.state = "sleeping";
 		assert_int_equal(hp_profile__add(&w, &l, st, 3, 1, w.period), 0);
+	}
+	if (f->pods) {
+		struct hp_prof_labels a = { 42, "proc", "thr", NULL, NULL, "shop", "cart-0", "app" };
+		struct hp_prof_labels b = { 43, "proc", "thr", NULL, NULL, "shop", "cart-1", "app" };
+		uint32_t fa = (uint32_t)hp_profile__frame(
+			     &w, &(struct hp_prof_frame){ .function = "leaf_pod_a",
+							  .address = 0x4000 }),
+			 fb = (uint32_t)hp_profile__frame(
+			     &w, &(struct hp_prof_frame){ .function = "leaf_pod_b",
+							  .address = 0x5000 });
+
+		assert_int_equal(hp_profile__add(&w, &a, &fa, 1, 3, 3 * w.period), 0);
+		assert_int_equal(hp_profile__add(&w, &b, &fb, 1, 4, 4 * w.period), 0);
 	}
 	err = hp_profile_store__add(&f->store, &w, now);
 	hp_profile__free(&w);
@@ -310,6 +327,101 @@ static void test_state_and_waker(void **state)
 	s->other.kind.has_state = false;
 }
 
+/* namespace=, pod=, container= keep the samples whose labels are exactly those, on every
+ * profile endpoint; group_by=pod|container names the pods and "[host]"; empty or over-long
+ * values are a 400 JSON error before any drain. */
+static void test_pod_filters(void **state)
+{
+	struct server *s = *state;
+	char ctype[64], *body, path[512], big[300];
+	unsigned long long a = 0, b = 0;
+	int drains;
+
+	s->cpu.pods = true;
+	assert_int_equal(get(s, "/api/v1/profile/cpu?since=10s&format=folded&pod=cart-0", ctype,
+			     sizeof(ctype), &body),
+			 200);
+	if (sscanf(body, "proc;leaf_pod_a %llu\n", &a) != 1 ||
+	    strchr(body, '\n') + 1 != body + strlen(body))
+		fail_msg("pod=cart-0: %s", body);
+	assert_int_equal(a, 3ULL * (unsigned long long)1); /* one drain with pods so far */
+	free(body);
+	assert_int_equal(get(s, "/api/v1/profile/cpu?since=10s&format=folded&namespace=shop", ctype,
+			     sizeof(ctype), &body),
+			 200);
+	if (!strstr(body, "proc;leaf_pod_a 6\n") || !strstr(body, "proc;leaf_pod_b 8\n") ||
+	    strstr(body, "leaf_cpu"))
+		fail_msg("namespace=shop: %s", body);
+	free(body);
+	assert_int_equal(
+	    get(s,
+		"/flamegraph?kind=cpu&since=10s&format=folded&namespace=shop&pod=cart-1"
+		"&container=app",
+		ctype, sizeof(ctype), &body),
+	    200);
+	if (sscanf(body, "proc;leaf_pod_b %llu", &b) != 1 || b != 12 || strstr(body, "leaf_pod_a"))
+		fail_msg("flamegraph pod=cart-1: %s", body);
+	free(body);
+	/* every label must match: no pod of that name in that namespace, no such container */
+	assert_int_equal(
+	    get(s, "/api/v1/profile/cpu?since=10s&format=folded&namespace=kube&pod=cart-0", ctype,
+		sizeof(ctype), &body),
+	    200);
+	assert_string_equal(body, "");
+	free(body);
+	assert_int_equal(get(s, "/api/v1/profile/cpu?since=10s&format=folded&container=ap", ctype,
+			     sizeof(ctype), &body),
+			 200);
+	assert_string_equal(body, "");
+	free(body);
+	/* group_by: pods by name, the rest [host] (six drains with pods by now) */
+	assert_int_equal(get(s, "/api/v1/profile/cpu?since=10s&format=folded&group_by=container",
+			     ctype, sizeof(ctype), &body),
+			 200);
+	if (!strstr(body, "shop/cart-0/app;leaf_pod_a 18\n") ||
+	    !strstr(body, "shop/cart-1/app;leaf_pod_b 24\n") || !strstr(body, "[host];leaf_cpu "))
+		fail_msg("group_by=container: %s", body);
+	free(body);
+	assert_int_equal(
+	    get(s, "/api/v1/profile/cpu?since=10s&group_by=pod", ctype, sizeof(ctype), &body), 200);
+	if (!strstr(body, "{\"name\":\"shop/cart-1\"") || !strstr(body, "{\"name\":\"[host]\""))
+		fail_msg("json group_by=pod: %s", body);
+	free(body);
+	/* bad values: 400 before any drain, on the Go-style path too */
+	drains = s->cpu.drains;
+	memset(big, 'a', 254);
+	big[254] = '\0';
+	snprintf(path, sizeof(path), "/api/v1/profile/cpu?since=10s&pod=%s", big);
+	assert_int_equal(get(s, path, ctype, sizeof(ctype), &body), 400);
+	assert_string_equal(ctype, "application/json");
+	assert_non_null(strstr(body, "invalid pod: want 1..253 characters"));
+	free(body);
+	big[253] = '\0'; /* 253: accepted (and matches nothing) */
+	snprintf(path, sizeof(path), "/api/v1/profile/cpu?since=10s&format=folded&pod=%s", big);
+	assert_int_equal(get(s, path, ctype, sizeof(ctype), &body), 200);
+	assert_string_equal(body, "");
+	free(body);
+	drains = s->cpu.drains;
+	assert_int_equal(
+	    get(s, "/api/v1/profile/cpu?since=10s&namespace=", ctype, sizeof(ctype), &body), 400);
+	if (!strstr(body, "namespace") || !strstr(body, "empty value"))
+		fail_msg("namespace=: %s", body);
+	free(body);
+	assert_int_equal(get(s, "/debug/pprof/profile?container=", ctype, sizeof(ctype), &body),
+			 400);
+	if (!strstr(body, "container") || !strstr(body, "empty value"))
+		fail_msg("container=: %s", body);
+	free(body);
+	assert_int_equal(get(s, "/flamegraph?pod=", ctype, sizeof(ctype), &body), 400);
+	free(body);
+	assert_int_equal(s->cpu.drains, drains);
+	/* the Go-style path takes the filters (a 1 s recording) */
+	assert_int_equal(
+	    get(s, "/debug/pprof/profile?seconds=1&pod=cart-0", ctype, sizeof(ctype), &body), 200);
+	free(body);
+	s->cpu.pods = false;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_kind_404),
 		cmocka_unit_test(test_kind_reaches_its_store),
 		cmocka_unit_test(test_state_and_waker),
+		cmocka_unit_test(test_pod_filters),
 	};
 
 	return cmocka_run_group_tests(tests, server_setup, server_teardown);

@@ -157,6 +157,7 @@ struct record_what {
 	const struct hp_profile_view *view; /* NULL: src alone */
 	struct hp_profile_source *src;	    /* the kind's source (a view: its first part's) */
 	struct hp_view_recording rec;	    /* a view's subscriptions */
+	struct hp_services *svc;	    /* pod names re-read before each drain */
 };
 
 /* Drains what is recorded into its subscribers. */
@@ -187,6 +188,7 @@ static double record__loop(const struct hp_config *cfg, struct record_what *w, c
 		/* looked at before the drain, so the drain holds all the target's last samples */
 		target_gone = cfg->pid && !hp_target_pid__running(NULL, cfg->pid);
 		t_last = hp_now();
+		hp_services__refresh_pods(w->svc); /* a pod started during the recording */
 		err = record__drain_what(w);
 		if (err)
 			hp_warn("draining samples failed: %s", strerror(-err));
@@ -429,6 +431,7 @@ int hp_record__run(const struct hp_config *cfg)
 		if (record__subscribe(w.src, &p))
 			goto stop;
 	}
+	w.svc = &svc;
 	elapsed = record__loop(cfg, &w, &stop, &p);
 	if (!w.view) {
 		record__unsubscribe(w.src, &p);

@@ -166,11 +166,16 @@ void hp_services__labels(struct hp_services *svc, uint64_t id, pid_t tgid, struc
 	l->container = w->container;
 }
 
-void hp_services__tick(struct hp_services *svc)
+void hp_services__refresh_pods(struct hp_services *svc)
 {
 	pthread_mutex_lock(&svc->cgroup_lock);
 	svc->pod_gen = hp_pod_dir__refresh(svc->pod_dir, SERVICES_POD_DIR_INTERVAL);
 	pthread_mutex_unlock(&svc->cgroup_lock);
+}
+
+void hp_services__tick(struct hp_services *svc)
+{
+	hp_services__refresh_pods(svc);
 	if (++svc->ticks % SERVICES_KERNEL_RECHECK_TICKS == 0)
 		hp_symbolizer__refresh_kernel(svc->sym);
 	hp_symbolizer__sweep(svc->sym); /* frees exited processes even without samples */

@@ -88,6 +88,9 @@ const struct hp_workload *hp_services__workload(struct hp_services *svc, uint64_
  * the cgroup's path is unknown. */
 void hp_services__labels(struct hp_services *svc, uint64_t id, pid_t tgid, struct hp_workload *w,
 			 struct hp_prof_labels *l);
+/* Re-reads the kubelet pod directories if they changed, at most once per second (the tick does;
+ * "record", which has no tick, calls it before each drain). */
+void hp_services__refresh_pods(struct hp_services *svc);
 /* Once per agent tick: symbolizer liveness sweep, kallsyms re-read when modules changed, the
  * kubelet pod directories re-read when they changed (at most once per second). */
 void hp_services__tick(struct hp_services *svc);
