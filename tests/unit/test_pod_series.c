@@ -177,7 +177,7 @@ static void test_bound_500(void **state)
 	static struct sample sm[4096];
 	struct hp_pod_series *s = hp_pod_series__new(20, 1024);
 	struct truth t = { 0 };
-	char pod[32], want[64];
+	char pod[48], want[96];
 	size_t n, len;
 	char *text;
 
@@ -185,7 +185,7 @@ static void test_bound_500(void **state)
 	assert_non_null(s);
 	for (int drain = 0; drain < 3; drain++) {
 		for (int p = 0; p < 500; p++) {
-			snprintf(pod, sizeof(pod), "pod-%03d", p);
+			snprintf(pod, sizeof(pod), "checkout-7d9f8b6c5d-%05d", p);
 			/* pod p weighs p + 1: pods 480..499 are the top 20 */
 			add(s, &t, "default", pod, (uint64_t)p + 1, 1000000, 0);
 		}
@@ -197,15 +197,28 @@ static void test_bound_500(void **state)
 	assert_int_equal(n, 21);
 	assert_int_equal(samples(text, HIST "_count", sm, 4096), 21);
 	for (int p = 480; p < 500; p++) {
-		snprintf(want, sizeof(want), "namespace=\"default\",pod=\"pod-%03d\"", p);
+		snprintf(want, sizeof(want),
+			 "namespace=\"default\",pod=\"checkout-7d9f8b6c5d-%05d\"", p);
 		/* all three drains in the series: it held one from the first commit on */
 		assert_int_equal((uint64_t)value_of(text, CNT, want), 3 * (uint64_t)(p + 1));
 	}
-	assert_true(isnan(value_of(text, CNT, "namespace=\"default\",pod=\"pod-479\"")));
+	assert_true(
+	    isnan(value_of(text, CNT, "namespace=\"default\",pod=\"checkout-7d9f8b6c5d-00479\"")));
 	len = strlen(text);
-	print_message("pod series: 500 pods added, %zu series per family, page of 4 families "
-		      "(3 counters + 1 histogram) = %zu bytes\n",
-		      n, len);
+	{
+		struct hp_buf c, h;
+
+		hp_buf__init(&c);
+		hp_buf__init(&h);
+		hp_pod_series__render_counter(s, &c, CNT, "Events.", HP_POD_COUNT);
+		hp_pod_series__render_histogram(s, &h, HIST, "Latency.");
+		print_message("pod series: 500 pods added, %zu series per family (k = 20); one "
+			      "counter family %zu bytes, one histogram family %zu bytes, this page "
+			      "(3 counters + 1 histogram) %zu bytes\n",
+			      n, c.len, h.len, len);
+		hp_buf__free(&c);
+		hp_buf__free(&h);
+	}
 	free(text);
 	hp_pod_series__free(s);
 }

@@ -28,12 +28,15 @@
  * pod shop/db, 13 a systemd service (no pod), 14 unknown ---- */
 
 static unsigned int resolves;
+#define DEAD_TGID 666
 
 static const struct hp_workload *stub__workload(struct hp_services *svc, uint64_t id, pid_t tgid,
 						struct hp_workload *out)
 {
-	(void)svc, (void)tgid;
+	(void)svc;
 	resolves++;
+	if (tgid == DEAD_TGID)
+		return NULL; /* as /proc/TGID/cgroup of a process gone since the drain */
 	memset(out, 0, sizeof(*out));
 	switch (id) {
 	case 10:
@@ -143,11 +146,17 @@ static void test_drain_glue(void **state)
 		hp_pod_drain__add(d, (uint64_t)(10 + i % 5), 100, &delta);
 	}
 	hp_pod_drain__commit(d, 1.0);
-	assert_int_equal(resolves, 5);
+	assert_int_equal(resolves, 5 + 1); /* one per cgroup; the unknown one by id again */
+	{ /* a cgroup whose process exited is named from its id alone */
+		struct hp_pod_series_delta delta = { 7, 7000, 0, NULL };
+
+		hp_pod_drain__add(d, 12, DEAD_TGID, &delta);
+	}
+	hp_pod_drain__commit(d, 2.0);
 	assert_int_equal(d->unnamed, 1); /* cgroup 14 */
 	text = render(d, false, "t_total", HP_POD_COUNT);
 	assert_int_equal(ival(text, "t_total", WEB), 400);
-	assert_int_equal(ival(text, "t_total", DB), 200);
+	assert_int_equal(ival(text, "t_total", DB), 200 + 7);
 	assert_int_equal(ival(text, "t_total", OTHER), 0);
 	assert_int_equal(series(text, "t_total"), 3);
 	free(text);

@@ -90,7 +90,9 @@ static void drain__attribute(struct hp_pod_drain *d, uint64_t cgroup_id, pid_t t
 {
 	struct hp_workload w;
 
-	if (!d->resolve(d->svc, cgroup_id, tgid, &w)) {
+	/* a process that exited since the drain cannot name its cgroup: the id alone can */
+	if (!d->resolve(d->svc, cgroup_id, tgid, &w) &&
+	    (tgid <= 0 || !d->resolve(d->svc, cgroup_id, 0, &w))) {
 		d->unnamed++;
 		return;
 	}

@@ -12,7 +12,9 @@
 #include "collectors/pod_series.h"
 #include "collectors/services.h"
 
-#define HP_POD_SERIES_MAX_PODS 1024 /* pods ranked per breakdown (a node runs <= 110 by default) */
+#define HP_POD_SERIES_MAX_PODS                                                                     \
+	512 /* pods ranked per breakdown: a kubelet runs <= 110 by default
+				    (<= 250 at most), idle pods make room; ~600 bytes each */
 
 /* Who ran in a cgroup: hp_services__workload, or a test's stand-in. NULL: unknown. */
 typedef const struct hp_workload *(*hp_pod_resolve_fn)(struct hp_services *svc, uint64_t cgroup_id,

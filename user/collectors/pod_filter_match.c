@@ -15,7 +15,15 @@ bool hp_pod_filter__match_cgroup(struct hp_pod_filter_cache *c, uint64_t cgroup_
 		return c->result;
 	c->cgroup_id = cgroup_id;
 	c->valid = true;
-	c->result = hp_pod_filter__match(
-	    c->f, c->svc ? hp_services__workload(c->svc, cgroup_id, tgid, &w) : NULL);
+	if (!c->svc) {
+		c->result = hp_pod_filter__match(c->f, NULL);
+		return c->result;
+	}
+	/* rows outlive their processes: a dead tgid cannot name the cgroup, the id alone can */
+	if (hp_services__workload(c->svc, cgroup_id, tgid, &w) ||
+	    (tgid > 0 && hp_services__workload(c->svc, cgroup_id, 0, &w)))
+		c->result = hp_pod_filter__match(c->f, &w);
+	else
+		c->result = hp_pod_filter__match(c->f, NULL);
 	return c->result;
 }

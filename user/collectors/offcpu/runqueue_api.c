@@ -184,15 +184,21 @@ static ssize_t api__rows(const struct hp_rq_snapshot *view, const struct api_que
 			 struct api_row **out)
 {
 	const struct hp_khist *procs = view->procs, *cgs = view->cgroups;
-	bool filtered = q->pid || q->comm || hp_pod_filter__active(&q->pods);
+	/* a pod filter alone selects whole cgroups: the cgroup table keeps the waits of process
+	 * rows evicted since, so it answers group_by=cgroup completely */
+	bool filtered = q->pid || q->comm;
 	size_t cap = (procs->n > cgs->n ? procs->n : cgs->n) + 1, n = 0;
 	struct api_row *rows = calloc(cap, sizeof(*rows));
 
 	if (!rows)
 		return -1;
 	if (q->by_cgroup && !filtered) {
-		for (size_t i = 0; i < cgs->n; i++)
-			rows[n++].r = *(const struct hp_rq_row *)hp_khist__row(cgs, i);
+		for (size_t i = 0; i < cgs->n; i++) {
+			const struct hp_rq_row *cg = hp_khist__row(cgs, i);
+
+			if (hp_pod_filter__match_cgroup(q->match, cg->cgroup_id, 0))
+				rows[n++].r = *cg;
+		}
 		/* process rows of each cgroup (both sets are sorted by cgroup first) */
 		for (size_t i = 0, j = 0; i < procs->n; i++) {
 			const struct hp_rq_row *p = hp_khist__row(procs, i);
