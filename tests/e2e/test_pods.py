@@ -693,8 +693,10 @@ def test_pods_top_k():
     with Cluster(chosen) as cl:
         ws = {p: cl.start(PodWorker(p.containers[0], leaves[p], "sleep", 5, 20, "calls",
                                     calls[p])) for p in chosen}
+        # --cgroup: only this test's subtree, so pods other tests on the host make (kubepods
+        # cgroups of their own) do not add to the sums
         with Agent("--collectors", "syscalls,offcpu", "--pod-metrics", "--pod-top-k", "2",
-                   "--kubelet-pods-dir", cl.pods_dir) as agent:
+                   "--cgroup", cl.top, "--kubelet-pods-dir", cl.pods_dir) as agent:
             m0 = agent.metrics()
             for w in ws.values():
                 w.go()
