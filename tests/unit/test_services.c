@@ -94,12 +94,17 @@ static void test_metrics_once(void **state)
 	hp_buf__free(&out);
 
 	hp_services__self_stats(&svc, &st);
-	assert_int_equal(st.nmaps, 2);
+	assert_int_equal(st.nmaps, 4);
 	assert_string_equal(st.maps[0].name, "symbolizer_elf_cache");
 	assert_int_equal(st.maps[0].max_entries, HP_SYM_ELF_FILES);
 	assert_string_equal(st.maps[1].name, "symbolizer_processes");
 	assert_int_equal(st.maps[1].max_entries, svc.sym_processes);
 	assert_int_equal(st.maps[1].entries, 0);
+	assert_string_equal(st.maps[2].name, "kubelet_pods");
+	assert_int_equal(st.maps[2].max_entries, HP_SERVICES_MAX_PODS);
+	assert_string_equal(st.maps[3].name, "workload_cache");
+	assert_int_equal(st.maps[3].entries, 0);
+	assert_int_equal(st.maps[3].max_entries, HP_SERVICES_WORKLOAD_SLOTS);
 	hp_services__free(&svc);
 }
 
@@ -210,6 +215,14 @@ static void test_workload(void **state)
 	hp_services__metrics(&svc, &out);
 	assert_non_null(strstr(out.data, "\nhostprof_kubelet_pods 1\n"));
 	hp_buf__free(&out);
+	{
+		struct hp_self_stats st = { 0 };
+
+		hp_services__self_stats(&svc, &st);
+		assert_string_equal(st.maps[2].name, "kubelet_pods");
+		assert_int_equal(st.maps[2].entries, 1);
+		assert_int_equal(st.maps[3].entries, 5); /* the five ids looked up */
+	}
 	/* an id whose path is unknown */
 	assert_null(hp_services__workload(&svc, 0, 0, &w));
 	hp_services__free(&svc);

@@ -216,6 +216,21 @@ void hp_services__metrics(struct hp_services *svc, struct hp_buf *out)
 	services__pod_dir_metrics(svc, out);
 }
 
+/* The pod name index and the workload cache for hostprof_map_entries. */
+static void services__workload_self_stats(struct hp_services *svc, struct hp_self_stats *out)
+{
+	struct hp_pod_dir_stats st;
+	size_t used = 0;
+
+	pthread_mutex_lock(&svc->cgroup_lock);
+	hp_pod_dir__stats(svc->pod_dir, &st);
+	for (size_t i = 0; i < HP_SERVICES_WORKLOAD_SLOTS; i++)
+		used += svc->wl[i].id != 0;
+	pthread_mutex_unlock(&svc->cgroup_lock);
+	hp_self_stats__add_map(out, "kubelet_pods", st.pods, HP_SERVICES_MAX_PODS);
+	hp_self_stats__add_map(out, "workload_cache", used, HP_SERVICES_WORKLOAD_SLOTS);
+}
+
 void hp_services__self_stats(struct hp_services *svc, struct hp_self_stats *out)
 {
 	struct hp_symbolizer_stats st;
@@ -223,4 +238,5 @@ void hp_services__self_stats(struct hp_services *svc, struct hp_self_stats *out)
 	hp_symbolizer__stats(svc->sym, &st);
 	hp_self_stats__add_map(out, "symbolizer_elf_cache", st.elf_entries, HP_SYM_ELF_FILES);
 	hp_self_stats__add_map(out, "symbolizer_processes", st.proc_entries, svc->sym_processes);
+	services__workload_self_stats(svc, out);
 }
