@@ -61,7 +61,10 @@ struct mode {
 	double *ns; /* ns/call of each round */
 	int rounds;
 	char skip[256]; /* non-empty: not measured, and why */
-	bool failed;	/* the skip is an unexpected failure: exit 1 */
+	/* the kernel's run-time statistics of the mode's programs over its blocks */
+	__u64 bpf_ns;	 /* run time of its sys_enter and sys_exit programs */
+	__u64 bpf_calls; /* runs of its sys_exit program */
+	bool failed;	 /* the skip is an unexpected failure: exit 1 */
 };
 
 struct bench {
@@ -75,6 +78,7 @@ struct bench {
 	struct mode modes[MODE__COUNT];
 	__u32 own_progs[4]; /* ids of both floor pairs, which stay loaded while detached */
 	int tainted;	    /* baseline blocks that saw someone else's tracing programs */
+	int stats_fd;	    /* BPF_ENABLE_STATS held for the run, or < 0 */
 };
 
 /* Shared with the signal handler so an interrupted run leaves no child or mount behind. */
@@ -200,14 +204,71 @@ static void bench__settle(struct bench *b)
 		time__sleep_ms(50);
 }
 
+/*
+ * Run time (ns) of the sys_enter/sys_exit programs of mode id into *ns, runs of its sys_exit
+ * program into *calls, as the kernel counts them with BPF_ENABLE_STATS: the floors' own
+ * programs, or hostprof's (by name; bpftrace's are not told apart: 0).
+ */
+static void mode__bpf_stats(const struct bench *b, enum mode_id id, __u64 *ns, __u64 *calls)
+{
+	__u32 pid = 0;
+
+	*ns = *calls = 0;
+	while (!bpf_prog_get_next_id(pid, &pid)) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		bool mine = false, exit_prog = false;
+		int fd = bpf_prog_get_fd_by_id(pid);
+
+		if (fd < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			close(fd);
+			continue;
+		}
+		close(fd);
+		switch (id) {
+		case MODE_EMPTY:
+			mine = pid == b->own_progs[0] || pid == b->own_progs[1];
+			exit_prog = pid == b->own_progs[1];
+			break;
+		case MODE_MIN_LATENCY:
+			mine = pid == b->own_progs[2] || pid == b->own_progs[3];
+			exit_prog = pid == b->own_progs[3];
+			break;
+		case MODE_HOSTPROF:
+		case MODE_HOSTPROF_POD:
+			mine = !bench__own_prog(b, pid) &&
+			       (strncmp(info.name, "sys_enter_", 10) == 0 ||
+				strncmp(info.name, "sys_exit_", 9) == 0);
+			exit_prog = strncmp(info.name, "sys_exit_", 9) == 0;
+			break;
+		default:
+			break;
+		}
+		if (!mine)
+			continue;
+		*ns += info.run_time_ns;
+		if (exit_prog) /* names are cut at 15 characters: told apart by id */
+			*calls += info.run_cnt;
+	}
+}
+
 /* One block of rounds for a mode, after a short unrecorded warm-up. */
 static void bench__measure(struct bench *b, enum mode_id id, int rounds)
 {
 	struct mode *m = &b->modes[id];
+	__u64 ns0, calls0, ns1, calls1;
 
 	bench__round(b->calls / 10 + 1);
+	mode__bpf_stats(b, id, &ns0, &calls0);
 	for (int i = 0; i < rounds; i++)
 		m->ns[m->rounds++] = bench__round(b->calls);
+	mode__bpf_stats(b, id, &ns1, &calls1);
+	if (calls1 > calls0 && ns1 >= ns0) {
+		m->bpf_ns += ns1 - ns0;
+		m->bpf_calls += calls1 - calls0;
+	}
 	if (id == MODE_BASE && bench__foreign_progs(b))
 		b->tainted++;
 }
@@ -618,6 +679,49 @@ static void bench__ratio(const char *name, const char *formula, double num, doub
 		printf("%-30s%-14s%.2f%s%s\n", label, formula, num / den, *note ? "   " : "", note);
 }
 
+/*
+ * The same modes through the kernel's own statistics (BPF_ENABLE_STATS): run time of the
+ * sys_enter + sys_exit programs per sys_exit run, every syscall of the host during the blocks
+ * (the getppid loop dominates). Scheduling noise of a loaded machine is not in it, which the
+ * wall-clock medians above cannot say.
+ */
+static void bench__report_bpf(struct bench *b)
+{
+	static const enum mode_id ids[] = { MODE_EMPTY, MODE_MIN_LATENCY, MODE_HOSTPROF,
+					    MODE_HOSTPROF_POD };
+	double per[MODE__COUNT] = { 0 };
+
+	if (b->stats_fd < 0) {
+		printf("\nBPF run-time statistics: n/a (BPF_ENABLE_STATS refused)\n");
+		return;
+	}
+	printf("\nBPF run time per syscall (kernel statistics; sys_enter + sys_exit programs)\n");
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		const struct mode *m = &b->modes[ids[i]];
+
+		if (!mode__measured(m) || !m->bpf_calls) {
+			printf("%-36s n/a\n", m->label);
+			continue;
+		}
+		per[ids[i]] = (double)m->bpf_ns / (double)m->bpf_calls;
+		printf("%-36s %10.1f ns  (%llu runs)\n", m->label, per[ids[i]],
+		       (unsigned long long)m->bpf_calls);
+	}
+	if (per[MODE_EMPTY] <= 0)
+		return;
+	if (per[MODE_MIN_LATENCY] > 0)
+		bench__ratio("bpf min-latency/empty", "b2/b:", per[MODE_MIN_LATENCY],
+			     per[MODE_EMPTY], "");
+	if (per[MODE_HOSTPROF] > 0)
+		bench__ratio("bpf hostprof/empty", "c/b:", per[MODE_HOSTPROF], per[MODE_EMPTY], "");
+	if (per[MODE_HOSTPROF_POD] > 0)
+		bench__ratio("bpf pod/empty", "c2/b:", per[MODE_HOSTPROF_POD], per[MODE_EMPTY],
+			     "(--pod-metrics)");
+	if (per[MODE_HOSTPROF_POD] > 0 && per[MODE_HOSTPROF] > 0)
+		bench__ratio("bpf pod/hostprof", "c2/c:", per[MODE_HOSTPROF_POD],
+			     per[MODE_HOSTPROF], "(what the per-cgroup breakdown adds)");
+}
+
 static void bench__report(struct bench *b)
 {
 	double med[MODE__COUNT] = { 0 }, base, floor, floor2;
@@ -677,6 +781,7 @@ static void bench__report(struct bench *b)
 	if (mode__measured(&b->modes[MODE_BPFTRACE]))
 		bench__ratio("bpftrace/empty", "(d-a)/(b-a):", med[MODE_BPFTRACE] - base, floor,
 			     "");
+	bench__report_bpf(b);
 }
 
 static void bench__usage(FILE *f)
@@ -735,7 +840,7 @@ int main(int argc, char **argv)
 		[MODE_HOSTPROF_POD] = "(c2) hostprof ... --pod-metrics",
 		[MODE_BPFTRACE] = "(d) bpftrace latency hist",
 	};
-	struct bench b = { .calls = 1000000, .rounds = 15 };
+	struct bench b = { .calls = 1000000, .rounds = 15, .stats_fd = -1 };
 	struct sigaction sa = { .sa_handler = bench__cleanup_signal };
 	cpu_set_t cpu0;
 	int ret = 0;
@@ -775,6 +880,9 @@ int main(int argc, char **argv)
 		printf("bpftrace: skipped (not in PATH)\n");
 	}
 
+	/* the kernel's run-time statistics for the whole run (a few ns per program run, the same
+	 * in every mode) */
+	b.stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 	b.skel = empty_bpf__open_and_load();
 	if (!b.skel) {
 		fprintf(stderr,

@@ -58,7 +58,7 @@ class Container:
         return self.name if self.pod.named else self.id[:12]
 
     def __repr__(self):
-        return "%s/%s" % (self.pod.label, self.label)
+        return "%s/%s" % (self.pod.label, self.label) if self.pod else self.name
 
 
 class Pod:
@@ -90,8 +90,9 @@ class Pod:
         return self.namespace if self.named else ""
 
     def group(self):
-        """Its group_by=pod name: namespace/pod."""
-        return "%s/%s" % (self.ns_label, self.label)
+        """Its group_by=pod name: namespace/pod (the pod alone when the namespace is not
+        known)."""
+        return "%s/%s" % (self.ns_label, self.label) if self.ns_label else self.label
 
     def cgroup_dirs(self):
         """Relative cgroup directories: [pod dir, container dirs...] as the kubelet names them."""
@@ -235,6 +236,24 @@ class Cluster:
         if container:
             check_in(container, proc.pid)
         return proc
+
+    def collider(self, container, modulus, tries=4096):
+        """A cgroup outside any pod (<subtree>/collide/cN) whose id (its inode) equals the
+        container's modulo modulus, as a Container to start processes in: cgroups are made
+        until one fits (ids grow by the kernfs nodes each takes), the others removed."""
+        want = os.stat(container.path).st_ino % modulus
+        base = os.path.join(self.top, "collide")
+        os.mkdir(base)
+        for i in range(tries):
+            d = os.path.join(base, "c%d" % i)
+            os.mkdir(d)
+            if os.stat(d).st_ino % modulus == want:
+                c = Container("collider")
+                c.path, c.rel = d, "/" + os.path.relpath(d, self.root)
+                return c
+            os.rmdir(d)
+        raise harness.Skip("no cgroup id equal to %d modulo %d in %d tries" % (
+            want, modulus, tries))
 
     def containers(self):
         return [c for p in self.pods for c in p.containers]
