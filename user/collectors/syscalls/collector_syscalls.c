@@ -452,10 +452,11 @@ static void sc__metrics(struct hp_collector *c, struct hp_buf *out)
 	if (s->pod_series)
 		hp_sc_pod_metrics__render(s->pod_series, out);
 	if (s->pods_ready) {
-		hp_prom__family(out, "hostprof_syscall_pod_table_folded_rows_total", HP_PROM_COUNTER,
-				"(cgroup, syscall) rows of the per-cgroup table (--pod-metrics, "
-				"/api/v1/syscalls filters) folded into its per-syscall \"other\" rows "
-				"because the table was full; their counts are kept there.");
+		hp_prom__family(
+		    out, "hostprof_syscall_pod_table_folded_rows_total", HP_PROM_COUNTER,
+		    "(cgroup, syscall) rows of the per-cgroup table (--pod-metrics, "
+		    "/api/v1/syscalls filters) folded into its per-syscall \"other\" rows "
+		    "because the table was full; their counts are kept there.");
 		hp_prom__sample(out, "hostprof_syscall_pod_table_folded_rows_total", NULL, 0,
 				(double)s->pods.table.evicted);
 	}
