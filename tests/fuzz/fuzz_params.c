@@ -11,7 +11,7 @@
 
 #include "http/http.h"
 #include "base/params.h"
-#include "collectors/syscalls/pod_filter.h"
+#include "collectors/pod_filter.h"
 #include "collectors/tcp/tcp_query.h"
 #include "profile/profile.h"
 
@@ -52,24 +52,24 @@ static void fuzz__tcp(const char *s)
 	}
 }
 
-/* Every pod filter of /api/v1/syscalls with s as its value: an accepted value is s itself,
+/* Every pod filter (every profile and window API) with s as its value: an accepted value is s itself,
  * non-empty and fits the workload's field; a refusal is -EINVAL naming the parameter; a matching
  * workload made of s matches, another does not. */
 static void fuzz__sc_pod_filter(const char *s)
 {
-	for (const char *const *name = hp_sc_pod_filter_names; *name; name++) {
-		struct hp_sc_pod_filter f = { 0 };
+	for (const char *const *name = hp_pod_filter_names; *name; name++) {
+		struct hp_pod_filter f = { 0 };
 		struct hp_workload w = { .namespace_ = "ns", .pod = "p", .container = "c" };
 		char err[128] = "", *field;
 		size_t cap;
-		int ret = hp_sc_pod_filter__set(&f, *name, s, err, sizeof(err));
+		int ret = hp_pod_filter__set(&f, *name, s, err, sizeof(err));
 
 		if (ret == -EINVAL && strstr(err, *name) != err + strlen("invalid "))
 			__builtin_trap();
 		if (ret != 0 && ret != -EINVAL)
 			__builtin_trap();
 		if (ret != 0) {
-			if (hp_sc_pod_filter__active(&f))
+			if (hp_pod_filter__active(&f))
 				__builtin_trap();
 			continue;
 		}
@@ -77,12 +77,12 @@ static void fuzz__sc_pod_filter(const char *s)
 		cap = **name == 'n'   ? sizeof(w.namespace_)
 		      : **name == 'p' ? sizeof(w.pod)
 				      : sizeof(w.container);
-		if (!s[0] || strlen(s) >= cap || !hp_sc_pod_filter__active(&f))
+		if (!s[0] || strlen(s) >= cap || !hp_pod_filter__active(&f))
 			__builtin_trap();
-		if (strcmp(field, s) != 0 && hp_sc_pod_filter__match(&f, &w))
+		if (strcmp(field, s) != 0 && hp_pod_filter__match(&f, &w))
 			__builtin_trap();
 		memcpy(field, s, strlen(s) + 1);
-		if (!hp_sc_pod_filter__match(&f, &w) && w.pod[0])
+		if (!hp_pod_filter__match(&f, &w) && w.pod[0])
 			__builtin_trap();
 	}
 }

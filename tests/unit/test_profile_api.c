@@ -394,8 +394,16 @@ static void test_pod_filters(void **state)
 	snprintf(path, sizeof(path), "/api/v1/profile/cpu?since=10s&pod=%s", big);
 	assert_int_equal(get(s, path, ctype, sizeof(ctype), &body), 400);
 	assert_string_equal(ctype, "application/json");
-	assert_non_null(strstr(body, "invalid pod: want 1..253 characters"));
+	assert_non_null(strstr(body, "invalid pod 'aaaa"));
+	assert_non_null(strstr(body, "want a name of 1 to 253 bytes"));
 	free(body);
+	/* a namespace is a DNS label: 64 bytes are refused where a pod name would pass */
+	big[64] = '\0';
+	snprintf(path, sizeof(path), "/api/v1/profile/cpu?since=10s&namespace=%s", big);
+	assert_int_equal(get(s, path, ctype, sizeof(ctype), &body), 400);
+	assert_non_null(strstr(body, "want a name of 1 to 63 bytes"));
+	free(body);
+	memset(big, 'a', 254);
 	big[253] = '\0'; /* 253: accepted (and matches nothing) */
 	snprintf(path, sizeof(path), "/api/v1/profile/cpu?since=10s&format=folded&pod=%s", big);
 	assert_int_equal(get(s, path, ctype, sizeof(ctype), &body), 200);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Parsing and matching of namespace=, pod=, container= (see pod_filter.h) without the services,
- * so the parameter fuzzer links it alone. */
+/* Matching namespace=, pod=, container= (meta/pod_filter.h) against a workload (see pod_filter.h);
+ * kept apart from the per-cgroup cache so the parameter fuzzer links it without the services. */
 #include "pod_filter.h"
 
 #include <errno.h>
@@ -9,48 +9,9 @@
 
 #include "collectors/services.h"
 
-const char *const hp_pod_filter_names[] = { "namespace", "pod", "container", NULL };
-
-int hp_pod_filter__set(struct hp_pod_filter *f, const char *name, const char *value, char *err,
-		       size_t size)
-{
-	char *dst;
-	bool *has;
-	size_t max, len;
-
-	if (strcmp(name, "namespace") == 0) {
-		dst = f->namespace_, has = &f->has_namespace, max = sizeof(f->namespace_);
-	} else if (strcmp(name, "pod") == 0) {
-		dst = f->pod, has = &f->has_pod, max = sizeof(f->pod);
-	} else if (strcmp(name, "container") == 0) {
-		dst = f->container, has = &f->has_container, max = sizeof(f->container);
-	} else {
-		return -ENOENT;
-	}
-	len = strlen(value);
-	if (!len || len >= max) {
-		snprintf(err, size,
-			 "invalid %s '%.40s%s': want a name of 1 to %zu bytes (exact match)", name,
-			 value, len > 40 ? "..." : "", max - 1);
-		return -EINVAL;
-	}
-	memcpy(dst, value, len + 1);
-	*has = true;
-	return 0;
-}
-
-bool hp_pod_filter__active(const struct hp_pod_filter *f)
-{
-	return f->has_namespace || f->has_pod || f->has_container;
-}
-
 bool hp_pod_filter__match(const struct hp_pod_filter *f, const struct hp_workload *w)
 {
 	if (!hp_pod_filter__active(f))
 		return true;
-	if (!w)
-		return false;
-	return (!f->has_namespace || strcmp(w->namespace_, f->namespace_) == 0) &&
-	       (!f->has_pod || strcmp(w->pod, f->pod) == 0) &&
-	       (!f->has_container || strcmp(w->container, f->container) == 0);
+	return w && hp_pod_filter__match_names(f, w->namespace_, w->pod, w->container);
 }

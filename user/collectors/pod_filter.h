@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The namespace=, pod=, container= filters of the JSON APIs whose rows carry a cgroup (run-queue,
- * TCP): parsed as plain values (the parameter fuzzer runs the same checks) and matched per cgroup. */
+/* The namespace=, pod=, container= filters (meta/pod_filter.h) matched against a cgroup's workload,
+ * for the JSON APIs whose rows carry a cgroup (syscalls, run-queue, TCP). */
 #ifndef HOSTPROF_POD_FILTER_H
 #define HOSTPROF_POD_FILTER_H
 
@@ -9,29 +9,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "meta/pod_filter.h"
 #include "meta/workload.h"
 
 struct hp_services;
 struct hp_workload;
 
-struct hp_pod_filter {
-	char namespace_[HP_K8S_NAMESPACE_MAX];
-	char pod[HP_K8S_POD_MAX];
-	char container[HP_K8S_CONTAINER_MAX];
-	bool has_namespace, has_pod, has_container;
-};
-
-/* "namespace", "pod", "container", NULL. */
-extern const char *const hp_pod_filter_names[];
-/*
- * Applies name=value (exact match wanted). 0; -EINVAL when value is empty or longer than the
- * field holds (err, size bytes, gets "invalid NAME '...': want ..."); -ENOENT: not one of the
- * names (f unchanged on any error).
- */
-int hp_pod_filter__set(struct hp_pod_filter *f, const char *name, const char *value, char *err,
-		       size_t size);
-/* Whether any of the three is set. */
-bool hp_pod_filter__active(const struct hp_pod_filter *f);
 /* Whether workload w (NULL: unknown, never matches an active filter) has every value set. */
 bool hp_pod_filter__match(const struct hp_pod_filter *f, const struct hp_workload *w);
 

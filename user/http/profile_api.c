@@ -15,6 +15,7 @@
 #include "base/clock.h"
 #include "base/params.h"
 #include "export/export.h"
+#include "meta/pod_filter.h"
 #include "profile/profile_wakers.h"
 #include "profile_view_api.h"
 
@@ -22,8 +23,6 @@
 #define API_GONE_POLL_S 0.2
 
 #define API_PREFIX "/api/v1/profile/"
-/* The longest pod label a filter may name: a pod name, a DNS subdomain (a UID is shorter). */
-#define API_POD_LABEL_MAX 253
 
 struct profile_query {
 	double seconds; /* > 0: record from now on */
@@ -32,28 +31,24 @@ struct profile_query {
 	unsigned long long pid;
 	const char *comm;
 	enum hp_state_filter state;
-	const char *namespace_, *pod, *container; /* exact pod label filters; NULL: any */
-	bool waker;				  /* keep the waker part of stacks (waker=1) */
+	struct hp_pod_filter pods; /* namespace=, pod=, container= (exact) */
+	bool waker;		   /* keep the waker part of stacks (waker=1) */
 	struct hp_export_opts opts;
 };
 
-/* namespace=, pod=, container=: exact values of the pod labels, 1..API_POD_LABEL_MAX bytes. 0, or
- * -1 with resp set to a 400. */
+/* namespace=, pod=, container=: exact values of the pod labels (meta/pod_filter.h). 0, or -1 with
+ * resp set to a 400 naming the parameter. */
 static int api__parse_pod_filters(const struct hp_request *req, struct hp_response *resp,
 				  struct profile_query *q)
 {
-	static const char *const names[] = { "namespace", "pod", "container" };
-	const char **dst[] = { &q->namespace_, &q->pod, &q->container };
+	for (const char *const *name = hp_pod_filter_names; *name; name++) {
+		const char *v = hp_request__param(req, *name);
+		char err[128];
 
-	for (size_t i = 0; i < 3; i++) {
-		const char *v = hp_request__param(req, names[i]);
-
-		if (v && (!v[0] || strlen(v) > API_POD_LABEL_MAX)) {
-			hp_response__error(resp, 400, "invalid %s: want 1..%d characters", names[i],
-					   API_POD_LABEL_MAX);
+		if (v && hp_pod_filter__set(&q->pods, *name, v, err, sizeof(err))) {
+			hp_response__error(resp, 400, "%s", err);
 			return -1;
 		}
-		*dst[i] = v;
 	}
 	return 0;
 }
@@ -241,7 +236,9 @@ static void api__render(struct hp_profile *p, const struct profile_query *q,
 
 	if (q->pid || q->comm)
 		hp_profile__filter(p, (uint32_t)q->pid, q->comm);
-	hp_profile__filter_workload(p, q->namespace_, q->pod, q->container);
+	hp_profile__filter_workload(p, hp_pod_filter__value(&q->pods, "namespace"),
+				    hp_pod_filter__value(&q->pods, "pod"),
+				    hp_pod_filter__value(&q->pods, "container"));
 	hp_profile__filter_state(p, q->state);
 	err = q->waker ? 0 : hp_profile__strip_wakers(p);
 	if (err) {

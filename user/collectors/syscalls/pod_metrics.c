@@ -22,7 +22,8 @@ int hp_sc_pod_metrics__feed(struct hp_pod_series *ps, struct hp_sc_pod_row *delt
 
 	if (!w && n)
 		err = -ENOMEM; /* no names: nothing can be attributed to a pod */
-	qsort(deltas, n, sizeof(*deltas), delta__cgroup_cmp);
+	if (n)		       /* qsort's array may not be NULL, even for no element */
+		qsort(deltas, n, sizeof(*deltas), delta__cgroup_cmp);
 	for (size_t i = 0; w && i < n;) {
 		struct hp_sc_pod_row sum = { .cgroup = deltas[i].cgroup };
 		struct hp_pod_series_delta d;

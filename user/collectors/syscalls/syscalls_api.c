@@ -11,7 +11,7 @@
 #include "collectors/collector.h"
 #include "collector_syscalls.h"
 #include "errno_names.h"
-#include "pod_filter.h"
+#include "collectors/pod_filter.h"
 #include "stores/hist.h"
 #include "base/params.h"
 #include "syscall_names.h"
@@ -24,16 +24,16 @@ struct api_query {
 	int abi;	     /* -1: all; else enum hp_sc_abi */
 	unsigned long long limit;
 	enum sort_key sort;
-	struct hp_sc_pod_filter filter; /* namespace=, pod=, container= (--pod-metrics) */
-	bool by_cgroup;			/* a filter is set: answer from the per-cgroup table */
-	size_t cgroups;			/* cgroups that matched it */
+	struct hp_pod_filter filter; /* namespace=, pod=, container= (--pod-metrics) */
+	bool by_cgroup;		     /* a filter is set: answer from the per-cgroup table */
+	size_t cgroups;		     /* cgroups that matched it */
 };
 
 /* namespace=, pod=, container=: checked, and refused without the per-cgroup table. */
 static int api__parse_filter(const struct hp_request *req, struct hp_response *resp,
 			     bool pod_metrics, struct api_query *q)
 {
-	for (const char *const *name = hp_sc_pod_filter_names; *name; name++) {
+	for (const char *const *name = hp_pod_filter_names; *name; name++) {
 		const char *v = hp_request__param(req, *name);
 		char err[128];
 
@@ -45,12 +45,12 @@ static int api__parse_filter(const struct hp_request *req, struct hp_response *r
 					   "--pod-metrics (the per-cgroup syscall breakdown)");
 			return -1;
 		}
-		if (hp_sc_pod_filter__set(&q->filter, *name, v, err, sizeof(err))) {
+		if (hp_pod_filter__set(&q->filter, *name, v, err, sizeof(err))) {
 			hp_response__error(resp, 400, "%s", err);
 			return -1;
 		}
 	}
-	q->by_cgroup = hp_sc_pod_filter__active(&q->filter);
+	q->by_cgroup = hp_pod_filter__active(&q->filter);
 	return 0;
 }
 
@@ -257,12 +257,12 @@ static cJSON *api__render(const struct hp_sc_snapshot *snap, const struct api_qu
 	if (q->by_cgroup) {
 		cJSON *f = cJSON_AddObjectToObject(root, "filter");
 
-		if (q->filter.namespace_)
-			cJSON_AddStringToObject(f, "namespace", q->filter.namespace_);
-		if (q->filter.pod)
-			cJSON_AddStringToObject(f, "pod", q->filter.pod);
-		if (q->filter.container)
-			cJSON_AddStringToObject(f, "container", q->filter.container);
+		for (const char *const *name = hp_pod_filter_names; *name; name++) {
+			const char *v = hp_pod_filter__value(&q->filter, *name);
+
+			if (v)
+				cJSON_AddStringToObject(f, *name, v);
+		}
 		cJSON_AddNumberToObject(root, "cgroups", (double)q->cgroups);
 	}
 	cJSON_AddNumberToObject(root, "total_calls", (double)calls);
@@ -310,7 +310,7 @@ static struct hp_sc_snapshot *api__pod_view(struct hp_collector *c, struct hp_sc
 		    r->cgroup !=
 			((const struct hp_sc_pod_row *)hp_khist__row(rows, i - 1))->cgroup) {
 			match = r->cgroup != HP_SC_POD_OTHER &&
-				hp_sc_pod_filter__match(&q->filter, s->workload(c, r->cgroup, w));
+				hp_pod_filter__match(&q->filter, s->workload(c, r->cgroup, w));
 			q->cgroups += match;
 		}
 		if (!match || !r->calls)
