@@ -21,7 +21,8 @@ static inline struct hp_http *test_api_start(const struct hp_route *const *table
 	assert_true(fd >= 0);
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
 	*port = ntohs(sin.sin_port);
-	http = hp_http__start(fd, &(struct hp_http_opts){ .listen = "127.0.0.1:0" }, tables, ntables);
+	http =
+	    hp_http__start(fd, &(struct hp_http_opts){ .listen = "127.0.0.1:0" }, tables, ntables);
 	assert_non_null(http);
 	return http;
 }

@@ -47,9 +47,14 @@ static void groups_build(struct hp_profile *p)
 	tp_init(p, 100);
 	fr = (uint32_t)hp_profile__frame(p, &f);
 	for (size_t i = 0; i < sizeof(group_samples) / sizeof(group_samples[0]); i++) {
-		struct hp_prof_labels l = { group_samples[i].pid, group_samples[i].process,
-					    group_samples[i].thread, group_samples[i].cgroup,
-					    NULL, NULL, NULL, NULL };
+		struct hp_prof_labels l = { group_samples[i].pid,
+					    group_samples[i].process,
+					    group_samples[i].thread,
+					    group_samples[i].cgroup,
+					    NULL,
+					    NULL,
+					    NULL,
+					    NULL };
 
 		assert_int_equal(hp_profile__add(p, &l, &fr, 1, group_samples[i].count,
 						 group_samples[i].count * p->period),
@@ -308,7 +313,9 @@ static void test_folded_utf8(void **state)
 	struct hp_profile p;
 	struct hp_buf out;
 	struct hp_prof_frame f = { .function = "decode\xFF", .address = 1 };
-	struct hp_prof_labels l = { 5, "app", "w\xC3\xA9ker-\xE2\x82", NULL, NULL, NULL, NULL, NULL };
+	struct hp_prof_labels l = {
+		5, "app", "w\xC3\xA9ker-\xE2\x82", NULL, NULL, NULL, NULL, NULL
+	};
 	struct hp_export_opts by_thread = { .group_by = HP_GROUP_BY_THREAD };
 	uint32_t fr;
 

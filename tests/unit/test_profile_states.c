@@ -59,7 +59,9 @@ static void frames(struct hp_profile *p)
 static void build(struct hp_profile *p)
 {
 	struct hp_prof_labels sl = { 10, "app", "b", NULL, "sleeping", NULL, NULL, NULL };
-	struct hp_prof_labels rl = { 10, "app", "b", NULL, HP_PROF_STATE_RUNNABLE, NULL, NULL, NULL };
+	struct hp_prof_labels rl = {
+		10, "app", "b", NULL, HP_PROF_STATE_RUNNABLE, NULL, NULL, NULL
+	};
 	struct hp_prof_labels dl = { 10, "app", "d", NULL, "uninterruptible", NULL, NULL, NULL };
 	struct hp_prof_labels nl = { 11, "other", "other", NULL, NULL, NULL, NULL, NULL };
 	uint32_t a[] = { fx[F_SLEEP], fx[F_MAIN] };

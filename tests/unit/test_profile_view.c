@@ -112,10 +112,10 @@ static void synth__add(struct hp_profile *p, const struct synth *s, size_t n)
 			frames[k] = (uint32_t)id;
 		}
 		assert_int_equal(
-		    hp_profile__add(
-			p,
-			&(struct hp_prof_labels){ s[i].pid, "app", s[i].thread, NULL, s[i].state, NULL, NULL, NULL },
-			frames, nframes, s[i].count, s[i].weight),
+		    hp_profile__add(p,
+				    &(struct hp_prof_labels){ s[i].pid, "app", s[i].thread, NULL,
+							      s[i].state, NULL, NULL, NULL },
+				    frames, nframes, s[i].count, s[i].weight),
 		    0);
 	}
 }
@@ -411,7 +411,8 @@ static struct server *server__start(bool with_offcpu)
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
 	s->port = ntohs(sin.sin_port);
 	s->tables[0] = s->api.routes;
-	s->http = hp_http__start(fd, &(struct hp_http_opts){ .listen = "127.0.0.1:0" }, s->tables, 1);
+	s->http =
+	    hp_http__start(fd, &(struct hp_http_opts){ .listen = "127.0.0.1:0" }, s->tables, 1);
 	assert_non_null(s->http);
 	return s;
 }

@@ -704,7 +704,8 @@ static int server_setup(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
 	s->port = ntohs(sin.sin_port);
-	s->http = hp_http__start(fd, &(struct hp_http_opts){ .listen = "127.0.0.1:0" }, s->tables, 1);
+	s->http =
+	    hp_http__start(fd, &(struct hp_http_opts){ .listen = "127.0.0.1:0" }, s->tables, 1);
 	assert_non_null(s->http);
 	*state = s;
 	return 0;

@@ -197,13 +197,19 @@ static void agent__pod_series_metrics(struct hp_buf *out, const char *const *own
 		const char *name, *help;
 		enum hp_prom_type type;
 	} fams[] = {
-		{ "hostprof_pod_series", "Pods holding a series of their own in the collector's "
-		  "per-pod families (top K by recent time, --pod-top-k).", HP_PROM_GAUGE },
-		{ "hostprof_pod_series_folded_total", "Per-pod deltas added to pod=\"other\" "
+		{ "hostprof_pod_series",
+		  "Pods holding a series of their own in the collector's "
+		  "per-pod families (top K by recent time, --pod-top-k).",
+		  HP_PROM_GAUGE },
+		{ "hostprof_pod_series_folded_total",
+		  "Per-pod deltas added to pod=\"other\" "
 		  "because their pod had no series of its own (not in the top K, or beyond the "
-		  "bound of pods tracked).", HP_PROM_COUNTER },
-		{ "hostprof_pod_series_demoted_total", "Per-pod series that left the top K (what "
-		  "they counted moved to pod=\"other\").", HP_PROM_COUNTER },
+		  "bound of pods tracked).",
+		  HP_PROM_COUNTER },
+		{ "hostprof_pod_series_demoted_total",
+		  "Per-pod series that left the top K (what "
+		  "they counted moved to pod=\"other\").",
+		  HP_PROM_COUNTER },
 	};
 	struct hp_label l[1];
 	bool any = false;

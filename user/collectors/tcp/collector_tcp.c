@@ -124,12 +124,13 @@ static int tcp__load(struct hp_collector *c)
 	s->percpu = calloc((size_t)s->ncpus, sizeof(*s->percpu));
 	if (!s->percpu)
 		return -ENOMEM;
-	err = hp_tcp__init(&s->table,
-			   &(struct hp_tcp_config){ .top_peers = o->top_peers,
-						    .top_ports = o->top_ports,
-						    .by_cgroup = o->by_cgroup || c->cfg->pod_metrics,
-						    .retention = c->cfg->retention_seconds },
-			   c->cfg->tick_seconds, hp_now());
+	err =
+	    hp_tcp__init(&s->table,
+			 &(struct hp_tcp_config){ .top_peers = o->top_peers,
+						  .top_ports = o->top_ports,
+						  .by_cgroup = o->by_cgroup || c->cfg->pod_metrics,
+						  .retention = c->cfg->retention_seconds },
+			 c->cfg->tick_seconds, hp_now());
 	if (err)
 		return err;
 	s->table_ready = true;
