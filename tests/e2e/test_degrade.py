@@ -96,10 +96,11 @@ def check_degraded_agent(agent, sl, want, reason_line):
     status, _, body = agent.get("/healthz")
     check(status == 200 and json.loads(body)["status"] == "ok", "/healthz %d %r" % (status, body))
     check_status_json(json.loads(body), want, "/healthz")
+    # a collector asked for that could not load keeps the agent unready (not dead), naming it
     status, _, body = agent.get("/readyz")
-    check(status == 200, "/readyz answered %d (cpu is not required): %s" % (status, body))
+    check(status == 503, "/readyz answered %d with cpu down: %s" % (status, body))
     doc = json.loads(body)
-    check(doc["status"] == "ready" and doc["missing"] == [], "/readyz %r" % doc)
+    check(doc["status"] == "not_ready" and doc["missing"] == ["collector:cpu"], "/readyz %r" % doc)
     check_status_json(doc, want, "/readyz")
     status, _, body = agent.get("/")
     check(status == 200 and "<code>cpu</code></td><td><b>down</b>: %s" % want["cpu"] in body

@@ -730,6 +730,10 @@ static void test_cli_collector_options(void **state)
 	/* every serve option in table order; the list grows with each one added */
 	assert_non_null(strstr(err_text, "hostprof: --retention, --listen, --insecure-listen, "));
 	assert_non_null(strstr(err_text, " and --collectors belong to 'hostprof serve'\n"));
+	/* --require names collectors that run: one left out by --collectors could never start */
+	expect_usage("serve", "--collectors", "syscalls", "--require", "cpu", NULL);
+	assert_non_null(
+	    strstr(err_text, "hostprof: --require cpu: that collector is not in --collectors\n"));
 	expect_usage("serve", "-d", "5s", NULL);
 	assert_non_null(strstr(err_text, "hostprof: --duration, --output, --format, --group-by, "
 					 "--profile, --state and --waker belong to 'hostprof "

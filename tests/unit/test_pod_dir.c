@@ -172,6 +172,17 @@ static void test_refresh(void **state)
 	tree__link(&t, "web-0_default_istio-proxy-" ID_B ".log");
 	assert_int_equal(hp_pod_dir__refresh(d, 0), g + 3);
 	expect(d, UID1, ID_B, 0, "default", "web-0", "istio-proxy");
+	{ /* "--kubelet-pods-dir /var/log/pods/": the links are still the sibling directory's */
+		char slashed[4096];
+		struct hp_pod_dir *d2;
+
+		snprintf(slashed, sizeof(slashed), "%s//", t.pods);
+		d2 = hp_pod_dir__new(slashed, 16);
+		assert_non_null(d2);
+		hp_pod_dir__refresh(d2, 0);
+		expect(d2, UID1, ID_B, 0, "default", "web-0", "istio-proxy");
+		hp_pod_dir__free(d2);
+	}
 	tree__rm_pod(&t, "prod_api-7d9f_" UID2);
 	assert_int_equal(hp_pod_dir__refresh(d, 0), g + 4);
 	expect(d, UID2, "", -ENOENT, "", "", "");
@@ -212,7 +223,7 @@ static void test_refresh_mtimes(void **state)
 	tree__free(&t);
 }
 
-/* At most max_pods pods; the rest counted. */
+/* At most max_pods pods in the index, the rest counted and still found by a directory read. */
 static void test_bound(void **state)
 {
 	struct hp_pod_dir_stats st;
@@ -237,9 +248,16 @@ static void test_bound(void **state)
 	assert_int_equal(st.over_bound, 2);
 	for (int i = 0; i < 5; i++) {
 		snprintf(name, sizeof(name), "1111111%d-2222-3333-4444-555555555555", i);
-		found += hp_pod_dir__lookup(d, name, "", &n) == 0;
+		found += hp_pod_dir__lookup(d, name, ID_A, &n) == 0;
+		/* the two left out of the index are still named, from the directory itself */
+		snprintf(name, sizeof(name), "pod-%d", i);
+		assert_string_equal(n.pod, name);
+		assert_string_equal(n.namespace_, "ns");
+		assert_string_equal(n.container, "c");
 	}
-	assert_int_equal(found, 3);
+	assert_int_equal(found, 5);
+	assert_int_equal(hp_pod_dir__lookup(d, "11111119-2222-3333-4444-555555555555", "", &n),
+			 -ENOENT);
 	hp_pod_dir__free(d);
 	tree__free(&t);
 }

@@ -437,8 +437,10 @@ static bool agent__required(const struct hp_config *cfg, const char *name)
 	return false;
 }
 
-/* Readiness: 200 once every --require'd collector runs and the first /metrics page is out;
- * else 503 naming what is missing ("collector:cpu", "metrics_page"). */
+/* Readiness: 200 once every collector asked for (--collectors) runs and the first /metrics page
+ * is out; else 503 naming what is missing ("collector:cpu", "metrics_page"). A collector that
+ * could not load keeps the pod unready, naming it, instead of crash-looping (--require is the
+ * fatal variant); the agent still serves what runs. */
 static void agent__readyz(const struct hp_route *route, const struct hp_request *req,
 			  struct hp_response *resp)
 {
@@ -454,8 +456,7 @@ static void agent__readyz(const struct hp_route *route, const struct hp_request 
 		return;
 	}
 	for (int i = 0; i < a->nstatus; i++) {
-		if (a->status[i].reason == HP_REASON_NONE ||
-		    !agent__required(a->cfg, a->status[i].name))
+		if (a->status[i].reason == HP_REASON_NONE)
 			continue;
 		snprintf(what, sizeof(what), "collector:%s", a->status[i].name);
 		cJSON_AddItemToArray(missing, cJSON_CreateString(what));

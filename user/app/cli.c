@@ -118,6 +118,10 @@ static int cli__parse_require(const struct hp_option *o, const char *arg, void *
 
 	(void)o;
 	cfg->nrequired = 0;
+	if (!arg[0]) {
+		fprintf(stderr, "hostprof: --require needs at least one collector name\n");
+		return HP_OPT_REPORTED;
+	}
 	for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
 		if (!hp_collectors__find(name)) {
 			fprintf(stderr, "hostprof: --require: unknown collector '%s'\n", name);
@@ -342,14 +346,15 @@ static const struct hp_option cli_options[] = {
 	{ .name = "require",
 	  .kind = HP_OPT_CUSTOM,
 	  .metavar = "LIST",
-	  .help = "collectors that must start (comma-separated); any other that\n"
-		  "cannot load on this node is reported and left out",
+	  .help = "collectors whose failure to load is fatal (comma-separated); any\n"
+		  "other that cannot load is reported, left out, and /readyz is 503",
 	  .scope = HP_CMD_SERVE,
 	  .parse = cli__parse_require },
 	{ .name = "kubelet-pods-dir",
 	  .kind = HP_OPT_STRING,
 	  .metavar = "DIR",
 	  .def_str = "/var/log/pods",
+	  .min = 1,
 	  .offset = offsetof(struct hp_config, kubelet_pods_dir),
 	  .help = "the kubelet's pod log directories, <namespace>_<pod>_<uid>/\n"
 		  "<container>/: pod names by UID (default /var/log/pods)" },
@@ -734,6 +739,18 @@ static enum hp_cli_action cli__finish(struct cli_parse *p)
 	}
 	if (p->command == HP_CLI_SERVE && cli__check_http(p->cfg))
 		return HP_CLI_USAGE;
+	for (int i = 0; p->command == HP_CLI_SERVE && i < p->cfg->nrequired; i++) {
+		bool selected = false;
+
+		for (int k = 0; k < p->cfg->ncollectors; k++)
+			selected |= strcmp(p->cfg->collectors[k], p->cfg->required[i]) == 0;
+		if (!selected) {
+			snprintf(msg, sizeof(msg),
+				 "--require %s: that collector is not in --collectors",
+				 p->cfg->required[i]);
+			return cli__bad(p, "%s", msg);
+		}
+	}
 	if (p->command == HP_CLI_RECORD) {
 		if (!p->cfg->output)
 			return cli__bad(p, "%s",

@@ -50,6 +50,7 @@ struct hp_pod_dir {
 	uint64_t content;     /* hash of the index, to bump gen only on a change */
 	uint64_t fingerprint; /* of the mtimes checked by refresh */
 	bool scanned, recheck;
+	bool truncated;	   /* the last scan left pods out (max_pods): lookups miss to the dir */
 	double last_check; /* CLOCK_MONOTONIC seconds */
 	struct hp_pod_dir_stats st;
 };
@@ -140,6 +141,10 @@ struct hp_pod_dir *hp_pod_dir__new(const char *dir, size_t max_pods)
 	if (!d)
 		return NULL;
 	d->dir = strdup(dir);
+	/* "/var/log/pods/" is "/var/log/pods": its sibling is not "/var/log/pods/containers" */
+	for (size_t n = d->dir ? strlen(d->dir) : 0; n > 1 && d->dir[n - 1] == '/'; n--)
+		d->dir[n - 1] = '\0';
+	dir = d->dir ? d->dir : dir;
 	slash = strrchr(dir, '/');
 	/* the sibling "containers" directory: /var/log/pods -> /var/log/containers */
 	if (d->dir &&
@@ -210,6 +215,7 @@ static struct pd_pod *pd__scan_pods(struct hp_pod_dir *d, size_t *n)
 	DIR *dir = opendir(d->dir);
 
 	*n = 0;
+	d->truncated = false;
 	if (!dir)
 		return NULL;
 	while ((e = readdir(dir))) {
@@ -222,6 +228,7 @@ static struct pd_pod *pd__scan_pods(struct hp_pod_dir *d, size_t *n)
 			want = want > d->max_pods ? d->max_pods : want;
 			if (want == cap) {
 				d->st.over_bound++;
+				d->truncated = true;
 				continue;
 			}
 			grown = realloc(pods, want * sizeof(*pods));
@@ -389,17 +396,50 @@ unsigned long hp_pod_dir__refresh(struct hp_pod_dir *d, double min_interval)
 	return d->gen;
 }
 
+/*
+ * pod_uid's directory looked for in dir itself, into *p: for a pod the bounded index left out (a
+ * node keeps the log directories of finished pods until they are garbage-collected, so thousands
+ * may crowd out the running ones). One readdir per call; callers cache the answer per cgroup.
+ */
+static bool pd__find_unindexed(struct hp_pod_dir *d, const char *pod_uid, struct pd_pod *p)
+{
+	DIR *dir = opendir(d->dir);
+	struct dirent *e;
+	bool found = false;
+
+	if (!dir)
+		return false;
+	while (!found && (e = readdir(dir))) {
+		size_t len = strlen(e->d_name), ulen = strlen(pod_uid);
+
+		if (len <= ulen || e->d_name[len - ulen - 1] != '_' ||
+		    strcmp(e->d_name + len - ulen, pod_uid) != 0)
+			continue;
+		memset(p, 0, sizeof(*p));
+		if (!hp_pod_dir__parse_pod(e->d_name, p->ns, p->pod, p->uid) ||
+		    strcmp(p->uid, pod_uid) != 0)
+			continue;
+		pd__scan_containers(d, dirfd(dir), e->d_name, p);
+		found = true;
+	}
+	closedir(dir);
+	return found;
+}
+
 int hp_pod_dir__lookup(struct hp_pod_dir *d, const char *pod_uid, const char *container_id,
 		       struct hp_pod_names *out)
 {
-	struct pd_pod key, *p;
+	struct pd_pod key, *p = NULL, unindexed;
 	struct pd_link lkey, *l = NULL;
 
 	memset(out, 0, sizeof(*out));
-	if (!d || !d->npods || strlen(pod_uid) >= sizeof(key.uid))
+	if (!d || strlen(pod_uid) >= sizeof(key.uid))
 		return -ENOENT;
 	snprintf(key.uid, sizeof(key.uid), "%s", pod_uid);
-	p = bsearch(&key, d->pods, d->npods, sizeof(*p), pd__cmp_pod);
+	if (d->npods)
+		p = bsearch(&key, d->pods, d->npods, sizeof(*p), pd__cmp_pod);
+	if (!p && d->truncated && pd__find_unindexed(d, pod_uid, &unindexed))
+		p = &unindexed;
 	if (!p)
 		return -ENOENT;
 	snprintf(out->namespace_, sizeof(out->namespace_), "%s", p->ns);

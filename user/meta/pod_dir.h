@@ -22,7 +22,8 @@ struct hp_pod_dir;
  * Container names by container id come from the kubelet's symlinks in the sibling
  * "containers" directory (<pod>_<namespace>_<container>-<id>.log); a pod with a single
  * container directory names its containers without them. A missing dir is not an error (a
- * host outside Kubernetes): lookups then find nothing. NULL only when out of memory.
+ * host outside Kubernetes): lookups then find nothing. Trailing slashes of dir are ignored.
+ * NULL only when out of memory.
  */
 struct hp_pod_dir *hp_pod_dir__new(const char *dir, size_t max_pods);
 void hp_pod_dir__free(struct hp_pod_dir *d);
@@ -30,7 +31,8 @@ void hp_pod_dir__free(struct hp_pod_dir *d);
  * Returns the index generation (bumped on every change), so callers can drop cached names. */
 unsigned long hp_pod_dir__refresh(struct hp_pod_dir *d, double min_interval);
 /* Names of pod_uid (canonical form) and, when container_id is non-empty, its container.
- * 0, or -ENOENT when the pod is not in the index. */
+ * When the last scan left pods out (max_pods), a UID missing from the index is looked for in
+ * dir itself (one readdir). 0, or -ENOENT when the pod has no directory. */
 int hp_pod_dir__lookup(struct hp_pod_dir *d, const char *pod_uid, const char *container_id,
 		       struct hp_pod_names *out);
 /*
