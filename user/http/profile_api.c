@@ -122,7 +122,8 @@ static int api__parse(const struct hp_request *req, struct hp_response *resp, do
 		if (default_since > 0)
 			q->since = default_since < retention ? default_since : retention;
 		else
-			q->seconds = req->max_seconds < 30 ? req->max_seconds : 30; /* pprof's, capped */
+			q->seconds =
+			    req->max_seconds < 30 ? req->max_seconds : 30; /* pprof's, capped */
 	}
 	if (format) {
 		q->format = hp_export__parse_format(format);
