@@ -12,6 +12,7 @@
 #include "http/http.h"
 #include "base/params.h"
 #include "collectors/pod_filter.h"
+#include "collectors/services.h"
 #include "collectors/tcp/tcp_query.h"
 #include "profile/profile.h"
 

@@ -22,7 +22,7 @@ static void fuzz_folded(const char *name)
 {
 	struct hp_export_opts by_thread = { .group_by = HP_GROUP_BY_THREAD };
 	struct hp_prof_frame f = { .function = name, .address = 1 };
-	struct hp_prof_labels l = { 1, name, name, name, NULL };
+	struct hp_prof_labels l = { .pid = 1, .process = name, .thread = name, .cgroup = name };
 	struct hp_profile p;
 	struct hp_buf out;
 	int64_t fr;
