@@ -83,8 +83,9 @@ static int known__build(struct hp_profile *p)
 			fr[j] = ids[stacks[i].frames[stacks[i].n - 1 - j]];
 		err =
 		    hp_profile__add(p,
-				    &(struct hp_prof_labels){ stacks[i].pid, stacks[i].comm,
-							      stacks[i].thread, NULL, NULL },
+				    &(struct hp_prof_labels){ .pid = stacks[i].pid,
+							      .process = stacks[i].comm,
+							      .thread = stacks[i].thread },
 				    fr, stacks[i].n, stacks[i].count, stacks[i].count * p->period);
 		if (err)
 			return err;
