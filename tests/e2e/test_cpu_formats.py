@@ -496,9 +496,9 @@ def test_cpu_group_by_process_golden():
           "group_by=pid: %d boxes for %s holding %d samples, want one per sampled run (of %d) "
           "holding %d" % (len(split), name, sum(split.values()), GOLDEN_RUNS, box))
     status, _, body = bad
-    check(status == 400 and b"process, pid, thread or cgroup" in body,
+    check(status == 400 and b"process, pid, thread, cgroup, pod or container" in body,
           "group_by=comm answered %d %r, want a 400 naming the values" % (status, body[:200]))
     never = os.path.join(tempfile.gettempdir(), "hostprof-e2e-never-%d.folded" % os.getpid())
     out = record(["--duration", "1s", "--group-by", "comm", "-o", never], want_rc=2)
-    check("'comm'" in out and "process, pid, thread or cgroup" in out and
+    check("'comm'" in out and "process, pid, thread, cgroup, pod or container" in out and
           not os.path.exists(never), "record --group-by comm: %r" % out[-300:])
